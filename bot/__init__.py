@@ -1,0 +1,1 @@
+"""bitscale-bot: run BitScale grids from Slack."""

@@ -1,0 +1,269 @@
+"""httpx client for the BitScale External API: one method per endpoint, typed results."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from enum import IntEnum
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from bot.bitscale import models
+from bot.bitscale.errors import (
+    BAD_RESPONSE,
+    CONNECTION_ERROR,
+    TIMEOUT,
+    BitScaleError,
+    error_from_response,
+)
+from bot.bitscale.limiter import RateLimiter, limiter_for
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_BASE_URL = "https://api.bitscale.ai/api/v1"
+SYNC_RUN_WAIT = 120.0  # BitScale holds a sync run open this long before answering "running"
+
+
+class Priority(IntEnum):
+    """Who goes first when the rate budget is short: lower is more urgent."""
+
+    INTERACTIVE = 0  # a person is waiting on a modal or a command reply
+    SUBMIT = 1  # starting a run somebody asked for
+    POLL = 2  # checking on runs in flight
+    BACKGROUND = 3  # credit checks
+
+
+class BitScaleClient:
+    """Thread-safe; share one per process. The API key never appears in logs or errors."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        limiter: RateLimiter | None = None,
+        rate_limit: int = 5,
+        transport: httpx.BaseTransport | None = None,
+        max_connections: int = 200,
+        get_timeout: float = 15.0,
+        sync_run_timeout: float = SYNC_RUN_WAIT + 15.0,
+        max_retries: int = 4,
+        max_backoff: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter or limiter_for(api_key, rate_limit)
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            transport=transport,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=32),
+            headers={"Accept": "application/json", "User-Agent": "bitscale-bot"},
+        )
+        self._get_timeout = httpx.Timeout(get_timeout, connect=5.0)
+        self._sync_timeout = httpx.Timeout(sync_run_timeout, connect=5.0)
+        self._async_timeout = httpx.Timeout(30.0, connect=5.0)
+        self._max_retries = max_retries
+        self._max_backoff = max_backoff
+        self._sleep = sleep
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        return f"BitScaleClient(base_url={self.base_url!r}, api_key='***')"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- endpoints ------------------------------------------------------------------
+
+    def workspace(self, *, priority: Priority = Priority.BACKGROUND) -> models.Workspace:
+        return self._get("workspace", models.Workspace, priority=priority)
+
+    def list_grids(
+        self,
+        search: str | None = None,
+        page: int = 1,
+        limit: int = 20,
+        *,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> models.GridPage:
+        if not 1 <= limit <= 100:
+            raise ValueError("limit must be between 1 and 100")
+        params: dict[str, Any] = {"page": max(1, page), "limit": limit}
+        if search:
+            params["search"] = search
+        return self._get("grids", models.GridPage, params=params, priority=priority)
+
+    def iter_grids(
+        self, search: str | None = None, *, priority: Priority = Priority.INTERACTIVE
+    ) -> Iterator[models.GridSummary]:
+        """Every grid matching `search`, walking all pages 100 at a time."""
+        page = 1
+        while True:
+            result = self.list_grids(search, page=page, limit=100, priority=priority)
+            yield from result.grids
+            if page >= result.total_pages or not result.grids:
+                return
+            page += 1
+
+    def grid(self, grid_id: str, *, priority: Priority = Priority.INTERACTIVE) -> models.GridDetails:
+        return self._get(f"grids/{_segment(grid_id)}", models.GridDetails, priority=priority)
+
+    def run_contract(
+        self,
+        grid_id: str,
+        output_columns: list[str] | None = None,
+        *,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> models.RunContract:
+        params = {"output_columns": ",".join(output_columns)} if output_columns else None
+        return self._get(
+            f"grids/{_segment(grid_id)}/curl", models.RunContract, params=params, priority=priority
+        )
+
+    def run_grid(
+        self,
+        grid_id: str,
+        inputs: dict[str, Any],
+        *,
+        mode: str = "sync",
+        output_columns: list[str] | None = None,
+        source_id: str | None = None,
+        priority: Priority = Priority.SUBMIT,
+    ) -> models.RunResult:
+        """Start a run. Never retried blindly: a repeat would add a second row and spend
+        credits twice. Only answers that prove nothing happened (429, no connection) retry."""
+        body: dict[str, Any] = {"mode": mode, "inputs": inputs}
+        if output_columns:
+            body["output_columns"] = output_columns
+        if source_id:
+            body["source_id"] = source_id
+        timeout = self._sync_timeout if mode == "sync" else self._async_timeout
+        data = self._request(
+            "POST", f"grids/{_segment(grid_id)}/run", json=body, timeout=timeout,
+            idempotent=False, priority=priority,
+        )
+        return _parse(models.RunResult, data)
+
+    def run_status(
+        self, request_id: str, *, priority: Priority = Priority.POLL
+    ) -> models.RunResult:
+        return self._get(f"run/status/{_segment(request_id)}", models.RunResult, priority=priority)
+
+    def rotate_key(self, *, priority: Priority = Priority.INTERACTIVE) -> models.RotatedKey:
+        """Swap the workspace key. This client switches to the new key at once."""
+        data = self._request(
+            "POST", "api-key/rotate", timeout=self._get_timeout, idempotent=False, priority=priority
+        )
+        rotated = _parse(models.RotatedKey, data)
+        self._api_key = rotated.api_key
+        return rotated
+
+    # --- transport --------------------------------------------------------------------
+
+    def _get(self, path: str, model: type[M], *, params: dict | None = None,
+             priority: Priority) -> M:
+        data = self._request("GET", path, params=params, timeout=self._get_timeout,
+                             idempotent=True, priority=priority)
+        return _parse(model, data)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: dict | None = None,
+        timeout: httpx.Timeout,
+        idempotent: bool,
+        priority: Priority,
+    ) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._send_once(method, path, params, json, timeout, priority)
+            except BitScaleError as error:
+                if attempt > self._max_retries or not self._may_retry(error, idempotent):
+                    raise
+                delay = self._backoff(error, attempt)
+                log.warning("BitScale %s %s failed (%s); retrying in %.1fs",
+                            method, path, error.code, delay)
+                self._sleep(delay)
+
+    def _send_once(self, method, path, params, json, timeout, priority) -> Any:
+        self.limiter.acquire(int(priority))
+        self.requests_sent += 1
+        try:
+            response = self._http.request(
+                method, path, params=params, json=json, timeout=timeout,
+                headers={"X-API-KEY": self._api_key},
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            # Nothing reached BitScale: safe to retry even a run.
+            raise _NotSent(None, CONNECTION_ERROR, "Could not connect to BitScale.") from None
+        except httpx.TimeoutException:
+            raise BitScaleError(None, TIMEOUT, "BitScale did not answer in time.") from None
+        except httpx.TransportError as exc:
+            raise BitScaleError(None, CONNECTION_ERROR,
+                                f"The connection to BitScale failed ({type(exc).__name__}).") from None
+        self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
+        if response.status_code == 429:
+            error = error_from_response(429, response.content, response.headers.get("Retry-After"))
+            self.limiter.pause(error.retry_after if error.retry_after is not None else 1.0)
+            raise error
+        if response.status_code >= 400:
+            raise error_from_response(
+                response.status_code, response.content, response.headers.get("Retry-After")
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise BitScaleError(response.status_code, BAD_RESPONSE,
+                                "BitScale sent an answer that is not valid JSON.") from None
+
+    @staticmethod
+    def _may_retry(error: BitScaleError, idempotent: bool) -> bool:
+        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, _NotSent):
+            return True  # rejected before any effect
+        if not idempotent:
+            return False
+        return error.retryable or error.code == BAD_RESPONSE
+
+    def _backoff(self, error: BitScaleError, attempt: int) -> float:
+        if error.code == "RATE_LIMIT_EXCEEDED":
+            return 0.0  # the limiter already holds everyone back for Retry-After
+        return min(self._max_backoff, 0.5 * 2 ** (attempt - 1))
+
+
+class _NotSent(BitScaleError):
+    """The request never left this machine."""
+
+
+def _parse(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise BitScaleError(200, BAD_RESPONSE, "BitScale sent an answer of an unexpected shape.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:3])
+        raise BitScaleError(200, BAD_RESPONSE,
+                            f"BitScale's answer is missing or mistypes: {fields}.") from None
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _segment(value: str) -> str:
+    """Quote an id for use as one path segment, so an odd id cannot reach another endpoint."""
+    return quote(str(value), safe="")

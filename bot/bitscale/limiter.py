@@ -1,0 +1,100 @@
+"""A process-wide request limiter for one BitScale workspace.
+
+BitScale allows 5 requests per second per workspace, counted across every endpoint. The
+limiter lets at most `rate` requests *start* in any sliding window of `per` seconds (plus
+a small margin for network jitter, so the server never sees 6 in its own window), hands
+free slots to the most urgent waiter first (a modal opening beats a background poll), and
+stops everyone after a 429 for as long as `Retry-After` says.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        rate: int = 5,
+        per: float = 1.0,
+        margin: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = rate
+        self.window = per + margin
+        self._clock = clock
+        self._starts: deque[float] = deque()
+        self._paused_until = 0.0
+        self._waiters: list[tuple[int, int]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self.granted = 0
+
+    def acquire(self, priority: int = 0) -> None:
+        """Block until this caller may start a request. Lower priority numbers go first."""
+        with self._cond:
+            ticket = (priority, next(self._seq))
+            heapq.heappush(self._waiters, ticket)
+            try:
+                while True:
+                    delay = self._delay_for(ticket)
+                    if delay <= 0:
+                        break
+                    self._cond.wait(timeout=delay)
+                heapq.heappop(self._waiters)
+                self._starts.append(self._clock())
+                self.granted += 1
+            except BaseException:
+                self._waiters.remove(ticket)
+                heapq.heapify(self._waiters)
+                raise
+            finally:
+                self._cond.notify_all()
+
+    def _delay_for(self, ticket: tuple[int, int]) -> float:
+        now = self._clock()
+        while self._starts and now - self._starts[0] >= self.window:
+            self._starts.popleft()
+        if self._waiters[0] != ticket:
+            return 0.05  # not our turn; woken by notify_all when the head moves on
+        if now < self._paused_until:
+            return self._paused_until - now
+        if len(self._starts) >= self.rate:
+            return self._starts[0] + self.window - now
+        return 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Nobody starts a request for `seconds` (a 429's Retry-After)."""
+        with self._cond:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+            self._cond.notify_all()
+
+    def observe_remaining(self, remaining: int | None) -> None:
+        """The server says its window is spent (another client shares the key): wait it out."""
+        if remaining is not None and remaining <= 0:
+            self.pause(self.window)
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._waiters)
+
+
+_registry: dict[int, RateLimiter] = {}
+_registry_lock = threading.Lock()
+
+
+def limiter_for(api_key: str, rate: int = 5) -> RateLimiter:
+    """The one limiter shared by every caller using this key in this process."""
+    # Keyed by hash so the registry never holds the key itself.
+    slot = hash(("bitscale", api_key))
+    with _registry_lock:
+        limiter = _registry.get(slot)
+        if limiter is None or limiter.rate != rate:
+            limiter = _registry[slot] = RateLimiter(rate=rate)
+        return limiter

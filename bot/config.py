@@ -1,0 +1,82 @@
+"""Settings, read from the environment and an optional `.env` file.
+
+The environment variable names are public interface: admins' deploy scripts set them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable, never its value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    bitscale_api_key: SecretStr | None = Field(default=None, validation_alias="BITSCALE_API_KEY")
+    bitscale_api_url: str = Field(
+        default="https://api.bitscale.ai/api/v1", validation_alias="BITSCALE_API_URL"
+    )
+    database_path: str = Field(default="./bitscale-bot.db", validation_alias="DATABASE_PATH")
+    port: int = Field(default=3000, ge=1, le=65535, validation_alias="PORT")
+    credit_alert_channel: str | None = Field(default=None, validation_alias="CREDIT_ALERT_CHANNEL")
+    credit_alert_threshold: int = Field(default=1000, ge=0, validation_alias="CREDIT_ALERT_THRESHOLD")
+
+    # Tuning knobs with safe defaults; not part of the pinned interface.
+    bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")
+    run_expiry_minutes: float = Field(default=30, gt=0, validation_alias="RUN_EXPIRY_MINUTES")
+    credit_check_minutes: float = Field(default=10, gt=0, validation_alias="CREDIT_CHECK_MINUTES")
+    submit_concurrency: int = Field(default=128, ge=1, validation_alias="SUBMIT_CONCURRENCY")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_url_ends_with_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("bitscale_api_url")
+    @classmethod
+    def _bitscale_url_without_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("credit_alert_channel", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def require_for_start(self) -> None:
+        """Fail with one line naming the first missing variable."""
+        if self.slack_bot_token is None:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from your Slack app's OAuth & Permissions page.")
+        if self.bitscale_api_key is None:
+            raise SettingsError("BITSCALE_API_KEY is not set: copy it from BitScale → Settings → Accounts → API Keys.")
+        if not self.socket_mode and self.slack_signing_secret is None:
+            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode.")
+
+
+_NAMES = {name: (field.validation_alias or name).upper() for name, field in Settings.model_fields.items()}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn pydantic's error into one clear line that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        name = _NAMES.get(field, field.upper())
+        raise SettingsError(f"{name} is malformed: {first['msg']}.") from None
