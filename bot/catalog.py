@@ -1,0 +1,105 @@
+"""Grid look-ups for the Slack face, cached so a modal opens inside Slack's 3 seconds."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.bitscale import BitScaleClient, Priority
+from bot.bitscale.models import Column, GridPage, GridSummary
+from bot.store import Store
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass
+class RunForm:
+    """What the run modal needs: the contract's inputs and the grid's runnable columns."""
+
+    grid_id: str
+    grid_name: str
+    input_keys: list[str]
+    outputs: list[Column] = field(default_factory=list)
+    description: str = ""
+
+
+@dataclass
+class Resolution:
+    """The answer to "which grid did they mean?": one grid, a few choices, or none."""
+
+    grid_id: str | None = None
+    choices: list[GridSummary] = field(default_factory=list)
+    closest: list[str] = field(default_factory=list)
+
+
+class GridCatalog:
+    def __init__(self, client: BitScaleClient, store: Store, *, form_ttl: float = 600,
+                 list_ttl: float = 120, clock: Callable[[], float] = time.time) -> None:
+        self.client = client
+        self.store = store
+        self.form_ttl = form_ttl
+        self.list_ttl = list_ttl
+        self.clock = clock
+
+    def page(self, search: str | None, page: int, per_page: int = 10) -> GridPage:
+        return self.client.list_grids(search or None, page=page, limit=per_page,
+                                      priority=Priority.INTERACTIVE)
+
+    def all_grids(self, *, cached_only: bool = False) -> list[GridSummary] | None:
+        data = self.store.cache_get("grids:all", self.list_ttl, self.clock())
+        if data is not None:
+            return [GridSummary.model_validate(g) for g in data]
+        if cached_only:
+            return None
+        grids = list(self.client.iter_grids(priority=Priority.INTERACTIVE))
+        self.store.cache_put("grids:all", [g.model_dump() for g in grids], self.clock())
+        return grids
+
+    def search(self, text: str, limit: int = 100) -> list[GridSummary]:
+        """Type-ahead for the grid picker."""
+        grids = self.all_grids() or []
+        needle = text.strip().lower()
+        return [g for g in grids if needle in g.name.lower()][:limit]
+
+    def resolve(self, query: str, *, cached_only: bool = False) -> Resolution | None:
+        """Match a grid id or name. None when `cached_only` and the cache is cold."""
+        query = query.strip()
+        grids = self.all_grids(cached_only=cached_only)
+        if grids is None:
+            return None
+        if any(g.id == query for g in grids) or _UUID.match(query):
+            return Resolution(grid_id=query)
+        lowered = query.lower()
+        exact = [g for g in grids if g.name.lower() == lowered]
+        if len(exact) == 1:
+            return Resolution(grid_id=exact[0].id)
+        partial = exact or [g for g in grids if lowered in g.name.lower()]
+        if len(partial) == 1:
+            return Resolution(grid_id=partial[0].id)
+        if partial:
+            return Resolution(choices=partial)
+        names = {g.name.lower(): g.name for g in grids}
+        close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.3)
+        return Resolution(closest=[names[c] for c in close])
+
+    def form(self, grid_id: str, *, cached_only: bool = False) -> RunForm | None:
+        key = f"form:{grid_id}"
+        data = self.store.cache_get(key, self.form_ttl, self.clock())
+        if data is not None:
+            data["outputs"] = [Column.model_validate(c) for c in data["outputs"]]
+            return RunForm(**data)
+        if cached_only:
+            return None
+        contract = self.client.run_contract(grid_id, priority=Priority.INTERACTIVE)
+        details = self.client.grid(grid_id, priority=Priority.INTERACTIVE)
+        outputs = details.runnable_columns or [
+            Column(id=c.id, name=c.name, type=c.type) for c in contract.output_columns or []]
+        form = RunForm(grid_id=grid_id, grid_name=details.name or contract.grid_name,
+                       input_keys=contract.input_keys, outputs=outputs,
+                       description=details.description or "")
+        self.store.cache_put(key, {**form.__dict__,
+                                   "outputs": [c.model_dump() for c in outputs]}, self.clock())
+        return form

@@ -1,0 +1,403 @@
+"""A Slack Web API stand-in that records every call.
+
+It answers the methods the bot uses, the way Slack does (`{"ok": false, "error": …}` with
+HTTP 200 for API errors, 429 with Retry-After when rate limited), checks the limits that
+Slack enforces (trigger ids expire after 3 s, 50 blocks a message, 24-character modal
+titles), and serves `response_url`s and file uploads. Tests, the shell and the benchmarks
+point `SLACK_API_URL` at it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+log = logging.getLogger(__name__)
+
+BOT_USER = "UBOT0001"
+TRIGGER_TTL = 3.0
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+    ok: bool = True
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict]
+    thread_ts: str | None = None
+    metadata: dict | None = None
+    user: str = BOT_USER
+    ephemeral_for: str | None = None
+    files: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class SlackFault:
+    method: str
+    error: str = "ratelimited"
+    status: int = 200  # 429 or 5xx for transport-level faults
+    retry_after: int | None = None
+    hang: float = 0.0
+    times: int = 1
+    channel: str | None = None
+
+
+class SlackStandIn:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.lock = threading.RLock()
+        self.calls: list[Call] = []
+        self.messages: list[Message] = []
+        self.responses: list[dict] = []  # what listeners sent to response_urls
+        self.views: dict[str, dict] = {}
+        self.view_log: list[tuple[str, str, dict]] = []  # (method, view_id, view)
+        self.files: dict[str, dict] = {}
+        self.channel_errors: dict[str, str] = {}  # channel id → error for chat.postMessage
+        self.faults: list[SlackFault] = []
+        self.triggers: dict[str, float] = {}
+        self.listeners: list[Callable[[str, Any], None]] = []
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        handler = type("Handler", (_Handler,), {"standin": self})
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api/"
+
+    def start(self) -> SlackStandIn:
+        threading.Thread(target=self.server.serve_forever, name="slack-standin",
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- helpers for drivers and tests ----------------------------------------------------
+
+    def new_trigger(self) -> str:
+        trigger = f"trig-{next(self._ids)}"
+        with self.lock:
+            self.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def response_url(self) -> str:
+        return f"{self.base}/respond/{next(self._ids)}"
+
+    def inject(self, **kwargs: Any) -> SlackFault:
+        fault = SlackFault(**kwargs)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def posts(self, channel: str | None = None, thread_ts: str | None = None,
+              top_level: bool = False) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages
+                    if (channel is None or m.channel == channel)
+                    and (thread_ts is None or m.thread_ts == thread_ts)
+                    and (not top_level or m.thread_ts is None)]
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        with self.lock:
+            return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
+
+    def on_event(self, listener: Callable[[str, Any], None]) -> None:
+        """Call `listener(kind, item)` for each message, update, response or view."""
+        self.listeners.append(listener)
+
+    def _emit(self, kind: str, item: Any) -> None:
+        for listener in self.listeners:
+            try:
+                listener(kind, item)
+            except Exception:  # noqa: BLE001 - a display problem must not break the API
+                log.exception("stand-in listener failed")
+
+    # --- the API --------------------------------------------------------------------------
+
+    def handle_api(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict]:
+        now = time.monotonic()
+        fault = self._take_fault(method, args)
+        if fault is not None:
+            if fault.hang:
+                time.sleep(fault.hang)
+            self._record(method, args, now, ok=False)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+            if fault.status == 429:
+                return 429, headers, {"ok": False, "error": "ratelimited"}
+            if fault.status >= 500:
+                return fault.status, headers, {"ok": False, "error": "internal_error"}
+            return 200, headers, {"ok": False, "error": fault.error}
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            self._record(method, args, now, ok=False)
+            return 200, {}, {"ok": False, "error": "unknown_method"}
+        try:
+            body = handler(args)
+        except _SlackError as err:
+            self._record(method, args, now, ok=False)
+            return 200, {}, {"ok": False, "error": err.error}
+        self._record(method, args, now)
+        return 200, {}, {"ok": True, **body}
+
+    def _record(self, method: str, args: dict[str, Any], at: float, ok: bool = True) -> None:
+        with self.lock:
+            self.calls.append(Call(method, args, at, ok))
+
+    def _take_fault(self, method: str, args: dict[str, Any]) -> SlackFault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and (
+                        fault.channel is None or fault.channel == args.get("channel")):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
+
+    def api_auth_test(self, args: dict) -> dict:
+        return {"url": "https://demo.slack.com/", "team": "Demo", "user": "bitscale",
+                "team_id": "T0001", "user_id": BOT_USER, "bot_id": "B0001"}
+
+    def _check_blocks(self, args: dict) -> list[dict]:
+        blocks = _json_arg(args.get("blocks")) or []
+        if len(blocks) > 50:
+            raise _SlackError("invalid_blocks")
+        if len(str(args.get("text") or "")) > 40_000:
+            raise _SlackError("msg_too_long")
+        if not blocks and not args.get("text"):
+            raise _SlackError("no_text")
+        return blocks
+
+    def api_chat_postMessage(self, args: dict) -> dict:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            raise _SlackError("channel_not_found")
+        if channel in self.channel_errors:
+            raise _SlackError(self.channel_errors[channel])
+        blocks = self._check_blocks(args)
+        message = Message(channel, self._next_ts(), str(args.get("text") or ""), blocks,
+                          args.get("thread_ts") or None, _json_arg(args.get("metadata")))
+        with self.lock:
+            if message.thread_ts and not self.message(channel, message.thread_ts):
+                raise _SlackError("thread_not_found")
+            self.messages.append(message)
+        self._emit("message", message)
+        return {"channel": channel, "ts": message.ts,
+                "message": {"text": message.text, "ts": message.ts}}
+
+    def api_chat_postEphemeral(self, args: dict) -> dict:
+        blocks = self._check_blocks(args)
+        message = Message(str(args.get("channel")), self._next_ts(), str(args.get("text") or ""),
+                          blocks, ephemeral_for=str(args.get("user")))
+        with self.lock:
+            self.messages.append(message)
+        self._emit("ephemeral", message)
+        return {"message_ts": message.ts}
+
+    def api_chat_update(self, args: dict) -> dict:
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        blocks = self._check_blocks(args)
+        with self.lock:
+            message = self.message(channel, ts)
+            if message is None:
+                raise _SlackError("message_not_found")
+            message.text, message.blocks = str(args.get("text") or ""), blocks
+        self._emit("update", message)
+        return {"channel": channel, "ts": ts}
+
+    def api_chat_getPermalink(self, args: dict) -> dict:
+        channel, ts = str(args.get("channel")), str(args.get("message_ts"))
+        return {"channel": channel,
+                "permalink": f"https://demo.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
+    def api_conversations_open(self, args: dict) -> dict:
+        users = str(args.get("users") or "")
+        if not users:
+            raise _SlackError("users_list_not_supplied")
+        return {"channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
+
+    def api_conversations_replies(self, args: dict) -> dict:
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        with self.lock:
+            parent = self.message(channel, ts)
+            if parent is None:
+                raise _SlackError("thread_not_found")
+            replies = [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
+        messages = [{"ts": m.ts, "text": m.text, "user": m.user, "thread_ts": m.thread_ts,
+                     **({"metadata": m.metadata} if m.metadata else {})}
+                    for m in [parent, *replies]]
+        return {"messages": messages, "has_more": False}
+
+    def _check_view(self, view: Any) -> dict:
+        view = _json_arg(view)
+        if not isinstance(view, dict):
+            raise _SlackError("invalid_arguments")
+        title = (view.get("title") or {}).get("text", "")
+        if not title or len(title) > 24 or len(view.get("blocks") or []) > 100:
+            raise _SlackError("invalid_arguments")
+        if len(view.get("private_metadata") or "") > 3000:
+            raise _SlackError("invalid_arguments")
+        return view
+
+    def api_views_open(self, args: dict) -> dict:
+        trigger = str(args.get("trigger_id") or "")
+        with self.lock:
+            issued = self.triggers.pop(trigger, None)
+        if issued is None:
+            raise _SlackError("invalid_trigger_id")
+        if time.monotonic() - issued > TRIGGER_TTL:
+            raise _SlackError("expired_trigger_id")
+        view = self._check_view(args.get("view"))
+        view_id = f"V{next(self._ids):06d}"
+        stored = {**view, "id": view_id, "trigger_id": trigger}
+        with self.lock:
+            self.views[view_id] = stored
+            self.view_log.append(("views.open", view_id, stored))
+        self._emit("view", stored)
+        return {"view": stored}
+
+    def api_views_update(self, args: dict) -> dict:
+        view_id = str(args.get("view_id") or "")
+        with self.lock:
+            if view_id not in self.views:
+                raise _SlackError("not_found")
+        view = self._check_view(args.get("view"))
+        stored = {**view, "id": view_id}
+        with self.lock:
+            self.views[view_id] = stored
+            self.view_log.append(("views.update", view_id, stored))
+        self._emit("view", stored)
+        return {"view": stored}
+
+    api_views_push = api_views_open
+
+    def api_files_getUploadURLExternal(self, args: dict) -> dict:
+        file_id = f"F{next(self._ids):06d}"
+        with self.lock:
+            self.files[file_id] = {"id": file_id, "filename": args.get("filename"),
+                                   "length": int(args.get("length") or 0), "content": b""}
+        return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def api_files_completeUploadExternal(self, args: dict) -> dict:
+        entries = _json_arg(args.get("files")) or []
+        channel, thread = args.get("channel_id"), args.get("thread_ts")
+        done = []
+        with self.lock:
+            for entry in entries:
+                record = self.files.get(entry.get("id"))
+                if record is None:
+                    raise _SlackError("file_not_found")
+                record.update(title=entry.get("title"), channel=channel, thread_ts=thread)
+                done.append({"id": record["id"], "title": record.get("title"),
+                             "name": record.get("filename")})
+                if channel and thread:
+                    parent = self.message(channel, thread)
+                    if parent is not None:
+                        parent.files.append(record)
+        for record in done:
+            self._emit("file", self.files[record["id"]])
+        return {"files": done}
+
+    def upload(self, file_id: str, content: bytes) -> int:
+        with self.lock:
+            if file_id not in self.files:
+                return 404
+            self.files[file_id]["content"] = content
+        return 200
+
+    def respond(self, token: str, payload: dict) -> None:
+        with self.lock:
+            self.responses.append({"token": token, **payload})
+        self._emit("response", payload)
+
+
+class _SlackError(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _json_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: SlackStandIn
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        if path.startswith("/api/"):
+            args = self._args(raw)
+            status, headers, body = self.standin.handle_api(path[len("/api/"):], args)
+            self._send(status, headers, json.dumps(body).encode())
+        elif path.startswith("/respond/"):
+            payload = _json_arg(raw.decode() or "{}") or {}
+            self.standin.respond(path.rsplit("/", 1)[-1], payload)
+            self._send(200, {}, b"ok", "text/plain")
+        elif path.startswith("/upload/"):
+            self._send(self.standin.upload(path.rsplit("/", 1)[-1], raw), {}, b"OK", "text/plain")
+        else:
+            self._send(404, {}, b"not found", "text/plain")
+
+    def _args(self, raw: bytes) -> dict[str, Any]:
+        kind = self.headers.get("Content-Type", "")
+        if "application/json" in kind:
+            data = _json_arg(raw.decode() or "{}")
+            return data if isinstance(data, dict) else {}
+        query = urlsplit(self.path).query
+        text = raw.decode(errors="replace") + ("&" + query if query else "")
+        return {k: v[-1] for k, v in parse_qs(text).items()}
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes,
+              kind: str = "application/json; charset=utf-8") -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("slack stand-in: " + format, *args)

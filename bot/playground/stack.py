@@ -1,0 +1,115 @@
+"""The whole bot on loopback: simulator + Slack stand-in + the real app, server and scheduler.
+
+Only the two outside services are stand-ins; the Bolt app, core, scheduler and SQLite
+store are production's. Used by `bitscale-bot shell`, the end-to-end tests and bench/.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import Bot, build_bot
+from bot.config import Settings
+from bot.playground.simulator import Simulator
+from bot.playground.slack_driver import SlackDriver
+from bot.playground.slack_standin import SlackStandIn
+from bot.scheduler import start_scheduler
+from bot.server import EVENTS_PATH, wsgi_app
+
+SIGNING_SECRET = "playground-signing-secret"
+BOT_TOKEN = "xoxb-playground"
+
+
+class LocalStack:
+    def __init__(
+        self,
+        db_path: str | None = None,
+        *,
+        simulator: Simulator | None = None,
+        bitscale_url: str | None = None,
+        bitscale_key: str | None = None,
+        credit_channel: str | None = None,
+        credit_threshold: int = 1000,
+        tick_seconds: float = 0.2,
+        credit_debounce: float = 30.0,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self._tmp = None
+        if db_path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="bitscale-bot-")
+            db_path = str(Path(self._tmp.name) / "bot.db")
+        self.db_path = db_path
+        self.sim = simulator
+        if self.sim is None and bitscale_url is None:
+            self.sim = Simulator(sync_wait=120.0)
+        self._bitscale_url = bitscale_url
+        self._bitscale_key = bitscale_key
+        self.standin = SlackStandIn()
+        self.credit_channel = credit_channel
+        self.credit_threshold = credit_threshold
+        self.tick_seconds = tick_seconds
+        self.credit_debounce = credit_debounce
+        self.extra_settings = settings or {}
+        self.bot: Bot | None = None
+        self.driver: SlackDriver | None = None
+
+    def start(self) -> LocalStack:
+        from waitress.server import create_server
+
+        if self.sim is not None and self._bitscale_url is None:
+            self.sim.start()
+            self._bitscale_url, self._bitscale_key = self.sim.url, self.sim.api_key
+        self.standin.start()
+        self.settings = Settings(_env_file=None, **{
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": self.standin.api_url, "BITSCALE_API_KEY": self._bitscale_key,
+            "BITSCALE_API_URL": self._bitscale_url, "DATABASE_PATH": self.db_path,
+            "CREDIT_ALERT_CHANNEL": self.credit_channel or "",
+            "CREDIT_ALERT_THRESHOLD": self.credit_threshold, **self.extra_settings})
+        self.bot = build_bot(self.settings, credit_debounce=self.credit_debounce)
+        self.scheduler = start_scheduler(self.bot.runs, self.bot.credits,
+                                         tick_seconds=self.tick_seconds)
+        self.server = create_server(wsgi_app(self.bot.app), host="127.0.0.1", port=0,
+                                    threads=16, ident="bitscale-bot")
+        threading.Thread(target=self.server.run, name="bot-http", daemon=True).start()
+        url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
+        self.driver = SlackDriver(url, SIGNING_SECRET, self.standin)
+        return self
+
+    def stop(self) -> None:
+        if self.driver:
+            self.driver.close()
+        if getattr(self, "scheduler", None):
+            self.scheduler.shutdown(wait=False)
+        if self.bot:
+            self.bot.close()
+        if getattr(self, "server", None):
+            self.server.close()
+        self.standin.stop()
+        if self.sim is not None:
+            self.sim.stop()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Return the condition's first truthy value; raise if it never comes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(interval)

@@ -1,0 +1,378 @@
+"""The run lifecycle: submit → track → finish → notify. No Slack in here.
+
+The database is the truth. A run row is written before its request leaves, its result is
+written before anyone is told, and `notified_at` is set only once the notifier says the
+message was accepted; so after any crash, `recover()` and the next `tick()` pick up every
+unfinished step, and nothing is sent twice.
+
+Submission mode: sync. A sync run that finishes within BitScale's 120 s window costs one
+request and is delivered the moment BitScale answers; async would add at least one status
+poll per run (see bench/ for the numbers). A sync run that outlasts the window comes back
+as a request id and is polled like an async one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.bitscale import BitScaleClient, BitScaleError, Priority
+from bot.bitscale.client import _NotSent
+from bot.bitscale.errors import explain
+from bot.bitscale.models import RunResult
+from bot.store import FINAL_STATES, Run, Store, new_run_id
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_MESSAGE = (
+    "The bot lost track of this run while starting it, so it cannot tell whether BitScale "
+    "started it. It was not re-sent automatically, because a second run would add another "
+    "row and spend credits again. Check the grid in BitScale, or press Run again."
+)
+EXPIRED_MESSAGE = "The run did not finish within {minutes} minutes, so the bot stopped waiting."
+MAX_DELIVERY_ATTEMPTS = 12
+
+
+@dataclass
+class RunRequest:
+    grid_id: str
+    grid_name: str
+    inputs: dict[str, Any]
+    user_id: str
+    channel_id: str | None
+    output_columns: list[str] | None = None
+    team_id: str | None = None
+    dedupe_key: str | None = None
+
+
+@dataclass
+class Announcement:
+    channel: str
+    ts: str
+    permalink: str | None = None
+    fallback_reason: str | None = None
+
+
+class DeliveryError(Exception):
+    """The notifier could not deliver; `retryable` says whether trying later may help."""
+
+    def __init__(self, message: str, *, retryable: bool = True,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Notifier(Protocol):
+    def announce(self, run: Run) -> Announcement: ...
+
+    def deliver(self, run: Run) -> None: ...
+
+    def already_delivered(self, run: Run) -> bool: ...
+
+
+class _Inline(Executor):
+    """Runs work in the caller's thread: deterministic tests and the simplest deployments."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        fn(*args, **kwargs)
+
+
+class RunService:
+    def __init__(
+        self,
+        store: Store,
+        client: BitScaleClient,
+        notifier: Notifier,
+        *,
+        clock: Callable[[], float] = time.time,
+        mode: str = "sync",
+        poll_interval: float = 3.0,
+        poll_share: float = 0.6,
+        expiry_seconds: float = 30 * 60,
+        submit_concurrency: int = 128,
+        inline: bool = False,
+        on_finished: Callable[[Run], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.notifier = notifier
+        self.clock = clock
+        self.mode = mode
+        self.poll_interval = poll_interval
+        # Polls may use this share of the workspace's rate budget; the rest stays free
+        # for new runs and for people opening modals.
+        self.poll_budget = max(0.5, client.limiter.rate * poll_share)
+        self.expiry_seconds = expiry_seconds
+        self.on_finished = on_finished
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
+        if inline:
+            self._submitters = self._pollers = self._deliverers = _Inline()
+        else:
+            self._submitters = ThreadPoolExecutor(submit_concurrency, "submit")
+            self._pollers = ThreadPoolExecutor(4, "poll")
+            self._deliverers = ThreadPoolExecutor(4, "deliver")
+
+    # --- entry points -------------------------------------------------------------------
+
+    def start_run(self, request: RunRequest) -> tuple[Run, bool]:
+        """Record, announce and submit a run. A repeated dedupe key starts nothing new."""
+        now = self.clock()
+        run = Run(
+            id=new_run_id(), dedupe_key=request.dedupe_key, grid_id=request.grid_id,
+            grid_name=request.grid_name, inputs=request.inputs,
+            output_columns=request.output_columns, user_id=request.user_id,
+            team_id=request.team_id, channel_id=request.channel_id, state="queued",
+            created_at=now, submit_after=now, mode=self.mode,
+        )
+        with self._busy_lock:
+            self._busy.add(run.id)  # keep tick() off it until it is announced
+        try:
+            run, created = self.store.insert_run(run)
+            if created:
+                self._announce(run)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(run.id)
+        if created:
+            self._dispatch(self._submitters, self._submit, run.id)
+        return run, created
+
+    def recover(self) -> int:
+        """At start-up: runs cut off mid-submission are told, never re-sent blindly."""
+        now = self.clock()
+        self.store.write("UPDATE runs SET lease_until = NULL WHERE lease_until IS NOT NULL")
+        rows = self.store.write(
+            "UPDATE runs SET state = 'interrupted', finished_at = ?, error_code = 'INTERRUPTED', "
+            "error_message = ? WHERE state = 'submitting' RETURNING id",
+            [now, INTERRUPTED_MESSAGE])
+        for row in rows:
+            log.warning("run %s was cut off while submitting; telling its requester", row["id"])
+        return len(rows)
+
+    def tick(self) -> None:
+        """One pass of the scheduler: expire, submit, poll and deliver whatever is due."""
+        now = self.clock()
+        self._expire_overdue(now)
+        for run_id in self._due_ids("state = 'queued' AND submit_after <= ?", [now], 500):
+            self._dispatch(self._submitters, self._submit, run_id)
+        for run in self._claim_polls(now):
+            self._dispatch(self._pollers, self._poll, run.id, owned=True)
+        where = (f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
+                 "AND (notify_next_at IS NULL OR notify_next_at <= ?)")
+        for run_id in self._due_ids(where, [now], 50):
+            self._dispatch(self._deliverers, self._deliver, run_id)
+
+    def shutdown(self, wait: bool = True) -> None:
+        for pool in (self._submitters, self._pollers, self._deliverers):
+            pool.shutdown(wait=wait, cancel_futures=True)
+
+    def pending_count(self) -> int:
+        return self.store.count_runs("state IN ('queued', 'submitting', 'running')")
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _announce(self, run: Run) -> None:
+        try:
+            posted = self.notifier.announce(run)
+        except DeliveryError as exc:
+            log.warning("could not announce run %s: %s", run.id, exc)
+            return
+        self.store.update_run(run.id, post_channel=posted.channel, message_ts=posted.ts,
+                              permalink=posted.permalink, fallback_reason=posted.fallback_reason)
+
+    def _submit(self, run_id: str) -> None:
+        now = self.clock()
+        taken = self.store.write(
+            "UPDATE runs SET state = 'submitting', submitted_at = ? "
+            "WHERE id = ? AND state = 'queued' RETURNING id", [now, run_id])
+        if not taken:
+            return  # another worker has it, or it already finished
+        run = self.store.get_run(run_id)
+        assert run is not None
+        try:
+            result = self.client.run_grid(
+                run.grid_id, run.inputs, mode=self.mode, output_columns=run.output_columns,
+                priority=Priority.SUBMIT)
+        except BitScaleError as error:
+            self._submit_failed(run, error)
+            return
+        self._apply(run, result)
+
+    def _submit_failed(self, run: Run, error: BitScaleError) -> None:
+        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, _NotSent):
+            # Rejected before anything happened: safe to send again later.
+            self.store.update_run(run.id, state="queued", submitted_at=None,
+                                  submit_after=self.clock() + 10, error_message=explain(error))
+        elif error.code == "RUN_FAILED":
+            self._finish(run.id, "failed", code=error.code, message=error.message)
+        elif error.status is not None and 400 <= error.status < 500:
+            self._finish(run.id, "failed", code=error.code, message=explain(error))
+        else:
+            # Timeout, reset or 5xx after the request left: BitScale may have started it.
+            log.warning("run %s: outcome unknown after %s", run.id, error.code)
+            self._finish(run.id, "interrupted", code=error.code,
+                         message=f"{explain(error)} {INTERRUPTED_MESSAGE}")
+
+    def _apply(self, run: Run, result: RunResult) -> None:
+        if result.status == "completed":
+            outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
+            self._finish(run.id, "completed", outputs=outputs)
+        elif result.status == "failed":
+            self._finish(run.id, "failed", code="RUN_FAILED", message=result.failure_message)
+        elif result.request_id:
+            self.store.update_run(
+                run.id, state="running", request_id=result.request_id,
+                next_poll_at=self.clock() + self._poll_spacing(), poll_errors=0,
+                lease_until=None)
+        else:
+            self._finish(run.id, "interrupted", code="BAD_RESPONSE",
+                         message="BitScale said the run is running but gave no request id. "
+                                 + INTERRUPTED_MESSAGE)
+
+    def _poll(self, run_id: str, owned: bool = False) -> None:
+        run = self.store.get_run(run_id)
+        if run is None or run.state != "running" or not run.request_id:
+            return
+        try:
+            result = self.client.run_status(run.request_id, priority=Priority.POLL)
+        except BitScaleError as error:
+            if error.code == "RUN_FAILED":
+                self._finish(run.id, "failed", code=error.code, message=error.message)
+            elif error.code == "REQUEST_NOT_FOUND":
+                self._finish(run.id, "failed", code=error.code,
+                             message="BitScale no longer knows this run's request id.")
+            else:
+                errors = run.poll_errors + 1
+                delay = min(60.0, self._poll_spacing() * 2 ** min(errors, 5))
+                log.warning("poll of run %s failed (%s); next try in %.0fs",
+                            run.id, error.code, delay)
+                self.store.update_run(run.id, poll_errors=errors, lease_until=None,
+                                      next_poll_at=self.clock() + delay,
+                                      error_code=error.code, error_message=explain(error))
+            return
+        if result.finished:
+            self._apply(run, result)
+        else:
+            self.store.update_run(run.id, next_poll_at=self.clock() + self._poll_spacing(),
+                                  poll_errors=0, lease_until=None)
+
+    def _finish(self, run_id: str, state: str, *, outputs: dict | None = None,
+                code: str | None = None, message: str | None = None) -> None:
+        self.store.update_run(run_id, state=state, outputs=outputs, error_code=code,
+                              error_message=message, finished_at=self.clock(), lease_until=None)
+        run = self.store.get_run(run_id)
+        if self.on_finished and run is not None:
+            try:
+                self.on_finished(run)
+            except Exception:  # noqa: BLE001 - a side job must never lose a result
+                log.exception("on_finished hook failed")
+        self._deliver(run_id)
+
+    def _deliver(self, run_id: str) -> None:
+        now = self.clock()
+        claimed = self.store.claim(
+            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL "
+            "AND notify_error IS NULL", [run_id], now=now, lease=120, limit=1)
+        if not claimed:
+            return
+        run = claimed[0]
+        if run.notify_attempted_at and self._safe_already_delivered(run):
+            self.store.update_run(run.id, notified_at=now, lease_until=None)
+            return
+        attempts = run.notify_attempts + 1
+        if not run.message_ts:  # the announcement never went out: make a parent first
+            self._announce(run)
+            run = self.store.get_run(run.id) or run
+        self.store.update_run(run.id, notify_attempted_at=now, notify_attempts=attempts)
+        try:
+            self.notifier.deliver(run)
+        except DeliveryError as exc:
+            self._delivery_failed(run, attempts, str(exc), exc.retryable, exc.retry_after)
+            return
+        except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, not lost
+            log.exception("delivering run %s failed", run.id)
+            self._delivery_failed(run, attempts, type(exc).__name__, True, None)
+            return
+        self.store.update_run(run.id, notified_at=self.clock(), lease_until=None)
+
+    def _safe_already_delivered(self, run: Run) -> bool:
+        try:
+            return self.notifier.already_delivered(run)
+        except Exception:  # noqa: BLE001 - when unsure, deliver again rather than never
+            log.exception("could not check whether run %s was delivered", run.id)
+            return False
+
+    def _delivery_failed(self, run: Run, attempts: int, reason: str, retryable: bool,
+                         retry_after: float | None) -> None:
+        if retryable and attempts < MAX_DELIVERY_ATTEMPTS:
+            delay = retry_after if retry_after is not None else min(300.0, 2.0 ** attempts)
+            log.warning("result of run %s not delivered (%s); retrying in %.0fs",
+                        run.id, reason, delay)
+            self.store.update_run(run.id, notify_next_at=self.clock() + delay, lease_until=None)
+        else:
+            log.error("result of run %s is undeliverable after %d attempts: %s",
+                      run.id, attempts, reason)
+            self.store.update_run(run.id, notify_error=reason or "undeliverable",
+                                  lease_until=None)
+
+    def _expire_overdue(self, now: float) -> None:
+        minutes = round(self.expiry_seconds / 60)
+        rows = self.store.write(
+            "UPDATE runs SET state = 'expired', finished_at = ?, "
+            "error_message = ? || COALESCE(' Last problem: ' || error_message, '') "
+            "WHERE state IN ('queued', 'running') AND created_at <= ? RETURNING id",
+            [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds])
+        for row in rows:
+            log.warning("run %s expired", row["id"])
+            self._dispatch(self._deliverers, self._deliver, row["id"])
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _poll_spacing(self) -> float:
+        """Seconds between polls of one run: 3 s, stretched so all polls fit the budget."""
+        running = self.store.count_runs("state = 'running'")
+        return max(self.poll_interval, running / self.poll_budget)
+
+    def _claim_polls(self, now: float) -> list[Run]:
+        # Claim only what the budget can poll in the next second, so nothing queues
+        # behind the limiter for long.
+        limit = max(1, int(self.poll_budget))
+        return self.store.claim("state = 'running' AND request_id IS NOT NULL "
+                                "AND next_poll_at <= ?", [now], now=now, lease=30,
+                                limit=limit, order_by="next_poll_at")
+
+    def _due_ids(self, where: str, params: list[Any], limit: int) -> list[str]:
+        rows = self.store.db().execute(
+            f"SELECT id FROM runs WHERE {where} ORDER BY created_at LIMIT ?",
+            [*params, limit]).fetchall()
+        with self._busy_lock:
+            return [r[0] for r in rows if r[0] not in self._busy]
+
+    def _dispatch(self, pool: Executor, fn: Callable[..., None], run_id: str,
+                  **kwargs: Any) -> None:
+        with self._busy_lock:
+            if run_id in self._busy:
+                return
+            self._busy.add(run_id)
+
+        def work() -> None:
+            try:
+                fn(run_id, **kwargs)
+            except Exception:  # noqa: BLE001 - logged; the row stays due and is retried
+                log.exception("%s of run %s failed", fn.__name__, run_id)
+            finally:
+                with self._busy_lock:
+                    self._busy.discard(run_id)
+
+        try:
+            pool.submit(work)
+        except RuntimeError:  # shutting down: the row stays due for the next start
+            with self._busy_lock:
+                self._busy.discard(run_id)

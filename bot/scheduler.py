@@ -1,0 +1,47 @@
+"""APScheduler jobs that drive runs.py and credits.py. One scheduler per process.
+
+Ticks are short: they only claim what is due in SQLite and hand it to worker pools, so
+the database, not the scheduler, holds what is due.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.bitscale import BitScaleError
+from bot.credits import CreditMonitor
+from bot.runs import RunService
+
+log = logging.getLogger(__name__)
+
+
+def _guarded(name: str, fn):
+    def job() -> None:
+        try:
+            fn()
+        except BitScaleError as error:
+            log.warning("%s: BitScale said %s", name, error)
+        except Exception:  # noqa: BLE001 - a job must never kill the scheduler
+            log.exception("%s failed", name)
+    job.__name__ = name
+    return job
+
+
+def start_scheduler(runs: RunService, credits: CreditMonitor, *, tick_seconds: float = 1.0,
+                    credit_minutes: float = 10.0) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    now = datetime.now(timezone.utc)
+    scheduler.add_job(_guarded("runs", runs.tick), "interval", seconds=tick_seconds,
+                      id="runs", next_run_time=now)
+    if credits.enabled:
+        scheduler.add_job(_guarded("credits", credits.check), "interval",
+                          minutes=credit_minutes, id="credits",
+                          next_run_time=now + timedelta(seconds=5))
+        scheduler.add_job(_guarded("credits-soon", credits.check_if_requested), "interval",
+                          seconds=5, id="credits-soon")
+    scheduler.start()
+    return scheduler

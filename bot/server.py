@@ -1,0 +1,76 @@
+"""`bitscale-bot start`: Socket Mode, or HTTP on PORT behind waitress; scheduler in-process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from bot.bootstrap import build_bot
+from bot.config import Settings
+from bot.scheduler import start_scheduler
+from bot.store import StoreError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+SHUTDOWN_GRACE_SECONDS = 20  # in-flight sync runs get this long to answer on SIGTERM
+
+
+def wsgi_app(app):
+    """Bolt's WSGI adapter on POST /slack/events, plus GET /healthz for the host."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    handler = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        return handler(environ, start_response)
+
+    return application
+
+
+def serve_bot(settings: Settings, *, host: str = "0.0.0.0", ready: threading.Event | None = None) -> int:
+    try:
+        bot = build_bot(settings)
+    except StoreError as exc:
+        print(f"bitscale-bot: {exc}", file=sys.stderr)
+        return 2
+    scheduler = start_scheduler(bot.runs, bot.credits,
+                                credit_minutes=settings.credit_check_minutes)
+    stop = threading.Event()
+
+    def on_sigterm(signum, frame):
+        log.info("signal %s: shutting down", signum)
+        stop.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert settings.slack_app_token is not None
+            log.info("starting in Socket Mode")
+            SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            from waitress.server import create_server
+
+            server = create_server(wsgi_app(bot.app), host=host, port=settings.port,
+                                   threads=16, ident="bitscale-bot")
+            log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)
+            print(f"bitscale-bot listening on port {settings.port}", flush=True)
+            if ready:
+                ready.set()
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+        bot.runs.shutdown(wait=False)
+        pending = bot.runs.pending_count()
+        log.info("stopped; %d unfinished runs will resume at the next start", pending)
+    return 0

@@ -1,0 +1,39 @@
+"""Build the Bolt app and register its listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.slack import actions, commands
+from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_app(client: WebClient, services: Services, *, signing_secret: str = "",
+              token_verification: bool = True) -> App:
+    """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=token_verification,
+        raise_error_for_unhandled_request=False,
+        request_verification_enabled=bool(signing_secret),
+    )
+    register_listeners(app, services)
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> BoltResponse:
+        # No stack trace reaches a user; the log keeps it.
+        log.error("listener failed: %s", error, exc_info=error)
+        return BoltResponse(status=200, body="")
+
+    return app
+
+
+def register_listeners(app: App, services: Services) -> None:
+    commands.register(app, services)
+    actions.register(app, services)

@@ -1,0 +1,153 @@
+"""The run modal: open it fast, fill it from the grid's contract, validate, submit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.bitscale import BitScaleError
+from bot.bitscale.errors import explain
+from bot.catalog import RunForm
+from bot.runs import RunRequest
+from bot.slack import blocks as kit
+from bot.slack.services import Services
+from bot.slack.text import humanize_key
+
+log = logging.getLogger(__name__)
+
+
+def open_run_form(client: WebClient, services: Services, trigger_id: str, *,
+                  query: str | None = None, grid_id: str | None = None,
+                  channel_id: str | None, user_id: str, ask_channel: bool = False,
+                  values: dict[str, str] | None = None) -> None:
+    """Open the run modal within the trigger's 3 seconds.
+
+    With everything cached the full form opens at once; otherwise a "Loading…" modal opens
+    at once and is updated when BitScale has answered.
+    """
+    base = {"channel_id": channel_id, "user_id": user_id, "ask_channel": ask_channel,
+            "values": values or {}}
+    if grid_id is None and query is not None:
+        resolution = services.catalog.resolve(query, cached_only=True)
+        if resolution is not None and resolution.grid_id:
+            grid_id = resolution.grid_id
+    form = services.catalog.form(grid_id, cached_only=True) if grid_id else None
+    if form is not None:
+        client.views_open(trigger_id=trigger_id, view=_form_view(services, form, base))
+        return
+    opened = client.views_open(trigger_id=trigger_id,
+                               view=kit.loading_modal(query or "the grid"))
+    view_id = opened["view"]["id"]
+    try:
+        if grid_id is None:
+            resolution = services.catalog.resolve(query or "")
+            if resolution.choices:
+                session = services.store.save_session(base)
+                _update(client, view_id, kit.choices_modal(query or "", resolution.choices,
+                                                           session))
+                return
+            if not resolution.grid_id:
+                _update(client, view_id, kit.message_modal(
+                    kit.not_found_text(query or "", resolution.closest)))
+                return
+            grid_id = resolution.grid_id
+        load_form_into(client, services, view_id, grid_id, base)
+    except BitScaleError as error:
+        _update(client, view_id, kit.error_modal(explain(error)))
+
+
+def load_form_into(client: WebClient, services: Services, view_id: str, grid_id: str,
+                   base: dict[str, Any]) -> None:
+    try:
+        form = services.catalog.form(grid_id)
+    except BitScaleError as error:
+        _update(client, view_id, kit.error_modal(explain(error)))
+        return
+    assert form is not None
+    _update(client, view_id, _form_view(services, form, base))
+
+
+def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
+    if not form.input_keys:
+        return kit.message_modal(f"*{kit.escape(form.grid_name)}* asks for no inputs in its "
+                                 "API contract, so there is nothing to fill in here. Check the "
+                                 "grid's BitScale API source.")
+    session = services.store.save_session({
+        **base, "grid_id": form.grid_id, "grid_name": form.grid_name, "keys": form.input_keys,
+        "outputs": [c.id for c in form.outputs]})
+    return kit.run_modal(form, session, ask_channel=base.get("ask_channel", False),
+                         values=base.get("values"))
+
+
+def _update(client: WebClient, view_id: str, view: dict) -> None:
+    try:
+        client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        # The person closed the modal meanwhile: nothing to show them.
+        log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
+
+
+@dataclass
+class Submission:
+    inputs: dict[str, str] = field(default_factory=dict)
+    output_columns: list[str] | None = None
+    channel_id: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submission:
+    """Read the modal's state into run inputs, with errors keyed by block id."""
+    result = Submission(channel_id=session.get("channel_id"))
+    for i, key in enumerate(session.get("keys", [])):
+        raw = ((values.get(f"in{i}") or {}).get("value") or {}).get("value")
+        text = (raw or "").strip() if isinstance(raw, str) else ""
+        label = humanize_key(key)
+        if not text:
+            result.errors[f"in{i}"] = f"{label} can't be empty."
+        elif len(text) > kit.MAX_INPUT_CHARS:
+            result.errors[f"in{i}"] = (f"{label} is {len(text):,} characters; the limit is "
+                                       f"{kit.MAX_INPUT_CHARS:,}.")
+        else:
+            result.inputs[key] = text
+    all_outputs = list(session.get("outputs", []))
+    if all_outputs:
+        chosen: list[str] = []
+        for j in range(0, len(all_outputs), kit.CHECKBOX_GROUP):
+            block = (values.get(f"out{j // kit.CHECKBOX_GROUP}") or {}).get("columns") or {}
+            chosen += [o.get("value") for o in block.get("selected_options") or []
+                       if isinstance(o, dict)]
+        chosen = [c for c in all_outputs if c in chosen]  # known ids only, in grid order
+        if not chosen:
+            result.errors["out0"] = "Pick at least one output."
+        elif len(chosen) < len(all_outputs):
+            result.output_columns = chosen
+    if session.get("ask_channel"):
+        picked = ((values.get(kit.POST_IN_BLOCK) or {}).get("conversation") or {})
+        result.channel_id = picked.get("selected_conversation") or None
+    return result
+
+
+def handle_submission(ack: Ack, body: dict, services: Services) -> None:
+    view = body.get("view") or {}
+    session = services.store.load_session(view.get("private_metadata") or "")
+    if session is None or "grid_id" not in session:
+        ack(response_action="update", view=kit.message_modal(
+            "This form has expired. Open it again with `/bitscale run <grid>`."))
+        return
+    submission = parse_submission(session, (view.get("state") or {}).get("values") or {})
+    if submission.errors:
+        ack(response_action="errors", errors=submission.errors)
+        return
+    ack()
+    user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
+    services.runs.start_run(RunRequest(
+        grid_id=session["grid_id"], grid_name=session.get("grid_name") or "grid",
+        inputs=submission.inputs, output_columns=submission.output_columns,
+        user_id=user_id, channel_id=submission.channel_id,
+        team_id=(body.get("team") or {}).get("id"), dedupe_key=f"view:{view['id']}" if view.get("id") else None,
+    ))

@@ -1,0 +1,186 @@
+"""The notifier that runs.py and credits.py call, spoken in Slack.
+
+Fallbacks: when the bot cannot post in the channel a run came from (not a member,
+archived, a DM it is not part of), it opens a DM with the requester and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.credits import CreditAlert
+from bot.runs import Announcement, DeliveryError
+from bot.slack import blocks as kit
+from bot.store import Run
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RESULT_EVENT = "bitscale_run_result"
+FALLBACK_ERRORS = {
+    "not_in_channel": "I'm not a member of that channel",
+    "channel_not_found": "I can't see that channel",
+    "is_archived": "that channel is archived",
+    "restricted_action": "posting there is restricted",
+    "cannot_dm_bot": "I can't post in that conversation",
+}
+
+
+def retry_handlers() -> list:
+    """Connection resets, 429s (honouring Retry-After) and 5xx are retried by slack_sdk."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def make_web_client(token: str, base_url: str, timeout: int = 15) -> WebClient:
+    return WebClient(token=token, base_url=base_url, timeout=timeout,
+                     retry_handlers=retry_handlers())
+
+
+class SlackDeliveryError(DeliveryError):
+    """A DeliveryError that carries Slack's error string (`not_in_channel`, …)."""
+
+    def __init__(self, message: str, slack_error: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.slack_error = slack_error
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient, alert_channel: str | None = None) -> None:
+        self.client = client
+        self.alert_channel = alert_channel
+
+    # --- runs.Notifier ------------------------------------------------------------------
+
+    def announce(self, run: Run) -> Announcement:
+        text, blocks = kit.announcement(run)
+        return self._post_with_fallback(run, text, blocks)
+
+    def deliver(self, run: Run) -> None:
+        if not run.post_channel or not run.message_ts:
+            raise DeliveryError("the run has no announcement to reply to yet")
+        message = kit.result_message(run)
+        metadata = {"event_type": RESULT_EVENT, "event_payload": {"run_id": run.id}}
+        try:
+            self._call(lambda: self.client.chat_postMessage(
+                channel=run.post_channel, thread_ts=run.message_ts, text=message.text,
+                blocks=message.blocks, metadata=metadata, unfurl_links=False))
+        except SlackDeliveryError as exc:
+            if exc.slack_error not in FALLBACK_ERRORS:
+                raise
+            # The channel went away since the announcement: deliver by DM instead.
+            dm = self._open_dm(run.user_id)
+            self._call(lambda: self.client.chat_postMessage(
+                channel=dm, text=message.text, blocks=message.blocks, metadata=metadata))
+            run.post_channel, run.message_ts = dm, None
+        self._best_effort(run, message.attachment)
+
+    def already_delivered(self, run: Run) -> bool:
+        if not run.post_channel or not run.message_ts:
+            return False
+        replies = self._call(lambda: self.client.conversations_replies(
+            channel=run.post_channel, ts=run.message_ts, include_all_metadata=True, limit=200))
+        for message in replies.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("run_id") == run.id:
+                return True
+        return False
+
+    # --- credits.AlertSink --------------------------------------------------------------
+
+    def credit_alert(self, alert: CreditAlert) -> None:
+        if not self.alert_channel:
+            return
+        text, blocks = kit.credit_alert_message(alert)
+        self._call(lambda: self.client.chat_postMessage(
+            channel=self.alert_channel, text=text, blocks=blocks))
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _post_with_fallback(self, run: Run, text: str, blocks: list[dict]) -> Announcement:
+        reason = None
+        if run.channel_id:
+            try:
+                resp = self._call(lambda: self.client.chat_postMessage(
+                    channel=run.channel_id, text=text, blocks=blocks, unfurl_links=False))
+                return Announcement(resp["channel"], resp["ts"], self._permalink(resp))
+            except SlackDeliveryError as exc:
+                reason = FALLBACK_ERRORS.get(exc.slack_error or "")
+                if reason is None:
+                    raise
+        else:
+            reason = "no channel was chosen"
+        dm = self._open_dm(run.user_id)
+        text, blocks = kit.announcement(run, fallback_reason=reason if run.channel_id else None)
+        resp = self._call(lambda: self.client.chat_postMessage(
+            channel=dm, text=text, blocks=blocks, unfurl_links=False))
+        return Announcement(resp["channel"], resp["ts"], self._permalink(resp), reason)
+
+    def _open_dm(self, user_id: str) -> str:
+        resp = self._call(lambda: self.client.conversations_open(users=user_id))
+        return resp["channel"]["id"]
+
+    def _permalink(self, resp: Any) -> str | None:
+        try:
+            return self.client.chat_getPermalink(channel=resp["channel"],
+                                                 message_ts=resp["ts"])["permalink"]
+        except (SlackClientError, URLError, OSError, KeyError) as exc:
+            log.info("no permalink for %s: %s", resp.get("ts"), type(exc).__name__)
+            return None
+
+    def _best_effort(self, run: Run, attachment: str | None) -> None:
+        """After the result is delivered: attach the full file, mark the parent ✅/❌."""
+        if attachment:
+            try:
+                self.client.files_upload_v2(
+                    channel=run.post_channel, thread_ts=run.message_ts, content=attachment,
+                    filename=f"{_slug(run.grid_name)}-{run.id}.txt",
+                    title=f"{run.grid_name}: full result")
+            except (SlackClientError, URLError, OSError) as exc:
+                log.warning("could not attach the full result of run %s: %s", run.id, exc)
+        if run.message_ts:
+            text, blocks = kit.announcement(run, fallback_reason=run.fallback_reason)
+            try:
+                self.client.chat_update(channel=run.post_channel, ts=run.message_ts,
+                                        text=text, blocks=blocks)
+            except (SlackClientError, URLError, OSError) as exc:
+                log.warning("could not update the announcement of run %s: %s", run.id, exc)
+
+    @staticmethod
+    def _call(fn: Callable[[], T]) -> T:
+        """Turn Slack failures into DeliveryError, retryable unless Slack said no for good."""
+        try:
+            return fn()
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error") if exc.response else "unknown"
+            status = exc.response.status_code if exc.response is not None else None
+            retry_after = None
+            if status == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", 30) or 30)
+            retryable = status == 429 or (status or 0) >= 500 or error in (
+                "ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                "request_timeout")
+            raise SlackDeliveryError(f"Slack said {error}", error, retryable=retryable,
+                                     retry_after=retry_after) from None
+        except (SlackClientError, URLError, OSError) as exc:
+            raise DeliveryError(f"Slack could not be reached ({type(exc).__name__})") from None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "result"

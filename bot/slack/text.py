@@ -1,0 +1,89 @@
+"""mrkdwn escaping, truncation and readable rendering of BitScale values.
+
+Everything user-visible that comes from BitScale or from users passes through `escape`,
+so a value can never ping @channel, mention someone or disguise a link.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+ELLIPSIS = "…"
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
+
+
+def escape(text: Any) -> str:
+    """Escape the three characters Slack gives meaning to in mrkdwn."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, marker: str = ELLIPSIS) -> str:
+    """Cut `text` to at most `limit` characters, never inside an escape entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(marker))]
+    cut = _PARTIAL_ENTITY.sub("", cut)
+    return cut + marker
+
+
+def plain(text: Any, limit: int) -> str:
+    """Plain-text fields (labels, titles, options) need no escaping, only a length cap."""
+    return truncate(" ".join(str(text).split()), limit) or "-"
+
+
+def mention(user_id: str) -> str:
+    """A mention of a Slack user id; anything that is not an id is escaped instead."""
+    return f"<@{user_id}>" if _USER_ID.match(user_id or "") else escape(user_id)
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id or "") else escape(channel_id)
+
+
+def humanize_key(key: str) -> str:
+    """'company_name' → 'Company name', 'linkedinURL' → 'Linkedin url'.
+
+    Every letter and digit of the key is kept in order, so the label lower-cased with
+    non-alphanumerics removed equals the key treated the same way.
+    """
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key)
+    words = [w for w in re.split(r"[^0-9A-Za-z\u00C0-\uFFFF]+", spaced) if w]
+    if not words:
+        return key or "Input"
+    text = " ".join(w.lower() for w in words)
+    return text[0].upper() + text[1:]
+
+
+def squash(text: str) -> str:
+    """Lower-case, letters and digits only: the label/key matching rule."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def format_value(value: Any) -> str:
+    """A BitScale output value as readable plain text (not yet escaped)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            return ", ".join(format_value(v) for v in value) or "—"
+        return "\n".join(f"• {format_value(v)}" for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{humanize_key(str(k))}: {format_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def full_value(value: Any) -> str:
+    """The complete value for the attached file: JSON for structures, text otherwise."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return "" if value is None else str(value)

@@ -1,0 +1,291 @@
+"""SQLite via sqlite-utils: runs, the grid cache, alert state and modal sessions.
+
+One connection per thread (sqlite3 objects may not cross threads), WAL so readers never
+block the writer, a busy timeout so writers queue instead of failing, and work claimed in
+single `UPDATE … RETURNING` statements so two workers never take the same row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+BUSY_TIMEOUT_SECONDS = 30
+
+FINAL_STATES = ("completed", "failed", "expired", "interrupted")
+
+RUN_COLUMNS: dict[str, type] = {
+    "id": str,
+    "dedupe_key": str,
+    "grid_id": str,
+    "grid_name": str,
+    "inputs": str,  # JSON object
+    "output_columns": str,  # JSON list or NULL for all
+    "user_id": str,
+    "team_id": str,
+    "channel_id": str,  # where it was asked for
+    "post_channel": str,  # where the announcement and thread live
+    "message_ts": str,
+    "permalink": str,
+    "fallback_reason": str,  # why the bot used a DM instead of the channel
+    "state": str,  # queued → submitting → running → completed | failed | expired | interrupted
+    "request_id": str,
+    "mode": str,
+    "outputs": str,  # JSON
+    "error_code": str,
+    "error_message": str,
+    "created_at": float,
+    "submit_after": float,
+    "submitted_at": float,
+    "finished_at": float,
+    "next_poll_at": float,
+    "poll_errors": int,
+    "lease_until": float,
+    "notify_attempted_at": float,
+    "notify_next_at": float,
+    "notify_attempts": int,
+    "notified_at": float,
+    "notify_error": str,
+}
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says what to do."""
+
+
+@dataclass
+class Run:
+    id: str
+    grid_id: str
+    grid_name: str
+    inputs: dict[str, Any]
+    output_columns: list[str] | None
+    user_id: str
+    channel_id: str | None
+    state: str
+    created_at: float
+    dedupe_key: str | None = None
+    team_id: str | None = None
+    post_channel: str | None = None
+    message_ts: str | None = None
+    permalink: str | None = None
+    fallback_reason: str | None = None
+    request_id: str | None = None
+    mode: str | None = None
+    outputs: dict[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    submit_after: float | None = None
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    next_poll_at: float | None = None
+    poll_errors: int = 0
+    lease_until: float | None = None
+    notify_attempted_at: float | None = None
+    notify_next_at: float | None = None
+    notify_attempts: int = 0
+    notified_at: float | None = None
+    notify_error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Run:
+        data = {f.name: row.get(f.name) for f in fields(cls) if f.name in row}
+        data["inputs"] = json.loads(row.get("inputs") or "{}")
+        data["output_columns"] = _loads(row.get("output_columns"))
+        data["outputs"] = _loads(row.get("outputs"))
+        data["poll_errors"] = row.get("poll_errors") or 0
+        data["notify_attempts"] = row.get("notify_attempts") or 0
+        return cls(**data)
+
+
+def _loads(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        self._open_and_migrate()
+
+    # --- connections --------------------------------------------------------------------
+
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+            db = self._local.db = sqlite_utils.Database(conn)
+        return db
+
+    def _open_and_migrate(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self.db()
+            status = db.execute("PRAGMA quick_check").fetchone()[0]
+            if status != "ok":
+                raise sqlite3.DatabaseError(status)
+            db.enable_wal()
+            self._migrate(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"The database file {self.path} cannot be read ({exc}). Restore it from a "
+                "backup or point DATABASE_PATH at a new file; the bot will not start empty "
+                "over it, because it may hold runs that are still owed to people."
+            ) from None
+
+    @staticmethod
+    def _migrate(db: sqlite_utils.Database) -> None:
+        """Create or extend the schema; safe to run at every start."""
+        runs = db["runs"]
+        if not runs.exists():
+            runs.create(RUN_COLUMNS, pk="id", not_null={"grid_id", "user_id", "state"})
+        else:
+            for name, kind in RUN_COLUMNS.items():
+                if name not in runs.columns_dict:
+                    runs.add_column(name, kind)
+        runs.create_index(["dedupe_key"], unique=True, if_not_exists=True)
+        runs.create_index(["state", "next_poll_at"], if_not_exists=True)
+        runs.create_index(["user_id", "created_at"], if_not_exists=True)
+        runs.create_index(["request_id"], if_not_exists=True)
+        db["cache"].create({"key": str, "value": str, "stored_at": float}, pk="key",
+                           if_not_exists=True)
+        db["alerts"].create({"name": str, "state": str, "changed_at": float}, pk="name",
+                            if_not_exists=True)
+        db["sessions"].create({"token": str, "payload": str, "created_at": float}, pk="token",
+                              if_not_exists=True)
+
+    # --- runs ---------------------------------------------------------------------------
+
+    def insert_run(self, run: Run) -> tuple[Run, bool]:
+        """Insert unless a run with the same dedupe key exists; return (run, inserted)."""
+        row = self._row(run)
+        db = self.db()
+        cursor = db.execute(
+            f"INSERT OR IGNORE INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        db.conn.commit()
+        if cursor.rowcount == 1:
+            return run, True
+        existing = self.run_by_dedupe_key(run.dedupe_key) if run.dedupe_key else None
+        return (existing or run), False
+
+    def _row(self, run: Run) -> dict[str, Any]:
+        row = {f.name: getattr(run, f.name) for f in fields(run)}
+        row["inputs"] = _dumps(run.inputs)
+        row["output_columns"] = _dumps(run.output_columns)
+        row["outputs"] = _dumps(run.outputs)
+        return row
+
+    def update_run(self, run_id: str, **changes: Any) -> None:
+        for key in ("inputs", "output_columns", "outputs"):
+            if key in changes:
+                changes[key] = _dumps(changes[key])
+        db = self.db()
+        db["runs"].update(run_id, changes)
+        db.conn.commit()
+
+    def get_run(self, run_id: str) -> Run | None:
+        rows = list(self.db()["runs"].rows_where("id = ?", [run_id], limit=1))
+        return Run.from_row(rows[0]) if rows else None
+
+    def run_by_dedupe_key(self, key: str) -> Run | None:
+        rows = list(self.db()["runs"].rows_where("dedupe_key = ?", [key], limit=1))
+        return Run.from_row(rows[0]) if rows else None
+
+    def run_by_request_id(self, request_id: str) -> Run | None:
+        rows = list(self.db()["runs"].rows_where("request_id = ?", [request_id], limit=1))
+        return Run.from_row(rows[0]) if rows else None
+
+    def recent_runs(self, user_id: str, limit: int = 10) -> list[Run]:
+        rows = self.db()["runs"].rows_where(
+            "user_id = ?", [user_id], order_by="created_at desc", limit=limit)
+        return [Run.from_row(r) for r in rows]
+
+    def count_runs(self, where: str = "1", params: list[Any] | None = None) -> int:
+        return self.db()["runs"].count_where(where, params or [])
+
+    def all_runs(self) -> list[Run]:
+        return [Run.from_row(r) for r in self.db()["runs"].rows_where(order_by="created_at")]
+
+    def write(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run one write statement (with RETURNING, rows come back) and commit it."""
+        db = self.db()
+        cursor = db.execute(sql, params or [])
+        names = [d[0] for d in cursor.description or []]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        db.conn.commit()
+        return rows
+
+    def claim(self, where: str, params: list[Any], *, now: float, lease: float,
+              limit: int, order_by: str = "created_at", extra_set: str = "") -> list[Run]:
+        """Lease up to `limit` rows matching `where` in one statement, and return them."""
+        sets = "lease_until = ?" + (f", {extra_set}" if extra_set else "")
+        sql = (
+            f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE ({where}) "
+            f"AND (lease_until IS NULL OR lease_until <= ?) ORDER BY {order_by} LIMIT ?) "
+            "RETURNING *"
+        )
+        rows = self.write(sql, [now + lease, *params, now, limit])
+        return [Run.from_row(r) for r in rows]
+
+    # --- small key-value tables ---------------------------------------------------------
+
+    def cache_get(self, key: str, max_age: float, now: float | None = None) -> Any:
+        rows = list(self.db()["cache"].rows_where("key = ?", [key], limit=1))
+        if not rows:
+            return None
+        if (now or time.time()) - rows[0]["stored_at"] > max_age:
+            return None
+        return json.loads(rows[0]["value"])
+
+    def cache_put(self, key: str, value: Any, now: float | None = None) -> None:
+        db = self.db()
+        db["cache"].upsert({"key": key, "value": json.dumps(value),
+                            "stored_at": now or time.time()}, pk="key")
+        db.conn.commit()
+
+    def alert_state(self, name: str) -> str | None:
+        rows = list(self.db()["alerts"].rows_where("name = ?", [name], limit=1))
+        return rows[0]["state"] if rows else None
+
+    def set_alert_state(self, name: str, state: str) -> None:
+        db = self.db()
+        db["alerts"].upsert({"name": name, "state": state, "changed_at": time.time()},
+                            pk="name")
+        db.conn.commit()
+
+    def save_session(self, payload: dict[str, Any]) -> str:
+        token = uuid.uuid4().hex
+        db = self.db()
+        db["sessions"].insert({"token": token, "payload": json.dumps(payload),
+                               "created_at": time.time()})
+        db.execute("DELETE FROM sessions WHERE created_at < ?", [time.time() - 7 * 86400])
+        db.conn.commit()
+        return token
+
+    def load_session(self, token: str) -> dict[str, Any] | None:
+        rows = list(self.db()["sessions"].rows_where("token = ?", [token], limit=1))
+        return json.loads(rows[0]["payload"]) if rows else None
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:16]
