@@ -31,7 +31,8 @@ def _guarded(name: str, fn):
 
 
 def start_scheduler(runs: RunService, credits: CreditMonitor, *, tick_seconds: float = 1.0,
-                    credit_minutes: float = 10.0) -> BackgroundScheduler:
+                    credit_minutes: float = 10.0,
+                    soon_check_seconds: float = 5.0) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     now = datetime.now(timezone.utc)
@@ -42,6 +43,6 @@ def start_scheduler(runs: RunService, credits: CreditMonitor, *, tick_seconds: f
                           minutes=credit_minutes, id="credits",
                           next_run_time=now + timedelta(seconds=5))
         scheduler.add_job(_guarded("credits-soon", credits.check_if_requested), "interval",
-                          seconds=5, id="credits-soon")
+                          seconds=soon_check_seconds, id="credits-soon")
     scheduler.start()
     return scheduler

@@ -160,8 +160,8 @@ class Simulator:
         return self.state.api_key
 
     def start(self) -> Simulator:
-        self._thread = threading.Thread(target=self.server.serve_forever, name="bitscale-sim",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                        name="bitscale-sim", daemon=True)
         self._thread.start()
         return self
 
@@ -514,6 +514,12 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a timeout test); nothing to tell it
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # a client dropped a kept-alive connection
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("simulator: " + format, *args)

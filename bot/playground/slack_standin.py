@@ -89,7 +89,7 @@ class SlackStandIn:
         return self.base + "/api/"
 
     def start(self) -> SlackStandIn:
-        threading.Thread(target=self.server.serve_forever, name="slack-standin",
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), name="slack-standin",
                          daemon=True).start()
         return self
 
@@ -398,6 +398,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # a client dropped a kept-alive connection
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("slack stand-in: " + format, *args)

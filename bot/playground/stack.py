@@ -73,13 +73,20 @@ class LocalStack:
             "CREDIT_ALERT_THRESHOLD": self.credit_threshold, **self.extra_settings})
         self.bot = build_bot(self.settings, credit_debounce=self.credit_debounce)
         self.scheduler = start_scheduler(self.bot.runs, self.bot.credits,
-                                         tick_seconds=self.tick_seconds)
+                                         tick_seconds=self.tick_seconds,
+                                         soon_check_seconds=max(self.tick_seconds, 0.05))
         self.server = create_server(wsgi_app(self.bot.app), host="127.0.0.1", port=0,
                                     threads=16, ident="bitscale-bot")
-        threading.Thread(target=self.server.run, name="bot-http", daemon=True).start()
+        threading.Thread(target=self._serve, name="bot-http", daemon=True).start()
         url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
         self.driver = SlackDriver(url, SIGNING_SECRET, self.standin)
         return self
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            pass  # closed by stop()
 
     def stop(self) -> None:
         if self.driver:

@@ -1,0 +1,156 @@
+"""Every /bitscale subcommand, answered through the real app over signed HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.playground.slack_driver import form_values
+from bot.playground.stack import wait_for
+
+
+def blocks_text(blocks):
+    out = []
+    for b in blocks or []:
+        if isinstance(b.get("text"), dict):
+            out.append(b["text"]["text"])
+        for e in b.get("elements", []) or []:
+            if isinstance(e, dict) and isinstance(e.get("text"), (dict, str)):
+                out.append(e["text"]["text"] if isinstance(e["text"], dict) else e["text"])
+    return "\n".join(out)
+
+
+def ack_blocks(answer):
+    assert answer.status_code == 200
+    return json.loads(answer.text)["blocks"]
+
+
+def reply_to(stack, send):
+    """Do `send()` and wait for the response_url message it causes."""
+    before = len(stack.standin.responses)
+    send()
+    return wait_for(lambda: len(stack.standin.responses) > before and stack.standin.responses[-1])
+
+
+def command_reply(stack, text):
+    return reply_to(stack, lambda: stack.driver.command(text))
+
+
+def test_help_empty_and_unknown(stack):
+    for text in ("help", "", "  "):
+        answer, _, _ = stack.driver.command(text)
+        help_text = blocks_text(ack_blocks(answer))
+        for sub in ("grids", "run", "status", "runs", "credits"):
+            assert f"/bitscale {sub}" in help_text
+    answer, _, _ = stack.driver.command("frobnicate <!channel>")
+    text = blocks_text(ack_blocks(answer))
+    assert "I don't know `frobnicate`" in text and "/bitscale grids" in text
+
+
+def test_grids_pages_and_search(stack):
+    first = command_reply(stack, "grids")
+    assert first.get("response_type", "ephemeral") == "ephemeral"
+    runs = [b for b in first["blocks"] if (b.get("accessory") or {}).get("action_id") == "run_grid"]
+    assert len(runs) == 10
+    nav = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [e["text"]["text"] for e in nav] == ["Next ▶"]
+    second = reply_to(stack, lambda: stack.driver.click(nav[0]))
+    assert second["replace_original"] is True
+    assert "page 2 of 2" in blocks_text(second["blocks"])
+    found = command_reply(stack, "grids person")
+    assert "*Person Lookup*" in blocks_text(found["blocks"])
+    assert "1 in all" in blocks_text(found["blocks"])
+
+
+def test_run_button_opens_the_form(stack):
+    listing = command_reply(stack, "grids person")
+    button = next(b["accessory"] for b in listing["blocks"]
+                  if (b.get("accessory") or {}).get("action_id") == "run_grid")
+    stack.driver.click(button)
+    view = wait_for(lambda: stack.standin.view_log and
+                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
+                    stack.standin.view_log[-1][2])
+    assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"][:2] == [
+        "Full name", "Company domain"]
+
+
+def test_run_with_several_matches_offers_a_choice(stack):
+    stack.driver.command("run enrichment")
+    view = wait_for(lambda: stack.standin.view_log and
+                    stack.standin.view_log[-1][2]["title"]["text"] == "Pick a grid" and
+                    stack.standin.view_log[-1][2])
+    names = blocks_text(view["blocks"])
+    assert "Company Enrichment" in names and "Broken Enrichment" in names
+    choose = next(b["accessory"] for b in view["blocks"] if "Company Enrichment" in
+                  b.get("text", {}).get("text", "") and b.get("accessory"))
+    stack.driver.click(choose, view=view)
+    form = wait_for(lambda: stack.standin.views[view["id"]].get("callback_id") == "run_view"
+                    and stack.standin.views[view["id"]])
+    assert "Company Enrichment" in blocks_text(form["blocks"])
+
+
+def test_run_with_no_match_names_the_closest(stack):
+    stack.driver.command("run Compny Enrichmnt")
+    view = wait_for(lambda: stack.standin.view_log and "found no grid" in blocks_text(
+        stack.standin.view_log[-1][2]["blocks"]) and stack.standin.view_log[-1][2])
+    assert "*Company Enrichment*" in blocks_text(view["blocks"])
+
+
+def test_run_on_grid_without_source_explains(stack):
+    stack.driver.command("run Draft Grid")
+    view = wait_for(lambda: stack.standin.view_log and "API source" in blocks_text(
+        stack.standin.view_log[-1][2]["blocks"]) and stack.standin.view_log[-1][2])
+    assert "Ask the grid's owner" in blocks_text(view["blocks"])
+
+
+def test_second_open_is_served_from_cache_at_once(stack):
+    stack.driver.command("run Person Lookup")
+    wait_for(lambda: stack.standin.view_log and
+             stack.standin.view_log[-1][2].get("callback_id") == "run_view")
+    before = len(stack.standin.view_log)
+    stack.driver.command("run person lookup")
+    wait_for(lambda: len(stack.standin.view_log) > before)
+    method, _, view = stack.standin.view_log[-1]
+    assert method == "views.open" and view["callback_id"] == "run_view"
+
+
+def test_credits(stack):
+    reply = blocks_text(command_reply(stack, "credits")["blocks"])
+    assert "Enterprise plan" in reply and "left of 25,000" in reply
+    assert "People/company searches:* 380 left of 500" in reply
+
+
+def test_status_and_runs(stack):
+    stack.driver.command("run Deep Research")
+    view = wait_for(lambda: stack.standin.view_log and
+                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
+                    stack.standin.view_log[-1][2])
+    stack.driver.submit(view, form_values(view, {"topic": "fintech in Berlin"}))
+    bot = stack.bot
+    run = wait_for(lambda: (r := bot.store.recent_runs("U0ANA", 1)) and r[0].request_id and r[0])
+    text = blocks_text(command_reply(stack, f"status {run.request_id}")["blocks"])
+    assert "Deep Research (slow)" in text and run.request_id in text
+    answer, _, _ = stack.driver.command("runs")
+    listing = blocks_text(ack_blocks(answer))
+    assert "Deep Research (slow)" in listing and "|thread>" in listing
+    reply = command_reply(stack, "status no-such-request")
+    assert "neither does BitScale" in blocks_text(reply["blocks"])
+
+
+def test_status_asks_bitscale_for_runs_started_elsewhere(stack):
+    import httpx
+
+    gid = stack.sim.grid_named("Person Lookup").id
+    started = httpx.post(f"{stack.sim.url}/grids/{gid}/run", headers={
+        "X-API-KEY": stack.sim.api_key}, json={"mode": "async", "inputs": {
+            "full_name": "Grace Hopper", "company_domain": "navy.mil"}}).json()
+    time.sleep(0.1)
+    text = blocks_text(command_reply(stack, f"status {started['request_id']}")["blocks"])
+    assert "*completed*" in text and "grace.hopper@navy.mil" in text
+
+
+def test_bad_signatures_are_refused(stack):
+    body = "command=%2Fbitscale&text=help"
+    assert stack.driver.send(body, signature="v0=" + "0" * 64).status_code == 401
+    stale = int(time.time()) - 600
+    assert stack.driver.send(body, timestamp=stale).status_code == 401

@@ -1,0 +1,165 @@
+"""Runs that fail, wait, fall back, repeat or carry hostile text: each user-visible path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.playground.simulator import Simulator
+from bot.playground.slack_driver import form_values
+from bot.playground.stack import LocalStack, wait_for
+from tests.e2e.test_commands import blocks_text
+
+
+def open_form(stack, text):
+    before = len(stack.standin.view_log)
+    stack.driver.command(text)
+    return wait_for(lambda: len(stack.standin.view_log) > before and
+                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
+                    stack.standin.view_log[-1][2])
+
+
+def thread_reply(stack, channel="C0SALES"):
+    parent = wait_for(lambda: stack.standin.posts(channel, top_level=True))[-1]
+    reply = wait_for(lambda: stack.standin.posts(channel, thread_ts=parent.ts))[-1]
+    return parent, reply
+
+
+def test_validation_answers_inside_the_modal(stack):
+    view = open_form(stack, "run Company Enrichment")
+    values = form_values(view, {"company_name": "   ", "website": "x" * 2500}, outputs=[])
+    answer = stack.driver.submit(view, values)
+    errors = json.loads(answer.text)
+    assert errors["response_action"] == "errors"
+    assert errors["errors"]["in0"] == "Company name can't be empty."
+    assert "limit is 2,000" in errors["errors"]["in1"]
+    assert errors["errors"]["out0"] == "Pick at least one output."
+    assert stack.sim.run_count == 0 and stack.bot.store.count_runs() == 0
+
+
+def test_unchecked_outputs_narrow_the_run(stack):
+    view = open_form(stack, "run Company Enrichment")
+    stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "a.io"},
+                                          outputs=["industry", "employee_count"]))
+    _, reply = thread_reply(stack)
+    (run,) = stack.sim.runs_for("Company Enrichment")
+    assert run.output_columns == ["industry", "employee_count"]
+    text = blocks_text(reply.blocks)
+    assert "*Industry*" in text and "*AI summary*" not in text
+
+
+def test_double_submit_starts_one_run(stack):
+    view = open_form(stack, "run Person Lookup")
+    values = form_values(view, {"full_name": "Ada Lovelace", "company_domain": "ex.com"})
+    for _ in range(3):
+        assert stack.driver.submit(view, values).status_code == 200
+    thread_reply(stack)
+    assert stack.sim.run_count == 1
+    assert len(stack.standin.posts("C0SALES", top_level=True)) == 1
+
+
+def test_failed_run_shows_message_and_run_again_prefills(stack):
+    view = open_form(stack, "run Broken Enrichment")
+    stack.driver.submit(view, form_values(view, {"company_name": "Initech"}))
+    parent, reply = thread_reply(stack)
+    text = blocks_text(reply.blocks)
+    assert "failed" in text and "Enrichment provider returned an error for 'Initech'" in text
+    wait_for(lambda: stack.standin.message("C0SALES", parent.ts).text.startswith("❌"))
+    again = next(e for b in reply.blocks if b["type"] == "actions" for e in b["elements"])
+    assert again["text"]["text"] == "Run again"
+    stack.driver.click(again, message=reply)
+    form = wait_for(lambda: stack.standin.view_log[-1][2].get("callback_id") == "run_view"
+                    and stack.standin.view_log[-1][2])
+    field = next(b for b in form["blocks"] if b["type"] == "input")
+    assert field["element"]["initial_value"] == "Initech"
+
+
+def test_slow_run_is_polled_to_completion(stack):
+    view = open_form(stack, "run Load Test")
+    stack.driver.submit(view, form_values(view, {"company_name": "Slowco",
+                                                 "duration_seconds": "40"}))  # 2 s scaled
+    run = wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].state == "running" and r[0])
+    assert run.request_id
+    stack.bot.runs.poll_interval = 0.2
+    stack.bot.store.update_run(run.id, next_poll_at=0)
+    _, reply = thread_reply(stack)
+    assert "*Echo*\nSlowco" in blocks_text(reply.blocks)
+    assert stack.sim.count(path_contains="/run/status/") >= 1
+
+
+def test_channel_the_bot_cannot_post_in_falls_back_to_a_dm(stack):
+    stack.standin.channel_errors["C0SALES"] = "not_in_channel"
+    view = open_form(stack, "run Person Lookup")
+    stack.driver.submit(view, form_values(view, {"full_name": "Alan Turing",
+                                                 "company_domain": "bletchley.uk"}))
+    parent, reply = thread_reply(stack, channel="D0ANA")
+    assert "I'm not a member of that channel" in blocks_text(parent.blocks)
+    assert "alan.turing@bletchley.uk" in blocks_text(reply.blocks)
+
+
+def test_outputs_cannot_ping_or_disguise_links(stack):
+    view = open_form(stack, "run Person Lookup")
+    stack.driver.submit(view, form_values(view, {"full_name": "<!channel> <@U999>",
+                                                 "company_domain": "<https://evil.io|bank.com>"}))
+    parent, reply = thread_reply(stack)
+    everything = blocks_text(parent.blocks) + blocks_text(reply.blocks)
+    assert "<!channel>" not in everything and "<@U999>" not in everything
+    assert "<https://evil.io" not in everything
+    assert "&lt;!channel&gt;" in everything
+
+
+def test_shortcut_picks_a_grid_and_a_channel(stack):
+    stack.driver.shortcut()
+    picker = wait_for(lambda: stack.standin.view_log and stack.standin.view_log[-1][2])
+    assert picker["title"]["text"] == "Run a BitScale grid"
+    options = json.loads(stack.driver.suggest("pick_grid", "person", picker).text)["options"]
+    assert [o["text"]["text"] for o in options] == ["Person Lookup"]
+    stack.driver.click({"action_id": "pick_grid", "block_id": "grid", "type": "external_select",
+                        "selected_option": options[0]}, view=picker)
+    form = wait_for(lambda: stack.standin.views[picker["id"]].get("callback_id") == "run_view"
+                    and stack.standin.views[picker["id"]])
+    stack.driver.submit(form, form_values(form, {"full_name": "Kay Ng",
+                                                 "company_domain": "kay.dev"},
+                                          channel="C0DEALS"))
+    _, reply = thread_reply(stack, channel="C0DEALS")
+    assert "kay.ng@kay.dev" in blocks_text(reply.blocks)
+
+
+def test_credit_alert_fires_once_per_crossing(stack):
+    bot, sim = stack.bot, stack.sim
+    alerts = lambda: stack.standin.posts("C0ALERTS")  # noqa: E731
+    bot.credits.check()
+    assert alerts() == []
+    sim.set_credits_remaining(900)
+    bot.credits.check()
+    bot.credits.check()
+    assert len(alerts()) == 1
+    assert "900 left" in blocks_text(alerts()[0].blocks)
+    sim.set_credits_remaining(5000)
+    bot.credits.check()
+    sim.set_credits_remaining(10)
+    bot.credits.check()
+    assert len(alerts()) == 2
+    sim.set_searches_remaining(3)
+    bot.credits.check()
+    bot.credits.check()
+    assert len(alerts()) == 3 and "searches are running out" in blocks_text(alerts()[-1].blocks)
+
+
+def test_finished_runs_trigger_a_credit_check(stack):
+    stack.sim.set_credits_remaining(999)
+    view = open_form(stack, "run Person Lookup")
+    stack.driver.submit(view, form_values(view, {"full_name": "A B", "company_domain": "c.d"}))
+    wait_for(lambda: stack.standin.posts("C0ALERTS"))
+
+
+def test_run_that_never_finishes_expires_and_says_so(tmp_path):
+    sim = Simulator("k", sync_wait=0.1, duration_scale=1.0)
+    with LocalStack(str(tmp_path / "db"), simulator=sim, tick_seconds=0.05,
+                    settings={"RUN_EXPIRY_MINUTES": 0.01}) as stack:
+        view = open_form(stack, "run Deep Research")
+        stack.driver.submit(view, form_values(view, {"topic": "x"}))
+        _, reply = thread_reply(stack)
+        assert "did not finish in time" in blocks_text(reply.blocks)
+        assert stack.bot.store.all_runs()[0].state == "expired"
