@@ -100,11 +100,20 @@ class Submission:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+def _dig(data: Any, *path: str) -> Any:
+    """data[path[0]][path[1]]…, or None where any step is missing or not a dict."""
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submission:
     """Read the modal's state into run inputs, with errors keyed by block id."""
     result = Submission(channel_id=session.get("channel_id"))
     for i, key in enumerate(session.get("keys", [])):
-        raw = ((values.get(f"in{i}") or {}).get("value") or {}).get("value")
+        raw = _dig(values, f"in{i}", "value", "value")
         text = (raw or "").strip() if isinstance(raw, str) else ""
         label = humanize_key(key)
         if not text:
@@ -118,17 +127,18 @@ def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submiss
     if all_outputs:
         chosen: list[str] = []
         for j in range(0, len(all_outputs), kit.CHECKBOX_GROUP):
-            block = (values.get(f"out{j // kit.CHECKBOX_GROUP}") or {}).get("columns") or {}
-            chosen += [o.get("value") for o in block.get("selected_options") or []
-                       if isinstance(o, dict)]
+            selected = _dig(values, f"out{j // kit.CHECKBOX_GROUP}", "columns",
+                            "selected_options")
+            if isinstance(selected, list):
+                chosen += [o.get("value") for o in selected if isinstance(o, dict)]
         chosen = [c for c in all_outputs if c in chosen]  # known ids only, in grid order
         if not chosen:
             result.errors["out0"] = "Pick at least one output."
         elif len(chosen) < len(all_outputs):
             result.output_columns = chosen
     if session.get("ask_channel"):
-        picked = ((values.get(kit.POST_IN_BLOCK) or {}).get("conversation") or {})
-        result.channel_id = picked.get("selected_conversation") or None
+        picked = _dig(values, kit.POST_IN_BLOCK, "conversation", "selected_conversation")
+        result.channel_id = picked if isinstance(picked, str) and picked else None
     return result
 
 

@@ -51,11 +51,14 @@ def humanize_key(key: str) -> str:
     non-alphanumerics removed equals the key treated the same way.
     """
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key)
-    words = [w for w in re.split(r"[^0-9A-Za-z\u00C0-\uFFFF]+", spaced) if w]
+    words = "".join(ch if ch.isalnum() else " " for ch in spaced).split()
     if not words:
         return key or "Input"
-    text = " ".join(w.lower() for w in words)
-    return text[0].upper() + text[1:]
+    text = " ".join(words).lower()
+    first = text[0].upper()
+    if squash(first) != squash(text[0]):  # 'ß' → 'SS' would break the matching rule
+        first = text[0]
+    return first + text[1:]
 
 
 def squash(text: str) -> str:

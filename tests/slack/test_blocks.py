@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.bitscale.models import Column, GridPage, GridSummary, Workspace
+from bot.catalog import RunForm
+from bot.credits import CreditAlert
+from bot.slack import blocks as kit
+from bot.store import Run
+
+
+def make_run(**kw) -> Run:
+    base = dict(id="r1", grid_id="g1", grid_name="Company Enrichment",
+                inputs={"company_name": "Acme"}, output_columns=None, user_id="U0ANA",
+                channel_id="C1", state="completed", created_at=1_700_000_000.0)
+    base.update(kw)
+    return Run(**base)
+
+
+def all_text(blocks) -> str:
+    return json.dumps(blocks)
+
+
+def test_help_lists_every_subcommand():
+    text = all_text(kit.help_blocks())
+    for sub in ("help", "grids", "run", "status", "runs", "credits"):
+        assert f"/bitscale {sub}" in text
+
+
+def test_result_with_many_and_long_outputs_fits_one_message():
+    outputs = {f"c{i}": {"name": f"Col {i}", "value": "x" * 5000} for i in range(120)}
+    message = kit.result_message(make_run(outputs=outputs))
+    assert len(message.blocks) <= kit.MAX_MESSAGE_BLOCKS
+    for b in message.blocks:
+        assert len(b.get("text", {}).get("text", "")) <= kit.MAX_SECTION_TEXT
+    assert message.attachment and message.attachment.count("x" * 5000) == 120
+    assert "80 more outputs" in all_text(message.blocks)
+
+
+def test_short_result_has_no_attachment_and_renders_types():
+    outputs = {"n": {"name": "Employees", "value": 1200},
+               "l": {"name": "Stack", "value": ["AWS", "GCP"]},
+               "o": {"name": "HQ", "value": {"city": "Berlin"}}}
+    message = kit.result_message(make_run(outputs=outputs))
+    text = all_text(message.blocks)
+    assert message.attachment is None
+    assert "1,200" in text and "AWS, GCP" in text and "City: Berlin" in text
+
+
+def test_failed_result_escapes_and_offers_run_again():
+    run = make_run(state="failed", error_message="<!here> broke & burned")
+    message = kit.result_message(run)
+    text = all_text(message.blocks)
+    assert "&lt;!here&gt; broke &amp; burned" in text and "<!here>" not in text
+    assert kit.RUN_AGAIN_ACTION in text
+
+
+def test_run_modal_limits():
+    form = RunForm("g1", "A grid with a very long name indeed", ["company_name", "website"],
+                   [Column(id=f"c{i}", name=f"Output {i}", type="enrichment")
+                    for i in range(25)])
+    view = kit.run_modal(form, "token")
+    assert len(view["title"]["text"]) <= 24
+    groups = [b for b in view["blocks"] if b.get("block_id", "").startswith("out")]
+    assert [len(g["element"]["options"]) for g in groups] == [10, 10, 5]
+    assert view["private_metadata"] == "token" and view["callback_id"] == kit.RUN_VIEW
+
+
+def test_run_modal_with_too_many_inputs_says_so():
+    form = RunForm("g1", "Huge", [f"k{i}" for i in range(150)], [])
+    view = kit.run_modal(form, "t")
+    assert "more than a Slack form can hold" in all_text(view)
+
+
+def test_modal_refuses_oversized_metadata():
+    with pytest.raises(ValueError):
+        kit.modal("x", [kit.section("y")], private_metadata="z" * 3001)
+
+
+def test_grids_page_has_run_buttons_and_navigation():
+    grids = [GridSummary(id=f"g{i}", name=f"<Grid {i}>", row_count=i) for i in range(10)]
+    blocks = kit.grids_page_blocks(GridPage(grids=grids, total=25, page=2, limit=10,
+                                            total_pages=3), None)
+    text = all_text(blocks)
+    assert text.count('"run_grid"') == 10 and "&lt;Grid 0&gt;" in text
+    assert "grids_page_prev" in text and "grids_page_next" in text
+
+
+def test_announcement_mentions_and_summarises():
+    text, blocks = kit.announcement(make_run(state="queued"))
+    assert "<@U0ANA> started *Company Enrichment*" in all_text(blocks)
+    assert "Company name: Acme" in all_text(blocks)
+
+
+def test_credit_alert_message():
+    ws = Workspace.model_validate({"plan": {"name": "Enterprise",
+                                            "next_billing_date": "2026-12-01T00:00:00Z"},
+                                   "credits": {"total": 1000, "used": 950, "remaining": 50}})
+    text, blocks = kit.credit_alert_message(CreditAlert("credits", ws, 100))
+    assert "50 left" in text and "2026-12-01" in all_text(blocks)

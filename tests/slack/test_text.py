@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.slack.text import escape, format_value, humanize_key, mention, squash, truncate
+
+
+def test_escape_neutralises_mentions_and_links():
+    assert escape("<!channel> & <@U1> <https://x|y>") == (
+        "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;")
+
+
+def test_truncate_never_cuts_an_entity():
+    text = escape("a" * 8 + "&&&&")
+    cut = truncate(text, 12)
+    assert len(cut) <= 12 and cut.endswith("…") and "&am…" not in cut and "&…" not in cut
+
+
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=200))
+def test_truncate_respects_the_limit(text, limit):
+    assert len(truncate(text, limit)) <= max(limit, 1)
+
+
+def test_humanize_examples():
+    assert humanize_key("company_name") == "Company name"
+    assert humanize_key("linkedinURL") == "Linkedin url"
+    assert humanize_key("website") == "Website"
+    assert humanize_key("first-name (work)") == "First name work"
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_label_matches_key_under_the_label_rule(key):
+    assert squash(humanize_key(key)) == squash(key) or not squash(key)
+
+
+def test_mention_only_for_real_ids():
+    assert mention("U0ANA") == "<@U0ANA>"
+    assert mention("<!channel>") == "&lt;!channel&gt;"
+
+
+def test_format_value_is_readable():
+    assert format_value(48000) == "48,000"
+    assert format_value(3.5) == "3.5"
+    assert format_value(["AWS", "GCP"]) == "AWS, GCP"
+    assert format_value({"city": "Berlin", "country_code": "DE"}) == (
+        "City: Berlin\nCountry code: DE")
+    assert format_value(None) == "—"
+    assert format_value(True) == "Yes"

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+from bot.store import Run, Store, StoreError
+
+REQUIRED = {"SLACK_BOT_TOKEN": "xoxb-secret-token", "BITSCALE_API_KEY": "bs-secret-key",
+            "SLACK_SIGNING_SECRET": "signing-secret"}
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
+                 "BITSCALE_API_KEY", "BITSCALE_API_URL", "DATABASE_PATH", "PORT",
+                 "CREDIT_ALERT_CHANNEL", "CREDIT_ALERT_THRESHOLD"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return monkeypatch
+
+
+def test_defaults(clean_env):
+    s = load_settings()
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.bitscale_api_url == "https://api.bitscale.ai/api/v1"
+    assert s.database_path == "./bitscale-bot.db" and s.port == 3000
+    assert s.credit_alert_channel is None and s.credit_alert_threshold == 1000
+    assert not s.socket_mode
+
+
+def test_every_pinned_variable_is_read(clean_env):
+    for name, value in {**REQUIRED, "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://x/api",
+                        "BITSCALE_API_URL": "http://y/api/v1/", "DATABASE_PATH": "/data/b.db",
+                        "PORT": "8080", "CREDIT_ALERT_CHANNEL": "C123",
+                        "CREDIT_ALERT_THRESHOLD": "250"}.items():
+        clean_env.setenv(name, value)
+    s = load_settings()
+    assert s.slack_bot_token.get_secret_value() == "xoxb-secret-token"
+    assert s.socket_mode and s.slack_api_url == "http://x/api/"
+    assert s.bitscale_api_url == "http://y/api/v1" and s.database_path == "/data/b.db"
+    assert s.port == 8080 and s.credit_alert_channel == "C123"
+    assert s.credit_alert_threshold == 250
+    assert "xoxb-secret-token" not in repr(s) and "bs-secret-key" not in repr(s)
+
+
+def test_env_file_is_read(clean_env, tmp_path):
+    (tmp_path / ".env").write_text("PORT=4000\nCREDIT_ALERT_CHANNEL=C9\n")
+    s = load_settings()
+    assert s.port == 4000 and s.credit_alert_channel == "C9"
+
+
+@pytest.mark.parametrize("name,value", [("PORT", "http"), ("CREDIT_ALERT_THRESHOLD", "-5"),
+                                        ("PORT", "99999")])
+def test_malformed_values_name_the_variable(clean_env, name, value):
+    clean_env.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value).startswith(f"{name} is malformed")
+
+
+def test_start_without_settings_says_one_clear_line(clean_env):
+    env = {"PATH": "/usr/bin:/bin", "BITSCALE_API_KEY": "bs-secret-key"}
+    done = subprocess.run([sys.executable, "-m", "bot", "start"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SLACK_BOT_TOKEN is not set" in lines[0]
+    assert "bs-secret-key" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_http_mode_needs_the_signing_secret(clean_env):
+    clean_env.setenv("SLACK_BOT_TOKEN", "x")
+    clean_env.setenv("BITSCALE_API_KEY", "y")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        load_settings().require_for_start()
+    clean_env.setenv("SLACK_APP_TOKEN", "xapp")
+    load_settings().require_for_start()
+
+
+def test_corrupt_database_stops_start_up(tmp_path):
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot be read"):
+        Store(path)
+
+
+def test_schema_is_created_and_migrated_idempotently(tmp_path):
+    path = tmp_path / "db"
+    store = Store(path)
+    store.db()["runs"].transform(drop={"notify_error"})  # an older schema
+    again = Store(path)
+    assert "notify_error" in again.db()["runs"].columns_dict
+    assert again.db().journal_mode == "wal"
+    Store(path)
+
+
+def test_dedupe_key_is_unique(tmp_path):
+    store = Store(tmp_path / "db")
+    run = Run(id="a", grid_id="g", grid_name="G", inputs={}, output_columns=None, user_id="U",
+              channel_id="C", state="queued", created_at=1.0, dedupe_key="view:1")
+    assert store.insert_run(run)[1] is True
+    run.id = "b"
+    existing, inserted = store.insert_run(run)
+    assert not inserted and existing.id == "a"
