@@ -173,6 +173,16 @@ class RunService:
         for pool in (self._submitters, self._pollers, self._deliverers):
             pool.shutdown(wait=wait, cancel_futures=True)
 
+    def drain(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for work in progress; True when none is left."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._busy_lock:
+                if not self._busy:
+                    return True
+            time.sleep(0.1)
+        return False
+
     def pending_count(self) -> int:
         return self.store.count_runs("state IN ('queued', 'submitting', 'running')")
 
@@ -197,9 +207,12 @@ class RunService:
         run = self.store.get_run(run_id)
         assert run is not None
         try:
+            # A rejected request (429, no connection) comes straight back here and the run
+            # returns to the queue, so a crash while waiting never strands it as
+            # "submitting".
             result = self.client.run_grid(
                 run.grid_id, run.inputs, mode=self.mode, output_columns=run.output_columns,
-                priority=Priority.SUBMIT)
+                priority=Priority.SUBMIT, retry_rejected=False)
         except BitScaleError as error:
             self._submit_failed(run, error)
             return
@@ -208,8 +221,10 @@ class RunService:
     def _submit_failed(self, run: Run, error: BitScaleError) -> None:
         if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, _NotSent):
             # Rejected before anything happened: safe to send again later.
+            wait = error.retry_after if error.retry_after is not None else 2.0
             self.store.update_run(run.id, state="queued", submitted_at=None,
-                                  submit_after=self.clock() + 10, error_message=explain(error))
+                                  submit_after=self.clock() + max(wait, 1.0),
+                                  error_message=explain(error))
         elif error.code == "RUN_FAILED":
             self._finish(run.id, "failed", code=error.code, message=error.message)
         elif error.status is not None and 400 <= error.status < 500:
@@ -250,7 +265,7 @@ class RunService:
                              message="BitScale no longer knows this run's request id.")
             else:
                 errors = run.poll_errors + 1
-                delay = min(60.0, self._poll_spacing() * 2 ** min(errors, 5))
+                delay = min(60.0, self._poll_spacing() * 2 ** min(errors - 1, 5))
                 log.warning("poll of run %s failed (%s); next try in %.0fs",
                             run.id, error.code, delay)
                 self.store.update_run(run.id, poll_errors=errors, lease_until=None,

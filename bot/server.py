@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -28,7 +29,12 @@ def wsgi_app(app):
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
-        return handler(environ, start_response)
+        try:
+            return handler(environ, start_response)
+        except Exception:  # noqa: BLE001 - a payload Bolt itself cannot parse
+            log.warning("refused a malformed request", exc_info=True)
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"malformed request\n"]
 
     return application
 
@@ -71,6 +77,12 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0", ready: threading.Eve
     finally:
         scheduler.shutdown(wait=False)
         bot.runs.shutdown(wait=False)
+        drained = bot.runs.drain(SHUTDOWN_GRACE_SECONDS)
         pending = bot.runs.pending_count()
         log.info("stopped; %d unfinished runs will resume at the next start", pending)
+        if not drained:
+            # Sync runs still waiting on BitScale: their requesters are told at the next
+            # start (never re-sent). Don't let worker threads hold the process open.
+            logging.shutdown()
+            os._exit(0)
     return 0

@@ -142,17 +142,20 @@ def test_timeout_after_sending_is_interrupted_never_resent(env):
 
 
 @respx.mock
-def test_429_that_outlasts_retries_goes_back_in_the_queue(env):
+def test_rejected_submissions_go_back_in_the_queue(env):
     service, _, clock, store = env
     route = respx.post(f"{BASE}/grids/g1/run")
-    route.side_effect = [httpx.Response(429, headers={"Retry-After": "0"}, json={
-        "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "x"}})] * 2 + [
-        httpx.Response(200, json=DONE)]
+    route.side_effect = [httpx.Response(429, headers={"Retry-After": "3"}, json={
+        "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "x"}}),
+        httpx.ConnectError("refused"), httpx.Response(200, json=DONE)]
     run, _ = service.start_run(request())
-    assert store.get_run(run.id).state == "queued"
+    assert store.get_run(run.id).state == "queued" and route.call_count == 1
     service.tick()
-    assert store.get_run(run.id).state == "queued"  # waits before trying again
-    clock.now += 11
+    assert store.get_run(run.id).state == "queued"  # waits Retry-After before trying again
+    clock.now += 3
+    service.tick()
+    assert store.get_run(run.id).state == "queued" and route.call_count == 2
+    clock.now += 2
     service.tick()
     assert store.get_run(run.id).state == "completed" and route.call_count == 3
 

@@ -136,9 +136,11 @@ class BitScaleClient:
         output_columns: list[str] | None = None,
         source_id: str | None = None,
         priority: Priority = Priority.SUBMIT,
+        retry_rejected: bool = True,
     ) -> models.RunResult:
         """Start a run. Never retried blindly: a repeat would add a second row and spend
-        credits twice. Only answers that prove nothing happened (429, no connection) retry."""
+        credits twice. Only answers that prove nothing happened (429, no connection) retry,
+        and not even those with `retry_rejected=False` (the caller requeues instead)."""
         body: dict[str, Any] = {"mode": mode, "inputs": inputs}
         if output_columns:
             body["output_columns"] = output_columns
@@ -147,7 +149,7 @@ class BitScaleClient:
         timeout = self._sync_timeout if mode == "sync" else self._async_timeout
         data = self._request(
             "POST", f"grids/{_segment(grid_id)}/run", json=body, timeout=timeout,
-            idempotent=False, priority=priority,
+            idempotent=False, priority=priority, retry_rejected=retry_rejected,
         )
         return _parse(models.RunResult, data)
 
@@ -183,6 +185,7 @@ class BitScaleClient:
         timeout: httpx.Timeout,
         idempotent: bool,
         priority: Priority,
+        retry_rejected: bool = True,
     ) -> Any:
         attempt = 0
         while True:
@@ -191,6 +194,8 @@ class BitScaleClient:
                 return self._send_once(method, path, params, json, timeout, priority)
             except BitScaleError as error:
                 if attempt > self._max_retries or not self._may_retry(error, idempotent):
+                    raise
+                if not idempotent and not retry_rejected:
                     raise
                 delay = self._backoff(error, attempt)
                 log.warning("BitScale %s %s failed (%s); retrying in %.1fs",

@@ -56,6 +56,8 @@ class SlackFault:
     hang: float = 0.0
     times: int = 1
     channel: str | None = None
+    thread_only: bool = False  # only calls that reply in a thread
+    accept_first: bool = False  # do the call, then hang before answering (a lost answer)
 
 
 class SlackStandIn:
@@ -146,6 +148,10 @@ class SlackStandIn:
     def handle_api(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict]:
         now = time.monotonic()
         fault = self._take_fault(method, args)
+        if fault is not None and fault.accept_first:
+            answer = self.handle_api(method, args)
+            time.sleep(fault.hang)
+            return answer
         if fault is not None:
             if fault.hang:
                 time.sleep(fault.hang)
@@ -176,7 +182,8 @@ class SlackStandIn:
         with self.lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.method == method and (
-                        fault.channel is None or fault.channel == args.get("channel")):
+                        fault.channel is None or fault.channel == args.get("channel")) and (
+                        not fault.thread_only or args.get("thread_ts")):
                     fault.times -= 1
                     return fault
         return None

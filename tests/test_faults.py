@@ -1,0 +1,175 @@
+"""Nothing lost, nothing twice: the bot as a real process, killed at each step and restarted.
+
+Crash points are set up from outside (the simulator and the Slack stand-in stall or refuse
+at the right moment), then the process gets SIGKILL and a new one starts on the same
+database. Each test counts BitScale runs and Slack result posts.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.playground.process import BotProcess
+from bot.playground.simulator import Simulator
+from bot.playground.slack_driver import SlackDriver, form_values
+from bot.playground.slack_standin import SlackStandIn
+from bot.playground.stack import SIGNING_SECRET, wait_for
+from bot.store import Store
+
+
+class Rig:
+    def __init__(self, tmp_path, **sim_kwargs):
+        self.sim = Simulator("fault-key", **sim_kwargs).start()
+        self.slack = SlackStandIn().start()
+        self.db = tmp_path / "bot.db"
+        self.tmp = tmp_path
+        self.bot: BotProcess | None = None
+        self.driver: SlackDriver | None = None
+
+    def start_bot(self) -> BotProcess:
+        self.bot = BotProcess(slack_api_url=self.slack.api_url, bitscale_url=self.sim.url,
+                              bitscale_key=self.sim.api_key, db_path=self.db,
+                              extra_env={"RUN_EXPIRY_MINUTES": "5"}).start()
+        if self.driver:
+            self.driver.close()
+        self.driver = SlackDriver(self.bot.url, SIGNING_SECRET, self.slack)
+        return self.bot
+
+    def restart(self) -> None:
+        self.bot.kill()
+        self.start_bot()
+
+    def submit(self, grid: str, inputs: dict[str, str]) -> None:
+        before = len(self.slack.view_log)
+        self.driver.command(f"run {grid}")
+        view = wait_for(lambda: len(self.slack.view_log) > before and
+                        self.slack.view_log[-1][2].get("callback_id") == "run_view" and
+                        self.slack.view_log[-1][2], timeout=15)
+        assert self.driver.submit(view, form_values(view, inputs)).status_code == 200
+
+    def results(self, channel="C0SALES"):
+        return [m for m in self.slack.posts(channel) if m.thread_ts or m.metadata]
+
+    def runs(self):
+        return Store(self.db).all_runs()
+
+    def close(self):
+        if self.bot:
+            self.bot.kill()
+        if self.driver:
+            self.driver.close()
+        self.slack.stop()
+        self.sim.stop()
+
+
+@pytest.fixture
+def rig(tmp_path):
+    r = Rig(tmp_path, sync_wait=120.0, duration_scale=0.1)
+    r.start_bot()
+    yield r
+    r.close()
+
+
+def test_crash_before_the_request_leaves(rig):
+    # BitScale turns the run away (429, Retry-After 2): it waits in the queue, unsent.
+    rig.sim.inject(method="POST", path_contains="/run", status=429,
+                   code="RATE_LIMIT_EXCEEDED", retry_after=2, times=1)
+    rig.submit("Person Lookup", {"full_name": "Ada L", "company_domain": "a.io"})
+    wait_for(lambda: rig.runs() and rig.runs()[0].state == "queued"
+             and rig.sim.count(status=429) == 1, timeout=15)
+    rig.restart()
+    wait_for(lambda: rig.results(), timeout=20)
+    time.sleep(1.5)  # a grace period in which a duplicate would show up
+    assert rig.sim.run_count == 1 and len(rig.results()) == 1
+    assert rig.runs()[0].state == "completed"
+
+
+def test_crash_while_the_run_is_in_flight_is_told_not_resent(rig):
+    rig.submit("Load Test", {"company_name": "Inflight", "duration_seconds": "100"})  # 10 s
+    wait_for(lambda: rig.sim.run_count == 1, timeout=15)
+    rig.restart()
+    (reply,) = wait_for(lambda: rig.results(), timeout=20)
+    text = str(reply.blocks)
+    assert "interrupted" in text and "Run again" in text and "not re-sent" in text
+    time.sleep(1.5)
+    assert rig.sim.run_count == 1 and len(rig.results()) == 1
+
+
+def test_crash_after_the_request_id_is_stored(tmp_path):
+    rig = Rig(tmp_path, sync_wait=0.3, duration_scale=0.1)
+    try:
+        rig.start_bot()
+        rig.submit("Load Test", {"company_name": "Resume", "duration_seconds": "30"})  # 3 s
+        wait_for(lambda: rig.runs() and rig.runs()[0].request_id, timeout=15)
+        rig.restart()
+        (reply,) = wait_for(lambda: rig.results(), timeout=30)
+        assert "Resume" in str(reply.blocks)
+        time.sleep(1.5)
+        assert rig.sim.run_count == 1 and len(rig.results()) == 1
+    finally:
+        rig.close()
+
+
+def test_crash_before_slack_accepted_the_result(rig):
+    rig.slack.inject(method="chat.postMessage", thread_only=True, hang=30, error="timeout")
+    rig.submit("Person Lookup", {"full_name": "Grace H", "company_domain": "navy.mil"})
+    wait_for(lambda: rig.runs() and rig.runs()[0].state == "completed"
+             and rig.runs()[0].notify_attempted_at, timeout=15)
+    assert rig.results() == []
+    rig.restart()
+    wait_for(lambda: rig.results(), timeout=30)
+    time.sleep(1.5)
+    assert len(rig.results()) == 1 and rig.sim.run_count == 1
+
+
+def test_crash_after_slack_accepted_but_before_it_was_recorded(rig):
+    rig.slack.inject(method="chat.postMessage", thread_only=True, hang=30, accept_first=True)
+    rig.submit("Person Lookup", {"full_name": "Alan T", "company_domain": "b.uk"})
+    wait_for(lambda: rig.results(), timeout=15)
+    assert rig.runs()[0].notified_at is None
+    rig.restart()
+    wait_for(lambda: rig.runs()[0].notified_at, timeout=30)
+    assert len(rig.results()) == 1 and rig.sim.run_count == 1
+
+
+def test_crash_after_everything_is_done_changes_nothing(rig):
+    rig.submit("Person Lookup", {"full_name": "Kay N", "company_domain": "k.dev"})
+    wait_for(lambda: rig.runs() and rig.runs()[0].notified_at, timeout=15)
+    rig.restart()
+    time.sleep(2)
+    assert len(rig.results()) == 1 and rig.sim.run_count == 1
+
+
+def test_bitscale_and_slack_faults_are_survived(tmp_path):
+    # 5xx bursts and a proxy's HTML on polls, then Slack 429 (Retry-After) and 503 on the
+    # thread reply: the run still ends with exactly one result.
+    rig = Rig(tmp_path, sync_wait=0.3, duration_scale=0.1)
+    try:
+        rig.start_bot()
+        rig.sim.inject(path_contains="/run/status", status=503, code="INTERNAL_ERROR", times=3)
+        rig.sim.inject(path_contains="/run/status", status=502, raw_body=b"<html>proxy</html>")
+        rig.slack.inject(method="chat.postMessage", status=429, retry_after=1, thread_only=True)
+        rig.slack.inject(method="chat.postMessage", status=503, thread_only=True)
+        rig.submit("Load Test", {"company_name": "Sturdy", "duration_seconds": "20"})  # 2 s
+        (reply,) = wait_for(lambda: rig.results(), timeout=60)
+        assert "Sturdy" in str(reply.blocks)
+        time.sleep(1.0)
+        assert rig.sim.run_count == 1 and len(rig.results()) == 1
+        assert rig.sim.count(status=503) >= 1
+    finally:
+        rig.close()
+
+
+def test_thirty_runs_at_once_cause_no_429(rig):
+    for i in range(30):
+        rig.submit("Person Lookup", {"full_name": f"Person {i}", "company_domain": "x.io"})
+    wait_for(lambda: len(rig.results()) == 30, timeout=60)
+    assert rig.sim.count(status=429) == 0
+    assert rig.sim.max_in_window(1.0) <= 5
+    assert rig.sim.run_count == 30
+
+
+def test_sigterm_shuts_down_cleanly(rig):
+    assert rig.bot.terminate() == 0
