@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The shell is a conversation: only real trouble goes to the terminal.
+    level = logging.ERROR if args.verb == "shell" else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.verb == "simulate":
         from bot.playground.simulator import serve
 

@@ -72,7 +72,7 @@ STATE_EMOJI = {
     "failed": "❌", "expired": "⌛", "interrupted": "⚠️",
 }
 STATE_WORDS = {
-    "queued": "waiting to start", "submitting": "starting", "running": "running",
+    "queued": "waiting to start", "submitting": "running", "running": "running",
     "completed": "completed", "failed": "failed", "expired": "expired",
     "interrupted": "interrupted",
 }
