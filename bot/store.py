@@ -231,7 +231,7 @@ class Store:
         db = self.db()
         cursor = db.execute(sql, params or [])
         names = [d[0] for d in cursor.description or []]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
         db.conn.commit()
         return rows
 

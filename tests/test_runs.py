@@ -164,7 +164,7 @@ def test_rejected_submissions_go_back_in_the_queue(env):
 def test_poll_errors_back_off_and_the_run_expires_eventually(env):
     service, notifier, clock, store = env
     respx.post(f"{BASE}/grids/g1/run").respond(200, json=RUNNING)
-    status = respx.get(f"{BASE}/run/status/req-1").respond(503)
+    respx.get(f"{BASE}/run/status/req-1").respond(503)
     run, _ = service.start_run(request())
     gaps = []
     for _ in range(4):

@@ -35,11 +35,9 @@ def register(app: App, services: Services) -> None:
     def run_button(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         grid_id = _action(body).get("value") or ""
-        try:
-            open_run_form(client, services, body["trigger_id"], grid_id=grid_id,
-                          channel_id=_channel_of(body), user_id=body["user"]["id"])
-        except BitScaleError as error:
-            log.warning("run button: %s", error)
+        services.later(lambda: open_run_form(
+            client, services, body["trigger_id"], grid_id=grid_id,
+            channel_id=_channel_of(body), user_id=body["user"]["id"]))
 
     @app.action(re.compile(f"^{kit.GRIDS_PAGE_ACTION}_(prev|next)$"))
     def grids_page(ack: Ack, body: dict, respond: Respond) -> None:
@@ -49,12 +47,16 @@ def register(app: App, services: Services) -> None:
             search, page = (wanted.get("q") or None), max(1, int(wanted.get("p", 1)))
         except (ValueError, TypeError, AttributeError):
             search, page = None, 1
-        try:
-            result = services.catalog.page(search, page)
-            respond(replace_original=True, text="BitScale grids",
-                    blocks=kit.grids_page_blocks(result, search))
-        except BitScaleError as error:
-            respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
+
+        def show_page() -> None:
+            try:
+                result = services.catalog.page(search, page)
+                respond(replace_original=True, text="BitScale grids",
+                        blocks=kit.grids_page_blocks(result, search))
+            except BitScaleError as error:
+                respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
+
+        services.later(show_page)
 
     @app.action(kit.RUN_AGAIN_ACTION)
     def run_again(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
@@ -64,9 +66,10 @@ def register(app: App, services: Services) -> None:
             respond(response_type="ephemeral", replace_original=False,
                     text="I can't find that run any more. Start a new one with /bitscale run.")
             return
-        open_run_form(client, services, body["trigger_id"], grid_id=run.grid_id,
-                      channel_id=run.channel_id or run.post_channel,
-                      user_id=body["user"]["id"], values=run.inputs)
+        services.later(lambda: open_run_form(
+            client, services, body["trigger_id"], grid_id=run.grid_id,
+            channel_id=run.channel_id or run.post_channel, user_id=body["user"]["id"],
+            values=run.inputs))
 
     @app.action(kit.PICK_GRID_ACTION)
     def pick_grid(ack: Ack, body: dict, client: WebClient) -> None:
@@ -79,8 +82,12 @@ def register(app: App, services: Services) -> None:
         base["user_id"] = body["user"]["id"]
         if not grid_id or not view.get("id"):
             return
-        _update(client, view["id"], kit.loading_modal("the grid"))
-        load_form_into(client, services, view["id"], grid_id, base)
+
+        def load() -> None:
+            _update(client, view["id"], kit.loading_modal("the grid"))
+            load_form_into(client, services, view["id"], grid_id, base)
+
+        services.later(load)
 
     @app.options(kit.PICK_GRID_ACTION)
     def grid_suggestions(ack: Ack, body: dict) -> None:

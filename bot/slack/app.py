@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -18,6 +19,8 @@ def build_app(client: WebClient, services: Services, *, signing_secret: str = ""
     """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
     app = App(
         client=client,
+        # Bolt's default is 5 threads; acks wait for a free one, so keep plenty.
+        listener_executor=ThreadPoolExecutor(32, thread_name_prefix="bolt"),
         signing_secret=signing_secret,
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,

@@ -23,12 +23,10 @@ from slack_sdk.models.blocks import (
     ConversationSelectElement,
     DividerBlock,
     ExternalDataSelectElement,
-    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View

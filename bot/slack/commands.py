@@ -71,10 +71,16 @@ def handle_command(ack: Ack, body: dict, respond: Respond, client: WebClient,
         ack(text=usage, blocks=kit.notice_blocks(f"Which one? {usage}"))
         return
     ack()
+    services.later(lambda: _answer(parsed, body, respond, client, services))
+
+
+def _answer(parsed: ParsedCommand, body: dict, respond: Respond, client: WebClient,
+            services: Services) -> None:
+    """The part of a command that waits on BitScale, after the ack."""
     try:
         if parsed.name == "run":
             open_run_form(client, services, body["trigger_id"], query=parsed.arg,
-                          channel_id=body.get("channel_id"), user_id=user_id)
+                          channel_id=body.get("channel_id"), user_id=body.get("user_id", ""))
         elif parsed.name == "grids":
             page = services.catalog.page(parsed.arg or None, 1)
             respond(text="BitScale grids", blocks=kit.grids_page_blocks(page, parsed.arg or None))

@@ -155,9 +155,11 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
         return
     ack()
     user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
-    services.runs.start_run(RunRequest(
+    request = RunRequest(
         grid_id=session["grid_id"], grid_name=session.get("grid_name") or "grid",
         inputs=submission.inputs, output_columns=submission.output_columns,
         user_id=user_id, channel_id=submission.channel_id,
-        team_id=(body.get("team") or {}).get("id"), dedupe_key=f"view:{view['id']}" if view.get("id") else None,
-    ))
+        team_id=(body.get("team") or {}).get("id"),
+        dedupe_key=f"view:{view['id']}" if view.get("id") else None,
+    )
+    services.later(lambda: services.runs.start_run(request))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import form_values

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.bitscale.errors import ERROR_CODES
-from bot.playground.simulator import FOREIGN_GRID_ID, Simulator
+from bot.playground.simulator import FOREIGN_GRID_ID
 
 
 @pytest.fixture
