@@ -94,12 +94,16 @@ class GridCatalog:
         if cached_only:
             return None
         contract = self.client.run_contract(grid_id, priority=Priority.INTERACTIVE)
-        details = self.client.grid(grid_id, priority=Priority.INTERACTIVE)
-        outputs = details.runnable_columns or [
+        # The grid list (usually cached) already carries the runnable columns: one
+        # request less while someone waits for the modal.
+        listed = next((g for g in self.all_grids(cached_only=True) or [] if g.id == grid_id),
+                      None)
+        grid = listed or self.client.grid(grid_id, priority=Priority.INTERACTIVE)
+        outputs = [c for c in grid.columns if c.runnable] or [
             Column(id=c.id, name=c.name, type=c.type) for c in contract.output_columns or []]
-        form = RunForm(grid_id=grid_id, grid_name=details.name or contract.grid_name,
+        form = RunForm(grid_id=grid_id, grid_name=grid.name or contract.grid_name,
                        input_keys=contract.input_keys, outputs=outputs,
-                       description=details.description or "")
+                       description=grid.description or "")
         self.store.cache_put(key, {**form.__dict__,
                                    "outputs": [c.model_dump() for c in outputs]}, self.clock())
         return form

@@ -45,6 +45,7 @@ class Message:
     user: str = BOT_USER
     ephemeral_for: str | None = None
     files: list[dict] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)  # when the stand-in accepted it
 
 
 @dataclass

@@ -1,0 +1,357 @@
+"""Benchmarks: ack latency, modal open, result latency, throughput against the 5 req/s
+ceiling, footprint, and a naive MCP-style client side by side.
+
+    python bench/run.py            # the full run (about 6 minutes), prints a table
+    python bench/run.py --quick    # a tiny workload, for a smoke test
+
+Everything goes over real loopback HTTP: the bot runs as its own process in HTTP mode,
+the BitScale simulator answers with a per-request latency (150 ms by default), and the
+Slack stand-in timestamps each call. Results are printed and written as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.naive import run_naive  # noqa: E402
+from bot.playground.process import BotProcess  # noqa: E402
+from bot.playground.simulator import Simulator  # noqa: E402
+from bot.playground.slack_driver import SlackDriver, form_values  # noqa: E402
+from bot.playground.slack_standin import SlackStandIn  # noqa: E402
+from bot.playground.stack import SIGNING_SECRET, wait_for  # noqa: E402
+
+ECHO = re.compile(r"\*Echo\*\\n(run-\d+)")
+
+
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 1)
+
+
+class Env:
+    """A fresh simulator, Slack stand-in and bot process."""
+
+    def __init__(self, latency: float, extra_env: dict[str, str] | None = None) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="bench-")
+        self.sim = Simulator("bench-key", latency=latency).start()
+        self.slack = SlackStandIn().start()
+        self.results: dict[str, float] = {}  # run name → when its reply reached Slack
+        self.form_shown: dict[str, float] = {}  # view id → when the run form appeared
+        self.slack.on_event(self._on_event)
+        started = time.monotonic()
+        self.bot = BotProcess(slack_api_url=self.slack.api_url, bitscale_url=self.sim.url,
+                              bitscale_key=self.sim.api_key,
+                              db_path=Path(self.tmp.name) / "bot.db",
+                              extra_env=extra_env).start()
+        self.startup_seconds = time.monotonic() - started
+        self.driver = SlackDriver(self.bot.url, SIGNING_SECRET, self.slack)
+
+    def _on_event(self, kind: str, item) -> None:
+        if kind == "view" and item.get("callback_id") == "run_view":
+            self.form_shown.setdefault(item["id"], time.monotonic())
+        if kind == "message" and item.thread_ts:
+            found = ECHO.search(json.dumps(item.blocks))
+            if found:
+                self.results.setdefault(found.group(1), item.at)
+
+    def open_form(self, grid: str) -> tuple[dict, float, float]:
+        """(form view, seconds to views.open, seconds until the form is shown)."""
+        before = len(self.slack.view_log)
+        sent = time.monotonic()
+        _, trigger, _ = self.driver.command(f"run {grid}")
+        view = wait_for(lambda: next((v for m, _, v in self.slack.view_log[before:]
+                                      if v.get("callback_id") == "run_view"), None), 30)
+        opened = next(c.at for c in self.slack.calls_to("views.open")
+                      if c.args.get("trigger_id") == trigger)
+        return view, opened - sent, self.form_shown[view["id"]] - sent
+
+    def submit_runs(self, view: dict, durations: list[float]) -> dict[str, float]:
+        """Submit one run per duration (each a distinct modal); return name → submit time."""
+        sent = {}
+        for i, seconds in enumerate(durations):
+            name = f"run-{i}"
+            copy = {**view, "id": f"{view['id']}-{i}"}
+            values = form_values(copy, {"company_name": name,
+                                        "duration_seconds": f"{seconds:.2f}"})
+            sent[name] = time.monotonic()
+            answer = self.driver.submit(copy, values)
+            assert answer.status_code == 200, answer.text
+        return sent
+
+    def completions(self) -> dict[str, float]:
+        """Run name → when the simulator finished it."""
+        return {r.inputs.get("company_name"): r.started + r.duration
+                for r in self.sim.runs_for("Load Test")}
+
+    def close(self) -> None:
+        self.bot.kill()
+        self.driver.close()
+        self.slack.stop()
+        self.sim.stop()
+        self.tmp.cleanup()
+
+
+def proc_stats(pid: int) -> dict[str, float]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
+            "peak_rss_mb": int(fields["VmHWM"].split()[0]) / 1024,
+            "cpu_seconds": (int(stat[11]) + int(stat[12])) / ticks,
+            "threads": int(fields["Threads"])}
+
+
+# --- 1. ack latency -------------------------------------------------------------------------
+
+def bench_ack(cfg) -> dict:
+    env = Env(cfg.latency)
+    try:
+        view, _, _ = env.open_form("Person Lookup")
+        latencies: dict[str, list[float]] = {"command": [], "view_submission": []}
+        errors = [0]
+        stop = time.monotonic() + cfg.ack_seconds
+        lock = threading.Lock()
+
+        def sender(n: int) -> None:
+            driver = SlackDriver(env.bot.url, SIGNING_SECRET, env.slack)
+            i = 0
+            while time.monotonic() < stop:
+                i += 1
+                if i % 2:
+                    kind, text = "command", ["help", "runs", "credits", "grids"][i // 2 % 4]
+                    began = time.monotonic()
+                    answer, _, _ = driver.command(text)
+                else:
+                    kind = "view_submission"
+                    copy = {**view, "id": f"ack-{n}-{i}"}
+                    # One in five submissions starts a real run; the rest fail validation.
+                    inputs = ({"full_name": f"P {n} {i}", "company_domain": "x.io"}
+                              if i % 10 == 0 else {"full_name": "", "company_domain": ""})
+                    values = form_values(copy, inputs)
+                    began = time.monotonic()
+                    answer = driver.submit(copy, values)
+                took = time.monotonic() - began
+                with lock:
+                    latencies[kind].append(took)
+                    errors[0] += answer.status_code != 200
+            driver.close()
+
+        threads = [threading.Thread(target=sender, args=(n,)) for n in range(cfg.senders)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        every = latencies["command"] + latencies["view_submission"]
+        return {"senders": cfg.senders, "seconds": cfg.ack_seconds, "requests": len(every),
+                "non_200": errors[0], "p50_ms": ms(pct(every, 50)), "p95_ms": ms(pct(every, 95)),
+                "p99_ms": ms(pct(every, 99)), "max_ms": ms(max(every)),
+                "command_p99_ms": ms(pct(latencies["command"], 99)),
+                "submission_p99_ms": ms(pct(latencies["view_submission"], 99))}
+    finally:
+        env.close()
+
+
+# --- 2. modal open --------------------------------------------------------------------------
+
+def bench_modal(cfg) -> dict:
+    env = Env(cfg.latency)
+    try:
+        grids = ["Company Enrichment", "Person Lookup", "Account Scoring", "Hiring Signals",
+                 "Funding Rounds"][:cfg.modal_grids]
+        cold = [env.open_form(g) for g in grids]
+        warm = [env.open_form(g) for g in grids]
+        return {"grids": len(grids),
+                "cold_views_open_ms": ms(max(c[1] for c in cold)),
+                "cold_form_shown_p50_ms": ms(statistics.median(c[2] for c in cold)),
+                "cold_form_shown_max_ms": ms(max(c[2] for c in cold)),
+                "warm_form_shown_p50_ms": ms(statistics.median(w[2] for w in warm)),
+                "warm_form_shown_max_ms": ms(max(w[2] for w in warm)),
+                "startup_seconds": round(env.startup_seconds, 2)}
+    finally:
+        env.close()
+
+
+# --- 3. result latency ----------------------------------------------------------------------
+
+def bench_result_latency(cfg) -> dict:
+    out = {}
+    for in_flight in cfg.in_flight:
+        env = Env(cfg.latency)
+        try:
+            view, _, _ = env.open_form("Load Test")
+            env.submit_runs(view, [cfg.short_run] * in_flight)
+            wait_for(lambda: len(env.results) >= in_flight, timeout=300, interval=0.2)
+            done = env.completions()
+            lags = [env.results[name] - done[name] for name in env.results]
+            out[str(in_flight)] = {"p50_ms": ms(pct(lags, 50)), "p95_ms": ms(pct(lags, 95)),
+                                   "max_ms": ms(max(lags))}
+        finally:
+            env.close()
+    return out
+
+
+# --- 4 and 5. throughput, footprint ---------------------------------------------------------
+
+def workload(cfg) -> list[float]:
+    rng = random.Random(7)
+    return [rng.uniform(cfg.min_duration, cfg.max_duration) for _ in range(cfg.flood)]
+
+
+def bench_throughput(cfg) -> dict:
+    env = Env(cfg.latency)
+    try:
+        idle = proc_stats(env.bot.pid)
+        view, _, _ = env.open_form("Load Test")
+        cpu_before = proc_stats(env.bot.pid)["cpu_seconds"]
+        durations = workload(cfg)
+        requests_before = env.sim.count()
+        began = time.monotonic()
+        env.submit_runs(view, durations)
+        samples: list[dict] = []
+        modal = {}
+
+        def probe_modal() -> None:  # a rep opens a modal in the middle of the flood
+            time.sleep(min(5.0, cfg.max_duration / 2))
+            _, opened, shown = env.open_form("Person Lookup")
+            modal.update(views_open_ms=ms(opened), form_shown_ms=ms(shown))
+
+        prober = threading.Thread(target=probe_modal)
+        prober.start()
+        while len(env.results) < len(durations) and time.monotonic() - began < 900:
+            samples.append(proc_stats(env.bot.pid))
+            time.sleep(0.5)
+        prober.join()
+        elapsed = max(env.results.values()) - began
+        stats = proc_stats(env.bot.pid)
+        done = env.completions()
+        lags = [env.results[n] - done[n] for n in env.results if n in done]
+        requests = env.sim.count() - requests_before
+        return {
+            "runs": len(durations), "finished": len(env.results),
+            "seconds": round(elapsed, 1),
+            "runs_per_second": round(len(env.results) / elapsed, 2),
+            "ceiling_share": round(len(env.results) / elapsed / 5, 2),
+            "requests_per_run": round(requests / max(1, len(env.results)), 2),
+            "max_requests_in_1s": env.sim.max_in_window(1.0),
+            "http_429": env.sim.count(status=429),
+            "result_latency_p50_ms": ms(pct(lags, 50)),
+            "result_latency_p95_ms": ms(pct(lags, 95)),
+            "modal_during_flood": modal,
+            "footprint": {
+                "idle_rss_mb": round(idle["rss_mb"], 1),
+                "peak_rss_mb": round(stats["peak_rss_mb"], 1),
+                "cpu_seconds": round(stats["cpu_seconds"] - cpu_before, 1),
+                "max_threads": max(s["threads"] for s in samples) if samples else None,
+                "startup_seconds": round(env.startup_seconds, 2)},
+        }
+    finally:
+        env.close()
+
+
+# --- 6. the naive client --------------------------------------------------------------------
+
+def bench_naive(cfg) -> dict:
+    sim = Simulator("naive-key", latency=cfg.latency).start()
+    try:
+        return run_naive(sim, workload(cfg))
+    finally:
+        sim.stop()
+
+
+def table(results: dict) -> str:
+    a, m, r, t, n = (results[k] for k in ("ack", "modal", "result_latency", "throughput",
+                                          "naive"))
+    f = t["footprint"]
+    rows = [
+        ("Ack latency p50 / p95 / p99", f"{a['p50_ms']} / {a['p95_ms']} / {a['p99_ms']} ms",
+         "p99 < 100 ms"),
+        ("Modal open, cold: views.open / form shown",
+         f"{m['cold_views_open_ms']} / {m['cold_form_shown_max_ms']} ms (max)", "< 1 s"),
+        ("Modal open, warm: form shown", f"{m['warm_form_shown_max_ms']} ms (max)", "< 100 ms"),
+        *[(f"Result latency, {k} in flight p50 / p95", f"{v['p50_ms']} / {v['p95_ms']} ms",
+           "p95 < 3 s at 20") for k, v in r.items()],
+        ("Throughput (runs/s, share of 5/s ceiling)",
+         f"{t['runs_per_second']} ({t['ceiling_share']:.0%})", "≥ 80%"),
+        ("Requests per run", str(t["requests_per_run"]), "1 is ideal"),
+        ("Most requests in any 1 s / 429s", f"{t['max_requests_in_1s']} / {t['http_429']}",
+         "≤ 5 / 0"),
+        ("Modal during flood: views.open / form shown",
+         f"{t['modal_during_flood'].get('views_open_ms')} / "
+         f"{t['modal_during_flood'].get('form_shown_ms')} ms", "< 1 s"),
+        ("Peak RSS / idle RSS", f"{f['peak_rss_mb']} / {f['idle_rss_mb']} MB", "< 150 MB"),
+        ("CPU seconds during flood", str(f["cpu_seconds"]), ""),
+        ("Start-up", f"{f['startup_seconds']} s", "< 2 s"),
+        ("Naive client: runs/s, 429s, failed runs",
+         f"{n['runs_per_second']}, {n['http_429']}, {n['failed']}", ""),
+        ("Bot / naive: throughput, latency p50",
+         f"{_ratio(t['runs_per_second'], n['runs_per_second'])}×, "
+         f"{_ratio(t['result_latency_p50_ms'], n['result_latency_p50_ms'])}×", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'measure':<{width}}  {'result':<34} target", "-" * (width + 50)]
+    lines += [f"{a_:<{width}}  {b:<34} {c}" for a_, b, c in rows]
+    return "\n".join(lines)
+
+
+def _ratio(a, b) -> str:
+    return "—" if not a or not b else f"{a / b:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tiny workload (smoke test)")
+    parser.add_argument("--out", default="bench/results/latest.json")
+    parser.add_argument("--latency", type=float, default=0.15,
+                        help="seconds the simulator adds to every answer")
+    args = parser.parse_args(argv)
+    cfg = argparse.Namespace(
+        latency=args.latency, senders=20, ack_seconds=30, modal_grids=5, in_flight=[1, 20, 100],
+        short_run=5.0, flood=300, min_duration=5.0, max_duration=60.0)
+    if args.quick:
+        cfg = argparse.Namespace(
+            latency=0.01, senders=4, ack_seconds=2, modal_grids=2, in_flight=[1, 5],
+            short_run=0.5, flood=15, min_duration=0.5, max_duration=2.0)
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "platform": platform.platform()},
+               "config": vars(cfg)}
+    for name, step in [("ack", bench_ack), ("modal", bench_modal),
+                       ("result_latency", bench_result_latency),
+                       ("throughput", bench_throughput), ("naive", bench_naive)]:
+        print(f"running {name}…", file=sys.stderr, flush=True)
+        results[name] = step(cfg)
+    t, n = results["throughput"], results["naive"]
+    results["bot_vs_naive"] = {
+        "throughput_ratio": _ratio(t["runs_per_second"], n["runs_per_second"]),
+        "http_429": {"bot": t["http_429"], "naive": n["http_429"]},
+        "result_latency_p50_ratio": _ratio(t["result_latency_p50_ms"],
+                                           n["result_latency_p50_ms"])}
+    print(table(results))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
