@@ -171,6 +171,8 @@ class Store:
                             if_not_exists=True)
         db["sessions"].create({"token": str, "payload": str, "created_at": float}, pk="token",
                               if_not_exists=True)
+        db["seen_events"].create({"event_id": str, "seen_at": float}, pk="event_id",
+                                 if_not_exists=True)
 
     # --- runs ---------------------------------------------------------------------------
 
@@ -285,6 +287,16 @@ class Store:
     def load_session(self, token: str) -> dict[str, Any] | None:
         rows = list(self.db()["sessions"].rows_where("token = ?", [token], limit=1))
         return json.loads(rows[0]["payload"]) if rows else None
+
+
+    def remember_event(self, event_id: str) -> bool:
+        """True the first time an event id is seen; False for Slack's redeliveries."""
+        now = time.time()
+        rows = self.write("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?) "
+                          "RETURNING event_id", [event_id, now])
+        if rows and int(now) % 100 == 0:
+            self.write("DELETE FROM seen_events WHERE seen_at < ?", [now - 86400])
+        return bool(rows)
 
 
 def new_run_id() -> str:

@@ -75,8 +75,15 @@ class RateLimiter:
             self._cond.notify_all()
 
     def observe_remaining(self, remaining: int | None) -> None:
-        """The server says its window is spent (another client shares the key): wait it out."""
-        if remaining is not None and remaining <= 0:
+        """The server says its window is spent although we did not spend it all: another
+        client shares the key, so wait the window out. (When we spent it ourselves, our own
+        accounting already holds the next request back.)"""
+        if remaining is None or remaining > 0:
+            return
+        with self._cond:
+            now = self._clock()
+            ours = sum(1 for t in self._starts if now - t < self.window)
+        if ours < self.rate:
             self.pause(self.window)
 
     @property

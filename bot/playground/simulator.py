@@ -229,12 +229,12 @@ class Simulator:
 
     def handle(self, method: str, raw_path: str, headers: dict[str, str],
                body: bytes) -> tuple[int, dict[str, str], bytes]:
-        now = time.monotonic()
+        if self.state.latency:
+            time.sleep(self.state.latency)  # the network and BitScale's own work
+        now = time.monotonic()  # arrival, as BitScale's rate limiter sees it
         parts = urlsplit(raw_path)
         path = parts.path
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        if self.state.latency:
-            time.sleep(self.state.latency)
         if not path.startswith(BASE_PATH + "/"):
             return self._finish(now, method, path, 404, {},
                                 _error_body("NOT_FOUND", "No such endpoint."), counted=False)
@@ -283,6 +283,7 @@ class Simulator:
     def _admit(self, now: float) -> int | None:
         """Count this request in the workspace's 1-second window; None when it is full."""
         with self.lock:
+            now = max(now, self.state.window[-1]) if self.state.window else now
             window = self.state.window
             while window and now - window[0] >= 1.0:
                 window.popleft()

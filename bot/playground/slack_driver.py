@@ -84,6 +84,16 @@ class SlackDriver:
                                       "blocks": message.blocks}
         return self.interact(payload)
 
+    def event(self, event: dict[str, Any], event_id: str,
+              retry_num: int | None = None) -> httpx.Response:
+        """Deliver an Events API callback (a redelivery when `retry_num` is given)."""
+        body = json.dumps({"type": "event_callback", "team_id": TEAM["id"], "api_app_id": "A0001",
+                           "event_id": event_id, "event_time": int(time.time()),
+                           "event": event, "token": "legacy"})
+        headers = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num),
+                                                "X-Slack-Retry-Reason": "http_timeout"}
+        return self.send(body, "application/json", headers=headers)
+
     def shortcut(self, callback_id: str = "run_bitscale_grid") -> httpx.Response:
         return self.interact({"type": "shortcut", "callback_id": callback_id,
                               "trigger_id": self.standin.new_trigger(),

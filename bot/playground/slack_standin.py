@@ -68,6 +68,7 @@ class SlackStandIn:
         self.messages: list[Message] = []
         self.responses: list[dict] = []  # what listeners sent to response_urls
         self.views: dict[str, dict] = {}
+        self.home_views: dict[str, dict] = {}  # user id → published Home tab
         self.view_log: list[tuple[str, str, dict]] = []  # (method, view_id, view)
         self.files: dict[str, dict] = {}
         self.channel_errors: dict[str, str] = {}  # channel id → error for chat.postMessage
@@ -308,6 +309,18 @@ class SlackStandIn:
         return {"view": stored}
 
     api_views_push = api_views_open
+
+    def api_views_publish(self, args: dict) -> dict:
+        view = _json_arg(args.get("view"))
+        if not isinstance(view, dict) or view.get("type") != "home" or not args.get("user_id"):
+            raise _SlackError("invalid_arguments")
+        if len(view.get("blocks") or []) > 100:
+            raise _SlackError("invalid_arguments")
+        stored = {**view, "id": f"VH{args['user_id']}"}
+        with self.lock:
+            self.home_views[str(args["user_id"])] = stored
+        self._emit("home", stored)
+        return {"view": stored}
 
     def api_files_getUploadURLExternal(self, args: dict) -> dict:
         file_id = f"F{next(self._ids):06d}"

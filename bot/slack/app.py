@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from bot.slack import actions, commands
+from bot.slack import actions, commands, events
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -38,5 +38,6 @@ def build_app(client: WebClient, services: Services, *, signing_secret: str = ""
 
 
 def register_listeners(app: App, services: Services) -> None:
+    events.register(app, services)
     commands.register(app, services)
     actions.register(app, services)

@@ -127,6 +127,12 @@ COMMANDS = [
 
 
 def help_blocks(intro: str | None = None) -> list[dict]:
+    if intro is None:
+        return [dict(b) for b in _PLAIN_HELP]
+    return _help_blocks(intro)
+
+
+def _help_blocks(intro: str | None) -> list[dict]:
     blocks: list[Block] = []
     if intro:
         blocks.append(section(intro))
@@ -137,6 +143,17 @@ def help_blocks(intro: str | None = None) -> list[dict]:
     blocks.append(section(lines))
     blocks.append(context("Tip: the ⚡ shortcut *Run a BitScale grid* works from anywhere."))
     return render(blocks)
+
+
+_PLAIN_HELP = _help_blocks(None)  # built once: the most frequent reply
+
+
+def home_view(runs: Sequence[Run]) -> dict:
+    """The App Home tab: what the bot does, and the person's recent runs."""
+    blocks = [Block.parse(b) for b in help_blocks() + runs_list_blocks(runs)]
+    if len(blocks) > MAX_MODAL_BLOCKS:
+        raise ValueError("too many blocks for the Home tab")
+    return View(type="home", blocks=blocks).to_dict()
 
 
 def unknown_command_blocks(word: str) -> list[dict]:

@@ -250,13 +250,28 @@ def test_run_retries_only_when_nothing_happened(client):
 
 
 @respx.mock
-def test_remaining_zero_holds_back_the_limiter(client):
+def test_remaining_zero_from_another_client_holds_back_the_limiter():
+    c = BitScaleClient(KEY, BASE, limiter=RateLimiter(rate=5))
     pauses = []
-    client.limiter.pause = pauses.append
+    c.limiter.pause = pauses.append
     respx.get(f"{BASE}/workspace").respond(200, json=WORKSPACE,
                                            headers={"X-RateLimit-Remaining": "0"})
-    client.workspace()
+    c.workspace()  # we sent one request, yet the window is spent: someone else shares the key
     assert pauses and pauses[0] > 0
+
+
+@respx.mock
+def test_remaining_zero_after_our_own_fifth_request_adds_no_pause():
+    c = BitScaleClient(KEY, BASE, limiter=RateLimiter(rate=5))
+    pauses = []
+    c.limiter.pause = pauses.append
+    route = respx.get(f"{BASE}/workspace")
+    route.side_effect = [httpx.Response(200, json=WORKSPACE,
+                                        headers={"X-RateLimit-Remaining": str(4 - i)})
+                         for i in range(5)]
+    for _ in range(5):
+        c.workspace()
+    assert pauses == []
 
 
 def test_key_never_in_repr():

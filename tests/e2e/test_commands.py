@@ -154,3 +154,28 @@ def test_bad_signatures_are_refused(stack):
     assert stack.driver.send(body, signature="v0=" + "0" * 64).status_code == 401
     stale = int(time.time()) - 600
     assert stack.driver.send(body, timestamp=stale).status_code == 401
+
+
+def test_home_tab_shows_help_and_recent_runs(stack):
+    answer = stack.driver.event({"type": "app_home_opened", "user": "U0ANA", "tab": "home"},
+                                "Ev1")
+    assert answer.status_code == 200
+    home = wait_for(lambda: stack.standin.home_views.get("U0ANA"))
+    text = blocks_text(home["blocks"])
+    assert "/bitscale run" in text and "no runs yet" in text
+
+
+def test_redelivered_mention_is_answered_once(stack):
+    mention = {"type": "app_mention", "user": "U0ANA", "channel": "C0SALES",
+               "ts": "1700000000.000100", "text": "<@UBOT0001> help"}
+    with stack.standin.lock:  # the message the mention sits in
+        from bot.playground.slack_standin import Message
+        stack.standin.messages.append(Message("C0SALES", "1700000000.000100", "help", [],
+                                              user="U0ANA"))
+    assert stack.driver.event(mention, "Ev2").status_code == 200
+    assert stack.driver.event(mention, "Ev2", retry_num=1).status_code == 200
+    assert stack.driver.event(mention, "Ev2", retry_num=2).status_code == 200
+    replies = wait_for(lambda: stack.standin.posts("C0SALES", thread_ts="1700000000.000100"))
+    time.sleep(0.3)
+    assert len(stack.standin.posts("C0SALES", thread_ts="1700000000.000100")) == 1
+    assert "/bitscale grids" in blocks_text(replies[0].blocks)

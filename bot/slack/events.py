@@ -1,0 +1,38 @@
+"""Events: the App Home tab and mentions, with Slack's redeliveries dropped."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.slack import blocks as kit
+from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.middleware
+    def skip_redelivered_events(body: dict, next) -> BoltResponse | None:
+        # Slack redelivers an event it thinks we missed (X-Slack-Retry-Num); the event id
+        # stays the same, so each one is handled once.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and not services.store.remember_event(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.event("app_home_opened")
+    def home(event: dict, client: WebClient) -> None:
+        user = event.get("user") or ""
+        if event.get("tab", "home") != "home" or not user:
+            return
+        runs = services.store.recent_runs(user, 10)
+        client.views_publish(user_id=user, view=kit.home_view(runs))
+
+    @app.event("app_mention")
+    def mention(event: dict, client: WebClient) -> None:
+        client.chat_postMessage(channel=event["channel"],
+                                thread_ts=event.get("thread_ts") or event.get("ts"),
+                                text="BitScale for Slack: help", blocks=kit.help_blocks())
