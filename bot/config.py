@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")
     run_expiry_minutes: float = Field(default=30, gt=0, validation_alias="RUN_EXPIRY_MINUTES")
     credit_check_minutes: float = Field(default=10, gt=0, validation_alias="CREDIT_CHECK_MINUTES")
-    submit_concurrency: int = Field(default=256, ge=1, validation_alias="SUBMIT_CONCURRENCY")
+    submit_concurrency: int = Field(default=192, ge=1, validation_alias="SUBMIT_CONCURRENCY")
 
     @field_validator("slack_api_url")
     @classmethod

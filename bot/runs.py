@@ -95,7 +95,7 @@ class RunService:
         poll_interval: float = 3.0,
         poll_share: float = 0.6,
         expiry_seconds: float = 30 * 60,
-        submit_concurrency: int = 128,
+        submit_concurrency: int = 192,
         inline: bool = False,
         on_finished: Callable[[Run], None] | None = None,
     ) -> None:

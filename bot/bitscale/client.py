@@ -221,7 +221,7 @@ class BitScaleClient:
         self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
         if response.status_code == 429:
             error = error_from_response(429, response.content, response.headers.get("Retry-After"))
-            self.limiter.pause(error.retry_after if error.retry_after is not None else 1.0)
+            self.limiter.on_rejected(error.retry_after if error.retry_after is not None else 1.0)
             raise error
         if response.status_code >= 400:
             raise error_from_response(

@@ -4,7 +4,9 @@ BitScale allows 5 requests per second per workspace, counted across every endpoi
 limiter lets at most `rate` requests *start* in any sliding window of `per` seconds (plus
 a small margin for network jitter, so the server never sees 6 in its own window), hands
 free slots to the most urgent waiter first (a modal opening beats a background poll), and
-stops everyone after a 429 for as long as `Retry-After` says.
+stops everyone after a 429 for as long as `Retry-After` says. Each 429 also widens the
+margin a little (the network is more jittery than assumed); the extra fades over ten
+minutes without another 429.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ class RateLimiter:
         self,
         rate: int = 5,
         per: float = 1.0,
-        margin: float = 0.05,
+        margin: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate = rate
-        self.window = per + margin
+        self.base_window = per + margin
+        self._extra = 0.0  # margin added by 429s, fading over EXTRA_FADE seconds
+        self._extra_since = 0.0
         self._clock = clock
         self._starts: deque[float] = deque()
         self._paused_until = 0.0
@@ -34,6 +38,17 @@ class RateLimiter:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self.granted = 0
+
+    EXTRA_STEP = 0.05
+    EXTRA_MAX = 0.4
+    EXTRA_FADE = 600.0
+
+    @property
+    def window(self) -> float:
+        if not self._extra:
+            return self.base_window
+        faded = 1 - (self._clock() - self._extra_since) / self.EXTRA_FADE
+        return self.base_window + self._extra * max(0.0, faded)
 
     def acquire(self, priority: int = 0) -> None:
         """Block until this caller may start a request. Lower priority numbers go first."""
@@ -73,6 +88,13 @@ class RateLimiter:
         with self._cond:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
             self._cond.notify_all()
+
+    def on_rejected(self, retry_after: float) -> None:
+        """A 429: hold everyone back for Retry-After and leave more room from now on."""
+        with self._cond:
+            self._extra = min(self.EXTRA_MAX, self.window - self.base_window + self.EXTRA_STEP)
+            self._extra_since = self._clock()
+        self.pause(retry_after)
 
     def observe_remaining(self, remaining: int | None) -> None:
         """The server says its window is spent although we did not spend it all: another

@@ -16,11 +16,12 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.playground.demo_grids import SimGrid, demo_grids, stable_id
+from bot.playground.http import QuietHandler
 
 log = logging.getLogger(__name__)
 
@@ -494,36 +495,17 @@ def _error_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     sim: Simulator
-    protocol_version = "HTTP/1.1"
+    label = "simulator"
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, extra, data = self.sim.handle(self.command, self.path, headers, body)
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test); nothing to tell it
+        self.reply(status, data, extra)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (ConnectionResetError, BrokenPipeError):
-            pass  # a client dropped a kept-alive connection
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("simulator: " + format, *args)
 
 
 def serve(port: int, api_key: str | None, sync_wait: float, latency: float) -> None:

@@ -16,9 +16,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from bot.playground.http import QuietHandler
 
 log = logging.getLogger(__name__)
 
@@ -377,26 +379,27 @@ def _json_arg(value: Any) -> Any:
     return value
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     standin: SlackStandIn
-    protocol_version = "HTTP/1.1"
+    label = "slack stand-in"
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
             args = self._args(raw)
             status, headers, body = self.standin.handle_api(path[len("/api/"):], args)
-            self._send(status, headers, json.dumps(body).encode())
+            self.reply(status, json.dumps(body).encode(), headers,
+                       "application/json; charset=utf-8")
         elif path.startswith("/respond/"):
             payload = _json_arg(raw.decode() or "{}") or {}
             self.standin.respond(path.rsplit("/", 1)[-1], payload)
-            self._send(200, {}, b"ok", "text/plain")
+            self.reply(200, b"ok", content_type="text/plain")
         elif path.startswith("/upload/"):
-            self._send(self.standin.upload(path.rsplit("/", 1)[-1], raw), {}, b"OK", "text/plain")
+            status = self.standin.upload(path.rsplit("/", 1)[-1], raw)
+            self.reply(status, b"OK", content_type="text/plain")
         else:
-            self._send(404, {}, b"not found", "text/plain")
+            self.reply(404, b"not found", content_type="text/plain")
 
     def _args(self, raw: bytes) -> dict[str, Any]:
         kind = self.headers.get("Content-Type", "")
@@ -406,25 +409,3 @@ class _Handler(BaseHTTPRequestHandler):
         query = urlsplit(self.path).query
         text = raw.decode(errors="replace") + ("&" + query if query else "")
         return {k: v[-1] for k, v in parse_qs(text).items()}
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes,
-              kind: str = "application/json; charset=utf-8") -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (ConnectionResetError, BrokenPipeError):
-            pass  # a client dropped a kept-alive connection
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("slack stand-in: " + format, *args)

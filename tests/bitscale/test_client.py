@@ -193,7 +193,7 @@ def test_malformed_success_body_is_a_bad_response(client):
 @respx.mock
 def test_429_honours_retry_after_then_succeeds(client):
     pauses = []
-    client.limiter.pause = pauses.append
+    client.limiter.on_rejected = pauses.append
     respx.get(f"{BASE}/workspace").mock(side_effect=[
         httpx.Response(429, json={"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "slow"}},
                        headers={"Retry-After": "2"}),

@@ -65,6 +65,20 @@ def test_pause_holds_everyone_back():
     assert time.monotonic() - begin >= 0.14
 
 
+def test_a_429_widens_the_window_and_the_extra_fades():
+    clock = FakeClock()
+    limiter = RateLimiter(rate=5, per=1.0, margin=0.1, clock=clock)
+    limiter.pause = lambda seconds: None
+    assert limiter.window == 1.1
+    limiter.on_rejected(1.0)
+    limiter.on_rejected(1.0)
+    assert abs(limiter.window - 1.2) < 1e-9
+    clock.now += limiter.EXTRA_FADE / 2
+    assert abs(limiter.window - 1.15) < 1e-9
+    clock.now += limiter.EXTRA_FADE
+    assert limiter.window == 1.1
+
+
 def test_one_limiter_per_key():
     assert limiter_for("k1") is limiter_for("k1")
     assert limiter_for("k1") is not limiter_for("k2")
