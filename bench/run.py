@@ -181,7 +181,8 @@ def bench_result_latency(cfg) -> dict:
         try:
             view, _, _ = env.open_form("Load Test")
             env.submit_runs(view, [cfg.short_run] * in_flight)
-            wait_for(lambda: len(env.results) >= in_flight, timeout=300, interval=0.2)
+            wait_for(lambda: len(env.results) >= in_flight, timeout=300,  # noqa: B023
+                     interval=0.2)
             done = env.completions()
             lags = [env.results[name] - done[name] for name in env.results]
             out[str(in_flight)] = {"p50_ms": ms(pct(lags, 50)), "p95_ms": ms(pct(lags, 95)),

@@ -102,7 +102,8 @@ def register(app: App, services: Services) -> None:
         ack()
         session = services.store.save_session(
             {"channel_id": None, "ask_channel": True, "values": {}})
-        client.views_open(trigger_id=body["trigger_id"], view=kit.shortcut_modal(session))
+        services.later(lambda: client.views_open(trigger_id=body["trigger_id"],
+                                                 view=kit.shortcut_modal(session)))
 
     @app.view(kit.RUN_VIEW)
     def submit(ack: Ack, body: dict) -> None:

@@ -19,8 +19,11 @@ def build_app(client: WebClient, services: Services, *, signing_secret: str = ""
     """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
     app = App(
         client=client,
-        # Bolt's default is 5 threads; acks wait for a free one, so keep plenty.
-        listener_executor=ThreadPoolExecutor(32, thread_name_prefix="bolt"),
+        # Listeners ack and hand slow work to Services.later, so they finish in
+        # milliseconds: run them on the request's own thread and answer when they
+        # return. (Otherwise Bolt polls for the ack every 10 ms on a pool of 5.)
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(8, thread_name_prefix="bolt"),
         signing_secret=signing_secret,
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,

@@ -29,10 +29,10 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home" or not user:
             return
         runs = services.store.recent_runs(user, 10)
-        client.views_publish(user_id=user, view=kit.home_view(runs))
+        services.later(lambda: client.views_publish(user_id=user, view=kit.home_view(runs)))
 
     @app.event("app_mention")
     def mention(event: dict, client: WebClient) -> None:
-        client.chat_postMessage(channel=event["channel"],
-                                thread_ts=event.get("thread_ts") or event.get("ts"),
-                                text="BitScale for Slack: help", blocks=kit.help_blocks())
+        services.later(lambda: client.chat_postMessage(
+            channel=event["channel"], thread_ts=event.get("thread_ts") or event.get("ts"),
+            text="BitScale for Slack: help", blocks=kit.help_blocks()))

@@ -67,9 +67,11 @@ def test_failed_run_shows_message_and_run_again_prefills(stack):
     wait_for(lambda: stack.standin.message("C0SALES", parent.ts).text.startswith("❌"))
     again = next(e for b in reply.blocks if b["type"] == "actions" for e in b["elements"])
     assert again["text"]["text"] == "Run again"
+    before = len(stack.standin.view_log)
     stack.driver.click(again, message=reply)
-    form = wait_for(lambda: stack.standin.view_log[-1][2].get("callback_id") == "run_view"
-                    and stack.standin.view_log[-1][2])
+    form = wait_for(lambda: len(stack.standin.view_log) > before and
+                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
+                    stack.standin.view_log[-1][2])
     field = next(b for b in form["blocks"] if b["type"] == "input")
     assert field["element"]["initial_value"] == "Initech"
 
