@@ -15,7 +15,8 @@ COMMANDS = ["help", "runs", "credits", "grids"]
 
 
 def sender_process(job: dict) -> dict:
-    """Run `job["threads"]` closed-loop senders until `job["until"]` (time.time())."""
+    """Run `job["threads"]` senders until `job["until"]` (time.time()): closed-loop (each
+    sends as soon as its last answer came) or paced (`job["interval"]` seconds apart)."""
     signer = SignatureVerifier(job["secret"])
     latencies: dict[str, list[float]] = {"command": [], "view_submission": []}
     failures = [0]
@@ -33,8 +34,12 @@ def sender_process(job: dict) -> dict:
     def loop(n: int) -> None:
         with httpx.Client(timeout=30) as http:
             i = 0
+            next_at = time.time()
             while time.time() < job["until"]:
                 i += 1
+                if job["interval"]:  # paced: one request every `interval` seconds
+                    next_at += job["interval"]
+                    time.sleep(max(0.0, next_at - time.time()))
                 if i % 2:
                     kind = "command"
                     body = urlencode({
