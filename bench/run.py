@@ -234,6 +234,8 @@ def best_possible(durations: list[float], began: float, env: Env) -> float:
 
 def bench_throughput(cfg) -> dict:
     extra = {"SUBMIT_CONCURRENCY": str(cfg.submit_concurrency)} if cfg.submit_concurrency else {}
+    if cfg.run_mode:
+        extra["BITSCALE_RUN_MODE"] = cfg.run_mode
     env = Env(cfg.latency, extra)
     try:
         idle = proc_stats(env.bot.pid)
@@ -356,18 +358,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["ack", "modal", "result_latency", "throughput",
                                            "naive"], action="append",
                         help="run only these steps (repeatable)")
+    parser.add_argument("--run-mode", choices=["sync", "async"],
+                        help="BITSCALE_RUN_MODE for the bot in the throughput step")
     parser.add_argument("--submit-concurrency", type=int,
                         help="SUBMIT_CONCURRENCY for the bot in the throughput step")
     args = parser.parse_args(argv)
     cfg = argparse.Namespace(
         latency=args.latency, senders=20, ack_seconds=30, modal_grids=5, in_flight=[1, 20, 100],
         short_run=5.0, flood=300, min_duration=5.0, max_duration=60.0,
-        submit_concurrency=args.submit_concurrency)
+        submit_concurrency=args.submit_concurrency, run_mode=args.run_mode)
     if args.quick:
         cfg = argparse.Namespace(
             latency=0.01, senders=4, ack_seconds=2, modal_grids=2, in_flight=[1, 5],
             short_run=0.5, flood=15, min_duration=0.5, max_duration=2.0,
-            submit_concurrency=args.submit_concurrency)
+            submit_concurrency=args.submit_concurrency, run_mode=args.run_mode)
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "platform": platform.platform()},
                "config": vars(cfg)}

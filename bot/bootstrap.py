@@ -49,7 +49,8 @@ def build_bot(settings: Settings, *, inline_runs: bool = False,
     credits = CreditMonitor(store, bitscale, notifier, channel=settings.credit_alert_channel,
                             threshold=settings.credit_alert_threshold,
                             debounce_seconds=credit_debounce)
-    runs = RunService(store, bitscale, notifier, expiry_seconds=settings.run_expiry_minutes * 60,
+    runs = RunService(store, bitscale, notifier, mode=settings.run_mode,
+                      expiry_seconds=settings.run_expiry_minutes * 60,
                       submit_concurrency=settings.submit_concurrency, inline=inline_runs,
                       on_finished=credits.request_check_soon)
     runs.recover()

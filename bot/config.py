@@ -5,6 +5,8 @@ The environment variable names are public interface: admins' deploy scripts set 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +39,7 @@ class Settings(BaseSettings):
     bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")
     run_expiry_minutes: float = Field(default=30, gt=0, validation_alias="RUN_EXPIRY_MINUTES")
     credit_check_minutes: float = Field(default=10, gt=0, validation_alias="CREDIT_CHECK_MINUTES")
+    run_mode: Literal["sync", "async"] = Field(default="sync", validation_alias="BITSCALE_RUN_MODE")
     submit_concurrency: int = Field(default=192, ge=1, validation_alias="SUBMIT_CONCURRENCY")
 
     @field_validator("slack_api_url")
