@@ -53,6 +53,8 @@ class Shell:
         driver.user.update(id=self.user_id, username=user, name=user)
         driver.channel.update(id=self.channel_id, name=channel)
         self.buttons: list[Button] = []
+        self.prompt = f"#{channel} > "
+        self.waiting_for_input = False
         self.form: dict | None = None  # the run form waiting to be filled in
         self.events: queue.Queue = queue.Queue()
         self.last_event = time.monotonic()
@@ -67,13 +69,30 @@ class Shell:
         with self.lock:
             print(text, file=self.out, flush=True)
 
+    def say_meanwhile(self, text: str) -> None:
+        """Print while the person may be typing: clear their line, print, then redraw the
+        prompt and what they had typed so far."""
+        try:
+            import readline
+
+            typed = readline.get_line_buffer()
+        except ImportError:
+            typed = ""
+        with self.lock:
+            self.out.write(f"\r\033[K{text}\n{self.prompt}{typed}")
+            self.out.flush()
+
     def _on_event(self, kind: str, item: Any) -> None:
         self.last_event = time.monotonic()
         self.events.put((kind, item))
 
     def _print_forever(self) -> None:
         while True:
-            self._show(*self.events.get())
+            kind, item = self.events.get()
+            if self.waiting_for_input:
+                self._show(kind, item, meanwhile=True)
+            else:
+                self._show(kind, item)
 
     def drain(self) -> None:
         while True:
@@ -100,7 +119,8 @@ class Shell:
                view: dict | None = None) -> list[str]:
         return blocks_to_lines(blocks, self.names, self.buttons, message, view) or [text]
 
-    def _show(self, kind: str, item: Any) -> None:
+    def _show(self, kind: str, item: Any, meanwhile: bool = False) -> None:
+        say = self.say_meanwhile if meanwhile else self.say
         if kind == "message":
             where = self._where(item.channel)
             if item.thread_ts:
@@ -108,15 +128,15 @@ class Shell:
             else:
                 head, indent = f"{where} · BitScale:", "  "
             body = self._lines(item.blocks, item.text, message=item)
-            self.say("\n".join([head, *[indent + line for line in body]]))
+            say("\n".join([head, *[indent + line for line in body]]))
         elif kind == "update":
             first = self._lines(item.blocks, item.text, message=item)[0]
-            self.say(f"{self._where(item.channel)} · (BitScale updated its message) {first}")
+            say(f"{self._where(item.channel)} · (BitScale updated its message) {first}")
         elif kind == "response":
             self._show_ephemeral(item)
         elif kind == "file":
             size = len(item.get("content") or b"")
-            self.say(f"      📎 {item.get('filename')} attached ({size:,} bytes)")
+            say(f"      📎 {item.get('filename')} attached ({size:,} bytes)")
         elif kind == "view":
             self._show_view(item)
 
@@ -148,7 +168,9 @@ class Shell:
         self.say(f"bitscale-bot shell — you are @{self.names[self.user_id]} in "
                  f"#{self.names[self.channel_id]}. Type help for help, quit to leave.")
         while True:
-            line = self.read_line(f"#{self.names[self.channel_id]} > ")
+            self.waiting_for_input = True
+            line = self.read_line(self.prompt)
+            self.waiting_for_input = False
             if line is None:
                 break
             line = line.strip()
@@ -314,6 +336,12 @@ def run_shell(db_path: str | None = None, script: str | None = None, user: str =
     elif script:
         with open(script, encoding="utf-8") as f:
             lines = f.read().splitlines()
+
+    if lines is None:
+        try:
+            import readline  # noqa: F401 - line editing and history for input()
+        except ImportError:
+            pass
 
     def read_line(prompt: str) -> str | None:
         if lines is not None:
