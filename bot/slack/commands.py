@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.bitscale import BitScaleError, Priority
 from bot.bitscale.errors import explain
@@ -21,6 +22,8 @@ SUBCOMMANDS = ("help", "grids", "run", "status", "runs", "credits")
 ALIASES = {"": "help", "?": "help", "-h": "help", "--help": "help", "list": "grids",
            "grid": "grids", "credit": "credits", "balance": "credits", "history": "runs"}
 MAX_ARG = 500
+TRIGGER_EXPIRED = ("Slack only lets a form open within 3 seconds of the command, and that "
+                   "window passed while I was busy. Please run the command again.")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,10 @@ def _answer(parsed: ParsedCommand, body: dict, respond: Respond, client: WebClie
             respond(text="BitScale credits", blocks=kit.credits_blocks(workspace))
     except BitScaleError as error:
         respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
+    except SlackApiError as error:
+        log.warning("/bitscale %s: Slack said %s", parsed.name, error.response.get("error"))
+        respond(text=TRIGGER_EXPIRED if "trigger" in str(error.response.get("error")) else
+                "Slack refused to show that. Please try again in a minute.")
     except Exception:  # noqa: BLE001 - the user gets an answer, the log gets the trace
         log.exception("/bitscale %s failed", parsed.name)
         respond(text="Something went wrong on my side. Please try again in a minute.")

@@ -179,3 +179,9 @@ def test_redelivered_mention_is_answered_once(stack):
     time.sleep(0.3)
     assert len(stack.standin.posts("C0SALES", thread_ts="1700000000.000100")) == 1
     assert "/bitscale grids" in blocks_text(replies[0].blocks)
+
+
+def test_a_form_that_cannot_open_in_time_says_so(stack):
+    stack.standin.inject(method="views.open", error="expired_trigger_id")
+    reply = command_reply(stack, "run Person Lookup")
+    assert "within 3 seconds" in reply["text"]
