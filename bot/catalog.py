@@ -85,15 +85,18 @@ class GridCatalog:
         close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.3)
         return Resolution(closest=[names[c] for c in close])
 
-    def form(self, grid_id: str, *, cached_only: bool = False) -> RunForm | None:
-        key = f"form:{grid_id}"
+    def form(self, grid_id: str, *, cached_only: bool = False,
+             outputs: list[str] | None = None) -> RunForm | None:
+        """The form for a grid; with `outputs`, only the inputs those outputs need (the
+        contract's own rule), still offering every output as a choice."""
+        key = f"form:{grid_id}" + (f":{','.join(sorted(outputs))}" if outputs else "")
         data = self.store.cache_get(key, self.form_ttl, self.clock())
         if data is not None:
             data["outputs"] = [Column.model_validate(c) for c in data["outputs"]]
             return RunForm(**data)
         if cached_only:
             return None
-        contract = self.client.run_contract(grid_id, priority=Priority.INTERACTIVE)
+        contract = self.client.run_contract(grid_id, outputs, priority=Priority.INTERACTIVE)
         # The grid list (usually cached) already carries the runnable columns: one
         # request less while someone waits for the modal.
         listed = next((g for g in self.all_grids(cached_only=True) or [] if g.id == grid_id),

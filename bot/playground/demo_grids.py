@@ -149,9 +149,11 @@ def demo_grids() -> list[SimGrid]:
         SimGrid(
             "Company Enrichment", "Firmographics, tech stack and an AI summary for a company.",
             ["company_name", "website"],
-            _outs(("industry", "Industry", "enrichment"), ("employee_count", "Employee count", "enrichment"),
-                  ("tech_stack", "Tech stack", "enrichment"), ("headquarters", "Headquarters", "merge"),
-                  ("ai_summary", "AI summary", "formula"), deps=["company_name", "website"]),
+            _outs(("industry", "Industry", "enrichment"),
+                  ("employee_count", "Employee count", "enrichment"), deps=["company_name"])
+            + _outs(("tech_stack", "Tech stack", "enrichment"), deps=["website"])
+            + _outs(("headquarters", "Headquarters", "merge"), ("ai_summary", "AI summary", "formula"),
+                    deps=["company_name", "website"]),
             _company, duration=2.0, row_count=1284,
         ),
         SimGrid(

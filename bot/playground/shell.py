@@ -220,8 +220,13 @@ class Shell:
         return False
 
     def fill(self, view: dict, answers: dict[str, str]) -> None:
+        """Outputs first (fewer outputs may need fewer inputs), then inputs, then channel."""
+        outputs = self._ask_outputs(view, answers)
+        if outputs is False:
+            return self._cancelled()
+        if outputs is not None:
+            view = self._narrow(view, outputs)
         inputs: dict[str, str] = {}
-        outputs: list[str] | None = None
         channel: str | None = None
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -235,17 +240,6 @@ class Shell:
                 if value is None:
                     return self._cancelled()
                 inputs[key] = value or default
-            elif element["type"] == "checkboxes":
-                options = element["options"]
-                listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in
-                                    enumerate(options, 1))
-                self.say(f"│ {label}: {listing}")
-                value = self._answer(answers, "outputs", label,
-                                     "│   keep which? (Enter = all, or e.g. 1,3): ")
-                if value is None:
-                    return self._cancelled()
-                picked = _pick(value, options)
-                outputs = (outputs or []) + [o["value"] for o in picked]
             elif element["type"] == "conversations_select":
                 value = self._answer(answers, "post_in", label,
                                      "│ Post the result in (#channel, Enter = DM): ")
@@ -262,6 +256,35 @@ class Shell:
                 self.say("  The form was not sent; run the command again to fix it.")
                 return
         self.settle()
+
+    def _ask_outputs(self, view: dict, answers: dict[str, str]) -> list[str] | None | bool:
+        """The chosen output ids; None for all of them; False when cancelled."""
+        options = [o for b in view.get("blocks", []) if b.get("type") == "input"
+                   and b["element"]["type"] == "checkboxes" for o in b["element"]["options"]]
+        if not options:
+            return None
+        listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
+        self.say(f"│ Outputs: {listing}")
+        value = self._answer(answers, "outputs", "Outputs",
+                             "│   keep which? (Enter = all, or e.g. 1,3): ")
+        if value is None:
+            return False
+        picked = [o["value"] for o in _pick(value, options)]
+        return None if len(picked) == len(options) else picked
+
+    def _narrow(self, view: dict, outputs: list[str]) -> dict:
+        """Tick the chosen outputs in the form, the way Slack reports a checkbox change,
+        and wait for the bot to update the form with the inputs they need."""
+        values = form_values(view, outputs=outputs)
+        groups = [b for b in view["blocks"] if b.get("type") == "input"
+                  and b["element"]["type"] == "checkboxes"]
+        self.form = None
+        self.driver.click({"action_id": groups[0]["element"]["action_id"],
+                           "block_id": groups[0]["block_id"], "type": "checkboxes"},
+                          view={**view, "state": {"values": values}})
+        self.settle(quiet=0.3, longest=5.0)
+        narrowed, self.form = self.form, None
+        return narrowed or view
 
     def _answer(self, answers: dict[str, str], key: str, label: str,
                 prompt: str) -> str | None:

@@ -12,7 +12,13 @@ from slack_sdk import WebClient
 from bot.bitscale import BitScaleError
 from bot.bitscale.errors import explain
 from bot.slack import blocks as kit
-from bot.slack.modals import _update, handle_submission, load_form_into, open_run_form
+from bot.slack.modals import (
+    _update,
+    handle_submission,
+    load_form_into,
+    open_run_form,
+    refresh_inputs,
+)
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -88,6 +94,12 @@ def register(app: App, services: Services) -> None:
             load_form_into(client, services, view["id"], grid_id, base)
 
         services.later(load)
+
+    @app.action(kit.OUTPUTS_ACTION)
+    def outputs_changed(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        view = body.get("view") or {}
+        services.later(lambda: refresh_inputs(client, services, view))
 
     @app.options(kit.PICK_GRID_ACTION)
     def grid_suggestions(ack: Ack, body: dict) -> None:

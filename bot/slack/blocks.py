@@ -7,6 +7,7 @@ metadata) are checked here, so a violation fails in a test instead of in front o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -61,6 +62,7 @@ RUN_GRID_ACTION = "run_grid"
 GRIDS_PAGE_ACTION = "grids_page"
 RUN_AGAIN_ACTION = "run_again"
 PICK_GRID_ACTION = "pick_grid"
+OUTPUTS_ACTION = "columns"
 RUN_VIEW = "run_view"
 SHORTCUT_VIEW = "pick_view"
 POST_IN_BLOCK = "post_in"
@@ -253,8 +255,14 @@ def max_inputs(output_count: int) -> int:
     return MAX_MODAL_BLOCKS - 2 - groups - 1  # header, context, output groups, post-in
 
 
+def input_block_id(key: str) -> str:
+    """One block id per input key: Slack keeps what was typed in a field across form
+    updates when its block id stays the same, and keys may be too long for a block id."""
+    return "in_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
 def run_modal(form: RunForm, session: str, ask_channel: bool = False,
-              values: dict[str, str] | None = None) -> dict:
+              values: dict[str, str] | None = None, checked: list[str] | None = None) -> dict:
     if len(form.input_keys) > max_inputs(len(form.outputs)):
         return message_modal(
             f"*{escape(form.grid_name)}* needs {len(form.input_keys)} inputs, more than a "
@@ -262,9 +270,9 @@ def run_modal(form: RunForm, session: str, ask_channel: bool = False,
     blocks: list[Block] = [section(
         f"*{escape(truncate(form.grid_name, 200))}*"
         + (f"\n{escape(truncate(form.description, 500))}" if form.description else ""))]
-    for i, key in enumerate(form.input_keys):
+    for key in form.input_keys:
         blocks.append(InputBlock(
-            block_id=f"in{i}", label=plain(humanize_key(key), 2000),
+            block_id=input_block_id(key), label=plain(humanize_key(key), 2000),
             hint=plain(f"Sent to BitScale as {key}", 2000),
             element=PlainTextInputElement(action_id="value",
                                           initial_value=(values or {}).get(key) or None),
@@ -272,11 +280,14 @@ def run_modal(form: RunForm, session: str, ask_channel: bool = False,
     for j in range(0, len(form.outputs), CHECKBOX_GROUP):
         group = form.outputs[j:j + CHECKBOX_GROUP]
         options = [Option(value=c.id[:150], text=plain(c.name or c.id, 75)) for c in group]
+        ticked = [o for o, c in zip(options, group, strict=True)
+                  if checked is None or c.id in checked]
+        # dispatch_action: a change re-asks BitScale which inputs the chosen outputs need.
         blocks.append(InputBlock(
-            block_id=f"out{j // CHECKBOX_GROUP}", optional=True,
+            block_id=f"out{j // CHECKBOX_GROUP}", optional=True, dispatch_action=True,
             label="Outputs" if j == 0 else "More outputs",
-            element=CheckboxesElement(action_id="columns", options=options,
-                                      initial_options=options),
+            element=CheckboxesElement(action_id=OUTPUTS_ACTION, options=options,
+                                      initial_options=ticked or None),
         ))
     if ask_channel:
         blocks.append(InputBlock(

@@ -112,26 +112,21 @@ def _dig(data: Any, *path: str) -> Any:
 def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submission:
     """Read the modal's state into run inputs, with errors keyed by block id."""
     result = Submission(channel_id=session.get("channel_id"))
-    for i, key in enumerate(session.get("keys", [])):
-        raw = _dig(values, f"in{i}", "value", "value")
+    for key in session.get("keys", []):
+        block_id = kit.input_block_id(key)
+        raw = _dig(values, block_id, "value", "value")
         text = (raw or "").strip() if isinstance(raw, str) else ""
         label = humanize_key(key)
         if not text:
-            result.errors[f"in{i}"] = f"{label} can't be empty."
+            result.errors[block_id] = f"{label} can't be empty."
         elif len(text) > kit.MAX_INPUT_CHARS:
-            result.errors[f"in{i}"] = (f"{label} is {len(text):,} characters; the limit is "
+            result.errors[block_id] = (f"{label} is {len(text):,} characters; the limit is "
                                        f"{kit.MAX_INPUT_CHARS:,}.")
         else:
             result.inputs[key] = text
     all_outputs = list(session.get("outputs", []))
     if all_outputs:
-        chosen: list[str] = []
-        for j in range(0, len(all_outputs), kit.CHECKBOX_GROUP):
-            selected = _dig(values, f"out{j // kit.CHECKBOX_GROUP}", "columns",
-                            "selected_options")
-            if isinstance(selected, list):
-                chosen += [o.get("value") for o in selected if isinstance(o, dict)]
-        chosen = [c for c in all_outputs if c in chosen]  # known ids only, in grid order
+        chosen = chosen_outputs(all_outputs, values)
         if not chosen:
             result.errors["out0"] = "Pick at least one output."
         elif len(chosen) < len(all_outputs):
@@ -140,6 +135,52 @@ def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submiss
         picked = _dig(values, kit.POST_IN_BLOCK, "conversation", "selected_conversation")
         result.channel_id = picked if isinstance(picked, str) and picked else None
     return result
+
+
+def chosen_outputs(all_outputs: list[str], values: dict[str, Any]) -> list[str]:
+    """The ticked output ids, known ids only, in the grid's order."""
+    ticked: list[str] = []
+    for j in range(0, len(all_outputs), kit.CHECKBOX_GROUP):
+        selected = _dig(values, f"out{j // kit.CHECKBOX_GROUP}", kit.OUTPUTS_ACTION,
+                        "selected_options")
+        if isinstance(selected, list):
+            ticked += [o.get("value") for o in selected if isinstance(o, dict)]
+    return [c for c in all_outputs if c in ticked]
+
+
+def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
+    """Outputs were ticked or unticked: ask BitScale which inputs the chosen outputs need
+    and, when that changes the form, show the new set (keeping what was typed)."""
+    session = services.store.load_session(view.get("private_metadata") or "")
+    if session is None or "grid_id" not in session or not view.get("id"):
+        return
+    values = (view.get("state") or {}).get("values") or {}
+    all_outputs = list(session.get("outputs", []))
+    chosen = chosen_outputs(all_outputs, values)
+    if not chosen:
+        return  # the submit check says "pick at least one"
+    narrowed = chosen if len(chosen) < len(all_outputs) else None
+    try:
+        form = services.catalog.form(session["grid_id"], outputs=narrowed)
+    except BitScaleError as error:
+        log.info("could not narrow the inputs: %s", error)
+        return
+    if form is None or form.input_keys == session.get("keys"):
+        return
+    typed = {key: _dig(values, kit.input_block_id(key), "value", "value")
+             for key in session.get("keys", [])}
+    typed = {k: v for k, v in typed.items() if isinstance(v, str) and v}
+    base = {k: session.get(k) for k in ("channel_id", "user_id", "ask_channel")}
+    base["values"] = {**(session.get("values") or {}), **typed}
+    new_session = services.store.save_session({
+        **base, "grid_id": form.grid_id, "grid_name": form.grid_name,
+        "keys": form.input_keys, "outputs": all_outputs})
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=kit.run_modal(
+            form, new_session, ask_channel=bool(base.get("ask_channel")),
+            values=base["values"], checked=chosen))
+    except SlackApiError as exc:
+        log.info("views.update after an output change: %s", exc.response.get("error"))
 
 
 def handle_submission(ack: Ack, body: dict, services: Services) -> None:

@@ -7,6 +7,7 @@ import json
 
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import form_values
+from bot.slack.blocks import input_block_id
 from bot.playground.stack import LocalStack, wait_for
 from tests.e2e.test_commands import blocks_text
 
@@ -31,8 +32,8 @@ def test_validation_answers_inside_the_modal(stack):
     answer = stack.driver.submit(view, values)
     errors = json.loads(answer.text)
     assert errors["response_action"] == "errors"
-    assert errors["errors"]["in0"] == "Company name can't be empty."
-    assert "limit is 2,000" in errors["errors"]["in1"]
+    assert errors["errors"][input_block_id("company_name")] == "Company name can't be empty."
+    assert "limit is 2,000" in errors["errors"][input_block_id("website")]
     assert errors["errors"]["out0"] == "Pick at least one output."
     assert stack.sim.run_count == 0 and stack.bot.store.count_runs() == 0
 
@@ -46,6 +47,29 @@ def test_unchecked_outputs_narrow_the_run(stack):
     assert run.output_columns == ["industry", "employee_count"]
     text = blocks_text(reply.blocks)
     assert "*Industry*" in text and "*AI summary*" not in text
+
+
+def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
+    view = open_form(stack, "run Company Enrichment")
+    values = form_values(view, {"company_name": "Acme"}, outputs=["industry", "employee_count"])
+    before = len(stack.standin.view_log)
+    stack.driver.click({"action_id": "columns", "block_id": "out0", "type": "checkboxes",
+                        "selected_options": values["out0"]["columns"]["selected_options"]},
+                       view={**view, "state": {"values": values}})
+    narrowed = wait_for(lambda: len(stack.standin.view_log) > before and
+                        stack.standin.view_log[-1][2])
+    fields = [b for b in narrowed["blocks"] if b["type"] == "input"
+              and b["element"]["type"] == "plain_text_input"]
+    assert [f["label"]["text"] for f in fields] == ["Company name"]
+    assert fields[0]["element"]["initial_value"] == "Acme"
+    ticked = narrowed["blocks"][2]["element"]["initial_options"]
+    assert [o["value"] for o in ticked] == ["industry", "employee_count"]
+    stack.driver.submit(narrowed, form_values(narrowed, {"company_name": "Acme"},
+                                              outputs=["industry", "employee_count"]))
+    wait_for(lambda: stack.sim.run_count == 1)
+    (run,) = stack.sim.runs_for("Company Enrichment")
+    assert run.inputs == {"company_name": "Acme"}
+    assert run.output_columns == ["industry", "employee_count"]
 
 
 def test_double_submit_starts_one_run(stack):

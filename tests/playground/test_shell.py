@@ -13,9 +13,12 @@ SCRIPT = """\
 next
 /bitscale run Company Enrichment :: company_name=Acme Robotics; website=acme.io
 /bitscale run Person Lookup
+1,3
 Ada Lovelace
 example.com
-1,3
+/bitscale run Company Enrichment
+1,2
+Initech
 /bitscale credits
 /bitscale nonsense
 """
@@ -41,6 +44,10 @@ def test_scripted_session_transcript(tmp_path, monkeypatch):
     assert "ada.lovelace@example.com" in transcript and "*Job title*" not in transcript
     assert "📎 company-enrichment-" in transcript
     assert "*Credits:* " in transcript and "Enterprise plan" in transcript
+    # fewer outputs, fewer questions: Industry and Employee count need only the company
+    narrowed = transcript.split("keep which? (Enter = all, or e.g. 1,3): 1,2")[1]
+    assert "│ Company name: Initech" in narrowed
+    assert "│ Website" not in narrowed.split("└ [Run]")[0]
     assert "I don't know `nonsense`" in transcript
     # state kept in the --db file
     assert (tmp_path / "shell.db").exists()

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.slack.commands import SUBCOMMANDS, parse_command
+from bot.slack.blocks import input_block_id
 from bot.slack.modals import parse_submission
 
 
@@ -26,10 +27,11 @@ def test_parser_never_fails_and_stays_small(text):
 
 
 SESSION = {"keys": ["company_name", "website"], "outputs": ["a", "b"], "channel_id": "C1"}
+IN0, IN1 = input_block_id("company_name"), input_block_id("website")
 
 
 def test_submission_reads_values_and_narrows_outputs():
-    values = {"in0": {"value": {"value": " Acme "}}, "in1": {"value": {"value": "acme.io"}},
+    values = {IN0: {"value": {"value": " Acme "}}, IN1: {"value": {"value": "acme.io"}},
               "out0": {"columns": {"selected_options": [{"value": "b"}]}}}
     sub = parse_submission(SESSION, values)
     assert sub.errors == {} and sub.inputs == {"company_name": "Acme", "website": "acme.io"}
@@ -37,7 +39,7 @@ def test_submission_reads_values_and_narrows_outputs():
 
 
 def test_all_outputs_checked_sends_none():
-    values = {"in0": {"value": {"value": "a"}}, "in1": {"value": {"value": "b"}},
+    values = {IN0: {"value": {"value": "a"}}, IN1: {"value": {"value": "b"}},
               "out0": {"columns": {"selected_options": [{"value": "a"}, {"value": "b"}]}}}
     assert parse_submission(SESSION, values).output_columns is None
 
@@ -45,5 +47,5 @@ def test_all_outputs_checked_sends_none():
 @given(st.recursive(st.none() | st.text() | st.integers(),
                     lambda kids: st.lists(kids) | st.dictionaries(st.text(), kids), max_leaves=20))
 def test_odd_payloads_give_errors_not_exceptions(values):
-    sub = parse_submission(SESSION, values if isinstance(values, dict) else {"in0": values})
-    assert set(sub.errors) <= {"in0", "in1", "out0"}
+    sub = parse_submission(SESSION, values if isinstance(values, dict) else {IN0: values})
+    assert set(sub.errors) <= {IN0, IN1, "out0"}
