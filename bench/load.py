@@ -24,9 +24,11 @@ def sender_process(job: dict) -> dict:
 
     def send(http: httpx.Client, body: str) -> tuple[float, int]:
         ts = str(int(time.time()))
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": ts,
-                   "X-Slack-Signature": signer.generate_signature(timestamp=ts, body=body)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signer.generate_signature(timestamp=ts, body=body),
+        }
         began = time.perf_counter()
         answer = http.post(job["url"], content=body.encode(), headers=headers)
         return time.perf_counter() - began, answer.status_code
@@ -42,24 +44,52 @@ def sender_process(job: dict) -> dict:
                     time.sleep(max(0.0, next_at - time.time()))
                 if i % 2:
                     kind = "command"
-                    body = urlencode({
-                        "command": "/bitscale", "text": COMMANDS[i // 2 % len(COMMANDS)],
-                        "team_id": "T0001", "channel_id": "C0SALES", "user_id": f"U0L{n}",
-                        "user_name": "load", "trigger_id": f"load-{n}-{i}",
-                        "response_url": job["response_url"], "api_app_id": "A0001"})
+                    body = urlencode(
+                        {
+                            "command": "/bitscale",
+                            "text": COMMANDS[i // 2 % len(COMMANDS)],
+                            "team_id": "T0001",
+                            "channel_id": "C0SALES",
+                            "user_id": f"U0L{n}",
+                            "user_name": "load",
+                            "trigger_id": f"load-{n}-{i}",
+                            "response_url": job["response_url"],
+                            "api_app_id": "A0001",
+                        }
+                    )
                 else:
                     kind = "view_submission"
                     # One submission in five starts a real run; the rest fail validation.
                     real = i % 10 == 0
-                    values = {"in0": {"value": {"type": "plain_text_input",
-                                                "value": f"P {n} {i}" if real else ""}},
-                              "in1": {"value": {"type": "plain_text_input",
-                                                "value": "x.io" if real else ""}}}
-                    view = {**job["view"], "id": f"load-{job['worker']}-{n}-{i}",
-                            "state": {"values": values}}
-                    body = urlencode({"payload": json.dumps({
-                        "type": "view_submission", "team": {"id": "T0001"},
-                        "user": {"id": f"U0L{n}"}, "api_app_id": "A0001", "view": view})})
+                    values = {
+                        "in0": {
+                            "value": {
+                                "type": "plain_text_input",
+                                "value": f"P {n} {i}" if real else "",
+                            }
+                        },
+                        "in1": {
+                            "value": {"type": "plain_text_input", "value": "x.io" if real else ""}
+                        },
+                    }
+                    view = {
+                        **job["view"],
+                        "id": f"load-{job['worker']}-{n}-{i}",
+                        "state": {"values": values},
+                    }
+                    body = urlencode(
+                        {
+                            "payload": json.dumps(
+                                {
+                                    "type": "view_submission",
+                                    "team": {"id": "T0001"},
+                                    "user": {"id": f"U0L{n}"},
+                                    "api_app_id": "A0001",
+                                    "view": view,
+                                }
+                            )
+                        }
+                    )
                 took, status = send(http, body)
                 with lock:
                     latencies[kind].append(took)

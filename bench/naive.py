@@ -25,9 +25,14 @@ def run_naive(sim: Simulator, durations: list[float]) -> dict:
         headers = {"X-API-KEY": sim.api_key}
         with httpx.Client(base_url=sim.url + "/", headers=headers) as http:
             try:
-                answer = http.post(f"grids/{gid}/run", timeout=135, json={
-                    "mode": "sync", "inputs": {"company_name": name,
-                                               "duration_seconds": f"{seconds:.2f}"}})
+                answer = http.post(
+                    f"grids/{gid}/run",
+                    timeout=135,
+                    json={
+                        "mode": "sync",
+                        "inputs": {"company_name": name, "duration_seconds": f"{seconds:.2f}"},
+                    },
+                )
                 answer.raise_for_status()
                 data = answer.json()
                 while data.get("status") == "running":
@@ -50,9 +55,13 @@ def run_naive(sim: Simulator, durations: list[float]) -> dict:
     done = {r.inputs["company_name"]: r.started + r.duration for r in sim.runs_for("Load Test")}
     lags = [finished[n] - done[n] for n in finished if n in done]
     elapsed = (max(finished.values()) - began) if finished else None
-    return {"runs": len(durations), "finished": len(finished), "failed": len(failures),
-            "seconds": round(elapsed, 1) if elapsed else None,
-            "runs_per_second": round(len(finished) / elapsed, 2) if elapsed else 0.0,
-            "http_429": sim.count(status=429),
-            "max_requests_in_1s": sim.max_in_window(1.0),
-            "result_latency_p50_ms": round(statistics.median(lags) * 1000, 1) if lags else None}
+    return {
+        "runs": len(durations),
+        "finished": len(finished),
+        "failed": len(failures),
+        "seconds": round(elapsed, 1) if elapsed else None,
+        "runs_per_second": round(len(finished) / elapsed, 2) if elapsed else 0.0,
+        "http_429": sim.count(status=429),
+        "max_requests_in_1s": sim.max_in_window(1.0),
+        "result_latency_p50_ms": round(statistics.median(lags) * 1000, 1) if lags else None,
+    }

@@ -60,10 +60,13 @@ class Env:
         self.form_shown: dict[str, float] = {}  # view id → when the run form appeared
         self.slack.on_event(self._on_event)
         started = time.monotonic()
-        self.bot = BotProcess(slack_api_url=self.slack.api_url, bitscale_url=self.sim.url,
-                              bitscale_key=self.sim.api_key,
-                              db_path=Path(self.tmp.name) / "bot.db",
-                              extra_env=extra_env).start()
+        self.bot = BotProcess(
+            slack_api_url=self.slack.api_url,
+            bitscale_url=self.sim.url,
+            bitscale_key=self.sim.api_key,
+            db_path=Path(self.tmp.name) / "bot.db",
+            extra_env=extra_env,
+        ).start()
         self.startup_seconds = time.monotonic() - started
         self.driver = SlackDriver(self.bot.url, SIGNING_SECRET, self.slack)
 
@@ -80,10 +83,20 @@ class Env:
         before = len(self.slack.view_log)
         sent = time.monotonic()
         _, trigger, _ = self.driver.command(f"run {grid}")
-        view = wait_for(lambda: next((v for m, _, v in self.slack.view_log[before:]
-                                      if v.get("callback_id") == "run_view"), None), 30)
-        opened = next(c.at for c in self.slack.calls_to("views.open")
-                      if c.args.get("trigger_id") == trigger)
+        view = wait_for(
+            lambda: next(
+                (
+                    v
+                    for m, _, v in self.slack.view_log[before:]
+                    if v.get("callback_id") == "run_view"
+                ),
+                None,
+            ),
+            30,
+        )
+        opened = next(
+            c.at for c in self.slack.calls_to("views.open") if c.args.get("trigger_id") == trigger
+        )
         return view, opened - sent, self.form_shown[view["id"]] - sent
 
     def submit_runs(self, view: dict, durations: list[float]) -> dict[str, float]:
@@ -92,8 +105,7 @@ class Env:
         for i, seconds in enumerate(durations):
             name = f"run-{i}"
             copy = {**view, "id": f"{view['id']}-{i}"}
-            values = form_values(copy, {"company_name": name,
-                                        "duration_seconds": f"{seconds:.2f}"})
+            values = form_values(copy, {"company_name": name, "duration_seconds": f"{seconds:.2f}"})
             sent[name] = time.monotonic()
             answer = self.driver.submit(copy, values)
             assert answer.status_code == 200, answer.text
@@ -101,8 +113,10 @@ class Env:
 
     def completions(self) -> dict[str, float]:
         """Run name → when the simulator finished it."""
-        return {r.inputs.get("company_name"): r.started + r.duration
-                for r in self.sim.runs_for("Load Test")}
+        return {
+            r.inputs.get("company_name"): r.started + r.duration
+            for r in self.sim.runs_for("Load Test")
+        }
 
     def close(self) -> None:
         self.bot.kill()
@@ -117,13 +131,16 @@ def proc_stats(pid: int) -> dict[str, float]:
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
-            "peak_rss_mb": int(fields["VmHWM"].split()[0]) / 1024,
-            "cpu_seconds": (int(stat[11]) + int(stat[12])) / ticks,
-            "threads": int(fields["Threads"])}
+    return {
+        "rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
+        "peak_rss_mb": int(fields["VmHWM"].split()[0]) / 1024,
+        "cpu_seconds": (int(stat[11]) + int(stat[12])) / ticks,
+        "threads": int(fields["Threads"]),
+    }
 
 
 # --- 1. ack latency -------------------------------------------------------------------------
+
 
 def bench_ack(cfg) -> dict:
     """Closed loop (20 senders as fast as the bot answers: the machine saturates) and
@@ -145,45 +162,71 @@ def bench_ack(cfg) -> dict:
 def _ack_round(env: Env, view: dict, cfg, interval: float) -> dict:
     workers = max(1, min(4, cfg.senders // 5))
     until = time.time() + cfg.ack_seconds
-    jobs = [{"url": env.bot.url, "secret": SIGNING_SECRET, "until": until, "interval": interval,
-             "threads": cfg.senders // workers, "view": view, "worker": w,
-             "response_url": env.slack.response_url()} for w in range(workers)]
+    jobs = [
+        {
+            "url": env.bot.url,
+            "secret": SIGNING_SECRET,
+            "until": until,
+            "interval": interval,
+            "threads": cfg.senders // workers,
+            "view": view,
+            "worker": w,
+            "response_url": env.slack.response_url(),
+        }
+        for w in range(workers)
+    ]
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(workers) as pool:
         parts = pool.map(sender_process, jobs)
     commands = [x for p in parts for x in p["latencies"]["command"]]
     submissions = [x for p in parts for x in p["latencies"]["view_submission"]]
     every = commands + submissions
-    return {"senders": cfg.senders, "sender_processes": workers, "seconds": cfg.ack_seconds,
-            "requests": len(every), "requests_per_second": round(len(every) / cfg.ack_seconds),
-            "non_200": sum(p["non_200"] for p in parts),
-            "p50_ms": ms(pct(every, 50)), "p95_ms": ms(pct(every, 95)),
-            "p99_ms": ms(pct(every, 99)), "max_ms": ms(max(every)),
-            "command_p99_ms": ms(pct(commands, 99)),
-            "submission_p99_ms": ms(pct(submissions, 99))}
+    return {
+        "senders": cfg.senders,
+        "sender_processes": workers,
+        "seconds": cfg.ack_seconds,
+        "requests": len(every),
+        "requests_per_second": round(len(every) / cfg.ack_seconds),
+        "non_200": sum(p["non_200"] for p in parts),
+        "p50_ms": ms(pct(every, 50)),
+        "p95_ms": ms(pct(every, 95)),
+        "p99_ms": ms(pct(every, 99)),
+        "max_ms": ms(max(every)),
+        "command_p99_ms": ms(pct(commands, 99)),
+        "submission_p99_ms": ms(pct(submissions, 99)),
+    }
 
 
 # --- 2. modal open --------------------------------------------------------------------------
 
+
 def bench_modal(cfg) -> dict:
     env = Env(cfg.latency)
     try:
-        grids = ["Company Enrichment", "Person Lookup", "Account Scoring", "Hiring Signals",
-                 "Funding Rounds"][:cfg.modal_grids]
+        grids = [
+            "Company Enrichment",
+            "Person Lookup",
+            "Account Scoring",
+            "Hiring Signals",
+            "Funding Rounds",
+        ][: cfg.modal_grids]
         cold = [env.open_form(g) for g in grids]
         warm = [env.open_form(g) for g in grids]
-        return {"grids": len(grids),
-                "cold_views_open_ms": ms(max(c[1] for c in cold)),
-                "cold_form_shown_p50_ms": ms(statistics.median(c[2] for c in cold)),
-                "cold_form_shown_max_ms": ms(max(c[2] for c in cold)),
-                "warm_form_shown_p50_ms": ms(statistics.median(w[2] for w in warm)),
-                "warm_form_shown_max_ms": ms(max(w[2] for w in warm)),
-                "startup_seconds": round(env.startup_seconds, 2)}
+        return {
+            "grids": len(grids),
+            "cold_views_open_ms": ms(max(c[1] for c in cold)),
+            "cold_form_shown_p50_ms": ms(statistics.median(c[2] for c in cold)),
+            "cold_form_shown_max_ms": ms(max(c[2] for c in cold)),
+            "warm_form_shown_p50_ms": ms(statistics.median(w[2] for w in warm)),
+            "warm_form_shown_max_ms": ms(max(w[2] for w in warm)),
+            "startup_seconds": round(env.startup_seconds, 2),
+        }
     finally:
         env.close()
 
 
 # --- 3. result latency ----------------------------------------------------------------------
+
 
 def bench_result_latency(cfg) -> dict:
     out = {}
@@ -192,18 +235,22 @@ def bench_result_latency(cfg) -> dict:
         try:
             view, _, _ = env.open_form("Load Test")
             env.submit_runs(view, [cfg.short_run] * in_flight)
-            wait_for(lambda: len(env.results) >= in_flight, timeout=300,  # noqa: B023
-                     interval=0.2)
+            results, wanted = env.results, in_flight
+            wait_for(lambda: len(results) >= wanted, timeout=300, interval=0.2)  # noqa: B023
             done = env.completions()
             lags = [env.results[name] - done[name] for name in env.results]
-            out[str(in_flight)] = {"p50_ms": ms(pct(lags, 50)), "p95_ms": ms(pct(lags, 95)),
-                                   "max_ms": ms(max(lags))}
+            out[str(in_flight)] = {
+                "p50_ms": ms(pct(lags, 50)),
+                "p95_ms": ms(pct(lags, 95)),
+                "max_ms": ms(max(lags)),
+            }
         finally:
             env.close()
     return out
 
 
 # --- 4 and 5. throughput, footprint ---------------------------------------------------------
+
 
 def workload(cfg) -> list[float]:
     rng = random.Random(7)
@@ -266,7 +313,8 @@ def bench_throughput(cfg) -> dict:
         requests = env.sim.count() - requests_before
         finish_times = sorted(env.results.values())
         return {
-            "runs": len(durations), "finished": len(env.results),
+            "runs": len(durations),
+            "finished": len(env.results),
             "seconds": round(elapsed, 1),
             "runs_per_second": round(len(env.results) / elapsed, 2),
             "ceiling_share": round(len(env.results) / elapsed / 5, 2),
@@ -286,13 +334,15 @@ def bench_throughput(cfg) -> dict:
                 "peak_rss_mb": round(stats["peak_rss_mb"], 1),
                 "cpu_seconds": round(stats["cpu_seconds"] - cpu_before, 1),
                 "max_threads": max(s["threads"] for s in samples) if samples else None,
-                "startup_seconds": round(env.startup_seconds, 2)},
+                "startup_seconds": round(env.startup_seconds, 2),
+            },
         }
     finally:
         env.close()
 
 
 # --- 6. the naive client --------------------------------------------------------------------
+
 
 def bench_naive(cfg) -> dict:
     sim = Simulator("naive-key", latency=cfg.latency).start()
@@ -303,41 +353,76 @@ def bench_naive(cfg) -> dict:
 
 
 def table(results: dict) -> str:
-    a, m, r, t, n = (results[k] for k in ("ack", "modal", "result_latency", "throughput",
-                                          "naive"))
+    a, m, r, t, n = (results[k] for k in ("ack", "modal", "result_latency", "throughput", "naive"))
     f = t["footprint"]
     c, q = a["closed_loop"], a["paced_10_per_sender"]
     rows = [
-        (f"Ack p50/p95/p99, closed loop ({c['requests_per_second']} req/s)",
-         f"{c['p50_ms']} / {c['p95_ms']} / {c['p99_ms']} ms", "p99 < 100 ms"),
-        (f"Ack p50/p95/p99, paced ({q['requests_per_second']} req/s)",
-         f"{q['p50_ms']} / {q['p95_ms']} / {q['p99_ms']} ms", "p99 < 100 ms"),
+        (
+            f"Ack p50/p95/p99, closed loop ({c['requests_per_second']} req/s)",
+            f"{c['p50_ms']} / {c['p95_ms']} / {c['p99_ms']} ms",
+            "p99 < 100 ms",
+        ),
+        (
+            f"Ack p50/p95/p99, paced ({q['requests_per_second']} req/s)",
+            f"{q['p50_ms']} / {q['p95_ms']} / {q['p99_ms']} ms",
+            "p99 < 100 ms",
+        ),
         ("Bot CPU per request (closed loop)", f"{c['bot_cpu_ms_per_request']} ms", ""),
-        ("Modal open, cold: views.open / form shown",
-         f"{m['cold_views_open_ms']} / {m['cold_form_shown_max_ms']} ms (max)", "< 1 s"),
+        (
+            "Modal open, cold: views.open / form shown",
+            f"{m['cold_views_open_ms']} / {m['cold_form_shown_max_ms']} ms (max)",
+            "< 1 s",
+        ),
         ("Modal open, warm: form shown", f"{m['warm_form_shown_max_ms']} ms (max)", "< 100 ms"),
-        *[(f"Result latency, {k} in flight p50 / p95", f"{v['p50_ms']} / {v['p95_ms']} ms",
-           "p95 < 3 s at 20") for k, v in r.items()],
-        ("Runs started per second (share of 5/s)",
-         f"{t['started_per_second']} ({t['started_ceiling_share']:.0%})", "≥ 80%"),
-        ("Runs finished per second, busiest 10 s",
-         f"{t['peak_runs_per_second_10s']} ({t['peak_ceiling_share']:.0%})", "≥ 80%"),
-        ("Throughput, whole flood (runs/s; a perfect client)",
-         f"{t['runs_per_second']}; {t['best_possible_runs_per_second']}", ""),
+        *[
+            (
+                f"Result latency, {k} in flight p50 / p95",
+                f"{v['p50_ms']} / {v['p95_ms']} ms",
+                "p95 < 3 s at 20",
+            )
+            for k, v in r.items()
+        ],
+        (
+            "Runs started per second (share of 5/s)",
+            f"{t['started_per_second']} ({t['started_ceiling_share']:.0%})",
+            "≥ 80%",
+        ),
+        (
+            "Runs finished per second, busiest 10 s",
+            f"{t['peak_runs_per_second_10s']} ({t['peak_ceiling_share']:.0%})",
+            "≥ 80%",
+        ),
+        (
+            "Throughput, whole flood (runs/s; a perfect client)",
+            f"{t['runs_per_second']}; {t['best_possible_runs_per_second']}",
+            "",
+        ),
         ("Requests per run", str(t["requests_per_run"]), "1 is ideal"),
-        ("Most requests in any 1 s / 429s", f"{t['max_requests_in_1s']} / {t['http_429']}",
-         "≤ 5 / 0"),
-        ("Modal during flood: views.open / form shown",
-         f"{t['modal_during_flood'].get('views_open_ms')} / "
-         f"{t['modal_during_flood'].get('form_shown_ms')} ms", "< 1 s"),
+        (
+            "Most requests in any 1 s / 429s",
+            f"{t['max_requests_in_1s']} / {t['http_429']}",
+            "≤ 5 / 0",
+        ),
+        (
+            "Modal during flood: views.open / form shown",
+            f"{t['modal_during_flood'].get('views_open_ms')} / "
+            f"{t['modal_during_flood'].get('form_shown_ms')} ms",
+            "< 1 s",
+        ),
         ("Peak RSS / idle RSS", f"{f['peak_rss_mb']} / {f['idle_rss_mb']} MB", "< 150 MB"),
         ("CPU seconds during flood", str(f["cpu_seconds"]), ""),
         ("Start-up", f"{f['startup_seconds']} s", "< 2 s"),
-        ("Naive client: runs/s, 429s, failed runs",
-         f"{n['runs_per_second']}, {n['http_429']}, {n['failed']}", ""),
-        ("Bot / naive: throughput, latency p50",
-         f"{_ratio(t['runs_per_second'], n['runs_per_second'])}×, "
-         f"{_ratio(t['result_latency_p50_ms'], n['result_latency_p50_ms'])}×", ""),
+        (
+            "Naive client: runs/s, 429s, failed runs",
+            f"{n['runs_per_second']}, {n['http_429']}, {n['failed']}",
+            "",
+        ),
+        (
+            "Bot / naive: throughput, latency p50",
+            f"{_ratio(t['runs_per_second'], n['runs_per_second'])}×, "
+            f"{_ratio(t['result_latency_p50_ms'], n['result_latency_p50_ms'])}×",
+            "",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure':<{width}}  {'result':<34} target", "-" * (width + 50)]
@@ -353,31 +438,68 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tiny workload (smoke test)")
     parser.add_argument("--out", default="bench/results/latest.json")
-    parser.add_argument("--latency", type=float, default=0.15,
-                        help="seconds the simulator adds to every answer")
-    parser.add_argument("--only", choices=["ack", "modal", "result_latency", "throughput",
-                                           "naive"], action="append",
-                        help="run only these steps (repeatable)")
-    parser.add_argument("--run-mode", choices=["sync", "async"],
-                        help="BITSCALE_RUN_MODE for the bot in the throughput step")
-    parser.add_argument("--submit-concurrency", type=int,
-                        help="SUBMIT_CONCURRENCY for the bot in the throughput step")
+    parser.add_argument(
+        "--latency", type=float, default=0.15, help="seconds the simulator adds to every answer"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["ack", "modal", "result_latency", "throughput", "naive"],
+        action="append",
+        help="run only these steps (repeatable)",
+    )
+    parser.add_argument(
+        "--run-mode",
+        choices=["sync", "async"],
+        help="BITSCALE_RUN_MODE for the bot in the throughput step",
+    )
+    parser.add_argument(
+        "--submit-concurrency",
+        type=int,
+        help="SUBMIT_CONCURRENCY for the bot in the throughput step",
+    )
     args = parser.parse_args(argv)
     cfg = argparse.Namespace(
-        latency=args.latency, senders=20, ack_seconds=30, modal_grids=5, in_flight=[1, 20, 100],
-        short_run=5.0, flood=300, min_duration=5.0, max_duration=60.0,
-        submit_concurrency=args.submit_concurrency, run_mode=args.run_mode)
+        latency=args.latency,
+        senders=20,
+        ack_seconds=30,
+        modal_grids=5,
+        in_flight=[1, 20, 100],
+        short_run=5.0,
+        flood=300,
+        min_duration=5.0,
+        max_duration=60.0,
+        submit_concurrency=args.submit_concurrency,
+        run_mode=args.run_mode,
+    )
     if args.quick:
         cfg = argparse.Namespace(
-            latency=0.01, senders=4, ack_seconds=2, modal_grids=2, in_flight=[1, 5],
-            short_run=0.5, flood=15, min_duration=0.5, max_duration=2.0,
-            submit_concurrency=args.submit_concurrency, run_mode=args.run_mode)
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                           "platform": platform.platform()},
-               "config": vars(cfg)}
-    for name, step in [("ack", bench_ack), ("modal", bench_modal),
-                       ("result_latency", bench_result_latency),
-                       ("throughput", bench_throughput), ("naive", bench_naive)]:
+            latency=0.01,
+            senders=4,
+            ack_seconds=2,
+            modal_grids=2,
+            in_flight=[1, 5],
+            short_run=0.5,
+            flood=15,
+            min_duration=0.5,
+            max_duration=2.0,
+            submit_concurrency=args.submit_concurrency,
+            run_mode=args.run_mode,
+        )
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "config": vars(cfg),
+    }
+    for name, step in [
+        ("ack", bench_ack),
+        ("modal", bench_modal),
+        ("result_latency", bench_result_latency),
+        ("throughput", bench_throughput),
+        ("naive", bench_naive),
+    ]:
         if args.only and name not in args.only:
             continue
         print(f"running {name}…", file=sys.stderr, flush=True)
@@ -389,8 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     results["bot_vs_naive"] = {
         "throughput_ratio": _ratio(t["runs_per_second"], n["runs_per_second"]),
         "http_429": {"bot": t["http_429"], "naive": n["http_429"]},
-        "result_latency_p50_ratio": _ratio(t["result_latency_p50_ms"],
-                                           n["result_latency_p50_ms"])}
+        "result_latency_p50_ratio": _ratio(t["result_latency_p50_ms"], n["result_latency_p50_ms"]),
+    }
     print(table(results))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -35,27 +35,44 @@ class Bot:
         self.bitscale.close()
 
 
-def build_bot(settings: Settings, *, inline_runs: bool = False,
-              credit_debounce: float = 30.0) -> Bot:
+def build_bot(
+    settings: Settings, *, inline_runs: bool = False, credit_debounce: float = 30.0
+) -> Bot:
     """Everything but the scheduler and the web server. Raises StoreError on a bad DB."""
     store = Store(settings.database_path)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
     bitscale = BitScaleClient(
-        settings.bitscale_api_key.get_secret_value(), settings.bitscale_api_url,
+        settings.bitscale_api_key.get_secret_value(),
+        settings.bitscale_api_url,
         rate_limit=settings.bitscale_rate_limit,
-        max_connections=settings.submit_concurrency + 32)
+        max_connections=settings.submit_concurrency + 32,
+    )
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(web, settings.credit_alert_channel)
-    credits = CreditMonitor(store, bitscale, notifier, channel=settings.credit_alert_channel,
-                            threshold=settings.credit_alert_threshold,
-                            debounce_seconds=credit_debounce)
-    runs = RunService(store, bitscale, notifier, mode=settings.run_mode,
-                      expiry_seconds=settings.run_expiry_minutes * 60,
-                      submit_concurrency=settings.submit_concurrency, inline=inline_runs,
-                      on_finished=credits.request_check_soon)
+    credits = CreditMonitor(
+        store,
+        bitscale,
+        notifier,
+        channel=settings.credit_alert_channel,
+        threshold=settings.credit_alert_threshold,
+        debounce_seconds=credit_debounce,
+    )
+    runs = RunService(
+        store,
+        bitscale,
+        notifier,
+        mode=settings.run_mode,
+        expiry_seconds=settings.run_expiry_minutes * 60,
+        submit_concurrency=settings.submit_concurrency,
+        inline=inline_runs,
+        on_finished=credits.request_check_soon,
+    )
     runs.recover()
     catalog = GridCatalog(bitscale, store)
-    signing = settings.slack_signing_secret.get_secret_value() \
-        if settings.slack_signing_secret and not settings.socket_mode else ""
+    signing = (
+        settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret and not settings.socket_mode
+        else ""
+    )
     app = build_app(web, Services(store, bitscale, catalog, runs), signing_secret=signing)
     return Bot(settings, store, bitscale, web, notifier, runs, credits, catalog, app)

@@ -36,8 +36,15 @@ class Resolution:
 
 
 class GridCatalog:
-    def __init__(self, client: BitScaleClient, store: Store, *, form_ttl: float = 600,
-                 list_ttl: float = 120, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: BitScaleClient,
+        store: Store,
+        *,
+        form_ttl: float = 600,
+        list_ttl: float = 120,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
         self.store = store
         self.form_ttl = form_ttl
@@ -45,8 +52,9 @@ class GridCatalog:
         self.clock = clock
 
     def page(self, search: str | None, page: int, per_page: int = 10) -> GridPage:
-        return self.client.list_grids(search or None, page=page, limit=per_page,
-                                      priority=Priority.INTERACTIVE)
+        return self.client.list_grids(
+            search or None, page=page, limit=per_page, priority=Priority.INTERACTIVE
+        )
 
     def all_grids(self, *, cached_only: bool = False) -> list[GridSummary] | None:
         data = self.store.cache_get("grids:all", self.list_ttl, self.clock())
@@ -85,8 +93,9 @@ class GridCatalog:
         close = difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.3)
         return Resolution(closest=[names[c] for c in close])
 
-    def form(self, grid_id: str, *, cached_only: bool = False,
-             outputs: list[str] | None = None) -> RunForm | None:
+    def form(
+        self, grid_id: str, *, cached_only: bool = False, outputs: list[str] | None = None
+    ) -> RunForm | None:
         """The form for a grid; with `outputs`, only the inputs those outputs need (the
         contract's own rule), still offering every output as a choice."""
         key = f"form:{grid_id}" + (f":{','.join(sorted(outputs))}" if outputs else "")
@@ -99,14 +108,19 @@ class GridCatalog:
         contract = self.client.run_contract(grid_id, outputs, priority=Priority.INTERACTIVE)
         # The grid list (usually cached) already carries the runnable columns: one
         # request less while someone waits for the modal.
-        listed = next((g for g in self.all_grids(cached_only=True) or [] if g.id == grid_id),
-                      None)
+        listed = next((g for g in self.all_grids(cached_only=True) or [] if g.id == grid_id), None)
         grid = listed or self.client.grid(grid_id, priority=Priority.INTERACTIVE)
         outputs = [c for c in grid.columns if c.runnable] or [
-            Column(id=c.id, name=c.name, type=c.type) for c in contract.output_columns or []]
-        form = RunForm(grid_id=grid_id, grid_name=grid.name or contract.grid_name,
-                       input_keys=contract.input_keys, outputs=outputs,
-                       description=grid.description or "")
-        self.store.cache_put(key, {**form.__dict__,
-                                   "outputs": [c.model_dump() for c in outputs]}, self.clock())
+            Column(id=c.id, name=c.name, type=c.type) for c in contract.output_columns or []
+        ]
+        form = RunForm(
+            grid_id=grid_id,
+            grid_name=grid.name or contract.grid_name,
+            input_keys=contract.input_keys,
+            outputs=outputs,
+            description=grid.description or "",
+        )
+        self.store.cache_put(
+            key, {**form.__dict__, "outputs": [c.model_dump() for c in outputs]}, self.clock()
+        )
         return form

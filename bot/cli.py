@@ -15,24 +15,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="verb", metavar="{start,shell,simulate}")
 
-    sub.add_parser("start", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, "
-                                 "else HTTP on PORT)")
+    sub.add_parser(
+        "start", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)"
+    )
 
     shell = sub.add_parser("shell", help="try the whole bot in the terminal, no Slack needed")
-    shell.add_argument("--db", metavar="PATH", help="keep state in this SQLite file "
-                                                    "(default: a temporary one)")
-    shell.add_argument("--script", metavar="FILE",
-                       help="read commands from FILE ('-' for stdin) instead of a prompt")
+    shell.add_argument(
+        "--db", metavar="PATH", help="keep state in this SQLite file (default: a temporary one)"
+    )
+    shell.add_argument(
+        "--script",
+        metavar="FILE",
+        help="read commands from FILE ('-' for stdin) instead of a prompt",
+    )
     shell.add_argument("--user", default="ana", help="your name in the pretend Slack")
     shell.add_argument("--channel", default="sales", help="the channel you type in")
 
     simulate = sub.add_parser("simulate", help="serve the BitScale API simulator on loopback")
     simulate.add_argument("--port", type=int, default=8765)
     simulate.add_argument("--api-key", help="the key it accepts (default: sim-demo-key)")
-    simulate.add_argument("--sync-wait", type=float, default=120.0,
-                          help="seconds a sync run waits before answering 'running'")
-    simulate.add_argument("--latency", type=float, default=0.0,
-                          help="seconds added to every answer, to look like a real API")
+    simulate.add_argument(
+        "--sync-wait",
+        type=float,
+        default=120.0,
+        help="seconds a sync run waits before answering 'running'",
+    )
+    simulate.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds added to every answer, to look like a real API",
+    )
     return parser
 
 
@@ -49,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "shell":
         from bot.playground.shell import run_shell
 
-        return run_shell(db_path=args.db, script=args.script, user=args.user,
-                         channel=args.channel)
+        return run_shell(db_path=args.db, script=args.script, user=args.user, channel=args.channel)
     if args.verb == "start":
         try:
             settings = load_settings()

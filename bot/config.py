@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     database_path: str = Field(default="./bitscale-bot.db", validation_alias="DATABASE_PATH")
     port: int = Field(default=3000, ge=1, le=65535, validation_alias="PORT")
     credit_alert_channel: str | None = Field(default=None, validation_alias="CREDIT_ALERT_CHANNEL")
-    credit_alert_threshold: int = Field(default=1000, ge=0, validation_alias="CREDIT_ALERT_THRESHOLD")
+    credit_alert_threshold: int = Field(
+        default=1000, ge=0, validation_alias="CREDIT_ALERT_THRESHOLD"
+    )
 
     # Tuning knobs with safe defaults; not part of the pinned interface.
     bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")
@@ -64,14 +66,25 @@ class Settings(BaseSettings):
     def require_for_start(self) -> None:
         """Fail with one line naming the first missing variable."""
         if self.slack_bot_token is None:
-            raise SettingsError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from your Slack app's OAuth & Permissions page.")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from your "
+                "Slack app's OAuth & Permissions page."
+            )
         if self.bitscale_api_key is None:
-            raise SettingsError("BITSCALE_API_KEY is not set: copy it from BitScale → Settings → Accounts → API Keys.")
+            raise SettingsError(
+                "BITSCALE_API_KEY is not set: copy it from BitScale → Settings → "
+                "Accounts → API Keys."
+            )
         if not self.socket_mode and self.slack_signing_secret is None:
-            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode.")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information → "
+                "Signing Secret), or set SLACK_APP_TOKEN for Socket Mode."
+            )
 
 
-_NAMES = {name: (field.validation_alias or name).upper() for name, field in Settings.model_fields.items()}
+_NAMES = {
+    name: (field.validation_alias or name).upper() for name, field in Settings.model_fields.items()
+}
 
 
 def load_settings(**overrides: object) -> Settings:

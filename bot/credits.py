@@ -76,9 +76,11 @@ class CreditMonitor:
         searches = workspace.people_company_searches
         checks = [
             ("credits", workspace.credits.remaining < self.threshold, self.threshold),
-            ("searches", searches.limit > 0 and
-             searches.remaining < search_threshold(searches.limit),
-             search_threshold(searches.limit)),
+            (
+                "searches",
+                searches.limit > 0 and searches.remaining < search_threshold(searches.limit),
+                search_threshold(searches.limit),
+            ),
         ]
         sent = []
         for kind, below, threshold in checks:

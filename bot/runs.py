@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.bitscale import BitScaleClient, BitScaleError, Priority
-from bot.bitscale.client import _NotSent
-from bot.bitscale.errors import explain
+from bot.bitscale.errors import NotSent, explain
 from bot.bitscale.models import RunResult
 from bot.store import FINAL_STATES, Run, Store, new_run_id
 
@@ -61,8 +60,9 @@ class Announcement:
 class DeliveryError(Exception):
     """The notifier could not deliver; `retryable` says whether trying later may help."""
 
-    def __init__(self, message: str, *, retryable: bool = True,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
@@ -125,11 +125,19 @@ class RunService:
         """Record, announce and submit a run. A repeated dedupe key starts nothing new."""
         now = self.clock()
         run = Run(
-            id=new_run_id(), dedupe_key=request.dedupe_key, grid_id=request.grid_id,
-            grid_name=request.grid_name, inputs=request.inputs,
-            output_columns=request.output_columns, user_id=request.user_id,
-            team_id=request.team_id, channel_id=request.channel_id, state="queued",
-            created_at=now, submit_after=now, mode=self.mode,
+            id=new_run_id(),
+            dedupe_key=request.dedupe_key,
+            grid_id=request.grid_id,
+            grid_name=request.grid_name,
+            inputs=request.inputs,
+            output_columns=request.output_columns,
+            user_id=request.user_id,
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            state="queued",
+            created_at=now,
+            submit_after=now,
+            mode=self.mode,
         )
         with self._busy_lock:
             self._busy.add(run.id)  # keep tick() off it until it is announced
@@ -151,7 +159,8 @@ class RunService:
         rows = self.store.write(
             "UPDATE runs SET state = 'interrupted', finished_at = ?, error_code = 'INTERRUPTED', "
             "error_message = ? WHERE state = 'submitting' RETURNING id",
-            [now, INTERRUPTED_MESSAGE])
+            [now, INTERRUPTED_MESSAGE],
+        )
         for row in rows:
             log.warning("run %s was cut off while submitting; telling its requester", row["id"])
         return len(rows)
@@ -164,8 +173,10 @@ class RunService:
             self._dispatch(self._submitters, self._submit, run_id)
         for run in self._claim_polls(now):
             self._dispatch(self._pollers, self._poll, run.id, owned=True)
-        where = (f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
-                 "AND (notify_next_at IS NULL OR notify_next_at <= ?)")
+        where = (
+            f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
+            "AND (notify_next_at IS NULL OR notify_next_at <= ?)"
+        )
         for run_id in self._due_ids(where, [now], 50):
             self._dispatch(self._deliverers, self._deliver, run_id)
 
@@ -194,14 +205,21 @@ class RunService:
         except DeliveryError as exc:
             log.warning("could not announce run %s: %s", run.id, exc)
             return
-        self.store.update_run(run.id, post_channel=posted.channel, message_ts=posted.ts,
-                              permalink=posted.permalink, fallback_reason=posted.fallback_reason)
+        self.store.update_run(
+            run.id,
+            post_channel=posted.channel,
+            message_ts=posted.ts,
+            permalink=posted.permalink,
+            fallback_reason=posted.fallback_reason,
+        )
 
     def _submit(self, run_id: str) -> None:
         now = self.clock()
         taken = self.store.write(
             "UPDATE runs SET state = 'submitting', submitted_at = ? "
-            "WHERE id = ? AND state = 'queued' RETURNING id", [now, run_id])
+            "WHERE id = ? AND state = 'queued' RETURNING id",
+            [now, run_id],
+        )
         if not taken:
             return  # another worker has it, or it already finished
         run = self.store.get_run(run_id)
@@ -211,20 +229,29 @@ class RunService:
             # returns to the queue, so a crash while waiting never strands it as
             # "submitting".
             result = self.client.run_grid(
-                run.grid_id, run.inputs, mode=self.mode, output_columns=run.output_columns,
-                priority=Priority.SUBMIT, retry_rejected=False)
+                run.grid_id,
+                run.inputs,
+                mode=self.mode,
+                output_columns=run.output_columns,
+                priority=Priority.SUBMIT,
+                retry_rejected=False,
+            )
         except BitScaleError as error:
             self._submit_failed(run, error)
             return
         self._apply(run, result)
 
     def _submit_failed(self, run: Run, error: BitScaleError) -> None:
-        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, _NotSent):
+        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, NotSent):
             # Rejected before anything happened: safe to send again later.
             wait = error.retry_after if error.retry_after is not None else 2.0
-            self.store.update_run(run.id, state="queued", submitted_at=None,
-                                  submit_after=self.clock() + max(wait, 1.0),
-                                  error_message=explain(error))
+            self.store.update_run(
+                run.id,
+                state="queued",
+                submitted_at=None,
+                submit_after=self.clock() + max(wait, 1.0),
+                error_message=explain(error),
+            )
         elif error.code == "RUN_FAILED":
             self._finish(run.id, "failed", code=error.code, message=error.message)
         elif error.status is not None and 400 <= error.status < 500:
@@ -232,8 +259,12 @@ class RunService:
         else:
             # Timeout, reset or 5xx after the request left: BitScale may have started it.
             log.warning("run %s: outcome unknown after %s", run.id, error.code)
-            self._finish(run.id, "interrupted", code=error.code,
-                         message=f"{explain(error)} {INTERRUPTED_MESSAGE}")
+            self._finish(
+                run.id,
+                "interrupted",
+                code=error.code,
+                message=f"{explain(error)} {INTERRUPTED_MESSAGE}",
+            )
 
     def _apply(self, run: Run, result: RunResult) -> None:
         if result.status == "completed":
@@ -243,13 +274,21 @@ class RunService:
             self._finish(run.id, "failed", code="RUN_FAILED", message=result.failure_message)
         elif result.request_id:
             self.store.update_run(
-                run.id, state="running", request_id=result.request_id,
-                next_poll_at=self.clock() + self._poll_spacing(), poll_errors=0,
-                lease_until=None)
+                run.id,
+                state="running",
+                request_id=result.request_id,
+                next_poll_at=self.clock() + self._poll_spacing(),
+                poll_errors=0,
+                lease_until=None,
+            )
         else:
-            self._finish(run.id, "interrupted", code="BAD_RESPONSE",
-                         message="BitScale said the run is running but gave no request id. "
-                                 + INTERRUPTED_MESSAGE)
+            self._finish(
+                run.id,
+                "interrupted",
+                code="BAD_RESPONSE",
+                message="BitScale said the run is running but gave no request id. "
+                + INTERRUPTED_MESSAGE,
+            )
 
     def _poll(self, run_id: str, owned: bool = False) -> None:
         run = self.store.get_run(run_id)
@@ -261,27 +300,55 @@ class RunService:
             if error.code == "RUN_FAILED":
                 self._finish(run.id, "failed", code=error.code, message=error.message)
             elif error.code == "REQUEST_NOT_FOUND":
-                self._finish(run.id, "failed", code=error.code,
-                             message="BitScale no longer knows this run's request id.")
+                self._finish(
+                    run.id,
+                    "failed",
+                    code=error.code,
+                    message="BitScale no longer knows this run's request id.",
+                )
             else:
                 errors = run.poll_errors + 1
                 delay = min(60.0, self._poll_spacing() * 2 ** min(errors - 1, 5))
-                log.warning("poll of run %s failed (%s); next try in %.0fs",
-                            run.id, error.code, delay)
-                self.store.update_run(run.id, poll_errors=errors, lease_until=None,
-                                      next_poll_at=self.clock() + delay,
-                                      error_code=error.code, error_message=explain(error))
+                log.warning(
+                    "poll of run %s failed (%s); next try in %.0fs", run.id, error.code, delay
+                )
+                self.store.update_run(
+                    run.id,
+                    poll_errors=errors,
+                    lease_until=None,
+                    next_poll_at=self.clock() + delay,
+                    error_code=error.code,
+                    error_message=explain(error),
+                )
             return
         if result.finished:
             self._apply(run, result)
         else:
-            self.store.update_run(run.id, next_poll_at=self.clock() + self._poll_spacing(),
-                                  poll_errors=0, lease_until=None)
+            self.store.update_run(
+                run.id,
+                next_poll_at=self.clock() + self._poll_spacing(),
+                poll_errors=0,
+                lease_until=None,
+            )
 
-    def _finish(self, run_id: str, state: str, *, outputs: dict | None = None,
-                code: str | None = None, message: str | None = None) -> None:
-        self.store.update_run(run_id, state=state, outputs=outputs, error_code=code,
-                              error_message=message, finished_at=self.clock(), lease_until=None)
+    def _finish(
+        self,
+        run_id: str,
+        state: str,
+        *,
+        outputs: dict | None = None,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.store.update_run(
+            run_id,
+            state=state,
+            outputs=outputs,
+            error_code=code,
+            error_message=message,
+            finished_at=self.clock(),
+            lease_until=None,
+        )
         run = self.store.get_run(run_id)
         if self.on_finished and run is not None:
             try:
@@ -293,8 +360,12 @@ class RunService:
     def _deliver(self, run_id: str) -> None:
         now = self.clock()
         claimed = self.store.claim(
-            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL "
-            "AND notify_error IS NULL", [run_id], now=now, lease=120, limit=1)
+            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL",
+            [run_id],
+            now=now,
+            lease=120,
+            limit=1,
+        )
         if not claimed:
             return
         run = claimed[0]
@@ -324,18 +395,20 @@ class RunService:
             log.exception("could not check whether run %s was delivered", run.id)
             return False
 
-    def _delivery_failed(self, run: Run, attempts: int, reason: str, retryable: bool,
-                         retry_after: float | None) -> None:
+    def _delivery_failed(
+        self, run: Run, attempts: int, reason: str, retryable: bool, retry_after: float | None
+    ) -> None:
         if retryable and attempts < MAX_DELIVERY_ATTEMPTS:
-            delay = retry_after if retry_after is not None else min(300.0, 2.0 ** attempts)
-            log.warning("result of run %s not delivered (%s); retrying in %.0fs",
-                        run.id, reason, delay)
+            delay = retry_after if retry_after is not None else min(300.0, 2.0**attempts)
+            log.warning(
+                "result of run %s not delivered (%s); retrying in %.0fs", run.id, reason, delay
+            )
             self.store.update_run(run.id, notify_next_at=self.clock() + delay, lease_until=None)
         else:
-            log.error("result of run %s is undeliverable after %d attempts: %s",
-                      run.id, attempts, reason)
-            self.store.update_run(run.id, notify_error=reason or "undeliverable",
-                                  lease_until=None)
+            log.error(
+                "result of run %s is undeliverable after %d attempts: %s", run.id, attempts, reason
+            )
+            self.store.update_run(run.id, notify_error=reason or "undeliverable", lease_until=None)
 
     def _expire_overdue(self, now: float) -> None:
         minutes = round(self.expiry_seconds / 60)
@@ -343,7 +416,8 @@ class RunService:
             "UPDATE runs SET state = 'expired', finished_at = ?, "
             "error_message = ? || COALESCE(' Last problem: ' || error_message, '') "
             "WHERE state IN ('queued', 'running') AND created_at <= ? RETURNING id",
-            [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds])
+            [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds],
+        )
         for row in rows:
             log.warning("run %s expired", row["id"])
             self._dispatch(self._deliverers, self._deliver, row["id"])
@@ -359,19 +433,29 @@ class RunService:
         # Claim only what the budget can poll in the next second, so nothing queues
         # behind the limiter for long.
         limit = max(1, int(self.poll_budget))
-        return self.store.claim("state = 'running' AND request_id IS NOT NULL "
-                                "AND next_poll_at <= ?", [now], now=now, lease=30,
-                                limit=limit, order_by="next_poll_at")
+        return self.store.claim(
+            "state = 'running' AND request_id IS NOT NULL AND next_poll_at <= ?",
+            [now],
+            now=now,
+            lease=30,
+            limit=limit,
+            order_by="next_poll_at",
+        )
 
     def _due_ids(self, where: str, params: list[Any], limit: int) -> list[str]:
-        rows = self.store.db().execute(
-            f"SELECT id FROM runs WHERE {where} ORDER BY created_at LIMIT ?",
-            [*params, limit]).fetchall()
+        rows = (
+            self.store.db()
+            .execute(
+                f"SELECT id FROM runs WHERE {where} ORDER BY created_at LIMIT ?", [*params, limit]
+            )
+            .fetchall()
+        )
         with self._busy_lock:
             return [r[0] for r in rows if r[0] not in self._busy]
 
-    def _dispatch(self, pool: Executor, fn: Callable[..., None], run_id: str,
-                  **kwargs: Any) -> None:
+    def _dispatch(
+        self, pool: Executor, fn: Callable[..., None], run_id: str, **kwargs: Any
+    ) -> None:
         with self._busy_lock:
             if run_id in self._busy:
                 return

@@ -26,23 +26,40 @@ def _guarded(name: str, fn):
             log.warning("%s: BitScale said %s", name, error)
         except Exception:  # noqa: BLE001 - a job must never kill the scheduler
             log.exception("%s failed", name)
+
     job.__name__ = name
     return job
 
 
-def start_scheduler(runs: RunService, credits: CreditMonitor, *, tick_seconds: float = 1.0,
-                    credit_minutes: float = 10.0,
-                    soon_check_seconds: float = 5.0) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+def start_scheduler(
+    runs: RunService,
+    credits: CreditMonitor,
+    *,
+    tick_seconds: float = 1.0,
+    credit_minutes: float = 10.0,
+    soon_check_seconds: float = 5.0,
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone=timezone.utc,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+    )
     now = datetime.now(timezone.utc)
-    scheduler.add_job(_guarded("runs", runs.tick), "interval", seconds=tick_seconds,
-                      id="runs", next_run_time=now)
+    scheduler.add_job(
+        _guarded("runs", runs.tick), "interval", seconds=tick_seconds, id="runs", next_run_time=now
+    )
     if credits.enabled:
-        scheduler.add_job(_guarded("credits", credits.check), "interval",
-                          minutes=credit_minutes, id="credits",
-                          next_run_time=now + timedelta(seconds=5))
-        scheduler.add_job(_guarded("credits-soon", credits.check_if_requested), "interval",
-                          seconds=soon_check_seconds, id="credits-soon")
+        scheduler.add_job(
+            _guarded("credits", credits.check),
+            "interval",
+            minutes=credit_minutes,
+            id="credits",
+            next_run_time=now + timedelta(seconds=5),
+        )
+        scheduler.add_job(
+            _guarded("credits-soon", credits.check_if_requested),
+            "interval",
+            seconds=soon_check_seconds,
+            id="credits-soon",
+        )
     scheduler.start()
     return scheduler

@@ -39,14 +39,15 @@ def wsgi_app(app):
     return application
 
 
-def serve_bot(settings: Settings, *, host: str = "0.0.0.0", ready: threading.Event | None = None) -> int:
+def serve_bot(
+    settings: Settings, *, host: str = "0.0.0.0", ready: threading.Event | None = None
+) -> int:
     try:
         bot = build_bot(settings)
     except StoreError as exc:
         print(f"bitscale-bot: {exc}", file=sys.stderr)
         return 2
-    scheduler = start_scheduler(bot.runs, bot.credits,
-                                credit_minutes=settings.credit_check_minutes)
+    scheduler = start_scheduler(bot.runs, bot.credits, credit_minutes=settings.credit_check_minutes)
     stop = threading.Event()
 
     def on_sigterm(signum, frame):
@@ -65,8 +66,9 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0", ready: threading.Eve
         else:
             from waitress.server import create_server
 
-            server = create_server(wsgi_app(bot.app), host=host, port=settings.port,
-                                   threads=16, ident="bitscale-bot")
+            server = create_server(
+                wsgi_app(bot.app), host=host, port=settings.port, threads=16, ident="bitscale-bot"
+            )
             log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)
             print(f"bitscale-bot listening on port {settings.port}", flush=True)
             if ready:

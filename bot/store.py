@@ -165,14 +165,18 @@ class Store:
         runs.create_index(["state", "next_poll_at"], if_not_exists=True)
         runs.create_index(["user_id", "created_at"], if_not_exists=True)
         runs.create_index(["request_id"], if_not_exists=True)
-        db["cache"].create({"key": str, "value": str, "stored_at": float}, pk="key",
-                           if_not_exists=True)
-        db["alerts"].create({"name": str, "state": str, "changed_at": float}, pk="name",
-                            if_not_exists=True)
-        db["sessions"].create({"token": str, "payload": str, "created_at": float}, pk="token",
-                              if_not_exists=True)
-        db["seen_events"].create({"event_id": str, "seen_at": float}, pk="event_id",
-                                 if_not_exists=True)
+        db["cache"].create(
+            {"key": str, "value": str, "stored_at": float}, pk="key", if_not_exists=True
+        )
+        db["alerts"].create(
+            {"name": str, "state": str, "changed_at": float}, pk="name", if_not_exists=True
+        )
+        db["sessions"].create(
+            {"token": str, "payload": str, "created_at": float}, pk="token", if_not_exists=True
+        )
+        db["seen_events"].create(
+            {"event_id": str, "seen_at": float}, pk="event_id", if_not_exists=True
+        )
 
     # --- runs ---------------------------------------------------------------------------
 
@@ -219,7 +223,8 @@ class Store:
 
     def recent_runs(self, user_id: str, limit: int = 10) -> list[Run]:
         rows = self.db()["runs"].rows_where(
-            "user_id = ?", [user_id], order_by="created_at desc", limit=limit)
+            "user_id = ?", [user_id], order_by="created_at desc", limit=limit
+        )
         return [Run.from_row(r) for r in rows]
 
     def count_runs(self, where: str = "1", params: list[Any] | None = None) -> int:
@@ -237,8 +242,17 @@ class Store:
         db.conn.commit()
         return rows
 
-    def claim(self, where: str, params: list[Any], *, now: float, lease: float,
-              limit: int, order_by: str = "created_at", extra_set: str = "") -> list[Run]:
+    def claim(
+        self,
+        where: str,
+        params: list[Any],
+        *,
+        now: float,
+        lease: float,
+        limit: int,
+        order_by: str = "created_at",
+        extra_set: str = "",
+    ) -> list[Run]:
         """Lease up to `limit` rows matching `where` in one statement, and return them."""
         sets = "lease_until = ?" + (f", {extra_set}" if extra_set else "")
         sql = (
@@ -261,8 +275,9 @@ class Store:
 
     def cache_put(self, key: str, value: Any, now: float | None = None) -> None:
         db = self.db()
-        db["cache"].upsert({"key": key, "value": json.dumps(value),
-                            "stored_at": now or time.time()}, pk="key")
+        db["cache"].upsert(
+            {"key": key, "value": json.dumps(value), "stored_at": now or time.time()}, pk="key"
+        )
         db.conn.commit()
 
     def alert_state(self, name: str) -> str | None:
@@ -271,15 +286,15 @@ class Store:
 
     def set_alert_state(self, name: str, state: str) -> None:
         db = self.db()
-        db["alerts"].upsert({"name": name, "state": state, "changed_at": time.time()},
-                            pk="name")
+        db["alerts"].upsert({"name": name, "state": state, "changed_at": time.time()}, pk="name")
         db.conn.commit()
 
     def save_session(self, payload: dict[str, Any]) -> str:
         token = uuid.uuid4().hex
         db = self.db()
-        db["sessions"].insert({"token": token, "payload": json.dumps(payload),
-                               "created_at": time.time()})
+        db["sessions"].insert(
+            {"token": token, "payload": json.dumps(payload), "created_at": time.time()}
+        )
         db.execute("DELETE FROM sessions WHERE created_at < ?", [time.time() - 7 * 86400])
         db.conn.commit()
         return token
@@ -288,12 +303,14 @@ class Store:
         rows = list(self.db()["sessions"].rows_where("token = ?", [token], limit=1))
         return json.loads(rows[0]["payload"]) if rows else None
 
-
     def remember_event(self, event_id: str) -> bool:
         """True the first time an event id is seen; False for Slack's redeliveries."""
         now = time.time()
-        rows = self.write("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?) "
-                          "RETURNING event_id", [event_id, now])
+        rows = self.write(
+            "INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?) "
+            "RETURNING event_id",
+            [event_id, now],
+        )
         if rows and int(now) % 100 == 0:
             self.write("DELETE FROM seen_events WHERE seen_at < ?", [now - 86400])
         return bool(rows)

@@ -8,15 +8,27 @@ import pytest
 from bot.config import SettingsError, load_settings
 from bot.store import Run, Store, StoreError
 
-REQUIRED = {"SLACK_BOT_TOKEN": "xoxb-secret-token", "BITSCALE_API_KEY": "bs-secret-key",
-            "SLACK_SIGNING_SECRET": "signing-secret"}
+REQUIRED = {
+    "SLACK_BOT_TOKEN": "xoxb-secret-token",
+    "BITSCALE_API_KEY": "bs-secret-key",
+    "SLACK_SIGNING_SECRET": "signing-secret",
+}
 
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
-                 "BITSCALE_API_KEY", "BITSCALE_API_URL", "DATABASE_PATH", "PORT",
-                 "CREDIT_ALERT_CHANNEL", "CREDIT_ALERT_THRESHOLD"]:
+    for name in [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "BITSCALE_API_KEY",
+        "BITSCALE_API_URL",
+        "DATABASE_PATH",
+        "PORT",
+        "CREDIT_ALERT_CHANNEL",
+        "CREDIT_ALERT_THRESHOLD",
+    ]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
     return monkeypatch
@@ -32,10 +44,16 @@ def test_defaults(clean_env):
 
 
 def test_every_pinned_variable_is_read(clean_env):
-    for name, value in {**REQUIRED, "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://x/api",
-                        "BITSCALE_API_URL": "http://y/api/v1/", "DATABASE_PATH": "/data/b.db",
-                        "PORT": "8080", "CREDIT_ALERT_CHANNEL": "C123",
-                        "CREDIT_ALERT_THRESHOLD": "250"}.items():
+    for name, value in {
+        **REQUIRED,
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_API_URL": "http://x/api",
+        "BITSCALE_API_URL": "http://y/api/v1/",
+        "DATABASE_PATH": "/data/b.db",
+        "PORT": "8080",
+        "CREDIT_ALERT_CHANNEL": "C123",
+        "CREDIT_ALERT_THRESHOLD": "250",
+    }.items():
         clean_env.setenv(name, value)
     s = load_settings()
     assert s.slack_bot_token.get_secret_value() == "xoxb-secret-token"
@@ -52,8 +70,9 @@ def test_env_file_is_read(clean_env, tmp_path):
     assert s.port == 4000 and s.credit_alert_channel == "C9"
 
 
-@pytest.mark.parametrize("name,value", [("PORT", "http"), ("CREDIT_ALERT_THRESHOLD", "-5"),
-                                        ("PORT", "99999")])
+@pytest.mark.parametrize(
+    "name,value", [("PORT", "http"), ("CREDIT_ALERT_THRESHOLD", "-5"), ("PORT", "99999")]
+)
 def test_malformed_values_name_the_variable(clean_env, name, value):
     clean_env.setenv(name, value)
     with pytest.raises(SettingsError) as info:
@@ -63,8 +82,9 @@ def test_malformed_values_name_the_variable(clean_env, name, value):
 
 def test_start_without_settings_says_one_clear_line(clean_env):
     env = {"PATH": "/usr/bin:/bin", "BITSCALE_API_KEY": "bs-secret-key"}
-    done = subprocess.run([sys.executable, "-m", "bot", "start"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "start"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "SLACK_BOT_TOKEN is not set" in lines[0]
@@ -99,8 +119,18 @@ def test_schema_is_created_and_migrated_idempotently(tmp_path):
 
 def test_dedupe_key_is_unique(tmp_path):
     store = Store(tmp_path / "db")
-    run = Run(id="a", grid_id="g", grid_name="G", inputs={}, output_columns=None, user_id="U",
-              channel_id="C", state="queued", created_at=1.0, dedupe_key="view:1")
+    run = Run(
+        id="a",
+        grid_id="g",
+        grid_name="G",
+        inputs={},
+        output_columns=None,
+        user_id="U",
+        channel_id="C",
+        state="queued",
+        created_at=1.0,
+        dedupe_key="view:1",
+    )
     assert store.insert_run(run)[1] is True
     run.id = "b"
     existing, inserted = store.insert_run(run)

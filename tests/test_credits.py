@@ -28,10 +28,11 @@ class Sink:
 
 
 def ws(remaining, searches=100):
-    return {"plan": {"name": "Pro"}, "credits": {"total": 5000, "used": 5000 - remaining,
-                                                 "remaining": remaining},
-            "people_company_searches": {"limit": 100, "used": 100 - searches,
-                                        "remaining": searches}}
+    return {
+        "plan": {"name": "Pro"},
+        "credits": {"total": 5000, "used": 5000 - remaining, "remaining": remaining},
+        "people_company_searches": {"limit": 100, "used": 100 - searches, "remaining": searches},
+    }
 
 
 @respx.mock
@@ -62,8 +63,15 @@ def test_disabled_monitor_spends_no_requests(tmp_path):
 def test_soon_checks_are_debounced(tmp_path):
     now = [0.0]
     client = BitScaleClient("k", BASE, limiter=RateLimiter(rate=1000))
-    monitor = CreditMonitor(Store(tmp_path / "db"), client, Sink(), channel="C1",
-                            threshold=10, debounce_seconds=30, clock=lambda: now[0])
+    monitor = CreditMonitor(
+        Store(tmp_path / "db"),
+        client,
+        Sink(),
+        channel="C1",
+        threshold=10,
+        debounce_seconds=30,
+        clock=lambda: now[0],
+    )
     calls = []
     monitor.check = lambda: calls.append(1) or []
     for _ in range(5):

@@ -29,9 +29,13 @@ class Rig:
         self.driver: SlackDriver | None = None
 
     def start_bot(self) -> BotProcess:
-        self.bot = BotProcess(slack_api_url=self.slack.api_url, bitscale_url=self.sim.url,
-                              bitscale_key=self.sim.api_key, db_path=self.db,
-                              extra_env={"RUN_EXPIRY_MINUTES": "5"}).start()
+        self.bot = BotProcess(
+            slack_api_url=self.slack.api_url,
+            bitscale_url=self.sim.url,
+            bitscale_key=self.sim.api_key,
+            db_path=self.db,
+            extra_env={"RUN_EXPIRY_MINUTES": "5"},
+        ).start()
         if self.driver:
             self.driver.close()
         self.driver = SlackDriver(self.bot.url, SIGNING_SECRET, self.slack)
@@ -44,9 +48,14 @@ class Rig:
     def submit(self, grid: str, inputs: dict[str, str]) -> None:
         before = len(self.slack.view_log)
         self.driver.command(f"run {grid}")
-        view = wait_for(lambda: len(self.slack.view_log) > before and
-                        self.slack.view_log[-1][2].get("callback_id") == "run_view" and
-                        self.slack.view_log[-1][2], timeout=15)
+        view = wait_for(
+            lambda: (
+                len(self.slack.view_log) > before
+                and self.slack.view_log[-1][2].get("callback_id") == "run_view"
+                and self.slack.view_log[-1][2]
+            ),
+            timeout=15,
+        )
         assert self.driver.submit(view, form_values(view, inputs)).status_code == 200
 
     def results(self, channel="C0SALES"):
@@ -74,11 +83,19 @@ def rig(tmp_path):
 
 def test_crash_before_the_request_leaves(rig):
     # BitScale turns the run away (429, Retry-After 2): it waits in the queue, unsent.
-    rig.sim.inject(method="POST", path_contains="/run", status=429,
-                   code="RATE_LIMIT_EXCEEDED", retry_after=2, times=1)
+    rig.sim.inject(
+        method="POST",
+        path_contains="/run",
+        status=429,
+        code="RATE_LIMIT_EXCEEDED",
+        retry_after=2,
+        times=1,
+    )
     rig.submit("Person Lookup", {"full_name": "Ada L", "company_domain": "a.io"})
-    wait_for(lambda: rig.runs() and rig.runs()[0].state == "queued"
-             and rig.sim.count(status=429) == 1, timeout=15)
+    wait_for(
+        lambda: rig.runs() and rig.runs()[0].state == "queued" and rig.sim.count(status=429) == 1,
+        timeout=15,
+    )
     rig.restart()
     wait_for(lambda: rig.results(), timeout=20)
     time.sleep(1.5)  # a grace period in which a duplicate would show up
@@ -115,8 +132,12 @@ def test_crash_after_the_request_id_is_stored(tmp_path):
 def test_crash_before_slack_accepted_the_result(rig):
     rig.slack.inject(method="chat.postMessage", thread_only=True, hang=30, error="timeout")
     rig.submit("Person Lookup", {"full_name": "Grace H", "company_domain": "navy.mil"})
-    wait_for(lambda: rig.runs() and rig.runs()[0].state == "completed"
-             and rig.runs()[0].notify_attempted_at, timeout=15)
+    wait_for(
+        lambda: (
+            rig.runs() and rig.runs()[0].state == "completed" and rig.runs()[0].notify_attempted_at
+        ),
+        timeout=15,
+    )
     assert rig.results() == []
     rig.restart()
     wait_for(lambda: rig.results(), timeout=30)

@@ -19,15 +19,24 @@ def test_command_shortcut_and_events_match_the_code():
     assert features["shortcuts"][0]["type"] == "global"
     assert features["shortcuts"][0]["name"] == "Run a BitScale grid"
     assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == {
-        "app_home_opened", "app_mention"}
+        "app_home_opened",
+        "app_mention",
+    }
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
 
 
 def test_only_the_scopes_the_bot_uses():
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "app_mentions:read", "chat:write", "im:write", "files:write",
-        "channels:history", "groups:history", "im:history"}
+        "commands",
+        "app_mentions:read",
+        "chat:write",
+        "im:write",
+        "files:write",
+        "channels:history",
+        "groups:history",
+        "im:history",
+    }
 
 
 def test_procfile_runs_one_bot_process():

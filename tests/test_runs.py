@@ -43,19 +43,25 @@ class RecordingNotifier:
 @pytest.fixture
 def env(tmp_path):
     clock = Clock()
-    client = BitScaleClient("k", BASE, limiter=RateLimiter(rate=1000), sleep=lambda s: None,
-                            max_retries=1)
+    client = BitScaleClient(
+        "k", BASE, limiter=RateLimiter(rate=1000), sleep=lambda s: None, max_retries=1
+    )
     notifier = RecordingNotifier()
     store = Store(tmp_path / "runs.db")
-    service = RunService(store, client, notifier, clock=clock, inline=True,
-                         expiry_seconds=600)
+    service = RunService(store, client, notifier, clock=clock, inline=True, expiry_seconds=600)
     yield service, notifier, clock, store
     client.close()
 
 
 def request(**kw):
-    base = dict(grid_id="g1", grid_name="Grid", inputs={"company_name": "Acme"},
-                user_id="U1", channel_id="C1", dedupe_key="view:V1")
+    base = dict(
+        grid_id="g1",
+        grid_name="Grid",
+        inputs={"company_name": "Acme"},
+        user_id="U1",
+        channel_id="C1",
+        dedupe_key="view:V1",
+    )
     base.update(kw)
     return RunRequest(**base)
 
@@ -92,8 +98,10 @@ def test_running_run_is_polled_until_done(env):
     service, notifier, clock, store = env
     respx.post(f"{BASE}/grids/g1/run").respond(200, json=RUNNING)
     status = respx.get(f"{BASE}/run/status/req-1")
-    status.side_effect = [httpx.Response(200, json={"status": "running", "mode": "sync"}),
-                          httpx.Response(200, json={**DONE, "grid_id": "g1"})]
+    status.side_effect = [
+        httpx.Response(200, json={"status": "running", "mode": "sync"}),
+        httpx.Response(200, json={**DONE, "grid_id": "g1"}),
+    ]
     run, _ = service.start_run(request())
     assert store.get_run(run.id).state == "running"
     service.tick()
@@ -109,20 +117,29 @@ def test_running_run_is_polled_until_done(env):
 @respx.mock
 def test_failed_status_and_run_failed_error(env):
     service, notifier, clock, store = env
-    respx.post(f"{BASE}/grids/g1/run").respond(500, json={
-        "error": {"code": "RUN_FAILED", "message": "Provider down"}})
+    respx.post(f"{BASE}/grids/g1/run").respond(
+        500, json={"error": {"code": "RUN_FAILED", "message": "Provider down"}}
+    )
     run, _ = service.start_run(request())
     saved = store.get_run(run.id)
     assert saved.state == "failed" and saved.error_message == "Provider down"
 
 
-@pytest.mark.parametrize("code,status", [("MISSING_SOURCE", 400), ("FEATURE_DISABLED", 403),
-                                         ("GRID_NOT_FOUND", 404), ("INVALID_API_KEY", 401)])
+@pytest.mark.parametrize(
+    "code,status",
+    [
+        ("MISSING_SOURCE", 400),
+        ("FEATURE_DISABLED", 403),
+        ("GRID_NOT_FOUND", 404),
+        ("INVALID_API_KEY", 401),
+    ],
+)
 @respx.mock
 def test_client_errors_fail_with_a_human_sentence(env, code, status):
     service, notifier, _, store = env
-    respx.post(f"{BASE}/grids/g1/run").respond(status, json={"error": {"code": code,
-                                                                      "message": "m"}})
+    respx.post(f"{BASE}/grids/g1/run").respond(
+        status, json={"error": {"code": code, "message": "m"}}
+    )
     run, _ = service.start_run(request())
     saved = store.get_run(run.id)
     assert saved.state == "failed" and saved.error_code == code
@@ -145,9 +162,15 @@ def test_timeout_after_sending_is_interrupted_never_resent(env):
 def test_rejected_submissions_go_back_in_the_queue(env):
     service, _, clock, store = env
     route = respx.post(f"{BASE}/grids/g1/run")
-    route.side_effect = [httpx.Response(429, headers={"Retry-After": "3"}, json={
-        "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "x"}}),
-        httpx.ConnectError("refused"), httpx.Response(200, json=DONE)]
+    route.side_effect = [
+        httpx.Response(
+            429,
+            headers={"Retry-After": "3"},
+            json={"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "x"}},
+        ),
+        httpx.ConnectError("refused"),
+        httpx.Response(200, json=DONE),
+    ]
     run, _ = service.start_run(request())
     assert store.get_run(run.id).state == "queued" and route.call_count == 1
     service.tick()
@@ -183,8 +206,9 @@ def test_poll_errors_back_off_and_the_run_expires_eventually(env):
 def test_request_not_found_while_polling_fails_the_run(env):
     service, _, clock, store = env
     respx.post(f"{BASE}/grids/g1/run").respond(200, json=RUNNING)
-    respx.get(f"{BASE}/run/status/req-1").respond(404, json={
-        "error": {"code": "REQUEST_NOT_FOUND", "message": "gone"}})
+    respx.get(f"{BASE}/run/status/req-1").respond(
+        404, json={"error": {"code": "REQUEST_NOT_FOUND", "message": "gone"}}
+    )
     run, _ = service.start_run(request())
     clock.now += 3
     service.tick()
@@ -224,12 +248,35 @@ def test_recover_interrupts_runs_cut_off_mid_submission(env):
     service, notifier, clock, store = env
     from bot.store import Run
 
-    store.insert_run(Run(id="cut", grid_id="g1", grid_name="G", inputs={}, output_columns=None,
-                         user_id="U1", channel_id="C1", state="submitting",
-                         created_at=clock.now, message_ts="ts-0", post_channel="C1"))
-    store.insert_run(Run(id="waiting", grid_id="g1", grid_name="G", inputs={},
-                         output_columns=None, user_id="U1", channel_id="C1", state="queued",
-                         created_at=clock.now, submit_after=clock.now))
+    store.insert_run(
+        Run(
+            id="cut",
+            grid_id="g1",
+            grid_name="G",
+            inputs={},
+            output_columns=None,
+            user_id="U1",
+            channel_id="C1",
+            state="submitting",
+            created_at=clock.now,
+            message_ts="ts-0",
+            post_channel="C1",
+        )
+    )
+    store.insert_run(
+        Run(
+            id="waiting",
+            grid_id="g1",
+            grid_name="G",
+            inputs={},
+            output_columns=None,
+            user_id="U1",
+            channel_id="C1",
+            state="queued",
+            created_at=clock.now,
+            submit_after=clock.now,
+        )
+    )
     assert service.recover() == 1
     with respx.mock:
         route = respx.post(f"{BASE}/grids/g1/run").respond(200, json=DONE)

@@ -18,6 +18,7 @@ from bot.bitscale.errors import (
     CONNECTION_ERROR,
     TIMEOUT,
     BitScaleError,
+    NotSent,
     error_from_response,
 )
 from bot.bitscale.limiter import RateLimiter, limiter_for
@@ -112,7 +113,9 @@ class BitScaleClient:
                 return
             page += 1
 
-    def grid(self, grid_id: str, *, priority: Priority = Priority.INTERACTIVE) -> models.GridDetails:
+    def grid(
+        self, grid_id: str, *, priority: Priority = Priority.INTERACTIVE
+    ) -> models.GridDetails:
         return self._get(f"grids/{_segment(grid_id)}", models.GridDetails, priority=priority)
 
     def run_contract(
@@ -148,8 +151,13 @@ class BitScaleClient:
             body["source_id"] = source_id
         timeout = self._sync_timeout if mode == "sync" else self._async_timeout
         data = self._request(
-            "POST", f"grids/{_segment(grid_id)}/run", json=body, timeout=timeout,
-            idempotent=False, priority=priority, retry_rejected=retry_rejected,
+            "POST",
+            f"grids/{_segment(grid_id)}/run",
+            json=body,
+            timeout=timeout,
+            idempotent=False,
+            priority=priority,
+            retry_rejected=retry_rejected,
         )
         return _parse(models.RunResult, data)
 
@@ -169,10 +177,17 @@ class BitScaleClient:
 
     # --- transport --------------------------------------------------------------------
 
-    def _get(self, path: str, model: type[M], *, params: dict | None = None,
-             priority: Priority) -> M:
-        data = self._request("GET", path, params=params, timeout=self._get_timeout,
-                             idempotent=True, priority=priority)
+    def _get(
+        self, path: str, model: type[M], *, params: dict | None = None, priority: Priority
+    ) -> M:
+        data = self._request(
+            "GET",
+            path,
+            params=params,
+            timeout=self._get_timeout,
+            idempotent=True,
+            priority=priority,
+        )
         return _parse(model, data)
 
     def _request(
@@ -198,8 +213,9 @@ class BitScaleClient:
                 if not idempotent and not retry_rejected:
                     raise
                 delay = self._backoff(error, attempt)
-                log.warning("BitScale %s %s failed (%s); retrying in %.1fs",
-                            method, path, error.code, delay)
+                log.warning(
+                    "BitScale %s %s failed (%s); retrying in %.1fs", method, path, error.code, delay
+                )
                 self._sleep(delay)
 
     def _send_once(self, method, path, params, json, timeout, priority) -> Any:
@@ -207,17 +223,22 @@ class BitScaleClient:
         self.requests_sent += 1
         try:
             response = self._http.request(
-                method, path, params=params, json=json, timeout=timeout,
+                method,
+                path,
+                params=params,
+                json=json,
+                timeout=timeout,
                 headers={"X-API-KEY": self._api_key},
             )
         except (httpx.ConnectError, httpx.ConnectTimeout):
             # Nothing reached BitScale: safe to retry even a run.
-            raise _NotSent(None, CONNECTION_ERROR, "Could not connect to BitScale.") from None
+            raise NotSent(None, CONNECTION_ERROR, "Could not connect to BitScale.") from None
         except httpx.TimeoutException:
             raise BitScaleError(None, TIMEOUT, "BitScale did not answer in time.") from None
         except httpx.TransportError as exc:
-            raise BitScaleError(None, CONNECTION_ERROR,
-                                f"The connection to BitScale failed ({type(exc).__name__}).") from None
+            raise BitScaleError(
+                None, CONNECTION_ERROR, f"The connection to BitScale failed ({type(exc).__name__})."
+            ) from None
         self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
         if response.status_code == 429:
             error = error_from_response(429, response.content, response.headers.get("Retry-After"))
@@ -230,12 +251,15 @@ class BitScaleClient:
         try:
             return response.json()
         except ValueError:
-            raise BitScaleError(response.status_code, BAD_RESPONSE,
-                                "BitScale sent an answer that is not valid JSON.") from None
+            raise BitScaleError(
+                response.status_code,
+                BAD_RESPONSE,
+                "BitScale sent an answer that is not valid JSON.",
+            ) from None
 
     @staticmethod
     def _may_retry(error: BitScaleError, idempotent: bool) -> bool:
-        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, _NotSent):
+        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, NotSent):
             return True  # rejected before any effect
         if not idempotent:
             return False
@@ -247,10 +271,6 @@ class BitScaleClient:
         return min(self._max_backoff, 0.5 * 2 ** (attempt - 1))
 
 
-class _NotSent(BitScaleError):
-    """The request never left this machine."""
-
-
 def _parse(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
         raise BitScaleError(200, BAD_RESPONSE, "BitScale sent an answer of an unexpected shape.")
@@ -258,8 +278,9 @@ def _parse(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:3])
-        raise BitScaleError(200, BAD_RESPONSE,
-                            f"BitScale's answer is missing or mistypes: {fields}.") from None
+        raise BitScaleError(
+            200, BAD_RESPONSE, f"BitScale's answer is missing or mistypes: {fields}."
+        ) from None
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:

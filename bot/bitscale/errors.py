@@ -55,6 +55,10 @@ class BitScaleError(Exception):
         return self.status is not None and self.status >= 500 and self.code != "RUN_FAILED"
 
 
+class NotSent(BitScaleError):
+    """The request never left this machine (no connection): repeating it is always safe."""
+
+
 def parse_retry_after(value: str | None) -> float | None:
     if value is None:
         return None
@@ -97,46 +101,49 @@ def error_from_response(status: int, body: bytes, retry_after: str | None) -> Bi
 # admins fix settings where the bot is deployed, so the next step names the person.
 _EXPLANATIONS: dict[str, str] = {
     "INVALID_API_KEY": "BitScale rejected the bot's API key. Ask a Slack admin to update "
-                       "BITSCALE_API_KEY where the bot runs (BitScale → Settings → API Keys).",
+    "BITSCALE_API_KEY where the bot runs (BitScale → Settings → API Keys).",
     "MISSING_REQUIRED_FIELD": "BitScale said an input was missing. Check the grid's inputs "
-                              "and try again.",
+    "and try again.",
     "INVALID_REQUEST": "BitScale refused the request as invalid. Try again; if it keeps "
-                       "happening, tell whoever runs the bot.",
+    "happening, tell whoever runs the bot.",
     "MISSING_SOURCE": "This grid has no BitScale API source yet. Ask the grid's owner to add "
-                      "one in the grid's settings, then run it again.",
+    "one in the grid's settings, then run it again.",
     "INVALID_SOURCE": "The grid's API source is gone or changed. Ask the grid's owner to "
-                      "check the grid's BitScale API source.",
+    "check the grid's BitScale API source.",
     "MISSING_SOURCE_COLUMN": "The grid is missing its source column, so BitScale cannot add "
-                             "a row. Ask the grid's owner to check the grid.",
+    "a row. Ask the grid's owner to check the grid.",
     "INVALID_INPUTS": "BitScale could not read the inputs. Check the values and try again.",
     "INVALID_OUTPUT_COLUMN": "One of the chosen output columns no longer exists in the grid. "
-                             "Open the run form again to see the current columns.",
+    "Open the run form again to see the current columns.",
     "GRID_NOT_FOUND": "That grid does not exist or is not in this workspace. Use "
-                      "`/bitscale grids` to see the grids you can run.",
+    "`/bitscale grids` to see the grids you can run.",
     "WORKSPACE_NOT_FOUND": "BitScale found no workspace for the bot's API key. Ask a Slack "
-                           "admin to check BITSCALE_API_KEY.",
+    "admin to check BITSCALE_API_KEY.",
     "REQUEST_NOT_FOUND": "BitScale has no run with that request id in this workspace.",
     "FEATURE_DISABLED": "The BitScale API is not enabled on this workspace's plan (it is an "
-                        "Enterprise feature). Ask your BitScale admin to upgrade the plan.",
+    "Enterprise feature). Ask your BitScale admin to upgrade the plan.",
     "RATE_LIMIT_EXCEEDED": "BitScale is busy with this workspace's requests. Wait a few "
-                           "seconds and try again.",
+    "seconds and try again.",
     "RUN_FAILED": "The run failed inside BitScale.",
     "ROTATE_FAILED": "BitScale could not rotate the API key. Try again, or contact BitScale "
-                     "support.",
+    "support.",
     "INTERNAL_ERROR": "BitScale had an internal error. Try again in a minute; if it keeps "
-                      "happening, contact BitScale support.",
+    "happening, contact BitScale support.",
     TIMEOUT: "BitScale did not answer in time. Try again in a minute.",
     CONNECTION_ERROR: "The bot could not reach BitScale. Try again in a minute.",
     BAD_RESPONSE: "BitScale sent an answer the bot could not read. Try again in a minute.",
     HTTP_ERROR: "BitScale refused the request. Try again; if it keeps happening, tell "
-                "whoever runs the bot.",
+    "whoever runs the bot.",
 }
 
 
 def explain(error: BitScaleError) -> str:
     """A human sentence with a next step; BitScale's own message is added where it helps."""
     sentence = _EXPLANATIONS.get(error.code, _EXPLANATIONS[HTTP_ERROR])
-    if error.code in ("RUN_FAILED", "INVALID_INPUTS", "MISSING_REQUIRED_FIELD",
-                      "INVALID_REQUEST", HTTP_ERROR) and error.message:
+    if (
+        error.code
+        in ("RUN_FAILED", "INVALID_INPUTS", "MISSING_REQUIRED_FIELD", "INVALID_REQUEST", HTTP_ERROR)
+        and error.message
+    ):
         return f"{sentence} BitScale said: {error.message}"
     return sentence

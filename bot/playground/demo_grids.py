@@ -80,12 +80,28 @@ def _company(inputs: dict[str, Any]) -> dict[str, Any]:
     return {
         "industry": industry,
         "employee_count": employees,
-        "tech_stack": sorted({_pick(name + s, ["Salesforce", "HubSpot", "Snowflake", "AWS",
-                                                 "GCP", "Segment", "Stripe", "Zendesk"])
-                              for s in "abcd"}),
-        "headquarters": {"city": _pick(site, ["Berlin", "Austin", "London", "Bangalore",
-                                              "Toronto", "Sydney"]),
-                         "country": _pick(site + "c", ["DE", "US", "GB", "IN", "CA", "AU"])},
+        "tech_stack": sorted(
+            {
+                _pick(
+                    name + s,
+                    [
+                        "Salesforce",
+                        "HubSpot",
+                        "Snowflake",
+                        "AWS",
+                        "GCP",
+                        "Segment",
+                        "Stripe",
+                        "Zendesk",
+                    ],
+                )
+                for s in "abcd"
+            }
+        ),
+        "headquarters": {
+            "city": _pick(site, ["Berlin", "Austin", "London", "Bangalore", "Toronto", "Sydney"]),
+            "country": _pick(site + "c", ["DE", "US", "GB", "IN", "CA", "AU"]),
+        },
         "ai_summary": paragraph * 14,  # long enough to need truncation in Slack
     }
 
@@ -104,21 +120,27 @@ def _person(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def _research(inputs: dict[str, Any]) -> dict[str, Any]:
     topic = str(inputs.get("topic", ""))
-    return {"research_notes": f"Deep research on {topic}: three buying signals found.",
-            "sources_found": _number(topic, 3, 40)}
+    return {
+        "research_notes": f"Deep research on {topic}: three buying signals found.",
+        "sources_found": _number(topic, 3, 40),
+    }
 
 
 def _scoring(inputs: dict[str, Any]) -> dict[str, Any]:
     filled = sum(1 for v in inputs.values() if str(v).strip())
     score = _number("|".join(f"{k}={inputs[k]}" for k in sorted(inputs)), 0, 60) + filled * 3
-    return {"fit_score": min(score, 100),
-            "tier": "A" if score >= 70 else "B" if score >= 40 else "C",
-            "inputs_seen": {k: inputs[k] for k in sorted(inputs)}}
+    return {
+        "fit_score": min(score, 100),
+        "tier": "A" if score >= 70 else "B" if score >= 40 else "C",
+        "inputs_seen": {k: inputs[k] for k in sorted(inputs)},
+    }
 
 
 def _timed(inputs: dict[str, Any]) -> dict[str, Any]:
-    return {"echo": str(inputs.get("company_name", "")),
-            "waited_seconds": inputs.get("duration_seconds")}
+    return {
+        "echo": str(inputs.get("company_name", "")),
+        "waited_seconds": inputs.get("duration_seconds"),
+    }
 
 
 def _domain(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +152,7 @@ def _simple(label: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def compute(inputs: dict[str, Any]) -> dict[str, Any]:
         seed = "|".join(str(v) for v in inputs.values())
         return {label: _pick(seed, ["high", "medium", "low"])}
+
     return compute
 
 
@@ -138,8 +161,18 @@ def _outs(*specs: tuple[str, str, str], deps: list[str]) -> list[SimColumn]:
 
 
 SCORING_INPUTS = [
-    "company_name", "website", "industry", "country", "employee_range", "annual_revenue",
-    "funding_stage", "crm_owner", "lead_source", "contact_email", "contact_title", "notes",
+    "company_name",
+    "website",
+    "industry",
+    "country",
+    "employee_range",
+    "annual_revenue",
+    "funding_stage",
+    "crm_owner",
+    "lead_source",
+    "contact_email",
+    "contact_title",
+    "notes",
 ]
 
 
@@ -147,63 +180,119 @@ def demo_grids() -> list[SimGrid]:
     """A fresh copy of the demo workspace's grids."""
     grids = [
         SimGrid(
-            "Company Enrichment", "Firmographics, tech stack and an AI summary for a company.",
+            "Company Enrichment",
+            "Firmographics, tech stack and an AI summary for a company.",
             ["company_name", "website"],
-            _outs(("industry", "Industry", "enrichment"),
-                  ("employee_count", "Employee count", "enrichment"), deps=["company_name"])
+            _outs(
+                ("industry", "Industry", "enrichment"),
+                ("employee_count", "Employee count", "enrichment"),
+                deps=["company_name"],
+            )
             + _outs(("tech_stack", "Tech stack", "enrichment"), deps=["website"])
-            + _outs(("headquarters", "Headquarters", "merge"), ("ai_summary", "AI summary", "formula"),
-                    deps=["company_name", "website"]),
-            _company, duration=2.0, row_count=1284,
+            + _outs(
+                ("headquarters", "Headquarters", "merge"),
+                ("ai_summary", "AI summary", "formula"),
+                deps=["company_name", "website"],
+            ),
+            _company,
+            duration=2.0,
+            row_count=1284,
         ),
         SimGrid(
-            "Person Lookup", "Find a person's work email, title and LinkedIn profile.",
+            "Person Lookup",
+            "Find a person's work email, title and LinkedIn profile.",
             ["full_name", "company_domain"],
-            _outs(("work_email", "Work email", "enrichment"), ("job_title", "Job title", "enrichment"),
-                  ("linkedin_url", "LinkedIn URL", "enrichment"), ("seniority", "Seniority", "formula"),
-                  deps=["full_name", "company_domain"]),
-            _person, duration=1.0, row_count=532,
+            _outs(
+                ("work_email", "Work email", "enrichment"),
+                ("job_title", "Job title", "enrichment"),
+                ("linkedin_url", "LinkedIn URL", "enrichment"),
+                ("seniority", "Seniority", "formula"),
+                deps=["full_name", "company_domain"],
+            ),
+            _person,
+            duration=1.0,
+            row_count=532,
         ),
         SimGrid(
-            "Deep Research (slow)", "Slow multi-source research; takes longer than a sync run waits.",
+            "Deep Research (slow)",
+            "Slow multi-source research; takes longer than a sync run waits.",
             ["topic"],
-            _outs(("research_notes", "Research notes", "enrichment"),
-                  ("sources_found", "Sources found", "formula"), deps=["topic"]),
-            _research, duration=150.0, row_count=41,
+            _outs(
+                ("research_notes", "Research notes", "enrichment"),
+                ("sources_found", "Sources found", "formula"),
+                deps=["topic"],
+            ),
+            _research,
+            duration=150.0,
+            row_count=41,
         ),
         SimGrid(
-            "Broken Enrichment", "A grid whose provider always fails, for trying error paths.",
+            "Broken Enrichment",
+            "A grid whose provider always fails, for trying error paths.",
             ["company_name"],
             _outs(("provider_data", "Provider data", "enrichment"), deps=["company_name"]),
-            _simple("provider_data"), duration=1.0, row_count=7,
+            _simple("provider_data"),
+            duration=1.0,
+            row_count=7,
             fails_with="Enrichment provider returned an error for '{company_name}'.",
         ),
         SimGrid(
-            "Account Scoring", "Scores an account from twelve CRM fields.",
+            "Account Scoring",
+            "Scores an account from twelve CRM fields.",
             SCORING_INPUTS,
-            _outs(("fit_score", "Fit score", "formula"), ("tier", "Tier", "formula"),
-                  ("inputs_seen", "Inputs seen", "merge"), deps=SCORING_INPUTS),
-            _scoring, duration=3.0, row_count=9020,
+            _outs(
+                ("fit_score", "Fit score", "formula"),
+                ("tier", "Tier", "formula"),
+                ("inputs_seen", "Inputs seen", "merge"),
+                deps=SCORING_INPUTS,
+            ),
+            _scoring,
+            duration=3.0,
+            row_count=9020,
         ),
         SimGrid(
-            "Load Test", "Waits duration_seconds, then echoes the company; for benchmarks.",
+            "Load Test",
+            "Waits duration_seconds, then echoes the company; for benchmarks.",
             ["company_name", "duration_seconds"],
-            _outs(("echo", "Echo", "formula"), ("waited_seconds", "Waited seconds", "formula"),
-                  deps=["company_name", "duration_seconds"]),
-            _timed, duration=5.0, credit_cost=1, duration_input="duration_seconds",
+            _outs(
+                ("echo", "Echo", "formula"),
+                ("waited_seconds", "Waited seconds", "formula"),
+                deps=["company_name", "duration_seconds"],
+            ),
+            _timed,
+            duration=5.0,
+            credit_cost=1,
+            duration_input="duration_seconds",
         ),
         SimGrid(
-            "Draft Grid (no API source)", "Has no BitScale API source yet.",
-            ["company_name"], _outs(("domain", "Domain", "enrichment"), deps=["company_name"]),
-            _domain, has_source=False,
+            "Draft Grid (no API source)",
+            "Has no BitScale API source yet.",
+            ["company_name"],
+            _outs(("domain", "Domain", "enrichment"), deps=["company_name"]),
+            _domain,
+            has_source=False,
         ),
     ]
-    for label in ["Hiring Signals", "Funding Rounds", "Tech Stack Detector", "Email Finder",
-                  "Website Traffic", "Competitor Map", "Job Change Alerts", "Intent Topics"]:
+    for label in [
+        "Hiring Signals",
+        "Funding Rounds",
+        "Tech Stack Detector",
+        "Email Finder",
+        "Website Traffic",
+        "Competitor Map",
+        "Job Change Alerts",
+        "Intent Topics",
+    ]:
         key = label.lower().replace(" ", "_")
-        grids.append(SimGrid(
-            label, f"{label} for a company domain.", ["company_domain"],
-            _outs((key, label, "enrichment"), deps=["company_domain"]),
-            _simple(key), duration=2.0, row_count=_number(label, 10, 5000),
-        ))
+        grids.append(
+            SimGrid(
+                label,
+                f"{label} for a company domain.",
+                ["company_domain"],
+                _outs((key, label, "enrichment"), deps=["company_domain"]),
+                _simple(key),
+                duration=2.0,
+                row_count=_number(label, 10, 5000),
+            )
+        )
     return grids

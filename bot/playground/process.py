@@ -22,30 +22,46 @@ def free_port() -> int:
 
 
 class BotProcess:
-    def __init__(self, *, slack_api_url: str, bitscale_url: str, bitscale_key: str,
-                 db_path: str | Path, log_path: str | Path | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        slack_api_url: str,
+        bitscale_url: str,
+        bitscale_key: str,
+        db_path: str | Path,
+        log_path: str | Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
         self.log_path = Path(log_path or f"{db_path}.log")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BITSCALE_"))},
-            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack_api_url, "BITSCALE_API_URL": bitscale_url,
-            "BITSCALE_API_KEY": bitscale_key, "DATABASE_PATH": str(db_path),
-            "PORT": str(self.port), **(extra_env or {}),
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api_url,
+            "BITSCALE_API_URL": bitscale_url,
+            "BITSCALE_API_KEY": bitscale_key,
+            "DATABASE_PATH": str(db_path),
+            "PORT": str(self.port),
+            **(extra_env or {}),
         }
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> BotProcess:
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "start"], env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "start"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"bot exited with {self.proc.returncode}: "
-                                   + self.log_path.read_text()[-2000:])
+                raise RuntimeError(
+                    f"bot exited with {self.proc.returncode}: " + self.log_path.read_text()[-2000:]
+                )
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
                     return self

@@ -32,9 +32,13 @@ def mrkdwn(text: str, names: dict[str, str]) -> str:
     return html.unescape(text)
 
 
-def blocks_to_lines(blocks: list[dict], names: dict[str, str],
-                    buttons: list[Button] | None = None, message: Any = None,
-                    view: dict | None = None) -> list[str]:
+def blocks_to_lines(
+    blocks: list[dict],
+    names: dict[str, str],
+    buttons: list[Button] | None = None,
+    message: Any = None,
+    view: dict | None = None,
+) -> list[str]:
     """Render blocks; every button found is appended to `buttons` (for pressing later)."""
     lines: list[str] = []
     labels = [e.get("text", {}).get("text", "?") for e in _buttons_in(blocks)]
@@ -46,9 +50,14 @@ def blocks_to_lines(blocks: list[dict], names: dict[str, str],
             seen[label] = seen.get(label, 0) + 1
             label = f"{label} {seen[label]}"
         if buttons is not None:
-            buttons.append(Button(label, {k: element.get(k) for k in
-                                          ("action_id", "value", "type", "block_id")},
-                                  message, view))
+            buttons.append(
+                Button(
+                    label,
+                    {k: element.get(k) for k in ("action_id", "value", "type", "block_id")},
+                    message,
+                    view,
+                )
+            )
         return f"[{label}]"
 
     for block in blocks:
@@ -63,12 +72,19 @@ def blocks_to_lines(blocks: list[dict], names: dict[str, str],
             if accessory and accessory.get("type") == "button":
                 lines[-1] = f"{lines[-1] if lines else ''}  {add_button(accessory)}"
         elif kind == "context":
-            parts = [mrkdwn(e.get("text", ""), names) for e in block.get("elements", [])
-                     if isinstance(e, dict) and "text" in e]
+            parts = [
+                mrkdwn(e.get("text", ""), names)
+                for e in block.get("elements", [])
+                if isinstance(e, dict) and "text" in e
+            ]
             lines.append("  · " + " ".join(parts))
         elif kind == "actions":
-            lines.append("  " + " ".join(add_button(e) for e in block.get("elements", [])
-                                         if e.get("type") == "button"))
+            lines.append(
+                "  "
+                + " ".join(
+                    add_button(e) for e in block.get("elements", []) if e.get("type") == "button"
+                )
+            )
         elif kind == "divider":
             lines.append("  ─────")
     return lines

@@ -32,21 +32,34 @@ Press a button by typing its label (run 2, next, run again). Other words:
   wait    wait until every run has posted its result
   help    this text
   quit    leave (Ctrl-D works too)
-In scripts, answer a form inline:  /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
+In scripts, answer a form inline:
+  /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
 """
 
 
 class Shell:
-    def __init__(self, stack: LocalStack, out: TextIO, read_line: Callable[[str], str | None],
-                 *, user: str, channel: str, live: bool) -> None:
+    def __init__(
+        self,
+        stack: LocalStack,
+        out: TextIO,
+        read_line: Callable[[str], str | None],
+        *,
+        user: str,
+        channel: str,
+        live: bool,
+    ) -> None:
         self.stack = stack
         self.out = out
         self.read_line = read_line
         self.live = live  # interactive: print bot messages the moment they arrive
         self.user_id = "U0" + re.sub(r"[^A-Z0-9]", "", user.upper())[:10]
         self.channel_id = "C0" + re.sub(r"[^A-Z0-9]", "", channel.upper())[:10]
-        self.names = {self.user_id: user, self.channel_id: channel, BOT_USER: "BitScale",
-                      "D" + self.user_id[1:]: "DM"}
+        self.names = {
+            self.user_id: user,
+            self.channel_id: channel,
+            BOT_USER: "BitScale",
+            "D" + self.user_id[1:]: "DM",
+        }
         driver = stack.driver
         assert driver is not None
         self.driver = driver
@@ -115,8 +128,9 @@ class Shell:
         if not self.live:
             self.drain()
 
-    def _lines(self, blocks: list[dict], text: str, message: Any = None,
-               view: dict | None = None) -> list[str]:
+    def _lines(
+        self, blocks: list[dict], text: str, message: Any = None, view: dict | None = None
+    ) -> list[str]:
         return blocks_to_lines(blocks, self.names, self.buttons, message, view) or [text]
 
     def _show(self, kind: str, item: Any, meanwhile: bool = False) -> None:
@@ -165,8 +179,10 @@ class Shell:
     # --- input --------------------------------------------------------------------------
 
     def run(self) -> None:
-        self.say(f"bitscale-bot shell — you are @{self.names[self.user_id]} in "
-                 f"#{self.names[self.channel_id]}. Type help for help, quit to leave.")
+        self.say(
+            f"bitscale-bot shell — you are @{self.names[self.user_id]} in "
+            f"#{self.names[self.channel_id]}. Type help for help, quit to leave."
+        )
         while True:
             self.waiting_for_input = True
             line = self.read_line(self.prompt)
@@ -235,14 +251,16 @@ class Shell:
             if element["type"] == "plain_text_input":
                 key = (block.get("hint") or {}).get("text", "").rsplit(" ", 1)[-1] or label
                 default = element.get("initial_value") or ""
-                value = self._answer(answers, key, label,
-                                     f"│ {label}{f' [{default}]' if default else ''}: ")
+                value = self._answer(
+                    answers, key, label, f"│ {label}{f' [{default}]' if default else ''}: "
+                )
                 if value is None:
                     return self._cancelled()
                 inputs[key] = value or default
             elif element["type"] == "conversations_select":
-                value = self._answer(answers, "post_in", label,
-                                     "│ Post the result in (#channel, Enter = DM): ")
+                value = self._answer(
+                    answers, "post_in", label, "│ Post the result in (#channel, Enter = DM): "
+                )
                 if value is None:
                     return self._cancelled()
                 channel = self._channel_id(value) if value.strip() else None
@@ -259,14 +277,19 @@ class Shell:
 
     def _ask_outputs(self, view: dict, answers: dict[str, str]) -> list[str] | None | bool:
         """The chosen output ids; None for all of them; False when cancelled."""
-        options = [o for b in view.get("blocks", []) if b.get("type") == "input"
-                   and b["element"]["type"] == "checkboxes" for o in b["element"]["options"]]
+        options = [
+            o
+            for b in view.get("blocks", [])
+            if b.get("type") == "input" and b["element"]["type"] == "checkboxes"
+            for o in b["element"]["options"]
+        ]
         if not options:
             return None
         listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
         self.say(f"│ Outputs: {listing}")
-        value = self._answer(answers, "outputs", "Outputs",
-                             "│   keep which? (Enter = all, or e.g. 1,3): ")
+        value = self._answer(
+            answers, "outputs", "Outputs", "│   keep which? (Enter = all, or e.g. 1,3): "
+        )
         if value is None:
             return False
         picked = [o["value"] for o in _pick(value, options)]
@@ -276,18 +299,25 @@ class Shell:
         """Tick the chosen outputs in the form, the way Slack reports a checkbox change,
         and wait for the bot to update the form with the inputs they need."""
         values = form_values(view, outputs=outputs)
-        groups = [b for b in view["blocks"] if b.get("type") == "input"
-                  and b["element"]["type"] == "checkboxes"]
+        groups = [
+            b
+            for b in view["blocks"]
+            if b.get("type") == "input" and b["element"]["type"] == "checkboxes"
+        ]
         self.form = None
-        self.driver.click({"action_id": groups[0]["element"]["action_id"],
-                           "block_id": groups[0]["block_id"], "type": "checkboxes"},
-                          view={**view, "state": {"values": values}})
+        self.driver.click(
+            {
+                "action_id": groups[0]["element"]["action_id"],
+                "block_id": groups[0]["block_id"],
+                "type": "checkboxes",
+            },
+            view={**view, "state": {"values": values}},
+        )
         self.settle(quiet=0.3, longest=5.0)
         narrowed, self.form = self.form, None
         return narrowed or view
 
-    def _answer(self, answers: dict[str, str], key: str, label: str,
-                prompt: str) -> str | None:
+    def _answer(self, answers: dict[str, str], key: str, label: str, prompt: str) -> str | None:
         for name in (key, label):
             if squash(name) in answers:
                 value = answers[squash(name)]
@@ -346,13 +376,21 @@ def _pick(text: str, options: list[dict]) -> list[dict]:
         if token.isdigit() and 1 <= int(token) <= len(options):
             chosen.append(options[int(token) - 1])
         else:
-            chosen += [o for o in options if squash(o["text"]["text"]) == squash(token)
-                       or o["value"] == token]
+            chosen += [
+                o
+                for o in options
+                if squash(o["text"]["text"]) == squash(token) or o["value"] == token
+            ]
     return chosen
 
 
-def run_shell(db_path: str | None = None, script: str | None = None, user: str = "ana",
-              channel: str = "sales", out: TextIO = sys.stdout) -> int:
+def run_shell(
+    db_path: str | None = None,
+    script: str | None = None,
+    user: str = "ana",
+    channel: str = "sales",
+    out: TextIO = sys.stdout,
+) -> int:
     lines: list[str] | None = None
     if script == "-" or (script is None and not sys.stdin.isatty()):
         lines = sys.stdin.read().splitlines()
@@ -377,12 +415,14 @@ def run_shell(db_path: str | None = None, script: str | None = None, user: str =
     real_key = os.environ.get("BITSCALE_API_KEY")
     if real_key:
         url = os.environ.get("BITSCALE_API_URL", "https://api.bitscale.ai/api/v1")
-        print(f"Using the BitScale API at {url} with your BITSCALE_API_KEY: runs spend real "
-              "credits and add real rows.", file=out)
+        print(
+            f"Using the BitScale API at {url} with your BITSCALE_API_KEY: runs spend real "
+            "credits and add real rows.",
+            file=out,
+        )
         stack = LocalStack(db_path, bitscale_url=url, bitscale_key=real_key)
     else:
         stack = LocalStack(db_path)
     with stack:
-        Shell(stack, out, read_line, user=user, channel=channel,
-              live=lines is None).run()
+        Shell(stack, out, read_line, user=user, channel=channel, live=lines is None).run()
     return 0

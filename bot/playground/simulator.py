@@ -76,8 +76,11 @@ class SimRun:
     def outputs(self) -> dict[str, Any]:
         values = self.grid.compute(self.inputs)
         wanted = set(self.output_columns or [c.key for c in self.grid.outputs])
-        return {c.key: {"value": values.get(c.key), "name": c.name}
-                for c in self.grid.outputs if c.key in wanted}
+        return {
+            c.key: {"value": values.get(c.key), "name": c.name}
+            for c in self.grid.outputs
+            if c.key in wanted
+        }
 
     def failure(self) -> str:
         try:
@@ -136,8 +139,13 @@ class Simulator:
         duration_scale: float = 1.0,
         credits_remaining: int | None = None,
     ) -> None:
-        self.state = SimulatorState(api_key=api_key, rate_limit=rate_limit, sync_wait=sync_wait,
-                                    latency=latency, duration_scale=duration_scale)
+        self.state = SimulatorState(
+            api_key=api_key,
+            rate_limit=rate_limit,
+            sync_wait=sync_wait,
+            latency=latency,
+            duration_scale=duration_scale,
+        )
         for grid in demo_grids():
             self.state.grids[grid.id] = grid
         if credits_remaining is not None:
@@ -161,8 +169,9 @@ class Simulator:
         return self.state.api_key
 
     def start(self) -> Simulator:
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                        name="bitscale-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="bitscale-sim", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -212,8 +221,11 @@ class Simulator:
 
     def count(self, status: int | None = None, path_contains: str = "") -> int:
         with self.lock:
-            return sum(1 for r in self.state.records
-                       if (status is None or r.status == status) and path_contains in r.path)
+            return sum(
+                1
+                for r in self.state.records
+                if (status is None or r.status == status) and path_contains in r.path
+            )
 
     def max_in_window(self, seconds: float = 1.0) -> int:
         """The most accepted (non-429, authenticated) requests that arrived in any window."""
@@ -228,8 +240,9 @@ class Simulator:
 
     # --- request handling ---------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str],
-               body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         if self.state.latency:
             time.sleep(self.state.latency)  # the network and BitScale's own work
         now = time.monotonic()  # arrival, as BitScale's rate limiter sees it
@@ -237,35 +250,75 @@ class Simulator:
         path = parts.path
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if not path.startswith(BASE_PATH + "/"):
-            return self._finish(now, method, path, 404, {},
-                                _error_body("NOT_FOUND", "No such endpoint."), counted=False)
-        route = path[len(BASE_PATH):]
+            return self._finish(
+                now,
+                method,
+                path,
+                404,
+                {},
+                _error_body("NOT_FOUND", "No such endpoint."),
+                counted=False,
+            )
+        route = path[len(BASE_PATH) :]
         if headers.get("x-api-key", "") != self.state.api_key:
-            return self._finish(now, method, route, 401, {}, _error_body(
-                "INVALID_API_KEY", MESSAGES["INVALID_API_KEY"]), counted=False)
+            return self._finish(
+                now,
+                method,
+                route,
+                401,
+                {},
+                _error_body("INVALID_API_KEY", MESSAGES["INVALID_API_KEY"]),
+                counted=False,
+            )
         fault = self._take_fault(method, route)
         if fault is not None and fault.hang:
             self._stopping.wait(fault.hang)
         if fault is not None and not fault.passthrough:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            data = fault.raw_body if fault.raw_body is not None else _error_body(
-                fault.code or "INTERNAL_ERROR", fault.message)
-            return self._finish(now, method, route, fault.status, extra, data,
-                                counted=fault.status != 429)
+            data = (
+                fault.raw_body
+                if fault.raw_body is not None
+                else _error_body(fault.code or "INTERNAL_ERROR", fault.message)
+            )
+            return self._finish(
+                now, method, route, fault.status, extra, data, counted=fault.status != 429
+            )
         remaining = self._admit(now)
         if remaining is None:
-            return self._finish(now, method, route, 429, {"Retry-After": "1"}, _error_body(
-                "RATE_LIMIT_EXCEEDED", MESSAGES["RATE_LIMIT_EXCEEDED"]), counted=False)
+            return self._finish(
+                now,
+                method,
+                route,
+                429,
+                {"Retry-After": "1"},
+                _error_body("RATE_LIMIT_EXCEEDED", MESSAGES["RATE_LIMIT_EXCEEDED"]),
+                counted=False,
+            )
         try:
             status, payload = self._route(method, route, query, body)
             data = json.dumps(payload).encode()
         except _ApiError as err:
             status, data = err.status, _error_body(err.code, err.message)
-        return self._finish(now, method, route, status, {"X-RateLimit-Remaining": str(remaining)},
-                            data, counted=True)
+        return self._finish(
+            now,
+            method,
+            route,
+            status,
+            {"X-RateLimit-Remaining": str(remaining)},
+            data,
+            counted=True,
+        )
 
-    def _finish(self, at: float, method: str, route: str, status: int, extra: dict[str, str],
-                data: bytes, counted: bool) -> tuple[int, dict[str, str], bytes]:
+    def _finish(
+        self,
+        at: float,
+        method: str,
+        route: str,
+        status: int,
+        extra: dict[str, str],
+        data: bytes,
+        counted: bool,
+    ) -> tuple[int, dict[str, str], bytes]:
         headers = {"X-RateLimit-Limit": str(self.state.rate_limit)}
         headers.setdefault("X-RateLimit-Remaining", str(self._remaining(time.monotonic())))
         headers.update(extra)
@@ -298,8 +351,9 @@ class Simulator:
             live = sum(1 for t in self.state.window if now - t < 1.0)
             return max(0, self.state.rate_limit - live)
 
-    def _route(self, method: str, route: str, query: dict[str, str],
-               body: bytes) -> tuple[int, Any]:
+    def _route(
+        self, method: str, route: str, query: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
         segments = [unquote(s) for s in route.strip("/").split("/")]
         match method, segments:
             case "GET", ["workspace"]:
@@ -324,20 +378,36 @@ class Simulator:
         s = self.state
         remaining = max(0, s.credits_total - s.credits_used)
         return {
-            "id": stable_id("workspace", "demo"), "name": "Demo Sales Team",
+            "id": stable_id("workspace", "demo"),
+            "name": "Demo Sales Team",
             "created_at": "2025-02-03T09:00:00Z",
-            "created_by": {"id": stable_id("user", "ana"), "name": "Ana Admin",
-                           "email": "ana@example.com"},
-            "plan": {"name": "Enterprise", "credits_included": 20_000,
-                     "billing_interval": "monthly", "next_billing_date": "2026-12-01T00:00:00Z",
-                     "price": 1200, "currency": "USD"},
-            "credits": {"total": s.credits_total, "used": s.credits_used, "remaining": remaining,
-                        "plan_credits": 20_000, "rollover": 3_000,
-                        "topup": s.credits_total - 23_000},
+            "created_by": {
+                "id": stable_id("user", "ana"),
+                "name": "Ana Admin",
+                "email": "ana@example.com",
+            },
+            "plan": {
+                "name": "Enterprise",
+                "credits_included": 20_000,
+                "billing_interval": "monthly",
+                "next_billing_date": "2026-12-01T00:00:00Z",
+                "price": 1200,
+                "currency": "USD",
+            },
+            "credits": {
+                "total": s.credits_total,
+                "used": s.credits_used,
+                "remaining": remaining,
+                "plan_credits": 20_000,
+                "rollover": 3_000,
+                "topup": s.credits_total - 23_000,
+            },
             "people_company_searches": {
-                "limit": s.searches_limit, "used": s.searches_used,
+                "limit": s.searches_limit,
+                "used": s.searches_used,
                 "remaining": max(0, s.searches_limit - s.searches_used),
-                "next_renewal_date": "2026-12-01"},
+                "next_renewal_date": "2026-12-01",
+            },
             "members": {"total": 14, "owners": 1, "admins": 2, "editors": 11},
         }
 
@@ -353,9 +423,14 @@ class Simulator:
         needle = query.get("search", "").lower()
         matching = [g for g in self.state.grids.values() if needle in g.name.lower()]
         total_pages = (len(matching) + limit - 1) // limit
-        chunk = matching[(page - 1) * limit: page * limit]
-        return {"grids": [self._grid_summary(g) for g in chunk], "total": len(matching),
-                "page": page, "limit": limit, "total_pages": total_pages}
+        chunk = matching[(page - 1) * limit : page * limit]
+        return {
+            "grids": [self._grid_summary(g) for g in chunk],
+            "total": len(matching),
+            "page": page,
+            "limit": limit,
+            "total_pages": total_pages,
+        }
 
     def _grid(self, grid_id: str) -> SimGrid:
         if grid_id == FOREIGN_GRID_ID:
@@ -373,22 +448,42 @@ class Simulator:
         return out
 
     def _grid_summary(self, g: SimGrid) -> dict[str, Any]:
-        return {"id": g.id, "name": g.name, "description": g.description,
-                "row_count": g.row_count, "column_count": len(g.columns),
-                "created_at": "2025-06-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z",
-                "columns": [self._column(c, True) for c in g.outputs]}
+        return {
+            "id": g.id,
+            "name": g.name,
+            "description": g.description,
+            "row_count": g.row_count,
+            "column_count": len(g.columns),
+            "created_at": "2025-06-01T10:00:00Z",
+            "updated_at": "2026-11-01T10:00:00Z",
+            "columns": [self._column(c, True) for c in g.outputs],
+        }
 
     def _grid_details(self, g: SimGrid) -> dict[str, Any]:
         sources = []
         if g.has_source:
-            sources.append({"id": g.source_id, "display_name": "BitScale API", "type": "api",
-                            "is_scheduled": False, "status": "active",
-                            "last_run_at": None, "next_run_at": None})
-        return {"id": g.id, "name": g.name, "description": g.description,
-                "row_count": g.row_count, "created_at": "2025-06-01T10:00:00Z",
-                "updated_at": "2026-11-01T10:00:00Z",
-                "settings": {"auto_run": True, "auto_dedupe": False, "visibility": "workspace"},
-                "columns": [self._column(c, False) for c in g.columns], "sources": sources}
+            sources.append(
+                {
+                    "id": g.source_id,
+                    "display_name": "BitScale API",
+                    "type": "api",
+                    "is_scheduled": False,
+                    "status": "active",
+                    "last_run_at": None,
+                    "next_run_at": None,
+                }
+            )
+        return {
+            "id": g.id,
+            "name": g.name,
+            "description": g.description,
+            "row_count": g.row_count,
+            "created_at": "2025-06-01T10:00:00Z",
+            "updated_at": "2026-11-01T10:00:00Z",
+            "settings": {"auto_run": True, "auto_dedupe": False, "visibility": "workspace"},
+            "columns": [self._column(c, False) for c in g.columns],
+            "sources": sources,
+        }
 
     def _curl(self, g: SimGrid, output_columns: str | None) -> dict[str, Any]:
         if not g.has_source:
@@ -399,8 +494,11 @@ class Simulator:
             by_key = {c.key: c for c in g.outputs}
             unknown = [k for k in keys if k not in by_key]
             if unknown:
-                raise _ApiError(400, "INVALID_OUTPUT_COLUMN",
-                                f"Output column '{unknown[0]}' does not exist in the grid.")
+                raise _ApiError(
+                    400,
+                    "INVALID_OUTPUT_COLUMN",
+                    f"Output column '{unknown[0]}' does not exist in the grid.",
+                )
             chosen = [by_key[k] for k in keys]
         deps: list[str] = []
         for column in chosen or g.outputs:
@@ -410,11 +508,16 @@ class Simulator:
             body["output_columns"] = [c.key for c in chosen]
         run_url = f"https://api.bitscale.ai/api/v1/grids/{g.id}/run"
         answer: dict[str, Any] = {
-            "grid_id": g.id, "grid_name": g.name, "run_url": run_url, "method": "POST",
+            "grid_id": g.id,
+            "grid_name": g.name,
+            "run_url": run_url,
+            "method": "POST",
             "headers": {"X-API-KEY": "YOUR_WORKSPACE_API_KEY", "Content-Type": "application/json"},
             "request_body": body,
-            "curl": (f"curl -X POST '{run_url}' -H 'X-API-KEY: YOUR_WORKSPACE_API_KEY' "
-                     f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'"),
+            "curl": (
+                f"curl -X POST '{run_url}' -H 'X-API-KEY: YOUR_WORKSPACE_API_KEY' "
+                f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'"
+            ),
         }
         if chosen:
             answer["output_columns"] = [self._column(c, False) for c in chosen]
@@ -425,7 +528,9 @@ class Simulator:
         try:
             payload = json.loads(body or b"")
         except ValueError:
-            raise _ApiError(400, "MISSING_REQUIRED_FIELD", "Request body is malformed JSON.") from None
+            raise _ApiError(
+                400, "MISSING_REQUIRED_FIELD", "Request body is malformed JSON."
+            ) from None
         if not isinstance(payload, dict) or "inputs" not in payload:
             raise _ApiError(400, "MISSING_REQUIRED_FIELD", "inputs is required.")
         if not isinstance(payload["inputs"], dict):
@@ -434,8 +539,11 @@ class Simulator:
         if mode not in ("sync", "async"):
             raise _ApiError(400, "INVALID_REQUEST", 'mode must be "sync" or "async".')
         if not self.state.feature_enabled:
-            raise _ApiError(403, "FEATURE_DISABLED",
-                            "BitScale APIs are not enabled on your plan. Upgrade to Enterprise.")
+            raise _ApiError(
+                403,
+                "FEATURE_DISABLED",
+                "BitScale APIs are not enabled on your plan. Upgrade to Enterprise.",
+            )
         if not grid.has_source:
             raise _ApiError(400, "MISSING_SOURCE")
         source_id = payload.get("source_id")
@@ -445,8 +553,11 @@ class Simulator:
         if outputs is not None:
             known = {c.key for c in grid.outputs}
             if not isinstance(outputs, list) or any(o not in known for o in outputs):
-                raise _ApiError(400, "INVALID_OUTPUT_COLUMN",
-                                "One of output_columns does not exist in the grid.")
+                raise _ApiError(
+                    400,
+                    "INVALID_OUTPUT_COLUMN",
+                    "One of output_columns does not exist in the grid.",
+                )
         duration = grid.duration
         if grid.duration_input and grid.duration_input in payload["inputs"]:
             try:
@@ -454,11 +565,19 @@ class Simulator:
             except (TypeError, ValueError):
                 pass
         with self.lock:
-            run = SimRun(str(uuid.uuid4()), grid, mode, dict(payload["inputs"]), outputs,
-                         time.monotonic(), duration * self.state.duration_scale)
+            run = SimRun(
+                str(uuid.uuid4()),
+                grid,
+                mode,
+                dict(payload["inputs"]),
+                outputs,
+                time.monotonic(),
+                duration * self.state.duration_scale,
+            )
             self.state.runs[run.request_id] = run
-            self.state.credits_used = min(self.state.credits_total,
-                                          self.state.credits_used + grid.credit_cost)
+            self.state.credits_used = min(
+                self.state.credits_total, self.state.credits_used + grid.credit_cost
+            )
             grid.row_count += 1
         if mode == "sync":
             deadline = min(run.duration, self.state.sync_wait)
@@ -468,8 +587,12 @@ class Simulator:
                 return {"mode": "sync", "status": "completed", "outputs": run.outputs()}
             if state == "failed":
                 raise _ApiError(500, "RUN_FAILED", run.failure())
-        return {"mode": mode, "status": "running", "request_id": run.request_id,
-                "poll_url": f"{BASE_PATH}/run/status/{run.request_id}"}
+        return {
+            "mode": mode,
+            "status": "running",
+            "request_id": run.request_id,
+            "poll_url": f"{BASE_PATH}/run/status/{run.request_id}",
+        }
 
     def _status(self, request_id: str) -> tuple[int, Any]:
         run = self.state.runs.get(request_id)

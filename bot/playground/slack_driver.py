@@ -20,14 +20,20 @@ TEAM = {"id": "T0001", "domain": "demo"}
 
 
 class SlackDriver:
-    def __init__(self, bot_url: str, signing_secret: str, standin: SlackStandIn,
-                 user_id: str = "U0ANA", user_name: str = "ana",
-                 channel_id: str = "C0SALES", channel_name: str = "sales") -> None:
+    def __init__(
+        self,
+        bot_url: str,
+        signing_secret: str,
+        standin: SlackStandIn,
+        user_id: str = "U0ANA",
+        user_name: str = "ana",
+        channel_id: str = "C0SALES",
+        channel_name: str = "sales",
+    ) -> None:
         self.url = bot_url
         self.signer = SignatureVerifier(signing_secret)
         self.standin = standin
-        self.user = {"id": user_id, "username": user_name, "name": user_name,
-                     "team_id": TEAM["id"]}
+        self.user = {"id": user_id, "username": user_name, "name": user_name, "team_id": TEAM["id"]}
         self.channel = {"id": channel_id, "name": channel_name}
         self.http = httpx.Client(timeout=30)
 
@@ -36,24 +42,45 @@ class SlackDriver:
 
     # --- sending ------------------------------------------------------------------------
 
-    def send(self, body: str, content_type: str = "application/x-www-form-urlencoded",
-             timestamp: int | None = None, signature: str | None = None,
-             headers: dict[str, str] | None = None) -> httpx.Response:
+    def send(
+        self,
+        body: str,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         sig = signature or self.signer.generate_signature(timestamp=ts, body=body)
-        return self.http.post(self.url, content=body.encode(), headers={
-            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": sig, **(headers or {})})
+        return self.http.post(
+            self.url,
+            content=body.encode(),
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": sig,
+                **(headers or {}),
+            },
+        )
 
     def command(self, text: str, command: str = "/bitscale") -> tuple[httpx.Response, str, str]:
         """Send a slash command; returns (answer, trigger id, response url)."""
         trigger = self.standin.new_trigger()
         response_url = self.standin.response_url()
-        form = {"token": "legacy", "team_id": TEAM["id"], "team_domain": TEAM["domain"],
-                "channel_id": self.channel["id"], "channel_name": self.channel["name"],
-                "user_id": self.user["id"], "user_name": self.user["username"],
-                "command": command, "text": text, "api_app_id": "A0001",
-                "response_url": response_url, "trigger_id": trigger}
+        form = {
+            "token": "legacy",
+            "team_id": TEAM["id"],
+            "team_domain": TEAM["domain"],
+            "channel_id": self.channel["id"],
+            "channel_name": self.channel["name"],
+            "user_id": self.user["id"],
+            "user_name": self.user["username"],
+            "command": command,
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": response_url,
+            "trigger_id": trigger,
+        }
         return self.send(urlencode(form)), trigger, response_url
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
@@ -63,56 +90,102 @@ class SlackDriver:
         payload.setdefault("token", "legacy")
         return self.send(urlencode({"payload": json.dumps(payload)}))
 
-    def click(self, action: dict[str, Any], *, message: Any = None, view: dict | None = None,
-              channel_id: str | None = None) -> httpx.Response:
+    def click(
+        self,
+        action: dict[str, Any],
+        *,
+        message: Any = None,
+        view: dict | None = None,
+        channel_id: str | None = None,
+    ) -> httpx.Response:
         """Press a button (or pick an option) found in a message or a view."""
         trigger = self.standin.new_trigger()
-        payload: dict[str, Any] = {"type": "block_actions", "trigger_id": trigger,
-                                   "actions": [{**action, "action_ts": str(time.time())}]}
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "trigger_id": trigger,
+            "actions": [{**action, "action_ts": str(time.time())}],
+        }
         if view is not None:
             payload["view"] = view
             payload["container"] = {"type": "view", "view_id": view.get("id")}
         else:
             channel = channel_id or getattr(message, "channel", None) or self.channel["id"]
             payload["channel"] = {"id": channel}
-            payload["container"] = {"type": "message", "channel_id": channel,
-                                    "message_ts": getattr(message, "ts", None),
-                                    "is_ephemeral": message is None}
+            payload["container"] = {
+                "type": "message",
+                "channel_id": channel,
+                "message_ts": getattr(message, "ts", None),
+                "is_ephemeral": message is None,
+            }
             payload["response_url"] = self.standin.response_url()
             if message is not None:
-                payload["message"] = {"ts": message.ts, "text": message.text,
-                                      "blocks": message.blocks}
+                payload["message"] = {
+                    "ts": message.ts,
+                    "text": message.text,
+                    "blocks": message.blocks,
+                }
         return self.interact(payload)
 
-    def event(self, event: dict[str, Any], event_id: str,
-              retry_num: int | None = None) -> httpx.Response:
+    def event(
+        self, event: dict[str, Any], event_id: str, retry_num: int | None = None
+    ) -> httpx.Response:
         """Deliver an Events API callback (a redelivery when `retry_num` is given)."""
-        body = json.dumps({"type": "event_callback", "team_id": TEAM["id"], "api_app_id": "A0001",
-                           "event_id": event_id, "event_time": int(time.time()),
-                           "event": event, "token": "legacy"})
-        headers = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num),
-                                                "X-Slack-Retry-Reason": "http_timeout"}
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": TEAM["id"],
+                "api_app_id": "A0001",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+                "token": "legacy",
+            }
+        )
+        headers = (
+            {}
+            if retry_num is None
+            else {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        )
         return self.send(body, "application/json", headers=headers)
 
     def shortcut(self, callback_id: str = "run_bitscale_grid") -> httpx.Response:
-        return self.interact({"type": "shortcut", "callback_id": callback_id,
-                              "trigger_id": self.standin.new_trigger(),
-                              "action_ts": str(time.time())})
+        return self.interact(
+            {
+                "type": "shortcut",
+                "callback_id": callback_id,
+                "trigger_id": self.standin.new_trigger(),
+                "action_ts": str(time.time()),
+            }
+        )
 
     def suggest(self, action_id: str, value: str, view: dict) -> httpx.Response:
-        return self.interact({"type": "block_suggestion", "action_id": action_id,
-                              "block_id": "grid", "value": value, "view": view,
-                              "container": {"type": "view", "view_id": view.get("id")}})
+        return self.interact(
+            {
+                "type": "block_suggestion",
+                "action_id": action_id,
+                "block_id": "grid",
+                "value": value,
+                "view": view,
+                "container": {"type": "view", "view_id": view.get("id")},
+            }
+        )
 
     def submit(self, view: dict, values: dict[str, dict[str, Any]]) -> httpx.Response:
         """Submit a modal with `values` in Slack's view.state.values shape."""
-        payload = {"type": "view_submission", "trigger_id": self.standin.new_trigger(),
-                   "view": {**view, "state": {"values": values}}}
+        payload = {
+            "type": "view_submission",
+            "trigger_id": self.standin.new_trigger(),
+            "view": {**view, "state": {"values": values}},
+        }
         return self.interact(payload)
 
 
-def form_values(view: dict, inputs: dict[str, str] | None = None,
-                outputs: list[str] | None = None, channel: str | None = None) -> dict:
+def form_values(
+    view: dict,
+    inputs: dict[str, str] | None = None,
+    outputs: list[str] | None = None,
+    channel: str | None = None,
+) -> dict:
     """Fill a run modal: text inputs by their label or key, checkboxes by option value."""
     values: dict[str, dict[str, Any]] = {}
     inputs = inputs or {}
@@ -133,6 +206,7 @@ def form_values(view: dict, inputs: dict[str, str] | None = None,
                 options = [o for o in element["options"] if o["value"] in outputs]
             values[block_id] = {action_id: {"type": "checkboxes", "selected_options": options}}
         elif element["type"] == "conversations_select":
-            values[block_id] = {action_id: {"type": "conversations_select",
-                                            "selected_conversation": channel}}
+            values[block_id] = {
+                action_id: {"type": "conversations_select", "selected_conversation": channel}
+            }
     return values

@@ -95,8 +95,9 @@ class SlackStandIn:
         return self.base + "/api/"
 
     def start(self) -> SlackStandIn:
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), name="slack-standin",
-                         daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -124,13 +125,17 @@ class SlackStandIn:
         with self.lock:
             return [c for c in self.calls if c.method == method]
 
-    def posts(self, channel: str | None = None, thread_ts: str | None = None,
-              top_level: bool = False) -> list[Message]:
+    def posts(
+        self, channel: str | None = None, thread_ts: str | None = None, top_level: bool = False
+    ) -> list[Message]:
         with self.lock:
-            return [m for m in self.messages
-                    if (channel is None or m.channel == channel)
-                    and (thread_ts is None or m.thread_ts == thread_ts)
-                    and (not top_level or m.thread_ts is None)]
+            return [
+                m
+                for m in self.messages
+                if (channel is None or m.channel == channel)
+                and (thread_ts is None or m.thread_ts == thread_ts)
+                and (not top_level or m.thread_ts is None)
+            ]
 
     def message(self, channel: str, ts: str) -> Message | None:
         with self.lock:
@@ -185,9 +190,12 @@ class SlackStandIn:
     def _take_fault(self, method: str, args: dict[str, Any]) -> SlackFault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.times > 0 and fault.method == method and (
-                        fault.channel is None or fault.channel == args.get("channel")) and (
-                        not fault.thread_only or args.get("thread_ts")):
+                if (
+                    fault.times > 0
+                    and fault.method == method
+                    and (fault.channel is None or fault.channel == args.get("channel"))
+                    and (not fault.thread_only or args.get("thread_ts"))
+                ):
                     fault.times -= 1
                     return fault
         return None
@@ -196,8 +204,14 @@ class SlackStandIn:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
 
     def api_auth_test(self, args: dict) -> dict:
-        return {"url": "https://demo.slack.com/", "team": "Demo", "user": "bitscale",
-                "team_id": "T0001", "user_id": BOT_USER, "bot_id": "B0001"}
+        return {
+            "url": "https://demo.slack.com/",
+            "team": "Demo",
+            "user": "bitscale",
+            "team_id": "T0001",
+            "user_id": BOT_USER,
+            "bot_id": "B0001",
+        }
 
     def _check_blocks(self, args: dict) -> list[dict]:
         blocks = _json_arg(args.get("blocks")) or []
@@ -216,20 +230,34 @@ class SlackStandIn:
         if channel in self.channel_errors:
             raise _SlackError(self.channel_errors[channel])
         blocks = self._check_blocks(args)
-        message = Message(channel, self._next_ts(), str(args.get("text") or ""), blocks,
-                          args.get("thread_ts") or None, _json_arg(args.get("metadata")))
+        message = Message(
+            channel,
+            self._next_ts(),
+            str(args.get("text") or ""),
+            blocks,
+            args.get("thread_ts") or None,
+            _json_arg(args.get("metadata")),
+        )
         with self.lock:
             if message.thread_ts and not self.message(channel, message.thread_ts):
                 raise _SlackError("thread_not_found")
             self.messages.append(message)
         self._emit("message", message)
-        return {"channel": channel, "ts": message.ts,
-                "message": {"text": message.text, "ts": message.ts}}
+        return {
+            "channel": channel,
+            "ts": message.ts,
+            "message": {"text": message.text, "ts": message.ts},
+        }
 
     def api_chat_postEphemeral(self, args: dict) -> dict:
         blocks = self._check_blocks(args)
-        message = Message(str(args.get("channel")), self._next_ts(), str(args.get("text") or ""),
-                          blocks, ephemeral_for=str(args.get("user")))
+        message = Message(
+            str(args.get("channel")),
+            self._next_ts(),
+            str(args.get("text") or ""),
+            blocks,
+            ephemeral_for=str(args.get("user")),
+        )
         with self.lock:
             self.messages.append(message)
         self._emit("ephemeral", message)
@@ -248,8 +276,10 @@ class SlackStandIn:
 
     def api_chat_getPermalink(self, args: dict) -> dict:
         channel, ts = str(args.get("channel")), str(args.get("message_ts"))
-        return {"channel": channel,
-                "permalink": f"https://demo.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+        return {
+            "channel": channel,
+            "permalink": f"https://demo.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def api_conversations_open(self, args: dict) -> dict:
         users = str(args.get("users") or "")
@@ -264,9 +294,16 @@ class SlackStandIn:
             if parent is None:
                 raise _SlackError("thread_not_found")
             replies = [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
-        messages = [{"ts": m.ts, "text": m.text, "user": m.user, "thread_ts": m.thread_ts,
-                     **({"metadata": m.metadata} if m.metadata else {})}
-                    for m in [parent, *replies]]
+        messages = [
+            {
+                "ts": m.ts,
+                "text": m.text,
+                "user": m.user,
+                "thread_ts": m.thread_ts,
+                **({"metadata": m.metadata} if m.metadata else {}),
+            }
+            for m in [parent, *replies]
+        ]
         return {"messages": messages, "has_more": False}
 
     def _check_view(self, view: Any) -> dict:
@@ -327,8 +364,12 @@ class SlackStandIn:
     def api_files_getUploadURLExternal(self, args: dict) -> dict:
         file_id = f"F{next(self._ids):06d}"
         with self.lock:
-            self.files[file_id] = {"id": file_id, "filename": args.get("filename"),
-                                   "length": int(args.get("length") or 0), "content": b""}
+            self.files[file_id] = {
+                "id": file_id,
+                "filename": args.get("filename"),
+                "length": int(args.get("length") or 0),
+                "content": b"",
+            }
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def api_files_completeUploadExternal(self, args: dict) -> dict:
@@ -341,8 +382,13 @@ class SlackStandIn:
                 if record is None:
                     raise _SlackError("file_not_found")
                 record.update(title=entry.get("title"), channel=channel, thread_ts=thread)
-                done.append({"id": record["id"], "title": record.get("title"),
-                             "name": record.get("filename")})
+                done.append(
+                    {
+                        "id": record["id"],
+                        "title": record.get("title"),
+                        "name": record.get("filename"),
+                    }
+                )
                 if channel and thread:
                     parent = self.message(channel, thread)
                     if parent is not None:
@@ -388,9 +434,10 @@ class _Handler(QuietHandler):
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
             args = self._args(raw)
-            status, headers, body = self.standin.handle_api(path[len("/api/"):], args)
-            self.reply(status, json.dumps(body).encode(), headers,
-                       "application/json; charset=utf-8")
+            status, headers, body = self.standin.handle_api(path[len("/api/") :], args)
+            self.reply(
+                status, json.dumps(body).encode(), headers, "application/json; charset=utf-8"
+            )
         elif path.startswith("/respond/"):
             payload = _json_arg(raw.decode() or "{}") or {}
             self.standin.respond(path.rsplit("/", 1)[-1], payload)

@@ -65,18 +65,30 @@ class LocalStack:
             self.sim.start()
             self._bitscale_url, self._bitscale_key = self.sim.url, self.sim.api_key
         self.standin.start()
-        self.settings = Settings(_env_file=None, **{
-            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": self.standin.api_url, "BITSCALE_API_KEY": self._bitscale_key,
-            "BITSCALE_API_URL": self._bitscale_url, "DATABASE_PATH": self.db_path,
-            "CREDIT_ALERT_CHANNEL": self.credit_channel or "",
-            "CREDIT_ALERT_THRESHOLD": self.credit_threshold, **self.extra_settings})
+        self.settings = Settings(
+            _env_file=None,
+            **{
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": self.standin.api_url,
+                "BITSCALE_API_KEY": self._bitscale_key,
+                "BITSCALE_API_URL": self._bitscale_url,
+                "DATABASE_PATH": self.db_path,
+                "CREDIT_ALERT_CHANNEL": self.credit_channel or "",
+                "CREDIT_ALERT_THRESHOLD": self.credit_threshold,
+                **self.extra_settings,
+            },
+        )
         self.bot = build_bot(self.settings, credit_debounce=self.credit_debounce)
-        self.scheduler = start_scheduler(self.bot.runs, self.bot.credits,
-                                         tick_seconds=self.tick_seconds,
-                                         soon_check_seconds=max(self.tick_seconds, 0.05))
-        self.server = create_server(wsgi_app(self.bot.app), host="127.0.0.1", port=0,
-                                    threads=16, ident="bitscale-bot")
+        self.scheduler = start_scheduler(
+            self.bot.runs,
+            self.bot.credits,
+            tick_seconds=self.tick_seconds,
+            soon_check_seconds=max(self.tick_seconds, 0.05),
+        )
+        self.server = create_server(
+            wsgi_app(self.bot.app), host="127.0.0.1", port=0, threads=16, ident="bitscale-bot"
+        )
         threading.Thread(target=self._serve, name="bot-http", daemon=True).start()
         url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
         self.driver = SlackDriver(url, SIGNING_SECRET, self.standin)

@@ -13,11 +13,11 @@ from bot.bitscale import BitScaleError
 from bot.bitscale.errors import explain
 from bot.slack import blocks as kit
 from bot.slack.modals import (
-    _update,
     handle_submission,
     load_form_into,
     open_run_form,
     refresh_inputs,
+    update_view,
 )
 from bot.slack.services import Services
 
@@ -32,8 +32,7 @@ def _action(body: dict) -> dict:
 
 
 def _channel_of(body: dict) -> str | None:
-    return ((body.get("channel") or {}).get("id")
-            or (body.get("container") or {}).get("channel_id"))
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
 def register(app: App, services: Services) -> None:
@@ -41,9 +40,16 @@ def register(app: App, services: Services) -> None:
     def run_button(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         grid_id = _action(body).get("value") or ""
-        services.later(lambda: open_run_form(
-            client, services, body["trigger_id"], grid_id=grid_id,
-            channel_id=_channel_of(body), user_id=body["user"]["id"]))
+        services.later(
+            lambda: open_run_form(
+                client,
+                services,
+                body["trigger_id"],
+                grid_id=grid_id,
+                channel_id=_channel_of(body),
+                user_id=body["user"]["id"],
+            )
+        )
 
     @app.action(re.compile(f"^{kit.GRIDS_PAGE_ACTION}_(prev|next)$"))
     def grids_page(ack: Ack, body: dict, respond: Respond) -> None:
@@ -57,8 +63,11 @@ def register(app: App, services: Services) -> None:
         def show_page() -> None:
             try:
                 result = services.catalog.page(search, page)
-                respond(replace_original=True, text="BitScale grids",
-                        blocks=kit.grids_page_blocks(result, search))
+                respond(
+                    replace_original=True,
+                    text="BitScale grids",
+                    blocks=kit.grids_page_blocks(result, search),
+                )
             except BitScaleError as error:
                 respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
 
@@ -69,13 +78,23 @@ def register(app: App, services: Services) -> None:
         ack()
         run = services.store.get_run(_action(body).get("value") or "")
         if run is None:
-            respond(response_type="ephemeral", replace_original=False,
-                    text="I can't find that run any more. Start a new one with /bitscale run.")
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="I can't find that run any more. Start a new one with /bitscale run.",
+            )
             return
-        services.later(lambda: open_run_form(
-            client, services, body["trigger_id"], grid_id=run.grid_id,
-            channel_id=run.channel_id or run.post_channel, user_id=body["user"]["id"],
-            values=run.inputs))
+        services.later(
+            lambda: open_run_form(
+                client,
+                services,
+                body["trigger_id"],
+                grid_id=run.grid_id,
+                channel_id=run.channel_id or run.post_channel,
+                user_id=body["user"]["id"],
+                values=run.inputs,
+            )
+        )
 
     @app.action(kit.PICK_GRID_ACTION)
     def pick_grid(ack: Ack, body: dict, client: WebClient) -> None:
@@ -84,13 +103,16 @@ def register(app: App, services: Services) -> None:
         grid_id = action.get("value") or (action.get("selected_option") or {}).get("value")
         view = body.get("view") or {}
         base = services.store.load_session(view.get("private_metadata") or "") or {
-            "channel_id": None, "ask_channel": True, "values": {}}
+            "channel_id": None,
+            "ask_channel": True,
+            "values": {},
+        }
         base["user_id"] = body["user"]["id"]
         if not grid_id or not view.get("id"):
             return
 
         def load() -> None:
-            _update(client, view["id"], kit.loading_modal("the grid"))
+            update_view(client, view["id"], kit.loading_modal("the grid"))
             load_form_into(client, services, view["id"], grid_id, base)
 
         services.later(load)
@@ -113,9 +135,13 @@ def register(app: App, services: Services) -> None:
     def shortcut(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         session = services.store.save_session(
-            {"channel_id": None, "ask_channel": True, "values": {}})
-        services.later(lambda: client.views_open(trigger_id=body["trigger_id"],
-                                                 view=kit.shortcut_modal(session)))
+            {"channel_id": None, "ask_channel": True, "values": {}}
+        )
+        services.later(
+            lambda: client.views_open(
+                trigger_id=body["trigger_id"], view=kit.shortcut_modal(session)
+            )
+        )
 
     @app.view(kit.RUN_VIEW)
     def submit(ack: Ack, body: dict) -> None:

@@ -14,8 +14,13 @@ from bot.slack.services import Services
 log = logging.getLogger(__name__)
 
 
-def build_app(client: WebClient, services: Services, *, signing_secret: str = "",
-              token_verification: bool = True) -> App:
+def build_app(
+    client: WebClient,
+    services: Services,
+    *,
+    signing_secret: str = "",
+    token_verification: bool = True,
+) -> App:
     """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
     app = App(
         client=client,

@@ -68,12 +68,21 @@ SHORTCUT_VIEW = "pick_view"
 POST_IN_BLOCK = "post_in"
 
 STATE_EMOJI = {
-    "queued": "⏳", "submitting": "⏳", "running": "⏳", "completed": "✅",
-    "failed": "❌", "expired": "⌛", "interrupted": "⚠️",
+    "queued": "⏳",
+    "submitting": "⏳",
+    "running": "⏳",
+    "completed": "✅",
+    "failed": "❌",
+    "expired": "⌛",
+    "interrupted": "⚠️",
 }
 STATE_WORDS = {
-    "queued": "waiting to start", "submitting": "running", "running": "running",
-    "completed": "completed", "failed": "failed", "expired": "expired",
+    "queued": "waiting to start",
+    "submitting": "running",
+    "running": "running",
+    "completed": "completed",
+    "failed": "failed",
+    "expired": "expired",
     "interrupted": "interrupted",
 }
 
@@ -117,12 +126,18 @@ def _summary(inputs: dict[str, Any], limit: int = 400) -> str:
 
 COMMANDS = [
     ("help", "`/bitscale help`", "Show this help."),
-    ("grids", "`/bitscale grids [search]`", "List the workspace's grids, with a Run button "
-                                             "for each. Example: `/bitscale grids company`"),
-    ("run", "`/bitscale run <grid name or id>`", "Open the form to run a grid. "
-                                                  "Example: `/bitscale run Company Enrichment`"),
-    ("status", "`/bitscale status <request id>`", "Show where a run is, and its result "
-                                                   "when done."),
+    (
+        "grids",
+        "`/bitscale grids [search]`",
+        "List the workspace's grids, with a Run button "
+        "for each. Example: `/bitscale grids company`",
+    ),
+    (
+        "run",
+        "`/bitscale run <grid name or id>`",
+        "Open the form to run a grid. Example: `/bitscale run Company Enrichment`",
+    ),
+    ("status", "`/bitscale status <request id>`", "Show where a run is, and its result when done."),
     ("runs", "`/bitscale runs`", "Your 10 most recent runs, with links to their threads."),
     ("credits", "`/bitscale credits`", "The workspace's plan, credits and searches left."),
 ]
@@ -138,9 +153,12 @@ def _help_blocks(intro: str | None) -> list[dict]:
     blocks: list[Block] = []
     if intro:
         blocks.append(section(intro))
-    blocks.append(section(
-        "*BitScale for Slack* runs your BitScale grids without leaving Slack: pick a grid, "
-        "fill in its inputs, and the enriched result arrives in a thread here."))
+    blocks.append(
+        section(
+            "*BitScale for Slack* runs your BitScale grids without leaving Slack: pick a grid, "
+            "fill in its inputs, and the enriched result arrives in a thread here."
+        )
+    )
     lines = "\n".join(f"{usage} — {what}" for _, usage, what in COMMANDS)
     blocks.append(section(lines))
     blocks.append(context("Tip: the ⚡ shortcut *Run a BitScale grid* works from anywhere."))
@@ -177,19 +195,24 @@ def grids_page_blocks(page: GridPage, search: str | None) -> list[dict]:
     if not page.grids:
         what = f" matching “{escape(search)}”" if search else ""
         return render([section(f"No grids{what}. Try `/bitscale grids` without a search.")])
-    heading = f"*Grids{f' matching “{escape(search)}”' if search else ''}* " \
-              f"— {page.total} in all, page {page.page} of {max(page.total_pages, 1)}"
+    heading = (
+        f"*Grids{f' matching “{escape(search)}”' if search else ''}* "
+        f"— {page.total} in all, page {page.page} of {max(page.total_pages, 1)}"
+    )
     blocks: list[Block] = [section(heading), DividerBlock()]
     for grid in page.grids[:GRIDS_PER_PAGE]:
-        blocks.append(section(_grid_line(grid),
-                              accessory=button("Run", RUN_GRID_ACTION, grid.id, "primary")))
+        blocks.append(
+            section(_grid_line(grid), accessory=button("Run", RUN_GRID_ACTION, grid.id, "primary"))
+        )
     nav = []
     if page.page > 1:
-        nav.append(button("◀ Previous", f"{GRIDS_PAGE_ACTION}_prev",
-                          _page_value(search, page.page - 1)))
+        nav.append(
+            button("◀ Previous", f"{GRIDS_PAGE_ACTION}_prev", _page_value(search, page.page - 1))
+        )
     if page.page < page.total_pages:
-        nav.append(button("Next ▶", f"{GRIDS_PAGE_ACTION}_next",
-                          _page_value(search, page.page + 1)))
+        nav.append(
+            button("Next ▶", f"{GRIDS_PAGE_ACTION}_next", _page_value(search, page.page + 1))
+        )
     if nav:
         blocks.append(ActionsBlock(elements=nav))
     return render(blocks)
@@ -208,16 +231,28 @@ def _page_value(search: str | None, page: int) -> str:
 # --- modals -------------------------------------------------------------------------------
 
 
-def modal(title: str, blocks: Sequence[Block], *, submit: str | None = None,
-          callback_id: str | None = None, private_metadata: str | None = None,
-          close: str = "Close") -> dict:
+def modal(
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    submit: str | None = None,
+    callback_id: str | None = None,
+    private_metadata: str | None = None,
+    close: str = "Close",
+) -> dict:
     if private_metadata and len(private_metadata) > MAX_METADATA:
         raise ValueError("private_metadata is over Slack's 3,000 characters")
     if len(blocks) > MAX_MODAL_BLOCKS:
         raise ValueError(f"{len(blocks)} blocks is over a modal's limit of {MAX_MODAL_BLOCKS}")
-    view = View(type="modal", title=plain(title, 24), blocks=list(blocks),
-                submit=plain(submit, 24) if submit else None, close=plain(close, 24),
-                callback_id=callback_id, private_metadata=private_metadata)
+    view = View(
+        type="modal",
+        title=plain(title, 24),
+        blocks=list(blocks),
+        submit=plain(submit, 24) if submit else None,
+        close=plain(close, 24),
+        callback_id=callback_id,
+        private_metadata=private_metadata,
+    )
     return view.to_dict()
 
 
@@ -234,11 +269,13 @@ def error_modal(sentence: str) -> dict:
 
 
 def choices_modal(query: str, grids: Sequence[GridSummary], session: str) -> dict:
-    blocks: list[Block] = [section(f"Several grids match “{escape(truncate(query, 100))}”. "
-                                   "Which one?")]
+    blocks: list[Block] = [
+        section(f"Several grids match “{escape(truncate(query, 100))}”. Which one?")
+    ]
     for grid in grids[:20]:
-        blocks.append(section(_grid_line(grid),
-                              accessory=button("Choose", PICK_GRID_ACTION, grid.id)))
+        blocks.append(
+            section(_grid_line(grid), accessory=button("Choose", PICK_GRID_ACTION, grid.id))
+        )
     return modal("Pick a grid", blocks, private_metadata=session)
 
 
@@ -261,58 +298,98 @@ def input_block_id(key: str) -> str:
     return "in_" + hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
-def run_modal(form: RunForm, session: str, ask_channel: bool = False,
-              values: dict[str, str] | None = None, checked: list[str] | None = None) -> dict:
+def run_modal(
+    form: RunForm,
+    session: str,
+    ask_channel: bool = False,
+    values: dict[str, str] | None = None,
+    checked: list[str] | None = None,
+) -> dict:
     if len(form.input_keys) > max_inputs(len(form.outputs)):
         return message_modal(
             f"*{escape(form.grid_name)}* needs {len(form.input_keys)} inputs, more than a "
-            "Slack form can hold. Run it from BitScale instead.")
-    blocks: list[Block] = [section(
-        f"*{escape(truncate(form.grid_name, 200))}*"
-        + (f"\n{escape(truncate(form.description, 500))}" if form.description else ""))]
+            "Slack form can hold. Run it from BitScale instead."
+        )
+    blocks: list[Block] = [
+        section(
+            f"*{escape(truncate(form.grid_name, 200))}*"
+            + (f"\n{escape(truncate(form.description, 500))}" if form.description else "")
+        )
+    ]
     for key in form.input_keys:
-        blocks.append(InputBlock(
-            block_id=input_block_id(key), label=plain(humanize_key(key), 2000),
-            hint=plain(f"Sent to BitScale as {key}", 2000),
-            element=PlainTextInputElement(action_id="value",
-                                          initial_value=(values or {}).get(key) or None),
-        ))
+        blocks.append(
+            InputBlock(
+                block_id=input_block_id(key),
+                label=plain(humanize_key(key), 2000),
+                hint=plain(f"Sent to BitScale as {key}", 2000),
+                element=PlainTextInputElement(
+                    action_id="value", initial_value=(values or {}).get(key) or None
+                ),
+            )
+        )
     for j in range(0, len(form.outputs), CHECKBOX_GROUP):
-        group = form.outputs[j:j + CHECKBOX_GROUP]
+        group = form.outputs[j : j + CHECKBOX_GROUP]
         options = [Option(value=c.id[:150], text=plain(c.name or c.id, 75)) for c in group]
-        ticked = [o for o, c in zip(options, group, strict=True)
-                  if checked is None or c.id in checked]
+        ticked = [
+            o for o, c in zip(options, group, strict=True) if checked is None or c.id in checked
+        ]
         # dispatch_action: a change re-asks BitScale which inputs the chosen outputs need.
-        blocks.append(InputBlock(
-            block_id=f"out{j // CHECKBOX_GROUP}", optional=True, dispatch_action=True,
-            label="Outputs" if j == 0 else "More outputs",
-            element=CheckboxesElement(action_id=OUTPUTS_ACTION, options=options,
-                                      initial_options=ticked or None),
-        ))
+        blocks.append(
+            InputBlock(
+                block_id=f"out{j // CHECKBOX_GROUP}",
+                optional=True,
+                dispatch_action=True,
+                label="Outputs" if j == 0 else "More outputs",
+                element=CheckboxesElement(
+                    action_id=OUTPUTS_ACTION, options=options, initial_options=ticked or None
+                ),
+            )
+        )
     if ask_channel:
-        blocks.append(InputBlock(
-            block_id=POST_IN_BLOCK, optional=True, label="Post the result in",
-            element=ConversationSelectElement(action_id="conversation",
-                                              default_to_current_conversation=True),
-            hint="Leave empty to get it in a direct message."))
+        blocks.append(
+            InputBlock(
+                block_id=POST_IN_BLOCK,
+                optional=True,
+                label="Post the result in",
+                element=ConversationSelectElement(
+                    action_id="conversation", default_to_current_conversation=True
+                ),
+                hint="Leave empty to get it in a direct message.",
+            )
+        )
     blocks.append(context("Each run adds a row to the grid and spends BitScale credits."))
-    return modal(f"Run {form.grid_name}", blocks, submit="Run", close="Cancel",
-                 callback_id=RUN_VIEW, private_metadata=session)
+    return modal(
+        f"Run {form.grid_name}",
+        blocks,
+        submit="Run",
+        close="Cancel",
+        callback_id=RUN_VIEW,
+        private_metadata=session,
+    )
 
 
 def shortcut_modal(session: str) -> dict:
-    return modal("Run a BitScale grid", private_metadata=session, blocks=[
-        InputBlock(block_id="grid", label="Grid", dispatch_action=True,
-                   element=ExternalDataSelectElement(action_id=PICK_GRID_ACTION,
-                                                     placeholder="Type to search grids",
-                                                     min_query_length=0)),
-        context("Pick a grid to see its inputs."),
-    ])
+    return modal(
+        "Run a BitScale grid",
+        private_metadata=session,
+        blocks=[
+            InputBlock(
+                block_id="grid",
+                label="Grid",
+                dispatch_action=True,
+                element=ExternalDataSelectElement(
+                    action_id=PICK_GRID_ACTION,
+                    placeholder="Type to search grids",
+                    min_query_length=0,
+                ),
+            ),
+            context("Pick a grid to see its inputs."),
+        ],
+    )
 
 
 def grid_options(grids: Sequence[GridSummary]) -> list[dict]:
-    return [Option(value=g.id[:150], text=plain(g.name, 75)).to_dict("block")
-            for g in grids[:100]]
+    return [Option(value=g.id[:150], text=plain(g.name, 75)).to_dict("block") for g in grids[:100]]
 
 
 # --- run messages -------------------------------------------------------------------------
@@ -330,8 +407,12 @@ def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, lis
         headline = f"{emoji} {who} ran {grid} — {STATE_WORDS[run.state]}, details in the thread"
     blocks: list[Block] = [section(headline), context(_summary(run.inputs))]
     if fallback_reason:
-        blocks.append(context(f"I couldn't post in {channel_link(run.channel_id or '')} "
-                              f"({escape(fallback_reason)}), so I'm keeping you posted here."))
+        blocks.append(
+            context(
+                f"I couldn't post in {channel_link(run.channel_id or '')} "
+                f"({escape(fallback_reason)}), so I'm keeping you posted here."
+            )
+        )
     text = f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}"
     return text, render(blocks)
 
@@ -359,13 +440,17 @@ def result_message(run: Run) -> ResultMessage:
             blocks.append(section(f"*{name}*\n{escape(shown)}"))
         if len(items) > MAX_OUTPUT_SECTIONS:
             cut = True
-            blocks.append(context(f"…and {len(items) - MAX_OUTPUT_SECTIONS} more outputs "
-                                  "in the attached file."))
+            blocks.append(
+                context(
+                    f"…and {len(items) - MAX_OUTPUT_SECTIONS} more outputs in the attached file."
+                )
+            )
         if not items:
             blocks.append(context("The run finished but returned no outputs."))
         if cut:
-            blocks.append(context("Long values are cut here; the attached file has the full "
-                                  "result."))
+            blocks.append(
+                context("Long values are cut here; the attached file has the full result.")
+            )
         attachment = full_result_text(run) if cut else None
         return ResultMessage(f"✅ {run.grid_name} is done", render(blocks), attachment)
     emoji = STATE_EMOJI.get(run.state, "❌")
@@ -379,8 +464,9 @@ def result_message(run: Run) -> ResultMessage:
     if run.request_id:
         blocks.append(context(f"Request id: `{escape(run.request_id)}`"))
     blocks.append(ActionsBlock(elements=[button("Run again", RUN_AGAIN_ACTION, run.id)]))
-    return ResultMessage(f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}",
-                         render(blocks), None)
+    return ResultMessage(
+        f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}", render(blocks), None
+    )
 
 
 def full_result_text(run: Run) -> str:
@@ -397,8 +483,10 @@ def full_result_text(run: Run) -> str:
 
 def status_blocks(run: Run) -> list[dict]:
     emoji = STATE_EMOJI.get(run.state, "•")
-    lines = [f"{emoji} *{escape(run.grid_name)}* — {STATE_WORDS.get(run.state, run.state)}",
-             f"Started {_when(run.created_at)} by {mention(run.user_id)}"]
+    lines = [
+        f"{emoji} *{escape(run.grid_name)}* — {STATE_WORDS.get(run.state, run.state)}",
+        f"Started {_when(run.created_at)} by {mention(run.user_id)}",
+    ]
     if run.request_id:
         lines.append(f"Request id: `{escape(run.request_id)}`")
     if run.permalink:
@@ -409,13 +497,18 @@ def status_blocks(run: Run) -> list[dict]:
     return blocks[:MAX_MESSAGE_BLOCKS]
 
 
-def remote_status_blocks(request_id: str, status: str, outputs: dict[str, Any] | None,
-                         message: str | None) -> list[dict]:
+def remote_status_blocks(
+    request_id: str, status: str, outputs: dict[str, Any] | None, message: str | None
+) -> list[dict]:
     emoji = STATE_EMOJI.get(status, "•")
     blocks: list[Block] = [section(f"{emoji} Run `{escape(request_id)}` is *{escape(status)}*.")]
     for key, out in list((outputs or {}).items())[:MAX_OUTPUT_SECTIONS]:
-        blocks.append(section(f"*{escape(out.get('name') or key)}*\n"
-                              f"{escape(truncate(format_value(out.get('value')), VALUE_PREVIEW_CHARS))}"))
+        blocks.append(
+            section(
+                f"*{escape(out.get('name') or key)}*\n"
+                f"{escape(truncate(format_value(out.get('value')), VALUE_PREVIEW_CHARS))}"
+            )
+        )
     if message:
         blocks.append(section(escape(message)))
     return render(blocks)
@@ -423,13 +516,16 @@ def remote_status_blocks(request_id: str, status: str, outputs: dict[str, Any] |
 
 def runs_list_blocks(runs: Sequence[Run]) -> list[dict]:
     if not runs:
-        return render([section("You have no runs yet. Start one with "
-                               "`/bitscale run <grid name>`.")])
+        return render(
+            [section("You have no runs yet. Start one with `/bitscale run <grid name>`.")]
+        )
     lines = []
     for run in runs:
         link = f" · <{run.permalink}|thread>" if run.permalink else ""
-        lines.append(f"{STATE_EMOJI.get(run.state, '•')} *{escape(truncate(run.grid_name, 80))}*"
-                     f" — {STATE_WORDS.get(run.state, run.state)} · {_when(run.created_at)}{link}")
+        lines.append(
+            f"{STATE_EMOJI.get(run.state, '•')} *{escape(truncate(run.grid_name, 80))}*"
+            f" — {STATE_WORDS.get(run.state, run.state)} · {_when(run.created_at)}{link}"
+        )
     return render([section(f"*Your {len(runs)} most recent runs*"), section("\n".join(lines))])
 
 
@@ -463,16 +559,24 @@ def credit_alert_message(alert: CreditAlert) -> tuple[str, list[dict]]:
     if alert.kind == "credits":
         c = ws.credits
         text = f"⚠️ BitScale credits are low: {c.remaining:,} left"
-        body = (f"⚠️ *BitScale credits are running low:* {c.remaining:,} left, under the "
-                f"alert threshold of {alert.threshold:,}.\n"
-                f"Used {c.used:,} of {c.total:,} · plan *{escape(ws.plan.name or '—')}* · "
-                f"renews {_date(ws.plan.next_billing_date)}")
+        body = (
+            f"⚠️ *BitScale credits are running low:* {c.remaining:,} left, under the "
+            f"alert threshold of {alert.threshold:,}.\n"
+            f"Used {c.used:,} of {c.total:,} · plan *{escape(ws.plan.name or '—')}* · "
+            f"renews {_date(ws.plan.next_billing_date)}"
+        )
     else:
         s = ws.people_company_searches
         text = f"⚠️ BitScale people/company searches are low: {s.remaining:,} left"
-        body = (f"⚠️ *People/company searches are running out:* {s.remaining:,} of "
-                f"{s.limit:,} left this month · renews {_date(s.next_renewal_date)}")
-    blocks = [section(body),
-              context("Top up or change the plan in BitScale → Settings → Billing. "
-                      "You'll hear from me again only after it recovers and drops again.")]
+        body = (
+            f"⚠️ *People/company searches are running out:* {s.remaining:,} of "
+            f"{s.limit:,} left this month · renews {_date(s.next_renewal_date)}"
+        )
+    blocks = [
+        section(body),
+        context(
+            "Top up or change the plan in BitScale → Settings → Billing. "
+            "You'll hear from me again only after it recovers and drops again."
+        ),
+    ]
     return text, render(blocks)

@@ -19,11 +19,22 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/bitscale"
 SUBCOMMANDS = ("help", "grids", "run", "status", "runs", "credits")
-ALIASES = {"": "help", "?": "help", "-h": "help", "--help": "help", "list": "grids",
-           "grid": "grids", "credit": "credits", "balance": "credits", "history": "runs"}
+ALIASES = {
+    "": "help",
+    "?": "help",
+    "-h": "help",
+    "--help": "help",
+    "list": "grids",
+    "grid": "grids",
+    "credit": "credits",
+    "balance": "credits",
+    "history": "runs",
+}
 MAX_ARG = 500
-TRIGGER_EXPIRED = ("Slack only lets a form open within 3 seconds of the command, and that "
-                   "window passed while I was busy. Please run the command again.")
+TRIGGER_EXPIRED = (
+    "Slack only lets a form open within 3 seconds of the command, and that "
+    "window passed while I was busy. Please run the command again."
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,9 @@ def register(app: App, services: Services) -> None:
         handle_command(ack, body, respond, client, services)
 
 
-def handle_command(ack: Ack, body: dict, respond: Respond, client: WebClient,
-                   services: Services) -> None:
+def handle_command(
+    ack: Ack, body: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
     parsed = parse_command(body.get("text"))
     user_id = body.get("user_id", "")
     if parsed.name == "help":
@@ -63,27 +75,38 @@ def handle_command(ack: Ack, body: dict, respond: Respond, client: WebClient,
         ack(text=f"I don't know {parsed.arg}", blocks=kit.unknown_command_blocks(parsed.arg))
         return
     if parsed.name == "runs":
-        ack(text="Your recent runs",
-            blocks=kit.runs_list_blocks(services.store.recent_runs(user_id, 10)))
+        ack(
+            text="Your recent runs",
+            blocks=kit.runs_list_blocks(services.store.recent_runs(user_id, 10)),
+        )
         return
     if parsed.name in ("run", "status") and not parsed.arg:
-        usage = {"run": "`/bitscale run <grid name or id>` — for example "
-                        "`/bitscale run Company Enrichment`.",
-                 "status": "`/bitscale status <request id>` — the request id is shown under "
-                           "a run's result, or in `/bitscale runs`."}[parsed.name]
+        usage = {
+            "run": "`/bitscale run <grid name or id>` — for example "
+            "`/bitscale run Company Enrichment`.",
+            "status": "`/bitscale status <request id>` — the request id is shown under "
+            "a run's result, or in `/bitscale runs`.",
+        }[parsed.name]
         ack(text=usage, blocks=kit.notice_blocks(f"Which one? {usage}"))
         return
     ack()
     services.later(lambda: _answer(parsed, body, respond, client, services))
 
 
-def _answer(parsed: ParsedCommand, body: dict, respond: Respond, client: WebClient,
-            services: Services) -> None:
+def _answer(
+    parsed: ParsedCommand, body: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
     """The part of a command that waits on BitScale, after the ack."""
     try:
         if parsed.name == "run":
-            open_run_form(client, services, body["trigger_id"], query=parsed.arg,
-                          channel_id=body.get("channel_id"), user_id=body.get("user_id", ""))
+            open_run_form(
+                client,
+                services,
+                body["trigger_id"],
+                query=parsed.arg,
+                channel_id=body.get("channel_id"),
+                user_id=body.get("user_id", ""),
+            )
         elif parsed.name == "grids":
             page = services.catalog.page(parsed.arg or None, 1)
             respond(text="BitScale grids", blocks=kit.grids_page_blocks(page, parsed.arg or None))
@@ -96,8 +119,11 @@ def _answer(parsed: ParsedCommand, body: dict, respond: Respond, client: WebClie
         respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
     except SlackApiError as error:
         log.warning("/bitscale %s: Slack said %s", parsed.name, error.response.get("error"))
-        respond(text=TRIGGER_EXPIRED if "trigger" in str(error.response.get("error")) else
-                "Slack refused to show that. Please try again in a minute.")
+        respond(
+            text=TRIGGER_EXPIRED
+            if "trigger" in str(error.response.get("error"))
+            else "Slack refused to show that. Please try again in a minute."
+        )
     except Exception:  # noqa: BLE001 - the user gets an answer, the log gets the trace
         log.exception("/bitscale %s failed", parsed.name)
         respond(text="Something went wrong on my side. Please try again in a minute.")
@@ -112,11 +138,15 @@ def status_reply(services: Services, ident: str) -> dict:
         result = services.bitscale.run_status(ident, priority=Priority.INTERACTIVE)
     except BitScaleError as error:
         if error.code == "REQUEST_NOT_FOUND":
-            text = (f"I know no run with the id `{ident[:100]}`, and neither does BitScale. "
-                    "Check the id in `/bitscale runs`.")
+            text = (
+                f"I know no run with the id `{ident[:100]}`, and neither does BitScale. "
+                "Check the id in `/bitscale runs`."
+            )
             return {"text": text, "blocks": kit.notice_blocks(kit.escape(text))}
         raise
     outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
     message = result.failure_message if result.status == "failed" else None
-    return {"text": f"Run {ident}: {result.status}",
-            "blocks": kit.remote_status_blocks(ident, result.status, outputs, message)}
+    return {
+        "text": f"Run {ident}: {result.status}",
+        "blocks": kit.remote_status_blocks(ident, result.status, outputs, message),
+    }

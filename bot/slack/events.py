@@ -33,6 +33,11 @@ def register(app: App, services: Services) -> None:
 
     @app.event("app_mention")
     def mention(event: dict, client: WebClient) -> None:
-        services.later(lambda: client.chat_postMessage(
-            channel=event["channel"], thread_ts=event.get("thread_ts") or event.get("ts"),
-            text="BitScale for Slack: help", blocks=kit.help_blocks()))
+        services.later(
+            lambda: client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event.get("ts"),
+                text="BitScale for Slack: help",
+                blocks=kit.help_blocks(),
+            )
+        )

@@ -21,17 +21,29 @@ from bot.slack.text import humanize_key
 log = logging.getLogger(__name__)
 
 
-def open_run_form(client: WebClient, services: Services, trigger_id: str, *,
-                  query: str | None = None, grid_id: str | None = None,
-                  channel_id: str | None, user_id: str, ask_channel: bool = False,
-                  values: dict[str, str] | None = None) -> None:
+def open_run_form(
+    client: WebClient,
+    services: Services,
+    trigger_id: str,
+    *,
+    query: str | None = None,
+    grid_id: str | None = None,
+    channel_id: str | None,
+    user_id: str,
+    ask_channel: bool = False,
+    values: dict[str, str] | None = None,
+) -> None:
     """Open the run modal within the trigger's 3 seconds.
 
     With everything cached the full form opens at once; otherwise a "Loading…" modal opens
     at once and is updated when BitScale has answered.
     """
-    base = {"channel_id": channel_id, "user_id": user_id, "ask_channel": ask_channel,
-            "values": values or {}}
+    base = {
+        "channel_id": channel_id,
+        "user_id": user_id,
+        "ask_channel": ask_channel,
+        "values": values or {},
+    }
     if grid_id is None and query is not None:
         resolution = services.catalog.resolve(query, cached_only=True)
         if resolution is not None and resolution.grid_id:
@@ -40,51 +52,64 @@ def open_run_form(client: WebClient, services: Services, trigger_id: str, *,
     if form is not None:
         client.views_open(trigger_id=trigger_id, view=_form_view(services, form, base))
         return
-    opened = client.views_open(trigger_id=trigger_id,
-                               view=kit.loading_modal(query or "the grid"))
+    opened = client.views_open(trigger_id=trigger_id, view=kit.loading_modal(query or "the grid"))
     view_id = opened["view"]["id"]
     try:
         if grid_id is None:
             resolution = services.catalog.resolve(query or "")
             if resolution.choices:
                 session = services.store.save_session(base)
-                _update(client, view_id, kit.choices_modal(query or "", resolution.choices,
-                                                           session))
+                update_view(
+                    client, view_id, kit.choices_modal(query or "", resolution.choices, session)
+                )
                 return
             if not resolution.grid_id:
-                _update(client, view_id, kit.message_modal(
-                    kit.not_found_text(query or "", resolution.closest)))
+                update_view(
+                    client,
+                    view_id,
+                    kit.message_modal(kit.not_found_text(query or "", resolution.closest)),
+                )
                 return
             grid_id = resolution.grid_id
         load_form_into(client, services, view_id, grid_id, base)
     except BitScaleError as error:
-        _update(client, view_id, kit.error_modal(explain(error)))
+        update_view(client, view_id, kit.error_modal(explain(error)))
 
 
-def load_form_into(client: WebClient, services: Services, view_id: str, grid_id: str,
-                   base: dict[str, Any]) -> None:
+def load_form_into(
+    client: WebClient, services: Services, view_id: str, grid_id: str, base: dict[str, Any]
+) -> None:
     try:
         form = services.catalog.form(grid_id)
     except BitScaleError as error:
-        _update(client, view_id, kit.error_modal(explain(error)))
+        update_view(client, view_id, kit.error_modal(explain(error)))
         return
     assert form is not None
-    _update(client, view_id, _form_view(services, form, base))
+    update_view(client, view_id, _form_view(services, form, base))
 
 
 def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
     if not form.input_keys:
-        return kit.message_modal(f"*{kit.escape(form.grid_name)}* asks for no inputs in its "
-                                 "API contract, so there is nothing to fill in here. Check the "
-                                 "grid's BitScale API source.")
-    session = services.store.save_session({
-        **base, "grid_id": form.grid_id, "grid_name": form.grid_name, "keys": form.input_keys,
-        "outputs": [c.id for c in form.outputs]})
-    return kit.run_modal(form, session, ask_channel=base.get("ask_channel", False),
-                         values=base.get("values"))
+        return kit.message_modal(
+            f"*{kit.escape(form.grid_name)}* asks for no inputs in its "
+            "API contract, so there is nothing to fill in here. Check the "
+            "grid's BitScale API source."
+        )
+    session = services.store.save_session(
+        {
+            **base,
+            "grid_id": form.grid_id,
+            "grid_name": form.grid_name,
+            "keys": form.input_keys,
+            "outputs": [c.id for c in form.outputs],
+        }
+    )
+    return kit.run_modal(
+        form, session, ask_channel=base.get("ask_channel", False), values=base.get("values")
+    )
 
 
-def _update(client: WebClient, view_id: str, view: dict) -> None:
+def update_view(client: WebClient, view_id: str, view: dict) -> None:
     try:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:
@@ -120,8 +145,9 @@ def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submiss
         if not text:
             result.errors[block_id] = f"{label} can't be empty."
         elif len(text) > kit.MAX_INPUT_CHARS:
-            result.errors[block_id] = (f"{label} is {len(text):,} characters; the limit is "
-                                       f"{kit.MAX_INPUT_CHARS:,}.")
+            result.errors[block_id] = (
+                f"{label} is {len(text):,} characters; the limit is {kit.MAX_INPUT_CHARS:,}."
+            )
         else:
             result.inputs[key] = text
     all_outputs = list(session.get("outputs", []))
@@ -141,8 +167,9 @@ def chosen_outputs(all_outputs: list[str], values: dict[str, Any]) -> list[str]:
     """The ticked output ids, known ids only, in the grid's order."""
     ticked: list[str] = []
     for j in range(0, len(all_outputs), kit.CHECKBOX_GROUP):
-        selected = _dig(values, f"out{j // kit.CHECKBOX_GROUP}", kit.OUTPUTS_ACTION,
-                        "selected_options")
+        selected = _dig(
+            values, f"out{j // kit.CHECKBOX_GROUP}", kit.OUTPUTS_ACTION, "selected_options"
+        )
         if isinstance(selected, list):
             ticked += [o.get("value") for o in selected if isinstance(o, dict)]
     return [c for c in all_outputs if c in ticked]
@@ -167,18 +194,34 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
         return
     if form is None or form.input_keys == session.get("keys"):
         return
-    typed = {key: _dig(values, kit.input_block_id(key), "value", "value")
-             for key in session.get("keys", [])}
+    typed = {
+        key: _dig(values, kit.input_block_id(key), "value", "value")
+        for key in session.get("keys", [])
+    }
     typed = {k: v for k, v in typed.items() if isinstance(v, str) and v}
     base = {k: session.get(k) for k in ("channel_id", "user_id", "ask_channel")}
     base["values"] = {**(session.get("values") or {}), **typed}
-    new_session = services.store.save_session({
-        **base, "grid_id": form.grid_id, "grid_name": form.grid_name,
-        "keys": form.input_keys, "outputs": all_outputs})
+    new_session = services.store.save_session(
+        {
+            **base,
+            "grid_id": form.grid_id,
+            "grid_name": form.grid_name,
+            "keys": form.input_keys,
+            "outputs": all_outputs,
+        }
+    )
     try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=kit.run_modal(
-            form, new_session, ask_channel=bool(base.get("ask_channel")),
-            values=base["values"], checked=chosen))
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=kit.run_modal(
+                form,
+                new_session,
+                ask_channel=bool(base.get("ask_channel")),
+                values=base["values"],
+                checked=chosen,
+            ),
+        )
     except SlackApiError as exc:
         log.info("views.update after an output change: %s", exc.response.get("error"))
 
@@ -187,8 +230,12 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
     view = body.get("view") or {}
     session = services.store.load_session(view.get("private_metadata") or "")
     if session is None or "grid_id" not in session:
-        ack(response_action="update", view=kit.message_modal(
-            "This form has expired. Open it again with `/bitscale run <grid>`."))
+        ack(
+            response_action="update",
+            view=kit.message_modal(
+                "This form has expired. Open it again with `/bitscale run <grid>`."
+            ),
+        )
         return
     submission = parse_submission(session, (view.get("state") or {}).get("values") or {})
     if submission.errors:
@@ -197,9 +244,12 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
     ack()
     user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
     request = RunRequest(
-        grid_id=session["grid_id"], grid_name=session.get("grid_name") or "grid",
-        inputs=submission.inputs, output_columns=submission.output_columns,
-        user_id=user_id, channel_id=submission.channel_id,
+        grid_id=session["grid_id"],
+        grid_name=session.get("grid_name") or "grid",
+        inputs=submission.inputs,
+        output_columns=submission.output_columns,
+        user_id=user_id,
+        channel_id=submission.channel_id,
         team_id=(body.get("team") or {}).get("id"),
         dedupe_key=f"view:{view['id']}" if view.get("id") else None,
     )

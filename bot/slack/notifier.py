@@ -49,8 +49,9 @@ def retry_handlers() -> list:
 
 
 def make_web_client(token: str, base_url: str, timeout: int = 15) -> WebClient:
-    return WebClient(token=token, base_url=base_url, timeout=timeout,
-                     retry_handlers=retry_handlers())
+    return WebClient(
+        token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
+    )
 
 
 class SlackDeliveryError(DeliveryError):
@@ -78,24 +79,37 @@ class SlackNotifier:
         message = kit.result_message(run)
         metadata = {"event_type": RESULT_EVENT, "event_payload": {"run_id": run.id}}
         try:
-            self._call(lambda: self.client.chat_postMessage(
-                channel=run.post_channel, thread_ts=run.message_ts, text=message.text,
-                blocks=message.blocks, metadata=metadata, unfurl_links=False))
+            self._call(
+                lambda: self.client.chat_postMessage(
+                    channel=run.post_channel,
+                    thread_ts=run.message_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=metadata,
+                    unfurl_links=False,
+                )
+            )
         except SlackDeliveryError as exc:
             if exc.slack_error not in FALLBACK_ERRORS:
                 raise
             # The channel went away since the announcement: deliver by DM instead.
             dm = self._open_dm(run.user_id)
-            self._call(lambda: self.client.chat_postMessage(
-                channel=dm, text=message.text, blocks=message.blocks, metadata=metadata))
+            self._call(
+                lambda: self.client.chat_postMessage(
+                    channel=dm, text=message.text, blocks=message.blocks, metadata=metadata
+                )
+            )
             run.post_channel, run.message_ts = dm, None
         self._best_effort(run, message.attachment)
 
     def already_delivered(self, run: Run) -> bool:
         if not run.post_channel or not run.message_ts:
             return False
-        replies = self._call(lambda: self.client.conversations_replies(
-            channel=run.post_channel, ts=run.message_ts, include_all_metadata=True, limit=200))
+        replies = self._call(
+            lambda: self.client.conversations_replies(
+                channel=run.post_channel, ts=run.message_ts, include_all_metadata=True, limit=200
+            )
+        )
         for message in replies.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("run_id") == run.id:
@@ -108,8 +122,11 @@ class SlackNotifier:
         if not self.alert_channel:
             return
         text, blocks = kit.credit_alert_message(alert)
-        self._call(lambda: self.client.chat_postMessage(
-            channel=self.alert_channel, text=text, blocks=blocks))
+        self._call(
+            lambda: self.client.chat_postMessage(
+                channel=self.alert_channel, text=text, blocks=blocks
+            )
+        )
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -117,8 +134,11 @@ class SlackNotifier:
         reason = None
         if run.channel_id:
             try:
-                resp = self._call(lambda: self.client.chat_postMessage(
-                    channel=run.channel_id, text=text, blocks=blocks, unfurl_links=False))
+                resp = self._call(
+                    lambda: self.client.chat_postMessage(
+                        channel=run.channel_id, text=text, blocks=blocks, unfurl_links=False
+                    )
+                )
                 return Announcement(resp["channel"], resp["ts"], self._permalink(resp))
             except SlackDeliveryError as exc:
                 reason = FALLBACK_ERRORS.get(exc.slack_error or "")
@@ -128,8 +148,11 @@ class SlackNotifier:
             reason = "no channel was chosen"
         dm = self._open_dm(run.user_id)
         text, blocks = kit.announcement(run, fallback_reason=reason if run.channel_id else None)
-        resp = self._call(lambda: self.client.chat_postMessage(
-            channel=dm, text=text, blocks=blocks, unfurl_links=False))
+        resp = self._call(
+            lambda: self.client.chat_postMessage(
+                channel=dm, text=text, blocks=blocks, unfurl_links=False
+            )
+        )
         return Announcement(resp["channel"], resp["ts"], self._permalink(resp), reason)
 
     def _open_dm(self, user_id: str) -> str:
@@ -138,8 +161,9 @@ class SlackNotifier:
 
     def _permalink(self, resp: Any) -> str | None:
         try:
-            return self.client.chat_getPermalink(channel=resp["channel"],
-                                                 message_ts=resp["ts"])["permalink"]
+            return self.client.chat_getPermalink(channel=resp["channel"], message_ts=resp["ts"])[
+                "permalink"
+            ]
         except (SlackClientError, URLError, OSError, KeyError) as exc:
             log.info("no permalink for %s: %s", resp.get("ts"), type(exc).__name__)
             return None
@@ -149,16 +173,20 @@ class SlackNotifier:
         if attachment:
             try:
                 self.client.files_upload_v2(
-                    channel=run.post_channel, thread_ts=run.message_ts, content=attachment,
+                    channel=run.post_channel,
+                    thread_ts=run.message_ts,
+                    content=attachment,
                     filename=f"{_slug(run.grid_name)}-{run.id}.txt",
-                    title=f"{run.grid_name}: full result")
+                    title=f"{run.grid_name}: full result",
+                )
             except (SlackClientError, URLError, OSError) as exc:
                 log.warning("could not attach the full result of run %s: %s", run.id, exc)
         if run.message_ts:
             text, blocks = kit.announcement(run, fallback_reason=run.fallback_reason)
             try:
-                self.client.chat_update(channel=run.post_channel, ts=run.message_ts,
-                                        text=text, blocks=blocks)
+                self.client.chat_update(
+                    channel=run.post_channel, ts=run.message_ts, text=text, blocks=blocks
+                )
             except (SlackClientError, URLError, OSError) as exc:
                 log.warning("could not update the announcement of run %s: %s", run.id, exc)
 
@@ -173,11 +201,21 @@ class SlackNotifier:
             retry_after = None
             if status == 429:
                 retry_after = float(exc.response.headers.get("Retry-After", 30) or 30)
-            retryable = status == 429 or (status or 0) >= 500 or error in (
-                "ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                "request_timeout")
-            raise SlackDeliveryError(f"Slack said {error}", error, retryable=retryable,
-                                     retry_after=retry_after) from None
+            retryable = (
+                status == 429
+                or (status or 0) >= 500
+                or error
+                in (
+                    "ratelimited",
+                    "internal_error",
+                    "fatal_error",
+                    "service_unavailable",
+                    "request_timeout",
+                )
+            )
+            raise SlackDeliveryError(
+                f"Slack said {error}", error, retryable=retryable, retry_after=retry_after
+            ) from None
         except (SlackClientError, URLError, OSError) as exc:
             raise DeliveryError(f"Slack could not be reached ({type(exc).__name__})") from None
 

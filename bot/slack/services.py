@@ -22,7 +22,8 @@ class Services:
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(
-        default_factory=lambda: ThreadPoolExecutor(24, thread_name_prefix="slack-work"))
+        default_factory=lambda: ThreadPoolExecutor(24, thread_name_prefix="slack-work")
+    )
 
     def later(self, fn: Callable[[], None]) -> None:
         def guarded() -> None:

@@ -10,6 +10,11 @@ from bot.playground.stack import LocalStack
 def stack(tmp_path):
     """The real bot over loopback HTTP, with the simulator and the Slack stand-in."""
     sim = Simulator("e2e-key", sync_wait=1.0, duration_scale=0.05)
-    with LocalStack(str(tmp_path / "bot.db"), simulator=sim, tick_seconds=0.05,
-                    credit_channel="C0ALERTS", credit_debounce=0.0) as s:
+    with LocalStack(
+        str(tmp_path / "bot.db"),
+        simulator=sim,
+        tick_seconds=0.05,
+        credit_channel="C0ALERTS",
+        credit_debounce=0.0,
+    ) as s:
         yield s

@@ -8,14 +8,17 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-SLOW = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+SLOW = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=40),
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=10), kids,
-                                                              max_size=4),
-    max_leaves=12)
+    lambda kids: (
+        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=10), kids, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @SLOW
@@ -26,17 +29,37 @@ def test_any_command_text_gets_an_answer(stack, text):
 
 
 @SLOW
-@given(kind=st.sampled_from(["block_actions", "view_submission", "shortcut",
-                             "block_suggestion", "view_closed", "nonsense"]),
-       action_id=st.sampled_from(["run_grid", "grids_page_next", "run_again", "pick_grid",
-                                  "other"]),
-       junk=json_values)
+@given(
+    kind=st.sampled_from(
+        [
+            "block_actions",
+            "view_submission",
+            "shortcut",
+            "block_suggestion",
+            "view_closed",
+            "nonsense",
+        ]
+    ),
+    action_id=st.sampled_from(["run_grid", "grids_page_next", "run_again", "pick_grid", "other"]),
+    junk=json_values,
+)
 def test_malformed_interactivity_never_500s(stack, kind, action_id, junk):
-    payload = {"type": kind, "trigger_id": "t", "user": {"id": "U0ANA"},
-               "team": {"id": "T0001"}, "actions": [{"action_id": action_id, "value": junk}],
-               "action_id": action_id, "callback_id": "run_bitscale_grid",
-               "view": {"id": "V1", "callback_id": "run_view", "private_metadata": junk,
-                        "state": {"values": junk}}, "value": junk}
+    payload = {
+        "type": kind,
+        "trigger_id": "t",
+        "user": {"id": "U0ANA"},
+        "team": {"id": "T0001"},
+        "actions": [{"action_id": action_id, "value": junk}],
+        "action_id": action_id,
+        "callback_id": "run_bitscale_grid",
+        "view": {
+            "id": "V1",
+            "callback_id": "run_view",
+            "private_metadata": junk,
+            "state": {"values": junk},
+        },
+        "value": junk,
+    }
     answer = stack.driver.send(urlencode({"payload": json.dumps(payload)}))
     assert answer.status_code < 500
 

@@ -64,49 +64,83 @@ def test_grids_pages_and_search(stack):
 
 def test_run_button_opens_the_form(stack):
     listing = command_reply(stack, "grids person")
-    button = next(b["accessory"] for b in listing["blocks"]
-                  if (b.get("accessory") or {}).get("action_id") == "run_grid")
+    button = next(
+        b["accessory"]
+        for b in listing["blocks"]
+        if (b.get("accessory") or {}).get("action_id") == "run_grid"
+    )
     stack.driver.click(button)
-    view = wait_for(lambda: stack.standin.view_log and
-                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
-                    stack.standin.view_log[-1][2])
+    view = wait_for(
+        lambda: (
+            stack.standin.view_log
+            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
+            and stack.standin.view_log[-1][2]
+        )
+    )
     assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"][:2] == [
-        "Full name", "Company domain"]
+        "Full name",
+        "Company domain",
+    ]
 
 
 def test_run_with_several_matches_offers_a_choice(stack):
     stack.driver.command("run enrichment")
-    view = wait_for(lambda: stack.standin.view_log and
-                    stack.standin.view_log[-1][2]["title"]["text"] == "Pick a grid" and
-                    stack.standin.view_log[-1][2])
+    view = wait_for(
+        lambda: (
+            stack.standin.view_log
+            and stack.standin.view_log[-1][2]["title"]["text"] == "Pick a grid"
+            and stack.standin.view_log[-1][2]
+        )
+    )
     names = blocks_text(view["blocks"])
     assert "Company Enrichment" in names and "Broken Enrichment" in names
-    choose = next(b["accessory"] for b in view["blocks"] if "Company Enrichment" in
-                  b.get("text", {}).get("text", "") and b.get("accessory"))
+    choose = next(
+        b["accessory"]
+        for b in view["blocks"]
+        if "Company Enrichment" in b.get("text", {}).get("text", "") and b.get("accessory")
+    )
     stack.driver.click(choose, view=view)
-    form = wait_for(lambda: stack.standin.views[view["id"]].get("callback_id") == "run_view"
-                    and stack.standin.views[view["id"]])
+    form = wait_for(
+        lambda: (
+            stack.standin.views[view["id"]].get("callback_id") == "run_view"
+            and stack.standin.views[view["id"]]
+        )
+    )
     assert "Company Enrichment" in blocks_text(form["blocks"])
 
 
 def test_run_with_no_match_names_the_closest(stack):
     stack.driver.command("run Compny Enrichmnt")
-    view = wait_for(lambda: stack.standin.view_log and "found no grid" in blocks_text(
-        stack.standin.view_log[-1][2]["blocks"]) and stack.standin.view_log[-1][2])
+    view = wait_for(
+        lambda: (
+            stack.standin.view_log
+            and "found no grid" in blocks_text(stack.standin.view_log[-1][2]["blocks"])
+            and stack.standin.view_log[-1][2]
+        )
+    )
     assert "*Company Enrichment*" in blocks_text(view["blocks"])
 
 
 def test_run_on_grid_without_source_explains(stack):
     stack.driver.command("run Draft Grid")
-    view = wait_for(lambda: stack.standin.view_log and "API source" in blocks_text(
-        stack.standin.view_log[-1][2]["blocks"]) and stack.standin.view_log[-1][2])
+    view = wait_for(
+        lambda: (
+            stack.standin.view_log
+            and "API source" in blocks_text(stack.standin.view_log[-1][2]["blocks"])
+            and stack.standin.view_log[-1][2]
+        )
+    )
     assert "Ask the grid's owner" in blocks_text(view["blocks"])
 
 
 def test_second_open_is_served_from_cache_at_once(stack):
     stack.driver.command("run Person Lookup")
-    wait_for(lambda: stack.standin.view_log and
-             stack.standin.view_log[-1][2].get("callback_id") == "run_view")
+    wait_for(
+        lambda: (
+            stack.standin.view_log
+            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
+        )
+    )
     before = len(stack.standin.view_log)
     stack.driver.command("run person lookup")
     wait_for(lambda: len(stack.standin.view_log) > before)
@@ -122,9 +156,13 @@ def test_credits(stack):
 
 def test_status_and_runs(stack):
     stack.driver.command("run Deep Research")
-    view = wait_for(lambda: stack.standin.view_log and
-                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
-                    stack.standin.view_log[-1][2])
+    view = wait_for(
+        lambda: (
+            stack.standin.view_log
+            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
+            and stack.standin.view_log[-1][2]
+        )
+    )
     stack.driver.submit(view, form_values(view, {"topic": "fintech in Berlin"}))
     bot = stack.bot
     run = wait_for(lambda: (r := bot.store.recent_runs("U0ANA", 1)) and r[0].request_id and r[0])
@@ -141,9 +179,14 @@ def test_status_asks_bitscale_for_runs_started_elsewhere(stack):
     import httpx
 
     gid = stack.sim.grid_named("Person Lookup").id
-    started = httpx.post(f"{stack.sim.url}/grids/{gid}/run", headers={
-        "X-API-KEY": stack.sim.api_key}, json={"mode": "async", "inputs": {
-            "full_name": "Grace Hopper", "company_domain": "navy.mil"}}).json()
+    started = httpx.post(
+        f"{stack.sim.url}/grids/{gid}/run",
+        headers={"X-API-KEY": stack.sim.api_key},
+        json={
+            "mode": "async",
+            "inputs": {"full_name": "Grace Hopper", "company_domain": "navy.mil"},
+        },
+    ).json()
     time.sleep(0.1)
     text = blocks_text(command_reply(stack, f"status {started['request_id']}")["blocks"])
     assert "*completed*" in text and "grace.hopper@navy.mil" in text
@@ -157,8 +200,7 @@ def test_bad_signatures_are_refused(stack):
 
 
 def test_home_tab_shows_help_and_recent_runs(stack):
-    answer = stack.driver.event({"type": "app_home_opened", "user": "U0ANA", "tab": "home"},
-                                "Ev1")
+    answer = stack.driver.event({"type": "app_home_opened", "user": "U0ANA", "tab": "home"}, "Ev1")
     assert answer.status_code == 200
     home = wait_for(lambda: stack.standin.home_views.get("U0ANA"))
     text = blocks_text(home["blocks"])
@@ -166,12 +208,19 @@ def test_home_tab_shows_help_and_recent_runs(stack):
 
 
 def test_redelivered_mention_is_answered_once(stack):
-    mention = {"type": "app_mention", "user": "U0ANA", "channel": "C0SALES",
-               "ts": "1700000000.000100", "text": "<@UBOT0001> help"}
+    mention = {
+        "type": "app_mention",
+        "user": "U0ANA",
+        "channel": "C0SALES",
+        "ts": "1700000000.000100",
+        "text": "<@UBOT0001> help",
+    }
     with stack.standin.lock:  # the message the mention sits in
         from bot.playground.slack_standin import Message
-        stack.standin.messages.append(Message("C0SALES", "1700000000.000100", "help", [],
-                                              user="U0ANA"))
+
+        stack.standin.messages.append(
+            Message("C0SALES", "1700000000.000100", "help", [], user="U0ANA")
+        )
     assert stack.driver.event(mention, "Ev2").status_code == 200
     assert stack.driver.event(mention, "Ev2", retry_num=1).status_code == 200
     assert stack.driver.event(mention, "Ev2", retry_num=2).status_code == 200

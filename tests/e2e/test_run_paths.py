@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 
-
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import form_values
-from bot.slack.blocks import input_block_id
 from bot.playground.stack import LocalStack, wait_for
+from bot.slack.blocks import input_block_id
 from tests.e2e.test_commands import blocks_text
 
 
 def open_form(stack, text):
     before = len(stack.standin.view_log)
     stack.driver.command(text)
-    return wait_for(lambda: len(stack.standin.view_log) > before and
-                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
-                    stack.standin.view_log[-1][2])
+    return wait_for(
+        lambda: (
+            len(stack.standin.view_log) > before
+            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
+            and stack.standin.view_log[-1][2]
+        )
+    )
 
 
 def thread_reply(stack, channel="C0SALES"):
@@ -40,8 +43,14 @@ def test_validation_answers_inside_the_modal(stack):
 
 def test_unchecked_outputs_narrow_the_run(stack):
     view = open_form(stack, "run Company Enrichment")
-    stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "a.io"},
-                                          outputs=["industry", "employee_count"]))
+    stack.driver.submit(
+        view,
+        form_values(
+            view,
+            {"company_name": "Acme", "website": "a.io"},
+            outputs=["industry", "employee_count"],
+        ),
+    )
     _, reply = thread_reply(stack)
     (run,) = stack.sim.runs_for("Company Enrichment")
     assert run.output_columns == ["industry", "employee_count"]
@@ -53,19 +62,31 @@ def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
     view = open_form(stack, "run Company Enrichment")
     values = form_values(view, {"company_name": "Acme"}, outputs=["industry", "employee_count"])
     before = len(stack.standin.view_log)
-    stack.driver.click({"action_id": "columns", "block_id": "out0", "type": "checkboxes",
-                        "selected_options": values["out0"]["columns"]["selected_options"]},
-                       view={**view, "state": {"values": values}})
-    narrowed = wait_for(lambda: len(stack.standin.view_log) > before and
-                        stack.standin.view_log[-1][2])
-    fields = [b for b in narrowed["blocks"] if b["type"] == "input"
-              and b["element"]["type"] == "plain_text_input"]
+    stack.driver.click(
+        {
+            "action_id": "columns",
+            "block_id": "out0",
+            "type": "checkboxes",
+            "selected_options": values["out0"]["columns"]["selected_options"],
+        },
+        view={**view, "state": {"values": values}},
+    )
+    narrowed = wait_for(
+        lambda: len(stack.standin.view_log) > before and stack.standin.view_log[-1][2]
+    )
+    fields = [
+        b
+        for b in narrowed["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+    ]
     assert [f["label"]["text"] for f in fields] == ["Company name"]
     assert fields[0]["element"]["initial_value"] == "Acme"
     ticked = narrowed["blocks"][2]["element"]["initial_options"]
     assert [o["value"] for o in ticked] == ["industry", "employee_count"]
-    stack.driver.submit(narrowed, form_values(narrowed, {"company_name": "Acme"},
-                                              outputs=["industry", "employee_count"]))
+    stack.driver.submit(
+        narrowed,
+        form_values(narrowed, {"company_name": "Acme"}, outputs=["industry", "employee_count"]),
+    )
     wait_for(lambda: stack.sim.run_count == 1)
     (run,) = stack.sim.runs_for("Company Enrichment")
     assert run.inputs == {"company_name": "Acme"}
@@ -93,17 +114,22 @@ def test_failed_run_shows_message_and_run_again_prefills(stack):
     assert again["text"]["text"] == "Run again"
     before = len(stack.standin.view_log)
     stack.driver.click(again, message=reply)
-    form = wait_for(lambda: len(stack.standin.view_log) > before and
-                    stack.standin.view_log[-1][2].get("callback_id") == "run_view" and
-                    stack.standin.view_log[-1][2])
+    form = wait_for(
+        lambda: (
+            len(stack.standin.view_log) > before
+            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
+            and stack.standin.view_log[-1][2]
+        )
+    )
     field = next(b for b in form["blocks"] if b["type"] == "input")
     assert field["element"]["initial_value"] == "Initech"
 
 
 def test_slow_run_is_polled_to_completion(stack):
     view = open_form(stack, "run Load Test")
-    stack.driver.submit(view, form_values(view, {"company_name": "Slowco",
-                                                 "duration_seconds": "40"}))  # 2 s scaled
+    stack.driver.submit(
+        view, form_values(view, {"company_name": "Slowco", "duration_seconds": "40"})
+    )  # 2 s scaled
     run = wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].state == "running" and r[0])
     assert run.request_id
     stack.bot.runs.poll_interval = 0.2
@@ -116,8 +142,9 @@ def test_slow_run_is_polled_to_completion(stack):
 def test_channel_the_bot_cannot_post_in_falls_back_to_a_dm(stack):
     stack.standin.channel_errors["C0SALES"] = "not_in_channel"
     view = open_form(stack, "run Person Lookup")
-    stack.driver.submit(view, form_values(view, {"full_name": "Alan Turing",
-                                                 "company_domain": "bletchley.uk"}))
+    stack.driver.submit(
+        view, form_values(view, {"full_name": "Alan Turing", "company_domain": "bletchley.uk"})
+    )
     parent, reply = thread_reply(stack, channel="D0ANA")
     assert "I'm not a member of that channel" in blocks_text(parent.blocks)
     assert "alan.turing@bletchley.uk" in blocks_text(reply.blocks)
@@ -125,8 +152,13 @@ def test_channel_the_bot_cannot_post_in_falls_back_to_a_dm(stack):
 
 def test_outputs_cannot_ping_or_disguise_links(stack):
     view = open_form(stack, "run Person Lookup")
-    stack.driver.submit(view, form_values(view, {"full_name": "<!channel> <@U999>",
-                                                 "company_domain": "<https://evil.io|bank.com>"}))
+    stack.driver.submit(
+        view,
+        form_values(
+            view,
+            {"full_name": "<!channel> <@U999>", "company_domain": "<https://evil.io|bank.com>"},
+        ),
+    )
     parent, reply = thread_reply(stack)
     everything = blocks_text(parent.blocks) + blocks_text(reply.blocks)
     assert "<!channel>" not in everything and "<@U999>" not in everything
@@ -140,13 +172,25 @@ def test_shortcut_picks_a_grid_and_a_channel(stack):
     assert picker["title"]["text"] == "Run a BitScale grid"
     options = json.loads(stack.driver.suggest("pick_grid", "person", picker).text)["options"]
     assert [o["text"]["text"] for o in options] == ["Person Lookup"]
-    stack.driver.click({"action_id": "pick_grid", "block_id": "grid", "type": "external_select",
-                        "selected_option": options[0]}, view=picker)
-    form = wait_for(lambda: stack.standin.views[picker["id"]].get("callback_id") == "run_view"
-                    and stack.standin.views[picker["id"]])
-    stack.driver.submit(form, form_values(form, {"full_name": "Kay Ng",
-                                                 "company_domain": "kay.dev"},
-                                          channel="C0DEALS"))
+    stack.driver.click(
+        {
+            "action_id": "pick_grid",
+            "block_id": "grid",
+            "type": "external_select",
+            "selected_option": options[0],
+        },
+        view=picker,
+    )
+    form = wait_for(
+        lambda: (
+            stack.standin.views[picker["id"]].get("callback_id") == "run_view"
+            and stack.standin.views[picker["id"]]
+        )
+    )
+    stack.driver.submit(
+        form,
+        form_values(form, {"full_name": "Kay Ng", "company_domain": "kay.dev"}, channel="C0DEALS"),
+    )
     _, reply = thread_reply(stack, channel="C0DEALS")
     assert "kay.ng@kay.dev" in blocks_text(reply.blocks)
 
@@ -181,8 +225,12 @@ def test_finished_runs_trigger_a_credit_check(stack):
 
 def test_run_that_never_finishes_expires_and_says_so(tmp_path):
     sim = Simulator("k", sync_wait=0.1, duration_scale=1.0)
-    with LocalStack(str(tmp_path / "db"), simulator=sim, tick_seconds=0.05,
-                    settings={"RUN_EXPIRY_MINUTES": 0.01}) as stack:
+    with LocalStack(
+        str(tmp_path / "db"),
+        simulator=sim,
+        tick_seconds=0.05,
+        settings={"RUN_EXPIRY_MINUTES": 0.01},
+    ) as stack:
         view = open_form(stack, "run Deep Research")
         stack.driver.submit(view, form_values(view, {"topic": "x"}))
         _, reply = thread_reply(stack)

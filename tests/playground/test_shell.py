@@ -54,8 +54,13 @@ def test_scripted_session_transcript(tmp_path, monkeypatch):
 
 
 def test_shell_reads_commands_from_stdin(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "bot", "shell", "--db", str(tmp_path / "x.db")],
-                          input="/bitscale help\nquit\n", capture_output=True, text=True,
-                          timeout=60, env={"PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "shell", "--db", str(tmp_path / "x.db")],
+        input="/bitscale help\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert "/bitscale grids" in done.stdout and "Traceback" not in done.stderr

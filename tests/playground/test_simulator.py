@@ -13,8 +13,9 @@ from bot.playground.simulator import FOREIGN_GRID_ID
 
 @pytest.fixture
 def http(simulator):
-    with httpx.Client(base_url=simulator.url + "/",
-                      headers={"X-API-KEY": simulator.api_key}) as client:
+    with httpx.Client(
+        base_url=simulator.url + "/", headers={"X-API-KEY": simulator.api_key}
+    ) as client:
         yield client
 
 
@@ -37,8 +38,9 @@ def assert_error(response, status, code, documented=True):
 
 def test_missing_or_wrong_key_is_401(simulator):
     assert_error(httpx.get(simulator.url + "/workspace"), 401, "INVALID_API_KEY")
-    assert_error(httpx.get(simulator.url + "/grids", headers={"X-API-KEY": "nope"}),
-                 401, "INVALID_API_KEY")
+    assert_error(
+        httpx.get(simulator.url + "/grids", headers={"X-API-KEY": "nope"}), 401, "INVALID_API_KEY"
+    )
 
 
 def test_every_answer_has_rate_limit_headers(http):
@@ -60,8 +62,7 @@ def test_workspace_fields(http):
     ws = paced(http, "GET", "workspace").json()
     assert ws["plan"]["name"] == "Enterprise"
     assert ws["credits"]["remaining"] == ws["credits"]["total"] - ws["credits"]["used"]
-    assert set(ws["people_company_searches"]) == {"limit", "used", "remaining",
-                                                  "next_renewal_date"}
+    assert set(ws["people_company_searches"]) == {"limit", "used", "remaining", "next_renewal_date"}
     assert set(ws["members"]) == {"total", "owners", "admins", "editors"}
 
 
@@ -89,35 +90,52 @@ def test_grid_details_and_not_found(http, simulator):
 def test_curl_contract(http, simulator):
     gid = grid_id(simulator, "Company Enrichment")
     contract = paced(http, "GET", f"grids/{gid}/curl").json()
-    assert contract["request_body"] == {"mode": "sync",
-                                        "inputs": {"company_name": "value", "website": "value"}}
+    assert contract["request_body"] == {
+        "mode": "sync",
+        "inputs": {"company_name": "value", "website": "value"},
+    }
     assert "output_columns" not in contract and contract["method"] == "POST"
-    narrowed = paced(http, "GET", f"grids/{gid}/curl",
-                     params={"output_columns": "industry"}).json()
+    narrowed = paced(http, "GET", f"grids/{gid}/curl", params={"output_columns": "industry"}).json()
     assert narrowed["request_body"]["output_columns"] == ["industry"]
     assert narrowed["output_columns"][0]["name"] == "Industry"
-    assert_error(paced(http, "GET", f"grids/{gid}/curl", params={"output_columns": "nope"}),
-                 400, "INVALID_OUTPUT_COLUMN")
-    assert_error(paced(http, "GET", f"grids/{grid_id(simulator, 'Draft Grid (no API source)')}/curl"),
-                 400, "MISSING_SOURCE")
+    assert_error(
+        paced(http, "GET", f"grids/{gid}/curl", params={"output_columns": "nope"}),
+        400,
+        "INVALID_OUTPUT_COLUMN",
+    )
+    assert_error(
+        paced(http, "GET", f"grids/{grid_id(simulator, 'Draft Grid (no API source)')}/curl"),
+        400,
+        "MISSING_SOURCE",
+    )
 
 
 def test_sync_run_completes_with_outputs_derived_from_inputs(http, simulator):
     gid = grid_id(simulator, "Person Lookup")
     before = paced(http, "GET", "workspace").json()["credits"]["remaining"]
-    result = paced(http, "POST", f"grids/{gid}/run", json={
-        "inputs": {"full_name": "Ada Lovelace", "company_domain": "example.com"}}).json()
+    result = paced(
+        http,
+        "POST",
+        f"grids/{gid}/run",
+        json={"inputs": {"full_name": "Ada Lovelace", "company_domain": "example.com"}},
+    ).json()
     assert result["mode"] == "sync" and result["status"] == "completed"
-    assert result["outputs"]["work_email"] == {"value": "ada.lovelace@example.com",
-                                               "name": "Work email"}
+    assert result["outputs"]["work_email"] == {
+        "value": "ada.lovelace@example.com",
+        "name": "Work email",
+    }
     after = paced(http, "GET", "workspace").json()["credits"]["remaining"]
     assert after < before
 
 
 def test_sync_run_that_outlasts_the_wait_answers_running_then_polls(http, simulator):
     gid = grid_id(simulator, "Load Test")
-    result = paced(http, "POST", f"grids/{gid}/run", json={
-        "inputs": {"company_name": "Slowco", "duration_seconds": 60}}).json()  # 0.6 s scaled
+    result = paced(
+        http,
+        "POST",
+        f"grids/{gid}/run",
+        json={"inputs": {"company_name": "Slowco", "duration_seconds": 60}},
+    ).json()  # 0.6 s scaled
     assert result["status"] == "running" and result["request_id"]
     assert result["poll_url"].endswith(result["request_id"])
     status = paced(http, "GET", f"run/status/{result['request_id']}").json()
@@ -126,9 +144,16 @@ def test_sync_run_that_outlasts_the_wait_answers_running_then_polls(http, simula
 
 def test_async_run_and_status_lifecycle(http, simulator):
     gid = grid_id(simulator, "Company Enrichment")
-    started = paced(http, "POST", f"grids/{gid}/run", json={
-        "mode": "async", "inputs": {"company_name": "Acme", "website": "acme.com"},
-        "output_columns": ["industry"]}).json()
+    started = paced(
+        http,
+        "POST",
+        f"grids/{gid}/run",
+        json={
+            "mode": "async",
+            "inputs": {"company_name": "Acme", "website": "acme.com"},
+            "output_columns": ["industry"],
+        },
+    ).json()
     assert started["status"] == "running" and started["mode"] == "async"
     time.sleep(0.05)
     done = paced(http, "GET", f"run/status/{started['request_id']}").json()
@@ -141,8 +166,9 @@ def test_failed_runs(http, simulator):
     sync = paced(http, "POST", f"grids/{gid}/run", json={"inputs": {"company_name": "Acme"}})
     assert_error(sync, 500, "RUN_FAILED")
     assert "Acme" in sync.json()["error"]["message"]
-    started = paced(http, "POST", f"grids/{gid}/run",
-                    json={"mode": "async", "inputs": {"company_name": "Acme"}}).json()
+    started = paced(
+        http, "POST", f"grids/{gid}/run", json={"mode": "async", "inputs": {"company_name": "Acme"}}
+    ).json()
     time.sleep(0.05)
     failed = paced(http, "GET", f"run/status/{started['request_id']}").json()
     assert failed["status"] == "failed"
@@ -150,30 +176,36 @@ def test_failed_runs(http, simulator):
     assert_error(paced(http, "GET", f"run/status/{started['request_id']}"), 500, "RUN_FAILED")
 
 
-@pytest.mark.parametrize("body,status,code", [
-    (b"{broken", 400, "MISSING_REQUIRED_FIELD"),
-    (b'{"mode": "sync"}', 400, "MISSING_REQUIRED_FIELD"),
-    (b'{"inputs": "text"}', 400, "INVALID_INPUTS"),
-    (b'{"inputs": {}, "mode": "later"}', 400, "INVALID_REQUEST"),
-    (b'{"inputs": {}, "source_id": "nope"}', 400, "INVALID_SOURCE"),
-    (b'{"inputs": {}, "output_columns": ["nope"]}', 400, "INVALID_OUTPUT_COLUMN"),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        (b"{broken", 400, "MISSING_REQUIRED_FIELD"),
+        (b'{"mode": "sync"}', 400, "MISSING_REQUIRED_FIELD"),
+        (b'{"inputs": "text"}', 400, "INVALID_INPUTS"),
+        (b'{"inputs": {}, "mode": "later"}', 400, "INVALID_REQUEST"),
+        (b'{"inputs": {}, "source_id": "nope"}', 400, "INVALID_SOURCE"),
+        (b'{"inputs": {}, "output_columns": ["nope"]}', 400, "INVALID_OUTPUT_COLUMN"),
+    ],
+)
 def test_run_validation_errors(http, simulator, body, status, code):
     gid = grid_id(simulator, "Company Enrichment")
-    response = paced(http, "POST", f"grids/{gid}/run", content=body,
-                     headers={"Content-Type": "application/json"})
+    response = paced(
+        http, "POST", f"grids/{gid}/run", content=body, headers={"Content-Type": "application/json"}
+    )
     assert_error(response, status, code)
     assert simulator.run_count == 0
 
 
 def test_run_on_grid_without_source_or_feature(http, simulator):
     draft = grid_id(simulator, "Draft Grid (no API source)")
-    assert_error(paced(http, "POST", f"grids/{draft}/run", json={"inputs": {}}),
-                 400, "MISSING_SOURCE")
+    assert_error(
+        paced(http, "POST", f"grids/{draft}/run", json={"inputs": {}}), 400, "MISSING_SOURCE"
+    )
     simulator.state.feature_enabled = False
     gid = grid_id(simulator, "Company Enrichment")
-    assert_error(paced(http, "POST", f"grids/{gid}/run", json={"inputs": {}}),
-                 403, "FEATURE_DISABLED")
+    assert_error(
+        paced(http, "POST", f"grids/{gid}/run", json={"inputs": {}}), 403, "FEATURE_DISABLED"
+    )
 
 
 def test_rotate_invalidates_the_old_key(http, simulator):
@@ -198,8 +230,11 @@ def test_cli_simulate_serves_a_documented_request():
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "simulate", "--port", "0",
-                             "--api-key", "cli-key"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "simulate", "--port", "0", "--api-key", "cli-key"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = proc.stdout.readline().split(" at ")[1].strip()
         assert "cli-key" in proc.stdout.readline()

@@ -12,9 +12,17 @@ from bot.store import Run
 
 
 def make_run(**kw) -> Run:
-    base = dict(id="r1", grid_id="g1", grid_name="Company Enrichment",
-                inputs={"company_name": "Acme"}, output_columns=None, user_id="U0ANA",
-                channel_id="C1", state="completed", created_at=1_700_000_000.0)
+    base = dict(
+        id="r1",
+        grid_id="g1",
+        grid_name="Company Enrichment",
+        inputs={"company_name": "Acme"},
+        output_columns=None,
+        user_id="U0ANA",
+        channel_id="C1",
+        state="completed",
+        created_at=1_700_000_000.0,
+    )
     base.update(kw)
     return Run(**base)
 
@@ -40,9 +48,11 @@ def test_result_with_many_and_long_outputs_fits_one_message():
 
 
 def test_short_result_has_no_attachment_and_renders_types():
-    outputs = {"n": {"name": "Employees", "value": 1200},
-               "l": {"name": "Stack", "value": ["AWS", "GCP"]},
-               "o": {"name": "HQ", "value": {"city": "Berlin"}}}
+    outputs = {
+        "n": {"name": "Employees", "value": 1200},
+        "l": {"name": "Stack", "value": ["AWS", "GCP"]},
+        "o": {"name": "HQ", "value": {"city": "Berlin"}},
+    }
     message = kit.result_message(make_run(outputs=outputs))
     text = all_text(message.blocks)
     assert message.attachment is None
@@ -58,9 +68,12 @@ def test_failed_result_escapes_and_offers_run_again():
 
 
 def test_run_modal_limits():
-    form = RunForm("g1", "A grid with a very long name indeed", ["company_name", "website"],
-                   [Column(id=f"c{i}", name=f"Output {i}", type="enrichment")
-                    for i in range(25)])
+    form = RunForm(
+        "g1",
+        "A grid with a very long name indeed",
+        ["company_name", "website"],
+        [Column(id=f"c{i}", name=f"Output {i}", type="enrichment") for i in range(25)],
+    )
     view = kit.run_modal(form, "token")
     assert len(view["title"]["text"]) <= 24
     groups = [b for b in view["blocks"] if b.get("block_id", "").startswith("out")]
@@ -81,8 +94,9 @@ def test_modal_refuses_oversized_metadata():
 
 def test_grids_page_has_run_buttons_and_navigation():
     grids = [GridSummary(id=f"g{i}", name=f"<Grid {i}>", row_count=i) for i in range(10)]
-    blocks = kit.grids_page_blocks(GridPage(grids=grids, total=25, page=2, limit=10,
-                                            total_pages=3), None)
+    blocks = kit.grids_page_blocks(
+        GridPage(grids=grids, total=25, page=2, limit=10, total_pages=3), None
+    )
     text = all_text(blocks)
     assert text.count('"run_grid"') == 10 and "&lt;Grid 0&gt;" in text
     assert "grids_page_prev" in text and "grids_page_next" in text
@@ -95,8 +109,11 @@ def test_announcement_mentions_and_summarises():
 
 
 def test_credit_alert_message():
-    ws = Workspace.model_validate({"plan": {"name": "Enterprise",
-                                            "next_billing_date": "2026-12-01T00:00:00Z"},
-                                   "credits": {"total": 1000, "used": 950, "remaining": 50}})
+    ws = Workspace.model_validate(
+        {
+            "plan": {"name": "Enterprise", "next_billing_date": "2026-12-01T00:00:00Z"},
+            "credits": {"total": 1000, "used": 950, "remaining": 50},
+        }
+    )
     text, blocks = kit.credit_alert_message(CreditAlert("credits", ws, 100))
     assert "50 left" in text and "2026-12-01" in all_text(blocks)

@@ -3,13 +3,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.commands import SUBCOMMANDS, parse_command
 from bot.slack.blocks import input_block_id
+from bot.slack.commands import SUBCOMMANDS, parse_command
 from bot.slack.modals import parse_submission
 
 
 def test_parse_examples():
-    assert parse_command("") .name == "help"
+    assert parse_command("").name == "help"
     assert parse_command(None).name == "help"
     assert parse_command("grids company").arg == "company"
     assert parse_command("RUN  Company Enrichment ").arg == "Company Enrichment"
@@ -31,21 +31,32 @@ IN0, IN1 = input_block_id("company_name"), input_block_id("website")
 
 
 def test_submission_reads_values_and_narrows_outputs():
-    values = {IN0: {"value": {"value": " Acme "}}, IN1: {"value": {"value": "acme.io"}},
-              "out0": {"columns": {"selected_options": [{"value": "b"}]}}}
+    values = {
+        IN0: {"value": {"value": " Acme "}},
+        IN1: {"value": {"value": "acme.io"}},
+        "out0": {"columns": {"selected_options": [{"value": "b"}]}},
+    }
     sub = parse_submission(SESSION, values)
     assert sub.errors == {} and sub.inputs == {"company_name": "Acme", "website": "acme.io"}
     assert sub.output_columns == ["b"] and sub.channel_id == "C1"
 
 
 def test_all_outputs_checked_sends_none():
-    values = {IN0: {"value": {"value": "a"}}, IN1: {"value": {"value": "b"}},
-              "out0": {"columns": {"selected_options": [{"value": "a"}, {"value": "b"}]}}}
+    values = {
+        IN0: {"value": {"value": "a"}},
+        IN1: {"value": {"value": "b"}},
+        "out0": {"columns": {"selected_options": [{"value": "a"}, {"value": "b"}]}},
+    }
     assert parse_submission(SESSION, values).output_columns is None
 
 
-@given(st.recursive(st.none() | st.text() | st.integers(),
-                    lambda kids: st.lists(kids) | st.dictionaries(st.text(), kids), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.text() | st.integers(),
+        lambda kids: st.lists(kids) | st.dictionaries(st.text(), kids),
+        max_leaves=20,
+    )
+)
 def test_odd_payloads_give_errors_not_exceptions(values):
     sub = parse_submission(SESSION, values if isinstance(values, dict) else {IN0: values})
     assert set(sub.errors) <= {IN0, IN1, "out0"}

@@ -8,7 +8,8 @@ from bot.slack.text import escape, format_value, humanize_key, mention, squash, 
 
 def test_escape_neutralises_mentions_and_links():
     assert escape("<!channel> & <@U1> <https://x|y>") == (
-        "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;")
+        "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;"
+    )
 
 
 def test_truncate_never_cuts_an_entity():
@@ -44,6 +45,7 @@ def test_format_value_is_readable():
     assert format_value(3.5) == "3.5"
     assert format_value(["AWS", "GCP"]) == "AWS, GCP"
     assert format_value({"city": "Berlin", "country_code": "DE"}) == (
-        "City: Berlin\nCountry code: DE")
+        "City: Berlin\nCountry code: DE"
+    )
     assert format_value(None) == "—"
     assert format_value(True) == "Yes"
