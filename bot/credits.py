@@ -88,7 +88,15 @@ class CreditMonitor:
             state, fire = next_state(previous, below)
             if fire:
                 alert = CreditAlert(kind, workspace, threshold)
-                self.sink.credit_alert(alert)  # raises → state unchanged → next check retries
+                try:
+                    self.sink.credit_alert(alert)
+                except Exception as exc:  # noqa: BLE001 - state unchanged: next check retries
+                    log.error(
+                        "credit alert not posted in %s (%s); is the bot invited to that channel?",
+                        self.channel,
+                        exc,
+                    )
+                    continue
                 sent.append(alert)
             if state != previous:
                 self.store.set_alert_state(kind, state)

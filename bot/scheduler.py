@@ -11,7 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.bitscale import BitScaleError
+from bot.bitscale import BitScaleError, Priority
+from bot.bitscale.errors import explain
 from bot.credits import CreditMonitor
 from bot.runs import RunService
 
@@ -61,5 +62,18 @@ def start_scheduler(
             seconds=soon_check_seconds,
             id="credits-soon",
         )
+    scheduler.add_job(_guarded("bitscale-check", lambda: _say_hello(runs)), "date",
+                      run_date=now, id="bitscale-check")
     scheduler.start()
     return scheduler
+
+
+def _say_hello(runs: RunService) -> None:
+    """At start-up, tell the log whether the BitScale key works (an admin reads this)."""
+    try:
+        ws = runs.client.workspace(priority=Priority.BACKGROUND)
+    except BitScaleError as error:
+        log.error("BitScale check failed: %s %s", error.code, explain(error))
+        return
+    log.info("connected to BitScale workspace %r (%s plan, %s credits left)",
+             ws.name, ws.plan.name, ws.credits.remaining)

@@ -7,6 +7,10 @@ import os
 import signal
 import sys
 import threading
+from urllib.error import URLError
+
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
 
 from bot.bootstrap import build_bot
 from bot.config import Settings
@@ -39,6 +43,31 @@ def wsgi_app(app):
     return application
 
 
+_TOKEN_REFUSALS = (
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+)
+
+
+def _slack_start_problem(exc: Exception, api_url: str) -> str:
+    """One line for a failed auth.test: a refused token, or Slack out of reach."""
+    text = str(exc)
+    refused = next((r for r in _TOKEN_REFUSALS if r in text), None)
+    if refused:
+        return (
+            f"Slack rejected SLACK_BOT_TOKEN ({refused}). Copy the Bot User OAuth Token "
+            "again from the app's OAuth & Permissions page."
+        )
+    reason = getattr(exc, "reason", None) or type(exc).__name__
+    return (
+        f"could not reach Slack at {api_url} to check SLACK_BOT_TOKEN ({reason}). "
+        "Check the network or SLACK_API_URL."
+    )
+
+
 def serve_bot(
     settings: Settings, *, host: str = "0.0.0.0", ready: threading.Event | None = None
 ) -> int:
@@ -46,6 +75,9 @@ def serve_bot(
         bot = build_bot(settings)
     except StoreError as exc:
         print(f"bitscale-bot: {exc}", file=sys.stderr)
+        return 2
+    except (BoltError, SlackClientError, URLError, OSError) as exc:
+        print(f"bitscale-bot: {_slack_start_problem(exc, settings.slack_api_url)}", file=sys.stderr)
         return 2
     scheduler = start_scheduler(bot.runs, bot.credits, credit_minutes=settings.credit_check_minutes)
     stop = threading.Event()

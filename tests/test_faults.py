@@ -194,3 +194,34 @@ def test_thirty_runs_at_once_cause_no_429(rig):
 
 def test_sigterm_shuts_down_cleanly(rig):
     assert rig.bot.terminate() == 0
+
+
+def test_a_rejected_slack_token_stops_start_up_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from bot.playground.stack import BOT_TOKEN
+
+    slack = SlackStandIn().start()
+    try:
+        slack.inject(method="auth.test", error="invalid_auth")
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "s",
+            "BITSCALE_API_KEY": "k",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_PATH": str(tmp_path / "db"),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "start"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2
+        assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in done.stderr
+        assert BOT_TOKEN not in done.stderr + done.stdout and "Traceback" not in done.stderr
+    finally:
+        slack.stop()

@@ -22,7 +22,28 @@ def build_app(
     token_verification: bool = True,
 ) -> App:
     """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
-    app = App(
+    # Bolt warns that SLACK_BOT_TOKEN in the environment is unused when a client is given;
+    # that is the intent here, so keep the start-up log free of it.
+    bolt_log = logging.getLogger("slack_bolt.App")
+    level = bolt_log.level
+    bolt_log.setLevel(logging.ERROR)
+    try:
+        app = _new_app(client, signing_secret, token_verification)
+    finally:
+        bolt_log.setLevel(level)
+    register_listeners(app, services)
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> BoltResponse:
+        # No stack trace reaches a user; the log keeps it.
+        log.error("listener failed: %s", error, exc_info=error)
+        return BoltResponse(status=200, body="")
+
+    return app
+
+
+def _new_app(client: WebClient, signing_secret: str, token_verification: bool) -> App:
+    return App(
         client=client,
         # Listeners ack and hand slow work to Services.later, so they finish in
         # milliseconds: run them on the request's own thread and answer when they
@@ -34,15 +55,6 @@ def build_app(
         raise_error_for_unhandled_request=False,
         request_verification_enabled=bool(signing_secret),
     )
-    register_listeners(app, services)
-
-    @app.error
-    def on_error(error: Exception, body: dict) -> BoltResponse:
-        # No stack trace reaches a user; the log keeps it.
-        log.error("listener failed: %s", error, exc_info=error)
-        return BoltResponse(status=200, body="")
-
-    return app
 
 
 def register_listeners(app: App, services: Services) -> None:
