@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     # The shell is a conversation: only real trouble goes to the terminal.
     level = logging.ERROR if args.verb == "shell" else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per request or per one-second tick would bury what matters.
+    for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     if args.verb == "simulate":
         from bot.playground.simulator import serve
 

@@ -28,7 +28,7 @@ def _guarded(name: str, fn):
         except Exception:  # noqa: BLE001 - a job must never kill the scheduler
             log.exception("%s failed", name)
 
-    job.__name__ = name
+    job.__name__ = job.__qualname__ = name
     return job
 
 
@@ -62,8 +62,12 @@ def start_scheduler(
             seconds=soon_check_seconds,
             id="credits-soon",
         )
-    scheduler.add_job(_guarded("bitscale-check", lambda: _say_hello(runs)), "date",
-                      run_date=now, id="bitscale-check")
+    scheduler.add_job(
+        _guarded("bitscale-check", lambda: _say_hello(runs)),
+        "date",
+        run_date=now,
+        id="bitscale-check",
+    )
     scheduler.start()
     return scheduler
 
@@ -75,5 +79,9 @@ def _say_hello(runs: RunService) -> None:
     except BitScaleError as error:
         log.error("BitScale check failed: %s %s", error.code, explain(error))
         return
-    log.info("connected to BitScale workspace %r (%s plan, %s credits left)",
-             ws.name, ws.plan.name, ws.credits.remaining)
+    log.info(
+        "connected to BitScale workspace %r (%s plan, %s credits left)",
+        ws.name,
+        ws.plan.name,
+        ws.credits.remaining,
+    )

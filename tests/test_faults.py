@@ -15,7 +15,7 @@ from bot.playground.process import BotProcess
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver, form_values
 from bot.playground.slack_standin import SlackStandIn
-from bot.playground.stack import SIGNING_SECRET, wait_for
+from bot.playground.stack import BOT_TOKEN, SIGNING_SECRET, wait_for
 from bot.store import Store
 
 
@@ -179,6 +179,11 @@ def test_bitscale_and_slack_faults_are_survived(tmp_path):
         time.sleep(1.0)
         assert rig.sim.run_count == 1 and len(rig.results()) == 1
         assert rig.sim.count(status=503) >= 1
+        # the retries were logged, the secrets were not
+        log = rig.bot.log_path.read_text()
+        assert "retrying" in log
+        for secret in (rig.sim.api_key, BOT_TOKEN, SIGNING_SECRET):
+            assert secret not in log
     finally:
         rig.close()
 
@@ -199,8 +204,6 @@ def test_sigterm_shuts_down_cleanly(rig):
 def test_a_rejected_slack_token_stops_start_up_with_one_line(tmp_path):
     import subprocess
     import sys
-
-    from bot.playground.stack import BOT_TOKEN
 
     slack = SlackStandIn().start()
     try:

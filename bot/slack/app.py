@@ -14,6 +14,17 @@ from bot.slack.services import Services
 log = logging.getLogger(__name__)
 
 
+class _TokenInClientIsIntended(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN in the environment goes unused when a client is
+    given; giving the client is the point here (it may aim at a stand-in)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_TokenInClientIsIntended())
+
+
 def build_app(
     client: WebClient,
     services: Services,
@@ -22,15 +33,7 @@ def build_app(
     token_verification: bool = True,
 ) -> App:
     """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
-    # Bolt warns that SLACK_BOT_TOKEN in the environment is unused when a client is given;
-    # that is the intent here, so keep the start-up log free of it.
-    bolt_log = logging.getLogger("slack_bolt.App")
-    level = bolt_log.level
-    bolt_log.setLevel(logging.ERROR)
-    try:
-        app = _new_app(client, signing_secret, token_verification)
-    finally:
-        bolt_log.setLevel(level)
+    app = _new_app(client, signing_secret, token_verification)
     register_listeners(app, services)
 
     @app.error
