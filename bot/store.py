@@ -311,7 +311,7 @@ class Store:
             "RETURNING event_id",
             [event_id, now],
         )
-        if rows and int(now) % 100 == 0:
+        if rows:  # Slack stops redelivering within the hour; a day is plenty to remember
             self.write("DELETE FROM seen_events WHERE seen_at < ?", [now - 86400])
         return bool(rows)
 
