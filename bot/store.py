@@ -177,6 +177,8 @@ class Store:
         db["seen_events"].create(
             {"event_id": str, "seen_at": float}, pk="event_id", if_not_exists=True
         )
+        db["sessions"].create_index(["created_at"], if_not_exists=True)
+        db["seen_events"].create_index(["seen_at"], if_not_exists=True)
 
     # --- runs ---------------------------------------------------------------------------
 
