@@ -1,15 +1,22 @@
-"""Grid look-ups for the Slack face, cached so a modal opens inside Slack's 3 seconds."""
+"""Read-only BitScale look-ups for the Slack face, cached in SQLite.
+
+Forms open inside Slack's 3 seconds, and a burst of identical questions (twenty people
+typing `/bitscale credits`) costs one request: each key is fetched by one caller at a time
+while the others wait for its answer.
+"""
 
 from __future__ import annotations
 
 import difflib
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.bitscale import BitScaleClient, Priority
-from bot.bitscale.models import Column, GridPage, GridSummary
+from bot.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.store import Store
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -43,28 +50,62 @@ class GridCatalog:
         *,
         form_ttl: float = 600,
         list_ttl: float = 120,
+        page_ttl: float = 15,
+        workspace_ttl: float = 10,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.store = store
         self.form_ttl = form_ttl
         self.list_ttl = list_ttl
+        self.page_ttl = page_ttl
+        self.workspace_ttl = workspace_ttl
         self.clock = clock
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _cached(
+        self, key: str, ttl: float, fetch: Callable[[], Any], *, cached_only: bool = False
+    ) -> Any:
+        """The JSON stored under `key` if fresh; else `fetch()` it, one caller at a time."""
+        data = self.store.cache_get(key, ttl, self.clock())
+        if data is not None or cached_only:
+            return data
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            data = self.store.cache_get(key, ttl, self.clock())  # fetched while we waited?
+            if data is None:
+                data = fetch()
+                self.store.cache_put(key, data, self.clock())
+        return data
+
+    def workspace(self) -> Workspace:
+        data = self._cached(
+            "workspace",
+            self.workspace_ttl,
+            lambda: self.client.workspace(priority=Priority.INTERACTIVE).model_dump(),
+        )
+        return Workspace.model_validate(data)
 
     def page(self, search: str | None, page: int, per_page: int = 10) -> GridPage:
-        return self.client.list_grids(
-            search or None, page=page, limit=per_page, priority=Priority.INTERACTIVE
+        data = self._cached(
+            f"page:{per_page}:{page}:{search or ''}",
+            self.page_ttl,
+            lambda: self.client.list_grids(
+                search or None, page=page, limit=per_page, priority=Priority.INTERACTIVE
+            ).model_dump(),
         )
+        return GridPage.model_validate(data)
 
     def all_grids(self, *, cached_only: bool = False) -> list[GridSummary] | None:
-        data = self.store.cache_get("grids:all", self.list_ttl, self.clock())
-        if data is not None:
-            return [GridSummary.model_validate(g) for g in data]
-        if cached_only:
-            return None
-        grids = list(self.client.iter_grids(priority=Priority.INTERACTIVE))
-        self.store.cache_put("grids:all", [g.model_dump() for g in grids], self.clock())
-        return grids
+        data = self._cached(
+            "grids:all",
+            self.list_ttl,
+            lambda: [g.model_dump() for g in self.client.iter_grids(priority=Priority.INTERACTIVE)],
+            cached_only=cached_only,
+        )
+        return None if data is None else [GridSummary.model_validate(g) for g in data]
 
     def search(self, text: str, limit: int = 100) -> list[GridSummary]:
         """Type-ahead for the grid picker."""
@@ -99,28 +140,26 @@ class GridCatalog:
         """The form for a grid; with `outputs`, only the inputs those outputs need (the
         contract's own rule), still offering every output as a choice."""
         key = f"form:{grid_id}" + (f":{','.join(sorted(outputs))}" if outputs else "")
-        data = self.store.cache_get(key, self.form_ttl, self.clock())
-        if data is not None:
-            data["outputs"] = [Column.model_validate(c) for c in data["outputs"]]
-            return RunForm(**data)
-        if cached_only:
+        data = self._cached(
+            key, self.form_ttl, lambda: self._fetch_form(grid_id, outputs), cached_only=cached_only
+        )
+        if data is None:
             return None
+        return RunForm(**{**data, "outputs": [Column.model_validate(c) for c in data["outputs"]]})
+
+    def _fetch_form(self, grid_id: str, outputs: list[str] | None) -> dict[str, Any]:
         contract = self.client.run_contract(grid_id, outputs, priority=Priority.INTERACTIVE)
         # The grid list (usually cached) already carries the runnable columns: one
         # request less while someone waits for the modal.
         listed = next((g for g in self.all_grids(cached_only=True) or [] if g.id == grid_id), None)
         grid = listed or self.client.grid(grid_id, priority=Priority.INTERACTIVE)
-        outputs = [c for c in grid.columns if c.runnable] or [
+        columns = [c for c in grid.columns if c.runnable] or [
             Column(id=c.id, name=c.name, type=c.type) for c in contract.output_columns or []
         ]
-        form = RunForm(
-            grid_id=grid_id,
-            grid_name=grid.name or contract.grid_name,
-            input_keys=contract.input_keys,
-            outputs=outputs,
-            description=grid.description or "",
-        )
-        self.store.cache_put(
-            key, {**form.__dict__, "outputs": [c.model_dump() for c in outputs]}, self.clock()
-        )
-        return form
+        return {
+            "grid_id": grid_id,
+            "grid_name": grid.name or contract.grid_name,
+            "input_keys": contract.input_keys,
+            "outputs": [c.model_dump() for c in columns],
+            "description": grid.description or "",
+        }

@@ -31,6 +31,7 @@ ALIASES = {
     "history": "runs",
 }
 MAX_ARG = 500
+BUSY = "I'm handling a lot of requests right now. Please try again in a minute."
 TRIGGER_EXPIRED = (
     "Slack only lets a form open within 3 seconds of the command, and that "
     "window passed while I was busy. Please run the command again."
@@ -90,7 +91,9 @@ def handle_command(
         ack(text=usage, blocks=kit.notice_blocks(f"Which one? {usage}"))
         return
     ack()
-    services.later(lambda: _answer(parsed, body, respond, client, services))
+    services.later(
+        lambda: _answer(parsed, body, respond, client, services), busy=lambda: respond(text=BUSY)
+    )
 
 
 def _answer(
@@ -113,7 +116,7 @@ def _answer(
         elif parsed.name == "status":
             respond(**status_reply(services, parsed.arg))
         elif parsed.name == "credits":
-            workspace = services.bitscale.workspace(priority=Priority.INTERACTIVE)
+            workspace = services.catalog.workspace()
             respond(text="BitScale credits", blocks=kit.credits_blocks(workspace))
     except BitScaleError as error:
         respond(text=explain(error), blocks=kit.error_blocks(explain(error)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
 from bot.runs import RunService
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,12 +27,30 @@ class Services:
     background: Executor = field(
         default_factory=lambda: ThreadPoolExecutor(24, thread_name_prefix="slack-work")
     )
+    # Past this many waiting jobs, requests that can be refused are ("try again in a
+    # minute") rather than queued for many minutes behind BitScale's 5 requests/s.
+    max_waiting: int = 500
+    _waiting: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def later(self, fn: Callable[[], None]) -> None:
+    def later(self, fn: Callable[[], None], busy: Callable[[], None] | None = None) -> None:
+        """Run `fn` after the ack. With `busy`, call that instead when overloaded; without
+        it (a run someone submitted) the job is always kept."""
+        with self._lock:
+            refuse = busy is not None and self._waiting >= self.max_waiting
+            if not refuse:
+                self._waiting += 1
+        if refuse:
+            busy()
+            return
+
         def guarded() -> None:
             try:
                 fn()
             except Exception:  # noqa: BLE001 - logged; the user already had an answer
-                logging.getLogger(__name__).exception("background work failed")
+                log.exception("background work failed")
+            finally:
+                with self._lock:
+                    self._waiting -= 1
 
         self.background.submit(guarded)
