@@ -62,7 +62,24 @@ class GridCatalog:
         self.workspace_ttl = workspace_ttl
         self.clock = clock
         self._locks: dict[str, threading.Lock] = {}
+        self._memory: dict[str, tuple[float, Any]] = {}
         self._locks_guard = threading.Lock()
+
+    def _lock_for(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _remembered(self, key: str, ttl: float, fetch: Callable[[], Any]) -> Any:
+        """Like `_cached`, in memory only: for short-lived answers that need no restart."""
+        hit = self._memory.get(key)
+        if hit is not None and hit[0] > self.clock():
+            return hit[1]
+        with self._lock_for(key):
+            hit = self._memory.get(key)
+            if hit is None or hit[0] <= self.clock():
+                hit = (self.clock() + ttl, fetch())
+                self._memory[key] = hit
+        return hit[1]
 
     def _cached(
         self, key: str, ttl: float, fetch: Callable[[], Any], *, cached_only: bool = False
@@ -71,9 +88,7 @@ class GridCatalog:
         data = self.store.cache_get(key, ttl, self.clock())
         if data is not None or cached_only:
             return data
-        with self._locks_guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        with self._lock_for(key):
             data = self.store.cache_get(key, ttl, self.clock())  # fetched while we waited?
             if data is None:
                 data = fetch()
@@ -81,22 +96,20 @@ class GridCatalog:
         return data
 
     def workspace(self) -> Workspace:
-        data = self._cached(
+        return self._remembered(
             "workspace",
             self.workspace_ttl,
-            lambda: self.client.workspace(priority=Priority.INTERACTIVE).model_dump(),
+            lambda: self.client.workspace(priority=Priority.INTERACTIVE),
         )
-        return Workspace.model_validate(data)
 
     def page(self, search: str | None, page: int, per_page: int = 10) -> GridPage:
-        data = self._cached(
+        return self._remembered(
             f"page:{per_page}:{page}:{search or ''}",
             self.page_ttl,
             lambda: self.client.list_grids(
                 search or None, page=page, limit=per_page, priority=Priority.INTERACTIVE
-            ).model_dump(),
+            ),
         )
-        return GridPage.model_validate(data)
 
     def all_grids(self, *, cached_only: bool = False) -> list[GridSummary] | None:
         data = self._cached(
