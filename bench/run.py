@@ -279,7 +279,7 @@ def started_rate(env: Env) -> float:
     return round((len(starts) - 1) / (starts[-1] - starts[0]), 2) if len(starts) > 1 else 0.0
 
 
-def best_possible(durations: list[float], began: float, env: Env) -> float:
+def best_possible(durations: list[float]) -> float:
     """Runs/s of a perfect client: one request per run at exactly 5/s, in the same order."""
     last = max(i / 5 + d for i, d in enumerate(durations))
     return len(durations) / last
@@ -328,7 +328,7 @@ def bench_throughput(cfg) -> dict:
             "started_ceiling_share": round(started_rate(env) / 5, 2),
             "peak_runs_per_second_10s": peak_rate(finish_times, 10.0),
             "peak_ceiling_share": round(peak_rate(finish_times, 10.0) / 5, 2),
-            "best_possible_runs_per_second": round(best_possible(durations, began, env), 2),
+            "best_possible_runs_per_second": round(best_possible(durations), 2),
             "requests_per_run": round(requests / max(1, len(env.results)), 2),
             "max_requests_in_1s": env.sim.max_in_window(1.0),
             "http_429": env.sim.count(status=429),
@@ -478,8 +478,8 @@ def main(argv: list[str] | None = None) -> int:
         submit_concurrency=args.submit_concurrency,
         run_mode=args.run_mode,
     )
-    if args.quick:
-        cfg = argparse.Namespace(
+    if args.quick:  # the same steps on a tiny workload
+        vars(cfg).update(
             latency=0.01,
             senders=4,
             ack_seconds=2,
@@ -490,8 +490,6 @@ def main(argv: list[str] | None = None) -> int:
             flood=15,
             min_duration=0.5,
             max_duration=2.0,
-            submit_concurrency=args.submit_concurrency,
-            run_mode=args.run_mode,
         )
     results = {
         "machine": {

@@ -35,9 +35,7 @@ class Bot:
         self.bitscale.close()
 
 
-def build_bot(
-    settings: Settings, *, inline_runs: bool = False, credit_debounce: float = 30.0
-) -> Bot:
+def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
     """Everything but the scheduler and the web server. Raises StoreError on a bad DB."""
     store = Store(settings.database_path)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
@@ -64,7 +62,6 @@ def build_bot(
         mode=settings.run_mode,
         expiry_seconds=settings.run_expiry_minutes * 60,
         submit_concurrency=settings.submit_concurrency,
-        inline=inline_runs,
         on_finished=credits.request_check_soon,
     )
     runs.recover()

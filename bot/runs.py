@@ -172,7 +172,7 @@ class RunService:
         for run_id in self._due_ids("state = 'queued' AND submit_after <= ?", [now], 500):
             self._dispatch(self._submitters, self._submit, run_id)
         for run in self._claim_polls(now):
-            self._dispatch(self._pollers, self._poll, run.id, owned=True)
+            self._dispatch(self._pollers, self._poll, run.id)
         where = (
             f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
             "AND (notify_next_at IS NULL OR notify_next_at <= ?)"
@@ -290,7 +290,7 @@ class RunService:
                 + INTERRUPTED_MESSAGE,
             )
 
-    def _poll(self, run_id: str, owned: bool = False) -> None:
+    def _poll(self, run_id: str) -> None:
         run = self.store.get_run(run_id)
         if run is None or run.state != "running" or not run.request_id:
             return
@@ -453,9 +453,7 @@ class RunService:
         with self._busy_lock:
             return [r[0] for r in rows if r[0] not in self._busy]
 
-    def _dispatch(
-        self, pool: Executor, fn: Callable[..., None], run_id: str, **kwargs: Any
-    ) -> None:
+    def _dispatch(self, pool: Executor, fn: Callable[[str], None], run_id: str) -> None:
         with self._busy_lock:
             if run_id in self._busy:
                 return
@@ -463,7 +461,7 @@ class RunService:
 
         def work() -> None:
             try:
-                fn(run_id, **kwargs)
+                fn(run_id)
             except Exception:  # noqa: BLE001 - logged; the row stays due and is retried
                 log.exception("%s of run %s failed", fn.__name__, run_id)
             finally:

@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from urllib.error import URLError
 
 from slack_bolt.error import BoltError
@@ -68,9 +67,7 @@ def _slack_start_problem(exc: Exception, api_url: str) -> str:
     )
 
 
-def serve_bot(
-    settings: Settings, *, host: str = "0.0.0.0", ready: threading.Event | None = None
-) -> int:
+def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     try:
         bot = build_bot(settings)
     except StoreError as exc:
@@ -80,11 +77,9 @@ def serve_bot(
         print(f"bitscale-bot: {_slack_start_problem(exc, settings.slack_api_url)}", file=sys.stderr)
         return 2
     scheduler = start_scheduler(bot.runs, bot.credits, credit_minutes=settings.credit_check_minutes)
-    stop = threading.Event()
 
-    def on_sigterm(signum, frame):
+    def on_sigterm(signum, _frame):
         log.info("signal %s: shutting down", signum)
-        stop.set()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
@@ -103,8 +98,6 @@ def serve_bot(
             )
             log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)
             print(f"bitscale-bot listening on port {settings.port}", flush=True)
-            if ready:
-                ready.set()
             server.run()
     except KeyboardInterrupt:
         pass

@@ -108,11 +108,6 @@ class RateLimiter:
         if ours < self.rate:
             self.pause(self.window)
 
-    @property
-    def waiting(self) -> int:
-        with self._cond:
-            return len(self._waiters)
-
 
 _registry: dict[int, RateLimiter] = {}
 _registry_lock = threading.Lock()

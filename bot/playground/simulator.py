@@ -251,13 +251,7 @@ class Simulator:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if not path.startswith(BASE_PATH + "/"):
             return self._finish(
-                now,
-                method,
-                path,
-                404,
-                {},
-                _error_body("NOT_FOUND", "No such endpoint."),
-                counted=False,
+                now, method, path, 404, {}, _error_body("NOT_FOUND", "No such endpoint.")
             )
         route = path[len(BASE_PATH) :]
         if headers.get("x-api-key", "") != self.state.api_key:
@@ -268,7 +262,6 @@ class Simulator:
                 401,
                 {},
                 _error_body("INVALID_API_KEY", MESSAGES["INVALID_API_KEY"]),
-                counted=False,
             )
         fault = self._take_fault(method, route)
         if fault is not None and fault.hang:
@@ -280,9 +273,7 @@ class Simulator:
                 if fault.raw_body is not None
                 else _error_body(fault.code or "INTERNAL_ERROR", fault.message)
             )
-            return self._finish(
-                now, method, route, fault.status, extra, data, counted=fault.status != 429
-            )
+            return self._finish(now, method, route, fault.status, extra, data)
         remaining = self._admit(now)
         if remaining is None:
             return self._finish(
@@ -292,7 +283,6 @@ class Simulator:
                 429,
                 {"Retry-After": "1"},
                 _error_body("RATE_LIMIT_EXCEEDED", MESSAGES["RATE_LIMIT_EXCEEDED"]),
-                counted=False,
             )
         try:
             status, payload = self._route(method, route, query, body)
@@ -300,13 +290,7 @@ class Simulator:
         except _ApiError as err:
             status, data = err.status, _error_body(err.code, err.message)
         return self._finish(
-            now,
-            method,
-            route,
-            status,
-            {"X-RateLimit-Remaining": str(remaining)},
-            data,
-            counted=True,
+            now, method, route, status, {"X-RateLimit-Remaining": str(remaining)}, data
         )
 
     def _finish(
@@ -317,7 +301,6 @@ class Simulator:
         status: int,
         extra: dict[str, str],
         data: bytes,
-        counted: bool,
     ) -> tuple[int, dict[str, str], bytes]:
         headers = {"X-RateLimit-Limit": str(self.state.rate_limit)}
         headers.setdefault("X-RateLimit-Remaining", str(self._remaining(time.monotonic())))
