@@ -32,7 +32,7 @@ from bench.naive import run_naive  # noqa: E402
 from bot.playground.process import BotProcess  # noqa: E402
 from bot.playground.simulator import Simulator  # noqa: E402
 from bot.playground.slack_driver import SlackDriver, form_values  # noqa: E402
-from bot.playground.slack_standin import SlackStandIn  # noqa: E402
+from bot.playground.slack_standin import SlackStandIn, is_run_form  # noqa: E402
 from bot.playground.stack import SIGNING_SECRET, wait_for  # noqa: E402
 
 ECHO = re.compile(r"\*Echo\*\\n(run-\d+)")
@@ -83,17 +83,7 @@ class Env:
         before = len(self.slack.view_log)
         sent = time.monotonic()
         _, trigger, _ = self.driver.command(f"run {grid}")
-        view = wait_for(
-            lambda: next(
-                (
-                    v
-                    for m, _, v in self.slack.view_log[before:]
-                    if v.get("callback_id") == "run_view"
-                ),
-                None,
-            ),
-            30,
-        )
+        view = wait_for(lambda: self.slack.latest_view(before, is_run_form), 30)
         opened = next(
             c.at for c in self.slack.calls_to("views.open") if c.args.get("trigger_id") == trigger
         )

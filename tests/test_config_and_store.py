@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from bot.config import SettingsError, load_settings
-from bot.store import Run, Store, StoreError
+from bot.store import Store, StoreError
+from tests.factories import make_run
 
 REQUIRED = {
     "SLACK_BOT_TOKEN": "xoxb-secret-token",
@@ -119,18 +120,7 @@ def test_schema_is_created_and_migrated_idempotently(tmp_path):
 
 def test_dedupe_key_is_unique(tmp_path):
     store = Store(tmp_path / "db")
-    run = Run(
-        id="a",
-        grid_id="g",
-        grid_name="G",
-        inputs={},
-        output_columns=None,
-        user_id="U",
-        channel_id="C",
-        state="queued",
-        created_at=1.0,
-        dedupe_key="view:1",
-    )
+    run = make_run(id="a", state="queued", dedupe_key="view:1")
     assert store.insert_run(run)[1] is True
     run.id = "b"
     existing, inserted = store.insert_run(run)

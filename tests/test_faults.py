@@ -46,16 +46,7 @@ class Rig:
         self.start_bot()
 
     def submit(self, grid: str, inputs: dict[str, str]) -> None:
-        before = len(self.slack.view_log)
-        self.driver.command(f"run {grid}")
-        view = wait_for(
-            lambda: (
-                len(self.slack.view_log) > before
-                and self.slack.view_log[-1][2].get("callback_id") == "run_view"
-                and self.slack.view_log[-1][2]
-            ),
-            timeout=15,
-        )
+        view = self.driver.open_run_form(f"run {grid}", timeout=15)
         assert self.driver.submit(view, form_values(view, inputs)).status_code == 200
 
     def results(self, channel="C0SALES"):

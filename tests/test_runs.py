@@ -9,6 +9,7 @@ import respx
 from bot.bitscale import BitScaleClient, RateLimiter
 from bot.runs import Announcement, DeliveryError, RunRequest, RunService
 from bot.store import Store
+from tests.factories import make_run
 
 BASE = "https://api.test/api/v1"
 
@@ -246,36 +247,13 @@ def test_a_result_already_in_the_thread_is_not_posted_again(env):
 
 def test_recover_interrupts_runs_cut_off_mid_submission(env):
     service, notifier, clock, store = env
-    from bot.store import Run
-
     store.insert_run(
-        Run(
-            id="cut",
-            grid_id="g1",
-            grid_name="G",
-            inputs={},
-            output_columns=None,
-            user_id="U1",
-            channel_id="C1",
-            state="submitting",
-            created_at=clock.now,
-            message_ts="ts-0",
-            post_channel="C1",
+        make_run(
+            id="cut", state="submitting", created_at=clock.now, message_ts="ts-0", post_channel="C1"
         )
     )
     store.insert_run(
-        Run(
-            id="waiting",
-            grid_id="g1",
-            grid_name="G",
-            inputs={},
-            output_columns=None,
-            user_id="U1",
-            channel_id="C1",
-            state="queued",
-            created_at=clock.now,
-            submit_after=clock.now,
-        )
+        make_run(id="waiting", state="queued", created_at=clock.now, submit_after=clock.now)
     )
     assert service.recover() == 1
     with respx.mock:

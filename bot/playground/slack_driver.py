@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from bot.playground.slack_standin import SlackStandIn
+from bot.playground.slack_standin import SlackStandIn, is_run_form, wait_for
 
 TEAM = {"id": "T0001", "domain": "demo"}
 
@@ -82,6 +82,12 @@ class SlackDriver:
             "trigger_id": trigger,
         }
         return self.send(urlencode(form)), trigger, response_url
+
+    def open_run_form(self, text: str, timeout: float = 10.0) -> dict:
+        """Send `/bitscale <text>` and wait for the run form it opens."""
+        since = len(self.standin.view_log)
+        self.command(text)
+        return wait_for(lambda: self.standin.latest_view(since, is_run_form), timeout)
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
         payload.setdefault("team", TEAM)

@@ -141,6 +141,17 @@ class SlackStandIn:
         with self.lock:
             return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
 
+    def latest_view(
+        self, since: int = 0, where: Callable[[dict], bool] | None = None
+    ) -> dict | None:
+        """The newest view opened or updated after the first `since` ones that `where`
+        accepts (any view when `where` is None)."""
+        with self.lock:
+            for _, _, view in reversed(self.view_log[since:]):
+                if where is None or where(view):
+                    return view
+        return None
+
     def on_event(self, listener: Callable[[str, Any], None]) -> None:
         """Call `listener(kind, item)` for each message, update, response or view."""
         self.listeners.append(listener)
@@ -408,6 +419,22 @@ class SlackStandIn:
         with self.lock:
             self.responses.append({"token": token, **payload})
         self._emit("response", payload)
+
+
+def is_run_form(view: dict) -> bool:
+    return view.get("callback_id") == "run_view"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Return the condition's first truthy value; raise if it never comes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(interval)
 
 
 class _SlackError(Exception):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from bot.config import Settings
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver
 from bot.playground.slack_standin import SlackStandIn
+from bot.playground.slack_standin import wait_for as wait_for  # re-exported for tests
 from bot.scheduler import start_scheduler
 from bot.server import EVENTS_PATH, wsgi_app
 
@@ -120,15 +119,3 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    """Return the condition's first truthy value; raise if it never comes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(interval)

@@ -6,6 +6,7 @@ import json
 import time
 
 from bot.playground.slack_driver import form_values
+from bot.playground.slack_standin import is_run_form
 from bot.playground.stack import wait_for
 
 
@@ -18,6 +19,14 @@ def blocks_text(blocks):
             if isinstance(e, dict) and isinstance(e.get("text"), (dict, str)):
                 out.append(e["text"]["text"] if isinstance(e["text"], dict) else e["text"])
     return "\n".join(out)
+
+
+def titled(title):
+    return lambda view: view.get("title", {}).get("text") == title
+
+
+def saying(text):
+    return lambda view: text in blocks_text(view.get("blocks"))
 
 
 def ack_blocks(answer):
@@ -70,13 +79,7 @@ def test_run_button_opens_the_form(stack):
         if (b.get("accessory") or {}).get("action_id") == "run_grid"
     )
     stack.driver.click(button)
-    view = wait_for(
-        lambda: (
-            stack.standin.view_log
-            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
-            and stack.standin.view_log[-1][2]
-        )
-    )
+    view = wait_for(lambda: stack.standin.latest_view(where=is_run_form))
     assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"][:2] == [
         "Full name",
         "Company domain",
@@ -85,13 +88,7 @@ def test_run_button_opens_the_form(stack):
 
 def test_run_with_several_matches_offers_a_choice(stack):
     stack.driver.command("run enrichment")
-    view = wait_for(
-        lambda: (
-            stack.standin.view_log
-            and stack.standin.view_log[-1][2]["title"]["text"] == "Pick a grid"
-            and stack.standin.view_log[-1][2]
-        )
-    )
+    view = wait_for(lambda: stack.standin.latest_view(where=titled("Pick a grid")))
     names = blocks_text(view["blocks"])
     assert "Company Enrichment" in names and "Broken Enrichment" in names
     choose = next(
@@ -111,36 +108,18 @@ def test_run_with_several_matches_offers_a_choice(stack):
 
 def test_run_with_no_match_names_the_closest(stack):
     stack.driver.command("run Compny Enrichmnt")
-    view = wait_for(
-        lambda: (
-            stack.standin.view_log
-            and "found no grid" in blocks_text(stack.standin.view_log[-1][2]["blocks"])
-            and stack.standin.view_log[-1][2]
-        )
-    )
+    view = wait_for(lambda: stack.standin.latest_view(where=saying("found no grid")))
     assert "*Company Enrichment*" in blocks_text(view["blocks"])
 
 
 def test_run_on_grid_without_source_explains(stack):
     stack.driver.command("run Draft Grid")
-    view = wait_for(
-        lambda: (
-            stack.standin.view_log
-            and "API source" in blocks_text(stack.standin.view_log[-1][2]["blocks"])
-            and stack.standin.view_log[-1][2]
-        )
-    )
+    view = wait_for(lambda: stack.standin.latest_view(where=saying("API source")))
     assert "Ask the grid's owner" in blocks_text(view["blocks"])
 
 
 def test_second_open_is_served_from_cache_at_once(stack):
-    stack.driver.command("run Person Lookup")
-    wait_for(
-        lambda: (
-            stack.standin.view_log
-            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
-        )
-    )
+    stack.driver.open_run_form("run Person Lookup")
     before = len(stack.standin.view_log)
     stack.driver.command("run person lookup")
     wait_for(lambda: len(stack.standin.view_log) > before)
@@ -155,14 +134,7 @@ def test_credits(stack):
 
 
 def test_status_and_runs(stack):
-    stack.driver.command("run Deep Research")
-    view = wait_for(
-        lambda: (
-            stack.standin.view_log
-            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
-            and stack.standin.view_log[-1][2]
-        )
-    )
+    view = stack.driver.open_run_form("run Deep Research")
     stack.driver.submit(view, form_values(view, {"topic": "fintech in Berlin"}))
     bot = stack.bot
     run = wait_for(lambda: (r := bot.store.recent_runs("U0ANA", 1)) and r[0].request_id and r[0])

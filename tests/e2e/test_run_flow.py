@@ -6,18 +6,8 @@ from bot.playground.slack_driver import form_values
 from bot.playground.stack import wait_for
 
 
-def last_view(stack):
-    return stack.standin.view_log[-1][2] if stack.standin.view_log else None
-
-
-def open_form(stack, text):
-    answer, trigger, _ = stack.driver.command(text)
-    assert answer.status_code == 200
-    return wait_for(lambda: (v := last_view(stack)) and v.get("callback_id") == "run_view" and v)
-
-
 def test_command_to_thread_result(stack):
-    view = open_form(stack, "run Company Enrichment")
+    view = stack.driver.open_run_form("run Company Enrichment")
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
     assert labels[:2] == ["Company name", "Website"]
     answer = stack.driver.submit(

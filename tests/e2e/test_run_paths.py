@@ -6,21 +6,10 @@ import json
 
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import form_values
+from bot.playground.slack_standin import is_run_form
 from bot.playground.stack import LocalStack, wait_for
 from bot.slack.blocks import input_block_id
 from tests.e2e.test_commands import blocks_text
-
-
-def open_form(stack, text):
-    before = len(stack.standin.view_log)
-    stack.driver.command(text)
-    return wait_for(
-        lambda: (
-            len(stack.standin.view_log) > before
-            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
-            and stack.standin.view_log[-1][2]
-        )
-    )
 
 
 def thread_reply(stack, channel="C0SALES"):
@@ -30,7 +19,7 @@ def thread_reply(stack, channel="C0SALES"):
 
 
 def test_validation_answers_inside_the_modal(stack):
-    view = open_form(stack, "run Company Enrichment")
+    view = stack.driver.open_run_form("run Company Enrichment")
     values = form_values(view, {"company_name": "   ", "website": "x" * 2500}, outputs=[])
     answer = stack.driver.submit(view, values)
     errors = json.loads(answer.text)
@@ -42,7 +31,7 @@ def test_validation_answers_inside_the_modal(stack):
 
 
 def test_unchecked_outputs_narrow_the_run(stack):
-    view = open_form(stack, "run Company Enrichment")
+    view = stack.driver.open_run_form("run Company Enrichment")
     stack.driver.submit(
         view,
         form_values(
@@ -59,7 +48,7 @@ def test_unchecked_outputs_narrow_the_run(stack):
 
 
 def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
-    view = open_form(stack, "run Company Enrichment")
+    view = stack.driver.open_run_form("run Company Enrichment")
     values = form_values(view, {"company_name": "Acme"}, outputs=["industry", "employee_count"])
     before = len(stack.standin.view_log)
     stack.driver.click(
@@ -71,9 +60,7 @@ def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
         },
         view={**view, "state": {"values": values}},
     )
-    narrowed = wait_for(
-        lambda: len(stack.standin.view_log) > before and stack.standin.view_log[-1][2]
-    )
+    narrowed = wait_for(lambda: stack.standin.latest_view(before))
     fields = [
         b
         for b in narrowed["blocks"]
@@ -94,7 +81,7 @@ def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
 
 
 def test_double_submit_starts_one_run(stack):
-    view = open_form(stack, "run Person Lookup")
+    view = stack.driver.open_run_form("run Person Lookup")
     values = form_values(view, {"full_name": "Ada Lovelace", "company_domain": "ex.com"})
     for _ in range(3):
         assert stack.driver.submit(view, values).status_code == 200
@@ -104,7 +91,7 @@ def test_double_submit_starts_one_run(stack):
 
 
 def test_failed_run_shows_message_and_run_again_prefills(stack):
-    view = open_form(stack, "run Broken Enrichment")
+    view = stack.driver.open_run_form("run Broken Enrichment")
     stack.driver.submit(view, form_values(view, {"company_name": "Initech"}))
     parent, reply = thread_reply(stack)
     text = blocks_text(reply.blocks)
@@ -114,19 +101,13 @@ def test_failed_run_shows_message_and_run_again_prefills(stack):
     assert again["text"]["text"] == "Run again"
     before = len(stack.standin.view_log)
     stack.driver.click(again, message=reply)
-    form = wait_for(
-        lambda: (
-            len(stack.standin.view_log) > before
-            and stack.standin.view_log[-1][2].get("callback_id") == "run_view"
-            and stack.standin.view_log[-1][2]
-        )
-    )
+    form = wait_for(lambda: stack.standin.latest_view(before, is_run_form))
     field = next(b for b in form["blocks"] if b["type"] == "input")
     assert field["element"]["initial_value"] == "Initech"
 
 
 def test_slow_run_is_polled_to_completion(stack):
-    view = open_form(stack, "run Load Test")
+    view = stack.driver.open_run_form("run Load Test")
     stack.driver.submit(
         view, form_values(view, {"company_name": "Slowco", "duration_seconds": "40"})
     )  # 2 s scaled
@@ -141,7 +122,7 @@ def test_slow_run_is_polled_to_completion(stack):
 
 def test_channel_the_bot_cannot_post_in_falls_back_to_a_dm(stack):
     stack.standin.channel_errors["C0SALES"] = "not_in_channel"
-    view = open_form(stack, "run Person Lookup")
+    view = stack.driver.open_run_form("run Person Lookup")
     stack.driver.submit(
         view, form_values(view, {"full_name": "Alan Turing", "company_domain": "bletchley.uk"})
     )
@@ -151,7 +132,7 @@ def test_channel_the_bot_cannot_post_in_falls_back_to_a_dm(stack):
 
 
 def test_outputs_cannot_ping_or_disguise_links(stack):
-    view = open_form(stack, "run Person Lookup")
+    view = stack.driver.open_run_form("run Person Lookup")
     stack.driver.submit(
         view,
         form_values(
@@ -168,7 +149,7 @@ def test_outputs_cannot_ping_or_disguise_links(stack):
 
 def test_shortcut_picks_a_grid_and_a_channel(stack):
     stack.driver.shortcut()
-    picker = wait_for(lambda: stack.standin.view_log and stack.standin.view_log[-1][2])
+    picker = wait_for(lambda: stack.standin.latest_view())
     assert picker["title"]["text"] == "Run a BitScale grid"
     options = json.loads(stack.driver.suggest("pick_grid", "person", picker).text)["options"]
     assert [o["text"]["text"] for o in options] == ["Person Lookup"]
@@ -218,7 +199,7 @@ def test_credit_alert_fires_once_per_crossing(stack):
 
 def test_finished_runs_trigger_a_credit_check(stack):
     stack.sim.set_credits_remaining(999)
-    view = open_form(stack, "run Person Lookup")
+    view = stack.driver.open_run_form("run Person Lookup")
     stack.driver.submit(view, form_values(view, {"full_name": "A B", "company_domain": "c.d"}))
     wait_for(lambda: stack.standin.posts("C0ALERTS"))
 
@@ -231,7 +212,7 @@ def test_run_that_never_finishes_expires_and_says_so(tmp_path):
         tick_seconds=0.05,
         settings={"RUN_EXPIRY_MINUTES": 0.01},
     ) as stack:
-        view = open_form(stack, "run Deep Research")
+        view = stack.driver.open_run_form("run Deep Research")
         stack.driver.submit(view, form_values(view, {"topic": "x"}))
         _, reply = thread_reply(stack)
         assert "did not finish in time" in blocks_text(reply.blocks)

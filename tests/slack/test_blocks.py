@@ -8,23 +8,7 @@ from bot.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.catalog import RunForm
 from bot.credits import CreditAlert
 from bot.slack import blocks as kit
-from bot.store import Run
-
-
-def make_run(**kw) -> Run:
-    base = dict(
-        id="r1",
-        grid_id="g1",
-        grid_name="Company Enrichment",
-        inputs={"company_name": "Acme"},
-        output_columns=None,
-        user_id="U0ANA",
-        channel_id="C1",
-        state="completed",
-        created_at=1_700_000_000.0,
-    )
-    base.update(kw)
-    return Run(**base)
+from tests.factories import make_run
 
 
 def all_text(blocks) -> str:

@@ -1,0 +1,22 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+from bot.store import Run
+
+
+def make_run(**overrides) -> Run:
+    """A finished run of Company Enrichment by U0ANA; override any field."""
+    fields = dict(
+        id="r1",
+        grid_id="g1",
+        grid_name="Company Enrichment",
+        inputs={"company_name": "Acme"},
+        output_columns=None,
+        user_id="U0ANA",
+        channel_id="C1",
+        state="completed",
+        created_at=1_700_000_000.0,
+    )
+    fields.update(overrides)
+    return Run(**fields)
