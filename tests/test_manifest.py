@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.slack.actions import SHORTCUT
-from bot.slack.commands import COMMAND
+from bot.slack.listeners.commands import COMMAND
+from bot.slack.listeners.shortcuts import SHORTCUT
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from bot.slack import actions, commands, events
+from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,3 @@ def _new_app(client: WebClient, signing_secret: str, token_verification: bool) -
         raise_error_for_unhandled_request=False,
         request_verification_enabled=bool(signing_secret),
     )
-
-
-def register_listeners(app: App, services: Services) -> None:
-    events.register(app, services)
-    commands.register(app, services)
-    actions.register(app, services)

@@ -4,8 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.slack.blocks import input_block_id
-from bot.slack.commands import SUBCOMMANDS, parse_command
-from bot.slack.modals import parse_submission
+from bot.slack.forms import parse_submission
+from bot.slack.listeners.commands import SUBCOMMANDS, parse_command
 
 
 def test_parse_examples():

@@ -1,4 +1,4 @@
-"""Buttons, the grid picker and the global shortcut."""
+"""Buttons and other block actions: Run, paging, Run again, the grid picker, outputs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from slack_sdk import WebClient
 from bot.bitscale import BitScaleError
 from bot.bitscale.errors import explain
 from bot.slack import blocks as kit
-from bot.slack.modals import (
-    handle_submission,
+from bot.slack.forms import (
     load_form_into,
     open_run_form,
     refresh_inputs,
@@ -22,8 +21,6 @@ from bot.slack.modals import (
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
-
-SHORTCUT = "run_bitscale_grid"
 
 
 def _action(body: dict) -> dict:
@@ -122,27 +119,3 @@ def register(app: App, services: Services) -> None:
         ack()
         view = body.get("view") or {}
         services.later(lambda: refresh_inputs(client, services, view))
-
-    @app.options(kit.PICK_GRID_ACTION)
-    def grid_suggestions(ack: Ack, body: dict) -> None:
-        try:
-            grids = services.catalog.search(str(body.get("value") or ""))
-        except BitScaleError:
-            grids = []
-        ack(options=kit.grid_options(grids))
-
-    @app.shortcut(SHORTCUT)
-    def shortcut(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        session = services.store.save_session(
-            {"channel_id": None, "ask_channel": True, "values": {}}
-        )
-        services.later(
-            lambda: client.views_open(
-                trigger_id=body["trigger_id"], view=kit.shortcut_modal(session)
-            )
-        )
-
-    @app.view(kit.RUN_VIEW)
-    def submit(ack: Ack, body: dict) -> None:
-        handle_submission(ack, body, services)

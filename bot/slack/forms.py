@@ -16,7 +16,7 @@ from bot.catalog import RunForm
 from bot.runs import RunRequest
 from bot.slack import blocks as kit
 from bot.slack.services import Services
-from bot.slack.text import humanize_key
+from bot.slack.text import escape, humanize_key
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def load_form_into(
 def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
     if not form.input_keys:
         return kit.message_modal(
-            f"*{kit.escape(form.grid_name)}* asks for no inputs in its "
+            f"*{escape(form.grid_name)}* asks for no inputs in its "
             "API contract, so there is nothing to fill in here. Check the "
             "grid's BitScale API source."
         )

@@ -1,0 +1,193 @@
+"""Shared pieces: limits, action ids, small block helpers and the modal frame.
+
+Built with `slack_sdk.models`, whose `to_dict()` refuses most of Slack's limits; the limits
+it does not check (50 blocks a message, 100 a modal, 3,000 characters of private
+metadata) are checked here, so a violation fails in a test instead of in front of a user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.slack.text import (
+    escape,
+    format_value,
+    humanize_key,
+    plain,
+    truncate,
+)
+
+MAX_MESSAGE_BLOCKS = 50
+
+
+MAX_MODAL_BLOCKS = 100
+
+
+MAX_SECTION_TEXT = 3000
+
+
+MAX_METADATA = 3000
+
+
+MAX_INPUT_CHARS = 2000  # longer input values are refused inside the modal
+
+
+VALUE_PREVIEW_CHARS = 700  # longer outputs are cut in the thread; the file has them whole
+
+
+MAX_OUTPUT_SECTIONS = 40
+
+
+CHECKBOX_GROUP = 10  # Slack's limit of options per checkbox group
+
+
+GRIDS_PER_PAGE = 10
+
+
+# action and callback ids, shared with the listeners
+RUN_GRID_ACTION = "run_grid"
+
+
+GRIDS_PAGE_ACTION = "grids_page"
+
+
+RUN_AGAIN_ACTION = "run_again"
+
+
+PICK_GRID_ACTION = "pick_grid"
+
+
+OUTPUTS_ACTION = "columns"
+
+
+RUN_VIEW = "run_view"
+
+
+SHORTCUT_VIEW = "pick_view"
+
+
+POST_IN_BLOCK = "post_in"
+
+
+STATE_EMOJI = {
+    "queued": "⏳",
+    "submitting": "⏳",
+    "running": "⏳",
+    "completed": "✅",
+    "failed": "❌",
+    "expired": "⌛",
+    "interrupted": "⚠️",
+}
+
+
+STATE_WORDS = {
+    "queued": "waiting to start",
+    "submitting": "running",
+    "running": "running",
+    "completed": "completed",
+    "failed": "failed",
+    "expired": "expired",
+    "interrupted": "interrupted",
+}
+
+
+def md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT))
+
+
+def section(text: str, accessory: Any = None, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=md(text), accessory=accessory, block_id=block_id)
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[md(text)])
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=plain(label, 75), action_id=action_id, value=value, style=style)
+
+
+def render(blocks: Sequence[Block], limit: int = MAX_MESSAGE_BLOCKS) -> list[dict]:
+    if len(blocks) > limit:
+        raise ValueError(f"{len(blocks)} blocks is over Slack's limit of {limit}")
+    return [b.to_dict() for b in blocks]
+
+
+def when(epoch: float | None) -> str:
+    """A Slack date token: each reader sees it in their own time zone."""
+    if not epoch:
+        return "—"
+    fallback = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def summary(inputs: dict[str, Any], limit: int = 400) -> str:
+    parts = [f"{humanize_key(k)}: {truncate(format_value(v), 80)}" for k, v in inputs.items()]
+    return escape(truncate(" · ".join(parts), limit)) if parts else "no inputs"
+
+
+def error_blocks(sentence: str) -> list[dict]:
+    return render([section(f"⚠️ {escape(sentence)}")])
+
+
+def notice_blocks(text_mrkdwn: str) -> list[dict]:
+    return render([section(text_mrkdwn)])
+
+
+def modal(
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    submit: str | None = None,
+    callback_id: str | None = None,
+    private_metadata: str | None = None,
+    close: str = "Close",
+) -> dict:
+    if private_metadata and len(private_metadata) > MAX_METADATA:
+        raise ValueError("private_metadata is over Slack's 3,000 characters")
+    if len(blocks) > MAX_MODAL_BLOCKS:
+        raise ValueError(f"{len(blocks)} blocks is over a modal's limit of {MAX_MODAL_BLOCKS}")
+    view = View(
+        type="modal",
+        title=plain(title, 24),
+        blocks=list(blocks),
+        submit=plain(submit, 24) if submit else None,
+        close=plain(close, 24),
+        callback_id=callback_id,
+        private_metadata=private_metadata,
+    )
+    return view.to_dict()
+
+
+def loading_modal(what: str = "the grid") -> dict:
+    return modal("BitScale", [section(f"⏳ Loading {escape(what)}…")])
+
+
+def message_modal(text_mrkdwn: str, title: str = "BitScale") -> dict:
+    return modal(title, [section(text_mrkdwn)])
+
+
+def error_modal(sentence: str) -> dict:
+    return message_modal(f"⚠️ {escape(sentence)}")
+
+
+def bar(used: int, total: int, width: int = 20) -> str:
+    if total <= 0:
+        return "░" * width
+    filled = min(width, round(width * used / total))
+    return "█" * filled + "░" * (width - filled)
+
+
+def date(value: str | None) -> str:
+    return escape(value[:10]) if value else "—"

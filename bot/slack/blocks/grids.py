@@ -1,0 +1,90 @@
+"""The grid list, the grid picker and "which grid did you mean?"."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    DividerBlock,
+    Option,
+)
+
+from bot.bitscale.models import GridPage, GridSummary
+from bot.slack.blocks.common import (
+    GRIDS_PAGE_ACTION,
+    GRIDS_PER_PAGE,
+    PICK_GRID_ACTION,
+    RUN_GRID_ACTION,
+    button,
+    modal,
+    render,
+    section,
+)
+from bot.slack.text import (
+    escape,
+    plain,
+    truncate,
+)
+
+
+def grids_page_blocks(page: GridPage, search: str | None) -> list[dict]:
+    if not page.grids:
+        what = f" matching “{escape(search)}”" if search else ""
+        return render([section(f"No grids{what}. Try `/bitscale grids` without a search.")])
+    heading = (
+        f"*Grids{f' matching “{escape(search)}”' if search else ''}* "
+        f"— {page.total} in all, page {page.page} of {max(page.total_pages, 1)}"
+    )
+    blocks: list[Block] = [section(heading), DividerBlock()]
+    for grid in page.grids[:GRIDS_PER_PAGE]:
+        blocks.append(
+            section(grid_line(grid), accessory=button("Run", RUN_GRID_ACTION, grid.id, "primary"))
+        )
+    nav = []
+    if page.page > 1:
+        nav.append(
+            button("◀ Previous", f"{GRIDS_PAGE_ACTION}_prev", _page_value(search, page.page - 1))
+        )
+    if page.page < page.total_pages:
+        nav.append(
+            button("Next ▶", f"{GRIDS_PAGE_ACTION}_next", _page_value(search, page.page + 1))
+        )
+    if nav:
+        blocks.append(ActionsBlock(elements=nav))
+    return render(blocks)
+
+
+def grid_line(grid: GridSummary) -> str:
+    rows = f"{grid.row_count:,} rows" if grid.row_count is not None else "rows unknown"
+    desc = escape(truncate(grid.description or "", 300))
+    return f"*{escape(truncate(grid.name, 150))}*\n{desc + chr(10) if desc else ''}_{rows}_"
+
+
+def _page_value(search: str | None, page: int) -> str:
+    return json.dumps({"q": (search or "")[:500], "p": page})
+
+
+def choices_modal(query: str, grids: Sequence[GridSummary], session: str) -> dict:
+    blocks: list[Block] = [
+        section(f"Several grids match “{escape(truncate(query, 100))}”. Which one?")
+    ]
+    for grid in grids[:20]:
+        blocks.append(
+            section(grid_line(grid), accessory=button("Choose", PICK_GRID_ACTION, grid.id))
+        )
+    return modal("Pick a grid", blocks, private_metadata=session)
+
+
+def not_found_text(query: str, closest: Sequence[str]) -> str:
+    text = f"I found no grid called “{escape(truncate(query, 100))}”."
+    if closest:
+        names = ", ".join(f"*{escape(truncate(n, 80))}*" for n in closest)
+        text += f" Closest names: {names}."
+    return text + " Use `/bitscale grids` to see them all."
+
+
+def grid_options(grids: Sequence[GridSummary]) -> list[dict]:
+    return [Option(value=g.id[:150], text=plain(g.name, 75)).to_dict("block") for g in grids[:100]]

@@ -1,0 +1,60 @@
+"""Help and the replies to words the bot does not know."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+)
+
+from bot.slack.blocks.common import context, render, section
+from bot.slack.text import (
+    escape,
+    truncate,
+)
+
+COMMANDS = [
+    ("help", "`/bitscale help`", "Show this help."),
+    (
+        "grids",
+        "`/bitscale grids [search]`",
+        "List the workspace's grids, with a Run button "
+        "for each. Example: `/bitscale grids company`",
+    ),
+    (
+        "run",
+        "`/bitscale run <grid name or id>`",
+        "Open the form to run a grid. Example: `/bitscale run Company Enrichment`",
+    ),
+    ("status", "`/bitscale status <request id>`", "Show where a run is, and its result when done."),
+    ("runs", "`/bitscale runs`", "Your 10 most recent runs, with links to their threads."),
+    ("credits", "`/bitscale credits`", "The workspace's plan, credits and searches left."),
+]
+
+
+def help_blocks(intro: str | None = None) -> list[dict]:
+    if intro is None:
+        return [dict(b) for b in _PLAIN_HELP]
+    return _help_blocks(intro)
+
+
+def _help_blocks(intro: str | None) -> list[dict]:
+    blocks: list[Block] = []
+    if intro:
+        blocks.append(section(intro))
+    blocks.append(
+        section(
+            "*BitScale for Slack* runs your BitScale grids without leaving Slack: pick a grid, "
+            "fill in its inputs, and the enriched result arrives in a thread here."
+        )
+    )
+    lines = "\n".join(f"{usage} — {what}" for _, usage, what in COMMANDS)
+    blocks.append(section(lines))
+    blocks.append(context("Tip: the ⚡ shortcut *Run a BitScale grid* works from anywhere."))
+    return render(blocks)
+
+
+_PLAIN_HELP = _help_blocks(None)  # built once: the most frequent reply
+
+
+def unknown_command_blocks(word: str) -> list[dict]:
+    return help_blocks(f"I don't know `{escape(truncate(word, 60))}`. Here is what I can do:")

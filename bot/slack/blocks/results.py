@@ -1,0 +1,168 @@
+"""Run messages: the announcement, the thread result, status and the runs list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+)
+
+from bot.slack.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_OUTPUT_SECTIONS,
+    RUN_AGAIN_ACTION,
+    STATE_EMOJI,
+    STATE_WORDS,
+    VALUE_PREVIEW_CHARS,
+    button,
+    context,
+    render,
+    section,
+    summary,
+    when,
+)
+from bot.slack.text import (
+    channel_link,
+    escape,
+    format_value,
+    full_value,
+    humanize_key,
+    mention,
+    truncate,
+)
+from bot.store import Run
+
+
+def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, list[dict]]:
+    emoji = STATE_EMOJI.get(run.state, "⏳")
+    who = mention(run.user_id)
+    grid = f"*{escape(truncate(run.grid_name, 150))}*"
+    if run.state in ("queued", "submitting", "running"):
+        headline = f"{emoji} {who} started {grid}"
+    elif run.state == "completed":
+        headline = f"{emoji} {who} ran {grid} — done, result in the thread"
+    else:
+        headline = f"{emoji} {who} ran {grid} — {STATE_WORDS[run.state]}, details in the thread"
+    blocks: list[Block] = [section(headline), context(summary(run.inputs))]
+    if fallback_reason:
+        blocks.append(
+            context(
+                f"I couldn't post in {channel_link(run.channel_id or '')} "
+                f"({escape(fallback_reason)}), so I'm keeping you posted here."
+            )
+        )
+    text = f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}"
+    return text, render(blocks)
+
+
+@dataclass
+class ResultMessage:
+    text: str
+    blocks: list[dict]
+    attachment: str | None  # the full result as text, when the thread shows a cut version
+
+
+def result_message(run: Run) -> ResultMessage:
+    who = mention(run.user_id)
+    grid = escape(truncate(run.grid_name, 150))
+    if run.state == "completed":
+        outputs = run.outputs or {}
+        blocks: list[Block] = [section(f"✅ {who} *{grid}* is done.")]
+        cut = False
+        items = list(outputs.items())
+        for key, out in items[:MAX_OUTPUT_SECTIONS]:
+            name = escape(truncate(str(out.get("name") or humanize_key(key)), 200))
+            shown = format_value(out.get("value"))
+            if len(shown) > VALUE_PREVIEW_CHARS:
+                shown, cut = truncate(shown, VALUE_PREVIEW_CHARS), True
+            blocks.append(section(f"*{name}*\n{escape(shown)}"))
+        if len(items) > MAX_OUTPUT_SECTIONS:
+            cut = True
+            blocks.append(
+                context(
+                    f"…and {len(items) - MAX_OUTPUT_SECTIONS} more outputs in the attached file."
+                )
+            )
+        if not items:
+            blocks.append(context("The run finished but returned no outputs."))
+        if cut:
+            blocks.append(
+                context("Long values are cut here; the attached file has the full result.")
+            )
+        attachment = full_result_text(run) if cut else None
+        return ResultMessage(f"✅ {run.grid_name} is done", render(blocks), attachment)
+    emoji = STATE_EMOJI.get(run.state, "❌")
+    headline = {
+        "failed": f"{emoji} {who} *{grid}* failed.",
+        "expired": f"{emoji} {who} *{grid}* did not finish in time.",
+        "interrupted": f"{emoji} {who} *{grid}* was interrupted.",
+    }.get(run.state, f"{emoji} {who} *{grid}*: {escape(run.state)}.")
+    detail = escape(run.error_message or "No details were given.")
+    blocks = [section(headline), section(detail)]
+    if run.request_id:
+        blocks.append(context(f"Request id: `{escape(run.request_id)}`"))
+    blocks.append(ActionsBlock(elements=[button("Run again", RUN_AGAIN_ACTION, run.id)]))
+    return ResultMessage(
+        f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}", render(blocks), None
+    )
+
+
+def full_result_text(run: Run) -> str:
+    lines = [f"{run.grid_name} — result of run {run.id}", ""]
+    lines += [f"{humanize_key(k)}: {v}" for k, v in run.inputs.items()]
+    lines.append("")
+    for key, out in (run.outputs or {}).items():
+        lines += [f"## {out.get('name') or key}", full_value(out.get("value")), ""]
+    return "\n".join(lines)
+
+
+def status_blocks(run: Run) -> list[dict]:
+    emoji = STATE_EMOJI.get(run.state, "•")
+    lines = [
+        f"{emoji} *{escape(run.grid_name)}* — {STATE_WORDS.get(run.state, run.state)}",
+        f"Started {when(run.created_at)} by {mention(run.user_id)}",
+    ]
+    if run.request_id:
+        lines.append(f"Request id: `{escape(run.request_id)}`")
+    if run.permalink:
+        lines.append(f"<{run.permalink}|Open the thread>")
+    blocks = render([section("\n".join(lines))])
+    if run.finished:
+        blocks += result_message(run).blocks[1:]
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def remote_status_blocks(
+    request_id: str, status: str, outputs: dict[str, Any] | None, message: str | None
+) -> list[dict]:
+    emoji = STATE_EMOJI.get(status, "•")
+    blocks: list[Block] = [section(f"{emoji} Run `{escape(request_id)}` is *{escape(status)}*.")]
+    for key, out in list((outputs or {}).items())[:MAX_OUTPUT_SECTIONS]:
+        blocks.append(
+            section(
+                f"*{escape(out.get('name') or key)}*\n"
+                f"{escape(truncate(format_value(out.get('value')), VALUE_PREVIEW_CHARS))}"
+            )
+        )
+    if message:
+        blocks.append(section(escape(message)))
+    return render(blocks)
+
+
+def runs_list_blocks(runs: Sequence[Run]) -> list[dict]:
+    if not runs:
+        return render(
+            [section("You have no runs yet. Start one with `/bitscale run <grid name>`.")]
+        )
+    lines = []
+    for run in runs:
+        link = f" · <{run.permalink}|thread>" if run.permalink else ""
+        lines.append(
+            f"{STATE_EMOJI.get(run.state, '•')} *{escape(truncate(run.grid_name, 80))}*"
+            f" — {STATE_WORDS.get(run.state, run.state)} · {when(run.created_at)}{link}"
+        )
+    return render([section(f"*Your {len(runs)} most recent runs*"), section("\n".join(lines))])

@@ -1,0 +1,137 @@
+"""The run form, built from a grid's run contract, and the shortcut's grid picker."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ConversationSelectElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+)
+
+from bot.catalog import RunForm
+from bot.slack.blocks.common import (
+    CHECKBOX_GROUP,
+    MAX_MODAL_BLOCKS,
+    OUTPUTS_ACTION,
+    PICK_GRID_ACTION,
+    POST_IN_BLOCK,
+    RUN_VIEW,
+    context,
+    message_modal,
+    modal,
+    section,
+)
+from bot.slack.text import (
+    escape,
+    humanize_key,
+    plain,
+    truncate,
+)
+
+
+def max_inputs(output_count: int) -> int:
+    groups = math.ceil(output_count / CHECKBOX_GROUP)
+    return MAX_MODAL_BLOCKS - 2 - groups - 1  # header, context, output groups, post-in
+
+
+def input_block_id(key: str) -> str:
+    """One block id per input key: Slack keeps what was typed in a field across form
+    updates when its block id stays the same, and keys may be too long for a block id."""
+    return "in_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def run_modal(
+    form: RunForm,
+    session: str,
+    ask_channel: bool = False,
+    values: dict[str, str] | None = None,
+    checked: list[str] | None = None,
+) -> dict:
+    if len(form.input_keys) > max_inputs(len(form.outputs)):
+        return message_modal(
+            f"*{escape(form.grid_name)}* needs {len(form.input_keys)} inputs, more than a "
+            "Slack form can hold. Run it from BitScale instead."
+        )
+    blocks: list[Block] = [
+        section(
+            f"*{escape(truncate(form.grid_name, 200))}*"
+            + (f"\n{escape(truncate(form.description, 500))}" if form.description else "")
+        )
+    ]
+    for key in form.input_keys:
+        blocks.append(
+            InputBlock(
+                block_id=input_block_id(key),
+                label=plain(humanize_key(key), 2000),
+                hint=plain(f"Sent to BitScale as {key}", 2000),
+                element=PlainTextInputElement(
+                    action_id="value", initial_value=(values or {}).get(key) or None
+                ),
+            )
+        )
+    for j in range(0, len(form.outputs), CHECKBOX_GROUP):
+        group = form.outputs[j : j + CHECKBOX_GROUP]
+        options = [Option(value=c.id[:150], text=plain(c.name or c.id, 75)) for c in group]
+        ticked = [
+            o for o, c in zip(options, group, strict=True) if checked is None or c.id in checked
+        ]
+        # dispatch_action: a change re-asks BitScale which inputs the chosen outputs need.
+        blocks.append(
+            InputBlock(
+                block_id=f"out{j // CHECKBOX_GROUP}",
+                optional=True,
+                dispatch_action=True,
+                label="Outputs" if j == 0 else "More outputs",
+                element=CheckboxesElement(
+                    action_id=OUTPUTS_ACTION, options=options, initial_options=ticked or None
+                ),
+            )
+        )
+    if ask_channel:
+        blocks.append(
+            InputBlock(
+                block_id=POST_IN_BLOCK,
+                optional=True,
+                label="Post the result in",
+                element=ConversationSelectElement(
+                    action_id="conversation", default_to_current_conversation=True
+                ),
+                hint="Leave empty to get it in a direct message.",
+            )
+        )
+    blocks.append(context("Each run adds a row to the grid and spends BitScale credits."))
+    return modal(
+        f"Run {form.grid_name}",
+        blocks,
+        submit="Run",
+        close="Cancel",
+        callback_id=RUN_VIEW,
+        private_metadata=session,
+    )
+
+
+def shortcut_modal(session: str) -> dict:
+    return modal(
+        "Run a BitScale grid",
+        private_metadata=session,
+        blocks=[
+            InputBlock(
+                block_id="grid",
+                label="Grid",
+                dispatch_action=True,
+                element=ExternalDataSelectElement(
+                    action_id=PICK_GRID_ACTION,
+                    placeholder="Type to search grids",
+                    min_query_length=0,
+                ),
+            ),
+            context("Pick a grid to see its inputs."),
+        ],
+    )

@@ -1,0 +1,15 @@
+"""Bolt listeners, one module per kind of entry point. Each has `register(app, services)`;
+they stay thin: ack first, then hand the work to the core through `Services`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import actions, commands, events, options, shortcuts, views
+from bot.slack.services import Services
+
+
+def register_listeners(app: App, services: Services) -> None:
+    # events first: its middleware drops Slack's redelivered events before any listener.
+    for kind in (events, commands, actions, options, shortcuts, views):
+        kind.register(app, services)

@@ -1,0 +1,239 @@
+"""The `/bitscale` router: parse the text, ack at once, then do the work.
+
+Each subcommand is a `Subcommand` in `SUBCOMMANDS`. A feature adds its words by calling
+`subcommand(...)` from its own listener module, so the router itself never grows a branch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.bitscale import BitScaleError, Priority
+from bot.bitscale.errors import explain
+from bot.slack import blocks as kit
+from bot.slack.forms import open_run_form
+from bot.slack.services import Services
+from bot.slack.text import escape
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/bitscale"
+ALIASES = {
+    "": "help",
+    "?": "help",
+    "-h": "help",
+    "--help": "help",
+    "list": "grids",
+    "grid": "grids",
+    "credit": "credits",
+    "balance": "credits",
+    "history": "runs",
+}
+MAX_ARG = 500
+BUSY = "I'm handling a lot of requests right now. Please try again in a minute."
+TRIGGER_EXPIRED = (
+    "Slack only lets a form open within 3 seconds of the command, and that "
+    "window passed while I was busy. Please run the command again."
+)
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """One `/bitscale` invocation, as a subcommand's handler sees it."""
+
+    arg: str
+    body: dict[str, Any]
+    respond: Respond
+    client: WebClient
+    services: Services
+
+    @property
+    def user_id(self) -> str:
+        return self.body.get("user_id", "")
+
+    @property
+    def channel_id(self) -> str | None:
+        return self.body.get("channel_id")
+
+    @property
+    def trigger_id(self) -> str:
+        return self.body.get("trigger_id", "")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    # Runs after the ack, off Bolt's thread: anything that waits on BitScale or Slack.
+    answer: Callable[[CommandCall], None] | None = None
+    # Answers inside the ack (fast, local work only): returns the reply's text and blocks.
+    instant: Callable[[CommandCall], dict[str, Any]] | None = None
+    # When set, an empty argument is answered with this usage line instead.
+    usage_when_empty: str | None = None
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(
+    name: str,
+    *,
+    answer: Callable[[CommandCall], None] | None = None,
+    instant: Callable[[CommandCall], dict[str, Any]] | None = None,
+    usage_when_empty: str | None = None,
+    aliases: tuple[str, ...] = (),
+) -> None:
+    """Add a word to `/bitscale`. Help lines live with the builders (blocks/help.py)."""
+    SUBCOMMANDS[name] = Subcommand(name, answer, instant, usage_when_empty)
+    for alias in aliases:
+        ALIASES[alias] = name
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str  # one of SUBCOMMANDS, or "unknown"
+    arg: str  # the rest of the text; for "unknown", the word that was not understood
+
+
+def parse_command(text: str | None) -> ParsedCommand:
+    parts = (text or "").split(maxsplit=1)
+    word = parts[0] if parts else ""
+    arg = parts[1].strip() if len(parts) > 1 else ""
+    name = ALIASES.get(word.lower(), word.lower())
+    if name not in SUBCOMMANDS:
+        return ParsedCommand("unknown", word)
+    if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "\"'“”":
+        arg = arg[1:-1].strip()
+    elif len(arg) >= 2 and arg[0] == "“" and arg[-1] == "”":
+        arg = arg[1:-1].strip()
+    return ParsedCommand(name, arg[:MAX_ARG])
+
+
+def register(app: App, services: Services) -> None:
+    @app.command(COMMAND)
+    def bitscale_command(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        handle_command(ack, body, respond, client, services)
+
+
+def handle_command(
+    ack: Ack, body: dict, respond: Respond, client: WebClient, services: Services
+) -> None:
+    parsed = parse_command(body.get("text"))
+    if parsed.name == "unknown":
+        ack(text=f"I don't know {parsed.arg}", blocks=kit.unknown_command_blocks(parsed.arg))
+        return
+    sub = SUBCOMMANDS[parsed.name]
+    call = CommandCall(parsed.arg, body, respond, client, services)
+    if sub.usage_when_empty and not parsed.arg:
+        usage = sub.usage_when_empty
+        ack(text=usage, blocks=kit.notice_blocks(f"Which one? {usage}"))
+        return
+    if sub.instant is not None:
+        ack(**sub.instant(call))
+        return
+    ack()
+    answer = sub.answer
+    if answer is not None:
+        services.later(lambda: _guarded(parsed.name, answer, call), busy=lambda: respond(text=BUSY))
+
+
+def _guarded(name: str, answer: Callable[[CommandCall], None], call: CommandCall) -> None:
+    """Every subcommand's slow part: the user always gets an answer, the log the trace."""
+    try:
+        answer(call)
+    except BitScaleError as error:
+        call.respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
+    except SlackApiError as error:
+        log.warning("/bitscale %s: Slack said %s", name, error.response.get("error"))
+        call.respond(
+            text=TRIGGER_EXPIRED
+            if "trigger" in str(error.response.get("error"))
+            else "Slack refused to show that. Please try again in a minute."
+        )
+    except Exception:  # noqa: BLE001 - the user gets an answer, the log gets the trace
+        log.exception("/bitscale %s failed", name)
+        call.respond(text="Something went wrong on my side. Please try again in a minute.")
+
+
+# --- the core words -----------------------------------------------------------------------
+
+
+def _help(call: CommandCall) -> dict[str, Any]:
+    return {"text": "BitScale for Slack: help", "blocks": kit.help_blocks()}
+
+
+def _runs(call: CommandCall) -> dict[str, Any]:
+    runs = call.services.store.recent_runs(call.user_id, 10)
+    return {"text": "Your recent runs", "blocks": kit.runs_list_blocks(runs)}
+
+
+def _run(call: CommandCall) -> None:
+    open_run_form(
+        call.client,
+        call.services,
+        call.trigger_id,
+        query=call.arg,
+        channel_id=call.channel_id,
+        user_id=call.user_id,
+    )
+
+
+def _grids(call: CommandCall) -> None:
+    page = call.services.catalog.page(call.arg or None, 1)
+    call.respond(text="BitScale grids", blocks=kit.grids_page_blocks(page, call.arg or None))
+
+
+def _status(call: CommandCall) -> None:
+    call.respond(**status_reply(call.services, call.arg))
+
+
+def _credits(call: CommandCall) -> None:
+    workspace = call.services.catalog.workspace()
+    call.respond(text="BitScale credits", blocks=kit.credits_blocks(workspace))
+
+
+def status_reply(services: Services, ident: str) -> dict:
+    """A run we know (by request id or run id) from SQLite; otherwise ask BitScale."""
+    run = services.store.run_by_request_id(ident) or services.store.get_run(ident)
+    if run is not None:
+        return {"text": f"{run.grid_name}: {run.state}", "blocks": kit.status_blocks(run)}
+    try:
+        result = services.bitscale.run_status(ident, priority=Priority.INTERACTIVE)
+    except BitScaleError as error:
+        if error.code == "REQUEST_NOT_FOUND":
+            text = (
+                f"I know no run with the id `{ident[:100]}`, and neither does BitScale. "
+                "Check the id in `/bitscale runs`."
+            )
+            return {"text": text, "blocks": kit.notice_blocks(escape(text))}
+        raise
+    outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
+    message = result.failure_message if result.status == "failed" else None
+    return {
+        "text": f"Run {ident}: {result.status}",
+        "blocks": kit.remote_status_blocks(ident, result.status, outputs, message),
+    }
+
+
+subcommand("help", instant=_help)
+subcommand("grids", answer=_grids)
+subcommand(
+    "run",
+    answer=_run,
+    usage_when_empty="`/bitscale run <grid name or id>` — for example "
+    "`/bitscale run Company Enrichment`.",
+)
+subcommand(
+    "status",
+    answer=_status,
+    usage_when_empty="`/bitscale status <request id>` — the request id is shown under "
+    "a run's result, or in `/bitscale runs`.",
+)
+subcommand("runs", instant=_runs)
+subcommand("credits", answer=_credits)
