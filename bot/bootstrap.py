@@ -66,10 +66,11 @@ def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
     )
     runs.recover()
     catalog = GridCatalog(bitscale, store)
-    signing = (
-        settings.slack_signing_secret.get_secret_value()
-        if settings.slack_signing_secret and not settings.socket_mode
-        else ""
+    signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = build_app(
+        web,
+        Services(store, bitscale, catalog, runs),
+        signing_secret=signing,
+        socket_mode=settings.socket_mode,
     )
-    app = build_app(web, Services(store, bitscale, catalog, runs), signing_secret=signing)
     return Bot(settings, store, bitscale, web, notifier, runs, credits, catalog, app)

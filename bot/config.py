@@ -54,9 +54,19 @@ class Settings(BaseSettings):
     def _bitscale_url_without_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("credit_alert_channel", "slack_app_token", mode="before")
+    @field_validator(
+        "credit_alert_channel",
+        "slack_app_token",
+        "slack_signing_secret",
+        "slack_bot_token",
+        "bitscale_api_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        # A blank `.env` line or docker-compose filling an unset variable gives "": that
+        # is "not set", never an empty secret (an empty signing secret would turn
+        # signature checks off).
         return None if isinstance(value, str) and not value.strip() else value
 
     @property

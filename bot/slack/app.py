@@ -31,9 +31,16 @@ def build_app(
     *,
     signing_secret: str = "",
     token_verification: bool = True,
+    socket_mode: bool = False,
 ) -> App:
-    """The app; `client` decides where Slack calls go (Slack itself, or a stand-in)."""
-    app = _new_app(client, signing_secret, token_verification)
+    """The app; `client` decides where Slack calls go (Slack itself, or a stand-in).
+
+    Over HTTP every request must carry Slack's signature, so HTTP mode without a signing
+    secret is refused here rather than served unchecked.
+    """
+    if not socket_mode and not signing_secret.strip():
+        raise ValueError("HTTP mode needs a signing secret: requests would go unverified")
+    app = _new_app(client, signing_secret.strip(), token_verification)
     register_listeners(app, services)
 
     @app.error
@@ -56,5 +63,6 @@ def _new_app(client: WebClient, signing_secret: str, token_verification: bool) -
         signing_secret=signing_secret,
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,
+        # Socket Mode requests skip this check inside Bolt; over HTTP it is always on.
         request_verification_enabled=bool(signing_secret),
     )
