@@ -47,6 +47,8 @@ class RunRequest:
     output_columns: list[str] | None = None
     team_id: str | None = None
     dedupe_key: str | None = None
+    thread_ts: str | None = None  # answer in this thread of channel_id
+    source: str = "form"  # the entry point, for the record and for result reuse
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Announcement:
     ts: str
     permalink: str | None = None
     fallback_reason: str | None = None
+    thread_ts: str | None = None  # set when the announcement is a reply in that thread
 
 
 class DeliveryError(Exception):
@@ -134,6 +137,8 @@ class RunService:
             user_id=request.user_id,
             team_id=request.team_id,
             channel_id=request.channel_id,
+            thread_ts=request.thread_ts,
+            source=request.source,
             state="queued",
             created_at=now,
             submit_after=now,
@@ -209,6 +214,7 @@ class RunService:
             run.id,
             post_channel=posted.channel,
             message_ts=posted.ts,
+            post_thread_ts=posted.thread_ts,
             permalink=posted.permalink,
             fallback_reason=posted.fallback_reason,
         )

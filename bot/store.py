@@ -32,8 +32,11 @@ RUN_COLUMNS: dict[str, type] = {
     "user_id": str,
     "team_id": str,
     "channel_id": str,  # where it was asked for
+    "thread_ts": str,  # the thread it was asked for in (a message shortcut, a mention)
+    "source": str,  # form | shortcut | mention | workflow | …: which entry point started it
     "post_channel": str,  # where the announcement and thread live
     "message_ts": str,
+    "post_thread_ts": str,  # the thread the result goes to when not message_ts's own
     "permalink": str,
     "fallback_reason": str,  # why the bot used a DM instead of the channel
     "state": str,  # queued → submitting → running → completed | failed | expired | interrupted
@@ -74,8 +77,11 @@ class Run:
     created_at: float
     dedupe_key: str | None = None
     team_id: str | None = None
+    thread_ts: str | None = None
+    source: str | None = None
     post_channel: str | None = None
     message_ts: str | None = None
+    post_thread_ts: str | None = None
     permalink: str | None = None
     fallback_reason: str | None = None
     request_id: str | None = None
@@ -98,6 +104,11 @@ class Run:
     @property
     def finished(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def reply_ts(self) -> str | None:
+        """The thread the result is posted in: the one asked for, else the announcement's."""
+        return self.post_thread_ts or self.message_ts
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Run:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.slack.listeners.commands import COMMAND
-from bot.slack.listeners.shortcuts import SHORTCUT
+from bot.slack.listeners.shortcuts import MESSAGE_SHORTCUT, SHORTCUT
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
 
@@ -15,9 +15,12 @@ MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text
 def test_command_shortcut_and_events_match_the_code():
     features = MANIFEST["features"]
     assert [c["command"] for c in features["slash_commands"]] == [COMMAND] == ["/bitscale"]
-    assert [s["callback_id"] for s in features["shortcuts"]] == [SHORTCUT]
+    assert [s["callback_id"] for s in features["shortcuts"]] == [SHORTCUT, MESSAGE_SHORTCUT]
     assert features["shortcuts"][0]["type"] == "global"
     assert features["shortcuts"][0]["name"] == "Run a BitScale grid"
+    assert MESSAGE_SHORTCUT == "enrich_with_bitscale"
+    assert features["shortcuts"][1]["type"] == "message"
+    assert features["shortcuts"][1]["name"] == "Enrich with BitScale"
     assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",

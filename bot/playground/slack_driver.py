@@ -164,6 +164,23 @@ class SlackDriver:
             }
         )
 
+    def message_shortcut(
+        self, message: Any, callback_id: str = "enrich_with_bitscale"
+    ) -> httpx.Response:
+        """Use a message shortcut on `message` (a stand-in Message)."""
+        return self.interact(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "trigger_id": self.standin.new_trigger(),
+                "response_url": self.standin.response_url(),
+                "action_ts": str(time.time()),
+                "message_ts": message.ts,
+                "channel": {"id": message.channel, "name": self.channel["name"]},
+                "message": message.as_payload(),
+            }
+        )
+
     def suggest(self, action_id: str, value: str, view: dict) -> httpx.Response:
         return self.interact(
             {

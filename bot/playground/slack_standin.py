@@ -48,6 +48,25 @@ class Message:
     ephemeral_for: str | None = None
     files: list[dict] = field(default_factory=list)
     at: float = field(default_factory=time.monotonic)  # when the stand-in accepted it
+    attachments: list[dict] = field(default_factory=list)
+
+    def as_payload(self) -> dict:
+        """The message as Slack puts it in an interaction or event payload."""
+        payload: dict[str, Any] = {
+            "type": "message",
+            "user": self.user,
+            "ts": self.ts,
+            "text": self.text,
+        }
+        if self.blocks:
+            payload["blocks"] = self.blocks
+        if self.thread_ts:
+            payload["thread_ts"] = self.thread_ts
+        if self.attachments:
+            payload["attachments"] = self.attachments
+        if self.files:
+            payload["files"] = self.files
+        return payload
 
 
 @dataclass
@@ -114,6 +133,24 @@ class SlackStandIn:
 
     def response_url(self) -> str:
         return f"{self.base}/respond/{next(self._ids)}"
+
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U0LEAD",
+        thread_ts: str | None = None,
+        attachments: list[dict] | None = None,
+        files: list[dict] | None = None,
+    ) -> Message:
+        """A message someone (not the bot) posted, for shortcuts and mentions to act on."""
+        message = Message(channel, self._next_ts(), text, [], thread_ts, user=user)
+        message.attachments = attachments or []
+        message.files = files or []
+        with self.lock:
+            self.messages.append(message)
+        return message
 
     def inject(self, **kwargs: Any) -> SlackFault:
         fault = SlackFault(**kwargs)

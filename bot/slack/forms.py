@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.bitscale import BitScaleError
 from bot.bitscale.errors import explain
 from bot.catalog import RunForm
+from bot.extract import Found, match_inputs
 from bot.runs import RunRequest
 from bot.slack import blocks as kit
 from bot.slack.services import Services
@@ -32,18 +33,25 @@ def open_run_form(
     user_id: str,
     ask_channel: bool = False,
     values: dict[str, str] | None = None,
+    thread_ts: str | None = None,
+    found: Found | None = None,
+    source: str = "form",
 ) -> None:
     """Open the run modal within the trigger's 3 seconds.
 
     With everything cached the full form opens at once; otherwise a "Loading…" modal opens
-    at once and is updated when BitScale has answered.
+    at once and is updated when BitScale has answered. `found` (values read from a
+    message) pre-fills the inputs they fit; `thread_ts` sends the result to that thread.
     """
-    base = {
-        "channel_id": channel_id,
-        "user_id": user_id,
-        "ask_channel": ask_channel,
-        "values": values or {},
-    }
+    base = form_base(
+        channel_id=channel_id,
+        user_id=user_id,
+        ask_channel=ask_channel,
+        values=values,
+        thread_ts=thread_ts,
+        found=found,
+        source=source,
+    )
     if grid_id is None and query is not None:
         resolution = services.catalog.resolve(query, cached_only=True)
         if resolution is not None and resolution.grid_id:
@@ -76,6 +84,31 @@ def open_run_form(
         update_view(client, view_id, kit.error_modal(explain(error)))
 
 
+def form_base(
+    *,
+    channel_id: str | None,
+    user_id: str,
+    ask_channel: bool = False,
+    values: dict[str, str] | None = None,
+    thread_ts: str | None = None,
+    found: Found | None = None,
+    source: str = "form",
+) -> dict[str, Any]:
+    """What a form session carries before a grid is chosen."""
+    base: dict[str, Any] = {
+        "channel_id": channel_id,
+        "user_id": user_id,
+        "ask_channel": ask_channel,
+        "values": values or {},
+        "source": source,
+    }
+    if thread_ts:
+        base["thread_ts"] = thread_ts
+    if found is not None and not found.empty:
+        base["found"] = found.to_dict()
+    return base
+
+
 def load_form_into(
     client: WebClient, services: Services, view_id: str, grid_id: str, base: dict[str, Any]
 ) -> None:
@@ -95,18 +128,25 @@ def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
             "API contract, so there is nothing to fill in here. Check the "
             "grid's BitScale API source."
         )
+    values = {**prefill(base, form.input_keys), **(base.get("values") or {})}
     session = services.store.save_session(
         {
             **base,
+            "values": values,
             "grid_id": form.grid_id,
             "grid_name": form.grid_name,
             "keys": form.input_keys,
             "outputs": [c.id for c in form.outputs],
         }
     )
-    return kit.run_modal(
-        form, session, ask_channel=base.get("ask_channel", False), values=base.get("values")
-    )
+    return kit.run_modal(form, session, ask_channel=base.get("ask_channel", False), values=values)
+
+
+def prefill(base: dict[str, Any], keys: list[str]) -> dict[str, str]:
+    """Input values found in the message the form was opened from, for this grid's keys."""
+    if not base.get("found"):
+        return {}
+    return match_inputs(Found.from_dict(base["found"]), keys)
 
 
 def update_view(client: WebClient, view_id: str, view: dict) -> None:
@@ -199,7 +239,11 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
         for key in session.get("keys", [])
     }
     typed = {k: v for k, v in typed.items() if isinstance(v, str) and v}
-    base = {k: session.get(k) for k in ("channel_id", "user_id", "ask_channel")}
+    base = {
+        k: session.get(k)
+        for k in ("channel_id", "user_id", "ask_channel", "thread_ts", "source", "found")
+        if k in session
+    }
     base["values"] = {**(session.get("values") or {}), **typed}
     new_session = services.store.save_session(
         {
@@ -252,5 +296,7 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
         channel_id=submission.channel_id,
         team_id=(body.get("team") or {}).get("id"),
         dedupe_key=f"view:{view['id']}" if view.get("id") else None,
+        thread_ts=session.get("thread_ts"),
+        source=session.get("source") or "form",
     )
     services.later(lambda: services.runs.start_run(request))

@@ -82,7 +82,7 @@ class SlackNotifier:
             self._call(
                 lambda: self.client.chat_postMessage(
                     channel=run.post_channel,
-                    thread_ts=run.message_ts,
+                    thread_ts=run.reply_ts,
                     text=message.text,
                     blocks=message.blocks,
                     metadata=metadata,
@@ -99,7 +99,7 @@ class SlackNotifier:
                     channel=dm, text=message.text, blocks=message.blocks, metadata=metadata
                 )
             )
-            run.post_channel, run.message_ts = dm, None
+            run.post_channel, run.message_ts, run.post_thread_ts = dm, None, None
         self._best_effort(run, message.attachment)
 
     def already_delivered(self, run: Run) -> bool:
@@ -107,7 +107,7 @@ class SlackNotifier:
             return False
         replies = self._call(
             lambda: self.client.conversations_replies(
-                channel=run.post_channel, ts=run.message_ts, include_all_metadata=True, limit=200
+                channel=run.post_channel, ts=run.reply_ts, include_all_metadata=True, limit=200
             )
         )
         for message in replies.get("messages", []):
@@ -132,7 +132,27 @@ class SlackNotifier:
 
     def _post_with_fallback(self, run: Run, text: str, blocks: list[dict]) -> Announcement:
         reason = None
-        if run.channel_id:
+        if run.channel_id and run.thread_ts:
+            # Asked from a message (shortcut, mention): announce in that message's thread.
+            try:
+                resp = self._call(
+                    lambda: self.client.chat_postMessage(
+                        channel=run.channel_id,
+                        thread_ts=run.thread_ts,
+                        text=text,
+                        blocks=blocks,
+                        unfurl_links=False,
+                    )
+                )
+                return Announcement(
+                    resp["channel"], resp["ts"], self._permalink(resp), thread_ts=run.thread_ts
+                )
+            except SlackDeliveryError as exc:
+                if exc.slack_error != "thread_not_found":  # deleted meanwhile: post plainly
+                    reason = FALLBACK_ERRORS.get(exc.slack_error or "")
+                    if reason is None:
+                        raise
+        if run.channel_id and reason is None:
             try:
                 resp = self._call(
                     lambda: self.client.chat_postMessage(
@@ -144,7 +164,7 @@ class SlackNotifier:
                 reason = FALLBACK_ERRORS.get(exc.slack_error or "")
                 if reason is None:
                     raise
-        else:
+        elif not run.channel_id:
             reason = "no channel was chosen"
         dm = self._open_dm(run.user_id)
         text, blocks = kit.announcement(run, fallback_reason=reason if run.channel_id else None)
@@ -174,7 +194,7 @@ class SlackNotifier:
             try:
                 self.client.files_upload_v2(
                     channel=run.post_channel,
-                    thread_ts=run.message_ts,
+                    thread_ts=run.reply_ts,
                     content=attachment,
                     filename=f"{_slug(run.grid_name)}-{run.id}.txt",
                     title=f"{run.grid_name}: full result",

@@ -68,6 +68,12 @@ from bot.slack.blocks.results import (
     runs_list_blocks,
     status_blocks,
 )
+from bot.slack.blocks.shortcut import (
+    MESSAGE_SHORTCUT,
+    csv_unavailable_text,
+    enrich_picker_modal,
+    found_lines,
+)
 from bot.slack.blocks.run_form import (
     input_block_id,
     max_inputs,
@@ -132,4 +138,8 @@ __all__ = [
     "credits_blocks",
     "credit_alert_message",
     "home_view",
+    "MESSAGE_SHORTCUT",
+    "enrich_picker_modal",
+    "found_lines",
+    "csv_unavailable_text",
 ]

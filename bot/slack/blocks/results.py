@@ -44,9 +44,11 @@ def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, lis
     if run.state in ("queued", "submitting", "running"):
         headline = f"{emoji} {who} started {grid}"
     elif run.state == "completed":
-        headline = f"{emoji} {who} ran {grid} — done, result in the thread"
+        where = "below" if run.post_thread_ts else "in the thread"
+        headline = f"{emoji} {who} ran {grid} — done, result {where}"
     else:
-        headline = f"{emoji} {who} ran {grid} — {STATE_WORDS[run.state]}, details in the thread"
+        where = "below" if run.post_thread_ts else "in the thread"
+        headline = f"{emoji} {who} ran {grid} — {STATE_WORDS[run.state]}, details {where}"
     blocks: list[Block] = [section(headline), context(summary(run.inputs))]
     if fallback_reason:
         blocks.append(

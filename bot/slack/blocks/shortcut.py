@@ -1,0 +1,59 @@
+"""The message shortcut "Enrich with BitScale": a grid picker that shows what the message
+holds, and the answer for a message carrying a CSV file."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, ExternalDataSelectElement, InputBlock
+
+from bot.extract import Found
+from bot.slack.blocks.common import PICK_GRID_ACTION, context, modal, section
+from bot.slack.text import escape, truncate
+
+MESSAGE_SHORTCUT = "enrich_with_bitscale"
+MAX_FOUND_LINES = 8
+
+
+def found_lines(found: Found) -> str:
+    """What was read from the message, as a short mrkdwn list."""
+    pairs = found.summary()
+    lines = [f"• {kind}: {escape(truncate(value, 120))}" for kind, value in pairs[:MAX_FOUND_LINES]]
+    if len(pairs) > MAX_FOUND_LINES:
+        lines.append(f"• …and {len(pairs) - MAX_FOUND_LINES} more")
+    return "\n".join(lines)
+
+
+def enrich_picker_modal(session: str, found: Found) -> dict:
+    """Step one: pick a grid; its form then opens pre-filled from the message."""
+    if found.summary():
+        seen = section("*Found in the message*\n" + found_lines(found))
+    else:
+        seen = section(
+            "I found no emails, websites, LinkedIn profiles, phone numbers or names in this "
+            "message, so the form will start empty."
+        )
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="grid",
+            label="Grid",
+            dispatch_action=True,
+            element=ExternalDataSelectElement(
+                action_id=PICK_GRID_ACTION,
+                placeholder="Type to search grids",
+                min_query_length=0,
+            ),
+        ),
+        seen,
+        context(
+            "Pick a grid: its form opens filled in with what fits. Nothing runs until you "
+            "press *Run*; the result goes to the message's thread."
+        ),
+    ]
+    return modal("Enrich with BitScale", blocks, private_metadata=session)
+
+
+def csv_unavailable_text(filename: str) -> str:
+    return (
+        f"This message carries the CSV file *{escape(truncate(filename, 100))}*. Enriching a "
+        "whole file is not available in this version of the bot yet. To enrich one lead, use "
+        "*Enrich with BitScale* on a message that names it, or `/bitscale run <grid>`."
+    )

@@ -1,0 +1,117 @@
+"""The message shortcut "Enrich with BitScale": picker → pre-filled form → the message's thread."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.playground.slack_driver import form_values
+from bot.playground.stack import wait_for
+
+LEAD = (
+    "New lead via <https://forms.typeform.com/to/x|Typeform>\n"
+    "*Name:* Kay Ng\n"
+    "*Email:* <mailto:kay@kay.dev|kay@kay.dev>\n"
+    "Company: Kay Labs"
+)
+
+
+def _pick(stack, picker: dict, search: str, name: str) -> dict:
+    options = json.loads(stack.driver.suggest("pick_grid", search, picker).text)["options"]
+    option = next(o for o in options if o["text"]["text"] == name)
+    stack.driver.click(
+        {
+            "action_id": "pick_grid",
+            "block_id": "grid",
+            "type": "external_select",
+            "selected_option": option,
+        },
+        view=picker,
+    )
+    return wait_for(
+        lambda: (
+            stack.standin.views[picker["id"]].get("callback_id") == "run_view"
+            and stack.standin.views[picker["id"]]
+        )
+    )
+
+
+def _initial_values(form: dict) -> dict[str, str | None]:
+    return {
+        b["hint"]["text"].rsplit(" ", 1)[-1]: b["element"].get("initial_value")
+        for b in form["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+    }
+
+
+def test_prefills_from_the_message_and_never_runs_by_itself(stack):
+    lead = stack.standin.add_message(
+        "C0SALES",
+        "Someone asked us for a demo",
+        attachments=[{"title": "Form submission", "text": LEAD}],
+    )
+    answer = stack.driver.message_shortcut(lead)
+    assert answer.status_code == 200
+    picker = wait_for(lambda: stack.standin.latest_view())
+    assert picker["title"]["text"] == "Enrich with BitScale"
+    shown = json.dumps(picker["blocks"])
+    assert "kay@kay.dev" in shown and "Kay Ng" in shown
+
+    form = _pick(stack, picker, "person", "Person Lookup")
+    assert _initial_values(form) == {"full_name": "Kay Ng", "company_domain": "kay.dev"}
+
+    since = len(stack.standin.view_log)
+    stack.driver.message_shortcut(lead)  # the same message, another grid
+    other = wait_for(lambda: stack.standin.latest_view(since))
+    company = _pick(stack, other, "company enrich", "Company Enrichment")
+    assert _initial_values(company) == {"company_name": "Kay Labs", "website": "kay.dev"}
+
+    # Nothing ran: no BitScale run, no post, however long we wait for the scheduler.
+    time.sleep(0.3)
+    assert stack.sim.runs_for("Person Lookup") == [] and stack.sim.runs_for(
+        "Company Enrichment"
+    ) == []
+    assert stack.standin.posts("C0SALES", thread_ts=lead.ts) == []
+
+    stack.driver.submit(form, form_values(form))
+    in_thread = lambda: stack.standin.posts("C0SALES", thread_ts=lead.ts)  # noqa: E731
+    replies = wait_for(lambda: len(in_thread()) >= 2 and in_thread())
+    announcement, result = replies[0], replies[1]
+    assert "<@U0ANA>" in announcement.text + json.dumps(announcement.blocks)
+    assert "*Person Lookup*" in announcement.blocks[0]["text"]["text"]
+    assert "kay.ng@kay.dev" in json.dumps(result.blocks)
+    assert stack.standin.posts("C0SALES", top_level=True) == [lead]  # nothing outside the thread
+    (sim_run,) = stack.sim.runs_for("Person Lookup")
+    assert sim_run.inputs == {"full_name": "Kay Ng", "company_domain": "kay.dev"}
+    run = stack.bot.store.all_runs()[0]
+    assert run.source == "shortcut" and run.thread_ts == lead.ts
+
+
+def test_a_reply_in_a_thread_answers_in_that_thread(stack):
+    parent = stack.standin.add_message("C0SALES", "leads for today")
+    reply = stack.standin.add_message("C0SALES", "look up acme.io please", thread_ts=parent.ts)
+    stack.driver.message_shortcut(reply)
+    picker = wait_for(lambda: stack.standin.latest_view())
+    form = _pick(stack, picker, "email finder", "Email Finder")
+    assert _initial_values(form) == {"company_domain": "acme.io"}
+    stack.driver.submit(form, form_values(form))
+    wait_for(lambda: len(stack.standin.posts("C0SALES", thread_ts=parent.ts)) >= 3)
+
+
+def test_a_message_with_nothing_found_says_so(stack):
+    lead = stack.standin.add_message("C0SALES", "morning all")
+    stack.driver.message_shortcut(lead)
+    picker = wait_for(lambda: stack.standin.latest_view())
+    assert "found no emails" in json.dumps(picker["blocks"])
+
+
+def test_a_csv_file_gets_a_clear_answer(stack):
+    lead = stack.standin.add_message(
+        "C0SALES",
+        "attendees",
+        files=[{"id": "F1", "name": "attendees.csv", "filetype": "csv", "mimetype": "text/csv"}],
+    )
+    stack.driver.message_shortcut(lead)
+    response = wait_for(lambda: stack.standin.responses)[0]
+    assert "attendees.csv" in response["text"] and response["response_type"] == "ephemeral"
+    assert stack.standin.view_log == []
