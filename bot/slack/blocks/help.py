@@ -49,7 +49,12 @@ def _help_blocks(intro: str | None) -> list[dict]:
     )
     lines = "\n".join(f"{usage} — {what}" for _, usage, what in COMMANDS)
     blocks.append(section(lines))
-    blocks.append(context("Tip: the ⚡ shortcut *Run a BitScale grid* works from anywhere."))
+    blocks.append(
+        context(
+            "Tip: the ⚡ shortcut *Run a BitScale grid* works from anywhere, and *Enrich with "
+            "BitScale* in a message's ⋮ menu fills the form from that message."
+        )
+    )
     return render(blocks)
 
 
