@@ -20,6 +20,21 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SHUTDOWN_GRACE_SECONDS = 20  # in-flight sync runs get this long to answer on SIGTERM
+# Slack's largest payloads (a 100-block modal's state) are tens of KB. Anything bigger is
+# refused before it is read: an unsigned 100 MB POST once cost 200 MB of memory.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def _too_large(start_response) -> list[bytes]:
+    start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+    return [b"request body too large\n"]
+
+
+def _declared_length(environ) -> int:
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def wsgi_app(app):
@@ -32,6 +47,8 @@ def wsgi_app(app):
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
+        if _declared_length(environ) > MAX_BODY_BYTES:
+            return _too_large(start_response)
         try:
             return handler(environ, start_response)
         except Exception:  # noqa: BLE001 - a payload Bolt itself cannot parse
@@ -40,6 +57,20 @@ def wsgi_app(app):
             return [b"malformed request\n"]
 
     return application
+
+
+def http_server(application, *, host: str, port: int):
+    """waitress, with request bodies capped (it answers 413 itself, chunked bodies too)."""
+    from waitress.server import create_server
+
+    return create_server(
+        application,
+        host=host,
+        port=port,
+        threads=16,
+        ident="bitscale-bot",
+        max_request_body_size=MAX_BODY_BYTES,
+    )
 
 
 _TOKEN_REFUSALS = (
@@ -91,11 +122,7 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
             log.info("starting in Socket Mode")
             SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value()).start()
         else:
-            from waitress.server import create_server
-
-            server = create_server(
-                wsgi_app(bot.app), host=host, port=settings.port, threads=16, ident="bitscale-bot"
-            )
+            server = http_server(wsgi_app(bot.app), host=host, port=settings.port)
             log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)
             print(f"bitscale-bot listening on port {settings.port}", flush=True)
             server.run()

@@ -18,7 +18,7 @@ from bot.playground.slack_driver import SlackDriver
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.slack_standin import wait_for as wait_for  # re-exported for tests
 from bot.scheduler import start_scheduler
-from bot.server import EVENTS_PATH, wsgi_app
+from bot.server import EVENTS_PATH, http_server, wsgi_app
 
 SIGNING_SECRET = "playground-signing-secret"
 BOT_TOKEN = "xoxb-playground"
@@ -58,8 +58,6 @@ class LocalStack:
         self.driver: SlackDriver | None = None
 
     def start(self) -> LocalStack:
-        from waitress.server import create_server
-
         if self.sim is not None and self._bitscale_url is None:
             self.sim.start()
             self._bitscale_url, self._bitscale_key = self.sim.url, self.sim.api_key
@@ -85,9 +83,7 @@ class LocalStack:
             tick_seconds=self.tick_seconds,
             soon_check_seconds=max(self.tick_seconds, 0.05),
         )
-        self.server = create_server(
-            wsgi_app(self.bot.app), host="127.0.0.1", port=0, threads=16, ident="bitscale-bot"
-        )
+        self.server = http_server(wsgi_app(self.bot.app), host="127.0.0.1", port=0)
         threading.Thread(target=self._serve, name="bot-http", daemon=True).start()
         url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
         self.driver = SlackDriver(url, SIGNING_SECRET, self.standin)

@@ -49,3 +49,58 @@ def test_the_app_never_runs_http_without_verification():
     for blank in ("", "  "):
         with pytest.raises(ValueError, match="signing secret"):
             build_app(client, services=None, signing_secret=blank, token_verification=False)  # type: ignore[arg-type]
+
+
+# --- item 2: request bodies are bounded ---------------------------------------------------
+
+
+class _ExplodingInput:
+    """A request body that must never be read."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = readlines = read
+
+
+def _tiny_app():
+    from slack_bolt import App
+
+    return App(
+        client=WebClient(token="xoxb-x", base_url="http://127.0.0.1:9/"),
+        signing_secret="s",
+        token_verification_enabled=False,
+    )
+
+
+def test_an_oversized_body_is_refused_by_its_length_before_it_is_read():
+    from bot.server import MAX_BODY_BYTES, wsgi_app
+
+    seen = {}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": _ExplodingInput(),
+    }
+    body = wsgi_app(_tiny_app())(environ, lambda status, headers: seen.update(status=status))
+    assert seen["status"].startswith("413") and b"too large" in b"".join(body)
+    assert MAX_BODY_BYTES <= 1024 * 1024
+
+
+def test_the_server_caps_request_bodies_even_without_a_length(stack):
+    import httpx
+
+    url = stack.driver.url
+    big = b"x" * (2 * 1024 * 1024)
+    answer = httpx.post(url, content=big, headers={"Content-Type": "text/plain"}, timeout=30)
+    assert answer.status_code == 413
+
+    def chunks():
+        for _ in range(32):
+            yield b"y" * 65536
+
+    answer = httpx.post(url, content=chunks(), headers={"Content-Type": "text/plain"}, timeout=30)
+    assert answer.status_code == 413
+    assert stack.driver.command("help")[0].status_code == 200  # still serving
