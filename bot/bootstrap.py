@@ -11,6 +11,7 @@ from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
 from bot.config import Settings
 from bot.credits import CreditMonitor
+from bot.instance import InstanceLock
 from bot.runs import RunService
 from bot.slack.app import build_app
 from bot.slack.notifier import SlackNotifier, make_web_client
@@ -29,14 +30,26 @@ class Bot:
     credits: CreditMonitor
     catalog: GridCatalog
     app: App
+    lock: InstanceLock
 
     def close(self) -> None:
         self.runs.shutdown(wait=False)
         self.bitscale.close()
+        self.lock.release()
 
 
 def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
-    """Everything but the scheduler and the web server. Raises StoreError on a bad DB."""
+    """Everything but the scheduler and the web server. Raises InstanceLockError when
+    another bot uses the database, StoreError on a bad database."""
+    lock = InstanceLock(settings.database_path).acquire()
+    try:
+        return _build(settings, lock, credit_debounce)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bot:
     store = Store(settings.database_path)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
     bitscale = BitScaleClient(
@@ -63,6 +76,7 @@ def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
         expiry_seconds=settings.run_expiry_minutes * 60,
         submit_concurrency=settings.submit_concurrency,
         on_finished=credits.request_check_soon,
+        instance_id=lock.id,
     )
     runs.recover()
     catalog = GridCatalog(bitscale, store)
@@ -73,4 +87,4 @@ def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
         signing_secret=signing,
         socket_mode=settings.socket_mode,
     )
-    return Bot(settings, store, bitscale, web, notifier, runs, credits, catalog, app)
+    return Bot(settings, store, bitscale, web, notifier, runs, credits, catalog, app, lock)

@@ -63,9 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.port, args.api_key, args.sync_wait, args.latency)
         return 0
     if args.verb == "shell":
+        from bot.instance import InstanceLockError
         from bot.playground.shell import run_shell
+        from bot.store import StoreError
 
-        return run_shell(db_path=args.db, script=args.script, user=args.user, channel=args.channel)
+        try:
+            return run_shell(
+                db_path=args.db, script=args.script, user=args.user, channel=args.channel
+            )
+        except (InstanceLockError, StoreError) as exc:
+            print(f"bitscale-bot: {exc}", file=sys.stderr)
+            return 2
     if args.verb == "start":
         try:
             settings = load_settings()

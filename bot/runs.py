@@ -13,9 +13,11 @@ as a request id and is polled like an async one.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +37,18 @@ INTERRUPTED_MESSAGE = (
 )
 EXPIRED_MESSAGE = "The run did not finish within {minutes} minutes, so the bot stopped waiting."
 MAX_DELIVERY_ATTEMPTS = 12
+ACTIVE_STATES = ("queued", "submitting", "running")
+# Given up on by the bot, not by BitScale: a real answer that arrives later still counts.
+GIVEN_UP_STATES = ("interrupted", "expired")
+# What a late real answer resets, so its result is posted even after the notice went out.
+_LATE_RESET = (
+    "late_after = CASE WHEN state IN {given_up} THEN state ELSE late_after END, "
+    "notified_at = CASE WHEN state IN {given_up} THEN NULL ELSE notified_at END, "
+    "notify_attempted_at = CASE WHEN state IN {given_up} THEN NULL ELSE notify_attempted_at END, "
+    "notify_next_at = CASE WHEN state IN {given_up} THEN NULL ELSE notify_next_at END, "
+    "notify_attempts = CASE WHEN state IN {given_up} THEN 0 ELSE notify_attempts END, "
+    "notify_error = CASE WHEN state IN {given_up} THEN NULL ELSE notify_error END"
+).format(given_up=GIVEN_UP_STATES)
 
 
 @dataclass
@@ -101,8 +115,11 @@ class RunService:
         submit_concurrency: int = 192,
         inline: bool = False,
         on_finished: Callable[[Run], None] | None = None,
+        instance_id: str | None = None,
     ) -> None:
         self.store = store
+        # Marks the runs this process submits; recovery leaves a live owner's runs alone.
+        self.instance_id = instance_id or uuid.uuid4().hex
         self.client = client
         self.notifier = notifier
         self.clock = clock
@@ -158,13 +175,18 @@ class RunService:
         return run, created
 
     def recover(self) -> int:
-        """At start-up: runs cut off mid-submission are told, never re-sent blindly."""
+        """At start-up: runs cut off mid-submission are told, never re-sent blindly.
+
+        Only runs whose owner is gone: the instance lock (bot/instance.py) guarantees no
+        other live process shares the database, and this process's own are left alone.
+        """
         now = self.clock()
         self.store.write("UPDATE runs SET lease_until = NULL WHERE lease_until IS NOT NULL")
         rows = self.store.write(
             "UPDATE runs SET state = 'interrupted', finished_at = ?, error_code = 'INTERRUPTED', "
-            "error_message = ? WHERE state = 'submitting' RETURNING id",
-            [now, INTERRUPTED_MESSAGE],
+            "error_message = ? WHERE state = 'submitting' AND (owner IS NULL OR owner != ?) "
+            "RETURNING id",
+            [now, INTERRUPTED_MESSAGE, self.instance_id],
         )
         for row in rows:
             log.warning("run %s was cut off while submitting; telling its requester", row["id"])
@@ -222,9 +244,9 @@ class RunService:
     def _submit(self, run_id: str) -> None:
         now = self.clock()
         taken = self.store.write(
-            "UPDATE runs SET state = 'submitting', submitted_at = ? "
+            "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
             "WHERE id = ? AND state = 'queued' RETURNING id",
-            [now, run_id],
+            [now, self.instance_id, run_id],
         )
         if not taken:
             return  # another worker has it, or it already finished
@@ -251,12 +273,10 @@ class RunService:
         if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, NotSent):
             # Rejected before anything happened: safe to send again later.
             wait = error.retry_after if error.retry_after is not None else 2.0
-            self.store.update_run(
-                run.id,
-                state="queued",
-                submitted_at=None,
-                submit_after=self.clock() + max(wait, 1.0),
-                error_message=explain(error),
+            self.store.write(
+                "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = ?, "
+                "error_message = ? WHERE id = ? AND state = 'submitting'",
+                [self.clock() + max(wait, 1.0), explain(error), run.id],
             )
         elif error.code == "RUN_FAILED":
             self._finish(run.id, "failed", code=error.code, message=error.message)
@@ -279,13 +299,12 @@ class RunService:
         elif result.status == "failed":
             self._finish(run.id, "failed", code="RUN_FAILED", message=result.failure_message)
         elif result.request_id:
-            self.store.update_run(
-                run.id,
-                state="running",
-                request_id=result.request_id,
-                next_poll_at=self.clock() + self._poll_spacing(),
-                poll_errors=0,
-                lease_until=None,
+            # BitScale has it: running, even if the bot had given up on it meanwhile.
+            self.store.write(
+                f"UPDATE runs SET state = 'running', request_id = ?, next_poll_at = ?, "
+                f"poll_errors = 0, lease_until = NULL, {_LATE_RESET} "
+                f"WHERE id = ? AND state IN ('submitting', 'running', {_sql_list(GIVEN_UP_STATES)})",
+                [result.request_id, self.clock() + self._poll_spacing(), run.id],
             )
         else:
             self._finish(
@@ -346,15 +365,19 @@ class RunService:
         code: str | None = None,
         message: str | None = None,
     ) -> None:
-        self.store.update_run(
-            run_id,
-            state=state,
-            outputs=outputs,
-            error_code=code,
-            error_message=message,
-            finished_at=self.clock(),
-            lease_until=None,
+        """Compare-and-set: only an unfinished run finishes, once. A real answer from
+        BitScale (completed, failed) also replaces the bot's own "interrupted" or
+        "expired", and is then posted too: the requester gets the result after all."""
+        allowed = ACTIVE_STATES + (GIVEN_UP_STATES if state in ("completed", "failed") else ())
+        changed = self.store.write(
+            f"UPDATE runs SET state = ?, outputs = ?, error_code = ?, error_message = ?, "
+            f"finished_at = ?, lease_until = NULL, {_LATE_RESET} "
+            f"WHERE id = ? AND state IN ({_sql_list(allowed)}) RETURNING id",
+            [state, _json(outputs), code, message, self.clock(), run_id],
         )
+        if not changed:
+            log.info("run %s already finished; a later %s answer was dropped", run_id, state)
+            return
         run = self.store.get_run(run_id)
         if self.on_finished and run is not None:
             try:
@@ -479,3 +502,11 @@ class RunService:
         except RuntimeError:  # shutting down: the row stays due for the next start
             with self._busy_lock:
                 self._busy.discard(run_id)
+
+
+def _sql_list(states: tuple[str, ...]) -> str:
+    return ", ".join(f"'{s}'" for s in states)
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.bootstrap import build_bot
 from bot.config import Settings
+from bot.instance import InstanceLockError
 from bot.scheduler import start_scheduler
 from bot.store import StoreError
 
@@ -101,7 +102,7 @@ def _slack_start_problem(exc: Exception, api_url: str) -> str:
 def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     try:
         bot = build_bot(settings)
-    except StoreError as exc:
+    except (StoreError, InstanceLockError) as exc:
         print(f"bitscale-bot: {exc}", file=sys.stderr)
         return 2
     except (BoltError, SlackClientError, URLError, OSError) as exc:

@@ -57,6 +57,8 @@ RUN_COLUMNS: dict[str, type] = {
     "notify_attempts": int,
     "notified_at": float,
     "notify_error": str,
+    "owner": str,  # the instance (bot process) that submitted it
+    "late_after": str,  # a real result came after the run was given up as this state
 }
 
 
@@ -100,6 +102,8 @@ class Run:
     notify_attempts: int = 0
     notified_at: float | None = None
     notify_error: str | None = None
+    owner: str | None = None
+    late_after: str | None = None
 
     @property
     def finished(self) -> bool:

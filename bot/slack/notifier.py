@@ -77,7 +77,11 @@ class SlackNotifier:
         if not run.post_channel or not run.message_ts:
             raise DeliveryError("the run has no announcement to reply to yet")
         message = kit.result_message(run)
-        metadata = {"event_type": RESULT_EVENT, "event_payload": {"run_id": run.id}}
+        # The state tells a late real result apart from the earlier "interrupted" notice.
+        metadata = {
+            "event_type": RESULT_EVENT,
+            "event_payload": {"run_id": run.id, "state": run.state},
+        }
         try:
             self._call(
                 lambda: self.client.chat_postMessage(
@@ -112,7 +116,7 @@ class SlackNotifier:
         )
         for message in replies.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("run_id") == run.id:
+            if payload.get("run_id") == run.id and payload.get("state", run.state) == run.state:
                 return True
         return False
 

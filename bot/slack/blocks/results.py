@@ -68,12 +68,20 @@ class ResultMessage:
     attachment: str | None  # the full result as text, when the thread shows a cut version
 
 
+def _late_note(run: Run) -> list[Block]:
+    """A real answer that came after the bot had given up on the run."""
+    if not run.late_after:
+        return []
+    said = STATE_WORDS.get(run.late_after, run.late_after)
+    return [context(f"BitScale answered after all, after I had told you the run was {said}.")]
+
+
 def result_message(run: Run) -> ResultMessage:
     who = mention(run.user_id)
     grid = escape(truncate(run.grid_name, 150))
     if run.state == "completed":
         outputs = run.outputs or {}
-        blocks: list[Block] = [section(f"✅ {who} *{grid}* is done.")]
+        blocks: list[Block] = [section(f"✅ {who} *{grid}* is done."), *_late_note(run)]
         cut = False
         items = list(outputs.items())
         for key, out in items[:MAX_OUTPUT_SECTIONS]:
@@ -104,7 +112,7 @@ def result_message(run: Run) -> ResultMessage:
         "interrupted": f"{emoji} {who} *{grid}* was interrupted.",
     }.get(run.state, f"{emoji} {who} *{grid}*: {escape(run.state)}.")
     detail = escape(run.error_message or "No details were given.")
-    blocks = [section(headline), section(detail)]
+    blocks = [section(headline), *_late_note(run), section(detail)]
     if run.request_id:
         blocks.append(context(f"Request id: `{escape(run.request_id)}`"))
     blocks.append(ActionsBlock(elements=[button("Run again", RUN_AGAIN_ACTION, run.id)]))
