@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
+from bot.defaults import ChannelDefaults
 from bot.runs import RunService
 from bot.store import Store
 
@@ -22,6 +23,7 @@ class Services:
     bitscale: BitScaleClient
     catalog: GridCatalog
     runs: RunService
+    defaults: ChannelDefaults | None = None  # made from the store when not given
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(
@@ -32,6 +34,10 @@ class Services:
     max_waiting: int = 500
     _waiting: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.defaults is None and self.store is not None:
+            self.defaults = ChannelDefaults(self.store)
 
     def later(self, fn: Callable[[], None], busy: Callable[[], None] | None = None) -> None:
         """Run `fn` after the ack. With `busy`, call that instead when overloaded; without

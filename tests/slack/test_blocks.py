@@ -17,7 +17,7 @@ def all_text(blocks) -> str:
 
 def test_help_lists_every_subcommand():
     text = all_text(kit.help_blocks())
-    for sub in ("help", "grids", "run", "status", "runs", "credits"):
+    for sub in ("help", "grids", "run", "status", "runs", "credits", "default"):
         assert f"/bitscale {sub}" in text
 
 

@@ -68,6 +68,16 @@ from bot.slack.blocks.results import (
     runs_list_blocks,
     status_blocks,
 )
+from bot.slack.blocks.quick import (
+    DEFAULT_USAGE,
+    OPEN_FORM_ACTION,
+    default_choices_text,
+    default_cleared_text,
+    default_set_text,
+    default_shown_text,
+    no_default_blocks,
+    open_form_blocks,
+)
 from bot.slack.blocks.shortcut import (
     MESSAGE_SHORTCUT,
     csv_unavailable_text,
@@ -142,4 +152,12 @@ __all__ = [
     "enrich_picker_modal",
     "found_lines",
     "csv_unavailable_text",
+    "OPEN_FORM_ACTION",
+    "DEFAULT_USAGE",
+    "default_set_text",
+    "default_shown_text",
+    "default_cleared_text",
+    "default_choices_text",
+    "no_default_blocks",
+    "open_form_blocks",
 ]

@@ -28,6 +28,12 @@ COMMANDS = [
     ("status", "`/bitscale status <request id>`", "Show where a run is, and its result when done."),
     ("runs", "`/bitscale runs`", "Your 10 most recent runs, with links to their threads."),
     ("credits", "`/bitscale credits`", "The workspace's plan, credits and searches left."),
+    (
+        "default",
+        "`/bitscale default [<grid> | off]`",
+        "Show, set or clear this channel's default grid; then `@BitScale acme.com` runs it "
+        "and answers in the thread.",
+    ),
 ]
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, options, shortcuts, views
+from bot.slack.listeners import actions, commands, events, options, quick, shortcuts, views
 from bot.slack.services import Services
 
 
 def register_listeners(app: App, services: Services) -> None:
     # events first: its middleware drops Slack's redelivered events before any listener.
-    for kind in (events, commands, actions, options, shortcuts, views):
+    for kind in (events, commands, actions, options, shortcuts, views, quick):
         kind.register(app, services)

@@ -72,8 +72,9 @@ class Subcommand:
     name: str
     # Runs after the ack, off Bolt's thread: anything that waits on BitScale or Slack.
     answer: Callable[[CommandCall], None] | None = None
-    # Answers inside the ack (fast, local work only): returns the reply's text and blocks.
-    instant: Callable[[CommandCall], dict[str, Any]] | None = None
+    # Answers inside the ack (fast, local work only): returns the reply's text and blocks,
+    # or None to leave this call to `answer`.
+    instant: Callable[[CommandCall], dict[str, Any] | None] | None = None
     # When set, an empty argument is answered with this usage line instead.
     usage_when_empty: str | None = None
 
@@ -85,7 +86,7 @@ def subcommand(
     name: str,
     *,
     answer: Callable[[CommandCall], None] | None = None,
-    instant: Callable[[CommandCall], dict[str, Any]] | None = None,
+    instant: Callable[[CommandCall], dict[str, Any] | None] | None = None,
     usage_when_empty: str | None = None,
     aliases: tuple[str, ...] = (),
 ) -> None:
@@ -135,8 +136,10 @@ def handle_command(
         ack(text=usage, blocks=kit.notice_blocks(f"Which one? {usage}"))
         return
     if sub.instant is not None:
-        ack(**sub.instant(call))
-        return
+        reply = sub.instant(call)
+        if reply is not None:  # None: not answerable at once, go on to `answer`
+            ack(**reply)
+            return
     ack()
     answer = sub.answer
     if answer is not None:

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.slack import blocks as kit
+from bot.slack.quick import handle_mention
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,4 @@ def register(app: App, services: Services) -> None:
 
     @app.event("app_mention")
     def mention(event: dict, client: WebClient) -> None:
-        services.later(
-            lambda: client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=event.get("thread_ts") or event.get("ts"),
-                text="BitScale for Slack: help",
-                blocks=kit.help_blocks(),
-            )
-        )
+        services.later(lambda: handle_mention(client, services, event))
