@@ -20,7 +20,8 @@ import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 30
 
-FINAL_STATES = ("completed", "failed", "expired", "interrupted")
+# `reused`: answered from a stored result (see reuse.py); nothing was sent to BitScale.
+FINAL_STATES = ("completed", "failed", "expired", "interrupted", "reused")
 
 RUN_COLUMNS: dict[str, type] = {
     "id": str,
@@ -39,7 +40,9 @@ RUN_COLUMNS: dict[str, type] = {
     "post_thread_ts": str,  # the thread the result goes to when not message_ts's own
     "permalink": str,
     "fallback_reason": str,  # why the bot used a DM instead of the channel
-    "state": str,  # queued → submitting → running → completed | failed | expired | interrupted
+    # queued → submitting → running → completed | failed | expired | interrupted;
+    # or reused (answered from a stored result at once, nothing sent)
+    "state": str,
     "request_id": str,
     "mode": str,
     "outputs": str,  # JSON
@@ -59,6 +62,10 @@ RUN_COLUMNS: dict[str, type] = {
     "notify_error": str,
     "owner": str,  # the instance (bot process) that submitted it
     "late_after": str,  # a real result came after the run was given up as this state
+    "input_key": str,  # provider + grid + normalised inputs, hashed (reuse.py)
+    "reused_from": str,  # a reused row: the run whose result it shows
+    "reused_from_user": str,
+    "reused_from_at": float,
 }
 
 
@@ -104,6 +111,15 @@ class Run:
     notify_error: str | None = None
     owner: str | None = None
     late_after: str | None = None
+    input_key: str | None = None
+    reused_from: str | None = None
+    reused_from_user: str | None = None
+    reused_from_at: float | None = None
+
+    @property
+    def reused(self) -> bool:
+        """Answered from a stored result: no credits spent, not fresh data."""
+        return self.state == "reused"
 
     @property
     def finished(self) -> bool:
@@ -180,6 +196,8 @@ class Store:
         runs.create_index(["state", "next_poll_at"], if_not_exists=True)
         runs.create_index(["user_id", "created_at"], if_not_exists=True)
         runs.create_index(["request_id"], if_not_exists=True)
+        # Reuse look-ups: one index probe however long the history (see reuse.py).
+        runs.create_index(["input_key", "state", "finished_at"], if_not_exists=True)
         db["cache"].create(
             {"key": str, "value": str, "stored_at": float}, pk="key", if_not_exists=True
         )
