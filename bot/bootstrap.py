@@ -12,6 +12,7 @@ from bot.catalog import GridCatalog
 from bot.config import Settings
 from bot.credits import CreditMonitor
 from bot.instance import InstanceLock
+from bot.reuse import ResultIndex
 from bot.runs import RunService
 from bot.slack.app import build_app
 from bot.slack.notifier import SlackNotifier, make_web_client
@@ -68,6 +69,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         threshold=settings.credit_alert_threshold,
         debounce_seconds=credit_debounce,
     )
+    results = ResultIndex(store, default_days=settings.result_reuse_days)
     runs = RunService(
         store,
         bitscale,
@@ -77,6 +79,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         submit_concurrency=settings.submit_concurrency,
         on_finished=credits.request_check_soon,
         instance_id=lock.id,
+        results=results,
     )
     runs.recover()
     catalog = GridCatalog(bitscale, store)

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     credit_alert_threshold: int = Field(
         default=1000, ge=0, validation_alias="CREDIT_ALERT_THRESHOLD"
     )
+    # Days a stored result answers the same question again for free; 0 turns reuse off.
+    result_reuse_days: float = Field(default=30, ge=0, validation_alias="RESULT_REUSE_DAYS")
 
     # Tuning knobs with safe defaults; not part of the pinned interface.
     bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")

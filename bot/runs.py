@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from bot.bitscale import BitScaleClient, BitScaleError, Priority
 from bot.bitscale.errors import NotSent, explain
 from bot.bitscale.models import RunResult
+from bot.reuse import ResultIndex, ReusedResult, input_key
 from bot.store import FINAL_STATES, Run, Store, new_run_id
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class RunRequest:
     dedupe_key: str | None = None
     thread_ts: str | None = None  # answer in this thread of channel_id
     source: str = "form"  # the entry point, for the record and for result reuse
+    # Answer from a stored result when one matches (reuse.py); False for "Run fresh".
+    reuse: bool = False
 
 
 @dataclass
@@ -116,6 +119,7 @@ class RunService:
         inline: bool = False,
         on_finished: Callable[[Run], None] | None = None,
         instance_id: str | None = None,
+        results: ResultIndex | None = None,
     ) -> None:
         self.store = store
         # Marks the runs this process submits; recovery leaves a live owner's runs alone.
@@ -130,6 +134,7 @@ class RunService:
         self.poll_budget = max(0.5, client.limiter.rate * poll_share)
         self.expiry_seconds = expiry_seconds
         self.on_finished = on_finished
+        self.results = results
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
         if inline:
@@ -142,9 +147,53 @@ class RunService:
     # --- entry points -------------------------------------------------------------------
 
     def start_run(self, request: RunRequest) -> tuple[Run, bool]:
-        """Record, announce and submit a run. A repeated dedupe key starts nothing new."""
+        """Record, announce and submit a run. A repeated dedupe key starts nothing new.
+
+        With `request.reuse`, a stored result that answers the same question is posted
+        instead (state `reused`) and nothing is sent to BitScale."""
+        if request.reuse and self.results is not None:
+            found = self.results.find(
+                request.grid_id, request.inputs, request.output_columns, request.user_id
+            )
+            if found is not None:
+                return self._start_reused(request, found)
         now = self.clock()
-        run = Run(
+        run = self._new_run(
+            request,
+            now,
+            state="queued",
+            submit_after=now,
+            mode=self.mode,
+            input_key=input_key(request.grid_id, request.inputs),
+        )
+        run, created = self._record_and_announce(run)
+        if created:
+            self._dispatch(self._submitters, self._submit, run.id)
+        return run, created
+
+    def _start_reused(self, request: RunRequest, found: ReusedResult) -> tuple[Run, bool]:
+        """Record a reused answer as a finished row, announce it and deliver it at once:
+        the same durable path as a real result, so a crash still posts it exactly once."""
+        now = self.clock()
+        run = self._new_run(
+            request,
+            now,
+            state="reused",
+            finished_at=now,
+            outputs=found.outputs,
+            reused_from=found.run_id,
+            reused_from_user=found.made_by,
+            reused_from_at=found.made_at,
+        )
+        run, created = self._record_and_announce(run)
+        if created:
+            log.info("run %s reused the result of run %s", run.id, found.run_id)
+            self._dispatch(self._deliverers, self._deliver, run.id)
+        return run, created
+
+    @staticmethod
+    def _new_run(request: RunRequest, now: float, **fields: Any) -> Run:
+        return Run(
             id=new_run_id(),
             dedupe_key=request.dedupe_key,
             grid_id=request.grid_id,
@@ -156,11 +205,12 @@ class RunService:
             channel_id=request.channel_id,
             thread_ts=request.thread_ts,
             source=request.source,
-            state="queued",
             created_at=now,
-            submit_after=now,
-            mode=self.mode,
+            **fields,
         )
+
+    def _record_and_announce(self, run: Run) -> tuple[Run, bool]:
+        """Insert unless the dedupe key exists; announce a new row before tick() sees it."""
         with self._busy_lock:
             self._busy.add(run.id)  # keep tick() off it until it is announced
         try:
@@ -170,8 +220,6 @@ class RunService:
         finally:
             with self._busy_lock:
                 self._busy.discard(run.id)
-        if created:
-            self._dispatch(self._submitters, self._submit, run.id)
         return run, created
 
     def recover(self) -> int:

@@ -298,5 +298,6 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
         dedupe_key=f"view:{view['id']}" if view.get("id") else None,
         thread_ts=session.get("thread_ts"),
         source=session.get("source") or "form",
+        reuse=True,  # a recent answer to the same question is posted instead, for free
     )
     services.later(lambda: services.runs.start_run(request))

@@ -65,6 +65,9 @@ GRIDS_PAGE_ACTION = "grids_page"
 RUN_AGAIN_ACTION = "run_again"
 
 
+RUN_FRESH_ACTION = "run_fresh"  # under a reused result: one real run, credits spent
+
+
 PICK_GRID_ACTION = "pick_grid"
 
 
@@ -88,6 +91,7 @@ STATE_EMOJI = {
     "failed": "❌",
     "expired": "⌛",
     "interrupted": "⚠️",
+    "reused": "♻️",
 }
 
 
@@ -99,6 +103,7 @@ STATE_WORDS = {
     "failed": "failed",
     "expired": "expired",
     "interrupted": "interrupted",
+    "reused": "reused an earlier result, no credits spent",
 }
 
 
@@ -130,6 +135,14 @@ def when(epoch: float | None) -> str:
         return "—"
     fallback = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def day(epoch: float | None) -> str:
+    """A Slack date token for a day ("Nov 12, 2026" in the reader's own time zone)."""
+    if not epoch:
+        return "—"
+    fallback = datetime.fromtimestamp(epoch, timezone.utc).strftime("%d %b %Y")
+    return f"<!date^{int(epoch)}^{{date_short}}|{fallback}>"
 
 
 def summary(inputs: dict[str, Any], limit: int = 400) -> str:

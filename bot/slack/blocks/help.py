@@ -61,6 +61,12 @@ def _help_blocks(intro: str | None) -> list[dict]:
             "BitScale* in a message's ⋮ menu fills the form from that message."
         )
     )
+    blocks.append(
+        context(
+            "♻️ Asked the same thing recently? The earlier answer is posted at once, free, "
+            "and says when and by whom it was made; press *Run fresh* for new data."
+        )
+    )
     return render(blocks)
 
 

@@ -20,11 +20,13 @@ from bot.slack.blocks.common import (
     VALUE_PREVIEW_CHARS,
     button,
     context,
+    day,
     render,
     section,
     summary,
     when,
 )
+from bot.slack.blocks.reused import fresh_actions, fresh_hint, provenance, provenance_plain
 from bot.slack.text import (
     channel_link,
     escape,
@@ -43,6 +45,8 @@ def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, lis
     grid = f"*{escape(truncate(run.grid_name, 150))}*"
     if run.state in ("queued", "submitting", "running"):
         headline = f"{emoji} {who} started {grid}"
+    elif run.reused:
+        headline = f"{emoji} {who} asked {grid} — answered {provenance(run)}; see the thread"
     elif run.state == "completed":
         where = "below" if run.post_thread_ts else "in the thread"
         headline = f"{emoji} {who} ran {grid} — done, result {where}"
@@ -58,6 +62,8 @@ def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, lis
             )
         )
     text = f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}"
+    if run.reused:
+        text = f"{emoji} {run.grid_name}: reused, {provenance_plain(run)}"
     return text, render(blocks)
 
 
@@ -76,35 +82,55 @@ def _late_note(run: Run) -> list[Block]:
     return [context(f"BitScale answered after all, after I had told you the run was {said}.")]
 
 
-def result_message(run: Run) -> ResultMessage:
+def result_message(run: Run, fresh_by: str | None = None) -> ResultMessage:
+    """The thread reply. A reused answer says where it came from and offers Run fresh
+    (`fresh_by`: who already pressed it)."""
     who = mention(run.user_id)
     grid = escape(truncate(run.grid_name, 150))
+    if run.reused:
+        blocks = [section(f"♻️ {who} *{grid}*: {provenance(run)}.")]
+        blocks += _output_blocks(run, MAX_OUTPUT_SECTIONS - 4)
+        blocks += [fresh_hint(), fresh_actions(run, fresh_by)]
+        attachment = full_result_text(run) if _was_cut(run, MAX_OUTPUT_SECTIONS - 4) else None
+        text = f"♻️ {run.grid_name}: {provenance_plain(run)}"
+        return ResultMessage(text, render(blocks), attachment)
     if run.state == "completed":
-        outputs = run.outputs or {}
-        blocks: list[Block] = [section(f"✅ {who} *{grid}* is done."), *_late_note(run)]
-        cut = False
-        items = list(outputs.items())
-        for key, out in items[:MAX_OUTPUT_SECTIONS]:
-            name = escape(truncate(str(out.get("name") or humanize_key(key)), 200))
-            shown = format_value(out.get("value"))
-            if len(shown) > VALUE_PREVIEW_CHARS:
-                shown, cut = truncate(shown, VALUE_PREVIEW_CHARS), True
-            blocks.append(section(f"*{name}*\n{escape(shown)}"))
-        if len(items) > MAX_OUTPUT_SECTIONS:
-            cut = True
-            blocks.append(
-                context(
-                    f"…and {len(items) - MAX_OUTPUT_SECTIONS} more outputs in the attached file."
-                )
-            )
-        if not items:
-            blocks.append(context("The run finished but returned no outputs."))
-        if cut:
-            blocks.append(
-                context("Long values are cut here; the attached file has the full result.")
-            )
-        attachment = full_result_text(run) if cut else None
+        blocks = [section(f"✅ {who} *{grid}* is done."), *_late_note(run), *_output_blocks(run)]
+        attachment = full_result_text(run) if _was_cut(run) else None
         return ResultMessage(f"✅ {run.grid_name} is done", render(blocks), attachment)
+    return _problem_message(run, who, grid)
+
+
+def _was_cut(run: Run, limit: int = MAX_OUTPUT_SECTIONS) -> bool:
+    items = list((run.outputs or {}).values())
+    return len(items) > limit or any(
+        len(format_value(out.get("value"))) > VALUE_PREVIEW_CHARS for out in items
+    )
+
+
+def _output_blocks(run: Run, limit: int = MAX_OUTPUT_SECTIONS) -> list[Block]:
+    """One section per output (values cut to a preview), and a note when anything was cut."""
+    outputs = run.outputs or {}
+    blocks: list[Block] = []
+    cut = False
+    items = list(outputs.items())
+    for key, out in items[:limit]:
+        name = escape(truncate(str(out.get("name") or humanize_key(key)), 200))
+        shown = format_value(out.get("value"))
+        if len(shown) > VALUE_PREVIEW_CHARS:
+            shown, cut = truncate(shown, VALUE_PREVIEW_CHARS), True
+        blocks.append(section(f"*{name}*\n{escape(shown)}"))
+    if len(items) > limit:
+        cut = True
+        blocks.append(context(f"…and {len(items) - limit} more outputs in the attached file."))
+    if not items:
+        blocks.append(context("The run finished but returned no outputs."))
+    if cut:
+        blocks.append(context("Long values are cut here; the attached file has the full result."))
+    return blocks
+
+
+def _problem_message(run: Run, who: str, grid: str) -> ResultMessage:
     emoji = STATE_EMOJI.get(run.state, "❌")
     headline = {
         "failed": f"{emoji} {who} *{grid}* failed.",
@@ -134,8 +160,10 @@ def status_blocks(run: Run) -> list[dict]:
     emoji = STATE_EMOJI.get(run.state, "•")
     lines = [
         f"{emoji} *{escape(run.grid_name)}* — {STATE_WORDS.get(run.state, run.state)}",
-        f"Started {when(run.created_at)} by {mention(run.user_id)}",
+        f"{'Asked' if run.reused else 'Started'} {when(run.created_at)} by {mention(run.user_id)}",
     ]
+    if run.reused:
+        lines.append(f"Answered {provenance(run)} (run `{escape(run.reused_from or '?')}`)")
     if run.request_id:
         lines.append(f"Request id: `{escape(run.request_id)}`")
     if run.permalink:
@@ -171,6 +199,8 @@ def runs_list_blocks(runs: Sequence[Run]) -> list[dict]:
     lines = []
     for run in runs:
         link = f" · <{run.permalink}|thread>" if run.permalink else ""
+        if run.reused:
+            link = f" · from a run on {day(run.reused_from_at)}{link}"
         lines.append(
             f"{STATE_EMOJI.get(run.state, '•')} *{escape(truncate(run.grid_name, 80))}*"
             f" — {STATE_WORDS.get(run.state, run.state)} · {when(run.created_at)}{link}"

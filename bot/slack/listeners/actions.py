@@ -1,4 +1,5 @@
-"""Buttons and other block actions: Run, paging, Run again, the grid picker, outputs."""
+"""Buttons and other block actions: Run, paging, Run again, Run fresh, the grid picker,
+outputs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.bitscale import BitScaleError
 from bot.bitscale.errors import explain
@@ -18,7 +20,9 @@ from bot.slack.forms import (
     refresh_inputs,
     update_view,
 )
+from bot.runs import RunRequest
 from bot.slack.services import Services
+from bot.store import Run
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,23 @@ def register(app: App, services: Services) -> None:
             )
         )
 
+    @app.action(kit.RUN_FRESH_ACTION)
+    def run_fresh(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        reused = services.store.get_run(_action(body).get("value") or "")
+        if reused is None or not reused.reused:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="I can't find that result any more. Start a new run with /bitscale run.",
+            )
+            return
+        user_id = body["user"]["id"]
+        container = body.get("container") or {}
+        services.later(
+            lambda: start_fresh(client, services, respond, reused, user_id, container)
+        )
+
     @app.action(kit.PICK_GRID_ACTION)
     def pick_grid(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
@@ -119,3 +140,44 @@ def register(app: App, services: Services) -> None:
         ack()
         view = body.get("view") or {}
         services.later(lambda: refresh_inputs(client, services, view))
+
+
+def start_fresh(
+    client: WebClient,
+    services: Services,
+    respond: Respond,
+    reused: Run,
+    user_id: str,
+    container: dict,
+) -> None:
+    """Run fresh: exactly one real run per reused answer, however often it is pressed."""
+    run, created = services.runs.start_run(
+        RunRequest(
+            grid_id=reused.grid_id,
+            grid_name=reused.grid_name,
+            inputs=reused.inputs,
+            output_columns=reused.output_columns,
+            user_id=user_id,
+            channel_id=reused.channel_id or reused.post_channel,
+            team_id=reused.team_id,
+            dedupe_key=f"fresh:{reused.id}",
+            thread_ts=reused.thread_ts,
+            source=reused.source or "form",
+        )
+    )
+    if not created:
+        where = f" <{run.permalink}|Open it>." if run.permalink else ""
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=f"A fresh run of this was already started by <@{run.user_id}>.{where}",
+        )
+        return
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if channel and ts and not container.get("is_ephemeral"):
+        # The thread shows that fresh data was asked for, in place of the button.
+        message = kit.result_message(reused, fresh_by=user_id)
+        try:
+            client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        except SlackApiError as exc:
+            log.info("could not mark the reused answer: %s", exc.response.get("error"))

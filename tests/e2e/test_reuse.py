@@ -1,0 +1,127 @@
+"""Reusing recent results, end to end: the second identical question costs nothing."""
+
+from __future__ import annotations
+
+import time
+
+from bot.playground.simulator import Simulator
+from bot.playground.slack_driver import SlackDriver, form_values
+from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
+from bot.reuse import DAY
+from tests.e2e.test_commands import ack_blocks, blocks_text, reply_to
+
+PERSON = {"full_name": "Ada Lovelace", "company_domain": "example.com"}
+SAME_PERSON = {"full_name": "  Ada Lovelace ", "company_domain": "HTTPS://www.Example.com/"}
+
+
+def ask(stack, driver, grid, inputs):
+    """Submit a run form and wait for its thread reply; returns (parent, reply)."""
+    before = len(stack.standin.posts("C0SALES", top_level=True))
+    view = driver.open_run_form(f"run {grid}")
+    driver.submit(view, form_values(view, inputs))
+    parent = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True)[before:])[0]
+    reply = wait_for(lambda: stack.standin.posts("C0SALES", thread_ts=parent.ts))[0]
+    return parent, reply
+
+
+def maria(stack):
+    return SlackDriver(
+        stack.driver.url, SIGNING_SECRET, stack.standin, user_id="U0MARIA", user_name="maria"
+    )
+
+
+def button(message, label):
+    return next(
+        e
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == label
+    )
+
+
+def test_second_identical_form_reuses_without_asking_bitscale(stack):
+    first = maria(stack)
+    try:
+        ask(stack, first, "Person Lookup", PERSON)
+    finally:
+        first.close()
+    assert stack.sim.run_count == 1
+    posts_before = stack.sim.count(path_contains="/run")
+
+    parent, reply = ask(stack, stack.driver, "Person Lookup", SAME_PERSON)
+    text = blocks_text(reply.blocks)
+    assert "♻️ <@U0ANA> *Person Lookup*: from a run on <!date^" in text
+    assert "by <@U0MARIA> — no credits spent" in text
+    assert "*Job title*" in text and "ada.lovelace@example.com" in text
+    assert button(reply, "Run fresh")
+    assert reply.text.startswith("♻️ Person Lookup: from a run on ")
+    assert "reused" in parent.text and "no credits spent" in blocks_text(parent.blocks)
+    # nothing at all reached BitScale for the second question
+    assert stack.sim.run_count == 1
+    assert stack.sim.count(path_contains="/run") == posts_before
+
+    # every surface says it was reused, and from when
+    runs = ack_blocks(stack.driver.command("runs")[0])
+    listed = "♻️ *Person Lookup* — reused an earlier result, no credits spent"
+    assert listed in blocks_text(runs)
+    reused = next(r for r in stack.bot.store.all_runs() if r.state == "reused")
+    status = reply_to(stack, lambda: stack.driver.command(f"status {reused.id}"))
+    status_text = blocks_text(status["blocks"])
+    assert "Answered from a run on" in status_text and "<@U0MARIA>" in status_text
+    original = next(r for r in stack.bot.store.all_runs() if r.user_id == "U0MARIA")
+    assert reused.reused_from == original.id
+
+
+def test_run_fresh_makes_exactly_one_real_run(stack):
+    ask(stack, stack.driver, "Person Lookup", PERSON)
+    _, reply = ask(stack, stack.driver, "Person Lookup", PERSON)
+    assert stack.sim.run_count == 1
+    fresh = button(reply, "Run fresh")
+    stack.driver.click(fresh, message=reply)
+    announced = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True)[2:])[0]
+    (result,) = wait_for(lambda: stack.standin.posts("C0SALES", thread_ts=announced.ts))
+    assert "✅ <@U0ANA> *Person Lookup* is done." in blocks_text(result.blocks)
+    # the reused answer now says fresh data was asked for, in place of its button
+    marked = wait_for(
+        lambda: "asked for a fresh run"
+        in blocks_text(stack.standin.message("C0SALES", reply.ts).blocks)
+    )
+    assert marked
+    before = len(stack.standin.responses)
+    stack.driver.click(fresh, message=reply)  # pressed again (an old copy of the message)
+    again = wait_for(lambda: stack.standin.responses[before:])[0]
+    assert "already started" in again["text"]
+    assert stack.sim.run_count == 2
+    fresh_run = stack.bot.store.run_by_dedupe_key(f"fresh:{reply_run_id(fresh)}")
+    assert fresh_run is not None and fresh_run.state == "completed"
+
+
+def reply_run_id(action):
+    return action["value"]
+
+
+def test_an_expired_result_is_not_reused(stack):
+    ask(stack, stack.driver, "Person Lookup", PERSON)
+    # 31 days later, by the index's clock: the default 30-day window has passed
+    stack.bot.runs.results.clock = lambda: time.time() + 31 * DAY
+    _, reply = ask(stack, stack.driver, "Person Lookup", PERSON)
+    assert "is done" in blocks_text(reply.blocks)
+    assert stack.sim.run_count == 2
+
+
+def test_a_failed_run_is_not_reused(stack):
+    ask(stack, stack.driver, "Broken Enrichment", {"company_name": "Initech"})
+    _, reply = ask(stack, stack.driver, "Broken Enrichment", {"company_name": "Initech"})
+    assert "failed" in blocks_text(reply.blocks)
+    assert stack.sim.run_count == 2
+
+
+def test_reuse_days_zero_turns_reuse_off(tmp_path):
+    sim = Simulator("k", sync_wait=1.0, duration_scale=0.05)
+    with LocalStack(
+        str(tmp_path / "db"), simulator=sim, tick_seconds=0.05, settings={"RESULT_REUSE_DAYS": 0}
+    ) as stack:
+        ask(stack, stack.driver, "Person Lookup", PERSON)
+        ask(stack, stack.driver, "Person Lookup", PERSON)
+        assert stack.sim.run_count == 2
