@@ -38,7 +38,15 @@ def _parser() -> argparse.ArgumentParser:
         "--sync-wait",
         type=float,
         default=120.0,
-        help="seconds a sync run waits before answering 'running'",
+        help="seconds a sync run is held open before answering 'running' "
+        "(BitScale's real window is 120; change it only to experiment)",
+    )
+    simulate.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="run the simulated clock this many times faster than real time: run "
+        "durations and the sync window alike (the 5 requests/s limit stays real)",
     )
     simulate.add_argument(
         "--latency",
@@ -60,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "simulate":
         from bot.playground.simulator import serve
 
-        serve(args.port, args.api_key, args.sync_wait, args.latency)
+        serve(args.port, args.api_key, args.sync_wait, args.latency, args.time_scale)
         return 0
     if args.verb == "shell":
         from bot.instance import InstanceLockError

@@ -20,8 +20,9 @@ from bot.store import Store
 
 
 class Rig:
-    def __init__(self, tmp_path, **sim_kwargs):
+    def __init__(self, tmp_path, env: dict[str, str] | None = None, **sim_kwargs):
         self.sim = Simulator("fault-key", **sim_kwargs).start()
+        self.env = {"RUN_EXPIRY_MINUTES": "5", **(env or {})}
         self.slack = SlackStandIn().start()
         self.db = tmp_path / "bot.db"
         self.tmp = tmp_path
@@ -34,7 +35,7 @@ class Rig:
             bitscale_url=self.sim.url,
             bitscale_key=self.sim.api_key,
             db_path=self.db,
-            extra_env={"RUN_EXPIRY_MINUTES": "5"},
+            extra_env=self.env,
         ).start()
         if self.driver:
             self.driver.close()
@@ -66,7 +67,8 @@ class Rig:
 
 @pytest.fixture
 def rig(tmp_path):
-    r = Rig(tmp_path, sync_wait=120.0, duration_scale=0.1)
+    # BitScale's timing at 10x: a 100 s grid takes 10 s, the sync window 12 s.
+    r = Rig(tmp_path, time_scale=10)
     r.start_bot()
     yield r
     r.close()
@@ -106,7 +108,7 @@ def test_crash_while_the_run_is_in_flight_is_told_not_resent(rig):
 
 
 def test_crash_after_the_request_id_is_stored(tmp_path):
-    rig = Rig(tmp_path, sync_wait=0.3, duration_scale=0.1)
+    rig = Rig(tmp_path, env={"BITSCALE_RUN_MODE": "async"}, time_scale=10)
     try:
         rig.start_bot()
         rig.submit("Load Test", {"company_name": "Resume", "duration_seconds": "30"})  # 3 s
@@ -157,7 +159,7 @@ def test_crash_after_everything_is_done_changes_nothing(rig):
 def test_bitscale_and_slack_faults_are_survived(tmp_path):
     # 5xx bursts and a proxy's HTML on polls, then Slack 429 (Retry-After) and 503 on the
     # thread reply: the run still ends with exactly one result.
-    rig = Rig(tmp_path, sync_wait=0.3, duration_scale=0.1)
+    rig = Rig(tmp_path, env={"BITSCALE_RUN_MODE": "async"}, time_scale=10)
     try:
         rig.start_bot()
         rig.sim.inject(path_contains="/run/status", status=503, code="INTERNAL_ERROR", times=3)

@@ -296,3 +296,16 @@ def demo_grids() -> list[SimGrid]:
             )
         )
     return grids
+
+
+def timed_grid(name: str, seconds: float) -> SimGrid:
+    """A grid whose every run takes `seconds` and echoes `company_name` back."""
+    return SimGrid(
+        name,
+        f"Takes {seconds:g} s a run, then echoes the company; for deploy tests.",
+        ["company_name"],
+        _outs(("echo", "Echo", "formula"), deps=["company_name"]),
+        lambda inputs: {"echo": str(inputs.get("company_name", ""))},
+        duration=seconds,
+        credit_cost=1,
+    )

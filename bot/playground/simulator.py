@@ -4,6 +4,11 @@ All seven endpoints under `/api/v1`, `X-API-KEY` auth, 5 requests per second per
 workspace (sliding window, across every endpoint) with the documented rate-limit headers,
 sync runs that wait up to 120 s, async runs, every documented error code, credits that
 runs spend, and key rotation. Tests drive it in-process; `bitscale-bot simulate` serves it.
+
+Run time is simulated time: with `time_scale=20` a 110 s grid finishes in 5.5 real seconds
+and the sync window is still 120 simulated seconds (6 real ones), so the relation between a
+grid's duration and BitScale's sync window stays true while tests run fast. The rate limit
+(5 requests per real second) is never scaled.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bot.playground.demo_grids import SimGrid, demo_grids, stable_id
+from bot.playground.demo_grids import SimGrid, demo_grids, stable_id, timed_grid
 from bot.playground.http import QuietHandler
 
 log = logging.getLogger(__name__)
@@ -65,8 +70,9 @@ class SimRun:
     mode: str
     inputs: dict[str, Any]
     output_columns: list[str] | None
-    started: float
-    duration: float
+    started: float  # monotonic, when the request arrived
+    duration: float  # real seconds the run takes (simulated seconds / time_scale)
+    started_wall: float = 0.0  # time.time() at arrival, to compare with other processes
 
     def status(self, now: float) -> str:
         if now < self.started + self.duration:
@@ -108,9 +114,9 @@ class _ApiError(Exception):
 class SimulatorState:
     api_key: str
     rate_limit: int = 5
-    sync_wait: float = 120.0
+    sync_wait: float = 120.0  # simulated seconds a sync run is held open
     latency: float = 0.0
-    duration_scale: float = 1.0
+    time_scale: float = 1.0  # simulated seconds per real second
     feature_enabled: bool = True
     failed_status_as_error: bool = False  # answer a failed run's poll with 500 RUN_FAILED
     credits_total: int = 25_000
@@ -136,7 +142,7 @@ class Simulator:
         rate_limit: int = 5,
         sync_wait: float = 120.0,
         latency: float = 0.0,
-        duration_scale: float = 1.0,
+        time_scale: float = 1.0,
         credits_remaining: int | None = None,
     ) -> None:
         self.state = SimulatorState(
@@ -144,7 +150,7 @@ class Simulator:
             rate_limit=rate_limit,
             sync_wait=sync_wait,
             latency=latency,
-            duration_scale=duration_scale,
+            time_scale=time_scale,
         )
         for grid in demo_grids():
             self.state.grids[grid.id] = grid
@@ -199,6 +205,13 @@ class Simulator:
 
     def grid_named(self, name: str) -> SimGrid:
         return next(g for g in self.state.grids.values() if g.name == name)
+
+    def add_timed_grid(self, name: str, seconds: float) -> SimGrid:
+        """A grid whose every run takes `seconds` (simulated), for deploy tests and bench."""
+        grid = timed_grid(name, seconds)
+        with self.lock:
+            self.state.grids[grid.id] = grid
+        return grid
 
     def set_credits_remaining(self, remaining: int) -> None:
         with self.lock:
@@ -555,7 +568,8 @@ class Simulator:
                 dict(payload["inputs"]),
                 outputs,
                 time.monotonic(),
-                duration * self.state.duration_scale,
+                duration / self.state.time_scale,
+                time.time(),
             )
             self.state.runs[run.request_id] = run
             self.state.credits_used = min(
@@ -563,7 +577,7 @@ class Simulator:
             )
             grid.row_count += 1
         if mode == "sync":
-            deadline = min(run.duration, self.state.sync_wait)
+            deadline = min(run.duration, self.state.sync_wait / self.state.time_scale)
             self._stopping.wait(max(0.0, run.started + deadline - time.monotonic()))
             state = run.status(time.monotonic())
             if state == "completed":
@@ -614,12 +628,22 @@ class _Handler(QuietHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
 
-def serve(port: int, api_key: str | None, sync_wait: float, latency: float) -> None:
+def serve(
+    port: int, api_key: str | None, sync_wait: float, latency: float, time_scale: float = 1.0
+) -> None:
     """`bitscale-bot simulate`: serve in the foreground until Ctrl-C."""
-    sim = Simulator(api_key or DEFAULT_KEY, port=port, sync_wait=sync_wait, latency=latency)
+    sim = Simulator(
+        api_key or DEFAULT_KEY,
+        port=port,
+        sync_wait=sync_wait,
+        latency=latency,
+        time_scale=time_scale,
+    )
     print(f"BitScale simulator at {sim.url}")
     print(f"API key it accepts: {sim.api_key}")
     print(f"Try: curl -H 'X-API-KEY: {sim.api_key}' {sim.url}/workspace")
+    clock = "" if time_scale == 1 else f" on a clock {time_scale:g}x real time"
+    print(f"Sync runs are held open up to {sync_wait:g} s before answering 'running'{clock}.")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         sim.serve_forever()

@@ -9,7 +9,8 @@ from bot.playground.stack import LocalStack
 @pytest.fixture
 def stack(tmp_path):
     """The real bot over loopback HTTP, with the simulator and the Slack stand-in."""
-    sim = Simulator("e2e-key", sync_wait=1.0, duration_scale=0.05)
+    # 100x real time for runs and BitScale's 120 s sync window alike (see Simulator).
+    sim = Simulator("e2e-key", time_scale=100)
     with LocalStack(
         str(tmp_path / "bot.db"),
         simulator=sim,

@@ -109,8 +109,8 @@ def test_failed_run_shows_message_and_run_again_prefills(stack):
 def test_slow_run_is_polled_to_completion(stack):
     view = stack.driver.open_run_form("run Load Test")
     stack.driver.submit(
-        view, form_values(view, {"company_name": "Slowco", "duration_seconds": "40"})
-    )  # 2 s scaled
+        view, form_values(view, {"company_name": "Slowco", "duration_seconds": "150"})
+    )  # outlasts BitScale's 120 s sync window (1.5 real s at 100x)
     run = wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].state == "running" and r[0])
     assert run.request_id
     stack.bot.runs.poll_interval = 0.2
@@ -205,12 +205,12 @@ def test_finished_runs_trigger_a_credit_check(stack):
 
 
 def test_run_that_never_finishes_expires_and_says_so(tmp_path):
-    sim = Simulator("k", sync_wait=0.1, duration_scale=1.0)
+    sim = Simulator("k")  # real time: Deep Research takes 150 s
     with LocalStack(
         str(tmp_path / "db"),
         simulator=sim,
         tick_seconds=0.05,
-        settings={"RUN_EXPIRY_MINUTES": 0.01},
+        settings={"RUN_EXPIRY_MINUTES": 0.01, "BITSCALE_RUN_MODE": "async"},
     ) as stack:
         view = stack.driver.open_run_form("run Deep Research")
         stack.driver.submit(view, form_values(view, {"topic": "x"}))

@@ -128,14 +128,27 @@ def test_sync_run_completes_with_outputs_derived_from_inputs(http, simulator):
     assert after < before
 
 
-def test_sync_run_that_outlasts_the_wait_answers_running_then_polls(http, simulator):
+def test_sync_run_inside_the_120_s_window_answers_with_outputs(http, simulator):
     gid = grid_id(simulator, "Load Test")
     result = paced(
         http,
         "POST",
         f"grids/{gid}/run",
-        json={"inputs": {"company_name": "Slowco", "duration_seconds": 60}},
-    ).json()  # 0.6 s scaled
+        json={"inputs": {"company_name": "Longco", "duration_seconds": 110}},
+    ).json()  # 1.1 real s: 110 simulated s, inside the 120 simulated s window
+    assert result["status"] == "completed" and result["outputs"]["echo"]["value"] == "Longco"
+
+
+def test_sync_run_that_outlasts_the_wait_answers_running_then_polls(http, simulator):
+    gid = grid_id(simulator, "Load Test")
+    started = time.monotonic()
+    result = paced(
+        http,
+        "POST",
+        f"grids/{gid}/run",
+        json={"inputs": {"company_name": "Slowco", "duration_seconds": 150}},
+    ).json()  # held for the whole 120 simulated s (1.2 real s), then "running"
+    assert time.monotonic() - started >= 1.15
     assert result["status"] == "running" and result["request_id"]
     assert result["poll_url"].endswith(result["request_id"])
     status = paced(http, "GET", f"run/status/{result['request_id']}").json()
@@ -238,6 +251,8 @@ def test_cli_simulate_serves_a_documented_request():
     try:
         url = proc.stdout.readline().split(" at ")[1].strip()
         assert "cli-key" in proc.stdout.readline()
+        proc.stdout.readline()
+        assert "up to 120 s" in proc.stdout.readline()  # BitScale's real window by default
         answer = httpx.get(url + "/workspace", headers={"X-API-KEY": "cli-key"}, timeout=5)
         assert answer.status_code == 200 and answer.json()["plan"]["name"] == "Enterprise"
     finally:
