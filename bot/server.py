@@ -11,7 +11,7 @@ from urllib.error import URLError
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
-from bot.bootstrap import build_bot
+from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
 from bot.instance import InstanceLockError
 from bot.scheduler import start_scheduler
@@ -99,6 +99,16 @@ def _slack_start_problem(exc: Exception, api_url: str) -> str:
     )
 
 
+def socket_mode_handler(bot: Bot):
+    """Bolt's Socket Mode adapter for this bot. It asks `apps.connections.open` through the
+    bot's own WebClient, so SLACK_API_URL decides where the socket comes from (Slack, or
+    the playground's stand-in), and reconnects by itself when Slack asks it to."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert bot.settings.slack_app_token is not None
+    return SocketModeHandler(bot.app, bot.settings.slack_app_token.get_secret_value())
+
+
 def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     try:
         bot = build_bot(settings)
@@ -117,11 +127,8 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            assert settings.slack_app_token is not None
             log.info("starting in Socket Mode")
-            SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value()).start()
+            socket_mode_handler(bot).start()
         else:
             server = http_server(wsgi_app(bot.app), host=host, port=settings.port)
             log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)

@@ -2,6 +2,7 @@
 
 The payloads have the shape Slack sends; signatures are made with slack_sdk's own
 `SignatureVerifier`, so the bot verifies them exactly as it verifies Slack's.
+`SocketModeDriver` sends the same payloads as Socket Mode envelopes instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 
 from bot.playground.slack_standin import SlackStandIn, is_run_form, wait_for
+from bot.playground.socket_mode import ANSWERING_INTERACTIONS
 
 TEAM = {"id": "T0001", "domain": "demo"}
 
@@ -81,7 +83,7 @@ class SlackDriver:
             "response_url": response_url,
             "trigger_id": trigger,
         }
-        return self.send(urlencode(form)), trigger, response_url
+        return self._deliver_command(form), trigger, response_url
 
     def open_run_form(self, text: str, timeout: float = 10.0) -> dict:
         """Send `/bitscale <text>` and wait for the run form it opens."""
@@ -94,7 +96,7 @@ class SlackDriver:
         payload.setdefault("user", self.user)
         payload.setdefault("api_app_id", "A0001")
         payload.setdefault("token", "legacy")
-        return self.send(urlencode({"payload": json.dumps(payload)}))
+        return self._deliver_interactive(payload)
 
     def click(
         self,
@@ -136,23 +138,32 @@ class SlackDriver:
         self, event: dict[str, Any], event_id: str, retry_num: int | None = None
     ) -> httpx.Response:
         """Deliver an Events API callback (a redelivery when `retry_num` is given)."""
-        body = json.dumps(
-            {
-                "type": "event_callback",
-                "team_id": TEAM["id"],
-                "api_app_id": "A0001",
-                "event_id": event_id,
-                "event_time": int(time.time()),
-                "event": event,
-                "token": "legacy",
-            }
-        )
+        body = {
+            "type": "event_callback",
+            "team_id": TEAM["id"],
+            "api_app_id": "A0001",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "token": "legacy",
+        }
+        return self._deliver_event(body, retry_num)
+
+    # --- transport: signed HTTP requests to the bot's Request URL ---------------------------
+
+    def _deliver_command(self, form: dict[str, str]) -> Any:
+        return self.send(urlencode(form))
+
+    def _deliver_interactive(self, payload: dict[str, Any]) -> Any:
+        return self.send(urlencode({"payload": json.dumps(payload)}))
+
+    def _deliver_event(self, body: dict[str, Any], retry_num: int | None) -> Any:
         headers = (
             {}
             if retry_num is None
             else {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         )
-        return self.send(body, "application/json", headers=headers)
+        return self.send(json.dumps(body), "application/json", headers=headers)
 
     def shortcut(self, callback_id: str = "run_bitscale_grid") -> httpx.Response:
         return self.interact(
@@ -201,6 +212,26 @@ class SlackDriver:
             "view": {**view, "state": {"values": values}},
         }
         return self.interact(payload)
+
+
+class SocketModeDriver(SlackDriver):
+    """The same conversation over Socket Mode: each payload goes to the bot as an envelope
+    on its WebSocket, and the answer is the acknowledgement (`Ack`, with `status_code`,
+    `text` and `json()` like an HTTP answer)."""
+
+    def __init__(self, standin: SlackStandIn, **kwargs: Any) -> None:
+        super().__init__("", "unused", standin, **kwargs)
+        self.socket = standin.socket_mode
+
+    def _deliver_command(self, form: dict[str, str]) -> Any:
+        return self.socket.deliver("slash_commands", form, accepts_response_payload=True)
+
+    def _deliver_interactive(self, payload: dict[str, Any]) -> Any:
+        answers = payload.get("type") in ANSWERING_INTERACTIONS
+        return self.socket.deliver("interactive", payload, accepts_response_payload=answers)
+
+    def _deliver_event(self, body: dict[str, Any], retry_num: int | None) -> Any:
+        return self.socket.deliver("events_api", body)
 
 
 def form_values(

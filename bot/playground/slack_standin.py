@@ -4,7 +4,8 @@ It answers the methods the bot uses, the way Slack does (`{"ok": false, "error":
 HTTP 200 for API errors, 429 with Retry-After when rate limited), checks the limits that
 Slack enforces (trigger ids expire after 3 s, 50 blocks a message, 24-character modal
 titles), and serves `response_url`s and file uploads. Tests, the shell and the benchmarks
-point `SLACK_API_URL` at it.
+point `SLACK_API_URL` at it. `apps.connections.open` opens its Socket Mode side
+(`socket_mode.py`), so the bot's Socket Mode path runs against it too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.playground.http import QuietHandler
+from bot.playground.socket_mode import SocketModeServer
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ class SlackStandIn:
         self.faults: list[SlackFault] = []
         self.triggers: dict[str, float] = {}
         self.listeners: list[Callable[[str, Any], None]] = []
+        self._socket_mode: SocketModeServer | None = None
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         handler = type("Handler", (_Handler,), {"standin": self})
@@ -122,6 +125,16 @@ class SlackStandIn:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """Slack's Socket Mode side, started on first use."""
+        with self.lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer()
+            return self._socket_mode
 
     # --- helpers for drivers and tests ----------------------------------------------------
 
@@ -174,6 +187,13 @@ class SlackStandIn:
                 and (not top_level or m.thread_ts is None)
             ]
 
+    def post_as_user(self, channel: str, text: str, user: str = "U0ANA") -> Message:
+        """A message a person wrote (what an @mention event points at)."""
+        message = Message(channel, self._next_ts(), text, [], user=user)
+        with self.lock:
+            self.messages.append(message)
+        return message
+
     def message(self, channel: str, ts: str) -> Message | None:
         with self.lock:
             return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
@@ -202,11 +222,13 @@ class SlackStandIn:
 
     # --- the API --------------------------------------------------------------------------
 
-    def handle_api(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict]:
+    def handle_api(
+        self, method: str, args: dict[str, Any], header_token: str | None = None
+    ) -> tuple[int, dict[str, str], dict]:
         now = time.monotonic()
         fault = self._take_fault(method, args)
         if fault is not None and fault.accept_first:
-            answer = self.handle_api(method, args)
+            answer = self.handle_api(method, args, header_token)
             time.sleep(fault.hang)
             return answer
         if fault is not None:
@@ -224,7 +246,10 @@ class SlackStandIn:
             self._record(method, args, now, ok=False)
             return 200, {}, {"ok": False, "error": "unknown_method"}
         try:
-            body = handler(args)
+            if method == "apps.connections.open":
+                body = self.api_apps_connections_open(header_token)
+            else:
+                body = handler(args)
         except _SlackError as err:
             self._record(method, args, now, ok=False)
             return 200, {}, {"ok": False, "error": err.error}
@@ -250,6 +275,14 @@ class SlackStandIn:
 
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
+
+    def api_apps_connections_open(self, header_token: str | None) -> dict:
+        # Only an app-level token, and only in the Authorization header, opens a socket.
+        if not header_token:
+            raise _SlackError("not_authed")
+        if not header_token.startswith("xapp-"):
+            raise _SlackError("not_allowed_token_type")
+        return {"url": self.socket_mode.issue_url()}
 
     def api_auth_test(self, args: dict) -> dict:
         return {
@@ -498,7 +531,9 @@ class _Handler(QuietHandler):
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
             args = self._args(raw)
-            status, headers, body = self.standin.handle_api(path[len("/api/") :], args)
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+            status, headers, body = self.standin.handle_api(path[len("/api/") :], args, token)
             self.reply(
                 status, json.dumps(body).encode(), headers, "application/json; charset=utf-8"
             )

@@ -1,7 +1,9 @@
 """The whole bot on loopback: simulator + Slack stand-in + the real app, server and scheduler.
 
 Only the two outside services are stand-ins; the Bolt app, core, scheduler and SQLite
-store are production's. Used by `bitscale-bot shell`, the end-to-end tests and bench/.
+store are production's. With `socket_mode=True` Slack reaches the bot over Socket Mode
+(server.py's handler against the stand-in's WebSocket) instead of HTTP. Used by
+`bitscale-bot shell`, the end-to-end tests and bench/.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from typing import Any
 from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
 from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import SlackDriver
+from bot.playground.slack_driver import SlackDriver, SocketModeDriver
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.slack_standin import wait_for as wait_for  # re-exported for tests
 from bot.scheduler import start_scheduler
-from bot.server import EVENTS_PATH, http_server, wsgi_app
+from bot.server import EVENTS_PATH, http_server, socket_mode_handler, wsgi_app
 
 SIGNING_SECRET = "playground-signing-secret"
 BOT_TOKEN = "xoxb-playground"
+APP_TOKEN = "xapp-playground"
 
 
 class LocalStack:
@@ -37,6 +40,7 @@ class LocalStack:
         tick_seconds: float = 0.2,
         credit_debounce: float = 30.0,
         settings: dict[str, Any] | None = None,
+        socket_mode: bool = False,
     ) -> None:
         self._tmp = None
         if db_path is None:
@@ -45,7 +49,7 @@ class LocalStack:
         self.db_path = db_path
         self.sim = simulator
         if self.sim is None and bitscale_url is None:
-            self.sim = Simulator(sync_wait=120.0)
+            self.sim = Simulator()  # BitScale's real timing: sync runs held up to 120 s
         self._bitscale_url = bitscale_url
         self._bitscale_key = bitscale_key
         self.standin = SlackStandIn()
@@ -54,6 +58,8 @@ class LocalStack:
         self.tick_seconds = tick_seconds
         self.credit_debounce = credit_debounce
         self.extra_settings = settings or {}
+        self.socket_mode = socket_mode
+        self.socket_handler = None
         self.bot: Bot | None = None
         self.driver: SlackDriver | None = None
 
@@ -66,13 +72,14 @@ class LocalStack:
             _env_file=None,
             **{
                 "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_SIGNING_SECRET": "" if self.socket_mode else SIGNING_SECRET,
                 "SLACK_API_URL": self.standin.api_url,
                 "BITSCALE_API_KEY": self._bitscale_key,
                 "BITSCALE_API_URL": self._bitscale_url,
                 "DATABASE_PATH": self.db_path,
                 "CREDIT_ALERT_CHANNEL": self.credit_channel or "",
                 "CREDIT_ALERT_THRESHOLD": self.credit_threshold,
+                **({"SLACK_APP_TOKEN": APP_TOKEN} if self.socket_mode else {}),
                 **self.extra_settings,
             },
         )
@@ -83,6 +90,12 @@ class LocalStack:
             tick_seconds=self.tick_seconds,
             soon_check_seconds=max(self.tick_seconds, 0.05),
         )
+        if self.socket_mode:
+            self.socket_handler = socket_mode_handler(self.bot)
+            self.socket_handler.connect()
+            self.driver = SocketModeDriver(self.standin)
+            wait_for(self.standin.socket_mode.connected, timeout=10)
+            return self
         self.server = http_server(wsgi_app(self.bot.app), host="127.0.0.1", port=0)
         threading.Thread(target=self._serve, name="bot-http", daemon=True).start()
         url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
@@ -100,6 +113,9 @@ class LocalStack:
             self.driver.close()
         if getattr(self, "scheduler", None):
             self.scheduler.shutdown(wait=False)
+        if self.socket_handler is not None:
+            # Closing waits out the client's 3 s receive timeout; nothing needs to wait.
+            threading.Thread(target=self.socket_handler.close, daemon=True).start()
         if self.bot:
             self.bot.close()
         if getattr(self, "server", None):
