@@ -52,7 +52,8 @@ def handle_mention(client: WebClient, services: Services, event: dict) -> None:
     values = match_inputs(found, form.input_keys)
     missing = [k for k in form.input_keys if not values.get(k)]
     if form.input_keys and not missing:
-        # The seam for result reuse: quick runs start like any other run, marked "mention".
+        # Quick runs start like any other run, marked "mention"; a recent answer to the
+        # same lead is posted instead, marked as reused (reuse.py).
         services.runs.start_run(
             RunRequest(
                 grid_id=form.grid_id,
@@ -64,6 +65,7 @@ def handle_mention(client: WebClient, services: Services, event: dict) -> None:
                 dedupe_key=f"mention:{channel}:{event.get('ts')}",
                 thread_ts=thread_ts,
                 source="mention",
+                reuse=True,
             )
         )
         return

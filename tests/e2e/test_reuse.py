@@ -9,6 +9,7 @@ from bot.playground.slack_driver import SlackDriver, form_values
 from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
 from bot.reuse import DAY
 from tests.e2e.test_commands import ack_blocks, blocks_text, reply_to
+from tests.e2e.test_quick_runs import mention
 
 PERSON = {"full_name": "Ada Lovelace", "company_domain": "example.com"}
 SAME_PERSON = {"full_name": "  Ada Lovelace ", "company_domain": "HTTPS://www.Example.com/"}
@@ -125,3 +126,22 @@ def test_reuse_days_zero_turns_reuse_off(tmp_path):
         ask(stack, stack.driver, "Person Lookup", PERSON)
         ask(stack, stack.driver, "Person Lookup", PERSON)
         assert stack.sim.run_count == 2
+
+
+def test_a_quick_run_reuses_and_says_so(stack):
+    before = len(stack.standin.responses)
+    stack.driver.command("default Email Finder")
+    wait_for(lambda: len(stack.standin.responses) > before)
+    replies = []
+    for text in ("<@UBOT0001> acme.com please", "<@UBOT0001> what about https://www.ACME.com/"):
+        lead = mention(stack, text)
+        replies.append(wait_for(lambda lead=lead: two_in_thread(stack, lead)))
+    assert "is done" in blocks_text(replies[0][1].blocks)
+    second = blocks_text(replies[1][1].blocks)
+    assert "♻️ <@U0ANA> *Email Finder*: from a run on" in second and "no credits spent" in second
+    assert len(stack.sim.runs_for("Email Finder")) == 1
+
+
+def two_in_thread(stack, lead):
+    posts = stack.standin.posts("C0SALES", thread_ts=lead.ts)
+    return len(posts) >= 2 and posts
