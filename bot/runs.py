@@ -427,6 +427,10 @@ class RunService:
             log.info("run %s already finished; a later %s answer was dropped", run_id, state)
             return
         run = self.store.get_run(run_id)
+        if run is not None and run.state == "completed" and not run.input_key:
+            # Rows inserted by other paths (batches) become reusable results too.
+            run.input_key = input_key(run.grid_id, run.inputs)
+            self.store.update_run(run.id, input_key=run.input_key)
         if self.on_finished and run is not None:
             try:
                 self.on_finished(run)

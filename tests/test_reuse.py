@@ -203,3 +203,4 @@ def test_old_completed_runs_are_backfilled(tmp_path):
     store.insert_run(done(id="legacy"))  # stored before reuse existed: no key
     index = ResultIndex(store, clock=lambda: NOW)
     assert index.find("g1", {"company_name": "Acme"}).run_id == "legacy"
+
