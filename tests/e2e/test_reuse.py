@@ -119,7 +119,7 @@ def test_a_failed_run_is_not_reused(stack):
 
 
 def test_reuse_days_zero_turns_reuse_off(tmp_path):
-    sim = Simulator("k", sync_wait=1.0, duration_scale=0.05)
+    sim = Simulator("k", time_scale=100)
     with LocalStack(
         str(tmp_path / "db"), simulator=sim, tick_seconds=0.05, settings={"RESULT_REUSE_DAYS": 0}
     ) as stack:
