@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.batch_store import BatchStore
+from bot.batches import BatchService, batch_files_dir
 from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
 from bot.config import Settings
@@ -15,9 +17,10 @@ from bot.instance import InstanceLock
 from bot.reuse import ResultIndex
 from bot.runs import RunService
 from bot.slack.app import build_app
+from bot.slack.batch_notifier import SlackBatchNotifier
 from bot.slack.notifier import SlackNotifier, make_web_client
 from bot.slack.services import Services
-from bot.store import Store
+from bot.store import Run, Store
 
 
 @dataclass
@@ -32,8 +35,10 @@ class Bot:
     catalog: GridCatalog
     app: App
     lock: InstanceLock
+    batches: BatchService
 
     def close(self) -> None:
+        self.batches.stop()
         self.runs.shutdown(wait=False)
         self.bitscale.close()
         self.lock.release()
@@ -82,12 +87,35 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         results=results,
     )
     runs.recover()
+    batches = BatchService(
+        BatchStore(store),
+        runs,
+        bitscale,
+        SlackBatchNotifier(web),
+        files_dir=batch_files_dir(settings.database_path),
+        mode=settings.batch_run_mode,
+        max_rows=settings.batch_max_rows,
+        progress_seconds=settings.batch_progress_seconds,
+        expiry_seconds=settings.run_expiry_minutes * 60,
+    )
+    runs.first_poll = batches.first_poll
+
+    def finished(run: Run) -> None:
+        credits.request_check_soon(run)
+        batches.on_run_finished(run)
+
+    runs.on_finished = finished
     catalog = GridCatalog(bitscale, store)
     signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = build_app(
-        web,
-        Services(store, bitscale, catalog, runs),
-        signing_secret=signing,
-        socket_mode=settings.socket_mode,
+    services = Services(
+        store,
+        bitscale,
+        catalog,
+        runs,
+        batches=batches,
+        batch_max_bytes=int(settings.batch_max_file_mb * 1_000_000),
     )
-    return Bot(settings, store, bitscale, web, notifier, runs, credits, catalog, app, lock)
+    app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
+    return Bot(
+        settings, store, bitscale, web, notifier, runs, credits, catalog, app, lock, batches
+    )

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     credit_check_minutes: float = Field(default=10, gt=0, validation_alias="CREDIT_CHECK_MINUTES")
     run_mode: Literal["sync", "async"] = Field(default="sync", validation_alias="BITSCALE_RUN_MODE")
     submit_concurrency: int = Field(default=192, ge=1, validation_alias="SUBMIT_CONCURRENCY")
+    # Batches (CSV in, enriched CSV out). BATCH_MAX_ROWS is named in the issue: keep it.
+    batch_max_rows: int = Field(default=10_000, ge=1, validation_alias="BATCH_MAX_ROWS")
+    batch_max_file_mb: float = Field(default=50, gt=0, validation_alias="BATCH_MAX_FILE_MB")
+    batch_run_mode: Literal["sync", "async"] = Field(
+        default="async", validation_alias="BATCH_RUN_MODE"
+    )
+    batch_progress_seconds: float = Field(
+        default=5, gt=0, validation_alias="BATCH_PROGRESS_SECONDS"
+    )
 
     @field_validator("slack_api_url")
     @classmethod

@@ -120,6 +120,7 @@ class RunService:
         on_finished: Callable[[Run], None] | None = None,
         instance_id: str | None = None,
         results: ResultIndex | None = None,
+        first_poll: Callable[[Run], float] | None = None,
     ) -> None:
         self.store = store
         # Marks the runs this process submits; recovery leaves a live owner's runs alone.
@@ -135,6 +136,9 @@ class RunService:
         self.expiry_seconds = expiry_seconds
         self.on_finished = on_finished
         self.results = results
+        # Seconds before the first poll of a run that came back running (a batch knows how
+        # long its grid's rows take, and a poll before that is wasted budget).
+        self.first_poll = first_poll
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
         if inline:
@@ -244,13 +248,17 @@ class RunService:
         """One pass of the scheduler: expire, submit, poll and deliver whatever is due."""
         now = self.clock()
         self._expire_overdue(now)
-        for run_id in self._due_ids("state = 'queued' AND submit_after <= ?", [now], 500):
+        # A batch's rows are fed by bot/batches.py (fairly, behind people) and reported by
+        # it as one file, so this loop leaves them alone.
+        for run_id in self._due_ids(
+            "state = 'queued' AND submit_after <= ? AND batch_id IS NULL", [now], 500
+        ):
             self._dispatch(self._submitters, self._submit, run_id)
         for run in self._claim_polls(now):
             self._dispatch(self._pollers, self._poll, run.id)
         where = (
             f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
-            "AND (notify_next_at IS NULL OR notify_next_at <= ?)"
+            "AND batch_id IS NULL AND (notify_next_at IS NULL OR notify_next_at <= ?)"
         )
         for run_id in self._due_ids(where, [now], 50):
             self._dispatch(self._deliverers, self._deliver, run_id)
@@ -289,7 +297,11 @@ class RunService:
             fallback_reason=posted.fallback_reason,
         )
 
-    def _submit(self, run_id: str) -> None:
+    def submit_now(self, run_id: str, priority: Priority = Priority.SUBMIT) -> None:
+        """Submit one queued run in the caller's thread (the batch feeder's workers)."""
+        self._submit(run_id, priority)
+
+    def _submit(self, run_id: str, priority: Priority = Priority.SUBMIT) -> None:
         now = self.clock()
         taken = self.store.write(
             "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
@@ -307,9 +319,9 @@ class RunService:
             result = self.client.run_grid(
                 run.grid_id,
                 run.inputs,
-                mode=self.mode,
+                mode=run.mode or self.mode,
                 output_columns=run.output_columns,
-                priority=Priority.SUBMIT,
+                priority=priority,
                 retry_rejected=False,
             )
         except BitScaleError as error:
@@ -352,7 +364,11 @@ class RunService:
                 f"UPDATE runs SET state = 'running', request_id = ?, next_poll_at = ?, "
                 f"poll_errors = 0, lease_until = NULL, {_LATE_RESET} "
                 f"WHERE id = ? AND state IN ('submitting', 'running', {_sql_list(GIVEN_UP_STATES)})",
-                [result.request_id, self.clock() + self._poll_spacing(), run.id],
+                [
+                    result.request_id,
+                    self.clock() + max(self._poll_spacing(), self._first_poll(run)),
+                    run.id,
+                ],
             )
         else:
             self._finish(
@@ -441,7 +457,8 @@ class RunService:
     def _deliver(self, run_id: str) -> None:
         now = self.clock()
         claimed = self.store.claim(
-            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL",
+            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
+            "AND batch_id IS NULL",
             [run_id],
             now=now,
             lease=120,
@@ -496,7 +513,8 @@ class RunService:
         rows = self.store.write(
             "UPDATE runs SET state = 'expired', finished_at = ?, "
             "error_message = ? || COALESCE(' Last problem: ' || error_message, '') "
-            "WHERE state IN ('queued', 'running') AND created_at <= ? RETURNING id",
+            "WHERE state IN ('queued', 'running') AND created_at <= ? AND batch_id IS NULL "
+            "RETURNING id",
             [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds],
         )
         for row in rows:
@@ -504,6 +522,15 @@ class RunService:
             self._dispatch(self._deliverers, self._deliver, row["id"])
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _first_poll(self, run: Run) -> float:
+        if self.first_poll is None:
+            return 0.0
+        try:
+            return self.first_poll(run)
+        except Exception:  # noqa: BLE001 - a hint must never lose a run
+            log.exception("first_poll hint failed")
+            return 0.0
 
     def _poll_spacing(self) -> float:
         """Seconds between polls of one run: 3 s, stretched so all polls fit the budget."""

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.batches import BatchService
 from bot.bitscale import BitScaleError, Priority
 from bot.bitscale.errors import explain
 from bot.credits import CreditMonitor
@@ -39,6 +40,7 @@ def start_scheduler(
     tick_seconds: float = 1.0,
     credit_minutes: float = 10.0,
     soon_check_seconds: float = 5.0,
+    batches: BatchService | None = None,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=timezone.utc,
@@ -69,6 +71,8 @@ def start_scheduler(
         id="bitscale-check",
     )
     scheduler.start()
+    if batches is not None:
+        batches.start()  # its own loop: rows are fed many times a second
     return scheduler
 
 

@@ -118,7 +118,12 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     except (BoltError, SlackClientError, URLError, OSError) as exc:
         print(f"bitscale-bot: {_slack_start_problem(exc, settings.slack_api_url)}", file=sys.stderr)
         return 2
-    scheduler = start_scheduler(bot.runs, bot.credits, credit_minutes=settings.credit_check_minutes)
+    scheduler = start_scheduler(
+        bot.runs,
+        bot.credits,
+        credit_minutes=settings.credit_check_minutes,
+        batches=bot.batches,
+    )
 
     def on_sigterm(signum, _frame):
         log.info("signal %s: shutting down", signum)
@@ -138,6 +143,7 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
         pass
     finally:
         scheduler.shutdown(wait=False)
+        bot.batches.stop()
         bot.runs.shutdown(wait=False)
         drained = bot.runs.drain(SHUTDOWN_GRACE_SECONDS)
         pending = bot.runs.pending_count()

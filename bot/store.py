@@ -66,6 +66,7 @@ RUN_COLUMNS: dict[str, type] = {
     "reused_from": str,  # a reused row: the run whose result it shows
     "reused_from_user": str,
     "reused_from_at": float,
+    "batch_id": str,  # set for a batch's rows: the batch reports them, not one by one
 }
 
 
@@ -115,6 +116,7 @@ class Run:
     reused_from: str | None = None
     reused_from_user: str | None = None
     reused_from_at: float | None = None
+    batch_id: str | None = None
 
     @property
     def reused(self) -> bool:

@@ -36,6 +36,7 @@ def test_only_the_scopes_the_bot_uses():
         "chat:write",
         "im:write",
         "files:write",
+        "files:read",
         "channels:history",
         "groups:history",
         "im:history",

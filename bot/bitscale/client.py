@@ -38,6 +38,7 @@ class Priority(IntEnum):
     SUBMIT = 1  # starting a run somebody asked for
     POLL = 2  # checking on runs in flight
     BACKGROUND = 3  # credit checks
+    BATCH = 4  # rows of a batch: whatever budget people and the rest leave
 
 
 class BitScaleClient:

@@ -234,6 +234,49 @@ class SocketModeDriver(SlackDriver):
         return self.socket.deliver("events_api", body)
 
 
+def file_values(view: dict, file: dict | None) -> dict:
+    """The state of the batch upload form with `file` (from SlackStandIn.add_file) chosen."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") == "input" and block["element"]["type"] == "file_input":
+            files = [file] if file else []
+            values[block["block_id"]] = {
+                block["element"]["action_id"]: {"type": "file_input", "files": files}
+            }
+    return values
+
+
+def select_values(view: dict, picks: dict[str, str | None] | None = None,
+                  outputs: list[str] | None = None) -> dict:
+    """Fill the batch column form: for each input (by key or label) the header to pick;
+    inputs not named keep their pre-selection, None clears one."""
+    values: dict[str, dict[str, Any]] = {}
+    picks = picks or {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element, block_id = block["element"], block["block_id"]
+        action_id = element["action_id"]
+        if element["type"] == "static_select":
+            label = block["label"]["text"]
+            hint = (block.get("hint") or {}).get("text", "")
+            key = hint.rsplit(" ", 1)[-1] if hint else label
+            option = element.get("initial_option")
+            for name in (key, label):
+                if name in picks:
+                    wanted = picks[name]
+                    option = next(
+                        (o for o in element["options"] if o["text"]["text"] == wanted), None
+                    )
+            values[block_id] = {action_id: {"type": "static_select", "selected_option": option}}
+        elif element["type"] == "checkboxes":
+            options = element.get("initial_options", [])
+            if outputs is not None:
+                options = [o for o in element["options"] if o["value"] in outputs]
+            values[block_id] = {action_id: {"type": "checkboxes", "selected_options": options}}
+    return values
+
+
 def form_values(
     view: dict,
     inputs: dict[str, str] | None = None,

@@ -85,7 +85,10 @@ class SlackFault:
 
 
 class SlackStandIn:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, token: str = "xoxb-playground"
+    ) -> None:
+        self.token = token  # the bot token that may download private files
         self.lock = threading.RLock()
         self.calls: list[Call] = []
         self.messages: list[Message] = []
@@ -478,6 +481,62 @@ class SlackStandIn:
             self._emit("file", self.files[record["id"]])
         return {"files": done}
 
+    def add_file(
+        self,
+        content: bytes,
+        name: str = "leads.csv",
+        *,
+        filetype: str = "csv",
+        shared: bool = True,
+        mimetype: str = "text/csv",
+    ) -> dict:
+        """A file as if a person had uploaded it (to a form or a message); returns the file
+        object Slack puts in `file_input` state. Unshared files are invisible to the bot, as
+        in Slack: files.info says file_not_found and the download shows the sign-in page."""
+        file_id = f"F{next(self._ids):06d}"
+        url = f"{self.base}/files-pri/T0001-{file_id}/{name}"
+        record = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "filetype": filetype,
+            "mimetype": mimetype,
+            "pretty_type": filetype.upper(),
+            "size": len(content),
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+            "shared": shared,
+            "content": content,
+            "user_upload": True,
+        }
+        with self.lock:
+            self.files[file_id] = record
+        return {k: v for k, v in record.items() if k not in ("content", "shared", "user_upload")}
+
+    def api_files_info(self, args: dict) -> dict:
+        with self.lock:
+            record = self.files.get(str(args.get("file") or ""))
+        if record is None or not record.get("user_upload") or not record.get("shared"):
+            raise _SlackError("file_not_found")
+        return {
+            "file": {
+                k: v for k, v in record.items() if k not in ("content", "shared", "user_upload")
+            }
+        }
+
+    def download(self, path: str, authorization: str | None) -> tuple[int, bytes, str]:
+        """GET of a url_private: the bytes with the bot token, else Slack's sign-in page."""
+        parts = path.split("/")
+        file_id = parts[2].split("-", 1)[-1] if len(parts) > 2 else ""
+        with self.lock:
+            record = self.files.get(file_id)
+            self.calls.append(Call("files.download", {"file": file_id}, time.monotonic()))
+        authorised = authorization == f"Bearer {self.token}"
+        if record is None or not record.get("shared") or not authorised:
+            page = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
+            return 200, page, "text/html; charset=utf-8"
+        return 200, record["content"], record.get("mimetype") or "application/octet-stream"
+
     def upload(self, file_id: str, content: bytes) -> int:
         with self.lock:
             if file_id not in self.files:
@@ -544,6 +603,14 @@ class _Handler(QuietHandler):
         elif path.startswith("/upload/"):
             status = self.standin.upload(path.rsplit("/", 1)[-1], raw)
             self.reply(status, b"OK", content_type="text/plain")
+        else:
+            self.reply(404, b"not found", content_type="text/plain")
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith("/files-pri/"):
+            status, body, kind = self.standin.download(path, self.headers.get("Authorization"))
+            self.reply(status, body, content_type=kind)
         else:
             self.reply(404, b"not found", content_type="text/plain")
 

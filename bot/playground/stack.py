@@ -89,6 +89,7 @@ class LocalStack:
             self.bot.credits,
             tick_seconds=self.tick_seconds,
             soon_check_seconds=max(self.tick_seconds, 0.05),
+            batches=self.bot.batches,
         )
         if self.socket_mode:
             self.socket_handler = socket_mode_handler(self.bot)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from bot.batches import BatchService
 from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
 from bot.defaults import ChannelDefaults
@@ -24,6 +25,8 @@ class Services:
     catalog: GridCatalog
     runs: RunService
     defaults: ChannelDefaults | None = None  # made from the store when not given
+    batches: BatchService | None = None
+    batch_max_bytes: int = 50_000_000  # BATCH_MAX_FILE_MB
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(

@@ -25,6 +25,13 @@ COMMANDS = [
         "`/bitscale run <grid name or id>`",
         "Open the form to run a grid. Example: `/bitscale run Company Enrichment`",
     ),
+    (
+        "batch",
+        "`/bitscale batch <grid name or id>`",
+        "Enrich a CSV of leads: upload it, match its columns to the grid's inputs, see "
+        "the rows and credits it will take, and get the enriched CSV back in the thread. "
+        "Example: `/bitscale batch Company Enrichment`",
+    ),
     ("status", "`/bitscale status <request id>`", "Show where a run is, and its result when done."),
     ("runs", "`/bitscale runs`", "Your 10 most recent runs, with links to their threads."),
     ("credits", "`/bitscale credits`", "The workspace's plan, credits and searches left."),

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, options, quick, shortcuts, views
+from bot.slack.listeners import (
+    actions,
+    batches,
+    commands,
+    events,
+    options,
+    quick,
+    shortcuts,
+    views,
+)
 from bot.slack.services import Services
 
 
 def register_listeners(app: App, services: Services) -> None:
     # events first: its middleware drops Slack's redelivered events before any listener.
-    for kind in (events, commands, actions, options, shortcuts, views, quick):
+    for kind in (events, commands, actions, options, shortcuts, views, quick, batches):
         kind.register(app, services)

@@ -1,0 +1,279 @@
+"""Reading people's CSV files and writing enriched ones. Pure: no Slack, no BitScale.
+
+Files are read as a stream from disk (never held whole in memory). A file is checked once,
+end to end, before anything is spent: its encoding (UTF-8 with or without BOM, then
+Windows-1252), its delimiter (comma, semicolon or tab), its header row, and that every row
+fits the header. Each problem is a `CsvProblem` whose message names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+DELIMITERS = ",;\t"
+SNIFF_BYTES = 64 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)*|\d*[.]\d+)([eE][+-]?\d+)?$")
+_DATA_LIKE = re.compile(
+    r"(^[+-]?[\d.,]+$)|@|://|^www\.|^[\w-]+(\.[\w-]+)*\.[a-z]{2,}$", re.IGNORECASE
+)
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def squash(text: str) -> str:
+    """The label rule (as in the run form): lower case, letters and digits only."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+# csv refuses fields over 128 KiB by default; a spreadsheet cell holds at most 32,767
+# characters, so anything near the default is a broken quote, not real data.
+csv.field_size_limit(1024 * 1024)
+
+
+class CsvProblem(Exception):
+    """The file cannot be used as it is; the message says what is wrong and how to fix it."""
+
+
+@dataclass
+class CsvInfo:
+    """What a check of the whole file found: how to read it, and its shape."""
+
+    path: str
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    rows: int
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+
+
+def inspect_csv(path: str | Path, *, max_rows: int, filename: str = "the file") -> CsvInfo:
+    """Check the whole file and return how to read it; raise CsvProblem when it can't be."""
+    path = str(path)
+    encoding = _detect_encoding(path, filename)
+    delimiter = _detect_delimiter(path, encoding)
+    rows = 0
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            if header is None or not any(cell.strip() for cell in header):
+                raise CsvProblem(
+                    f"{filename} is empty. Export the sheet again with a header row and "
+                    "at least one row of data."
+                )
+            headers = _check_headers(header, filename)
+            width = len(headers)
+            number = 1  # as a spreadsheet numbers rows: the header is row 1
+            for record in reader:
+                number += 1
+                if not any(cell.strip() for cell in record):
+                    continue  # blank lines are not rows
+                rows += 1
+                if rows > max_rows:
+                    raise CsvProblem(
+                        f"{filename} has more than {max_rows:,} rows, the most one batch may "
+                        f"have (BATCH_MAX_ROWS). Split it into files of up to {max_rows:,} "
+                        "rows and start a batch for each."
+                    )
+                if len(record) > width and any(c.strip() for c in record[width:]):
+                    raise CsvProblem(
+                        f"Row {number} of {filename} has {len(record)} cells but the "
+                        f"header has {width}. A value probably holds an unquoted "
+                        f"{DELIMITER_NAMES.get(delimiter, 'delimiter')}: put quotes around it, "
+                        "or export the sheet again as CSV."
+                    )
+        except csv.Error as exc:
+            raise CsvProblem(
+                f"{filename} is not a well-formed CSV near line {reader.line_num} ({exc}). "
+                "Export the sheet again as CSV (comma separated) and upload that."
+            ) from None
+    if rows == 0:
+        raise CsvProblem(
+            f"{filename} has a header row but no rows of data. Add the rows to enrich and "
+            "upload it again."
+        )
+    return CsvInfo(path, encoding, delimiter, headers, rows)
+
+
+def _detect_encoding(path: str, filename: str) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252."""
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise CsvProblem(
+            f"{filename} is empty. Export the sheet again with a header row and at least one "
+            "row of data."
+        )
+    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+        raise CsvProblem(
+            f"{filename} is not a CSV file (it looks like a spreadsheet, PDF or other binary "
+            "file). In your spreadsheet app choose File → Download/Save as → CSV, and "
+            "upload that."
+        )
+    for encoding in ENCODINGS:
+        if _decodes(path, encoding):
+            return encoding
+    raise CsvProblem(
+        f"{filename} is not text in a known encoding (tried UTF-8 and Windows-1252). "
+        "Save it as “CSV UTF-8” and upload it again."
+    )
+
+
+def _decodes(path: str, encoding: str) -> bool:
+    with open(path, encoding=encoding, newline="") as handle:
+        try:
+            while handle.read(1 << 20):
+                pass
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _detect_delimiter(path: str, encoding: str) -> str:
+    with open(path, encoding=encoding, newline="") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        # One column, or too little text for the sniffer: the delimiter the header uses
+        # most (a comma when it uses none).
+        first = sample.splitlines()[0] if sample else ""
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _check_headers(header: list[str], filename: str) -> list[str]:
+    headers = [h.strip() for h in header]
+    while headers and not headers[-1]:
+        headers.pop()  # trailing empty columns, as spreadsheets often export them
+    blank = [i + 1 for i, h in enumerate(headers) if not h]
+    if blank:
+        where = ", ".join(str(i) for i in blank[:5])
+        raise CsvProblem(
+            f"Column {where} of {filename} has no name in the header row. Give every column "
+            "a name in the first row and upload it again."
+        )
+    seen: dict[str, int] = {}
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+    twice = [h for h, n in seen.items() if n > 1]
+    if twice:
+        names = ", ".join(f"“{h[:40]}”" for h in twice[:5])
+        raise CsvProblem(
+            f"{filename} has more than one column named {names}. Rename them so each "
+            "column's name is different, then upload it again."
+        )
+    looks_like_data = [h for h in headers if _DATA_LIKE.search(h)]
+    if looks_like_data and len(looks_like_data) * 2 >= len(headers):
+        raise CsvProblem(
+            f"The first row of {filename} looks like data (“{looks_like_data[0][:40]}”), not "
+            "column names. Add a header row naming each column (for example company_name, "
+            "website) and upload it again."
+        )
+    return headers
+
+
+def iter_rows(info: CsvInfo) -> Iterator[tuple[int, list[str]]]:
+    """(row number as a spreadsheet shows it, cells padded to the header) for each data row.
+
+    The header is row 1, so the first data row is row 2; blank lines are skipped but
+    counted, so the numbers match what the person sees in their sheet."""
+    width = len(info.headers)
+    with open(info.path, encoding=info.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=info.delimiter)
+        next(reader, None)
+        number = 1
+        for record in reader:
+            number += 1
+            if not any(cell.strip() for cell in record):
+                continue
+            cells = record[:width]
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            yield number, cells
+
+
+# --- column matching ----------------------------------------------------------------------
+
+
+def match_columns(input_keys: list[str], headers: list[str]) -> dict[str, str]:
+    """Pre-select a header for each input whose key matches it under the label rule
+    (lower case, letters and digits only): `company_name` ↔ “Company Name”."""
+    by_squash: dict[str, str] = {}
+    for h in headers:
+        by_squash.setdefault(squash(h), h)
+    return {key: by_squash[squash(key)] for key in input_keys if squash(key) in by_squash}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """An output value as spreadsheet cell text: numbers plain, lists of plain values
+    comma-separated, objects (and lists holding them) as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return ", ".join(cell_text(v) for v in value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def neutralise(cell: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula: text starting with =, +, -, @,
+    tab or carriage return gets a leading apostrophe. Plain numbers (-5, +3.2) stay."""
+    if cell.startswith(FORMULA_STARTS) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+@dataclass
+class CsvWriter:
+    """Writes the enriched file: the original columns, then `extra` columns, every cell
+    neutralised. UTF-8 with BOM, so Excel opens accents correctly."""
+
+    path: str
+    headers: list[str]
+    extra: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow([neutralise(h) for h in [*self.headers, *self.extra]])
+
+    def write(self, cells: list[str], extra: list[str]) -> None:
+        self._writer.writerow([neutralise(c) for c in [*cells, *extra]])
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> CsvWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_text(path: str | Path) -> str:
+    """A written file as text (tests and small previews)."""
+    with io.open(path, encoding="utf-8-sig", newline="") as handle:
+        return handle.read()
