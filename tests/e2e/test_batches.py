@@ -24,7 +24,7 @@ LEADS = (
 
 @pytest.fixture
 def stack(tmp_path):
-    sim = Simulator("e2e-key", sync_wait=1.0, duration_scale=0.02)
+    sim = Simulator("e2e-key", time_scale=100)
     with LocalStack(
         str(tmp_path / "bot.db"),
         simulator=sim,
