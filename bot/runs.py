@@ -27,6 +27,7 @@ from bot.bitscale import BitScaleClient, BitScaleError, Priority
 from bot.bitscale.errors import NotSent, explain
 from bot.bitscale.models import RunResult
 from bot.reuse import ResultIndex, ReusedResult, input_key
+from bot.steps import StepCompleter
 from bot.store import FINAL_STATES, Run, Store, new_run_id
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class RunRequest:
     source: str = "form"  # the entry point, for the record and for result reuse
     # Answer from a stored result when one matches (reuse.py); False for "Run fresh".
     reuse: bool = False
+    step_execution_id: str | None = None  # a workflow step waits for this run's end
+    quiet: bool = False  # post nothing: the waiting step takes the result
 
 
 @dataclass
@@ -94,6 +97,8 @@ class Notifier(Protocol):
     def deliver(self, run: Run) -> None: ...
 
     def already_delivered(self, run: Run) -> bool: ...
+
+    def complete_step(self, run: Run) -> None: ...  # see steps.StepNotifier
 
 
 class _Inline(Executor):
@@ -139,6 +144,7 @@ class RunService:
         # Seconds before the first poll of a run that came back running (a batch knows how
         # long its grid's rows take, and a poll before that is wasted budget).
         self.first_poll = first_poll
+        self.steps = StepCompleter(store, notifier, clock)
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
         if inline:
@@ -209,6 +215,8 @@ class RunService:
             channel_id=request.channel_id,
             thread_ts=request.thread_ts,
             source=request.source,
+            step_execution_id=request.step_execution_id,
+            quiet=request.quiet,
             created_at=now,
             **fields,
         )
@@ -219,7 +227,7 @@ class RunService:
             self._busy.add(run.id)  # keep tick() off it until it is announced
         try:
             run, created = self.store.insert_run(run)
-            if created:
+            if created and not run.quiet:
                 self._announce(run)
         finally:
             with self._busy_lock:
@@ -262,6 +270,8 @@ class RunService:
         )
         for run_id in self._due_ids(where, [now], 50):
             self._dispatch(self._deliverers, self._deliver, run_id)
+        for run_id in self.steps.due(now):
+            self._dispatch(self._deliverers, self.steps.complete, run_id)
 
     def shutdown(self, wait: bool = True) -> None:
         for pool in (self._submitters, self._pollers, self._deliverers):
@@ -467,8 +477,9 @@ class RunService:
         if not claimed:
             return
         run = claimed[0]
-        if run.notify_attempted_at and self._safe_already_delivered(run):
+        if run.quiet or (run.notify_attempted_at and self._safe_already_delivered(run)):
             self.store.update_run(run.id, notified_at=now, lease_until=None)
+            self._complete_step(run)
             return
         attempts = run.notify_attempts + 1
         if not run.message_ts:  # the announcement never went out: make a parent first
@@ -485,6 +496,11 @@ class RunService:
             self._delivery_failed(run, attempts, type(exc).__name__, True, None)
             return
         self.store.update_run(run.id, notified_at=self.clock(), lease_until=None)
+        self._complete_step(run)
+
+    def _complete_step(self, run: Run) -> None:
+        if run.step_execution_id:
+            self.steps.complete(run.id)
 
     def _safe_already_delivered(self, run: Run) -> bool:
         try:
@@ -507,6 +523,7 @@ class RunService:
                 "result of run %s is undeliverable after %d attempts: %s", run.id, attempts, reason
             )
             self.store.update_run(run.id, notify_error=reason or "undeliverable", lease_until=None)
+            self._complete_step(run)  # the workflow must not wait for a reply that never comes
 
     def _expire_overdue(self, now: float) -> None:
         minutes = round(self.expiry_seconds / 60)

@@ -67,6 +67,12 @@ RUN_COLUMNS: dict[str, type] = {
     "reused_from_user": str,
     "reused_from_at": float,
     "batch_id": str,  # set for a batch's rows: the batch reports them, not one by one
+    "quiet": int,  # 1: post nothing in Slack; a workflow step takes the result
+    "step_execution_id": str,  # the workflow step waiting for this run
+    "step_attempts": int,
+    "step_next_at": float,
+    "step_completed_at": float,  # set once the step was completed or failed
+    "step_error": str,
 }
 
 
@@ -110,6 +116,12 @@ class Run:
     notify_attempts: int = 0
     notified_at: float | None = None
     notify_error: str | None = None
+    quiet: bool = False
+    step_execution_id: str | None = None
+    step_attempts: int = 0
+    step_next_at: float | None = None
+    step_completed_at: float | None = None
+    step_error: str | None = None
     owner: str | None = None
     late_after: str | None = None
     input_key: str | None = None
@@ -140,6 +152,8 @@ class Run:
         data["outputs"] = _loads(row.get("outputs"))
         data["poll_errors"] = row.get("poll_errors") or 0
         data["notify_attempts"] = row.get("notify_attempts") or 0
+        data["step_attempts"] = row.get("step_attempts") or 0
+        data["quiet"] = bool(row.get("quiet"))
         return cls(**data)
 
 

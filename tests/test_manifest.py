@@ -8,6 +8,7 @@ import yaml
 
 from bot.slack.listeners.commands import COMMAND
 from bot.slack.listeners.shortcuts import MESSAGE_SHORTCUT, SHORTCUT
+from bot.slack.workflow import INPUT_NAMES, OUTPUT_NAMES, STEP_CALLBACK
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
 
@@ -24,9 +25,27 @@ def test_command_shortcut_and_events_match_the_code():
     assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",
+        "function_executed",
     }
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
+
+
+def test_workflow_step_matches_the_code():
+    assert list(MANIFEST["functions"]) == [STEP_CALLBACK] == ["run_bitscale_grid"]
+    step = MANIFEST["functions"][STEP_CALLBACK]
+    assert step["title"] == "Run a BitScale grid"
+    inputs, outputs = step["input_parameters"], step["output_parameters"]
+    assert tuple(inputs) == INPUT_NAMES and list(inputs)[:3] == ["grid", "inputs", "channel"]
+    assert [n for n, p in inputs.items() if p["is_required"]] == ["grid", "inputs"]
+    assert inputs["channel"]["type"] == "slack#/types/channel_id"
+    assert tuple(outputs) == OUTPUT_NAMES
+    assert list(outputs) == ["status", "result_text", "result_json", "thread_link"]
+    assert [n for n, p in outputs.items() if not p["is_required"]] == ["thread_link"]
+    for params in (inputs, outputs):
+        assert all(p["name"] == n and p["title"] for n, p in params.items())
+    settings = MANIFEST["settings"]
+    assert settings["org_deploy_enabled"] is True and settings["function_runtime"] == "remote"
 
 
 def test_only_the_scopes_the_bot_uses():

@@ -165,6 +165,43 @@ class SlackDriver:
         )
         return self.send(json.dumps(body), "application/json", headers=headers)
 
+    def function_executed(
+        self,
+        function: dict[str, Any],
+        inputs: dict[str, Any],
+        execution_id: str,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+    ) -> httpx.Response:
+        """A workflow reached the app's custom step `function` (its manifest definition,
+        with "callback_id"): Slack sends function_executed and waits for completion."""
+        self.standin.begin_function(execution_id, function.get("output_parameters") or {})
+        params = lambda kind: [  # noqa: E731 - manifest shape → event shape
+            {"name": name, **spec} for name, spec in (function.get(kind) or {}).items()
+        ]
+        event = {
+            "type": "function_executed",
+            "function": {
+                "id": "Fn0001",
+                "callback_id": function["callback_id"],
+                "title": function.get("title", ""),
+                "description": function.get("description", ""),
+                "type": "app",
+                "input_parameters": params("input_parameters"),
+                "output_parameters": params("output_parameters"),
+                "app_id": "A0001",
+                "date_created": 1_700_000_000,
+                "date_updated": 1_700_000_000,
+                "date_deleted": 0,
+            },
+            "inputs": inputs,
+            "function_execution_id": execution_id,
+            "workflow_execution_id": "Wx" + execution_id,
+            "event_ts": f"{time.time():.6f}",
+            "bot_access_token": "xwfp-playground-" + execution_id,
+        }
+        return self.event(event, event_id or "Ev" + execution_id, retry_num)
+
     def shortcut(self, callback_id: str = "run_bitscale_grid") -> httpx.Response:
         return self.interact(
             {

@@ -100,6 +100,8 @@ class SlackStandIn:
         self.channel_errors: dict[str, str] = {}  # channel id → error for chat.postMessage
         self.faults: list[SlackFault] = []
         self.triggers: dict[str, float] = {}
+        # function execution id → {"state", "outputs", "error", "output_parameters"}
+        self.function_executions: dict[str, dict[str, Any]] = {}
         self.listeners: list[Callable[[str, Any], None]] = []
         self._socket_mode: SocketModeServer | None = None
         self._ts = itertools.count(1)
@@ -167,6 +169,16 @@ class SlackStandIn:
         with self.lock:
             self.messages.append(message)
         return message
+
+    def begin_function(self, execution_id: str, output_parameters: dict[str, dict]) -> None:
+        """A workflow reached a custom step: Slack now waits for it to complete or fail."""
+        with self.lock:
+            self.function_executions[execution_id] = {
+                "state": "running",
+                "outputs": None,
+                "error": None,
+                "output_parameters": output_parameters,
+            }
 
     def inject(self, **kwargs: Any) -> SlackFault:
         fault = SlackFault(**kwargs)
@@ -444,6 +456,41 @@ class SlackStandIn:
             self.home_views[str(args["user_id"])] = stored
         self._emit("home", stored)
         return {"view": stored}
+
+    def _running_execution(self, args: dict) -> dict:
+        execution = self.function_executions.get(str(args.get("function_execution_id") or ""))
+        if execution is None:
+            raise _SlackError("function_execution_not_found")
+        if execution["state"] != "running":
+            raise _SlackError("execution_not_in_running_state")
+        return execution
+
+    def api_functions_completeSuccess(self, args: dict) -> dict:
+        outputs = _json_arg(args.get("outputs"))
+        with self.lock:
+            execution = self._running_execution(args)
+            declared = execution["output_parameters"]
+            required = {n for n, p in declared.items() if p.get("is_required")}
+            if (
+                not isinstance(outputs, dict)
+                or not required <= set(outputs)
+                or not set(outputs) <= set(declared)
+                or not all(isinstance(v, str) for v in outputs.values())
+            ):
+                raise _SlackError("parameter_validation_failed")
+            execution.update(state="completed", outputs=outputs)
+        self._emit("function", execution)
+        return {}
+
+    def api_functions_completeError(self, args: dict) -> dict:
+        error = str(args.get("error") or "")
+        with self.lock:
+            execution = self._running_execution(args)
+            if not error:
+                raise _SlackError("invalid_arguments")
+            execution.update(state="failed", error=error)
+        self._emit("function", execution)
+        return {}
 
     def api_files_getUploadURLExternal(self, args: dict) -> dict:
         file_id = f"F{next(self._ids):06d}"

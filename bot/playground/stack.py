@@ -83,6 +83,10 @@ class LocalStack:
                 **self.extra_settings,
             },
         )
+        self._start_bot()
+        return self
+
+    def _start_bot(self) -> None:
         self.bot = build_bot(self.settings, credit_debounce=self.credit_debounce)
         self.scheduler = start_scheduler(
             self.bot.runs,
@@ -101,15 +105,8 @@ class LocalStack:
         threading.Thread(target=self._serve, name="bot-http", daemon=True).start()
         url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
         self.driver = SlackDriver(url, SIGNING_SECRET, self.standin)
-        return self
 
-    def _serve(self) -> None:
-        try:
-            self.server.run()
-        except (OSError, ValueError):
-            pass  # closed by stop()
-
-    def stop(self) -> None:
+    def _stop_bot(self) -> None:
         if self.driver:
             self.driver.close()
         if getattr(self, "scheduler", None):
@@ -121,6 +118,21 @@ class LocalStack:
             self.bot.close()
         if getattr(self, "server", None):
             self.server.close()
+
+    def restart_bot(self) -> None:
+        """Stop the bot (app, scheduler, server) and start a new one on the same database,
+        as a deploy would; the simulator and the Slack stand-in keep running."""
+        self._stop_bot()
+        self._start_bot()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            pass  # closed by stop()
+
+    def stop(self) -> None:
+        self._stop_bot()
         self.standin.stop()
         if self.sim is not None:
             self.sim.stop()

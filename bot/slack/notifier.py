@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.credits import CreditAlert
 from bot.runs import Announcement, DeliveryError
 from bot.slack import blocks as kit
+from bot.slack.workflow import step_error, step_outputs
 from bot.store import Run
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,23 @@ class SlackNotifier:
             if payload.get("run_id") == run.id and payload.get("state", run.state) == run.state:
                 return True
         return False
+
+    # --- steps.StepNotifier ---------------------------------------------------------------
+
+    def complete_step(self, run: Run) -> None:
+        """Finish the Workflow Builder step waiting on this run (the bot token may do so)."""
+        if run.state in ("completed", "reused"):  # a reused answer says so in `status`
+            self._call(
+                lambda: self.client.functions_completeSuccess(
+                    function_execution_id=run.step_execution_id, outputs=step_outputs(run)
+                )
+            )
+        else:
+            self._call(
+                lambda: self.client.functions_completeError(
+                    function_execution_id=run.step_execution_id, error=step_error(run)
+                )
+            )
 
     # --- credits.AlertSink --------------------------------------------------------------
 

@@ -65,7 +65,7 @@ def handle_mention(client: WebClient, services: Services, event: dict) -> None:
                 dedupe_key=f"mention:{channel}:{event.get('ts')}",
                 thread_ts=thread_ts,
                 source="mention",
-                reuse=True,
+                reuse=True,  # the thread offers Run fresh when an earlier answer is used
             )
         )
         return

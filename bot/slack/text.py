@@ -35,6 +35,10 @@ def plain(text: Any, limit: int) -> str:
     return truncate(" ".join(str(text).split()), limit) or "-"
 
 
+def is_user_id(text: str | None) -> bool:
+    return bool(_USER_ID.match(text or ""))
+
+
 def mention(user_id: str) -> str:
     """A mention of a Slack user id; anything that is not an id is escaped instead."""
     return f"<@{user_id}>" if _USER_ID.match(user_id or "") else escape(user_id)

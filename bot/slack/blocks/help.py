@@ -65,7 +65,8 @@ def _help_blocks(intro: str | None) -> list[dict]:
     blocks.append(
         context(
             "Tip: the ⚡ shortcut *Run a BitScale grid* works from anywhere, and *Enrich with "
-            "BitScale* in a message's ⋮ menu fills the form from that message."
+            "BitScale* in a message's ⋮ menu fills the form from that message. In Workflow "
+            "Builder, add the step *Run a BitScale grid*."
         )
     )
     blocks.append(

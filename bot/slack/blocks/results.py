@@ -28,6 +28,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.reused import fresh_actions, fresh_hint, provenance, provenance_plain
 from bot.slack.text import (
+    is_user_id,
     channel_link,
     escape,
     format_value,
@@ -39,9 +40,16 @@ from bot.slack.text import (
 from bot.store import Run
 
 
+def requester(run: Run) -> str:
+    """Who asked: a mention, or "A workflow" for a step that names no person."""
+    if run.source == "workflow" and not is_user_id(run.user_id):
+        return "A workflow"
+    return mention(run.user_id)
+
+
 def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, list[dict]]:
     emoji = STATE_EMOJI.get(run.state, "⏳")
-    who = mention(run.user_id)
+    who = requester(run)
     grid = f"*{escape(truncate(run.grid_name, 150))}*"
     if run.state in ("queued", "submitting", "running"):
         headline = f"{emoji} {who} started {grid}"
@@ -85,7 +93,7 @@ def _late_note(run: Run) -> list[Block]:
 def result_message(run: Run, fresh_by: str | None = None) -> ResultMessage:
     """The thread reply. A reused answer says where it came from and offers Run fresh
     (`fresh_by`: who already pressed it)."""
-    who = mention(run.user_id)
+    who = requester(run)
     grid = escape(truncate(run.grid_name, 150))
     if run.reused:
         blocks = [section(f"♻️ {who} *{grid}*: {provenance(run)}.")]

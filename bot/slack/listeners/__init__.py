@@ -10,6 +10,7 @@ from bot.slack.listeners import (
     batches,
     commands,
     events,
+    functions,
     options,
     quick,
     shortcuts,
@@ -20,5 +21,15 @@ from bot.slack.services import Services
 
 def register_listeners(app: App, services: Services) -> None:
     # events first: its middleware drops Slack's redelivered events before any listener.
-    for kind in (events, commands, actions, options, shortcuts, views, quick, batches):
+    for kind in (
+        events,
+        commands,
+        actions,
+        options,
+        shortcuts,
+        views,
+        quick,
+        batches,
+        functions,
+    ):
         kind.register(app, services)
