@@ -76,6 +76,17 @@ def test_a_failed_grid_fails_the_step_with_bitscales_sentence(stack):
     assert execution["error"].startswith("Broken Enrichment failed:")
 
 
+def test_a_second_identical_step_reuses_the_result(stack):
+    inputs = {"grid": "Email Finder", "inputs": "company_domain: acme.io"}
+    stack.driver.function_executed(STEP, inputs, "Fx7")
+    first = finished(stack, "Fx7")["outputs"]
+    stack.driver.function_executed(STEP, inputs, "Fx8")
+    second = finished(stack, "Fx8")["outputs"]
+    assert first["status"] == "completed" and second["status"] == "reused"
+    assert second["result_json"] == first["result_json"]
+    assert len(stack.sim.runs_for("Email Finder")) == 1  # no credits spent twice
+
+
 def test_bad_step_inputs_fail_at_once_saying_what_to_change(stack):
     stack.driver.function_executed(STEP, {"grid": "Person Lookup", "inputs": "name: Kay"}, "Fx4")
     error = finished(stack, "Fx4")["error"]
@@ -86,9 +97,9 @@ def test_bad_step_inputs_fail_at_once_saying_what_to_change(stack):
 
 
 def test_a_step_in_progress_survives_a_restart(stack):
-    # 40 s (×0.05 in the simulator) outlasts a sync request: the run is polled, then the
-    # bot restarts under it.
-    inputs = {"grid": "Load Test", "inputs": "company_name: Acme\nduration_seconds: 40"}
+    # 300 s (3 s at the tests' time scale) outlasts BitScale's sync window: the run is
+    # polled, and the bot restarts under it.
+    inputs = {"grid": "Load Test", "inputs": "company_name: Acme\nduration_seconds: 300"}
     stack.driver.function_executed(STEP, inputs, "Fx6")
     wait_for(lambda: [r for r in stack.bot.store.all_runs() if r.state == "running"])
     stack.restart_bot()
