@@ -105,13 +105,12 @@ def test_a_message_with_nothing_found_says_so(stack):
     assert "found no emails" in json.dumps(picker["blocks"])
 
 
-def test_a_csv_file_gets_a_clear_answer(stack):
-    lead = stack.standin.add_message(
-        "C0SALES",
-        "attendees",
-        files=[{"id": "F1", "name": "attendees.csv", "filetype": "csv", "mimetype": "text/csv"}],
-    )
-    stack.driver.message_shortcut(lead)
-    response = wait_for(lambda: stack.standin.responses)[0]
-    assert "attendees.csv" in response["text"] and response["response_type"] == "ephemeral"
-    assert stack.standin.view_log == []
+def test_a_csv_file_goes_to_the_batch_form(stack):
+    leads = stack.standin.add_file(b"company_domain\nacme.io\nkay.dev\n", "attendees.csv")
+    message = stack.standin.add_message("C0SALES", "attendees", files=[leads])
+    stack.driver.message_shortcut(message)
+    form = wait_for(lambda: stack.standin.latest_view())
+    assert form["callback_id"] == "batch_upload"
+    assert "attendees.csv" in json.dumps(form["blocks"])
+    assert not [b for b in form["blocks"] if b.get("element", {}).get("type") == "file_input"]
+    assert stack.sim.runs_for("Email Finder") == []

@@ -82,7 +82,6 @@ from bot.slack.blocks.quick import (
 )
 from bot.slack.blocks.shortcut import (
     MESSAGE_SHORTCUT,
-    csv_unavailable_text,
     enrich_picker_modal,
     found_lines,
 )
@@ -155,7 +154,6 @@ __all__ = [
     "MESSAGE_SHORTCUT",
     "enrich_picker_modal",
     "found_lines",
-    "csv_unavailable_text",
     "OPEN_FORM_ACTION",
     "DEFAULT_USAGE",
     "default_set_text",

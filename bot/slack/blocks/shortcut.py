@@ -1,5 +1,5 @@
 """The message shortcut "Enrich with BitScale": a grid picker that shows what the message
-holds, and the answer for a message carrying a CSV file."""
+holds. (A message carrying a CSV file goes to the batch form instead.)"""
 
 from __future__ import annotations
 
@@ -49,11 +49,3 @@ def enrich_picker_modal(session: str, found: Found) -> dict:
         ),
     ]
     return modal("Enrich with BitScale", blocks, private_metadata=session)
-
-
-def csv_unavailable_text(filename: str) -> str:
-    return (
-        f"This message carries the CSV file *{escape(truncate(filename, 100))}*. Enriching a "
-        "whole file is not available in this version of the bot yet. To enrich one lead, use "
-        "*Enrich with BitScale* on a message that names it, or `/bitscale run <grid>`."
-    )

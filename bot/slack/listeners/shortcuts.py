@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.extract import extract, message_texts
 from bot.slack import blocks as kit
+from bot.slack.batch_forms import open_batch_form
 from bot.slack.forms import form_base
 from bot.slack.services import Services
 
@@ -48,19 +49,23 @@ def register(app: App, services: Services) -> None:
         )
 
     @app.shortcut(MESSAGE_SHORTCUT)
-    def enrich_message(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+    def enrich_message(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         message = body.get("message") or {}
         channel_id = (body.get("channel") or {}).get("id")
         user_id = (body.get("user") or {}).get("id") or ""
         attached = csv_file(message)
         if attached is not None:
-            name = str(attached.get("name") or attached.get("title") or "file.csv")
+            # A list of leads: the batch form, for that file (with a grid picker).
             services.later(
-                lambda: respond(
-                    response_type="ephemeral",
-                    replace_original=False,
-                    text=kit.csv_unavailable_text(name),
+                lambda: open_batch_form(
+                    client,
+                    services,
+                    body["trigger_id"],
+                    file_id=str(attached.get("id") or "") or None,
+                    file_name=str(attached.get("name") or attached.get("title") or "file.csv"),
+                    channel_id=channel_id,
+                    user_id=user_id,
                 )
             )
             return
