@@ -15,11 +15,13 @@ COMMANDS = ["help", "runs", "credits", "grids"]
 
 
 def sender_process(job: dict) -> dict:
-    """Run `job["threads"]` senders until `job["until"]` (time.time()): closed-loop (each
+    """Run `job["threads"]` senders for `job["seconds"]` from when this process is up (spawning
+    can take longer than a short round on a loaded machine): closed-loop (each
     sends as soon as its last answer came) or paced (`job["interval"]` seconds apart)."""
     signer = SignatureVerifier(job["secret"])
     latencies: dict[str, list[float]] = {"command": [], "view_submission": []}
     failures = [0]
+    until = time.time() + job["seconds"]
     lock = threading.Lock()
 
     def send(http: httpx.Client, body: str) -> tuple[float, int]:
@@ -37,7 +39,7 @@ def sender_process(job: dict) -> dict:
         with httpx.Client(timeout=30) as http:
             i = 0
             next_at = time.time()
-            while time.time() < job["until"]:
+            while time.time() < until:
                 i += 1
                 if job["interval"]:  # paced: one request every `interval` seconds
                     next_at += job["interval"]
