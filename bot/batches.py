@@ -31,8 +31,8 @@ from typing import Protocol
 
 from bot.batch_rows import Plan, RowResult, rows, write_result
 from bot.batch_store import ACTIVE_STATES, Batch, BatchStore, migrate
-from bot.bitscale import BitScaleClient, BitScaleError, Priority
 from bot.csvio import CsvInfo
+from bot.providers.bitscale import BitScaleClient, BitScaleError, Priority
 from bot.runs import RunService
 from bot.store import Run, new_run_id
 

@@ -9,11 +9,13 @@ from slack_sdk import WebClient
 
 from bot.batch_store import BatchStore
 from bot.batches import BatchService, batch_files_dir
-from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
 from bot.config import Settings
 from bot.credits import CreditMonitor
 from bot.instance import InstanceLock
+from bot.providers.base import Providers
+from bot.providers.bitscale import BitScaleClient
+from bot.providers.bitscale.provider import BitScaleProvider
 from bot.reuse import ResultIndex
 from bot.runs import RunService
 from bot.slack.app import build_app
@@ -28,6 +30,7 @@ class Bot:
     settings: Settings
     store: Store
     bitscale: BitScaleClient
+    providers: Providers
     web: WebClient
     notifier: SlackNotifier
     runs: RunService
@@ -40,7 +43,7 @@ class Bot:
     def close(self) -> None:
         self.batches.stop()
         self.runs.shutdown(wait=False)
-        self.bitscale.close()
+        self.providers.close()
         self.lock.release()
 
 
@@ -64,8 +67,10 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         rate_limit=settings.bitscale_rate_limit,
         max_connections=settings.submit_concurrency + 32,
     )
+    # The registry of run providers: a new provider is one more line here.
+    providers = Providers(BitScaleProvider(bitscale, mode=settings.run_mode))
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    notifier = SlackNotifier(web, settings.credit_alert_channel)
+    notifier = SlackNotifier(web, settings.credit_alert_channel, providers)
     credits = CreditMonitor(
         store,
         bitscale,
@@ -77,9 +82,8 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     results = ResultIndex(store, default_days=settings.result_reuse_days)
     runs = RunService(
         store,
-        bitscale,
+        providers,
         notifier,
-        mode=settings.run_mode,
         expiry_seconds=settings.run_expiry_minutes * 60,
         submit_concurrency=settings.submit_concurrency,
         on_finished=credits.request_check_soon,
@@ -106,7 +110,9 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
 
     runs.on_finished = finished
     catalog = GridCatalog(bitscale, store)
-    signing = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    signing = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
     services = Services(
         store,
         bitscale,
@@ -117,5 +123,16 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     return Bot(
-        settings, store, bitscale, web, notifier, runs, credits, catalog, app, lock, batches
+        settings,
+        store,
+        bitscale,
+        providers,
+        web,
+        notifier,
+        runs,
+        credits,
+        catalog,
+        app,
+        lock,
+        batches,
     )

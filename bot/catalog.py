@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.bitscale import BitScaleClient, Priority
-from bot.bitscale.models import Column, GridPage, GridSummary, Workspace
+from bot.providers.bitscale import BitScaleClient, Priority
+from bot.providers.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.store import Store
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.bitscale import BitScaleClient, Priority
-from bot.bitscale.models import Workspace
+from bot.providers.bitscale import BitScaleClient, Priority
+from bot.providers.bitscale.models import Workspace
 from bot.store import Store
 
 log = logging.getLogger(__name__)

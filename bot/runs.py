@@ -1,14 +1,14 @@
-"""The run lifecycle: submit → track → finish → notify. No Slack in here.
+"""The run lifecycle: submit → track → finish → notify. No Slack in here, and no provider.
 
 The database is the truth. A run row is written before its request leaves, its result is
 written before anyone is told, and `notified_at` is set only once the notifier says the
 message was accepted; so after any crash, `recover()` and the next `tick()` pick up every
 unfinished step, and nothing is sent twice.
 
-Submission mode: sync. A sync run that finishes within BitScale's 120 s window costs one
-request and is delivered the moment BitScale answers; async would add at least one status
-poll per run (see bench/ for the numbers). A sync run that outlasts the window comes back
-as a request id and is polled like an async one.
+Which service does the work is the provider's business (bot/providers/): the core hands it
+a stored run and acts on the `Outcome` it answers. Runs with the same join key (the same
+page asked for twice while its task is pending) share one task: the later ones wait on
+the first and get its result.
 """
 
 from __future__ import annotations
@@ -23,24 +23,26 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.bitscale import BitScaleClient, BitScaleError, Priority
-from bot.bitscale.errors import NotSent, explain
-from bot.bitscale.models import RunResult
+from bot.providers.base import Outcome, Provider, Providers
 from bot.reuse import ResultIndex, ReusedResult, input_key
 from bot.steps import StepCompleter
-from bot.store import FINAL_STATES, Run, Store, new_run_id
+from bot.store import FINAL_STATES, LEGACY_PROVIDER, Run, Store, new_run_id
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED_MESSAGE = (
-    "The bot lost track of this run while starting it, so it cannot tell whether BitScale "
-    "started it. It was not re-sent automatically, because a second run would add another "
-    "row and spend credits again. Check the grid in BitScale, or press Run again."
+    "The bot lost track of this run while starting it, so it cannot tell whether it "
+    "started. It was not re-sent automatically. Press Run again if it did not."
 )
 EXPIRED_MESSAGE = "The run did not finish within {minutes} minutes, so the bot stopped waiting."
+UNKNOWN_PROVIDER_MESSAGE = (
+    "This run was sent to {name}, which this bot is no longer set up to use, so it cannot "
+    "follow the run. Ask whoever runs the bot to set {name} up again."
+)
+RESUBMITTED_TOO_OFTEN = " It was already sent again once, so the bot stopped. Try again later."
 MAX_DELIVERY_ATTEMPTS = 12
 ACTIVE_STATES = ("queued", "submitting", "running")
-# Given up on by the bot, not by BitScale: a real answer that arrives later still counts.
+# Given up on by the bot, not by the provider: a real answer that arrives later still counts.
 GIVEN_UP_STATES = ("interrupted", "expired")
 # What a late real answer resets, so its result is posted even after the notice went out.
 _LATE_RESET = (
@@ -53,13 +55,15 @@ _LATE_RESET = (
 ).format(given_up=GIVEN_UP_STATES)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunRequest:
-    grid_id: str
-    grid_name: str
     inputs: dict[str, Any]
     user_id: str
     channel_id: str | None
+    provider: str = LEGACY_PROVIDER
+    target: str = ""  # what the provider runs (a grid id, a page URL); defaults to grid_id
+    grid_id: str = ""  # the older name of a grid run's target, kept for its callers
+    grid_name: str = ""  # the title people see
     output_columns: list[str] | None = None
     team_id: str | None = None
     dedupe_key: str | None = None
@@ -69,6 +73,10 @@ class RunRequest:
     reuse: bool = False
     step_execution_id: str | None = None  # a workflow step waits for this run's end
     quiet: bool = False  # post nothing: the waiting step takes the result
+
+    def __post_init__(self) -> None:
+        if not self.target:
+            self.target = self.grid_id
 
 
 @dataclass
@@ -112,13 +120,10 @@ class RunService:
     def __init__(
         self,
         store: Store,
-        client: BitScaleClient,
+        providers: Providers,
         notifier: Notifier,
         *,
         clock: Callable[[], float] = time.time,
-        mode: str = "sync",
-        poll_interval: float = 3.0,
-        poll_share: float = 0.6,
         expiry_seconds: float = 30 * 60,
         submit_concurrency: int = 192,
         inline: bool = False,
@@ -130,14 +135,9 @@ class RunService:
         self.store = store
         # Marks the runs this process submits; recovery leaves a live owner's runs alone.
         self.instance_id = instance_id or uuid.uuid4().hex
-        self.client = client
+        self.providers = providers
         self.notifier = notifier
         self.clock = clock
-        self.mode = mode
-        self.poll_interval = poll_interval
-        # Polls may use this share of the workspace's rate budget; the rest stays free
-        # for new runs and for people opening modals.
-        self.poll_budget = max(0.5, client.limiter.rate * poll_share)
         self.expiry_seconds = expiry_seconds
         self.on_finished = on_finished
         self.results = results
@@ -157,13 +157,19 @@ class RunService:
     # --- entry points -------------------------------------------------------------------
 
     def start_run(self, request: RunRequest) -> tuple[Run, bool]:
-        """Record, announce and submit a run. A repeated dedupe key starts nothing new.
+        """Record, announce and submit a run. A repeated dedupe key starts nothing new;
+        a run whose join key matches a pending run waits on that run's task instead.
 
         With `request.reuse`, a stored result that answers the same question is posted
-        instead (state `reused`) and nothing is sent to BitScale."""
+        instead (state `reused`) and nothing is sent to the provider."""
+        provider = self.providers.get(request.provider)
         if request.reuse and self.results is not None:
             found = self.results.find(
-                request.grid_id, request.inputs, request.output_columns, request.user_id
+                request.target,
+                request.inputs,
+                request.output_columns,
+                request.user_id,
+                provider=provider.name,
             )
             if found is not None:
                 return self._start_reused(request, found)
@@ -172,12 +178,13 @@ class RunService:
             request,
             now,
             state="queued",
-            submit_after=now,
-            mode=self.mode,
-            input_key=input_key(request.grid_id, request.inputs),
+            # When the provider's budget is spent, the announcement says when it goes in.
+            submit_after=now + max(0.0, provider.submit_delay()),
+            input_key=input_key(request.target, request.inputs, provider.name),
         )
+        run.join_key = provider.join_key(run)
         run, created = self._record_and_announce(run)
-        if created:
+        if created and not run.joined_to and (run.submit_after or 0) <= self.clock():
             self._dispatch(self._submitters, self._submit, run.id)
         return run, created
 
@@ -206,6 +213,8 @@ class RunService:
         return Run(
             id=new_run_id(),
             dedupe_key=request.dedupe_key,
+            provider=request.provider,
+            target=request.target,
             grid_id=request.grid_id,
             grid_name=request.grid_name,
             inputs=request.inputs,
@@ -222,11 +231,14 @@ class RunService:
         )
 
     def _record_and_announce(self, run: Run) -> tuple[Run, bool]:
-        """Insert unless the dedupe key exists; announce a new row before tick() sees it."""
+        """Insert unless the dedupe key exists; join an earlier pending run with the same
+        join key; announce a new row before tick() sees it."""
         with self._busy_lock:
             self._busy.add(run.id)  # keep tick() off it until it is announced
         try:
             run, created = self.store.insert_run(run)
+            if created and run.join_key and run.state == "queued":
+                run = self._join_pending(run)
             if created and not run.quiet:
                 self._announce(run)
         finally:
@@ -245,25 +257,30 @@ class RunService:
         rows = self.store.write(
             "UPDATE runs SET state = 'interrupted', finished_at = ?, error_code = 'INTERRUPTED', "
             "error_message = ? WHERE state = 'submitting' AND (owner IS NULL OR owner != ?) "
-            "RETURNING id",
+            "RETURNING id, provider",
             [now, INTERRUPTED_MESSAGE, self.instance_id],
         )
         for row in rows:
             log.warning("run %s was cut off while submitting; telling its requester", row["id"])
+            provider = self.providers.find(row["provider"])
+            if provider is not None:
+                self.store.update_run(row["id"], error_message=provider.interrupted_note)
+            self._finish_followers(row["id"])
         return len(rows)
 
     def tick(self) -> None:
         """One pass of the scheduler: expire, submit, poll and deliver whatever is due."""
         now = self.clock()
         self._expire_overdue(now)
+        self._fail_orphans(now)
         # A batch's rows are fed by bot/batches.py (fairly, behind people) and reported by
         # it as one file, so this loop leaves them alone.
-        for run_id in self._due_ids(
-            "state = 'queued' AND submit_after <= ? AND batch_id IS NULL", [now], 500
-        ):
+        where = "state = 'queued' AND submit_after <= ? AND joined_to IS NULL AND batch_id IS NULL"
+        for run_id in self._due_ids(where, [now], 500):
             self._dispatch(self._submitters, self._submit, run_id)
-        for run in self._claim_polls(now):
-            self._dispatch(self._pollers, self._poll, run.id)
+        for provider in self.providers:
+            for run in self._claim_polls(provider, now):
+                self._dispatch(self._pollers, self._poll, run.id)
         where = (
             f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
             "AND batch_id IS NULL AND (notify_next_at IS NULL OR notify_next_at <= ?)"
@@ -302,133 +319,127 @@ class RunService:
             run.id,
             post_channel=posted.channel,
             message_ts=posted.ts,
-            post_thread_ts=posted.thread_ts,
             permalink=posted.permalink,
             fallback_reason=posted.fallback_reason,
+            post_thread_ts=posted.thread_ts,
         )
 
-    def submit_now(self, run_id: str, priority: Priority = Priority.SUBMIT) -> None:
-        """Submit one queued run in the caller's thread (the batch feeder's workers)."""
+    def _join_pending(self, run: Run) -> Run:
+        """Wait on an earlier pending run with the same join key, if there is one. One
+        statement, so the earlier run cannot finish between the check and the join."""
+        rows = self.store.write(
+            "UPDATE runs SET joined_to = lead.id, state = 'running' FROM ("
+            "  SELECT id FROM runs WHERE join_key = ? AND joined_to IS NULL"
+            f"  AND state IN {ACTIVE_STATES}"
+            "  AND rowid < (SELECT rowid FROM runs WHERE id = ?)"  # only earlier runs lead
+            "  ORDER BY rowid LIMIT 1"
+            ") AS lead WHERE runs.id = ? RETURNING joined_to",
+            [run.join_key, run.id, run.id],
+        )
+        if not rows:
+            return run
+        log.info("run %s joins run %s, pending for the same thing", run.id, rows[0]["joined_to"])
+        return self.store.get_run(run.id) or run
+
+    def submit_now(self, run_id: str, priority: int | None = None) -> None:
+        """Submit one queued run in the caller's thread (the batch feeder's workers).
+        `priority` is the provider's own urgency for its rate budget (lower goes first)."""
         self._submit(run_id, priority)
 
-    def _submit(self, run_id: str, priority: Priority = Priority.SUBMIT) -> None:
+    def _submit(self, run_id: str, priority: int | None = None) -> None:
         now = self.clock()
         taken = self.store.write(
             "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
-            "WHERE id = ? AND state = 'queued' RETURNING id",
+            "WHERE id = ? AND state = 'queued' AND joined_to IS NULL RETURNING id",
             [now, self.instance_id, run_id],
         )
         if not taken:
             return  # another worker has it, or it already finished
         run = self.store.get_run(run_id)
         assert run is not None
-        try:
-            # A rejected request (429, no connection) comes straight back here and the run
-            # returns to the queue, so a crash while waiting never strands it as
-            # "submitting".
-            result = self.client.run_grid(
-                run.grid_id,
-                run.inputs,
-                mode=run.mode or self.mode,
-                output_columns=run.output_columns,
-                priority=priority,
-                retry_rejected=False,
-            )
-        except BitScaleError as error:
-            self._submit_failed(run, error)
+        provider = self.providers.find(run.provider)
+        if provider is None:
+            self._finish_orphan(run)
             return
-        self._apply(run, result)
-
-    def _submit_failed(self, run: Run, error: BitScaleError) -> None:
-        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, NotSent):
-            # Rejected before anything happened: safe to send again later.
-            wait = error.retry_after if error.retry_after is not None else 2.0
-            self.store.write(
-                "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = ?, "
-                "error_message = ? WHERE id = ? AND state = 'submitting'",
-                [self.clock() + max(wait, 1.0), explain(error), run.id],
-            )
-        elif error.code == "RUN_FAILED":
-            self._finish(run.id, "failed", code=error.code, message=error.message)
-        elif error.status is not None and 400 <= error.status < 500:
-            self._finish(run.id, "failed", code=error.code, message=explain(error))
-        else:
-            # Timeout, reset or 5xx after the request left: BitScale may have started it.
-            log.warning("run %s: outcome unknown after %s", run.id, error.code)
-            self._finish(
-                run.id,
-                "interrupted",
-                code=error.code,
-                message=f"{explain(error)} {INTERRUPTED_MESSAGE}",
-            )
-
-    def _apply(self, run: Run, result: RunResult) -> None:
-        if result.status == "completed":
-            outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
-            self._finish(run.id, "completed", outputs=outputs)
-        elif result.status == "failed":
-            self._finish(run.id, "failed", code="RUN_FAILED", message=result.failure_message)
-        elif result.request_id:
-            # BitScale has it: running, even if the bot had given up on it meanwhile.
-            self.store.write(
-                f"UPDATE runs SET state = 'running', request_id = ?, next_poll_at = ?, "
-                f"poll_errors = 0, lease_until = NULL, {_LATE_RESET} "
-                f"WHERE id = ? AND state IN ('submitting', 'running', {_sql_list(GIVEN_UP_STATES)})",
-                [
-                    result.request_id,
-                    self.clock() + max(self._poll_spacing(), self._first_poll(run)),
-                    run.id,
-                ],
-            )
-        else:
-            self._finish(
-                run.id,
-                "interrupted",
-                code="BAD_RESPONSE",
-                message="BitScale said the run is running but gave no request id. "
-                + INTERRUPTED_MESSAGE,
-            )
+        self._apply(run, provider, provider.submit(run, priority))
 
     def _poll(self, run_id: str) -> None:
         run = self.store.get_run(run_id)
-        if run is None or run.state != "running" or not run.request_id:
+        if run is None or run.state != "running" or not run.request_id or run.joined_to:
             return
-        try:
-            result = self.client.run_status(run.request_id, priority=Priority.POLL)
-        except BitScaleError as error:
-            if error.code == "RUN_FAILED":
-                self._finish(run.id, "failed", code=error.code, message=error.message)
-            elif error.code == "REQUEST_NOT_FOUND":
-                self._finish(
-                    run.id,
-                    "failed",
-                    code=error.code,
-                    message="BitScale no longer knows this run's request id.",
-                )
-            else:
-                errors = run.poll_errors + 1
-                delay = min(60.0, self._poll_spacing() * 2 ** min(errors - 1, 5))
-                log.warning(
-                    "poll of run %s failed (%s); next try in %.0fs", run.id, error.code, delay
-                )
-                self.store.update_run(
-                    run.id,
-                    poll_errors=errors,
-                    lease_until=None,
-                    next_poll_at=self.clock() + delay,
-                    error_code=error.code,
-                    error_message=explain(error),
-                )
+        provider = self.providers.find(run.provider)
+        if provider is None:
+            self._finish_orphan(run)
             return
-        if result.finished:
-            self._apply(run, result)
-        else:
+        self._apply(run, provider, provider.poll(run))
+
+    def _apply(self, run: Run, provider: Provider, outcome: Outcome) -> None:
+        """Act on what the provider said after a submission or a poll."""
+        if outcome.mode:
+            self.store.update_run(run.id, mode=outcome.mode)
+        state = outcome.state
+        if state in ("completed", "failed", "interrupted"):
+            self._finish(
+                run.id, state, outputs=outcome.outputs, code=outcome.code, message=outcome.message
+            )
+        elif state == "running":
+            # The provider has it: running, even if the bot had given up on it meanwhile.
+            self.store.write(
+                f"UPDATE runs SET state = 'running', request_id = ?, next_poll_at = ?, "
+                f"poll_errors = 0, lease_until = NULL, {_LATE_RESET} "
+                "WHERE id = ? AND state IN "
+                f"('submitting', 'running', {_sql_list(GIVEN_UP_STATES)})",
+                [
+                    outcome.handle or run.request_id,
+                    self.clock() + max(self._poll_spacing(provider), self._first_poll(run)),
+                    run.id,
+                ],
+            )
+        elif state == "queued" and run.state == "submitting":
+            # Refused before anything happened: safe to send again later.
+            self.store.write(
+                "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = ?, "
+                "error_message = ? WHERE id = ? AND state = 'submitting'",
+                [self.clock() + max(outcome.wait or 0.0, 1.0), outcome.message, run.id],
+            )
+        elif state == "resubmit":
+            self._resubmit(run, provider, outcome)
+        else:  # a poll that failed for a reason that may pass
+            errors = run.poll_errors + 1
+            delay = outcome.wait or min(
+                60.0, self._poll_spacing(provider) * 2 ** min(errors - 1, 5)
+            )
+            log.warning(
+                "poll of run %s failed (%s); next try in %.0fs", run.id, outcome.code, delay
+            )
             self.store.update_run(
                 run.id,
-                next_poll_at=self.clock() + self._poll_spacing(),
-                poll_errors=0,
+                state="running",
+                poll_errors=errors,
                 lease_until=None,
+                next_poll_at=self.clock() + delay,
+                error_code=outcome.code,
+                error_message=outcome.message,
             )
+
+    def _resubmit(self, run: Run, provider: Provider, outcome: Outcome) -> None:
+        """The service dropped the task and says to send it again: once, then give up."""
+        if run.resubmits >= provider.max_resubmits:
+            message = (outcome.message or "") + RESUBMITTED_TOO_OFTEN
+            self._finish(run.id, "failed", code=outcome.code, message=message.strip())
+            return
+        log.warning(
+            "run %s: %s dropped the task (%s); sending it again",
+            run.id,
+            provider.label,
+            outcome.code,
+        )
+        self.store.write(
+            "UPDATE runs SET state = 'queued', resubmits = ?, submitted_at = NULL, "
+            "submit_after = ?, lease_until = NULL, error_code = ?, error_message = ? "
+            f"WHERE id = ? AND state IN {ACTIVE_STATES}",
+            [run.resubmits + 1, self.clock(), outcome.code, outcome.message, run.id],
+        )  # the next tick sends it: this worker still holds the run
 
     def _finish(
         self,
@@ -440,7 +451,7 @@ class RunService:
         message: str | None = None,
     ) -> None:
         """Compare-and-set: only an unfinished run finishes, once. A real answer from
-        BitScale (completed, failed) also replaces the bot's own "interrupted" or
+        the provider (completed, failed) also replaces the bot's own "interrupted" or
         "expired", and is then posted too: the requester gets the result after all."""
         allowed = ACTIVE_STATES + (GIVEN_UP_STATES if state in ("completed", "failed") else ())
         changed = self.store.write(
@@ -463,6 +474,44 @@ class RunService:
             except Exception:  # noqa: BLE001 - a side job must never lose a result
                 log.exception("on_finished hook failed")
         self._deliver(run_id)
+        self._finish_followers(run_id)
+
+    def _finish_followers(self, run_id: str) -> None:
+        """Runs that waited on this one's task end the way it ended."""
+        rows = self.store.write(
+            "UPDATE runs SET state = lead.state, outputs = lead.outputs, "
+            "error_code = lead.error_code, error_message = lead.error_message, "
+            "request_id = lead.request_id, finished_at = lead.finished_at, lease_until = NULL "
+            "FROM (SELECT * FROM runs WHERE id = ?) AS lead "
+            f"WHERE runs.joined_to = lead.id AND runs.state IN {ACTIVE_STATES} "
+            f"AND lead.state IN {FINAL_STATES} RETURNING id",
+            [run_id],
+        )
+        for row in rows:
+            self._dispatch(self._deliverers, self._deliver, row["id"])
+
+    def _finish_orphan(self, run: Run) -> None:
+        label = self.providers.label(run.provider)
+        self._finish(
+            run.id,
+            "failed",
+            code="UNKNOWN_PROVIDER",
+            message=UNKNOWN_PROVIDER_MESSAGE.format(name=label),
+        )
+
+    def _fail_orphans(self, now: float) -> None:
+        """Runs of a provider that is no longer set up are told so, not left to expire."""
+        names = [p.name for p in self.providers]
+        marks = ", ".join("?" * len(names)) or "''"
+        rows = self.store.claim(
+            f"state IN ('queued', 'running') AND joined_to IS NULL AND provider NOT IN ({marks})",
+            names,
+            now=now,
+            lease=60,
+            limit=50,
+        )
+        for run in rows:
+            self._finish_orphan(run)
 
     def _deliver(self, run_id: str) -> None:
         now = self.clock()
@@ -530,13 +579,14 @@ class RunService:
         rows = self.store.write(
             "UPDATE runs SET state = 'expired', finished_at = ?, "
             "error_message = ? || COALESCE(' Last problem: ' || error_message, '') "
-            "WHERE state IN ('queued', 'running') AND created_at <= ? AND batch_id IS NULL "
-            "RETURNING id",
+            "WHERE state IN ('queued', 'running') AND joined_to IS NULL AND created_at <= ? "
+            "AND batch_id IS NULL RETURNING id",
             [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds],
         )
         for row in rows:
             log.warning("run %s expired", row["id"])
             self._dispatch(self._deliverers, self._deliver, row["id"])
+            self._finish_followers(row["id"])
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -549,18 +599,22 @@ class RunService:
             log.exception("first_poll hint failed")
             return 0.0
 
-    def _poll_spacing(self) -> float:
-        """Seconds between polls of one run: 3 s, stretched so all polls fit the budget."""
-        running = self.store.count_runs("state = 'running'")
-        return max(self.poll_interval, running / self.poll_budget)
+    def _poll_spacing(self, provider: Provider) -> float:
+        """Seconds between polls of one run: the provider's interval, stretched so all of
+        its polls fit its budget."""
+        running = self.store.count_runs(
+            "state = 'running' AND provider = ? AND joined_to IS NULL", [provider.name]
+        )
+        return max(provider.poll_interval, running / provider.poll_rate)
 
-    def _claim_polls(self, now: float) -> list[Run]:
+    def _claim_polls(self, provider: Provider, now: float) -> list[Run]:
         # Claim only what the budget can poll in the next second, so nothing queues
         # behind the limiter for long.
-        limit = max(1, int(self.poll_budget))
+        limit = max(1, int(provider.poll_rate))
         return self.store.claim(
-            "state = 'running' AND request_id IS NOT NULL AND next_poll_at <= ?",
-            [now],
+            "state = 'running' AND provider = ? AND request_id IS NOT NULL "
+            "AND joined_to IS NULL AND next_poll_at <= ?",
+            [provider.name, now],
             now=now,
             lease=30,
             limit=limit,

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.batches import BatchService
-from bot.bitscale import BitScaleError, Priority
-from bot.bitscale.errors import explain
 from bot.credits import CreditMonitor
+from bot.providers.base import Provider, ProviderError
+from bot.providers.bitscale import BitScaleError
 from bot.runs import RunService
 
 log = logging.getLogger(__name__)
@@ -64,28 +64,22 @@ def start_scheduler(
             seconds=soon_check_seconds,
             id="credits-soon",
         )
-    scheduler.add_job(
-        _guarded("bitscale-check", lambda: _say_hello(runs)),
-        "date",
-        run_date=now,
-        id="bitscale-check",
-    )
+    for provider in runs.providers:
+        scheduler.add_job(
+            _guarded(f"{provider.name}-check", lambda p=provider: _say_hello(p)),
+            "date",
+            run_date=now,
+            id=f"{provider.name}-check",
+        )
     scheduler.start()
     if batches is not None:
         batches.start()  # its own loop: rows are fed many times a second
     return scheduler
 
 
-def _say_hello(runs: RunService) -> None:
-    """At start-up, tell the log whether the BitScale key works (an admin reads this)."""
+def _say_hello(provider: Provider) -> None:
+    """At start-up, tell the log whether the provider's key works (an admin reads this)."""
     try:
-        ws = runs.client.workspace(priority=Priority.BACKGROUND)
-    except BitScaleError as error:
-        log.error("BitScale check failed: %s %s", error.code, explain(error))
-        return
-    log.info(
-        "connected to BitScale workspace %r (%s plan, %s credits left)",
-        ws.name,
-        ws.plan.name,
-        ws.credits.remaining,
-    )
+        log.info(provider.check())
+    except ProviderError as error:
+        log.error("%s check failed: %s", provider.label, error)

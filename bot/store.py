@@ -20,14 +20,18 @@ import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 30
 
-# `reused`: answered from a stored result (see reuse.py); nothing was sent to BitScale.
+# `reused`: answered from a stored result (see reuse.py); nothing was sent to the provider.
 FINAL_STATES = ("completed", "failed", "expired", "interrupted", "reused")
+# Rows and callers from before there were several providers all ran BitScale grids.
+LEGACY_PROVIDER = "bitscale"
 
 RUN_COLUMNS: dict[str, type] = {
     "id": str,
     "dedupe_key": str,
-    "grid_id": str,
-    "grid_name": str,
+    "provider": str,  # which provider runs it (bot/providers/)
+    "target": str,  # what the provider runs: a grid id, a page URL
+    "grid_id": str,  # BitScale's grid id ('' for other providers)
+    "grid_name": str,  # the title people see
     "inputs": str,  # JSON object
     "output_columns": str,  # JSON list or NULL for all
     "user_id": str,
@@ -43,7 +47,10 @@ RUN_COLUMNS: dict[str, type] = {
     # queued → submitting → running → completed | failed | expired | interrupted;
     # or reused (answered from a stored result at once, nothing sent)
     "state": str,
-    "request_id": str,
+    "request_id": str,  # the provider's handle to poll with
+    "join_key": str,  # runs with the same key share one pending task
+    "joined_to": str,  # the run whose task this one waits on
+    "resubmits": int,  # times the provider dropped the task and it was sent again
     "mode": str,
     "outputs": str,  # JSON
     "error_code": str,
@@ -92,6 +99,8 @@ class Run:
     state: str
     created_at: float
     dedupe_key: str | None = None
+    provider: str = LEGACY_PROVIDER
+    target: str | None = None  # defaults to grid_id
     team_id: str | None = None
     thread_ts: str | None = None
     source: str | None = None
@@ -101,6 +110,9 @@ class Run:
     permalink: str | None = None
     fallback_reason: str | None = None
     request_id: str | None = None
+    join_key: str | None = None
+    joined_to: str | None = None
+    resubmits: int = 0
     mode: str | None = None
     outputs: dict[str, Any] | None = None
     error_code: str | None = None
@@ -135,6 +147,10 @@ class Run:
         """Answered from a stored result: no credits spent, not fresh data."""
         return self.state == "reused"
 
+    def __post_init__(self) -> None:
+        if self.target is None:
+            self.target = self.grid_id
+
     @property
     def finished(self) -> bool:
         return self.state in FINAL_STATES
@@ -154,6 +170,8 @@ class Run:
         data["notify_attempts"] = row.get("notify_attempts") or 0
         data["step_attempts"] = row.get("step_attempts") or 0
         data["quiet"] = bool(row.get("quiet"))
+        data["resubmits"] = row.get("resubmits") or 0
+        data["provider"] = row.get("provider") or LEGACY_PROVIDER
         return cls(**data)
 
 
@@ -202,18 +220,31 @@ class Store:
     def _migrate(db: sqlite_utils.Database) -> None:
         """Create or extend the schema; safe to run at every start."""
         runs = db["runs"]
+        # Rows from before providers, and rows other modules insert without naming one,
+        # are BitScale runs: the column's default says so.
+        defaults = {"provider": LEGACY_PROVIDER}
         if not runs.exists():
-            runs.create(RUN_COLUMNS, pk="id", not_null={"grid_id", "user_id", "state"})
+            runs.create(
+                RUN_COLUMNS,
+                pk="id",
+                not_null={"grid_id", "user_id", "state", "provider"},
+                defaults=defaults,
+            )
         else:
             for name, kind in RUN_COLUMNS.items():
                 if name not in runs.columns_dict:
-                    runs.add_column(name, kind)
+                    runs.add_column(name, kind, not_null_default=defaults.get(name))
+            # A grid run's target is its grid.
+            db.execute("UPDATE runs SET target = grid_id WHERE target IS NULL")
+            db.conn.commit()
         runs.create_index(["dedupe_key"], unique=True, if_not_exists=True)
         runs.create_index(["state", "next_poll_at"], if_not_exists=True)
         runs.create_index(["user_id", "created_at"], if_not_exists=True)
         runs.create_index(["request_id"], if_not_exists=True)
         # Reuse look-ups: one index probe however long the history (see reuse.py).
         runs.create_index(["input_key", "state", "finished_at"], if_not_exists=True)
+        runs.create_index(["join_key", "state"], if_not_exists=True)
+        runs.create_index(["joined_to"], if_not_exists=True)
         db["cache"].create(
             {"key": str, "value": str, "stored_at": float}, pk="key", if_not_exists=True
         )

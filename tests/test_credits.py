@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import respx
 
-from bot.bitscale import BitScaleClient, RateLimiter
 from bot.credits import ALERTED, ARMED, CreditMonitor, next_state
+from bot.providers.bitscale import BitScaleClient, RateLimiter
 from bot.store import Store
 
 BASE = "https://api.test/api/v1"

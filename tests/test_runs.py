@@ -6,7 +6,9 @@ import httpx
 import pytest
 import respx
 
-from bot.bitscale import BitScaleClient, RateLimiter
+from bot.providers.base import Providers
+from bot.providers.bitscale import BitScaleClient, RateLimiter
+from bot.providers.bitscale.provider import BitScaleProvider
 from bot.runs import Announcement, DeliveryError, RunRequest, RunService
 from bot.store import Store
 from tests.factories import make_run
@@ -49,7 +51,14 @@ def env(tmp_path):
     )
     notifier = RecordingNotifier()
     store = Store(tmp_path / "runs.db")
-    service = RunService(store, client, notifier, clock=clock, inline=True, expiry_seconds=600)
+    service = RunService(
+        store,
+        Providers(BitScaleProvider(client)),
+        notifier,
+        clock=clock,
+        inline=True,
+        expiry_seconds=600,
+    )
     yield service, notifier, clock, store
     client.close()
 

@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 
 from bot.batch_rows import Plan, plan
 from bot.batches import BatchRequest
-from bot.bitscale import BitScaleError
-from bot.bitscale.errors import explain
 from bot.csvio import CsvInfo, CsvProblem, inspect_csv, match_columns
+from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as common
 from bot.slack.blocks import batches as kit
 from bot.slack.files import FileProblem, fetch_file

@@ -10,10 +10,10 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.bitscale import BitScaleError
-from bot.bitscale.errors import explain
 from bot.catalog import RunForm
 from bot.extract import Found, match_inputs
+from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import explain
 from bot.runs import RunRequest
 from bot.slack import blocks as kit
 from bot.slack.services import Services

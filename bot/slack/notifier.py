@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.credits import CreditAlert
+from bot.providers.base import Providers
 from bot.runs import Announcement, DeliveryError
 from bot.slack import blocks as kit
 from bot.slack.workflow import step_error, step_outputs
@@ -64,8 +65,14 @@ class SlackDeliveryError(DeliveryError):
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, alert_channel: str | None = None) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        alert_channel: str | None = None,
+        providers: Providers | None = None,
+    ) -> None:
         self.client = client
+        self.providers = providers or Providers()  # each run's result is its provider's to render
         self.alert_channel = alert_channel
 
     # --- runs.Notifier ------------------------------------------------------------------
@@ -77,7 +84,7 @@ class SlackNotifier:
     def deliver(self, run: Run) -> None:
         if not run.post_channel or not run.message_ts:
             raise DeliveryError("the run has no announcement to reply to yet")
-        message = kit.result_message(run)
+        message = kit.result_message(run, self.providers.view(run))
         # The state tells a late real result apart from the earlier "interrupted" notice.
         metadata = {
             "event_type": RESULT_EVENT,
@@ -105,7 +112,7 @@ class SlackNotifier:
                 )
             )
             run.post_channel, run.message_ts, run.post_thread_ts = dm, None, None
-        self._best_effort(run, message.attachment)
+        self._best_effort(run, message.attachment, message.attachment_title)
 
     def already_delivered(self, run: Run) -> bool:
         if not run.post_channel or not run.message_ts:
@@ -210,7 +217,7 @@ class SlackNotifier:
             log.info("no permalink for %s: %s", resp.get("ts"), type(exc).__name__)
             return None
 
-    def _best_effort(self, run: Run, attachment: str | None) -> None:
+    def _best_effort(self, run: Run, attachment: str | None, title: str) -> None:
         """After the result is delivered: attach the full file, mark the parent ✅/❌."""
         if attachment:
             try:
@@ -219,7 +226,7 @@ class SlackNotifier:
                     thread_ts=run.reply_ts,
                     content=attachment,
                     filename=f"{_slug(run.grid_name)}-{run.id}.txt",
-                    title=f"{run.grid_name}: full result",
+                    title=f"{run.grid_name}: {title}",
                 )
             except (SlackClientError, URLError, OSError) as exc:
                 log.warning("could not attach the full result of run %s: %s", run.id, exc)

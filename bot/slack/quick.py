@@ -8,9 +8,9 @@ import re
 
 from slack_sdk import WebClient
 
-from bot.bitscale import BitScaleError
-from bot.bitscale.errors import explain
 from bot.extract import extract, match_inputs, message_texts
+from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import explain
 from bot.runs import RunRequest
 from bot.slack import blocks as kit
 from bot.slack.forms import form_base

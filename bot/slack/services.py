@@ -9,9 +9,9 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.batches import BatchService
-from bot.bitscale import BitScaleClient
 from bot.catalog import GridCatalog
 from bot.defaults import ChannelDefaults
+from bot.providers.bitscale import BitScaleClient
 from bot.runs import RunService
 from bot.store import Store
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 import respx
 
-from bot.bitscale import BitScaleClient, BitScaleError, RateLimiter
-from bot.bitscale.errors import ERROR_CODES
+from bot.providers.bitscale import BitScaleClient, BitScaleError, RateLimiter
+from bot.providers.bitscale.errors import ERROR_CODES
 
 BASE = "https://api.test/api/v1"
 KEY = "secret-key-123"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.bitscale import BitScaleClient, Priority, RateLimiter
-from bot.bitscale.limiter import limiter_for
+from bot.providers.bitscale import BitScaleClient, Priority, RateLimiter
+from bot.providers.limiter import limiter_for
 
 
 class FakeClock:

@@ -113,7 +113,7 @@ def test_slow_run_is_polled_to_completion(stack):
     )  # outlasts BitScale's 120 s sync window (1.5 real s at 100x)
     run = wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].state == "running" and r[0])
     assert run.request_id
-    stack.bot.runs.poll_interval = 0.2
+    stack.bot.providers.get("bitscale").poll_interval = 0.2
     stack.bot.store.update_run(run.id, next_poll_at=0)
     _, reply = thread_reply(stack)
     assert "*Echo*\nSlowco" in blocks_text(reply.blocks)

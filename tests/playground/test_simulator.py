@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from bot.bitscale.errors import ERROR_CODES
 from bot.playground.simulator import FOREIGN_GRID_ID
+from bot.providers.bitscale.errors import ERROR_CODES
 
 
 @pytest.fixture

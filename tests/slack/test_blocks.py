@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from bot.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.catalog import RunForm
 from bot.credits import CreditAlert
+from bot.providers.bitscale.models import Column, GridPage, GridSummary, Workspace
+from bot.providers.bitscale.provider import render_outputs
 from bot.slack import blocks as kit
 from tests.factories import make_run
 
@@ -23,7 +24,7 @@ def test_help_lists_every_subcommand():
 
 def test_result_with_many_and_long_outputs_fits_one_message():
     outputs = {f"c{i}": {"name": f"Col {i}", "value": "x" * 5000} for i in range(120)}
-    message = kit.result_message(make_run(outputs=outputs))
+    message = kit.result_message(make_run(outputs=outputs), render_outputs(outputs))
     assert len(message.blocks) <= kit.MAX_MESSAGE_BLOCKS
     for b in message.blocks:
         assert len(b.get("text", {}).get("text", "")) <= kit.MAX_SECTION_TEXT
@@ -37,7 +38,7 @@ def test_short_result_has_no_attachment_and_renders_types():
         "l": {"name": "Stack", "value": ["AWS", "GCP"]},
         "o": {"name": "HQ", "value": {"city": "Berlin"}},
     }
-    message = kit.result_message(make_run(outputs=outputs))
+    message = kit.result_message(make_run(outputs=outputs), render_outputs(outputs))
     text = all_text(message.blocks)
     assert message.attachment is None
     assert "1,200" in text and "AWS, GCP" in text and "City: Berlin" in text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.bitscale.models import Workspace
 from bot.credits import CreditAlert
+from bot.providers.bitscale.models import Workspace
 from bot.slack.blocks.common import bar, context, date, render, section
 from bot.slack.text import (
     escape,

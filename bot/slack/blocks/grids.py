@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     Option,
 )
 
-from bot.bitscale.models import GridPage, GridSummary
+from bot.providers.bitscale.models import GridPage, GridSummary
 from bot.slack.blocks.common import (
     GRIDS_PAGE_ACTION,
     GRIDS_PER_PAGE,

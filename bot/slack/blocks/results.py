@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     Block,
 )
 
+from bot.providers.base import ResultView
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_OUTPUT_SECTIONS,
@@ -28,12 +29,12 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.reused import fresh_actions, fresh_hint, provenance, provenance_plain
 from bot.slack.text import (
-    is_user_id,
     channel_link,
     escape,
     format_value,
     full_value,
     humanize_key,
+    is_user_id,
     mention,
     truncate,
 )
@@ -80,6 +81,7 @@ class ResultMessage:
     text: str
     blocks: list[dict]
     attachment: str | None  # the full result as text, when the thread shows a cut version
+    attachment_title: str = "full result"
 
 
 def _late_note(run: Run) -> list[Block]:
@@ -87,53 +89,72 @@ def _late_note(run: Run) -> list[Block]:
     if not run.late_after:
         return []
     said = STATE_WORDS.get(run.late_after, run.late_after)
-    return [context(f"BitScale answered after all, after I had told you the run was {said}.")]
+    return [context(f"The answer came after all, after I had told you the run was {said}.")]
 
 
-def result_message(run: Run, fresh_by: str | None = None) -> ResultMessage:
-    """The thread reply. A reused answer says where it came from and offers Run fresh
+def result_message(
+    run: Run, view: ResultView | None = None, fresh_by: str | None = None
+) -> ResultMessage:
+    """The thread reply. `view` is the provider's rendering of the result (completed or
+    reused runs). A reused answer says where it came from and offers Run fresh
     (`fresh_by`: who already pressed it)."""
     who = requester(run)
     grid = escape(truncate(run.grid_name, 150))
+    view = view or ResultView()
     if run.reused:
         blocks = [section(f"♻️ {who} *{grid}*: {provenance(run)}.")]
-        blocks += _output_blocks(run, MAX_OUTPUT_SECTIONS - 4)
+        blocks += _output_blocks(view, MAX_OUTPUT_SECTIONS - 4)
         blocks += [fresh_hint(), fresh_actions(run, fresh_by)]
-        attachment = full_result_text(run) if _was_cut(run, MAX_OUTPUT_SECTIONS - 4) else None
+        attachment = _attachment(run, view, MAX_OUTPUT_SECTIONS - 4)
         text = f"♻️ {run.grid_name}: {provenance_plain(run)}"
-        return ResultMessage(text, render(blocks), attachment)
+        return ResultMessage(text, render(blocks), attachment, view.attachment_title)
     if run.state == "completed":
-        blocks = [section(f"✅ {who} *{grid}* is done."), *_late_note(run), *_output_blocks(run)]
-        attachment = full_result_text(run) if _was_cut(run) else None
-        return ResultMessage(f"✅ {run.grid_name} is done", render(blocks), attachment)
+        blocks = [section(f"✅ {who} *{grid}* is done."), *_late_note(run)]
+        blocks += _output_blocks(view)
+        return ResultMessage(
+            f"✅ {run.grid_name} is done",
+            render(blocks[:MAX_MESSAGE_BLOCKS]),
+            _attachment(run, view),
+            view.attachment_title,
+        )
     return _problem_message(run, who, grid)
 
 
-def _was_cut(run: Run, limit: int = MAX_OUTPUT_SECTIONS) -> bool:
-    items = list((run.outputs or {}).values())
-    return len(items) > limit or any(
-        len(format_value(out.get("value"))) > VALUE_PREVIEW_CHARS for out in items
+def _was_cut(view: ResultView, limit: int = MAX_OUTPUT_SECTIONS) -> bool:
+    return len(view.items) > limit or any(
+        len(format_value(item.value)) > VALUE_PREVIEW_CHARS for item in view.items
     )
 
 
-def _output_blocks(run: Run, limit: int = MAX_OUTPUT_SECTIONS) -> list[Block]:
-    """One section per output (values cut to a preview), and a note when anything was cut."""
-    outputs = run.outputs or {}
+def _attachment(run: Run, view: ResultView, limit: int = MAX_OUTPUT_SECTIONS) -> str | None:
+    """The provider's own file when it has one, else the full text when values were cut."""
+    if view.attachment is not None:
+        return view.attachment
+    return full_result_text(run, view) if _was_cut(view, limit) else None
+
+
+def _output_blocks(view: ResultView, limit: int = MAX_OUTPUT_SECTIONS) -> list[Block]:
+    """The overall picture, one section per item (values cut to a preview), the
+    provider's notes, and a note when anything was cut."""
     blocks: list[Block] = []
+    if view.summary:
+        blocks.append(section(escape(truncate("\n".join(view.summary), 2900))))
     cut = False
-    items = list(outputs.items())
-    for key, out in items[:limit]:
-        name = escape(truncate(str(out.get("name") or humanize_key(key)), 200))
-        shown = format_value(out.get("value"))
+    items = view.items
+    for item in items[:limit]:
+        name = escape(truncate(str(item.label or humanize_key(item.key or "")), 200))
+        shown = format_value(item.value)
         if len(shown) > VALUE_PREVIEW_CHARS:
             shown, cut = truncate(shown, VALUE_PREVIEW_CHARS), True
         blocks.append(section(f"*{name}*\n{escape(shown)}"))
     if len(items) > limit:
         cut = True
         blocks.append(context(f"…and {len(items) - limit} more outputs in the attached file."))
-    if not items:
-        blocks.append(context("The run finished but returned no outputs."))
-    if cut:
+    if not items and not view.summary:
+        blocks.append(context(escape(view.empty)))
+    for note in view.notes[:3]:
+        blocks.append(context(escape(truncate(note, 2900))))
+    if cut and view.attachment is None:
         blocks.append(context("Long values are cut here; the attached file has the full result."))
     return blocks
 
@@ -155,16 +176,17 @@ def _problem_message(run: Run, who: str, grid: str) -> ResultMessage:
     )
 
 
-def full_result_text(run: Run) -> str:
+def full_result_text(run: Run, view: ResultView) -> str:
     lines = [f"{run.grid_name} — result of run {run.id}", ""]
     lines += [f"{humanize_key(k)}: {v}" for k, v in run.inputs.items()]
     lines.append("")
-    for key, out in (run.outputs or {}).items():
-        lines += [f"## {out.get('name') or key}", full_value(out.get("value")), ""]
+    lines += [*view.summary, ""] if view.summary else []
+    for item in view.items:
+        lines += [f"## {item.label or item.key}", full_value(item.value), ""]
     return "\n".join(lines)
 
 
-def status_blocks(run: Run) -> list[dict]:
+def status_blocks(run: Run, view: ResultView | None = None) -> list[dict]:
     emoji = STATE_EMOJI.get(run.state, "•")
     lines = [
         f"{emoji} *{escape(run.grid_name)}* — {STATE_WORDS.get(run.state, run.state)}",
@@ -178,7 +200,7 @@ def status_blocks(run: Run) -> list[dict]:
         lines.append(f"<{run.permalink}|Open the thread>")
     blocks = render([section("\n".join(lines))])
     if run.finished:
-        blocks += result_message(run).blocks[1:]
+        blocks += result_message(run, view).blocks[1:]
     return blocks[:MAX_MESSAGE_BLOCKS]
 
 

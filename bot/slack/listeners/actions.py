@@ -11,8 +11,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.bitscale import BitScaleError
-from bot.bitscale.errors import explain
+from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import explain
+from bot.runs import RunRequest
 from bot.slack import blocks as kit
 from bot.slack.forms import (
     load_form_into,
@@ -20,7 +21,6 @@ from bot.slack.forms import (
     refresh_inputs,
     update_view,
 )
-from bot.runs import RunRequest
 from bot.slack.services import Services
 from bot.store import Run
 
@@ -153,6 +153,8 @@ def start_fresh(
     """Run fresh: exactly one real run per reused answer, however often it is pressed."""
     run, created = services.runs.start_run(
         RunRequest(
+            provider=reused.provider,
+            target=reused.target or reused.grid_id,
             grid_id=reused.grid_id,
             grid_name=reused.grid_name,
             inputs=reused.inputs,
@@ -176,7 +178,9 @@ def start_fresh(
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if channel and ts and not container.get("is_ephemeral"):
         # The thread shows that fresh data was asked for, in place of the button.
-        message = kit.result_message(reused, fresh_by=user_id)
+        message = kit.result_message(
+            reused, services.runs.providers.view(reused), fresh_by=user_id
+        )
         try:
             client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except SlackApiError as exc:

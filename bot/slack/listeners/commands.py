@@ -15,8 +15,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.bitscale import BitScaleError, Priority
-from bot.bitscale.errors import explain
+from bot.providers.bitscale import BitScaleError, Priority
+from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as kit
 from bot.slack.forms import open_run_form
 from bot.slack.services import Services
@@ -205,7 +205,10 @@ def status_reply(services: Services, ident: str) -> dict:
     """A run we know (by request id or run id) from SQLite; otherwise ask BitScale."""
     run = services.store.run_by_request_id(ident) or services.store.get_run(ident)
     if run is not None:
-        return {"text": f"{run.grid_name}: {run.state}", "blocks": kit.status_blocks(run)}
+        return {
+            "text": f"{run.grid_name}: {run.state}",
+            "blocks": kit.status_blocks(run, services.runs.providers.view(run)),
+        }
     try:
         result = services.bitscale.run_status(ident, priority=Priority.INTERACTIVE)
     except BitScaleError as error:

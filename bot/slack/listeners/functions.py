@@ -13,8 +13,8 @@ import logging
 from slack_bolt import App, Fail
 from slack_sdk.errors import SlackApiError
 
-from bot.bitscale import BitScaleError
-from bot.bitscale.errors import explain
+from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import explain
 from bot.runs import RunRequest
 from bot.slack.services import Services
 from bot.slack.text import is_user_id

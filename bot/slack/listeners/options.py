@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from bot.bitscale import BitScaleError
+from bot.providers.bitscale import BitScaleError
 from bot.slack import blocks as kit
 from bot.slack.services import Services
 

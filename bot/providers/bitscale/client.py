@@ -12,8 +12,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.bitscale import models
-from bot.bitscale.errors import (
+from bot.providers.bitscale import models
+from bot.providers.bitscale.errors import (
     BAD_RESPONSE,
     CONNECTION_ERROR,
     TIMEOUT,
@@ -21,7 +21,7 @@ from bot.bitscale.errors import (
     NotSent,
     error_from_response,
 )
-from bot.bitscale.limiter import RateLimiter, limiter_for
+from bot.providers.limiter import RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 

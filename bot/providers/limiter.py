@@ -1,12 +1,13 @@
-"""A process-wide request limiter for one BitScale workspace.
+"""A process-wide request limiter: at most `rate` request starts per `per` seconds.
 
-BitScale allows 5 requests per second per workspace, counted across every endpoint. The
-limiter lets at most `rate` requests *start* in any sliding window of `per` seconds (plus
-a small margin for network jitter, so the server never sees 6 in its own window), hands
-free slots to the most urgent waiter first (a modal opening beats a background poll), and
-stops everyone after a 429 for as long as `Retry-After` says. Each 429 also widens the
-margin a little (the network is more jittery than assumed); the extra fades over ten
-minutes without another 429.
+Providers make one per budget they must respect: BitScale allows 5 requests per second
+per workspace, counted across every endpoint; Bittlebits 100 submissions an hour and 5
+reads a second per IP. The limiter lets at most `rate` requests *start* in any sliding
+window of `per` seconds (plus a small margin for network jitter, so the server never
+sees 6 in its own window), hands free slots to the most urgent waiter first (a modal
+opening beats a background poll), and stops everyone after a 429 for as long as
+`Retry-After` says. Each 429 also widens the margin a little (the network is more jittery than
+assumed); the extra fades over ten minutes without another 429.
 """
 
 from __future__ import annotations
@@ -113,12 +114,15 @@ _registry: dict[int, RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(api_key: str, rate: int = 5) -> RateLimiter:
-    """The one limiter shared by every caller using this key in this process."""
+def limiter_for(
+    api_key: str, rate: int = 5, *, scope: str = "bitscale", per: float = 1.0
+) -> RateLimiter:
+    """The one limiter shared by every caller of this budget (`scope`) using this key in
+    this process."""
     # Keyed by hash so the registry never holds the key itself.
-    slot = hash(("bitscale", api_key))
+    slot = hash((scope, api_key, per))
     with _registry_lock:
         limiter = _registry.get(slot)
         if limiter is None or limiter.rate != rate:
-            limiter = _registry[slot] = RateLimiter(rate=rate)
+            limiter = _registry[slot] = RateLimiter(rate=rate, per=per)
         return limiter

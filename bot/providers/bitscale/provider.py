@@ -1,0 +1,133 @@
+"""BitScale as a run provider: a run is a grid run; the target is the grid id.
+
+Submission mode: sync by default. A sync run that finishes within BitScale's 120 s window
+costs one request and is delivered the moment BitScale answers; async would add at least
+one status poll per run (see bench/ for the numbers). A sync run that outlasts the window
+comes back as a request id and is polled like an async one.
+"""
+
+from __future__ import annotations
+
+from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
+from bot.providers.bitscale.client import BitScaleClient, Priority
+from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
+from bot.providers.bitscale.models import RunResult
+from bot.store import Run
+
+INTERRUPTED_NOTE = (
+    "The bot lost track of this run while starting it, so it cannot tell whether BitScale "
+    "started it. It was not re-sent automatically, because a second run would add another "
+    "row and spend credits again. Check the grid in BitScale, or press Run again."
+)
+
+
+class BitScaleProvider:
+    name = "bitscale"
+    label = "BitScale"
+    max_resubmits = 0
+    interrupted_note = INTERRUPTED_NOTE
+
+    def __init__(
+        self,
+        client: BitScaleClient,
+        *,
+        mode: str = "sync",
+        poll_interval: float = 3.0,
+        poll_share: float = 0.6,
+    ) -> None:
+        self.client = client
+        self.mode = mode
+        self.poll_interval = poll_interval
+        # Polls may use this share of the workspace's rate budget; the rest stays free
+        # for new runs and for people opening modals.
+        self.poll_rate = max(0.5, client.limiter.rate * poll_share)
+
+    # --- the run lifecycle ----------------------------------------------------------------
+
+    def submit(self, run: Run, priority: int | None = None) -> Outcome:
+        try:
+            # A rejected request (429, no connection) comes straight back here and the run
+            # returns to the queue, so a crash while waiting never strands it as
+            # "submitting".
+            result = self.client.run_grid(
+                run.target or run.grid_id,
+                run.inputs,
+                mode=run.mode or self.mode,
+                output_columns=run.output_columns,
+                priority=Priority.SUBMIT if priority is None else Priority(priority),
+                retry_rejected=False,
+            )
+        except BitScaleError as error:
+            return self._submit_failed(error)
+        return self._outcome(result, run.mode or self.mode)
+
+    def poll(self, run: Run) -> Outcome:
+        try:
+            result = self.client.run_status(run.request_id or "", priority=Priority.POLL)
+        except BitScaleError as error:
+            if error.code == "RUN_FAILED":
+                return Outcome.failed(error.code, error.message)
+            if error.code == "REQUEST_NOT_FOUND":
+                return Outcome.failed(error.code, "BitScale no longer knows this run's request id.")
+            return Outcome.retry(error.code, explain(error))
+        if result.finished:
+            return self._outcome(result)
+        return Outcome.running(run.request_id or "")
+
+    def submit_delay(self) -> float:
+        return 0.0  # 5 requests a second: the client's limiter paces, nothing waits long
+
+    def join_key(self, run: Run) -> str | None:
+        return None  # every grid run adds its own row: never shared
+
+    def render(self, run: Run) -> ResultView:
+        return render_outputs(run.outputs)
+
+    def check(self) -> str:
+        try:
+            ws = self.client.workspace(priority=Priority.BACKGROUND)
+        except BitScaleError as error:
+            raise ProviderError(f"{error.code} {explain(error)}") from None
+        return (
+            f"connected to BitScale workspace {ws.name!r} ({ws.plan.name} plan, "
+            f"{ws.credits.remaining} credits left)"
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _submit_failed(self, error: BitScaleError) -> Outcome:
+        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, NotSent):
+            # Rejected before anything happened: safe to send again later.
+            wait = error.retry_after if error.retry_after is not None else 2.0
+            return Outcome.later(wait, error.code, explain(error))
+        if error.code == "RUN_FAILED":
+            return Outcome.failed(error.code, error.message)
+        if error.status is not None and 400 <= error.status < 500:
+            return Outcome.failed(error.code, explain(error))
+        # Timeout, reset or 5xx after the request left: BitScale may have started it.
+        return Outcome.unknown(error.code, f"{explain(error)} {INTERRUPTED_NOTE}")
+
+    def _outcome(self, result: RunResult, mode: str | None = None) -> Outcome:
+        if result.status == "completed":
+            outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
+            return Outcome("completed", outputs=outputs, mode=mode)
+        if result.status == "failed":
+            return Outcome("failed", code="RUN_FAILED", message=result.failure_message)
+        if result.request_id:
+            return Outcome("running", handle=result.request_id, mode=mode)
+        return Outcome.unknown(
+            "BAD_RESPONSE",
+            "BitScale said the run is running but gave no request id. " + INTERRUPTED_NOTE,
+        )
+
+
+def render_outputs(outputs: dict | None) -> ResultView:
+    """A grid run's outputs, one item per output column, in the grid's order."""
+    items = [
+        ResultItem(label=out.get("name"), key=key, value=out.get("value"))
+        for key, out in (outputs or {}).items()
+    ]
+    return ResultView(items=items)
