@@ -12,17 +12,23 @@ from bot.batches import BatchService, batch_files_dir
 from bot.catalog import GridCatalog
 from bot.config import Settings
 from bot.credits import CreditMonitor
+from bot.audit import AuditLog
 from bot.instance import InstanceLock
 from bot.providers.base import Providers
 from bot.providers.bitscale import BitScaleClient
 from bot.providers.bitscale.provider import BitScaleProvider
+from bot.policy import Policy
 from bot.reuse import ResultIndex
 from bot.runs import RunService
 from bot.slack.app import build_app
 from bot.slack.batch_notifier import SlackBatchNotifier
+from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier, make_web_client
 from bot.slack.services import Services
+from bot.slack.text import escape
 from bot.store import Run, Store
+from bot.stored_settings import StoredSettings
+from bot.usage import Usage
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Bot:
     app: App
     lock: InstanceLock
     batches: BatchService
+    policy: Policy | None = None
 
     def close(self) -> None:
         self.batches.stop()
@@ -79,6 +86,15 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         threshold=settings.credit_alert_threshold,
         debounce_seconds=credit_debounce,
     )
+    audit = AuditLog(store)
+    policy = Policy(
+        StoredSettings(store, audit),
+        audit,
+        Usage(store),
+        named_admins=settings.admin_ids,
+        directory=SlackDirectory(web),
+        quote=escape,
+    )
     results = ResultIndex(store, default_days=settings.result_reuse_days)
     runs = RunService(
         store,
@@ -89,6 +105,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         on_finished=credits.request_check_soon,
         instance_id=lock.id,
         results=results,
+        gate=policy,
     )
     runs.recover()
     batches = BatchService(
@@ -120,6 +137,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         runs,
         batches=batches,
         batch_max_bytes=int(settings.batch_max_file_mb * 1_000_000),
+        policy=policy,
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     return Bot(
@@ -135,4 +153,5 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         app,
         lock,
         batches,
+        policy,
     )

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # Days a stored result answers the same question again for free; 0 turns reuse off.
     result_reuse_days: float = Field(default=30, ge=0, validation_alias="RESULT_REUSE_DAYS")
 
+    # Comma-separated Slack user ids; workspace owners and admins count too (policy.py).
+    bot_admins: str = Field(default="", validation_alias="BITSCALE_BOT_ADMINS")
+
     # Tuning knobs with safe defaults; not part of the pinned interface.
     bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")
     run_expiry_minutes: float = Field(default=30, gt=0, validation_alias="RUN_EXPIRY_MINUTES")
@@ -79,6 +82,11 @@ class Settings(BaseSettings):
         # is "not set", never an empty secret (an empty signing secret would turn
         # signature checks off).
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def admin_ids(self) -> tuple[str, ...]:
+        ids = (part.strip().strip("<@>") for part in self.bot_admins.replace(";", ",").split(","))
+        return tuple(dict.fromkeys(i for i in ids if i))
 
     @property
     def socket_mode(self) -> bool:

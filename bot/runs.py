@@ -99,6 +99,21 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class RunRefused(Exception):
+    """The gate (policy.py) refused the run: nothing was recorded or sent. The message is
+    the sentence for the requester."""
+
+
+class Gate(Protocol):
+    """Asked right before a run is recorded; see bot/policy.py."""
+
+    admission_lock: threading.Lock
+
+    def admit(self, request: RunRequest, *, spend: bool) -> str | None: ...
+
+    def started(self, run: Run) -> None: ...
+
+
 class Notifier(Protocol):
     def announce(self, run: Run) -> Announcement: ...
 
@@ -131,6 +146,7 @@ class RunService:
         instance_id: str | None = None,
         results: ResultIndex | None = None,
         first_poll: Callable[[Run], float] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.store = store
         # Marks the runs this process submits; recovery leaves a live owner's runs alone.
@@ -145,6 +161,7 @@ class RunService:
         # long its grid's rows take, and a poll before that is wasted budget).
         self.first_poll = first_poll
         self.steps = StepCompleter(store, notifier, clock)
+        self.gate = gate
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
         if inline:
@@ -162,6 +179,10 @@ class RunService:
 
         With `request.reuse`, a stored result that answers the same question is posted
         instead (state `reused`) and nothing is sent to the provider."""
+        if self.gate is not None:  # grid access: a reused answer is still that grid's data
+            refused = self.gate.admit(request, spend=False)
+            if refused:
+                raise RunRefused(refused)
         provider = self.providers.get(request.provider)
         if request.reuse and self.results is not None:
             found = self.results.find(
@@ -183,7 +204,7 @@ class RunService:
             input_key=input_key(request.target, request.inputs, provider.name),
         )
         run.join_key = provider.join_key(run)
-        run, created = self._record_and_announce(run)
+        run, created = self._record_and_announce(run, request)
         if created and not run.joined_to and (run.submit_after or 0) <= self.clock():
             self._dispatch(self._submitters, self._submit, run.id)
         return run, created
@@ -230,13 +251,18 @@ class RunService:
             **fields,
         )
 
-    def _record_and_announce(self, run: Run) -> tuple[Run, bool]:
+    def _record_and_announce(
+        self, run: Run, spending: RunRequest | None = None
+    ) -> tuple[Run, bool]:
         """Insert unless the dedupe key exists; join an earlier pending run with the same
-        join key; announce a new row before tick() sees it."""
+        join key; announce a new row before tick() sees it. With `spending`, the gate's
+        budget check and the insert happen under one lock."""
         with self._busy_lock:
             self._busy.add(run.id)  # keep tick() off it until it is announced
         try:
-            run, created = self.store.insert_run(run)
+            run, created = self._insert(run, spending)
+            if created and self.gate is not None:
+                self.gate.started(run)
             if created and run.join_key and run.state == "queued":
                 run = self._join_pending(run)
             if created and not run.quiet:
@@ -245,6 +271,17 @@ class RunService:
             with self._busy_lock:
                 self._busy.discard(run.id)
         return run, created
+
+    def _insert(self, run: Run, spending: RunRequest | None) -> tuple[Run, bool]:
+        if self.gate is None or spending is None:
+            return self.store.insert_run(run)
+        with self.gate.admission_lock:
+            if run.dedupe_key and self.store.run_by_dedupe_key(run.dedupe_key):
+                return self.store.insert_run(run)  # a repeat: no new spending to check
+            refused = self.gate.admit(spending, spend=True)
+            if refused:
+                raise RunRefused(refused)
+            return self.store.insert_run(run)
 
     def recover(self) -> int:
         """At start-up: runs cut off mid-submission are told, never re-sent blindly.

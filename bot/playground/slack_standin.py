@@ -103,6 +103,10 @@ class SlackStandIn:
         # function execution id → {"state", "outputs", "error", "output_parameters"}
         self.function_executions: dict[str, dict[str, Any]] = {}
         self.listeners: list[Callable[[str, Any], None]] = []
+        # People and user groups (users.info, users.list, usergroups.*). Anyone whose id
+        # looks like a user id (U…/W…) is a plain member unless listed here.
+        self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, dict[str, Any]] = {}
         self._socket_mode: SocketModeServer | None = None
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -492,6 +496,41 @@ class SlackStandIn:
         self._emit("function", execution)
         return {}
 
+    def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False) -> None:
+        with self.lock:
+            self.users[user_id] = _user(user_id, admin=admin, owner=owner)
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
+        with self.lock:
+            self.usergroups[group_id] = {"id": group_id, "handle": handle, "name": handle,
+                                         "users": list(users)}
+
+    def api_users_info(self, args: dict) -> dict:
+        user_id = str(args.get("user") or "")
+        with self.lock:
+            known = self.users.get(user_id)
+        if known is None and not user_id[:1] in ("U", "W"):
+            raise _SlackError("user_not_found")
+        return {"user": known or _user(user_id)}
+
+    def api_users_list(self, args: dict) -> dict:
+        with self.lock:
+            members = list(self.users.values())
+        return {"members": members, "response_metadata": {"next_cursor": ""}}
+
+    def api_usergroups_list(self, args: dict) -> dict:
+        with self.lock:
+            groups = [{k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()]
+        return {"usergroups": groups}
+
+    def api_usergroups_users_list(self, args: dict) -> dict:
+        group_id = str(args.get("usergroup") or "")
+        with self.lock:
+            group = self.usergroups.get(group_id)
+        if group is None:
+            raise _SlackError("no_such_subteam")
+        return {"users": list(group["users"])}
+
     def api_files_getUploadURLExternal(self, args: dict) -> dict:
         file_id = f"F{next(self._ids):06d}"
         with self.lock:
@@ -595,6 +634,19 @@ class SlackStandIn:
         with self.lock:
             self.responses.append({"token": token, **payload})
         self._emit("response", payload)
+
+
+def _user(user_id: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:
+    """The fields of users.info that the bot reads, as Slack documents them."""
+    return {
+        "id": user_id,
+        "name": user_id.lower(),
+        "deleted": False,
+        "is_bot": False,
+        "is_admin": admin or owner,
+        "is_owner": owner,
+        "profile": {"real_name": user_id, "display_name": user_id.lower()},
+    }
 
 
 def is_run_form(view: dict) -> bool:

@@ -14,7 +14,7 @@ from bot.catalog import RunForm
 from bot.extract import Found, match_inputs
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
-from bot.runs import RunRequest
+from bot.runs import RunRefused, RunRequest
 from bot.slack import blocks as kit
 from bot.slack.services import Services
 from bot.slack.text import escape, humanize_key
@@ -122,6 +122,10 @@ def load_form_into(
 
 
 def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
+    refused = check_run(services, base.get("user_id") or "", form.grid_id, form.grid_name,
+                        entry=base.get("source") or "form")
+    if refused:
+        return refused_modal(refused)
     if not form.input_keys:
         return kit.message_modal(
             f"*{escape(form.grid_name)}* asks for no inputs in its "
@@ -140,6 +144,37 @@ def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
         }
     )
     return kit.run_modal(form, session, ask_channel=base.get("ask_channel", False), values=values)
+
+
+def check_run(
+    services: Services, user_id: str, grid_id: str, grid_name: str | None, *, entry: str,
+    rows: int = 1,
+) -> str | None:
+    """The policy's refusal sentence (mrkdwn), or None when the person may run this."""
+    assert services.policy is not None
+    decision = services.policy.check_run(
+        user_id, grid_id, rows, entry=entry, grid_name=grid_name
+    )
+    return None if decision.allowed else decision.sentence
+
+
+def refused_modal(sentence: str) -> dict:
+    return kit.message_modal(f"🚫 {sentence}")
+
+
+def tell_refused(client: WebClient, user_id: str, channel_id: str | None, sentence: str) -> None:
+    """A refusal after the form closed: privately in the channel, else by DM."""
+    text = f"🚫 {sentence}"
+    try:
+        if channel_id:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+            return
+    except SlackApiError as exc:
+        log.info("ephemeral refusal not shown: %s", exc.response.get("error"))
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell %s about a refusal: %s", user_id, exc.response.get("error"))
 
 
 def prefill(base: dict[str, Any], keys: list[str]) -> dict[str, str]:
@@ -270,7 +305,9 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
         log.info("views.update after an output change: %s", exc.response.get("error"))
 
 
-def handle_submission(ack: Ack, body: dict, services: Services) -> None:
+def handle_submission(
+    ack: Ack, body: dict, services: Services, client: WebClient | None = None
+) -> None:
     view = body.get("view") or {}
     session = services.store.load_session(view.get("private_metadata") or "")
     if session is None or "grid_id" not in session:
@@ -285,8 +322,18 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
     if submission.errors:
         ack(response_action="errors", errors=submission.errors)
         return
-    ack()
     user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
+    refused = check_run(
+        services,
+        user_id,
+        session["grid_id"],
+        session.get("grid_name"),
+        entry=session.get("source") or "form",
+    )
+    if refused:
+        ack(response_action="update", view=refused_modal(refused))
+        return
+    ack()
     request = RunRequest(
         grid_id=session["grid_id"],
         grid_name=session.get("grid_name") or "grid",
@@ -300,4 +347,12 @@ def handle_submission(ack: Ack, body: dict, services: Services) -> None:
         source=session.get("source") or "form",
         reuse=True,  # a recent answer to the same question is posted instead, for free
     )
-    services.later(lambda: services.runs.start_run(request))
+
+    def start() -> None:
+        try:
+            services.runs.start_run(request)
+        except RunRefused as refusal:  # the budget ran out between the check and now
+            if client is not None:
+                tell_refused(client, user_id, request.channel_id, str(refusal))
+
+    services.later(start)

@@ -8,10 +8,11 @@ import re
 
 from slack_sdk import WebClient
 
+from bot.catalog import RunForm
 from bot.extract import extract, match_inputs, message_texts
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
-from bot.runs import RunRequest
+from bot.runs import RunRefused, RunRequest
 from bot.slack import blocks as kit
 from bot.slack.forms import form_base
 from bot.slack.services import Services
@@ -54,23 +55,38 @@ def handle_mention(client: WebClient, services: Services, event: dict) -> None:
     if form.input_keys and not missing:
         # Quick runs start like any other run, marked "mention"; a recent answer to the
         # same lead is posted instead, marked as reused (reuse.py).
-        services.runs.start_run(
-            RunRequest(
-                grid_id=form.grid_id,
-                grid_name=form.grid_name,
-                inputs=values,
-                user_id=user_id,
-                channel_id=channel,
-                team_id=event.get("team"),
-                dedupe_key=f"mention:{channel}:{event.get('ts')}",
-                thread_ts=thread_ts,
-                source="mention",
-                reuse=True,  # the thread offers Run fresh when an earlier answer is used
-            )
-        )
+        try:
+            _start_quick(services, form, values, user_id, channel, thread_ts, event)
+        except RunRefused as refusal:
+            reply(f"🚫 {refusal}", kit.notice_blocks(f"🚫 {refusal}"))
         return
     base = form_base(
         channel_id=channel, user_id=user_id, thread_ts=thread_ts, found=found, source="mention"
     )
     session = services.store.save_session({**base, "grid_id": form.grid_id})
     reply(*kit.open_form_blocks(form.grid_name, list(values), missing, session))
+
+
+def _start_quick(
+    services: Services,
+    form: RunForm,
+    values: dict[str, str],
+    user_id: str,
+    channel: str,
+    thread_ts: str | None,
+    event: dict,
+) -> None:
+    services.runs.start_run(
+        RunRequest(
+            grid_id=form.grid_id,
+            grid_name=form.grid_name,
+            inputs=values,
+            user_id=user_id,
+            channel_id=channel,
+            team_id=event.get("team"),
+            dedupe_key=f"mention:{channel}:{event.get('ts')}",
+            thread_ts=thread_ts,
+            source="mention",
+            reuse=True,  # the thread offers Run fresh when an earlier answer is used
+        )
+    )

@@ -12,6 +12,7 @@ from bot.batches import BatchService
 from bot.catalog import GridCatalog
 from bot.defaults import ChannelDefaults
 from bot.providers.bitscale import BitScaleClient
+from bot.policy import Policy
 from bot.runs import RunService
 from bot.store import Store
 
@@ -27,6 +28,9 @@ class Services:
     defaults: ChannelDefaults | None = None  # made from the store when not given
     batches: BatchService | None = None
     batch_max_bytes: int = 50_000_000  # BATCH_MAX_FILE_MB
+    # Who may run what: every entry point asks it (bot/policy.py). Made from the store
+    # when not given: everyone may run everything, nothing is limited.
+    policy: Policy | None = None
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(
@@ -41,6 +45,8 @@ class Services:
     def __post_init__(self) -> None:
         if self.defaults is None and self.store is not None:
             self.defaults = ChannelDefaults(self.store)
+        if self.policy is None and self.store is not None:
+            self.policy = default_policy(self.store)
 
     def later(self, fn: Callable[[], None], busy: Callable[[], None] | None = None) -> None:
         """Run `fn` after the ack. With `busy`, call that instead when overloaded; without
@@ -63,3 +69,16 @@ class Services:
                     self._waiting -= 1
 
         self.background.submit(guarded)
+
+
+def default_policy(store: Store, **kwargs: object) -> Policy:
+    """A policy over `store` with its audit log, settings and usage."""
+    from bot.audit import AuditLog
+    from bot.stored_settings import StoredSettings
+    from bot.usage import Usage
+
+    from bot.slack.text import escape
+
+    audit = AuditLog(store)
+    kwargs.setdefault("quote", escape)
+    return Policy(StoredSettings(store, audit), audit, Usage(store), **kwargs)  # type: ignore[arg-type]

@@ -30,7 +30,10 @@ from bot.slack.text import (
 )
 
 
-def grids_page_blocks(page: GridPage, search: str | None) -> list[dict]:
+def grids_page_blocks(
+    page: GridPage, search: str | None, runnable: set[str] | None = None
+) -> list[dict]:
+    """The grid list; with `runnable`, only those grids get a Run button (grid access)."""
     if not page.grids:
         what = f" matching “{escape(search)}”" if search else ""
         return render([section(f"No grids{what}. Try `/bitscale grids` without a search.")])
@@ -40,9 +43,11 @@ def grids_page_blocks(page: GridPage, search: str | None) -> list[dict]:
     )
     blocks: list[Block] = [section(heading), DividerBlock()]
     for grid in page.grids[:GRIDS_PER_PAGE]:
-        blocks.append(
-            section(grid_line(grid), accessory=button("Run", RUN_GRID_ACTION, grid.id, "primary"))
-        )
+        if runnable is None or grid.id in runnable:
+            run = button("Run", RUN_GRID_ACTION, grid.id, "primary")
+            blocks.append(section(grid_line(grid), accessory=run))
+        else:
+            blocks.append(section(grid_line(grid) + "\n_🔒 Not available to you_"))
     nav = []
     if page.page > 1:
         nav.append(

@@ -13,8 +13,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
-from bot.runs import RunRequest
+from bot.runs import RunRefused, RunRequest
 from bot.slack import blocks as kit
+from bot.slack.listeners.commands import runnable_ids
 from bot.slack.forms import (
     load_form_into,
     open_run_form,
@@ -64,10 +65,11 @@ def register(app: App, services: Services) -> None:
         def show_page() -> None:
             try:
                 result = services.catalog.page(search, page)
+                runnable = runnable_ids(services, body["user"]["id"], result)
                 respond(
                     replace_original=True,
                     text="BitScale grids",
-                    blocks=kit.grids_page_blocks(result, search),
+                    blocks=kit.grids_page_blocks(result, search, runnable),
                 )
             except BitScaleError as error:
                 respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
@@ -151,22 +153,11 @@ def start_fresh(
     container: dict,
 ) -> None:
     """Run fresh: exactly one real run per reused answer, however often it is pressed."""
-    run, created = services.runs.start_run(
-        RunRequest(
-            provider=reused.provider,
-            target=reused.target or reused.grid_id,
-            grid_id=reused.grid_id,
-            grid_name=reused.grid_name,
-            inputs=reused.inputs,
-            output_columns=reused.output_columns,
-            user_id=user_id,
-            channel_id=reused.channel_id or reused.post_channel,
-            team_id=reused.team_id,
-            dedupe_key=f"fresh:{reused.id}",
-            thread_ts=reused.thread_ts,
-            source=reused.source or "form",
-        )
-    )
+    try:
+        run, created = _start_fresh_run(services, reused, user_id)
+    except RunRefused as refusal:
+        respond(response_type="ephemeral", replace_original=False, text=f"🚫 {refusal}")
+        return
     if not created:
         where = f" <{run.permalink}|Open it>." if run.permalink else ""
         respond(
@@ -185,3 +176,22 @@ def start_fresh(
             client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except SlackApiError as exc:
             log.info("could not mark the reused answer: %s", exc.response.get("error"))
+
+
+def _start_fresh_run(services: Services, reused: Run, user_id: str) -> tuple[Run, bool]:
+    return services.runs.start_run(
+        RunRequest(
+            provider=reused.provider,
+            target=reused.target or reused.grid_id,
+            grid_id=reused.grid_id,
+            grid_name=reused.grid_name,
+            inputs=reused.inputs,
+            output_columns=reused.output_columns,
+            user_id=user_id,
+            channel_id=reused.channel_id or reused.post_channel,
+            team_id=reused.team_id,
+            dedupe_key=f"fresh:{reused.id}",
+            thread_ts=reused.thread_ts,
+            source=reused.source or "form",
+        )
+    )

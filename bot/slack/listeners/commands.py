@@ -189,7 +189,16 @@ def _run(call: CommandCall) -> None:
 
 def _grids(call: CommandCall) -> None:
     page = call.services.catalog.page(call.arg or None, 1)
-    call.respond(text="BitScale grids", blocks=kit.grids_page_blocks(page, call.arg or None))
+    runnable = runnable_ids(call.services, call.user_id, page)
+    call.respond(
+        text="BitScale grids", blocks=kit.grids_page_blocks(page, call.arg or None, runnable)
+    )
+
+
+def runnable_ids(services: Services, user_id: str, page: Any) -> set[str]:
+    """The grids on `page` this person may run (the others show no Run button)."""
+    assert services.policy is not None
+    return services.policy.runnable(user_id, [g.id for g in page.grids])
 
 
 def _status(call: CommandCall) -> None:

@@ -16,4 +16,8 @@ def register(app: App, services: Services) -> None:
             grids = services.catalog.search(str(body.get("value") or ""))
         except BitScaleError:
             grids = []
+        assert services.policy is not None
+        user_id = (body.get("user") or {}).get("id") or ""
+        allowed = services.policy.runnable(user_id, [g.id for g in grids])
+        grids = [g for g in grids if g.id in allowed]
         ack(options=kit.grid_options(grids))
