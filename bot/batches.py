@@ -405,16 +405,33 @@ class BatchService:
 
     # --- steps ----------------------------------------------------------------------------
 
+    def announce(self, batch: Batch) -> bool:
+        """Post the batch's message once (a held batch shows "waiting for approval")."""
+        if batch.message_ts:
+            return True
+        try:
+            channel, ts, reason = self.notifier.announce_batch(batch, self.progress(batch))
+        except Exception as exc:  # noqa: BLE001 - retried at the next start
+            log.warning("could not announce batch %s: %s", batch.id, exc)
+            return False
+        self.store.update(batch.id, post_channel=channel, message_ts=ts, fallback_reason=reason)
+        batch.post_channel, batch.message_ts = channel, ts
+        return True
+
+    def show(self, batch_id: str) -> None:
+        """Edit the batch's message to its current state (after a decision, say)."""
+        batch = self.store.get(batch_id)
+        if batch is None or not batch.message_ts:
+            return
+        try:
+            self.notifier.update_batch(batch, self.progress(batch))
+        except Exception as exc:  # noqa: BLE001 - the next progress edit fixes it
+            log.info("could not update batch %s's message: %s", batch.id, exc)
+
     def _start(self, batch: Batch) -> None:
         """Announce (once), expand the file into runs (idempotent), then let it run."""
-        if not batch.message_ts:
-            try:
-                channel, ts, reason = self.notifier.announce_batch(batch, self.progress(batch))
-            except Exception as exc:  # noqa: BLE001 - retried at the next start
-                log.warning("could not announce batch %s: %s", batch.id, exc)
-                return
-            self.store.update(batch.id, post_channel=channel, message_ts=ts, fallback_reason=reason)
-            batch.post_channel, batch.message_ts = channel, ts
+        if not self.announce(batch):
+            return
         self._expand(batch)
         credits = self._credits_left()
         self.store.move(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -14,6 +15,7 @@ from bot.config import Settings
 from bot.credits import CreditMonitor
 from bot.audit import AuditLog
 from bot.instance import InstanceLock
+from bot.keys import KeyStore, choose_key
 from bot.providers.base import Providers
 from bot.providers.bitscale import BitScaleClient
 from bot.providers.bitscale.provider import BitScaleProvider
@@ -25,10 +27,12 @@ from bot.slack.batch_notifier import SlackBatchNotifier
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier, make_web_client
 from bot.slack.services import Services
-from bot.slack.text import escape
+from bot.slack.text import escape, mention
 from bot.store import Run, Store
 from bot.stored_settings import StoredSettings
 from bot.usage import Usage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,8 +72,11 @@ def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
 def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bot:
     store = Store(settings.database_path)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
+    keys = KeyStore(store)
+    if keys.get():
+        log.info("using the BitScale API key stored by the last rotation (not BITSCALE_API_KEY)")
     bitscale = BitScaleClient(
-        settings.bitscale_api_key.get_secret_value(),
+        choose_key(keys, settings.bitscale_api_key.get_secret_value()) or "",
         settings.bitscale_api_url,
         rate_limit=settings.bitscale_rate_limit,
         max_connections=settings.submit_concurrency + 32,
@@ -94,7 +101,11 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         named_admins=settings.admin_ids,
         directory=SlackDirectory(web),
         quote=escape,
+        mention=mention,
+        default_alert_channel=settings.credit_alert_channel,
+        default_alert_threshold=settings.credit_alert_threshold,
     )
+    _follow_alert_settings(policy, credits, notifier)
     results = ResultIndex(store, default_days=settings.result_reuse_days)
     runs = RunService(
         store,
@@ -126,6 +137,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         batches.on_run_finished(run)
 
     runs.on_finished = finished
+    policy.usage.cost_per_row = batches.cost_per_run  # measured per grid; an estimate
     catalog = GridCatalog(bitscale, store)
     signing = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -138,6 +150,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         batches=batches,
         batch_max_bytes=int(settings.batch_max_file_mb * 1_000_000),
         policy=policy,
+        keys=keys,
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     return Bot(
@@ -155,3 +168,16 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         batches,
         policy,
     )
+
+
+def _follow_alert_settings(policy: Policy, credits: CreditMonitor, notifier: SlackNotifier) -> None:
+    """The alerts channel and threshold set from the admin form override the environment,
+    at start and the moment an admin changes them."""
+
+    def apply(key: str = "alerts.", old: object = None, new: object = None) -> None:
+        if key.startswith("alerts."):
+            credits.channel = notifier.alert_channel = policy.alert_channel()
+            credits.threshold = policy.alert_threshold()
+
+    apply()
+    policy.settings.on_change(apply)

@@ -109,6 +109,9 @@ class Policy:
     mention: Callable[[str], str] = lambda user: f"<@{user}>"
     # How a grid name from the provider is made safe in a sentence (Slack escaping).
     quote: Callable[[str], str] = lambda text: text
+    # CREDIT_ALERT_CHANNEL / CREDIT_ALERT_THRESHOLD: the defaults admins may override.
+    default_alert_channel: str | None = None
+    default_alert_threshold: int = 1000
     # Budget checks and the insert that follows them hold this, so two runs at once
     # cannot both take the last row of a budget.
     admission_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -179,6 +182,13 @@ class Policy:
 
     def needs_approval(self, rows: int) -> bool:
         return rows > self.approval_threshold()
+
+    def alert_channel(self) -> str | None:
+        """Where credit alerts and approval requests go ("" stored = none)."""
+        return self.settings.get(ALERT_CHANNEL, self.default_alert_channel) or None
+
+    def alert_threshold(self) -> int:
+        return int(self.settings.get(ALERT_THRESHOLD, self.default_alert_threshold))
 
     def check_run(
         self,

@@ -8,6 +8,7 @@ single `UPDATE … RETURNING` statements so two workers never take the same row.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -202,6 +203,8 @@ class Store:
     def _open_and_migrate(self) -> None:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # Created owner-only before SQLite touches it: it may hold the API key.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         try:
             db = self.db()
             status = db.execute("PRAGMA quick_check").fetchone()[0]
@@ -209,12 +212,24 @@ class Store:
                 raise sqlite3.DatabaseError(status)
             db.enable_wal()
             self._migrate(db)
+            self.restrict_file_modes()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"The database file {self.path} cannot be read ({exc}). Restore it from a "
                 "backup or point DATABASE_PATH at a new file; the bot will not start empty "
                 "over it, because it may hold runs that are still owed to people."
             ) from None
+
+    def restrict_file_modes(self) -> None:
+        """The database and its WAL and shared-memory files: readable by the owner only
+        (the API key stored by a rotation lives here)."""
+        if self.path == ":memory:":
+            return
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(self.path + suffix, 0o600)
+            except FileNotFoundError:
+                pass
 
     @staticmethod
     def _migrate(db: sqlite_utils.Database) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from bot.store import Store
 
 FAILED_STATES = ("failed", "expired", "interrupted")
+NOT_SPENT = ("reused", "cancelled")  # answered from a stored result, or never sent
 # Per-grid cost of one row, measured by the batch work when it exists; None = unknown yet.
 CostPerRow = Callable[[str], float | None]
 
@@ -63,7 +64,7 @@ class Usage:
 
     def rows_today(self, user_id: str | None = None) -> int:
         """Rows started since 00:00 UTC, by one person or (None) by everyone."""
-        where = "created_at >= ? AND state != 'reused'"
+        where = "created_at >= ? AND state NOT IN ('reused', 'cancelled')"
         params: list = [day_start(self.clock())]
         if user_id is not None:
             where += " AND user_id = ?"
@@ -73,19 +74,21 @@ class Usage:
     def month(self, user_id: str | None = None) -> UsageReport:
         """This month so far, by person and by grid (one person's when `user_id`)."""
         since = month_start(self.clock())
-        where = "created_at >= ? AND state != 'reused'"
+        where = "created_at >= ? AND state NOT IN ('reused', 'cancelled')"
         params: list = [since]
         if user_id is not None:
             where += " AND user_id = ?"
             params.append(user_id)
         failed = ",".join(f"'{s}'" for s in FAILED_STATES)
         rows = self.store.db().execute(
-            f"SELECT user_id, grid_id, MAX(grid_name), COUNT(*), "
-            f"SUM(state IN ({failed})) FROM runs WHERE {where} GROUP BY user_id, grid_id",
+            # A batch counts as one run of many rows; a single run is one run of one row.
+            f"SELECT user_id, grid_id, MAX(grid_name), COUNT(DISTINCT COALESCE(batch_id, id)), "
+            f"COUNT(*), SUM(state IN ({failed})) FROM runs WHERE {where} "
+            "GROUP BY user_id, grid_id",
             params,
         )
         report = UsageReport(since)
-        for user, grid_id, grid_name, count, failures in rows.fetchall():
+        for user, grid_id, grid_name, runs, count, failures in rows.fetchall():
             cost = self.cost_per_row(grid_id) if self.cost_per_row else None
             credits = None if cost is None else cost * count
             for totals in (
@@ -93,7 +96,7 @@ class Usage:
                 report.by_grid.setdefault(grid_name or grid_id, Totals()),
                 report.total,
             ):
-                totals.runs += count
+                totals.runs += runs
                 totals.rows += count
                 totals.failed += failures or 0
                 totals.credits = (

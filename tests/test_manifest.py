@@ -59,6 +59,8 @@ def test_only_the_scopes_the_bot_uses():
         "channels:history",
         "groups:history",
         "im:history",
+        "users:read",
+        "usergroups:read",
     }
 
 

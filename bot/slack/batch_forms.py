@@ -21,7 +21,8 @@ from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as common
 from bot.slack.blocks import batches as kit
 from bot.slack.files import FileProblem, fetch_file
-from bot.slack.forms import chosen_outputs, update_view
+from bot.slack.approvals import start_batch
+from bot.slack.forms import check_run, chosen_outputs, refused_modal, update_view
 from bot.slack.services import Services
 from bot.slack.text import escape, humanize_key
 
@@ -84,6 +85,11 @@ def _upload_view(
         form = services.catalog.form(grid_id, cached_only=True)
         grid_name = form.grid_name if form else _listed_name(services, grid_id)
         description = form.description if form else ""
+        refused = check_run(
+            services, base.get("user_id") or "", grid_id, grid_name, entry="batch"
+        )
+        if refused:
+            return refused_modal(refused)
     session = services.store.save_session(
         {**base, "step": "upload", "grid_id": grid_id, "grid_name": grid_name}
     )
@@ -142,6 +148,11 @@ def handle_upload(ack: Ack, body: dict, client: WebClient, services: Services) -
             file_id = files[0].get("id")
     if errors:
         ack(response_action="errors", errors=errors)
+        return
+    user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
+    refused = check_run(services, user_id, grid_id, session.get("grid_name"), entry="batch")
+    if refused:
+        ack(response_action="update", view=refused_modal(refused))
         return
     ack(response_action="update", view=common.loading_modal("your file"))
     view_id = body["view"]["id"]
@@ -305,10 +316,20 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
 # --- step 3: start ---------------------------------------------------------------------------
 
 
-def handle_preview(ack: Ack, body: dict, services: Services) -> None:
+def handle_preview(
+    ack: Ack, body: dict, services: Services, client: WebClient | None = None
+) -> None:
     session = _session(services, body, "preview")
     if session is None:
         ack(response_action="update", view=common.message_modal(EXPIRED))
+        return
+    user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
+    runs = int((session.get("plan") or {}).get("runs") or 0)
+    refused = check_run(
+        services, user_id, session["grid_id"], session.get("grid_name"), entry="batch", rows=runs
+    )
+    if refused:
+        ack(response_action="update", view=refused_modal(refused))
         return
     ack()
     view_id = (body.get("view") or {}).get("id")
@@ -328,6 +349,4 @@ def handle_preview(ack: Ack, body: dict, services: Services) -> None:
         team_id=(body.get("team") or {}).get("id"),
         dedupe_key=f"view:{view_id}" if view_id else None,
     )
-    batches = services.batches
-    assert batches is not None
-    services.later(lambda: batches.create(request))
+    services.later(lambda: start_batch(client, services, request))

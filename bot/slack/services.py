@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from bot.batches import BatchService
 from bot.catalog import GridCatalog
 from bot.defaults import ChannelDefaults
+from bot.approvals import Approvals, wire_batch_approvals
+from bot.keys import KeyStore
 from bot.providers.bitscale import BitScaleClient
 from bot.policy import Policy
 from bot.runs import RunService
@@ -31,6 +33,8 @@ class Services:
     # Who may run what: every entry point asks it (bot/policy.py). Made from the store
     # when not given: everyone may run everything, nothing is limited.
     policy: Policy | None = None
+    approvals: Approvals | None = None  # made from the policy's audit log when not given
+    keys: KeyStore | None = None  # the rotated API key (bot/keys.py); made when not given
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(
@@ -47,6 +51,12 @@ class Services:
             self.defaults = ChannelDefaults(self.store)
         if self.policy is None and self.store is not None:
             self.policy = default_policy(self.store)
+        if self.keys is None and self.store is not None:
+            self.keys = KeyStore(self.store)
+        if self.approvals is None and self.policy is not None:
+            self.approvals = Approvals(self.store, self.policy.audit)
+            if self.batches is not None:
+                wire_batch_approvals(self.approvals, self.batches)
 
     def later(self, fn: Callable[[], None], busy: Callable[[], None] | None = None) -> None:
         """Run `fn` after the ack. With `busy`, call that instead when overloaded; without

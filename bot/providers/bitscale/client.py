@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from enum import IntEnum
@@ -75,6 +76,7 @@ class BitScaleClient:
         self._max_backoff = max_backoff
         self._sleep = sleep
         self.requests_sent = 0
+        self._rotating = threading.RLock()  # held while the key is being rotated
 
     def __repr__(self) -> str:
         return f"BitScaleClient(base_url={self.base_url!r}, api_key='***')"
@@ -167,14 +169,41 @@ class BitScaleClient:
     ) -> models.RunResult:
         return self._get(f"run/status/{_segment(request_id)}", models.RunResult, priority=priority)
 
-    def rotate_key(self, *, priority: Priority = Priority.INTERACTIVE) -> models.RotatedKey:
-        """Swap the workspace key. This client switches to the new key at once."""
-        data = self._request(
-            "POST", "api-key/rotate", timeout=self._get_timeout, idempotent=False, priority=priority
-        )
-        rotated = _parse(models.RotatedKey, data)
-        self._api_key = rotated.api_key
+    def rotate_key(
+        self,
+        *,
+        persist: Callable[[str], None] | None = None,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> models.RotatedKey:
+        """Swap the workspace key; this client uses the new one from then on.
+
+        While it runs, no other request starts (they wait a moment), so none goes out with
+        a key that is about to die. `persist(new_key)` is called before the swap: the key
+        is stored durably before anything else uses it. Requests already in flight with
+        the old key that come back INVALID_API_KEY are sent again with the new one (a 401
+        means nothing happened). On any error the old key stays in use."""
+        with self._rotating:
+            data = self._request(
+                "POST",
+                "api-key/rotate",
+                timeout=self._get_timeout,
+                idempotent=False,
+                priority=priority,
+                retry_rejected=False,
+                key=self._api_key,
+            )
+            rotated = _parse(models.RotatedKey, data)
+            try:
+                if persist is not None:
+                    persist(rotated.api_key)
+            finally:  # the old key is dead now, stored or not: use the new one
+                self._api_key = rotated.api_key
         return rotated
+
+    def use_key(self, api_key: str) -> None:
+        """Use another key from now on (one stored by a rotation, say)."""
+        with self._rotating:
+            self._api_key = api_key
 
     # --- transport --------------------------------------------------------------------
 
@@ -202,13 +231,17 @@ class BitScaleClient:
         idempotent: bool,
         priority: Priority,
         retry_rejected: bool = True,
+        key: str | None = None,
     ) -> Any:
         attempt = 0
         while True:
             attempt += 1
+            used = key or self._current_key()
             try:
-                return self._send_once(method, path, params, json, timeout, priority)
+                return self._send_once(method, path, params, json, timeout, priority, used)
             except BitScaleError as error:
+                if error.code == "INVALID_API_KEY" and key is None and used != self._api_key:
+                    continue  # the key was rotated while this was in flight: nothing happened
                 if attempt > self._max_retries or not self._may_retry(error, idempotent):
                     raise
                 if not idempotent and not retry_rejected:
@@ -219,7 +252,12 @@ class BitScaleClient:
                 )
                 self._sleep(delay)
 
-    def _send_once(self, method, path, params, json, timeout, priority) -> Any:
+    def _current_key(self) -> str:
+        """The key to send with; waits while a rotation is in progress."""
+        with self._rotating:
+            return self._api_key
+
+    def _send_once(self, method, path, params, json, timeout, priority, api_key) -> Any:
         self.limiter.acquire(int(priority))
         self.requests_sent += 1
         try:
@@ -229,7 +267,7 @@ class BitScaleClient:
                 params=params,
                 json=json,
                 timeout=timeout,
-                headers={"X-API-KEY": self._api_key},
+                headers={"X-API-KEY": api_key},
             )
         except (httpx.ConnectError, httpx.ConnectTimeout):
             # Nothing reached BitScale: safe to retry even a run.

@@ -297,6 +297,8 @@ def progress_message(
         headline = f"❌ {who}'s batch of {grid} was cancelled: {rows}. Details in the thread."
     elif batch.state == "paused":
         headline = f"⏸️ {who}'s batch of {grid} is paused: {rows}."
+    elif batch.state == "denied":
+        headline = f"🚫 {who}'s batch of {grid} was not approved: {rows}. Nothing was spent."
     elif batch.state == "awaiting_approval":
         headline = f"⏳ {who}'s batch of {grid} is waiting for approval: {rows}."
     else:

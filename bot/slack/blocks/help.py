@@ -41,6 +41,23 @@ COMMANDS = [
         "Show, set or clear this channel's default grid; then `@BitScale acme.com` runs it "
         "and answers in the thread.",
     ),
+    (
+        "usage",
+        "`/bitscale usage`",
+        "Rows and estimated credits this month: yours, or everyone's for admins.",
+    ),
+    (
+        "admin",
+        "`/bitscale admin`",
+        "Admins: who may run which grid, daily row budgets, batch approvals, credit "
+        "alerts, and rotating the API key.",
+    ),
+    (
+        "audit",
+        "`/bitscale audit [@person | grid]`",
+        "Admins: the latest audit entries (runs, batches, refusals, approvals, setting "
+        "changes, key rotations), with a CSV export.",
+    ),
 ]
 
 

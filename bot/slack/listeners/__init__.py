@@ -7,12 +7,15 @@ from slack_bolt import App
 
 from bot.slack.listeners import (
     actions,
+    admin,
+    approvals,
     batches,
     commands,
     events,
     functions,
     options,
     quick,
+    records,
     shortcuts,
     views,
 )
@@ -31,5 +34,8 @@ def register_listeners(app: App, services: Services) -> None:
         quick,
         batches,
         functions,
+        admin,
+        approvals,
+        records,
     ):
         kind.register(app, services)

@@ -42,8 +42,8 @@ def register(app: App, services: Services) -> None:
         handle_map(ack, body, client, services)
 
     @app.view(kit.PREVIEW_VIEW)
-    def start(ack: Ack, body: dict) -> None:
-        handle_preview(ack, body, services)
+    def start(ack: Ack, body: dict, client: WebClient) -> None:
+        handle_preview(ack, body, services, client)
 
     @app.action(kit.CANCEL_BATCH_ACTION)
     def cancel(ack: Ack, body: dict, respond: Respond) -> None:

@@ -1,0 +1,80 @@
+"""Approval requests for large batches: what admins see, with Approve and Deny."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block
+
+from bot.approvals import Approval
+from bot.slack.blocks.common import button, context, render, section, when
+from bot.slack.text import escape, mention, truncate
+
+APPROVE_ACTION = "approval_approve"
+DENY_ACTION = "approval_deny"
+
+
+def estimate_text(credits: float | None) -> str:
+    if credits is None:
+        return "credits: unknown yet (this grid has not been measured)"
+    return f"about {credits:,.0f} credits (an estimate)"
+
+
+def approval_request_message(approval: Approval) -> tuple[str, list[dict]]:
+    grid = f"*{escape(truncate(approval.grid_name, 150))}*"
+    where = f" in <#{approval.channel_id}>" if approval.channel_id else ""
+    text = (
+        f"{mention(approval.requester)} asks to run a batch of {grid}{where}: "
+        f"{approval.rows:,} rows, {estimate_text(approval.estimate)}."
+    )
+    blocks: list[Block] = [section(f"🙋 {text}")]
+    if approval.state == "pending":
+        blocks.append(
+            ActionsBlock(
+                block_id=f"approval:{approval.id}",
+                elements=[
+                    button("Approve", APPROVE_ACTION, approval.id, "primary"),
+                    button("Deny", DENY_ACTION, approval.id, "danger"),
+                ],
+            )
+        )
+        blocks.append(context("One admin's answer settles it."))
+    else:
+        verb = "✅ Approved" if approval.state == "approved" else "🚫 Denied"
+        blocks.append(
+            context(f"{verb} by {mention(approval.decided_by or '?')} {when(approval.decided_at)}")
+        )
+    return f"Batch approval: {approval.rows:,} rows of {approval.grid_name}", render(blocks)
+
+
+def waiting_text(approval: Approval, asked: list[str], channel: str | None) -> str:
+    if channel:
+        who = f"the admins in <#{channel}>"
+    else:
+        who = ", ".join(mention(a) for a in asked)
+    return (
+        f"⏳ This batch has {approval.rows:,} rows, more than can run without an admin's "
+        f"approval, so it is waiting for approval. I asked {who}; you'll hear here."
+    )
+
+
+def nobody_to_ask_text(howto: str) -> str:
+    return (
+        "⏳ This batch needs an admin's approval, but no bot admins are named yet, so "
+        f"nobody can approve it. Ask whoever installed the bot to {howto}."
+    )
+
+
+def decided_text(approval: Approval) -> str:
+    who = mention(approval.decided_by or "?")
+    if approval.state == "approved":
+        return f"✅ {mention(approval.requester)}, {who} approved this batch: it starts now."
+    return (
+        f"🚫 {mention(approval.requester)}, {who} did not approve this batch, so it will not "
+        "run and nothing was spent."
+    )
+
+
+def already_decided_text(approval: Approval) -> str:
+    return (
+        f"This request was already {approval.state} by {mention(approval.decided_by or '?')} "
+        f"{when(approval.decided_at)}; nothing more to do."
+    )

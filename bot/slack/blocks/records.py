@@ -1,0 +1,140 @@
+"""The record, as admins read it: `/bitscale audit` entries with Export, and
+`/bitscale usage` totals by person and by grid (credits marked as estimates)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+from slack_sdk.models.blocks import ActionsBlock, Block, DatePickerElement, DividerBlock, InputBlock
+
+from bot.audit import AuditEntry
+from bot.slack.blocks.common import button, context, modal, render, section, when
+from bot.slack.text import escape, mention, plain, truncate
+from bot.usage import Totals, UsageReport
+
+EXPORT_ACTION = "audit_export"
+EXPORT_VIEW = "audit_export_view"
+FROM_BLOCK = "export_from"
+TO_BLOCK = "export_to"
+DATE_ACTION = "date"
+MAX_ENTRIES = 20
+
+_ACTIONS = {
+    "run": "ran",
+    "batch": "started a batch of",
+    "refused": "was refused",
+    "approval_requested": "asked approval for",
+    "approved": "approved",
+    "denied": "denied",
+    "setting_changed": "changed a setting",
+    "key_rotated": "rotated the API key",
+    "key_rotation_failed": "tried to rotate the API key (failed)",
+}
+
+
+def entry_line(e: AuditEntry, outcome: str | None) -> str:
+    parts = [when(e.at), mention(e.actor), _ACTIONS.get(e.action, escape(e.action))]
+    if e.grid_name or e.grid_id:
+        parts.append(f"*{escape(truncate(e.grid_name or e.grid_id or '', 80))}*")
+    if e.rows is not None and e.action != "setting_changed":
+        parts.append(f"{e.rows:,} row{'s' if e.rows != 1 else ''}")
+    if e.channel_id:
+        parts.append(f"in <#{e.channel_id}>")
+    if outcome:
+        parts.append(f"→ {escape(outcome)}")
+    if e.action == "setting_changed":
+        parts.append(
+            f"`{escape(str(e.details.get('setting')))}`: "
+            f"{escape(truncate(json.dumps(e.details.get('old')), 120))} → "
+            f"{escape(truncate(json.dumps(e.details.get('new')), 120))}"
+        )
+    elif e.details.get("why") and e.action == "refused":
+        parts.append(f"({escape(truncate(str(e.details['why']), 200))})")
+    return " · ".join(parts)
+
+
+def audit_blocks(
+    entries: Sequence[AuditEntry], outcomes: dict[str, str], subject: str, export_value: str
+) -> list[dict]:
+    heading = f"*Audit log{f' for {subject}' if subject else ''}* — latest first"
+    blocks: list[Block] = [section(heading)]
+    if not entries:
+        blocks.append(section("Nothing recorded yet."))
+    else:
+        lines = [
+            "• " + entry_line(e, e.outcome or (outcomes.get(e.run_id) if e.run_id else None))
+            for e in entries[:MAX_ENTRIES]
+        ]
+        # A section holds 3,000 characters: a few entries each.
+        chunk: list[str] = []
+        for line in lines:
+            if sum(len(c) + 1 for c in chunk) + len(line) > 2900:
+                blocks.append(section("\n".join(chunk)))
+                chunk = []
+            chunk.append(line)
+        if chunk:
+            blocks.append(section("\n".join(chunk)))
+    blocks.append(
+        ActionsBlock(elements=[button("Export CSV…", EXPORT_ACTION, export_value[:2000])])
+    )
+    blocks.append(context("The log is append-only. Times are shown in your time zone."))
+    return render(blocks)
+
+
+def export_modal(filter_json: str, start: date, end: date) -> dict:
+    return modal(
+        "Export audit log",
+        [
+            section("A CSV of the entries in this date range (UTC) comes to you as a DM."),
+            InputBlock(
+                block_id=FROM_BLOCK,
+                label=plain("From", 2000),
+                element=DatePickerElement(action_id=DATE_ACTION, initial_date=start.isoformat()),
+            ),
+            InputBlock(
+                block_id=TO_BLOCK,
+                label=plain("To (included)", 2000),
+                element=DatePickerElement(action_id=DATE_ACTION, initial_date=end.isoformat()),
+            ),
+        ],
+        submit="Export",
+        callback_id=EXPORT_VIEW,
+        private_metadata=filter_json,
+    )
+
+
+def _totals_line(name: str, t: Totals) -> str:
+    credits = "credits unknown yet" if t.credits is None else f"~{t.credits:,.0f} credits (est.)"
+    return f"{name}: {t.runs:,} runs · {t.rows:,} rows · {t.failed:,} failed · {credits}"
+
+
+def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = None) -> list[dict]:
+    month = f"since {when(report.since)}"
+    blocks: list[Block] = []
+    if everyone:
+        blocks.append(section(f"*Usage this month* ({month})\n" + _totals_line("All", report.total)))
+        for title, table, label in (
+            ("By person", report.by_person, mention),
+            ("By grid", report.by_grid, lambda n: f"*{escape(truncate(n, 80))}*"),
+        ):
+            blocks.append(DividerBlock())
+            rows = sorted(table.items(), key=lambda kv: -kv[1].rows)[:40]
+            lines = [f"• {_totals_line(label(k), v)}" for k, v in rows] or ["Nothing yet."]
+            blocks.append(section(f"*{title}*\n" + truncate("\n".join(lines), 2900)))
+    else:
+        blocks.append(
+            section(f"*Your usage this month* ({month})\n" + _totals_line("You", report.total))
+        )
+        for name, t in sorted(report.by_grid.items(), key=lambda kv: -kv[1].rows)[:20]:
+            blocks.append(context(_totals_line(f"*{escape(truncate(name, 80))}*", t)))
+    if today:
+        blocks.append(context(today))
+    blocks.append(
+        context(
+            "Credits are estimates from each grid's measured cost per row; "
+            "“unknown yet” until a batch of that grid has been measured."
+        )
+    )
+    return render(blocks)

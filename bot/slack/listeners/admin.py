@@ -1,0 +1,241 @@
+"""`/bitscale admin`: the admin form, its grid-access picker, and key rotation.
+
+Every handler checks `policy.is_admin` itself: a payload crafted by a non-admin (a
+submission of the admin form, a click on Rotate) is refused where it arrives, not only
+hidden in the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.providers.bitscale import BitScaleError
+from bot.keys import rotate
+from bot.policy import (
+    ALERT_CHANNEL,
+    ALERT_THRESHOLD,
+    APPROVAL_THRESHOLD,
+    DEFAULT_APPROVAL_THRESHOLD,
+    PERSON_BUDGET,
+    WORKSPACE_BUDGET,
+    GridAccess,
+    Policy,
+)
+from bot.slack.blocks import admin as kit
+from bot.slack.blocks.common import loading_modal
+from bot.slack.forms import update_view
+from bot.slack.listeners.commands import CommandCall, subcommand
+from bot.slack.services import Services
+from bot.slack.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def _policy(services: Services) -> Policy:
+    assert services.policy is not None
+    return services.policy
+
+
+def refuse_non_admin(services: Services, user_id: str, what: str) -> str | None:
+    """None for an admin; otherwise the polite answer (and an audit entry)."""
+    policy = _policy(services)
+    if policy.is_admin(user_id):
+        return None
+    policy.audit.record(user_id, "refused", entry="admin", outcome="not_admin", why=what)
+    return kit.not_admin_text(policy.admins())
+
+
+# --- /bitscale admin ---------------------------------------------------------------------------
+
+
+def _admin(call: CommandCall) -> None:
+    refused = refuse_non_admin(call.services, call.user_id, "open the admin form")
+    if refused:
+        call.respond(text=refused, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": refused}}])
+        return
+    opened = call.client.views_open(trigger_id=call.trigger_id, view=loading_modal("the settings"))
+    update_view(call.client, opened["view"]["id"], kit.admin_modal(admin_form(call.services)))
+
+
+subcommand("admin", answer=_admin)
+
+
+def admin_form(services: Services, grid_id: str | None = None) -> kit.AdminForm:
+    policy = _policy(services)
+    try:
+        grids = services.catalog.all_grids() or []
+    except BitScaleError as error:
+        log.info("admin form without the grid list: %s", error.code)
+        grids = services.catalog.all_grids(cached_only=True) or []
+    groups_of = getattr(policy.directory, "groups", None)
+    return kit.AdminForm(
+        person_budget=policy.person_budget(),
+        workspace_budget=policy.workspace_budget(),
+        approval_rows=policy.approval_threshold(),
+        alert_channel=policy.alert_channel(),
+        alert_threshold=policy.alert_threshold(),
+        grids=grids,
+        groups=groups_of() if groups_of else [],
+        restricted=policy.restricted_grids(),
+        grid_id=grid_id,
+        access=policy.grid_access(grid_id) if grid_id else GridAccess(),
+        key_rotated=services.keys.changed() if services.keys else None,
+    )
+
+
+# --- reading the submitted form -------------------------------------------------------------
+
+
+def _value(values: dict, block_id: str) -> Any:
+    return (values.get(block_id) or {}).get(kit.VALUE) or {}
+
+
+def _prefixed(values: dict, prefix: str) -> tuple[str | None, dict]:
+    for block_id, actions in values.items():
+        if block_id.startswith(prefix + ":"):
+            return block_id.split(":", 1)[1], (actions or {}).get(kit.VALUE) or {}
+    return None, {}
+
+
+def _count(values: dict, block_id: str, errors: dict, *, blank: int | None = None) -> int | None:
+    raw = str(_value(values, block_id).get("value") or "").replace(",", "").strip()
+    if not raw:
+        return blank
+    if not raw.isdigit() or len(raw) > 9:
+        errors[block_id] = "A whole number, like 500 (or leave it empty)."
+        return None
+    return int(raw)
+
+
+def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings the form asks for, and errors keyed by block id."""
+    errors: dict[str, str] = {}
+    wanted: dict[str, Any] = {
+        PERSON_BUDGET: _count(values, kit.PERSON_BLOCK, errors),
+        WORKSPACE_BUDGET: _count(values, kit.WORKSPACE_BLOCK, errors),
+        APPROVAL_THRESHOLD: _count(
+            values, kit.APPROVAL_BLOCK, errors, blank=DEFAULT_APPROVAL_THRESHOLD
+        ),
+        ALERT_THRESHOLD: _count(
+            values, kit.ALERT_THRESHOLD_BLOCK, errors, blank=policy.default_alert_threshold
+        ),
+        ALERT_CHANNEL: _value(values, kit.ALERT_CHANNEL_BLOCK).get("selected_channel") or "",
+    }
+    grid_id, mode = _prefixed(values, kit.MODE_BLOCK)
+    if grid_id:
+        _, users = _prefixed(values, kit.USERS_BLOCK)
+        _, groups = _prefixed(values, kit.GROUPS_BLOCK)
+        chosen_mode = (mode.get("selected_option") or {}).get("value") or "everyone"
+        access = GridAccess(
+            chosen_mode if chosen_mode in kit.MODES else "everyone",
+            tuple(users.get("selected_users") or ()) if chosen_mode == "chosen" else (),
+            tuple(o["value"] for o in groups.get("selected_options") or [])
+            if chosen_mode == "chosen"
+            else (),
+        )
+        if access.mode == "chosen" and not (access.users or access.groups):
+            errors[f"{kit.USERS_BLOCK}:{grid_id}"] = "Pick at least one person or user group."
+        wanted["grid_access"] = (grid_id, access)
+    return wanted, errors
+
+
+def apply_admin_form(policy: Policy, wanted: dict[str, Any], actor: str) -> list[str]:
+    """Store what changed (each change audited old → new); sentences for the admin."""
+    changes: list[str] = []
+    labels = {
+        PERSON_BUDGET: "Rows per person per day",
+        WORKSPACE_BUDGET: "Rows per day for the workspace",
+        APPROVAL_THRESHOLD: "Approval needed above",
+        ALERT_THRESHOLD: "Alert below",
+    }
+    defaults = {
+        APPROVAL_THRESHOLD: DEFAULT_APPROVAL_THRESHOLD,
+        ALERT_THRESHOLD: policy.default_alert_threshold,
+    }
+    for key, label in labels.items():
+        value = wanted[key]
+        stored = None if value == defaults.get(key, None) else value
+        if policy.settings.set(key, stored, actor=actor, default=defaults.get(key)):
+            changes.append(f"{label}: {'unlimited' if value is None else f'{value:,}'}")
+    channel = wanted[ALERT_CHANNEL]
+    default_channel = policy.default_alert_channel or ""
+    stored_channel = None if channel == default_channel else channel
+    if policy.settings.set(ALERT_CHANNEL, stored_channel, actor=actor, default=default_channel):
+        changes.append(f"Alerts channel: {f'<#{channel}>' if channel else 'none (DM admins)'}")
+    if "grid_access" in wanted:
+        grid_id, access = wanted["grid_access"]
+        if policy.set_grid_access(grid_id, access, actor=actor):
+            changes.append(f"Who may run `{escape(grid_id)}`: {kit._describe(access) if access.mode != 'everyone' else 'everyone'}")
+    return changes
+
+
+# --- listeners ---------------------------------------------------------------------------------
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(kit.ADMIN_VIEW)
+    def save(ack: Ack, body: dict) -> None:
+        user_id = (body.get("user") or {}).get("id") or ""
+        refused = refuse_non_admin(services, user_id, "change settings")
+        if refused:
+            ack(response_action="update", view=kit.refused_admin_modal(refused))
+            return
+        policy = _policy(services)
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        wanted, errors = parse_admin_form(values, policy)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack(response_action="update", view=kit.saved_modal(apply_admin_form(policy, wanted, user_id)))
+
+    @app.action(kit.ACCESS_GRID_ACTION)
+    def show_grid(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        user_id = (body.get("user") or {}).get("id") or ""
+        if not _policy(services).is_admin(user_id):
+            return  # the form is for admins only; a crafted click changes nothing
+        action = (body.get("actions") or [{}])[0]
+        grid_id = (action.get("selected_option") or {}).get("value")
+        view = body.get("view") or {}
+        if not grid_id or not view.get("id"):
+            return
+        services.later(
+            lambda: update_view(client, view["id"], kit.admin_modal(admin_form(services, grid_id)))
+        )
+
+    @app.action(kit.ROTATE_ACTION)
+    def ask_to_rotate(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        user_id = (body.get("user") or {}).get("id") or ""
+        refused = refuse_non_admin(services, user_id, "rotate the API key")
+        view = kit.refused_admin_modal(refused) if refused else kit.rotate_confirm_modal()
+        trigger = body.get("trigger_id") or ""
+        if (body.get("view") or {}).get("id"):
+            services.later(lambda: client.views_push(trigger_id=trigger, view=view))
+        else:
+            services.later(lambda: client.views_open(trigger_id=trigger, view=view))
+
+    @app.view(kit.ROTATE_VIEW)
+    def rotate_now(ack: Ack, body: dict, client: WebClient) -> None:
+        user_id = (body.get("user") or {}).get("id") or ""
+        refused = refuse_non_admin(services, user_id, "rotate the API key")
+        if refused:
+            ack(response_action="update", view=kit.refused_admin_modal(refused))
+            return
+        ack(response_action="update", view=kit.rotating_modal())
+        view_id = (body.get("view") or {}).get("id") or ""
+        services.later(lambda: _rotate(client, services, view_id, user_id))
+
+
+def _rotate(client: WebClient, services: Services, view_id: str, user_id: str) -> None:
+    assert services.keys is not None
+    result = rotate(services.bitscale, services.keys, _policy(services).audit, user_id)
+    if result.ok and result.new_key:
+        update_view(client, view_id, kit.new_key_modal(result.new_key))
+    else:
+        update_view(client, view_id, kit.rotation_failed_modal(result.sentence, result.new_key))
+

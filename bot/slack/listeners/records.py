@@ -1,0 +1,165 @@
+"""`/bitscale audit [@person | grid]` (admins), its CSV export, and `/bitscale usage`
+(admins see everyone; others see their own)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.slack.blocks import records as kit
+from bot.slack.blocks.common import message_modal
+from bot.slack.listeners.admin import refuse_non_admin
+from bot.slack.listeners.commands import CommandCall, subcommand
+from bot.slack.services import Services
+from bot.slack.text import escape, mention
+from bot.usage import resets_in
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
+
+
+def parse_subject(arg: str) -> dict[str, str]:
+    """`@person` (a mention or a user id) → actor; anything else → a grid name or id."""
+    arg = arg.strip()
+    if not arg:
+        return {}
+    found = _MENTION.match(arg) or _BARE_ID.match(arg)
+    return {"actor": found.group(1)} if found else {"grid": arg}
+
+
+def _describe(subject: dict[str, str]) -> str:
+    if "actor" in subject:
+        return mention(subject["actor"])
+    if "grid" in subject:
+        return f"*{escape(subject['grid'][:100])}*"
+    return ""
+
+
+def _audit(call: CommandCall) -> dict[str, Any]:
+    refused = refuse_non_admin(call.services, call.user_id, "read the audit log")
+    if refused:
+        return {"text": refused, "blocks": [_text_block(refused)]}
+    policy = call.services.policy
+    assert policy is not None
+    subject = parse_subject(call.arg)
+    entries = policy.audit.entries(limit=kit.MAX_ENTRIES, **subject)
+    outcomes = policy.audit.run_outcomes(e.run_id for e in entries if e.run_id)
+    blocks = kit.audit_blocks(entries, outcomes, _describe(subject), json.dumps(subject))
+    return {"text": "Audit log", "blocks": blocks}
+
+
+def _usage(call: CommandCall) -> dict[str, Any]:
+    policy = call.services.policy
+    assert policy is not None
+    everyone = policy.is_admin(call.user_id)
+    report = policy.usage.month(None if everyone else call.user_id)
+    now = policy.clock()
+    if everyone:
+        today = f"Today: {policy.usage.rows_today():,} rows"
+        if policy.workspace_budget() is not None:
+            today += f" of the workspace's {policy.workspace_budget():,} a day"
+    else:
+        today = f"Today: {policy.usage.rows_today(call.user_id):,} rows"
+        if policy.person_budget() is not None:
+            today += f" of your {policy.person_budget():,} a day"
+    today += f"; budgets reset at 00:00 UTC ({resets_in(now)})."
+    return {
+        "text": "BitScale usage this month",
+        "blocks": kit.usage_blocks(report, everyone=everyone, today=today),
+    }
+
+
+def _text_block(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+subcommand("audit", instant=_audit)
+subcommand("usage", instant=_usage)
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(kit.EXPORT_ACTION)
+    def ask_range(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        user_id = (body.get("user") or {}).get("id") or ""
+        refused = refuse_non_admin(services, user_id, "export the audit log")
+        trigger = body.get("trigger_id") or ""
+        if refused:
+            view = message_modal(f"🚫 {refused}", "Export audit log")
+        else:
+            value = ((body.get("actions") or [{}])[0] or {}).get("value") or "{}"
+            today = datetime.now(timezone.utc).date()
+            view = kit.export_modal(value, today.replace(day=1), today)
+        services.later(lambda: client.views_open(trigger_id=trigger, view=view))
+
+    @app.view(kit.EXPORT_VIEW)
+    def export(ack: Ack, body: dict, client: WebClient) -> None:
+        user_id = (body.get("user") or {}).get("id") or ""
+        refused = refuse_non_admin(services, user_id, "export the audit log")
+        if refused:
+            ack(response_action="update", view=message_modal(f"🚫 {refused}", "Export audit log"))
+            return
+        view = body.get("view") or {}
+        values = (view.get("state") or {}).get("values") or {}
+        start, end = _date(values, kit.FROM_BLOCK), _date(values, kit.TO_BLOCK)
+        if start is None or end is None or end < start:
+            ack(response_action="errors", errors={kit.TO_BLOCK: "Pick an end on or after the start."})
+            return
+        ack(
+            response_action="update",
+            view=message_modal("⏳ Preparing the CSV; it will arrive as a DM.", "Export audit log"),
+        )
+        subject = _subject(view.get("private_metadata"))
+        services.later(lambda: send_csv(client, services, user_id, subject, start, end))
+
+
+def _date(values: dict, block_id: str) -> date | None:
+    raw = ((values.get(block_id) or {}).get(kit.DATE_ACTION) or {}).get("selected_date")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _subject(raw: str | None) -> dict[str, str]:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return {k: str(v) for k, v in data.items() if k in ("actor", "grid")} if isinstance(data, dict) else {}
+
+
+def send_csv(
+    client: WebClient, services: Services, user_id: str, subject: dict[str, str], start: date, end: date
+) -> None:
+    policy = services.policy
+    assert policy is not None
+    since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc).timestamp()
+    until = (datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=1)).timestamp()
+    entries = policy.audit.entries(since=since, until=until, limit=None, **subject)
+    content = policy.audit.to_csv(entries)
+    name = f"bitscale-audit-{start.isoformat()}-to-{end.isoformat()}.csv"
+    try:
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm,
+            content=content,
+            filename=name,
+            title=name,
+            initial_comment=f"The audit log from {start} to {end} (UTC): {len(entries):,} entries.",
+        )
+    except SlackClientError as exc:
+        log.warning("audit export not delivered: %s", exc)
+        client.chat_postMessage(
+            channel=user_id,
+            text="I could not attach the audit CSV. Please try the export again in a minute.",
+        )

@@ -1,0 +1,120 @@
+"""Large batches wait for an admin: the request, Approve, Deny, a second click, and a
+non-admin's crafted click, through the real app with signed requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.playground.simulator import Simulator
+from bot.playground.slack_driver import SlackDriver
+from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
+from bot.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD
+from tests.e2e.test_batches import LEADS, run_batch, text_of
+
+ADMIN, SECOND = "U0ADMIN", "U0SECOND"
+GRID = "Company Enrichment"
+
+
+@pytest.fixture
+def stack(tmp_path):
+    sim = Simulator("e2e-key", time_scale=100)
+    with LocalStack(
+        str(tmp_path / "bot.db"),
+        simulator=sim,
+        tick_seconds=0.05,
+        settings={"BITSCALE_BOT_ADMINS": f"{ADMIN},{SECOND}", "BATCH_PROGRESS_SECONDS": 0.2},
+    ) as s:
+        s.bot.policy.settings.set(APPROVAL_THRESHOLD, 2, actor=ADMIN)  # LEADS runs 3 rows
+        s.admins = {
+            user: SlackDriver(s.driver.url, SIGNING_SECRET, s.standin, user_id=user)
+            for user in (ADMIN, SECOND)
+        }
+        yield s
+        for driver in s.admins.values():
+            driver.close()
+
+
+def request_in(stack, channel):
+    return wait_for(lambda: [m for m in stack.standin.posts(channel) if "asks to run" in text_of(m.blocks)])[0]
+
+
+def button(message, action_id):
+    return next(
+        e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == action_id
+    )
+
+
+def ephemeral_answer(stack, send):
+    before = len(stack.standin.responses)
+    send()
+    return wait_for(lambda: len(stack.standin.responses) > before and stack.standin.responses[-1])
+
+
+def test_approve_once_and_a_second_click_is_answered_not_applied(stack):
+    run_batch(stack, LEADS.encode())
+    parent = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
+    assert "waiting for approval" in text_of(parent.blocks)
+    thread = wait_for(lambda: stack.standin.posts("C0SALES", thread_ts=parent.ts))
+    assert "I asked <@U0ADMIN>, <@U0SECOND>" in thread[0].text
+    first, second = request_in(stack, "D0ADMIN"), request_in(stack, "D0SECOND")
+    stale = button(second, "approval_approve"), button(first, "approval_deny")
+    said = text_of(first.blocks)
+    assert "<@U0ANA>" in said and f"*{GRID}*" in said and "3 rows" in said
+    assert "credits: unknown yet" in said
+
+    # Ana sends the Approve payload herself: refused where it arrives.
+    answer = ephemeral_answer(
+        stack, lambda: stack.driver.click(button(first, "approval_approve"), message=first)
+    )
+    assert "Only bot admins" in answer["text"]
+    assert stack.sim.runs_for(GRID) == []
+
+    stack.admins[ADMIN].click(button(first, "approval_approve"), message=first)
+    wait_for(lambda: len(stack.sim.runs_for(GRID)) == 3, 20)
+    wait_for(lambda: any("approved this batch" in m.text
+                         for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)))
+    wait_for(lambda: "Approved by <@U0ADMIN>" in text_of(stack.standin.message(second.channel, second.ts).blocks))
+
+    # The second admin clicks the (stale) button: told who decided, nothing runs twice.
+    answer = ephemeral_answer(
+        stack, lambda: stack.admins[SECOND].click(stale[0], message=second)
+    )
+    assert "already approved by <@U0ADMIN>" in answer["text"]
+    answer = ephemeral_answer(
+        stack, lambda: stack.admins[ADMIN].click(stale[1], message=first)
+    )
+    assert "already approved" in answer["text"]
+    wait_for(lambda: stack.bot.batches.active() == [], 30)
+    assert len(stack.sim.runs_for(GRID)) == 3
+
+    audit = stack.bot.policy.audit
+    actions = [e.action for e in reversed(audit.entries(limit=None))]
+    for wanted in ("batch", "approval_requested", "refused", "approved"):
+        assert wanted in actions
+    assert actions.count("approved") == 1 and "denied" not in actions
+
+
+def test_deny_and_requests_go_to_the_alerts_channel_when_set(stack):
+    stack.bot.policy.settings.set(ALERT_CHANNEL, "C0OPS", actor=ADMIN)
+    run_batch(stack, LEADS.encode())
+    request = request_in(stack, "C0OPS")
+    assert not [m for m in stack.standin.posts("D0ADMIN") if "asks to run" in text_of(m.blocks)]
+    stack.admins[SECOND].click(button(request, "approval_deny"), message=request)
+    parent = stack.standin.posts("C0SALES", top_level=True)[0]
+    wait_for(lambda: "was not approved" in text_of(stack.standin.message("C0SALES", parent.ts).blocks))
+    told = wait_for(lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
+                             if "did not approve" in m.text])
+    assert "<@U0ANA>" in told[0].text and "<@U0SECOND>" in told[0].text
+    assert "Denied by <@U0SECOND>" in text_of(stack.standin.message("C0OPS", request.ts).blocks)
+    assert stack.sim.runs_for(GRID) == []
+    (batch,) = stack.bot.batches.store.where("1", [])
+    assert batch.state == "denied"
+    assert [e.actor for e in stack.bot.policy.audit.entries(action="denied")] == [SECOND]
+
+
+def test_small_batches_start_without_approval(stack):
+    stack.bot.policy.settings.set(APPROVAL_THRESHOLD, 1000, actor=ADMIN)
+    run_batch(stack, LEADS.encode())
+    wait_for(lambda: len(stack.sim.runs_for(GRID)) == 3, 20)
+    assert not [m for m in stack.standin.posts("D0ADMIN") if "asks to run" in text_of(m.blocks)]
