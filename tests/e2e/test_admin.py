@@ -272,3 +272,22 @@ def test_key_rotation_failure_keeps_the_old_key(stack):
     assert [e.outcome for e in stack.bot.policy.audit.entries(action="key_rotation_failed")] == [
         "ROTATE_FAILED"
     ]
+
+
+def test_a_run_in_flight_during_rotation_is_not_lost(stack):
+    stack.sim.add_timed_grid("Slow Grid", 500)  # 5 s at the tests' time scale
+    view = stack.driver.open_run_form("run Slow Grid")
+    stack.driver.submit(view, form_values(view, {"company_name": "Inflight"}))
+    wait_for(lambda: stack.sim.runs_for("Slow Grid"))  # BitScale has it, not finished
+    view = open_admin_form(stack)
+    since = len(stack.standin.view_log)
+    stack.admin.click({"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view)
+    confirm = wait_for(
+        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "rotate_key_view")
+    )
+    stack.admin.submit(confirm, {})
+    wait_for(lambda: stack.sim.api_key != "e2e-key")
+    (run,) = stack.bot.store.all_runs()
+    assert run.state in ("submitting", "running")
+    done = wait_for(lambda: stack.bot.store.count_runs("state = 'completed'") == 1, 20)
+    assert done and stack.bot.store.all_runs()[0].outputs["echo"]["value"] == "Inflight"

@@ -11,6 +11,7 @@ from bot.playground.stack import wait_for
 from bot.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess
 from tests.e2e.test_commands import blocks_text, command_reply, saying
 from tests.e2e.test_quick_runs import mention
+from tests.e2e.test_workflow_step import STEP, finished
 
 GRID = "Company Enrichment"
 
@@ -77,10 +78,15 @@ def test_a_denied_grid_has_no_run_button_and_every_entry_point_refuses(stack):
     lead = mention(stack, "<@UBOT0001> Acme Inc https://acme.io")
     wait_for(lambda: any("access" in m.text for m in stack.standin.posts("C0SALES", thread_ts=lead.ts)))
 
+    # The Workflow Builder step, run as a person without access.
+    inputs = {"grid": GRID, "inputs": "company_name: Acme\nwebsite: a.io", "run_as": "U0ANA"}
+    stack.driver.function_executed(STEP, inputs, "FxDenied")
+    assert "don't have access" in finished(stack, "FxDenied")["error"]
+
     assert stack.sim.runs_for(GRID) == [] and stack.bot.store.count_runs("id != 'old-run'") == 0
     entries = refusals(stack)
-    assert len(entries) >= 6 and {e.outcome for e in entries} == {"grid_access"}
-    assert {"form", "mention"} <= {e.entry for e in entries}
+    assert len(entries) >= 7 and {e.outcome for e in entries} == {"grid_access"}
+    assert {"form", "mention", "workflow"} <= {e.entry for e in entries}
 
 
 def test_chosen_people_and_groups_may_run_it(stack):

@@ -128,7 +128,7 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
     blocks: list[Block] = [section("*Grid access* — who may run a grid. Everyone, by default.")]
     if form.restricted:
         lines = [
-            f"• *{escape(truncate(names.get(g, g), 80))}*: {_describe(a)}"
+            f"• *{escape(truncate(names.get(g, g), 80))}*: {describe_access(a)}"
             for g, a in list(form.restricted.items())[:20]
         ]
         blocks.append(context("\n".join(lines)))
@@ -193,7 +193,7 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
     return blocks
 
 
-def _describe(access: GridAccess) -> str:
+def describe_access(access: GridAccess) -> str:
     if access.mode == "nobody":
         return "nobody"
     who = [mention(u) for u in access.users] + [f"<!subteam^{g}>" for g in access.groups]

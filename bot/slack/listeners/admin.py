@@ -26,7 +26,7 @@ from bot.policy import (
     Policy,
 )
 from bot.slack.blocks import admin as kit
-from bot.slack.blocks.common import loading_modal
+from bot.slack.blocks.common import loading_modal, notice_blocks
 from bot.slack.forms import update_view
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -55,7 +55,7 @@ def refuse_non_admin(services: Services, user_id: str, what: str) -> str | None:
 def _admin(call: CommandCall) -> None:
     refused = refuse_non_admin(call.services, call.user_id, "open the admin form")
     if refused:
-        call.respond(text=refused, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": refused}}])
+        call.respond(text=refused, blocks=notice_blocks(refused))
         return
     opened = call.client.views_open(trigger_id=call.trigger_id, view=loading_modal("the settings"))
     update_view(call.client, opened["view"]["id"], kit.admin_modal(admin_form(call.services)))
@@ -143,7 +143,9 @@ def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict
     return wanted, errors
 
 
-def apply_admin_form(policy: Policy, wanted: dict[str, Any], actor: str) -> list[str]:
+def apply_admin_form(
+    policy: Policy, wanted: dict[str, Any], actor: str, names: dict[str, str] | None = None
+) -> list[str]:
     """Store what changed (each change audited old → new); sentences for the admin."""
     changes: list[str] = []
     labels = {
@@ -169,7 +171,9 @@ def apply_admin_form(policy: Policy, wanted: dict[str, Any], actor: str) -> list
     if "grid_access" in wanted:
         grid_id, access = wanted["grid_access"]
         if policy.set_grid_access(grid_id, access, actor=actor):
-            changes.append(f"Who may run `{escape(grid_id)}`: {kit._describe(access) if access.mode != 'everyone' else 'everyone'}")
+            who = "everyone" if access.mode == "everyone" else kit.describe_access(access)
+            name = escape((names or {}).get(grid_id, grid_id))
+            changes.append(f"Who may run *{name}*: {who}")
     return changes
 
 
@@ -190,7 +194,10 @@ def register(app: App, services: Services) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack(response_action="update", view=kit.saved_modal(apply_admin_form(policy, wanted, user_id)))
+        grids = services.catalog.all_grids(cached_only=True) or []
+        names = {g.id: g.name for g in grids}
+        changes = apply_admin_form(policy, wanted, user_id, names)
+        ack(response_action="update", view=kit.saved_modal(changes))
 
     @app.action(kit.ACCESS_GRID_ACTION)
     def show_grid(ack: Ack, body: dict, client: WebClient) -> None:

@@ -15,7 +15,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
-from bot.runs import RunRequest
+from bot.catalog import RunForm
+from bot.runs import RunRefused, RunRequest
 from bot.slack.services import Services
 from bot.slack.text import is_user_id
 from bot.slack.workflow import STEP_CALLBACK, match_step_inputs
@@ -71,11 +72,27 @@ def start_step(
         refuse(" ".join(parsed.problems))
         return
     # The seam for result reuse: a step starts like any other run, marked "workflow".
+    # The policy (grid access, budgets) is asked inside start_run for the person it runs as.
+    try:
+        _start(services, execution_id, form, parsed.values, run_as, channel, team_id)
+    except RunRefused as refusal:
+        refuse(str(refusal))
+
+
+def _start(
+    services: Services,
+    execution_id: str,
+    form: RunForm,
+    values: dict[str, str],
+    run_as: str,
+    channel: str | None,
+    team_id: str | None,
+) -> None:
     services.runs.start_run(
         RunRequest(
             grid_id=form.grid_id,
             grid_name=form.grid_name,
-            inputs=parsed.values,
+            inputs=values,
             user_id=run_as if is_user_id(run_as) else WORKFLOW_USER,
             channel_id=channel,
             team_id=team_id,

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.slack.blocks import records as kit
-from bot.slack.blocks.common import message_modal
+from bot.slack.blocks.common import message_modal, notice_blocks
 from bot.slack.listeners.admin import refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -47,7 +47,7 @@ def _describe(subject: dict[str, str]) -> str:
 def _audit(call: CommandCall) -> dict[str, Any]:
     refused = refuse_non_admin(call.services, call.user_id, "read the audit log")
     if refused:
-        return {"text": refused, "blocks": [_text_block(refused)]}
+        return {"text": refused, "blocks": notice_blocks(refused)}
     policy = call.services.policy
     assert policy is not None
     subject = parse_subject(call.arg)
@@ -76,10 +76,6 @@ def _usage(call: CommandCall) -> dict[str, Any]:
         "text": "BitScale usage this month",
         "blocks": kit.usage_blocks(report, everyone=everyone, today=today),
     }
-
-
-def _text_block(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 subcommand("audit", instant=_audit)
