@@ -103,6 +103,19 @@ class GridCatalog:
         )
 
     def page(self, search: str | None, page: int, per_page: int = 10) -> GridPage:
+        """One page of grids. A search matches names and descriptions (names first), from
+        the cached grid list: BitScale's own search looks at names only."""
+        if search and search.strip():
+            found = self.search(search, limit=10_000)
+            pages = max(1, -(-len(found) // per_page))
+            page = min(max(1, page), pages)
+            return GridPage(
+                grids=found[(page - 1) * per_page : page * per_page],
+                total=len(found),
+                page=page,
+                limit=per_page,
+                total_pages=pages if found else 0,
+            )
         return self._remembered(
             f"page:{per_page}:{page}:{search or ''}",
             self.page_ttl,
@@ -121,10 +134,15 @@ class GridCatalog:
         return None if data is None else [GridSummary.model_validate(g) for g in data]
 
     def search(self, text: str, limit: int = 100) -> list[GridSummary]:
-        """Type-ahead for the grid picker."""
+        """Grids whose name, else whose description, contains `text` (names first)."""
         grids = self.all_grids() or []
         needle = text.strip().lower()
-        return [g for g in grids if needle in g.name.lower()][:limit]
+        named = [g for g in grids if needle in g.name.lower()]
+        ids = {g.id for g in named}
+        described = [
+            g for g in grids if g.id not in ids and needle in (g.description or "").lower()
+        ]
+        return (named + described)[:limit]
 
     def resolve(self, query: str, *, cached_only: bool = False) -> Resolution | None:
         """Match a grid id or name. None when `cached_only` and the cache is cold."""

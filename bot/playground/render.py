@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Any
 
-_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)>")
@@ -22,9 +23,16 @@ class Button:
     view: dict | None = None
 
 
+def local_time(epoch: int) -> str:
+    """A Slack date token as Slack shows it: in the reader's own time zone (here, the
+    terminal's), e.g. 'Nov 24 at 16:05 CET'."""
+    moment = datetime.fromtimestamp(epoch).astimezone()
+    return f"{moment:%b} {moment.day} at {moment:%H:%M %Z}".strip()
+
+
 def mrkdwn(text: str, names: dict[str, str]) -> str:
     """Slack's mrkdwn made readable; entities decoded last so escaped text stays text."""
-    text = _DATE.sub(r"\1", text)
+    text = _DATE.sub(lambda m: local_time(int(m.group(1))), text)
     text = _LINK.sub(r"\2 (\1)", text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _USER.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)

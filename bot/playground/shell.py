@@ -249,7 +249,7 @@ class Shell:
                 continue
             element, label = block["element"], block["label"]["text"]
             if element["type"] == "plain_text_input":
-                key = (block.get("hint") or {}).get("text", "").rsplit(" ", 1)[-1] or label
+                key = label  # the label rule: squashed, a label equals its key
                 default = element.get("initial_value") or ""
                 value = self._answer(
                     answers, key, label, f"│ {label}{f' [{default}]' if default else ''}: "

@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.playground.slack_standin import SlackStandIn, is_run_form, wait_for
 from bot.playground.socket_mode import ANSWERING_INTERACTIONS
+from bot.slack.text import squash
 
 TEAM = {"id": "T0001", "domain": "demo"}
 
@@ -330,9 +331,9 @@ def form_values(
         action_id = element["action_id"]
         if element["type"] == "plain_text_input":
             label = block["label"]["text"]
-            hint = (block.get("hint") or {}).get("text", "")
-            key = hint.rsplit(" ", 1)[-1] if hint else label
-            value = inputs.get(key, inputs.get(label, element.get("initial_value")))
+            # Labels follow the label rule: squashed, a label equals its input's key.
+            given = [v for k, v in inputs.items() if squash(k) == squash(label)]
+            value = given[0] if given else element.get("initial_value")
             values[block_id] = {action_id: {"type": "plain_text_input", "value": value}}
         elif element["type"] == "checkboxes":
             options = element.get("initial_options", [])
@@ -344,3 +345,17 @@ def form_values(
                 action_id: {"type": "conversations_select", "selected_conversation": channel}
             }
     return values
+
+
+def input_key(label: str) -> str:
+    """The snake_case key a run form's label was made from ("Full name" → "full_name")."""
+    return "_".join(label.lower().split())
+
+
+def initial_inputs(view: dict) -> dict[str, str | None]:
+    """A run form's text inputs as {key: pre-filled value}."""
+    return {
+        input_key(b["label"]["text"]): b["element"].get("initial_value")
+        for b in view.get("blocks", [])
+        if b.get("type") == "input" and b["element"]["type"] == "plain_text_input"
+    }

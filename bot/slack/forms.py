@@ -60,7 +60,9 @@ def open_run_form(
     if form is not None:
         client.views_open(trigger_id=trigger_id, view=_form_view(services, form, base))
         return
-    opened = client.views_open(trigger_id=trigger_id, view=kit.loading_modal(query or "the grid"))
+    name = _cached_name(services, grid_id)
+    first = kit.loading_modal(name) if name or grid_id else kit.looking_modal(query or "")
+    opened = client.views_open(trigger_id=trigger_id, view=first)
     view_id = opened["view"]["id"]
     try:
         if grid_id is None:
@@ -79,9 +81,20 @@ def open_run_form(
                 )
                 return
             grid_id = resolution.grid_id
+            found_name = _cached_name(services, grid_id)
+            if found_name:  # say which grid the words matched while its form loads
+                update_view(client, view_id, kit.loading_modal(found_name))
         load_form_into(client, services, view_id, grid_id, base)
     except BitScaleError as error:
         update_view(client, view_id, kit.error_modal(explain(error)))
+
+
+def _cached_name(services: Services, grid_id: str | None) -> str | None:
+    """The grid's name from the cached grid list, without asking BitScale."""
+    if not grid_id:
+        return None
+    grids = services.catalog.all_grids(cached_only=True) or []
+    return next((g.name for g in grids if g.id == grid_id), None)
 
 
 def form_base(

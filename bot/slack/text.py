@@ -48,8 +48,19 @@ def channel_link(channel_id: str) -> str:
     return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id or "") else escape(channel_id)
 
 
+# Words a rep expects in capitals (or in their brand's spelling) inside a label.
+KNOWN_WORDS = {
+    w.lower(): w
+    for w in (
+        "ABM ACV AE AI API ARR B2B B2C BDR CAC CEO CFO CMO COO CPO CRM CRO CSV CTO CX DM "
+        "EMEA GTM HQ HR ICP ID IP ISO KPI LTV MQL MRR NPS PDF QA ROI SaaS SDR SEO SLA SMS "
+        "SQL TAM URL URLs USD UTM UUID VAT VP LinkedIn GitHub HubSpot"
+    ).split()
+}
+
+
 def humanize_key(key: str) -> str:
-    """'company_name' → 'Company name', 'linkedinURL' → 'Linkedin url'.
+    """'company_name' → 'Company name', 'linkedinURL' → 'LinkedIn URL', 'crm_id' → 'CRM ID'.
 
     Every letter and digit of the key is kept in order, so the label lower-cased with
     non-alphanumerics removed equals the key treated the same way.
@@ -58,11 +69,17 @@ def humanize_key(key: str) -> str:
     words = "".join(ch if ch.isalnum() else " " for ch in spaced).split()
     if not words:
         return key or "Input"
-    text = " ".join(words).lower()
+    words = [KNOWN_WORDS.get(w.lower(), w.lower()) for w in words]
+    text = " ".join(words)
     first = text[0].upper()
     if squash(first) != squash(text[0]):  # 'ß' → 'SS' would break the matching rule
         first = text[0]
     return first + text[1:]
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 run', '3 runs' (with the count formatted: '1,200 runs')."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def squash(text: str) -> str:

@@ -54,6 +54,10 @@ def test_help_empty_and_unknown(stack):
     answer, _, _ = stack.driver.command("frobnicate <!channel>")
     text = blocks_text(ack_blocks(answer))
     assert "I don't know `frobnicate`" in text and "/bitscale grids" in text
+    assert "Did you mean" not in text
+    answer, _, _ = stack.driver.command("rnu Company Enrichment")
+    text = blocks_text(ack_blocks(answer))
+    assert "Did you mean `/bitscale run Company Enrichment`?" in text
 
 
 def test_grids_pages_and_search(stack):
@@ -69,6 +73,10 @@ def test_grids_pages_and_search(stack):
     found = command_reply(stack, "grids person")
     assert "*Person Lookup*" in blocks_text(found["blocks"])
     assert "1 in all" in blocks_text(found["blocks"])
+    # Descriptions count too: "email" is in Person Lookup's description, not its name.
+    by_description = blocks_text(command_reply(stack, "grids email")["blocks"])
+    assert "*Email Finder*" in by_description and "*Person Lookup*" in by_description
+    assert by_description.index("Email Finder") < by_description.index("Person Lookup")
 
 
 def test_run_button_opens_the_form(stack):
@@ -114,8 +122,8 @@ def test_run_with_no_match_names_the_closest(stack):
 
 def test_run_on_grid_without_source_explains(stack):
     stack.driver.command("run Draft Grid")
-    view = wait_for(lambda: stack.standin.latest_view(where=saying("API source")))
-    assert "Ask the grid's owner" in blocks_text(view["blocks"])
+    view = wait_for(lambda: stack.standin.latest_view(where=saying("Ask the grid's owner")))
+    assert "API source" in blocks_text(view["blocks"])
 
 
 def test_second_open_is_served_from_cache_at_once(stack):
@@ -131,6 +139,8 @@ def test_credits(stack):
     reply = blocks_text(command_reply(stack, "credits")["blocks"])
     assert "Enterprise plan" in reply and "left of 25,000" in reply
     assert "People/company searches:* 380 left of 500" in reply
+    # The gauge shows what is left (21,850 of 25,000), not what was used.
+    assert "`" + "█" * 17 + "░" * 3 + "` 87% left" in reply
 
 
 def test_status_and_runs(stack):
@@ -206,3 +216,17 @@ def test_a_form_that_cannot_open_in_time_says_so(stack):
     stack.standin.inject(method="views.open", error="expired_trigger_id")
     reply = command_reply(stack, "run Person Lookup")
     assert "within 3 seconds" in reply["text"]
+
+
+def test_loading_names_the_grid_found_and_fields_speak_plainly(stack):
+    view = stack.driver.open_run_form("run deep research")  # a cold cache
+    shown = [blocks_text(v.get("blocks")) for _, _, v in stack.standin.view_log]
+    assert "⏳ Looking for “deep research”…" in shown
+    assert "⏳ Loading *Deep Research (slow)*…" in shown
+    fields = [b for b in view["blocks"] if b["type"] == "input" and "placeholder" in b["element"]]
+    assert fields and "hint" not in fields[0]  # no "Sent to BitScale as topic"
+    assert "Sent to BitScale" not in json.dumps(view)
+    warm = stack.driver.open_run_form("run person lookup")
+    person = {b["label"]["text"]: b["element"]["placeholder"]["text"] for b in warm["blocks"]
+              if b["type"] == "input" and b["element"]["type"] == "plain_text_input"}
+    assert person == {"Full name": "e.g. Ada Lovelace", "Company domain": "e.g. acme.com"}

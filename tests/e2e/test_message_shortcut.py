@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.playground.slack_driver import form_values
+from bot.playground.slack_driver import form_values, initial_inputs
 from bot.playground.stack import wait_for
 
 LEAD = (
@@ -37,11 +37,7 @@ def _pick(stack, picker: dict, search: str, name: str) -> dict:
 
 
 def _initial_values(form: dict) -> dict[str, str | None]:
-    return {
-        b["hint"]["text"].rsplit(" ", 1)[-1]: b["element"].get("initial_value")
-        for b in form["blocks"]
-        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
-    }
+    return initial_inputs(form)
 
 
 def test_prefills_from_the_message_and_never_runs_by_itself(stack):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from bot.playground.slack_driver import form_values
+from bot.playground.slack_driver import form_values, initial_inputs
 from bot.playground.slack_standin import is_run_form
 from bot.playground.stack import wait_for
 
@@ -95,11 +95,7 @@ def test_mention_that_cannot_fill_every_input_offers_the_form(stack):
         message=reply,
     )
     form = wait_for(lambda: stack.standin.latest_view(since, is_run_form))
-    values = {
-        b["hint"]["text"].rsplit(" ", 1)[-1]: b["element"].get("initial_value")
-        for b in form["blocks"]
-        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
-    }
+    values = initial_inputs(form)
     assert values == {"full_name": None, "company_domain": "acme.io"}
     stack.driver.submit(form, form_values(form, {"full_name": "Kay Ng"}))
     in_thread = lambda: stack.standin.posts("C0SALES", thread_ts=lead.ts)  # noqa: E731

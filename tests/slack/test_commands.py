@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from bot.slack.blocks import input_block_id
 from bot.slack.forms import parse_submission
-from bot.slack.listeners.commands import SUBCOMMANDS, parse_command
+from bot.slack.listeners.commands import SUBCOMMANDS, parse_command, suggest
 
 
 def test_parse_examples():
@@ -17,6 +17,15 @@ def test_parse_examples():
     assert parse_command("status abc-123") == parse_command("status  abc-123")
     assert parse_command("dance now").name == "unknown"
     assert parse_command("dance now").arg == "dance"
+    assert parse_command("rnu Company Enrichment").rest == "Company Enrichment"
+
+
+def test_typos_suggest_the_command_meant():
+    assert suggest("rnu") == "run"
+    assert suggest("grdis") == "grids"
+    assert suggest("stauts") == "status"
+    assert suggest("histroy") == "runs"  # an alias's word leads to its command
+    assert suggest("frobnicate") is None
 
 
 @given(st.text(max_size=5000))

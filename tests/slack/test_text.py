@@ -3,7 +3,15 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.text import escape, format_value, humanize_key, mention, squash, truncate
+from bot.slack.text import (
+    escape,
+    format_value,
+    humanize_key,
+    mention,
+    plural,
+    squash,
+    truncate,
+)
 
 
 def test_escape_neutralises_mentions_and_links():
@@ -25,7 +33,13 @@ def test_truncate_respects_the_limit(text, limit):
 
 def test_humanize_examples():
     assert humanize_key("company_name") == "Company name"
-    assert humanize_key("linkedinURL") == "Linkedin url"
+    assert humanize_key("linkedinURL") == "LinkedIn URL"
+    assert humanize_key("crm_owner") == "CRM owner"
+    assert humanize_key("contact_id") == "Contact ID"
+    assert humanize_key("ceo_name") == "CEO name"
+    assert humanize_key("ai_summary") == "AI summary"
+    assert humanize_key("company_url") == "Company URL"
+    assert humanize_key("identity") == "Identity"  # only whole words
     assert humanize_key("website") == "Website"
     assert humanize_key("first-name (work)") == "First name work"
 
@@ -49,3 +63,9 @@ def test_format_value_is_readable():
     )
     assert format_value(None) == "—"
     assert format_value(True) == "Yes"
+
+
+def test_plural():
+    assert plural(1, "run") == "1 run"
+    assert plural(3, "run") == "3 runs"
+    assert plural(1200, "entry", "entries") == "1,200 entries"

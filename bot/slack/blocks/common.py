@@ -183,8 +183,15 @@ def modal(
     return view.to_dict()
 
 
-def loading_modal(what: str = "the grid") -> dict:
-    return modal("BitScale", [section(f"⏳ Loading {escape(what)}…")])
+def loading_modal(grid_name: str | None = None) -> dict:
+    """Shown while a grid's form loads; names the grid when it is known."""
+    what = f"*{escape(truncate(grid_name, 150))}*" if grid_name else "the grid"
+    return modal("BitScale", [section(f"⏳ Loading {what}…")])
+
+
+def looking_modal(query: str) -> dict:
+    """Shown while the grid someone named is looked up."""
+    return modal("BitScale", [section(f"⏳ Looking for “{escape(truncate(query, 150))}”…")])
 
 
 def message_modal(text_mrkdwn: str, title: str = "BitScale") -> dict:
@@ -195,10 +202,11 @@ def error_modal(sentence: str) -> dict:
     return message_modal(f"⚠️ {escape(sentence)}")
 
 
-def bar(used: int, total: int, width: int = 20) -> str:
+def bar(part: int, total: int, width: int = 20) -> str:
+    """A gauge whose filled share is `part` of `total` (callers pass what is left)."""
     if total <= 0:
         return "░" * width
-    filled = min(width, round(width * used / total))
+    filled = max(0, min(width, round(width * part / total)))
     return "█" * filled + "░" * (width - filled)
 
 

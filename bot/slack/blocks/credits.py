@@ -16,12 +16,16 @@ def credits_blocks(ws: Workspace) -> list[dict]:
     lines = [
         f"*{escape(ws.name or 'BitScale workspace')}* · {plan} plan",
         f"*Credits:* {c.remaining:,} left of {c.total:,} ({c.used:,} used)",
-        f"`{bar(c.used, c.total)}`",
+        f"`{bar(c.remaining, c.total)}` {_percent(c.remaining, c.total)} left",
         f"*People/company searches:* {s.remaining:,} left of {s.limit:,} this month "
         f"(renews {date(s.next_renewal_date)})",
         f"*Next billing date:* {date(ws.plan.next_billing_date)}",
     ]
     return render([section("\n".join(lines))])
+
+
+def _percent(part: int, total: int) -> str:
+    return f"{round(100 * part / total)}%" if total > 0 else "—"
 
 
 def credit_alert_message(alert: CreditAlert) -> tuple[str, list[dict]]:

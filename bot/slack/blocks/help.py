@@ -98,5 +98,11 @@ def _help_blocks(intro: str | None) -> list[dict]:
 _PLAIN_HELP = _help_blocks(None)  # built once: the most frequent reply
 
 
-def unknown_command_blocks(word: str) -> list[dict]:
-    return help_blocks(f"I don't know `{escape(truncate(word, 60))}`. Here is what I can do:")
+def unknown_command_blocks(word: str, suggestion: str | None = None) -> list[dict]:
+    """Help after a word the bot does not know; `suggestion` is the command it likely meant."""
+    said = f"I don't know `{escape(truncate(word, 60))}`."
+    if suggestion:
+        return help_blocks(
+            f"{said} Did you mean `{escape(truncate(suggestion, 200))}`? Here is what I can do:"
+        )
+    return help_blocks(f"{said} Here is what I can do:")

@@ -235,4 +235,5 @@ def runs_list_blocks(runs: Sequence[Run]) -> list[dict]:
             f"{STATE_EMOJI.get(run.state, '•')} *{escape(truncate(run.grid_name, 80))}*"
             f" — {STATE_WORDS.get(run.state, run.state)} · {when(run.created_at)}{link}"
         )
-    return render([section(f"*Your {len(runs)} most recent runs*"), section("\n".join(lines))])
+    heading = "Your most recent run" if len(runs) == 1 else f"Your {len(runs)} most recent runs"
+    return render([section(f"*{heading}*"), section("\n".join(lines))])

@@ -32,6 +32,7 @@ from bot.slack.text import (
     escape,
     humanize_key,
     plain,
+    squash,
     truncate,
 )
 
@@ -45,6 +46,34 @@ def input_block_id(key: str) -> str:
     """One block id per input key: Slack keeps what was typed in a field across form
     updates when its block id stays the same, and keys may be too long for a block id."""
     return "in_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+# What a rep might type, by what the input's key says it is (first match wins).
+_EXAMPLES = [
+    ("email", "e.g. ada@acme.com"),
+    ("linkedin", "e.g. https://www.linkedin.com/in/ada-lovelace"),
+    ("domain", "e.g. acme.com"),
+    ("website", "e.g. acme.com"),
+    ("url", "e.g. https://acme.com"),
+    ("phone", "e.g. +44 20 7946 0958"),
+    ("fullname", "e.g. Ada Lovelace"),
+    ("firstname", "e.g. Ada"),
+    ("lastname", "e.g. Lovelace"),
+    ("company", "e.g. Acme Inc"),
+    ("title", "e.g. Head of Sales"),
+    ("country", "e.g. Germany"),
+]
+
+
+def example_for(key: str) -> str:
+    """A placeholder that shows the kind of value the input wants."""
+    squashed = squash(key)
+    for word, example in _EXAMPLES:
+        if word in squashed:
+            return example
+    label = humanize_key(key)
+    first = label.split()[0]
+    return f"Type the {label if first.isupper() and len(first) > 1 else label[0].lower() + label[1:]}"
 
 
 def run_modal(
@@ -70,9 +99,10 @@ def run_modal(
             InputBlock(
                 block_id=input_block_id(key),
                 label=plain(humanize_key(key), 2000),
-                hint=plain(f"Sent to BitScale as {key}", 2000),
                 element=PlainTextInputElement(
-                    action_id="value", initial_value=(values or {}).get(key) or None
+                    action_id="value",
+                    initial_value=(values or {}).get(key) or None,
+                    placeholder=plain(example_for(key), 150),
                 ),
             )
         )

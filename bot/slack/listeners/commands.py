@@ -6,6 +6,7 @@ Each subcommand is a `Subcommand` in `SUBCOMMANDS`. A feature adds its words by 
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +101,14 @@ def subcommand(
 class ParsedCommand:
     name: str  # one of SUBCOMMANDS, or "unknown"
     arg: str  # the rest of the text; for "unknown", the word that was not understood
+    rest: str = ""  # for "unknown": what followed the word
+
+
+def suggest(word: str) -> str | None:
+    """The subcommand a mistyped word most likely meant (`rnu` → `run`), if any."""
+    words = [w for w in (*SUBCOMMANDS, *ALIASES) if w and w[0].isalpha()]
+    close = difflib.get_close_matches(word.lower(), words, n=1, cutoff=0.6)
+    return ALIASES.get(close[0], close[0]) if close else None
 
 
 def parse_command(text: str | None) -> ParsedCommand:
@@ -108,7 +117,7 @@ def parse_command(text: str | None) -> ParsedCommand:
     arg = parts[1].strip() if len(parts) > 1 else ""
     name = ALIASES.get(word.lower(), word.lower())
     if name not in SUBCOMMANDS:
-        return ParsedCommand("unknown", word)
+        return ParsedCommand("unknown", word, arg[:MAX_ARG])
     if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "\"'“”":
         arg = arg[1:-1].strip()
     elif len(arg) >= 2 and arg[0] == "“" and arg[-1] == "”":
@@ -127,7 +136,12 @@ def handle_command(
 ) -> None:
     parsed = parse_command(body.get("text"))
     if parsed.name == "unknown":
-        ack(text=f"I don't know {parsed.arg}", blocks=kit.unknown_command_blocks(parsed.arg))
+        guess = suggest(parsed.arg)
+        hint = f"{COMMAND} {guess} {parsed.rest}".strip() if guess else None
+        ack(
+            text=f"I don't know {parsed.arg}" + (f". Did you mean {hint}?" if hint else ""),
+            blocks=kit.unknown_command_blocks(parsed.arg, hint),
+        )
         return
     sub = SUBCOMMANDS[parsed.name]
     call = CommandCall(parsed.arg, body, respond, client, services)
