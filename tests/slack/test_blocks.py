@@ -102,3 +102,23 @@ def test_credit_alert_message():
     )
     text, blocks = kit.credit_alert_message(CreditAlert("credits", ws, 100))
     assert "50 left" in text and "2026-12-01" in all_text(blocks)
+
+
+def test_announcement_shows_a_short_safe_summary_only():
+    run = make_run(
+        state="running",
+        inputs={
+            "contact_email": "kay@kay.dev",
+            "company_name": "Acme Corporation International Holdings Group",
+            "website": "acme.io",
+            "notes": "CEO is unhappy with their vendor, renewal in March",
+            "crm_owner": "Bo",
+        },
+    )
+    _, blocks = kit.announcement(run)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "kay@kay.dev" not in text and "unhappy" not in text and "Bo" not in text
+    assert "Company name: Acme Corporation Internationa…" in text
+    assert "Website: acme.io" in text and "+3 more inputs" in text
+    _, only_private = kit.announcement(make_run(state="running", inputs={"email": "a@b.c"}))
+    assert "a@b.c" not in all_text(only_private) and "+1 more input" in all_text(only_private)

@@ -145,9 +145,30 @@ def day(epoch: float | None) -> str:
     return f"<!date^{int(epoch)}^{{date_short}}|{fallback}>"
 
 
-def summary(inputs: dict[str, Any], limit: int = 400) -> str:
-    parts = [f"{humanize_key(k)}: {truncate(format_value(v), 80)}" for k, v in inputs.items()]
-    return escape(truncate(" · ".join(parts), limit)) if parts else "no inputs"
+# Inputs never echoed into a channel: contact details and free text a rep may not mean
+# the whole channel to read.
+SENSITIVE_WORDS = (
+    "email", "phone", "mobile", "note", "comment", "message", "address", "password",
+    "secret", "token", "apikey", "ssn", "birth", "salary", "private", "personal",
+)
+
+
+def is_sensitive(key: str) -> bool:
+    squashed = "".join(ch for ch in key.lower() if ch.isalnum())
+    return any(word in squashed for word in SENSITIVE_WORDS)
+
+
+def summary(inputs: dict[str, Any], shown: int = 2, value_chars: int = 30) -> str:
+    """A short, safe line about a run's inputs for its announcement: the first one or two
+    inputs that are not contact details or notes, values cut short, the rest counted."""
+    if not inputs:
+        return "no inputs"
+    safe = [(k, v) for k, v in inputs.items() if not is_sensitive(k)][:shown]
+    parts = [f"{humanize_key(k)}: {truncate(format_value(v), value_chars)}" for k, v in safe]
+    rest = len(inputs) - len(safe)
+    if rest:
+        parts.append(f"+{rest} more input{'s' if rest != 1 else ''}")
+    return escape(" · ".join(parts))
 
 
 def error_blocks(sentence: str) -> list[dict]:
