@@ -244,6 +244,7 @@ class Shell:
             view = self._narrow(view, outputs)
         inputs: dict[str, str] = {}
         channel: str | None = None
+        deliver: str | None = None
         for block in view.get("blocks", []):
             if block.get("type") != "input":
                 continue
@@ -257,6 +258,16 @@ class Shell:
                 if value is None:
                     return self._cancelled()
                 inputs[key] = value or default
+            elif element["type"] == "radio_buttons":
+                options = element["options"]
+                listing = "  ".join(
+                    f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1)
+                )
+                self.say(f"│ {label}: {listing}")
+                value = self._answer(answers, "to", label, "│   which? (Enter = 1): ")
+                if value is None:
+                    return self._cancelled()
+                deliver = _choose(value, options)
             elif element["type"] == "conversations_select":
                 value = self._answer(
                     answers, "post_in", label, "│ Post the result in (#channel, Enter = DM): "
@@ -265,7 +276,7 @@ class Shell:
                     return self._cancelled()
                 channel = self._channel_id(value) if value.strip() else None
         self.say("└ [Run]")
-        answer = self.driver.submit(view, form_values(view, inputs, outputs, channel))
+        answer = self.driver.submit(view, form_values(view, inputs, outputs, channel, deliver))
         if answer.text.strip():
             errors = json.loads(answer.text).get("errors", {})
             for message in errors.values():
@@ -366,6 +377,19 @@ def _parse_answers(text: str) -> dict[str, str]:
         if sep:
             answers[squash(key)] = value.strip()
     return answers
+
+
+def _choose(text: str, options: list[dict]) -> str | None:
+    """One radio option's value by number or by the start of its words; None = default."""
+    text = text.strip().casefold()
+    if text.isdigit() and 1 <= int(text) <= len(options):
+        return options[int(text) - 1]["value"]
+    for option in options:
+        if text and (
+            option["text"]["text"].casefold().startswith(text) or option["value"] == text
+        ):
+            return option["value"]
+    return None
 
 
 def _pick(text: str, options: list[dict]) -> list[dict]:

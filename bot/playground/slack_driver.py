@@ -320,8 +320,10 @@ def form_values(
     inputs: dict[str, str] | None = None,
     outputs: list[str] | None = None,
     channel: str | None = None,
+    deliver: str | None = None,
 ) -> dict:
-    """Fill a run modal: text inputs by their label or key, checkboxes by option value."""
+    """Fill a run modal: text inputs by their label or key, checkboxes by option value,
+    radio buttons (where the result goes) by option value, else their initial option."""
     values: dict[str, dict[str, Any]] = {}
     inputs = inputs or {}
     for block in view.get("blocks", []):
@@ -340,6 +342,10 @@ def form_values(
             if outputs is not None:
                 options = [o for o in element["options"] if o["value"] in outputs]
             values[block_id] = {action_id: {"type": "checkboxes", "selected_options": options}}
+        elif element["type"] == "radio_buttons":
+            picked = [o for o in element["options"] if o["value"] == deliver]
+            option = picked[0] if picked else element.get("initial_option")
+            values[block_id] = {action_id: {"type": "radio_buttons", "selected_option": option}}
         elif element["type"] == "conversations_select":
             values[block_id] = {
                 action_id: {"type": "conversations_select", "selected_conversation": channel}

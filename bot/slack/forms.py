@@ -156,7 +156,25 @@ def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
             "outputs": [c.id for c in form.outputs],
         }
     )
-    return kit.run_modal(form, session, ask_channel=base.get("ask_channel", False), values=values)
+    return kit.run_modal(
+        form,
+        session,
+        ask_channel=base.get("ask_channel", False),
+        values=values,
+        shared_in=shared_in(base),
+        private=bool(base.get("private")),
+    )
+
+
+def shared_in(base: dict[str, Any]) -> str | None:
+    """Where a result is shared unless the rep picks "Only me"; None when it is private
+    already (asked in a DM with the bot)."""
+    if base.get("thread_ts"):
+        return "The message's thread"
+    if base.get("ask_channel"):
+        return "The channel picked below"
+    channel = base.get("channel_id") or ""
+    return "This channel" if channel and not channel.startswith("D") else None
 
 
 def check_run(
@@ -210,6 +228,7 @@ class Submission:
     inputs: dict[str, str] = field(default_factory=dict)
     output_columns: list[str] | None = None
     channel_id: str | None = None
+    private: bool = False  # "Only me": the result goes to a DM, nothing in the channel
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -248,6 +267,9 @@ def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submiss
     if session.get("ask_channel"):
         picked = _dig(values, kit.POST_IN_BLOCK, "conversation", "selected_conversation")
         result.channel_id = picked if isinstance(picked, str) and picked else None
+    choice = _dig(values, kit.DELIVER_BLOCK, kit.DELIVER_ACTION, "selected_option", "value")
+    if choice == kit.ONLY_ME:  # nothing in the channel: the result comes by DM
+        result.private, result.channel_id = True, None
     return result
 
 
@@ -289,7 +311,15 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
     typed = {k: v for k, v in typed.items() if isinstance(v, str) and v}
     base = {
         k: session.get(k)
-        for k in ("channel_id", "user_id", "ask_channel", "thread_ts", "source", "found")
+        for k in (
+            "channel_id",
+            "user_id",
+            "ask_channel",
+            "thread_ts",
+            "source",
+            "found",
+            "private",
+        )
         if k in session
     }
     base["values"] = {**(session.get("values") or {}), **typed}
@@ -312,6 +342,8 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
                 ask_channel=bool(base.get("ask_channel")),
                 values=base["values"],
                 checked=chosen,
+                shared_in=shared_in(base),
+                private=bool(base.get("private")),
             ),
         )
     except SlackApiError as exc:
@@ -356,7 +388,7 @@ def handle_submission(
         channel_id=submission.channel_id,
         team_id=(body.get("team") or {}).get("id"),
         dedupe_key=f"view:{view['id']}" if view.get("id") else None,
-        thread_ts=session.get("thread_ts"),
+        thread_ts=None if submission.private else session.get("thread_ts"),
         source=session.get("source") or "form",
         reuse=True,  # a recent answer to the same question is posted instead, for free
     )

@@ -16,9 +16,11 @@ next
 1,3
 Ada Lovelace
 example.com
+
 /bitscale run Company Enrichment
 1,2
 Initech
+2
 /bitscale credits
 /bitscale nonsense
 """
@@ -48,6 +50,8 @@ def test_scripted_session_transcript(tmp_path, monkeypatch):
     narrowed = transcript.split("keep which? (Enter = all, or e.g. 1,3): 1,2")[1]
     assert "│ Company name: Initech" in narrowed
     assert "│ Website" not in narrowed.split("└ [Run]")[0]
+    assert "│ Send the result to: 1) This channel (everyone there sees it)" in transcript
+    assert "DM · BitScale:\n  ⏳ @ana started *Company Enrichment*" in transcript
     assert "I don't know `nonsense`" in transcript
     # state kept in the --db file
     assert (tmp_path / "shell.db").exists()

@@ -83,6 +83,12 @@ SHORTCUT_VIEW = "pick_view"
 POST_IN_BLOCK = "post_in"
 
 
+DELIVER_BLOCK = "deliver_to"  # the result goes to the channel (default) or only to me
+
+
+DELIVER_ACTION = "choice"
+
+
 STATE_EMOJI = {
     "queued": "⏳",
     "submitting": "⏳",

@@ -63,12 +63,16 @@ def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, lis
         where = "below" if run.post_thread_ts else "in the thread"
         headline = f"{emoji} {who} ran {grid} — {STATE_WORDS[run.state]}, details {where}"
     blocks: list[Block] = [section(headline), context(summary(run.inputs))]
-    if fallback_reason:
+    if fallback_reason and run.channel_id:
         blocks.append(
             context(
-                f"I couldn't post in {channel_link(run.channel_id or '')} "
+                f"I couldn't post in {channel_link(run.channel_id)} "
                 f"({escape(fallback_reason)}), so I'm keeping you posted here."
             )
+        )
+    elif not run.channel_id:
+        blocks.append(
+            context("🔒 Only you get this run's messages: nothing was posted in a channel.")
         )
     text = f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}"
     if run.reused:

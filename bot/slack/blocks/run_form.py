@@ -13,11 +13,14 @@ from slack_sdk.models.blocks import (
     InputBlock,
     Option,
     PlainTextInputElement,
+    RadioButtonsElement,
 )
 
 from bot.catalog import RunForm
 from bot.slack.blocks.common import (
     CHECKBOX_GROUP,
+    DELIVER_ACTION,
+    DELIVER_BLOCK,
     MAX_MODAL_BLOCKS,
     OUTPUTS_ACTION,
     PICK_GRID_ACTION,
@@ -39,7 +42,8 @@ from bot.slack.text import (
 
 def max_inputs(output_count: int) -> int:
     groups = math.ceil(output_count / CHECKBOX_GROUP)
-    return MAX_MODAL_BLOCKS - 2 - groups - 1  # header, context, output groups, post-in
+    # header, context, output groups, where the result goes, post-in
+    return MAX_MODAL_BLOCKS - 2 - groups - 2
 
 
 def input_block_id(key: str) -> str:
@@ -82,7 +86,11 @@ def run_modal(
     ask_channel: bool = False,
     values: dict[str, str] | None = None,
     checked: list[str] | None = None,
+    shared_in: str | None = None,
+    private: bool = False,
 ) -> dict:
+    """The run form. `shared_in` names where the result is shared by default ("This
+    channel", "The message's thread"); with it the rep may choose "Only me" instead."""
     if len(form.input_keys) > max_inputs(len(form.outputs)):
         return message_modal(
             f"*{escape(form.grid_name)}* needs {len(form.input_keys)} inputs, more than a "
@@ -124,6 +132,8 @@ def run_modal(
                 ),
             )
         )
+    if shared_in:
+        blocks.append(deliver_block(shared_in, private))
     if ask_channel:
         blocks.append(
             InputBlock(
@@ -144,6 +154,24 @@ def run_modal(
         close="Cancel",
         callback_id=RUN_VIEW,
         private_metadata=session,
+    )
+
+
+SHARED, ONLY_ME = "shared", "me"
+
+
+def deliver_block(shared_in: str, private: bool = False) -> InputBlock:
+    """Where the result goes: shared where the run was asked for, or only to the rep."""
+    shared = Option(value=SHARED, text=plain(f"{shared_in} (everyone there sees it)", 75))
+    only_me = Option(value=ONLY_ME, text=plain("Only me (a direct message from BitScale)", 75))
+    return InputBlock(
+        block_id=DELIVER_BLOCK,
+        label="Send the result to",
+        element=RadioButtonsElement(
+            action_id=DELIVER_ACTION,
+            options=[shared, only_me],
+            initial_option=only_me if private else shared,
+        ),
     )
 
 
