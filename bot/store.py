@@ -21,6 +21,7 @@ import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 30
 
+REF_LENGTH = 6  # of a run id's leading hex digits: a run's short reference
 # `reused`: answered from a stored result (see reuse.py); nothing was sent to the provider.
 FINAL_STATES = ("completed", "failed", "expired", "interrupted", "reused")
 # Rows and callers from before there were several providers all ran BitScale grids.
@@ -155,6 +156,11 @@ class Run:
     @property
     def finished(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def ref(self) -> str:
+        """The short reference people see and type (`/bitscale status 7F3A2C`)."""
+        return self.id[:REF_LENGTH].upper()
 
     @property
     def reply_ts(self) -> str | None:
@@ -317,6 +323,25 @@ class Store:
     def run_by_request_id(self, request_id: str) -> Run | None:
         rows = list(self.db()["runs"].rows_where("request_id = ?", [request_id], limit=1))
         return Run.from_row(rows[0]) if rows else None
+
+    def find_run(self, ident: str) -> Run | None:
+        """A run by its short reference, its run id or BitScale's request id, in any case
+        (people copy them by hand, and some clients upper-case what they paste)."""
+        ident = ident.strip().strip("`#").strip()
+        if not ident:
+            return None
+        for candidate in dict.fromkeys((ident, ident.lower(), ident.upper())):
+            run = self.run_by_request_id(candidate) or self.get_run(candidate)
+            if run is not None:
+                return run
+        prefix = ident.lower()
+        if len(prefix) >= REF_LENGTH and all(ch in "0123456789abcdef" for ch in prefix):
+            rows = self.db()["runs"].rows_where(
+                "id >= ? AND id < ?", [prefix, prefix + "~"], order_by="created_at desc", limit=1
+            )
+            for row in rows:
+                return Run.from_row(row)
+        return None
 
     def recent_runs(self, user_id: str, limit: int = 10) -> list[Run]:
         rows = self.db()["runs"].rows_where(

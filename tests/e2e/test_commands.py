@@ -150,9 +150,24 @@ def test_status_and_runs(stack):
     run = wait_for(lambda: (r := bot.store.recent_runs("U0ANA", 1)) and r[0].request_id and r[0])
     text = blocks_text(command_reply(stack, f"status {run.request_id}")["blocks"])
     assert "Deep Research (slow)" in text and run.request_id in text
+    # Upper-cased request ids, and the short ref in any case, find the run too.
+    text = blocks_text(command_reply(stack, f"status {run.request_id.upper()}")["blocks"])
+    assert "Deep Research (slow)" in text
+    for typed in (run.ref, run.ref.lower(), f"#{run.ref}"):
+        text = blocks_text(command_reply(stack, f"status {typed}")["blocks"])
+        assert "Deep Research (slow)" in text and f"Ref `{run.ref}`" in text
     answer, _, _ = stack.driver.command("runs")
-    listing = blocks_text(ack_blocks(answer))
+    blocks = ack_blocks(answer)
+    listing = blocks_text(blocks)
+    assert "*Your most recent run*" in listing
     assert "Deep Research (slow)" in listing and "|thread>" in listing
+    assert f"Ref `{run.ref}`" in listing
+    (status_button,) = [b["accessory"] for b in blocks if b.get("accessory")]
+    assert status_button["text"]["text"] == "Status"
+    shown = reply_to(stack, lambda: stack.driver.click(status_button))
+    assert shown["replace_original"] is False
+    assert "Deep Research (slow)" in blocks_text(shown["blocks"])
+    assert f"Ref `{run.ref}`" in blocks_text(shown["blocks"])
     reply = command_reply(stack, "status no-such-request")
     assert "neither does BitScale" in blocks_text(reply["blocks"])
 

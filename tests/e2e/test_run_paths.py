@@ -98,7 +98,7 @@ def test_failed_run_shows_message_and_run_again_prefills(stack):
     assert "failed" in text and "Enrichment provider returned an error for 'Initech'" in text
     wait_for(lambda: stack.standin.message("C0SALES", parent.ts).text.startswith("❌"))
     again = next(e for b in reply.blocks if b["type"] == "actions" for e in b["elements"])
-    assert again["text"]["text"] == "Run again"
+    assert again["text"]["text"] == "Edit and run again"
     before = len(stack.standin.view_log)
     stack.driver.click(again, message=reply)
     form = wait_for(lambda: stack.standin.latest_view(before, is_run_form))

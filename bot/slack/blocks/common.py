@@ -65,6 +65,9 @@ GRIDS_PAGE_ACTION = "grids_page"
 RUN_AGAIN_ACTION = "run_again"
 
 
+RUN_STATUS_ACTION = "run_status"  # a Status button in /bitscale runs and on Home
+
+
 RUN_FRESH_ACTION = "run_fresh"  # under a reused result: one real run, credits spent
 
 

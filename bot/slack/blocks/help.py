@@ -32,8 +32,17 @@ COMMANDS = [
         "the rows and credits it will take, and get the enriched CSV back in the thread. "
         "Example: `/bitscale batch Company Enrichment`",
     ),
-    ("status", "`/bitscale status <request id>`", "Show where a run is, and its result when done."),
-    ("runs", "`/bitscale runs`", "Your 10 most recent runs, with links to their threads."),
+    (
+        "status",
+        "`/bitscale status <ref>`",
+        "Where a run is, and its result when done. The ref is shown under each result and "
+        "in `/bitscale runs`; a BitScale request id works too.",
+    ),
+    (
+        "runs",
+        "`/bitscale runs`",
+        "Your 10 most recent runs, with their refs, threads and a Status button.",
+    ),
     ("credits", "`/bitscale credits`", "The workspace's plan, credits and searches left."),
     (
         "default",

@@ -9,19 +9,23 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ContextBlock,
 )
 
 from bot.providers.base import ResultView
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_OUTPUT_SECTIONS,
+    MAX_MODAL_BLOCKS,
     RUN_AGAIN_ACTION,
+    RUN_STATUS_ACTION,
     STATE_EMOJI,
     STATE_WORDS,
     VALUE_PREVIEW_CHARS,
     button,
     context,
     day,
+    modal,
     render,
     section,
     summary,
@@ -108,20 +112,34 @@ def result_message(
     if run.reused:
         blocks = [section(f"♻️ {who} *{grid}*: {provenance(run)}.")]
         blocks += _output_blocks(view, MAX_OUTPUT_SECTIONS - 4)
-        blocks += [fresh_hint(), fresh_actions(run, fresh_by)]
+        blocks += [fresh_hint(), fresh_actions(run, fresh_by), reference(run)]
         attachment = _attachment(run, view, MAX_OUTPUT_SECTIONS - 4)
         text = f"♻️ {run.grid_name}: {provenance_plain(run)}"
         return ResultMessage(text, render(blocks), attachment, view.attachment_title)
     if run.state == "completed":
         blocks = [section(f"✅ {who} *{grid}* is done."), *_late_note(run)]
         blocks += _output_blocks(view)
+        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 2], reference(run), again_actions(run)]
         return ResultMessage(
             f"✅ {run.grid_name} is done",
-            render(blocks[:MAX_MESSAGE_BLOCKS]),
+            render(blocks),
             _attachment(run, view),
             view.attachment_title,
         )
     return _problem_message(run, who, grid)
+
+
+def reference(run: Run) -> ContextBlock:
+    """The run's short reference, and how to look it up again."""
+    text = f"Ref `{run.ref}` · `/bitscale status {run.ref}` shows this run again"
+    if run.request_id:
+        text += f" · request id `{escape(truncate(run.request_id, 100))}`"
+    return context(text)
+
+
+def again_actions(run: Run) -> ActionsBlock:
+    """Edit and run again: the form comes back filled in with this run's inputs."""
+    return ActionsBlock(elements=[button("Edit and run again", RUN_AGAIN_ACTION, run.id)])
 
 
 def _was_cut(view: ResultView, limit: int = MAX_OUTPUT_SECTIONS) -> bool:
@@ -172,9 +190,7 @@ def _problem_message(run: Run, who: str, grid: str) -> ResultMessage:
     }.get(run.state, f"{emoji} {who} *{grid}*: {escape(run.state)}.")
     detail = escape(run.error_message or "No details were given.")
     blocks = [section(headline), *_late_note(run), section(detail)]
-    if run.request_id:
-        blocks.append(context(f"Request id: `{escape(run.request_id)}`"))
-    blocks.append(ActionsBlock(elements=[button("Run again", RUN_AGAIN_ACTION, run.id)]))
+    blocks += [reference(run), again_actions(run)]
     return ResultMessage(
         f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}", render(blocks), None
     )
@@ -198,8 +214,10 @@ def status_blocks(run: Run, view: ResultView | None = None) -> list[dict]:
     ]
     if run.reused:
         lines.append(f"Answered {provenance(run)} (run `{escape(run.reused_from or '?')}`)")
-    if run.request_id:
-        lines.append(f"Request id: `{escape(run.request_id)}`")
+    if not run.finished:  # a finished run's result below carries its references
+        lines.append(f"Ref `{run.ref}`")
+        if run.request_id:
+            lines.append(f"Request id `{escape(run.request_id)}`")
     if run.permalink:
         lines.append(f"<{run.permalink}|Open the thread>")
     blocks = render([section("\n".join(lines))])
@@ -230,14 +248,21 @@ def runs_list_blocks(runs: Sequence[Run]) -> list[dict]:
         return render(
             [section("You have no runs yet. Start one with `/bitscale run <grid name>`.")]
         )
-    lines = []
-    for run in runs:
+    heading = "Your most recent run" if len(runs) == 1 else f"Your {len(runs)} most recent runs"
+    blocks: list[Block] = [section(f"*{heading}*")]
+    for run in runs[: MAX_MESSAGE_BLOCKS - 1]:
         link = f" · <{run.permalink}|thread>" if run.permalink else ""
         if run.reused:
             link = f" · from a run on {day(run.reused_from_at)}{link}"
-        lines.append(
+        line = (
             f"{STATE_EMOJI.get(run.state, '•')} *{escape(truncate(run.grid_name, 80))}*"
             f" — {STATE_WORDS.get(run.state, run.state)} · {when(run.created_at)}{link}"
+            f"\nRef `{run.ref}`"
         )
-    heading = "Your most recent run" if len(runs) == 1 else f"Your {len(runs)} most recent runs"
-    return render([section(f"*{heading}*"), section("\n".join(lines))])
+        blocks.append(section(line, accessory=button("Status", RUN_STATUS_ACTION, run.id)))
+    return render(blocks)
+
+
+def status_modal(blocks: list[dict]) -> dict:
+    """A run's status where there is no conversation to answer in (the Home tab)."""
+    return modal("Run status", [Block.parse(b) for b in blocks[:MAX_MODAL_BLOCKS]])

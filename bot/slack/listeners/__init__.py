@@ -17,6 +17,7 @@ from bot.slack.listeners import (
     quick,
     records,
     shortcuts,
+    status,
     views,
 )
 from bot.slack.services import Services
@@ -37,5 +38,6 @@ def register_listeners(app: App, services: Services) -> None:
         admin,
         approvals,
         records,
+        status,
     ):
         kind.register(app, services)

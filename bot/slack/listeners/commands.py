@@ -226,22 +226,28 @@ def _credits(call: CommandCall) -> None:
 
 def status_reply(services: Services, ident: str) -> dict:
     """A run we know (by request id or run id) from SQLite; otherwise ask BitScale."""
-    run = services.store.run_by_request_id(ident) or services.store.get_run(ident)
+    run = services.store.find_run(ident)
     if run is not None:
         return {
             "text": f"{run.grid_name}: {run.state}",
             "blocks": kit.status_blocks(run, services.runs.providers.view(run)),
         }
-    try:
-        result = services.bitscale.run_status(ident, priority=Priority.INTERACTIVE)
-    except BitScaleError as error:
-        if error.code == "REQUEST_NOT_FOUND":
-            text = (
-                f"I know no run with the id `{ident[:100]}`, and neither does BitScale. "
-                "Check the id in `/bitscale runs`."
-            )
-            return {"text": text, "blocks": kit.notice_blocks(escape(text))}
-        raise
+    ident = ident.strip().strip("`#").strip()
+    result = None
+    for candidate in dict.fromkeys((ident, ident.lower())):  # ids copied in upper case
+        try:
+            result = services.bitscale.run_status(candidate, priority=Priority.INTERACTIVE)
+            ident = candidate
+            break
+        except BitScaleError as error:
+            if error.code != "REQUEST_NOT_FOUND":
+                raise
+    if result is None:
+        text = (
+            f"I know no run with the reference `{ident[:100]}`, and neither does BitScale. "
+            "`/bitscale runs` lists your runs with their references and a Status button."
+        )
+        return {"text": text, "blocks": kit.notice_blocks(escape(text))}
     outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
     message = result.failure_message if result.status == "failed" else None
     return {
@@ -261,8 +267,8 @@ subcommand(
 subcommand(
     "status",
     answer=_status,
-    usage_when_empty="`/bitscale status <request id>` — the request id is shown under "
-    "a run's result, or in `/bitscale runs`.",
+    usage_when_empty="`/bitscale status <ref>` — a run's short reference is shown under "
+    "its result and in `/bitscale runs` (a BitScale request id works too).",
 )
 subcommand("runs", instant=_runs)
 subcommand("credits", answer=_credits)
