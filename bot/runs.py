@@ -501,6 +501,10 @@ class RunService:
             log.info("run %s already finished; a later %s answer was dropped", run_id, state)
             return
         run = self.store.get_run(run_id)
+        if run is not None and run.state == "failed":
+            # Said in the message: after several alike, trying again is unlikely to help.
+            run.same_failures = self.store.failure_streak(run)
+            self.store.update_run(run.id, same_failures=run.same_failures)
         if run is not None and run.state == "completed" and not run.input_key:
             # Rows inserted by other paths (batches) become reusable results too.
             run.input_key = input_key(run.grid_id, run.inputs)

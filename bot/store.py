@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -71,6 +72,7 @@ RUN_COLUMNS: dict[str, type] = {
     "notify_error": str,
     "owner": str,  # the instance (bot process) that submitted it
     "late_after": str,  # a real result came after the run was given up as this state
+    "same_failures": int,  # a failed run: how many of the grid's runs in a row failed alike
     "input_key": str,  # provider + grid + normalised inputs, hashed (reuse.py)
     "reused_from": str,  # a reused row: the run whose result it shows
     "reused_from_user": str,
@@ -138,6 +140,7 @@ class Run:
     step_error: str | None = None
     owner: str | None = None
     late_after: str | None = None
+    same_failures: int = 0
     input_key: str | None = None
     reused_from: str | None = None
     reused_from_user: str | None = None
@@ -179,6 +182,7 @@ class Run:
         data["quiet"] = bool(row.get("quiet"))
         data["resubmits"] = row.get("resubmits") or 0
         data["provider"] = row.get("provider") or LEGACY_PROVIDER
+        data["same_failures"] = row.get("same_failures") or 0
         return cls(**data)
 
 
@@ -343,6 +347,24 @@ class Store:
                 return Run.from_row(row)
         return None
 
+    def failure_streak(self, run: Run, look_back: int = 10) -> int:
+        """How many of the grid's latest finished runs, this one included, failed the same
+        way (the same code, and the same message once quoted values and numbers are
+        ignored): a streak says trying again is unlikely to help."""
+        rows = self.db().execute(
+            "SELECT state, error_code, error_message FROM runs WHERE grid_id = ? AND id != ? "
+            "AND state IN ('completed', 'failed') AND finished_at IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT ?",
+            [run.grid_id, run.id, look_back],
+        ).fetchall()
+        mine = (run.error_code, failure_shape(run.error_message))
+        streak = 1
+        for state, code, message in rows:
+            if state != "failed" or (code, failure_shape(message)) != mine:
+                break
+            streak += 1
+        return streak
+
     def recent_runs(self, user_id: str, limit: int = 10) -> list[Run]:
         rows = self.db()["runs"].rows_where(
             "user_id = ?", [user_id], order_by="created_at desc", limit=limit
@@ -436,6 +458,14 @@ class Store:
         if rows:  # Slack stops redelivering within the hour; a day is plenty to remember
             self.write("DELETE FROM seen_events WHERE seen_at < ?", [now - 86400])
         return bool(rows)
+
+
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|\d+")
+
+
+def failure_shape(message: str | None) -> str:
+    """A failure message without the parts that vary from row to row."""
+    return _VARYING.sub("…", message or "").strip().lower()
 
 
 def new_run_id() -> str:

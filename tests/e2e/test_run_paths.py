@@ -104,6 +104,18 @@ def test_failed_run_shows_message_and_run_again_prefills(stack):
     form = wait_for(lambda: stack.standin.latest_view(before, is_run_form))
     field = next(b for b in form["blocks"] if b["type"] == "input")
     assert field["element"]["initial_value"] == "Initech"
+    assert "Trying again may help" in text and "may have spent credits" in text
+
+
+def test_a_grid_that_keeps_failing_alike_says_retrying_will_not_help(stack):
+    for n, company in enumerate(("Initech", "Globex", "Hooli"), 1):
+        view = stack.driver.open_run_form("run Broken Enrichment")
+        stack.driver.submit(view, form_values(view, {"company_name": company}))
+        wait_for(lambda n=n: len(stack.standin.posts("C0SALES", top_level=True)) == n)
+        _, reply = thread_reply(stack)
+    text = blocks_text(reply.blocks)
+    assert "failed the same way on its last 3 runs" in text
+    assert "Edit and run again" in json.dumps(reply.blocks)
 
 
 def test_slow_run_is_polled_to_completion(stack):

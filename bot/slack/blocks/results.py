@@ -31,6 +31,7 @@ from bot.slack.blocks.common import (
     summary,
     when,
 )
+from bot.slack.blocks.failures import failure_blocks
 from bot.slack.blocks.reused import fresh_actions, fresh_hint, provenance, provenance_plain
 from bot.slack.text import (
     channel_link,
@@ -189,8 +190,8 @@ def _problem_message(run: Run, who: str, grid: str) -> ResultMessage:
         "interrupted": f"{emoji} {who} *{grid}* was interrupted.",
     }.get(run.state, f"{emoji} {who} *{grid}*: {escape(run.state)}.")
     detail = escape(run.error_message or "No details were given.")
-    blocks = [section(headline), *_late_note(run), section(detail)]
-    blocks += [reference(run), again_actions(run)]
+    blocks = [section(headline), *_late_note(run), section(f"*What happened:* {detail}")]
+    blocks += [*failure_blocks(run), reference(run), again_actions(run)]
     return ResultMessage(
         f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}", render(blocks), None
     )
