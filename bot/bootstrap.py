@@ -16,6 +16,7 @@ from bot.credits import CreditMonitor
 from bot.audit import AuditLog
 from bot.instance import InstanceLock
 from bot.keys import KeyStore, choose_key
+from bot.progress import ProgressReporter
 from bot.providers.base import Providers
 from bot.providers.bitscale import BitScaleClient
 from bot.providers.bitscale.provider import BitScaleProvider
@@ -49,10 +50,12 @@ class Bot:
     app: App
     lock: InstanceLock
     batches: BatchService
+    progress: ProgressReporter
     policy: Policy | None = None
 
     def close(self) -> None:
         self.batches.stop()
+        self.progress.shutdown()
         self.runs.shutdown(wait=False)
         self.providers.close()
         self.lock.release()
@@ -153,6 +156,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         keys=keys,
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
+    progress = ProgressReporter(store, notifier)
     return Bot(
         settings,
         store,
@@ -166,6 +170,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         app,
         lock,
         batches,
+        progress,
         policy,
     )
 

@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.batches import BatchService
 from bot.credits import CreditMonitor
+from bot.progress import ProgressReporter
 from bot.providers.base import Provider, ProviderError
 from bot.providers.bitscale import BitScaleError
 from bot.runs import RunService
@@ -41,6 +42,8 @@ def start_scheduler(
     credit_minutes: float = 10.0,
     soon_check_seconds: float = 5.0,
     batches: BatchService | None = None,
+    progress: ProgressReporter | None = None,
+    progress_seconds: float = 5.0,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=timezone.utc,
@@ -50,6 +53,13 @@ def start_scheduler(
     scheduler.add_job(
         _guarded("runs", runs.tick), "interval", seconds=tick_seconds, id="runs", next_run_time=now
     )
+    if progress is not None:  # "still running · 1 min 20 s" on slow runs' announcements
+        scheduler.add_job(
+            _guarded("progress", progress.tick),
+            "interval",
+            seconds=progress_seconds,
+            id="progress",
+        )
     if credits.enabled:
         scheduler.add_job(
             _guarded("credits", credits.check),

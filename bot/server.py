@@ -123,6 +123,7 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
         bot.credits,
         credit_minutes=settings.credit_check_minutes,
         batches=bot.batches,
+        progress=bot.progress,
     )
 
     def on_sigterm(signum, _frame):

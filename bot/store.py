@@ -72,6 +72,7 @@ RUN_COLUMNS: dict[str, type] = {
     "notify_error": str,
     "owner": str,  # the instance (bot process) that submitted it
     "late_after": str,  # a real result came after the run was given up as this state
+    "progress_at": float,  # the announcement last said "still running" (bot/progress.py)
     "same_failures": int,  # a failed run: how many of the grid's runs in a row failed alike
     "input_key": str,  # provider + grid + normalised inputs, hashed (reuse.py)
     "reused_from": str,  # a reused row: the run whose result it shows
@@ -141,6 +142,7 @@ class Run:
     owner: str | None = None
     late_after: str | None = None
     same_failures: int = 0
+    progress_at: float | None = None
     input_key: str | None = None
     reused_from: str | None = None
     reused_from_user: str | None = None

@@ -94,6 +94,8 @@ class LocalStack:
             tick_seconds=self.tick_seconds,
             soon_check_seconds=max(self.tick_seconds, 0.05),
             batches=self.bot.batches,
+            progress=self.bot.progress,
+            progress_seconds=max(self.tick_seconds, 0.05),
         )
         if self.socket_mode:
             self.socket_handler = socket_mode_handler(self.bot)

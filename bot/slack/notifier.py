@@ -114,6 +114,19 @@ class SlackNotifier:
             run.post_channel, run.message_ts, run.post_thread_ts = dm, None, None
         self._best_effort(run, message.attachment, message.attachment_title)
 
+    def progress(self, run: Run, elapsed: float, usual: float | None) -> None:
+        """progress.ProgressNotifier: edit the announcement while the run runs (or put its
+        final state back). Best effort: a failed edit is logged by the caller."""
+        if not run.post_channel or not run.message_ts:
+            return
+        note = None if run.finished else kit.still_running(elapsed, usual)
+        text, blocks = kit.announcement(run, fallback_reason=run.fallback_reason, progress=note)
+        self._call(
+            lambda: self.client.chat_update(
+                channel=run.post_channel, ts=run.message_ts, text=text, blocks=blocks
+            )
+        )
+
     def already_delivered(self, run: Run) -> bool:
         if not run.post_channel or not run.message_ts:
             return False

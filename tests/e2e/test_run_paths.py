@@ -229,3 +229,27 @@ def test_run_that_never_finishes_expires_and_says_so(tmp_path):
         _, reply = thread_reply(stack)
         assert "did not finish in time" in blocks_text(reply.blocks)
         assert stack.bot.store.all_runs()[0].state == "expired"
+
+
+def test_a_slow_run_says_it_is_still_running_then_shows_its_end(stack):
+    reporter = stack.bot.progress
+    reporter.first_after, reporter.every = 0.2, 0.3  # seconds, instead of 20 s
+    view = stack.driver.open_run_form("run Deep Research")  # 150 s at BitScale: 1.5 s here
+    stack.driver.submit(view, form_values(view, {"topic": "fintech"}))
+    parent = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
+    edit = wait_for(
+        lambda: [
+            c
+            for c in stack.standin.calls_to("chat.update")
+            if "still running · " in json.dumps(c.args.get("blocks"), ensure_ascii=False)
+        ]
+    )[0]
+    assert edit.args["ts"] == parent.ts
+
+
+    def ended() -> bool:
+        final = stack.standin.message("C0SALES", parent.ts)
+        shown = json.dumps(final.blocks, ensure_ascii=False)
+        return final.text.startswith("✅") and "still running" not in shown
+
+    wait_for(ended)  # a late edit never leaves "still running" on a finished run

@@ -76,6 +76,7 @@ from bot.slack.blocks.results import (
     runs_list_blocks,
     status_blocks,
     status_modal,
+    still_running,
 )
 from bot.slack.blocks.quick import (
     DEFAULT_USAGE,
@@ -164,6 +165,7 @@ __all__ = [
     "remote_status_blocks",
     "runs_list_blocks",
     "status_modal",
+    "still_running",
     "reference",
     "again_actions",
     "credits_blocks",

@@ -53,12 +53,16 @@ def requester(run: Run) -> str:
     return mention(run.user_id)
 
 
-def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, list[dict]]:
+def announcement(
+    run: Run, fallback_reason: str | None = None, progress: str | None = None
+) -> tuple[str, list[dict]]:
+    """The channel message a run's thread hangs from; `progress` ("still running · 1 min
+    20 s") is shown while it runs."""
     emoji = STATE_EMOJI.get(run.state, "⏳")
     who = requester(run)
     grid = f"*{escape(truncate(run.grid_name, 150))}*"
     if run.state in ("queued", "submitting", "running"):
-        headline = f"{emoji} {who} started {grid}"
+        headline = f"{emoji} {who} started {grid}" + (f" — {progress}" if progress else "")
     elif run.reused:
         headline = f"{emoji} {who} asked {grid} — answered {provenance(run)}; see the thread"
     elif run.state == "completed":
@@ -67,7 +71,10 @@ def announcement(run: Run, fallback_reason: str | None = None) -> tuple[str, lis
     else:
         where = "below" if run.post_thread_ts else "in the thread"
         headline = f"{emoji} {who} ran {grid} — {STATE_WORDS[run.state]}, details {where}"
-    blocks: list[Block] = [section(headline), context(summary(run.inputs))]
+    blocks: list[Block] = [
+        section(headline),
+        context(f"{summary(run.inputs)} · Ref `{run.ref}`"),
+    ]
     if fallback_reason and run.channel_id:
         blocks.append(
             context(
@@ -91,6 +98,28 @@ class ResultMessage:
     blocks: list[dict]
     attachment: str | None  # the full result as text, when the thread shows a cut version
     attachment_title: str = "full result"
+
+
+def still_running(elapsed: float, usual: float | None) -> str:
+    """'still running · 1 min 20 s (usually about 2 min)'."""
+    text = f"still running · {duration(elapsed)}"
+    if usual:
+        text += f" (usually about {duration(usual, rough=True)})"
+    return text
+
+
+def duration(seconds: float, rough: bool = False) -> str:
+    """'45 s', '1 min 20 s', '2 h 5 min'; `rough` rounds to the largest unit or two."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        if rough:
+            return f"{minutes + (1 if secs >= 30 else 0)} min"
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def _late_note(run: Run) -> list[Block]:
