@@ -52,8 +52,11 @@ class Bot:
     batches: BatchService
     progress: ProgressReporter
     policy: Policy | None = None
+    services: Services | None = None
 
     def close(self) -> None:
+        if self.services is not None and self.services.home is not None:
+            self.services.home.stop()
         self.batches.stop()
         self.progress.shutdown()
         self.runs.shutdown(wait=False)
@@ -138,6 +141,8 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     def finished(run: Run) -> None:
         credits.request_check_soon(run)
         batches.on_run_finished(run)
+        if services.home is not None:  # their Home tab shows the run's new state
+            services.home.changed(run.user_id)
 
     runs.on_finished = finished
     policy.usage.cost_per_row = batches.cost_per_run  # measured per grid; an estimate
@@ -172,6 +177,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         batches,
         progress,
         policy,
+        services=services,
     )
 
 

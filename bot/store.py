@@ -368,8 +368,9 @@ class Store:
         return streak
 
     def recent_runs(self, user_id: str, limit: int = 10) -> list[Run]:
+        # A batch's rows are reported by their batch, not one by one.
         rows = self.db()["runs"].rows_where(
-            "user_id = ?", [user_id], order_by="created_at desc", limit=limit
+            "user_id = ? AND batch_id IS NULL", [user_id], order_by="created_at desc", limit=limit
         )
         return [Run.from_row(r) for r in rows]
 

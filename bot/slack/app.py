@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot.slack.home import HomePublisher
 from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
 
@@ -42,6 +43,8 @@ def build_app(
         raise ValueError("HTTP mode needs a signing secret: requests would go unverified")
     app = _new_app(client, signing_secret.strip(), token_verification)
     register_listeners(app, services)
+    if services.home is None:
+        services.home = HomePublisher(client, services).start()
 
     @app.error
     def on_error(error: Exception, body: dict) -> BoltResponse:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.batches import BatchService
 from bot.catalog import GridCatalog
@@ -35,6 +36,7 @@ class Services:
     policy: Policy | None = None
     approvals: Approvals | None = None  # made from the policy's audit log when not given
     keys: KeyStore | None = None  # the rotated API key (bot/keys.py); made when not given
+    home: Any = None  # the HomePublisher (slack/home.py), made with the app
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(

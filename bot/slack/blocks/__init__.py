@@ -63,6 +63,11 @@ from bot.slack.blocks.help import (
     unknown_command_blocks,
 )
 from bot.slack.blocks.home import (
+    HOME_ADMIN_ACTION,
+    HOME_RUN_ACTION,
+    AdminHome,
+    BatchLine,
+    HomeData,
     home_view,
 )
 from bot.slack.blocks.results import (
@@ -171,6 +176,11 @@ __all__ = [
     "credits_blocks",
     "credit_alert_message",
     "home_view",
+    "HomeData",
+    "AdminHome",
+    "BatchLine",
+    "HOME_RUN_ACTION",
+    "HOME_ADMIN_ACTION",
     "MESSAGE_SHORTCUT",
     "enrich_picker_modal",
     "found_lines",

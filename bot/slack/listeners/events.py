@@ -1,10 +1,11 @@
-"""Events: the App Home tab and mentions, with Slack's redeliveries dropped."""
+"""Events: the App Home tab (and its Run button) and mentions, with Slack's redeliveries
+dropped."""
 
 from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.slack import blocks as kit
@@ -29,8 +30,19 @@ def register(app: App, services: Services) -> None:
         user = event.get("user") or ""
         if event.get("tab", "home") != "home" or not user:
             return
-        runs = services.store.recent_runs(user, 10)
-        services.later(lambda: client.views_publish(user_id=user, view=kit.home_view(runs)))
+        services.home.opened(user)  # published by the Home publisher, throttled
+
+    @app.action(kit.HOME_RUN_ACTION)
+    def home_run(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        session = services.store.save_session(
+            {"channel_id": None, "ask_channel": True, "values": {}, "source": "home"}
+        )
+        services.later(
+            lambda: client.views_open(
+                trigger_id=body["trigger_id"], view=kit.shortcut_modal(session)
+            )
+        )
 
     @app.event("app_mention")
     def mention(event: dict, client: WebClient) -> None:

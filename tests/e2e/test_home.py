@@ -1,0 +1,81 @@
+"""App Home as a dashboard, for a rep and for an admin, kept current as runs finish."""
+
+from __future__ import annotations
+
+import json
+import time
+from types import SimpleNamespace
+
+from bot.batch_store import Batch
+from bot.playground.slack_driver import form_values
+from bot.playground.stack import wait_for
+
+
+def home_text(stack, user: str) -> str:
+    view = stack.standin.home_views.get(user)
+    return json.dumps(view, ensure_ascii=False) if view else ""
+
+
+def open_home(stack, user: str, event_id: str) -> None:
+    event = {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D0" + user}
+    assert stack.driver.event(event, event_id).status_code == 200
+
+
+def test_a_reps_home_follows_their_runs(stack):
+    stack.bot.services.home.throttle.min_interval = 0.2  # keep the test quick
+    open_home(stack, "U0ANA", "EvH1")
+    first = wait_for(lambda: home_text(stack, "U0ANA"))
+    assert "Run a grid" in first and "credits left" in first and "no runs yet" in first
+    assert "Admin" not in first
+
+    view = stack.driver.open_run_form("run Company Enrichment")
+    stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "acme.io"}))
+    # republished when the run finishes, without the rep opening the tab again
+    done = wait_for(lambda: "— completed" in home_text(stack, "U0ANA") and home_text(stack, "U0ANA"))
+    assert "Company Enrichment" in done
+
+    # someone who never opened the tab gets no publishes
+    assert set(stack.standin.home_views) == {"U0ANA"}
+
+    since = len(stack.standin.view_log)
+    button = {"action_id": "home_run_grid", "type": "button", "value": "run"}
+    stack.driver.click(button, view={"id": "VHU0ANA", "type": "home"})
+    picker = wait_for(lambda: stack.standin.latest_view(since))
+    assert picker["title"]["text"] == "Run a BitScale grid"
+
+
+def test_an_admins_home_shows_today_and_pending_batches(stack):
+    services = stack.bot.services
+    services.policy = SimpleNamespace(is_admin=lambda user: user == "U0ADMIN")
+    stack.bot.batches.store.insert(
+        Batch(
+            id="b1",
+            grid_id="g",
+            grid_name="Person Lookup",
+            user_id="U0BOB",
+            channel_id="C0SALES",
+            file_name="conference.csv",
+            file_path="/nonexistent",
+            encoding="utf-8",
+            delimiter=",",
+            headers=["full_name"],
+            mapping={"full_name": "full_name"},
+            outputs=[],
+            state="awaiting_approval",
+            created_at=time.time(),
+            rows_total=5000,
+        )
+    )
+    view = stack.driver.open_run_form("run Email Finder")
+    stack.driver.submit(view, form_values(view, {"company_domain": "acme.io"}))
+    wait_for(lambda: stack.sim.runs_for("Email Finder"))
+
+    open_home(stack, "U0ADMIN", "EvH2")
+    admin = wait_for(lambda: home_text(stack, "U0ADMIN"))
+    assert "*Today:* 1 runs" in admin and "1 people" in admin
+    assert "Batches waiting for your approval (1)" in admin
+    assert "<@U0BOB>" in admin and "conference.csv" in admin and "5,000 rows" in admin
+
+    open_home(stack, "U0ANA", "EvH3")
+    rep = wait_for(lambda: home_text(stack, "U0ANA"))
+    assert "Admin" not in rep and "conference.csv" not in rep
