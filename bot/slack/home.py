@@ -20,8 +20,8 @@ from datetime import datetime, timezone
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.bitscale import BitScaleError
-from bot.bitscale.errors import explain
+from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as kit
 from bot.slack.services import Services
 
