@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackClientError
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as kit
+from bot.slack.blocks.approvals import APPROVE_ACTION, DENY_ACTION
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -98,23 +99,54 @@ def batch_line(batches, batch) -> kit.BatchLine:  # noqa: ANN001 - BatchService,
 
 
 def admin_home(services: Services, now: float) -> kit.AdminHome:
-    """Today's usage (UTC day) and the batches waiting for an admin."""
+    """Today's usage (UTC day), the batches waiting for an admin, the admin form."""
     since = [day_start(now)]
     store = services.store
     admin = kit.AdminHome(
         runs_today=store.count_runs("created_at >= ? AND batch_id IS NULL", since),
-        rows_today=store.count_runs("created_at >= ? AND state != 'reused'", since),
+        rows_today=store.count_runs(
+            "created_at >= ? AND state NOT IN ('reused', 'cancelled')", since
+        ),
         failed_today=store.count_runs(
             "created_at >= ? AND state IN ('failed', 'expired', 'interrupted')", since
         ),
         people_today=store.db()
         .execute("SELECT COUNT(DISTINCT user_id) FROM runs WHERE created_at >= ?", since)
         .fetchone()[0],
+        admin_form=True,
     )
+    policy = getattr(services, "policy", None)
+    if policy is not None and policy.workspace_budget() is not None:
+        admin.budget_rows = policy.workspace_budget()
+    approvals = getattr(services, "approvals", None)
     batches = getattr(services, "batches", None)
-    if batches is not None:
-        waiting = batches.store.where("state = 'awaiting_approval'")
-        admin.pending = [batch_line(batches, b) for b in waiting]
+    if approvals is not None:
+        # Approvals own the Approve/Deny buttons and their admin checks (approvals.py).
+        admin.approve_action, admin.deny_action = APPROVE_ACTION, DENY_ACTION
+        for approval in approvals.pending()[:10]:
+            batch = batches.get(approval.ref) if batches is not None else None
+            line = (
+                batch_line(batches, batch)
+                if batch is not None
+                else kit.BatchLine(
+                    approval.ref,
+                    approval.grid_name,
+                    "batch",
+                    "awaiting_approval",
+                    approval.created_at,
+                    0,
+                    0,
+                    approval.channel_id,
+                    approval.requester,
+                    approval.rows,
+                )
+            )
+            admin.pending.append(line)
+            admin.pending_values[line.id] = approval.id
+    elif batches is not None:
+        admin.pending = [
+            batch_line(batches, b) for b in batches.store.where("state = 'awaiting_approval'")
+        ]
     return admin
 
 

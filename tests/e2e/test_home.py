@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace
+
+import pytest
 
 from bot.batch_store import Batch
+from bot.playground.simulator import Simulator
+from bot.playground.stack import LocalStack
 from bot.playground.slack_driver import form_values
 from bot.playground.stack import wait_for
 
@@ -26,7 +29,7 @@ def test_a_reps_home_follows_their_runs(stack):
     open_home(stack, "U0ANA", "EvH1")
     first = wait_for(lambda: home_text(stack, "U0ANA"))
     assert "Run a grid" in first and "credits left" in first and "no runs yet" in first
-    assert "Admin" not in first
+    assert '"Admin"' not in first
 
     view = stack.driver.open_run_form("run Company Enrichment")
     stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "acme.io"}))
@@ -44,9 +47,21 @@ def test_a_reps_home_follows_their_runs(stack):
     assert picker["title"]["text"] == "Run a BitScale grid"
 
 
-def test_an_admins_home_shows_today_and_pending_batches(stack):
+@pytest.fixture
+def admin_stack(tmp_path):
+    sim = Simulator("e2e-key", time_scale=100)
+    with LocalStack(
+        str(tmp_path / "bot.db"),
+        simulator=sim,
+        tick_seconds=0.05,
+        settings={"BITSCALE_BOT_ADMINS": "U0ADMIN"},
+    ) as s:
+        yield s
+
+
+def test_an_admins_home_shows_today_and_pending_batches(admin_stack):
+    stack = admin_stack
     services = stack.bot.services
-    services.policy = SimpleNamespace(is_admin=lambda user: user == "U0ADMIN")
     stack.bot.batches.store.insert(
         Batch(
             id="b1",
@@ -66,6 +81,10 @@ def test_an_admins_home_shows_today_and_pending_batches(stack):
             rows_total=5000,
         )
     )
+    approval, _ = services.approvals.request(
+        "batch", "b1", requester="U0BOB", grid_id="g", grid_name="Person Lookup", rows=5000,
+        estimate=25000.0, channel_id="C0SALES",
+    )
     view = stack.driver.open_run_form("run Email Finder")
     stack.driver.submit(view, form_values(view, {"company_domain": "acme.io"}))
     wait_for(lambda: stack.sim.runs_for("Email Finder"))
@@ -75,7 +94,40 @@ def test_an_admins_home_shows_today_and_pending_batches(stack):
     assert "*Today:* 1 runs" in admin and "1 people" in admin
     assert "Batches waiting for your approval (1)" in admin
     assert "<@U0BOB>" in admin and "conference.csv" in admin and "5,000 rows" in admin
+    home = stack.standin.home_views["U0ADMIN"]
+    buttons = [e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b.get("value")) for b in buttons] == [
+        ("approval_approve", approval.id),
+        ("approval_deny", approval.id),
+        ("home_admin_form", "admin"),
+    ]
+
+    # A rep's crafted click on Approve is refused and told so by DM; nothing is decided.
+    stack.driver.click(buttons[0], view=home)
+    assert "Only bot admins" in wait_for(lambda: stack.standin.posts("U0ANA"))[0].text
+    assert services.approvals.get(approval.id).state == "pending"
+    # The admin decides from Home (Deny: this test's batch has no file to start from);
+    # the tab is published again without the request.
+    admin_driver_user = {**stack.driver.user, "id": "U0ADMIN"}
+    stack.driver.user, rep_user = admin_driver_user, stack.driver.user
+    stack.driver.click(buttons[1], view=home)
+    wait_for(lambda: services.approvals.get(approval.id).state != "pending")
+    assert services.approvals.get(approval.id).decided_by == "U0ADMIN"
+    wait_for(lambda: "waiting for your approval" not in home_text(stack, "U0ADMIN"))
+    stack.driver.user = rep_user
 
     open_home(stack, "U0ANA", "EvH3")
     rep = wait_for(lambda: home_text(stack, "U0ANA"))
-    assert "Admin" not in rep and "conference.csv" not in rep
+    assert '"Admin"' not in rep and "conference.csv" not in rep
+
+    # The admin button: a polite no for a rep (checked on the click, not only in the UI)…
+    since = len(stack.standin.view_log)
+    stack.driver.click(buttons[2], view=home)
+    refusal = wait_for(lambda: stack.standin.latest_view(since))
+    assert "<@U0ADMIN>" in json.dumps(refusal["blocks"])
+    # …and the admin form for the admin.
+    since = len(stack.standin.view_log)
+    stack.driver.user = admin_driver_user
+    stack.driver.click(buttons[2], view=home)
+    form = wait_for(lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id")))
+    assert form["callback_id"]

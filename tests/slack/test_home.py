@@ -37,7 +37,7 @@ def test_a_reps_home_shows_runs_batches_credits_run_button_and_help():
     assert "Company Enrichment" in text and "running" in text
     assert "Email Finder" in text and "40/100" in text and "leads.csv" in text
     assert "/bitscale run" in text  # the help
-    assert "Admin" not in text
+    assert '"Admin"' not in text
 
 
 def test_an_admins_home_adds_today_and_approvals():

@@ -68,6 +68,7 @@ class AdminHome:
     rows_today: int = 0
     failed_today: int = 0
     people_today: int = 0
+    budget_rows: int | None = None  # the workspace's rows-per-day budget, when one is set
     pending: list[BatchLine] = field(default_factory=list)
     approve_action: str | None = None  # the approval buttons, when approvals exist
     deny_action: str | None = None
@@ -118,6 +119,11 @@ def _admin_blocks(admin: AdminHome) -> list[Block]:
         section(
             f"*Today:* {admin.runs_today:,} runs · {admin.rows_today:,} rows · "
             f"{admin.failed_today:,} failed · {admin.people_today:,} people"
+            + (
+                f"\nWorkspace budget: {admin.rows_today:,} of {admin.budget_rows:,} rows used"
+                if admin.budget_rows is not None
+                else ""
+            )
         ),
     ]
     if admin.pending:

@@ -20,8 +20,12 @@ def register(app: App, services: Services) -> None:
 
             def work() -> None:
                 answer = decide(client, services, user_id, approval_id, approve)
-                if answer:
+                if answer and body.get("response_url"):
                     respond(response_type="ephemeral", replace_original=False, text=answer)
+                elif answer:  # clicked on the Home tab: no message to answer under
+                    client.chat_postMessage(channel=user_id, text=answer)
+                if services.home is not None:  # the Home tab drops the decided request
+                    services.home.request(user_id)
 
             services.later(work)
 

@@ -9,6 +9,9 @@ from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.slack import blocks as kit
+from bot.slack.blocks import admin as admin_kit
+from bot.slack.forms import update_view
+from bot.slack.listeners.admin import admin_form, refuse_non_admin
 from bot.slack.quick import handle_mention
 from bot.slack.services import Services
 
@@ -43,6 +46,22 @@ def register(app: App, services: Services) -> None:
                 trigger_id=body["trigger_id"], view=kit.shortcut_modal(session)
             )
         )
+
+    @app.action(kit.HOME_ADMIN_ACTION)
+    def home_admin(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        user = (body.get("user") or {}).get("id") or ""
+        trigger = body["trigger_id"]
+
+        def open_admin_form() -> None:
+            refused = refuse_non_admin(services, user, "open the admin form")  # checked here too
+            if refused:
+                client.views_open(trigger_id=trigger, view=kit.message_modal(refused))
+                return
+            opened = client.views_open(trigger_id=trigger, view=kit.loading_modal("the settings"))
+            update_view(client, opened["view"]["id"], admin_kit.admin_modal(admin_form(services)))
+
+        services.later(open_admin_form)
 
     @app.event("app_mention")
     def mention(event: dict, client: WebClient) -> None:
