@@ -123,24 +123,37 @@ class AuditLog:
         )
         return [_entry(r) for r in rows]
 
-    def run_outcomes(self, run_ids: Iterable[str]) -> dict[str, str]:
-        """The current state of each run, for showing a run entry's outcome."""
-        ids = [i for i in set(run_ids) if i]
-        if not ids:
+    def outcomes(self, entries: Iterable[AuditEntry]) -> dict[int, str]:
+        """Each entry's outcome by entry id: what was recorded, or for a run or a batch,
+        where it stands now (its entry is written when it starts)."""
+        entries = list(entries)
+        runs = self._states("runs", [e.run_id for e in entries if e.run_id])
+        batch_ids = [str(e.details.get("batch_id")) for e in entries if e.details.get("batch_id")]
+        batches = self._states("batches", batch_ids)
+        found: dict[int, str] = {}
+        for e in entries:
+            now = runs.get(e.run_id or "") or batches.get(str(e.details.get("batch_id") or ""))
+            if now or e.outcome:
+                found[e.id] = now or e.outcome or ""
+        return found
+
+    def _states(self, table: str, ids: list[str]) -> dict[str, str]:
+        ids = list(set(ids))
+        if not ids or not self.store.db()[table].exists():
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.store.db().execute(f"SELECT id, state FROM runs WHERE id IN ({marks})", ids)
+        rows = self.store.db().execute(f"SELECT id, state FROM {table} WHERE id IN ({marks})", ids)
         return {r[0]: r[1] for r in rows.fetchall()}
 
     def to_csv(self, entries: list[AuditEntry]) -> str:
-        """Oldest first, one row per entry, with run outcomes filled in."""
-        outcomes = self.run_outcomes(e.run_id for e in entries if e.run_id)
+        """Oldest first, one row per entry, with outcomes filled in."""
+        outcomes = self.outcomes(entries)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_HEADER)
         for e in sorted(entries, key=lambda e: e.id):
             when = datetime.fromtimestamp(e.at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-            outcome = e.outcome or (outcomes.get(e.run_id) if e.run_id else None) or ""
+            outcome = outcomes.get(e.id, "")
             writer.writerow(
                 [
                     when,

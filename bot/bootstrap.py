@@ -112,7 +112,12 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         default_alert_threshold=settings.credit_alert_threshold,
     )
     _follow_alert_settings(policy, credits, notifier)
-    results = ResultIndex(store, default_days=settings.result_reuse_days)
+    results = ResultIndex(
+        store,
+        default_days=settings.result_reuse_days,
+        window_for=policy.reuse_days,  # set per grid in the admin form
+        may_run=policy.can_run_grid,  # no reused answers from a grid one may not run
+    )
     runs = RunService(
         store,
         providers,

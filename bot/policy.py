@@ -36,6 +36,7 @@ DEFAULT_APPROVAL_THRESHOLD = 1000
 ALERT_CHANNEL = "alerts.channel"
 ALERT_THRESHOLD = "alerts.threshold"
 GRID_ACCESS = "grid_access:"  # + grid id
+REUSE_DAYS = "reuse.days:"  # + grid id: that grid's result-reuse window (reuse.py)
 ADMINS_HOWTO = (
     "set BITSCALE_BOT_ADMINS to a comma-separated list of Slack user ids "
     "(for example U012ABCDEF) and restart the bot; Slack workspace owners and admins "
@@ -168,6 +169,10 @@ class Policy:
         return {
             g for g in grid_ids if g not in restricted or self.can_run_grid(user_id, g)
         }
+
+    def reuse_days(self, grid_id: str) -> float | None:
+        """A grid's own result-reuse window in days; None = RESULT_REUSE_DAYS."""
+        return self.settings.get(REUSE_DAYS + grid_id)
 
     # --- budgets and approvals -------------------------------------------------------------
 

@@ -71,9 +71,15 @@ class Usage:
             params.append(user_id)
         return self.store.count_runs(where, params)
 
+    def today(self, user_id: str | None = None) -> UsageReport:
+        """Since 00:00 UTC, by person and by grid (for the App Home's admin section)."""
+        return self.since(day_start(self.clock()), user_id)
+
     def month(self, user_id: str | None = None) -> UsageReport:
         """This month so far, by person and by grid (one person's when `user_id`)."""
-        since = month_start(self.clock())
+        return self.since(month_start(self.clock()), user_id)
+
+    def since(self, since: float, user_id: str | None = None) -> UsageReport:
         where = "created_at >= ? AND state NOT IN ('reused', 'cancelled')"
         params: list = [since]
         if user_id is not None:

@@ -110,6 +110,7 @@ def test_admin_form_changes_budgets_alerts_and_access_audited(stack):
         ),
         mode_block: {"value": {"type": "radio_buttons", "selected_option": {"value": "chosen"}}},
         users_block: {"value": {"type": "multi_users_select", "selected_users": ["U0BEN"]}},
+        mode_block.replace("access_mode", "reuse_days"): {"value": text("0")},
     }
     answer = stack.admin.submit(view, values)
     saved = json.dumps(json.loads(answer.text))
@@ -120,6 +121,7 @@ def test_admin_form_changes_budgets_alerts_and_access_audited(stack):
     assert policy.alert_channel() == "C0OPS" and stack.bot.credits.channel == "C0OPS"
     assert stack.bot.credits.threshold == 300
     assert policy.can_run_grid("U0BEN", grid.id) and not policy.can_run_grid("U0ANA", grid.id)
+    assert policy.reuse_days(grid.id) == 0 and stack.bot.runs.results.window_days(grid.id) == 0
 
     changes = {e.details["setting"]: e for e in policy.audit.entries(action="setting_changed")}
     assert changes[PERSON_BUDGET].details == {"setting": PERSON_BUDGET, "old": None, "new": 50}

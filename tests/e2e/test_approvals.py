@@ -8,8 +8,9 @@ import pytest
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver
 from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
-from bot.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD
-from tests.e2e.test_batches import LEADS, run_batch, text_of
+from bot.playground.slack_driver import select_values
+from bot.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD, PERSON_BUDGET
+from tests.e2e.test_batches import LEADS, next_view, run_batch, text_of, upload
 
 ADMIN, SECOND = "U0ADMIN", "U0SECOND"
 GRID = "Company Enrichment"
@@ -93,6 +94,8 @@ def test_approve_once_and_a_second_click_is_answered_not_applied(stack):
     for wanted in ("batch", "approval_requested", "refused", "approved"):
         assert wanted in actions
     assert actions.count("approved") == 1 and "denied" not in actions
+    (started,) = audit.entries(action="batch")
+    assert started.rows == 3 and audit.outcomes([started])[started.id] == "done"
 
 
 def test_deny_and_requests_go_to_the_alerts_channel_when_set(stack):
@@ -110,7 +113,10 @@ def test_deny_and_requests_go_to_the_alerts_channel_when_set(stack):
     assert stack.sim.runs_for(GRID) == []
     (batch,) = stack.bot.batches.store.where("1", [])
     assert batch.state == "denied"
-    assert [e.actor for e in stack.bot.policy.audit.entries(action="denied")] == [SECOND]
+    audit = stack.bot.policy.audit
+    assert [e.actor for e in audit.entries(action="denied")] == [SECOND]
+    (held,) = audit.entries(action="batch")
+    assert audit.outcomes([held])[held.id] == "denied"
 
 
 def test_small_batches_start_without_approval(stack):
@@ -118,3 +124,17 @@ def test_small_batches_start_without_approval(stack):
     run_batch(stack, LEADS.encode())
     wait_for(lambda: len(stack.sim.runs_for(GRID)) == 3, 20)
     assert not [m for m in stack.standin.posts("D0ADMIN") if "asks to run" in text_of(m.blocks)]
+
+
+def test_a_batch_over_the_budget_is_refused_before_anything_is_sent(stack):
+    stack.bot.policy.settings.set(PERSON_BUDGET, 2, actor=ADMIN)
+    view, since = upload(stack, LEADS.encode())
+    mapping = next_view(stack, since, "batch_map")
+    since = len(stack.standin.view_log)
+    stack.driver.submit(mapping, select_values(mapping, None, None))
+    preview = next_view(stack, since, "batch_preview")
+    answer = stack.driver.submit(preview, {})
+    assert "That would be 3 rows, and you have 2 of your 2 rows a day left" in answer.text
+    assert stack.bot.batches.store.where("1", []) == [] and stack.sim.runs_for(GRID) == []
+    (refused,) = stack.bot.policy.audit.entries(action="refused")
+    assert refused.entry == "batch" and refused.rows == 3 and refused.outcome == "person_budget"

@@ -78,6 +78,11 @@ def test_a_denied_grid_has_no_run_button_and_every_entry_point_refuses(stack):
     lead = mention(stack, "<@UBOT0001> Acme Inc https://acme.io")
     wait_for(lambda: any("access" in m.text for m in stack.standin.posts("C0SALES", thread_ts=lead.ts)))
 
+    # /bitscale batch
+    since = len(stack.standin.view_log)
+    stack.driver.command(f"batch {GRID}")
+    wait_for(lambda: stack.standin.latest_view(since, saying("don't have access")))
+
     # The Workflow Builder step, run as a person without access.
     inputs = {"grid": GRID, "inputs": "company_name: Acme\nwebsite: a.io", "run_as": "U0ANA"}
     stack.driver.function_executed(STEP, inputs, "FxDenied")
@@ -86,7 +91,7 @@ def test_a_denied_grid_has_no_run_button_and_every_entry_point_refuses(stack):
     assert stack.sim.runs_for(GRID) == [] and stack.bot.store.count_runs("id != 'old-run'") == 0
     entries = refusals(stack)
     assert len(entries) >= 7 and {e.outcome for e in entries} == {"grid_access"}
-    assert {"form", "mention", "workflow"} <= {e.entry for e in entries}
+    assert {"form", "mention", "workflow", "batch"} <= {e.entry for e in entries}
 
 
 def test_chosen_people_and_groups_may_run_it(stack):

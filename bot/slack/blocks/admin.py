@@ -44,6 +44,7 @@ GRID_BLOCK = "access_grid"
 MODE_BLOCK = "access_mode"
 USERS_BLOCK = "access_users"
 GROUPS_BLOCK = "access_groups"
+REUSE_BLOCK = "reuse_days"
 
 MODES = {
     "everyone": "Everyone in the workspace",
@@ -67,6 +68,8 @@ class AdminForm:
     grid_id: str | None = None  # the grid whose access is shown
     access: GridAccess = field(default_factory=GridAccess)
     key_rotated: tuple[float, str] | None = None  # (when, by whom) of the stored key
+    reuse_days: float | None = None  # the chosen grid's own reuse window
+    default_reuse_days: float = 30  # RESULT_REUSE_DAYS
 
 
 def _number(block_id: str, label: str, value: int | None, hint: str) -> InputBlock:
@@ -171,6 +174,24 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
             optional=True,
             element=UserMultiSelectElement(
                 action_id=VALUE, initial_users=list(form.access.users) or None
+            ),
+        )
+    )
+    own = form.reuse_days
+    blocks.append(
+        InputBlock(
+            block_id=REUSE_BLOCK + suffix,
+            label=plain("Reuse this grid's results for (days)", 2000),
+            optional=True,
+            hint=plain(
+                f"A recent answer to the same inputs is posted for free. Empty = the default "
+                f"({form.default_reuse_days:g} days); 0 = always run fresh.",
+                2000,
+            ),
+            element=PlainTextInputElement(
+                action_id=VALUE,
+                initial_value=None if own is None else f"{own:g}",
+                placeholder=plain(f"{form.default_reuse_days:g}", 150),
             ),
         )
     )

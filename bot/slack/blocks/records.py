@@ -56,7 +56,7 @@ def entry_line(e: AuditEntry, outcome: str | None) -> str:
 
 
 def audit_blocks(
-    entries: Sequence[AuditEntry], outcomes: dict[str, str], subject: str, export_value: str
+    entries: Sequence[AuditEntry], outcomes: dict[int, str], subject: str, export_value: str
 ) -> list[dict]:
     heading = f"*Audit log{f' for {subject}' if subject else ''}* — latest first"
     blocks: list[Block] = [section(heading)]
@@ -64,7 +64,7 @@ def audit_blocks(
         blocks.append(section("Nothing recorded yet."))
     else:
         lines = [
-            "• " + entry_line(e, e.outcome or (outcomes.get(e.run_id) if e.run_id else None))
+            "• " + entry_line(e, outcomes.get(e.id))
             for e in entries[:MAX_ENTRIES]
         ]
         # A section holds 3,000 characters: a few entries each.

@@ -21,6 +21,7 @@ from bot.policy import (
     APPROVAL_THRESHOLD,
     DEFAULT_APPROVAL_THRESHOLD,
     PERSON_BUDGET,
+    REUSE_DAYS,
     WORKSPACE_BUDGET,
     GridAccess,
     Policy,
@@ -84,6 +85,8 @@ def admin_form(services: Services, grid_id: str | None = None) -> kit.AdminForm:
         grid_id=grid_id,
         access=policy.grid_access(grid_id) if grid_id else GridAccess(),
         key_rotated=services.keys.changed() if services.keys else None,
+        reuse_days=policy.reuse_days(grid_id) if grid_id else None,
+        default_reuse_days=services.runs.results.default_days if services.runs.results else 30,
     )
 
 
@@ -140,6 +143,12 @@ def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict
         if access.mode == "chosen" and not (access.users or access.groups):
             errors[f"{kit.USERS_BLOCK}:{grid_id}"] = "Pick at least one person or user group."
         wanted["grid_access"] = (grid_id, access)
+        reuse_block, reuse = _prefixed(values, kit.REUSE_BLOCK)
+        if reuse_block:
+            days = _count({kit.REUSE_BLOCK: {kit.VALUE: reuse}}, kit.REUSE_BLOCK, errors)
+            if kit.REUSE_BLOCK in errors:
+                errors[f"{kit.REUSE_BLOCK}:{grid_id}"] = errors.pop(kit.REUSE_BLOCK)
+            wanted["reuse_days"] = (grid_id, days)
     return wanted, errors
 
 
@@ -174,6 +183,12 @@ def apply_admin_form(
             who = "everyone" if access.mode == "everyone" else kit.describe_access(access)
             name = escape((names or {}).get(grid_id, grid_id))
             changes.append(f"Who may run *{name}*: {who}")
+    if "reuse_days" in wanted:
+        grid_id, days = wanted["reuse_days"]
+        if policy.settings.set(REUSE_DAYS + grid_id, days, actor=actor):
+            name = escape((names or {}).get(grid_id, grid_id))
+            shown = "the default" if days is None else f"{days:,} days"
+            changes.append(f"Results of *{name}* reused for: {shown}")
     return changes
 
 

@@ -52,7 +52,7 @@ def _audit(call: CommandCall) -> dict[str, Any]:
     assert policy is not None
     subject = parse_subject(call.arg)
     entries = policy.audit.entries(limit=kit.MAX_ENTRIES, **subject)
-    outcomes = policy.audit.run_outcomes(e.run_id for e in entries if e.run_id)
+    outcomes = policy.audit.outcomes(entries)
     blocks = kit.audit_blocks(entries, outcomes, _describe(subject), json.dumps(subject))
     return {"text": "Audit log", "blocks": blocks}
 
