@@ -152,3 +152,11 @@ def test_one_decision_settles_an_approval_even_when_clicked_at_once(policy):
     assert approvals.pending() == []
     settled = approvals.get(approval.id)
     assert settled is not None and settled.state in ("approved", "denied")
+
+
+def test_bitscale_bot_admins_is_a_comma_separated_list_of_user_ids():
+    from bot.config import load_settings
+
+    settings = load_settings(_env_file=None, BITSCALE_BOT_ADMINS=" U1 , <@U2>,,U1;W3")
+    assert settings.admin_ids == ("U1", "U2", "W3")
+    assert load_settings(_env_file=None).admin_ids == ()

@@ -78,8 +78,9 @@ def _usage(call: CommandCall) -> dict[str, Any]:
     }
 
 
-subcommand("audit", instant=_audit)
-subcommand("usage", instant=_usage)
+# Answered after the ack: knowing whether someone is an admin may ask Slack (users.info).
+subcommand("audit", answer=lambda call: call.respond(**_audit(call)))
+subcommand("usage", answer=lambda call: call.respond(**_usage(call)))
 
 
 def register(app: App, services: Services) -> None:
