@@ -160,13 +160,11 @@ class HomePublisher:
         per_minute: int = 90,
         refresh: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
-        decorate: Callable[[kit.HomeData], None] | None = None,
     ) -> None:
         self.client = client
         self.services = services
         self.refresh = refresh
         self.clock = clock
-        self.decorate = decorate  # lets the governance work add its admin buttons
         self.throttle = Throttle(min_interval, per_minute)
         self._cond = threading.Condition()
         self._stop = False
@@ -248,8 +246,6 @@ class HomePublisher:
     def publish(self, user_id: str) -> None:
         try:
             data = home_data(self.services, user_id)
-            if self.decorate is not None:
-                self.decorate(data)
             self.client.views_publish(user_id=user_id, view=kit.home_view(data))
         except SlackClientError as exc:
             log.info("Home tab of %s not published: %s", user_id, exc)

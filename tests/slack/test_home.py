@@ -102,3 +102,22 @@ def test_throttle_keeps_the_whole_app_under_the_minute_limit():
 
 def test_day_start_is_utc_midnight():
     assert day_start(1_700_000_000.0) == 1_699_920_000.0
+
+
+def test_tabs_of_people_with_work_in_progress_are_refreshed(tmp_path):
+    from types import SimpleNamespace
+
+    from bot.slack.home import HomePublisher
+    from bot.store import Store
+
+    store = Store(tmp_path / "bot.db")
+    services = SimpleNamespace(store=store, batches=None)
+    home = HomePublisher(client=None, services=services)
+    store.insert_run(make_run(id="r1", user_id="U0ANA", state="running"))
+    store.insert_run(make_run(id="r2", user_id="U0BOB", state="running"))
+    store.insert_run(make_run(id="r3", user_id="U0CAT", state="completed"))
+    for user in ("U0ANA", "U0CAT"):
+        home.opened(user)
+    assert home.busy_viewers() == ["U0ANA"]  # Bob never opened the tab; Cat is idle
+    home.changed("U0BOB")
+    assert "U0BOB" not in home.throttle.pending

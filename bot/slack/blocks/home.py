@@ -151,10 +151,8 @@ def _admin_blocks(admin: AdminHome) -> list[Block]:
     return blocks
 
 
-def home_view(data: HomeData | Sequence[Run]) -> dict:
+def home_view(data: HomeData) -> dict:
     """The App Home tab for one person."""
-    if not isinstance(data, HomeData):  # the plain list of runs some callers still pass
-        data = HomeData(user_id="", runs=list(data))
     blocks: list[Block] = [
         HeaderBlock(text=plain("BitScale", 150)),
         section(
@@ -171,7 +169,6 @@ def home_view(data: HomeData | Sequence[Run]) -> dict:
     if data.admin is not None:
         blocks += _admin_blocks(data.admin)
     blocks += [DividerBlock(), *[Block.parse(b) for b in help_blocks()]]
-    blocks = [b for b in blocks if b is not None]
     if len(blocks) > MAX_MODAL_BLOCKS:
         blocks = blocks[: MAX_MODAL_BLOCKS - 1] + [context("…more in `/bitscale runs`.")]
     return View(type="home", blocks=blocks).to_dict()
