@@ -362,7 +362,9 @@ class BatchService:
     def _send(self, run_id: str) -> None:
         started = time.monotonic()
         try:
-            self.runs.submit_now(run_id, Priority.BATCH)
+            # Stopping (SIGTERM): a row still waiting for a slot stays queued for the next
+            # start instead of going out while the process winds down.
+            self.runs.submit_now(run_id, Priority.BATCH, lambda: not self._stop.is_set())
         except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
             log.exception("sending batch row %s failed", run_id)
         finally:
@@ -451,7 +453,8 @@ class BatchService:
         sql = (
             "INSERT OR IGNORE INTO runs (id, dedupe_key, grid_id, grid_name, inputs, "
             "output_columns, user_id, team_id, channel_id, state, created_at, submit_after, "
-            "mode, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)"
+            "mode, batch_id, provider, target) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 'bitscale', ?)"
         )
         outputs = None if batch.output_columns is None else json.dumps(batch.output_columns)
         for i, row in enumerate(rows(info, batch.mapping)):
@@ -472,6 +475,7 @@ class BatchService:
                     now,
                     batch.mode,
                     batch.id,
+                    batch.grid_id,
                 ]
             )
             if len(chunk) >= INSERT_CHUNK:

@@ -124,6 +124,11 @@ class Notifier(Protocol):
     def complete_step(self, run: Run) -> None: ...  # see steps.StepNotifier
 
 
+class NotOurs(Exception):
+    """Raised from a provider's `before_send`: the run must not be sent after all (taken
+    by someone else while it waited for a slot, or its sender is stopping)."""
+
+
 class _Inline(Executor):
     """Runs work in the caller's thread: deterministic tests and the simplest deployments."""
 
@@ -378,27 +383,50 @@ class RunService:
         log.info("run %s joins run %s, pending for the same thing", run.id, rows[0]["joined_to"])
         return self.store.get_run(run.id) or run
 
-    def submit_now(self, run_id: str, priority: int | None = None) -> None:
+    def submit_now(
+        self,
+        run_id: str,
+        priority: int | None = None,
+        still_wanted: Callable[[], bool] | None = None,
+    ) -> None:
         """Submit one queued run in the caller's thread (the batch feeder's workers).
-        `priority` is the provider's own urgency for its rate budget (lower goes first)."""
-        self._submit(run_id, priority)
+        `priority` is the provider's own urgency for its rate budget (lower goes first);
+        when `still_wanted()` is false once a slot is free, the run stays queued."""
+        self._submit(run_id, priority, still_wanted)
 
-    def _submit(self, run_id: str, priority: int | None = None) -> None:
-        now = self.clock()
-        taken = self.store.write(
-            "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
-            "WHERE id = ? AND state = 'queued' AND joined_to IS NULL RETURNING id",
-            [now, self.instance_id, run_id],
-        )
-        if not taken:
-            return  # another worker has it, or it already finished
+    def _submit(
+        self,
+        run_id: str,
+        priority: int | None = None,
+        still_wanted: Callable[[], bool] | None = None,
+    ) -> None:
         run = self.store.get_run(run_id)
-        assert run is not None
+        if run is None or run.state != "queued" or run.joined_to:
+            return
         provider = self.providers.find(run.provider)
         if provider is None:
             self._finish_orphan(run)
             return
-        self._apply(run, provider, provider.submit(run, priority))
+
+        def claim() -> None:
+            # Called when the provider's rate budget lets the request go: only now is the
+            # run "submitting". While it waits for a slot it stays queued, so a crash
+            # meanwhile leaves it to be sent after the restart, not marked cut off.
+            if still_wanted is not None and not still_wanted():
+                raise NotOurs  # the caller is shutting down: leave the run queued
+            taken = self.store.write(
+                "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
+                "WHERE id = ? AND state = 'queued' AND joined_to IS NULL RETURNING id",
+                [self.clock(), self.instance_id, run_id],
+            )
+            if not taken:
+                raise NotOurs  # another worker has it, or it was cancelled meanwhile
+
+        try:
+            outcome = provider.submit(run, priority, before_send=claim)
+        except NotOurs:
+            return
+        self._apply(run, provider, outcome)
 
     def _poll(self, run_id: str) -> None:
         run = self.store.get_run(run_id)

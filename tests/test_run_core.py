@@ -31,7 +31,9 @@ class Echo:
         self.poll_answers: list[Outcome] = []
         self.delay = 0.0
 
-    def submit(self, run, priority=None):
+    def submit(self, run, priority=None, *, before_send=None):
+        if before_send is not None:
+            before_send()  # the core marks the run "submitting" here
         self.submits.append(run.target)
         return self.submit_answers.pop(0) if self.submit_answers else Outcome.running("h1")
 

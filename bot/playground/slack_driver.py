@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,6 +92,46 @@ class SlackDriver:
         since = len(self.standin.view_log)
         self.command(text)
         return wait_for(lambda: self.standin.latest_view(since, is_run_form), timeout)
+
+    def open_batch_form(self, text: str, timeout: float = 15.0) -> dict:
+        """Send `/bitscale <text>` (e.g. `batch Company Enrichment`) and wait for the
+        upload step of the batch form."""
+        since = len(self.standin.view_log)
+        self.command(text)
+        return wait_for(lambda: self.standin.latest_view(since, _callback("batch_upload")), timeout)
+
+    def next_view(self, since: int, callback_id: str, timeout: float = 15.0) -> dict:
+        """The first view opened or updated after `since` with this callback id."""
+        return wait_for(lambda: self.standin.latest_view(since, _callback(callback_id)), timeout)
+
+    def upload_csv(
+        self, content: bytes, name: str = "leads.csv", grid: str = "Company Enrichment", **kw: Any
+    ) -> tuple[int, httpx.Response]:
+        """Open the batch form and submit a file through its file input; returns the view
+        log position to wait from, and the bot's answer to the submission."""
+        view = self.open_batch_form(f"batch {grid}")
+        file = self.standin.add_file(content, name, **kw)
+        since = len(self.standin.view_log)
+        return since, self.submit(view, file_values(view, file))
+
+    def start_batch(
+        self,
+        content: bytes,
+        *,
+        name: str = "leads.csv",
+        grid: str = "Company Enrichment",
+        picks: dict[str, str | None] | None = None,
+        outputs: list[str] | None = None,
+        timeout: float = 15.0,
+    ) -> tuple[dict, dict]:
+        """Upload → match columns → preview → Start; returns (column view, preview view)."""
+        since, _ = self.upload_csv(content, name, grid)
+        mapping = self.next_view(since, "batch_map", timeout)
+        since = len(self.standin.view_log)
+        self.submit(mapping, select_values(mapping, picks, outputs))
+        preview = self.next_view(since, "batch_preview", timeout)
+        self.submit(preview, {})
+        return mapping, preview
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
         payload.setdefault("team", TEAM)
@@ -270,6 +311,10 @@ class SocketModeDriver(SlackDriver):
 
     def _deliver_event(self, body: dict[str, Any], retry_num: int | None) -> Any:
         return self.socket.deliver("events_api", body)
+
+
+def _callback(callback_id: str) -> Callable[[dict], bool]:
+    return lambda view: view.get("callback_id") == callback_id
 
 
 def file_values(view: dict, file: dict | None) -> dict:

@@ -12,6 +12,8 @@ Adding a provider: write a class with the `Provider` methods, and add an instanc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -103,10 +105,18 @@ class Provider(Protocol):
     max_resubmits: int  # how often a task the service dropped is submitted again
     interrupted_note: str  # why a run cut off mid-submission is not re-sent, and what to do
 
-    def submit(self, run: Run, priority: int | None = None) -> Outcome:
+    def submit(
+        self,
+        run: Run,
+        priority: int | None = None,
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> Outcome:
         """Send the run. Never retry blindly inside: say "queued" only when nothing can
         have happened, "interrupted" when the work may have started. `priority` is the
-        provider's own urgency for its rate budget (None: an ordinary submission)."""
+        provider's own urgency for its rate budget (None: an ordinary submission).
+        `before_send()` is called once the budget lets the request go, right before it
+        leaves; an exception from it cancels the send and propagates."""
         ...
 
     def poll(self, run: Run) -> Outcome:

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.batch_rows import Plan, plan
 from bot.batches import BatchRequest
 from bot.csvio import CsvInfo, CsvProblem, inspect_csv, match_columns
-from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale import BitScaleError, Priority
 from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as common
 from bot.slack.blocks import batches as kit
@@ -281,7 +281,9 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
     info = CsvInfo(**session["file"])
     counted = plan(info, session["mapping"])
     try:
-        credits_left: int | None = services.catalog.workspace().credits.remaining
+        # Fresh, not the 10-second cache: this number decides whether to spend.
+        workspace = services.bitscale.workspace(priority=Priority.INTERACTIVE)
+        credits_left: int | None = workspace.credits.remaining
     except BitScaleError as error:
         log.info("credits unknown for the preview: %s", error.code)
         credits_left = None

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
 from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import file_values, select_values
+from bot.playground.slack_driver import select_values
 from bot.playground.stack import LocalStack, wait_for
+from bot.store import Store
 
 LEADS = (
     "Company Name,Website,Owner\n"
@@ -18,55 +20,30 @@ LEADS = (
     "Globex,globex.com,bo\n"
     "Acme Robotics,acme.io,cy\n"
     "Initech,,dee\n"
-    "\"Umbrella, Inc.\",umbrella.com,\"=HYPERLINK(\"\"x\"\")\"\n"
+    '"Umbrella, Inc.",umbrella.com,"=HYPERLINK(""x"")"\n'
 )
+
+
+def make_stack(tmp_path, **settings):
+    sim = Simulator("e2e-key", time_scale=100)
+    return LocalStack(
+        str(tmp_path / "bot.db"),
+        simulator=sim,
+        tick_seconds=0.05,
+        # sync rows answer at once (fast tests); the first test and the restart tests
+        # cover the default, async
+        settings={"BATCH_PROGRESS_SECONDS": 0.2, "BATCH_RUN_MODE": "sync", **settings},
+    )
 
 
 @pytest.fixture
 def stack(tmp_path):
-    sim = Simulator("e2e-key", time_scale=100)
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=sim,
-        tick_seconds=0.05,
-        settings={"BATCH_PROGRESS_SECONDS": 0.2},
-    ) as s:
+    with make_stack(tmp_path) as s:
         yield s
 
 
-def is_view(callback_id):
-    return lambda view: view.get("callback_id") == callback_id
-
-
-def open_upload(stack, text="batch Company Enrichment"):
-    since = len(stack.standin.view_log)
-    stack.driver.command(text)
-    return wait_for(lambda: stack.standin.latest_view(since, is_view("batch_upload")), 15)
-
-
-def upload(stack, content: bytes, name="leads.csv", **kwargs):
-    view = open_upload(stack)
-    file = stack.standin.add_file(content, name, **kwargs)
-    since = len(stack.standin.view_log)
-    answer = stack.driver.submit(view, file_values(view, file))
-    assert answer.status_code == 200
-    return view, since
-
-
-def next_view(stack, since, callback_id=None, timeout=15):
-    def found():
-        view = stack.standin.latest_view(since)
-        if view and (callback_id is None or view.get("callback_id") == callback_id):
-            return view
-        if view and view.get("callback_id") == "batch_upload" and callback_id != "batch_upload":
-            raise AssertionError(view["blocks"][0]["text"]["text"])
-        return None
-
-    return wait_for(found, timeout)
-
-
-def text_of(view_or_blocks) -> str:
-    blocks = view_or_blocks["blocks"] if isinstance(view_or_blocks, dict) else view_or_blocks
+def text_of(blocks) -> str:
+    blocks = blocks["blocks"] if isinstance(blocks, dict) else blocks
     out = []
     for b in blocks:
         if b.get("text"):
@@ -77,15 +54,16 @@ def text_of(view_or_blocks) -> str:
     return "\n".join(out)
 
 
-def run_batch(stack, content: bytes, picks=None, outputs=None):
-    view, since = upload(stack, content)
-    mapping = next_view(stack, since, "batch_map")
-    since = len(stack.standin.view_log)
-    answer = stack.driver.submit(mapping, select_values(mapping, picks, outputs))
-    assert answer.status_code == 200 and "errors" not in answer.text, answer.text
-    preview = next_view(stack, since, "batch_preview")
-    assert stack.driver.submit(preview, {}).status_code == 200
-    return mapping, preview
+def parent_of(stack):
+    return wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
+
+
+def summary_of(stack, parent):
+    replies = wait_for(
+        lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts) if m.metadata],
+        30,
+    )
+    return text_of(replies[0].blocks)
 
 
 def result_csv(stack):
@@ -96,13 +74,19 @@ def result_csv(stack):
     return list(csv.reader(io.StringIO(record["content"].decode("utf-8-sig"))))
 
 
-def test_upload_map_preview_start_and_the_enriched_file(stack):
-    mapping, preview = run_batch(
-        stack, LEADS.encode(), outputs=["industry", "headquarters", "ai_summary"]
+def test_upload_map_preview_start_and_the_enriched_file(tmp_path):
+    with make_stack(tmp_path, BATCH_RUN_MODE="async") as stack:
+        check_the_whole_path(stack)
+        assert {r.mode for r in Store(stack.db_path).all_runs()} == {"async"}
+
+
+def check_the_whole_path(stack):
+    mapping, preview = stack.driver.start_batch(
+        LEADS.encode(), outputs=["industry", "headquarters", "ai_summary"]
     )
     # the label rule pre-selected both inputs
-    selects = [b for b in mapping["blocks"] if b["type"] == "input" and
-               b["element"]["type"] == "static_select"]
+    selects = [b for b in mapping["blocks"] if b["type"] == "input"
+               and b["element"]["type"] == "static_select"]
     assert [s["element"]["initial_option"]["text"]["text"] for s in selects] == [
         "Company Name", "Website"]
     shown = text_of(preview)
@@ -110,28 +94,181 @@ def test_upload_map_preview_start_and_the_enriched_file(stack):
     assert "Rows that will run: *3*" in shown
     assert "Exact duplicates: *1*" in shown
     assert "5 (Website)" in shown
+    assert "Credits left: *21,850*" in shown
     assert "unknown yet" in shown
 
-    parent = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
+    parent = parent_of(stack)
     assert "📦 <@U0ANA> started a batch of *Company Enrichment*: 5 rows" in text_of(parent.blocks)
     table = result_csv(stack)
     assert table[0] == ["Company Name", "Website", "Owner", "Industry", "Headquarters",
                         "AI summary", "bitscale_status", "bitscale_error"]
     assert len(table) == 6
     acme, globex, acme2, initech, umbrella = table[1:]
-    assert acme[6] == "done" and acme[:3] == ["Acme Robotics", "acme.io", "ana"]
+    assert acme[6] == "done" and acme[7] == "" and acme[:3] == ["Acme Robotics", "acme.io", "ana"]
+    sim_acme = next(r for r in stack.sim.runs_for("Company Enrichment")
+                    if r.inputs["company_name"] == "Acme Robotics")
+    expected = sim_acme.outputs()
+    assert acme[3] == expected["industry"]["value"]
+    assert json.loads(acme[4]) == expected["headquarters"]["value"]  # an object: compact JSON
+    assert ": " not in acme[4]
+    assert acme[5] == expected["ai_summary"]["value"]
     assert acme2[3:] == acme[3:]  # the duplicate got the same result
-    assert "Acme Robotics (acme.io)" in acme[5]
     assert initech[6] == "skipped" and "website is empty" in initech[7]
     assert initech[3:6] == ["", "", ""]
     assert umbrella[0] == "Umbrella, Inc." and umbrella[2] == "'=HYPERLINK(\"x\")"
     assert globex[6] == "done"
-    assert len(stack.sim.runs_for("Company Enrichment")) == 3
+    assert sorted(r.inputs["company_name"] for r in stack.sim.runs_for("Company Enrichment")) \
+        == ["Acme Robotics", "Globex", "Umbrella, Inc."]
 
-    reply = wait_for(lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
-                              if m.metadata])
-    summary = text_of(reply[0].blocks)
+    summary = summary_of(stack, parent)
     assert "Done: 3" in summary and "Skipped (an input was empty): 1" in summary
     assert "Duplicates (result copied from the same row above): 1" in summary
-    wait_for(lambda: stack.standin.message("C0SALES", parent.ts).text and
-             text_of(stack.standin.message("C0SALES", parent.ts).blocks).startswith("✅"))
+    wait_for(lambda: text_of(stack.standin.message("C0SALES", parent.ts).blocks).startswith("✅"))
+    # progress edits went to the one parent message; one summary reply
+    assert stack.standin.calls_to("chat.update")
+    assert len(stack.standin.posts("C0SALES", top_level=True)) == 1
+
+
+def test_the_next_preview_estimates_from_the_measured_cost(stack):
+    stack.driver.start_batch(b"company_name,website\nA,a.io\nB,b.io\n")
+    summary_of(stack, parent_of(stack))
+    since, _ = stack.driver.upload_csv(b"company_name,website\nC,c.io\nD,d.io\nE,e.io\n")
+    mapping = stack.driver.next_view(since, "batch_map")
+    since = len(stack.standin.view_log)
+    stack.driver.submit(mapping, select_values(mapping))
+    shown = text_of(stack.driver.next_view(since, "batch_preview"))
+    # Company Enrichment costs 5 credits a run in the simulator
+    assert "about *15* credits (5 credits per row" in shown
+
+
+def test_estimate_above_the_credits_left_warns(stack):
+    stack.sim.set_credits_remaining(12)
+    stack.driver.start_batch(b"company_name,website\nA,a.io\n")  # costs 5
+    summary_of(stack, parent_of(stack))
+    since, _ = stack.driver.upload_csv(b"company_name,website\nC,c.io\nD,d.io\n")
+    mapping = stack.driver.next_view(since, "batch_map")
+    since = len(stack.standin.view_log)
+    stack.driver.submit(mapping, select_values(mapping))
+    shown = text_of(stack.driver.next_view(since, "batch_preview"))
+    assert "about *10* credits" in shown and "more than the credits left" in shown
+
+
+BAD_FILES = [
+    (b"", "leads.csv", {}, "leads.csv is empty"),
+    (b"acme.io,ana@acme.io\nglobex.com,bo@globex.com\n", "leads.csv", {}, "looks like data"),
+    (b"company,,site\nx,y,z\n", "leads.csv", {}, "has no name in the header row"),
+    (b"site,site\nx,y\n", "leads.csv", {}, "more than one column named"),
+    (b"PK\x03\x04\x14\x00binary", "leads.xlsx", {"filetype": "xlsx"}, "not a CSV"),
+    (b"company_name\nx\n", "leads.csv", {"shared": False}, "can't open that file"),
+    (b"company_name\n" + b"x\n" * 30, "leads.csv", {}, "more than 20 rows"),
+    (b"company_name\n" + b"y" * 2000 + b"\n", "leads.csv", {}, "at most 0.001 MB"),
+]
+
+
+@pytest.mark.parametrize("data, name, kw, words", BAD_FILES)
+def test_bad_files_come_back_to_the_form_with_the_fix_and_spend_nothing(
+    tmp_path, data, name, kw, words
+):
+    with make_stack(tmp_path, BATCH_MAX_ROWS=20, BATCH_MAX_FILE_MB=0.001) as stack:
+        since, answer = stack.driver.upload_csv(data, name, **kw)
+        assert answer.status_code == 200
+        view = stack.driver.next_view(since, "batch_upload")
+        assert words in view["blocks"][0]["text"]["text"]
+        # the form is ready for another file at once
+        assert any(b.get("element", {}).get("type") == "file_input" for b in view["blocks"])
+        assert stack.sim.count(path_contains="/run") == 0
+        assert stack.standin.posts("C0SALES") == []
+
+
+def test_encodings_and_delimiters_from_a_spreadsheet(stack):
+    data = "Company Name;Website\r\nZoë Café;zoe.fr\r\n".encode("cp1252")
+    stack.driver.start_batch(data)
+    table = result_csv(stack)
+    assert table[1][:2] == ["Zoë Café", "zoe.fr"] and table[1][-2] == "done"
+
+
+def test_an_unmapped_input_is_refused_inside_the_form(stack):
+    since, _ = stack.driver.upload_csv(b"Company,Site\nA,a.io\n")
+    mapping = stack.driver.next_view(since, "batch_map")
+    values = select_values(mapping, {"company_name": "Company"})
+    answer = stack.driver.submit(mapping, values)
+    errors = answer.json()["errors"]
+    assert list(errors.values()) == ["Website is required: pick the column that holds it."]
+    answer = stack.driver.submit(mapping, select_values(mapping, {"company_name": "Company",
+                                                                  "website": "Site"}, outputs=[]))
+    assert answer.json()["errors"] == {"out0": "Pick at least one output."}
+
+
+def test_the_same_form_submitted_twice_starts_one_batch(stack):
+    since, _ = stack.driver.upload_csv(b"company_name,website\nA,a.io\nB,b.io\n")
+    mapping = stack.driver.next_view(since, "batch_map")
+    since = len(stack.standin.view_log)
+    stack.driver.submit(mapping, select_values(mapping))
+    preview = stack.driver.next_view(since, "batch_preview")
+    for _ in range(3):
+        assert stack.driver.submit(preview, {}).status_code == 200
+    parent = parent_of(stack)
+    summary_of(stack, parent)
+    assert len(stack.standin.posts("C0SALES", top_level=True)) == 1
+    assert stack.sim.run_count == 2
+
+
+def test_cancel_stops_rows_not_yet_sent_and_keeps_the_rest(stack):
+    rows = "".join(f"Co{i},{100}\n" for i in range(60))  # Load Test: 100 s each (1 s here)
+    stack.driver.start_batch(
+        ("company_name,duration_seconds\n" + rows).encode(), grid="Load Test"
+    )
+    parent = parent_of(stack)
+    wait_for(lambda: stack.sim.run_count >= 3, 20)
+    message = stack.standin.message("C0SALES", parent.ts)
+    cancel = next(e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "batch_cancel")
+    # someone else may not cancel it
+    other = stack.driver.user
+    stack.driver.user = {**other, "id": "U0BOB", "username": "bob"}
+    stack.driver.click(cancel, message=message)
+    stack.driver.user = other
+    assert "Only <@U0ANA>" in wait_for(lambda: stack.standin.responses)[-1]["text"]
+    stack.driver.click(cancel, message=message)
+    summary = summary_of(stack, parent)
+    sent = stack.sim.run_count
+    assert 3 <= sent < 60
+    assert f"Cancelled before they were sent: {60 - sent}" in summary
+    table = result_csv(stack)
+    statuses = [row[-2] for row in table[1:]]
+    assert statuses.count("done") == sent and statuses.count("cancelled") == 60 - sent
+    assert text_of(stack.standin.message("C0SALES", parent.ts).blocks).startswith("❌")
+
+
+def test_a_batch_wide_stop_pauses_and_resume_finishes_it(stack):
+    stack.sim.state.feature_enabled = False
+    stack.driver.start_batch(b"company_name,website\nA,a.io\nB,b.io\nC,c.io\n")
+    parent = parent_of(stack)
+    notice = wait_for(
+        lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
+                 if "paused" in m.text]
+    )[0]
+    assert "Enterprise" in text_of(notice.blocks)
+    # rows refused for a batch-wide reason go back to the queue: none is marked failed
+    wait_for(lambda: {r.state for r in Store(stack.db_path).all_runs()} == {"queued"})
+    stack.sim.state.feature_enabled = True
+    resume = next(e for b in notice.blocks if b["type"] == "actions" for e in b["elements"])
+    stack.driver.click(resume, message=notice)
+    summary = summary_of(stack, parent)
+    assert "Done: 3" in summary and "Failed: 0" in summary
+    assert stack.sim.run_count == 3
+
+
+def test_a_row_that_fails_is_marked_and_the_batch_goes_on(stack):
+    stack.driver.start_batch(b"company_name\nA\nB\n", grid="Broken Enrichment")
+    parent = parent_of(stack)
+    summary = summary_of(stack, parent)
+    assert "Failed: 2" in summary and "2 × Enrichment provider returned an error" not in summary
+    table = result_csv(stack)
+    assert [row[-2] for row in table[1:]] == ["failed", "failed"]
+    assert "Enrichment provider returned an error for 'A'" in table[1][-1]
+
+
+def test_help_shows_batch(stack):
+    answer, _, _ = stack.driver.command("help")
+    assert "/bitscale batch <grid name or id>" in answer.text

@@ -143,10 +143,15 @@ class BitScaleClient:
         source_id: str | None = None,
         priority: Priority = Priority.SUBMIT,
         retry_rejected: bool = True,
+        before_send: Callable[[], None] | None = None,
     ) -> models.RunResult:
         """Start a run. Never retried blindly: a repeat would add a second row and spend
         credits twice. Only answers that prove nothing happened (429, no connection) retry,
-        and not even those with `retry_rejected=False` (the caller requeues instead)."""
+        and not even those with `retry_rejected=False` (the caller requeues instead).
+
+        `before_send` is called once the rate limiter lets the request go, just before it
+        leaves: the caller records "sending" only then (an exception there cancels it), so a
+        crash while waiting for a slot never strands a run as cut off mid-request."""
         body: dict[str, Any] = {"mode": mode, "inputs": inputs}
         if output_columns:
             body["output_columns"] = output_columns
@@ -161,6 +166,7 @@ class BitScaleClient:
             idempotent=False,
             priority=priority,
             retry_rejected=retry_rejected,
+            before_send=before_send,
         )
         return _parse(models.RunResult, data)
 
@@ -232,13 +238,23 @@ class BitScaleClient:
         priority: Priority,
         retry_rejected: bool = True,
         key: str | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> Any:
         attempt = 0
+        hook = [before_send]
+
+        def fire() -> None:  # `before_send` runs once, however many times we retry
+            fn, hook[0] = hook[0], None
+            if fn is not None:
+                fn()
+
         while True:
             attempt += 1
             used = key or self._current_key()
             try:
-                return self._send_once(method, path, params, json, timeout, priority, used)
+                return self._send_once(
+                    method, path, params, json, timeout, priority, used, fire
+                )
             except BitScaleError as error:
                 if error.code == "INVALID_API_KEY" and key is None and used != self._api_key:
                     continue  # the key was rotated while this was in flight: nothing happened
@@ -257,8 +273,12 @@ class BitScaleClient:
         with self._rotating:
             return self._api_key
 
-    def _send_once(self, method, path, params, json, timeout, priority, api_key) -> Any:
+    def _send_once(
+        self, method, path, params, json, timeout, priority, api_key, before_send=None
+    ) -> Any:
         self.limiter.acquire(int(priority))
+        if before_send is not None:
+            before_send()
         self.requests_sent += 1
         try:
             response = self._http.request(

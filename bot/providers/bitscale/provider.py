@@ -8,6 +8,8 @@ comes back as a request id and is polled like an async one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
 from bot.providers.bitscale.client import BitScaleClient, Priority
 from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
@@ -44,7 +46,13 @@ class BitScaleProvider:
 
     # --- the run lifecycle ----------------------------------------------------------------
 
-    def submit(self, run: Run, priority: int | None = None) -> Outcome:
+    def submit(
+        self,
+        run: Run,
+        priority: int | None = None,
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> Outcome:
         try:
             # A rejected request (429, no connection) comes straight back here and the run
             # returns to the queue, so a crash while waiting never strands it as
@@ -56,6 +64,7 @@ class BitScaleProvider:
                 output_columns=run.output_columns,
                 priority=Priority.SUBMIT if priority is None else Priority(priority),
                 retry_rejected=False,
+                before_send=before_send,
             )
         except BitScaleError as error:
             return self._submit_failed(error)
