@@ -421,6 +421,7 @@ class RunService:
             )
             if not taken:
                 raise NotOurs  # another worker has it, or it was cancelled meanwhile
+            run.state = "submitting"
 
         try:
             outcome = provider.submit(run, priority, before_send=claim)
