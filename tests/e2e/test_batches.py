@@ -213,7 +213,12 @@ def test_the_same_form_submitted_twice_starts_one_batch(stack):
     assert stack.sim.run_count == 2
 
 
-def test_cancel_stops_rows_not_yet_sent_and_keeps_the_rest(stack):
+def test_cancel_stops_rows_not_yet_sent_and_keeps_the_rest(tmp_path):
+    with make_stack(tmp_path, BITSCALE_BOT_ADMINS="U0ADMIN") as stack:
+        check_cancel(stack)
+
+
+def check_cancel(stack):
     rows = "".join(f"Co{i},{100}\n" for i in range(60))  # Load Test: 100 s each (1 s here)
     stack.driver.start_batch(
         ("company_name,duration_seconds\n" + rows).encode(), grid="Load Test"
@@ -227,10 +232,13 @@ def test_cancel_stops_rows_not_yet_sent_and_keeps_the_rest(stack):
     other = stack.driver.user
     stack.driver.user = {**other, "id": "U0BOB", "username": "bob"}
     stack.driver.click(cancel, message=message)
-    stack.driver.user = other
     assert "Only <@U0ANA>" in wait_for(lambda: stack.standin.responses)[-1]["text"]
+    # an admin may
+    stack.driver.user = {**other, "id": "U0ADMIN", "username": "admin"}
     stack.driver.click(cancel, message=message)
+    stack.driver.user = other
     summary = summary_of(stack, parent)
+    assert "cancelled by <@U0ADMIN>" in summary
     sent = stack.sim.run_count
     assert 3 <= sent < 60
     assert f"Cancelled before they were sent: {60 - sent}" in summary

@@ -28,8 +28,10 @@ subcommand("batch", answer=_batch, aliases=("batches", "csv"))
 
 
 def may_control(services: Services, batch_owner: str, user_id: str) -> bool:
-    """Who may cancel or resume a batch: the person who started it."""
-    return user_id == batch_owner
+    """Who may cancel or resume a batch: the person who started it, or a bot admin."""
+    if user_id == batch_owner:
+        return True
+    return services.policy is not None and services.policy.is_admin(user_id)
 
 
 def register(app: App, services: Services) -> None:
@@ -70,7 +72,10 @@ def _control(body: dict, respond: Respond, services: Services, what: str) -> Non
         tell("I can't find that batch any more.")
         return
     if not may_control(services, batch.user_id, user_id):
-        tell(f"Only {mention(batch.user_id)}, who started this batch, can {what} it.")
+        tell(
+            f"Only {mention(batch.user_id)}, who started this batch, or an admin can "
+            f"{what} it."
+        )
         return
     if what == "cancel":
         if batches.cancel(batch_id, user_id):
