@@ -54,6 +54,11 @@ def text_of(blocks) -> str:
     return "\n".join(out)
 
 
+def run_batch(stack, content: bytes, picks=None, outputs=None):
+    """Upload → match → preview → Start; (column view, preview view)."""
+    return stack.driver.start_batch(content, picks=picks, outputs=outputs)
+
+
 def parent_of(stack):
     return wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
 
