@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.providers.base import Outcome, Provider, Providers
-from bot.reuse import ResultIndex, ReusedResult, input_key
+from bot.reuse import ResultIndex, input_key
 from bot.steps import StepCompleter
 from bot.store import FINAL_STATES, LEGACY_PROVIDER, Run, Store, new_run_id
 
@@ -152,11 +152,13 @@ class RunService:
         results: ResultIndex | None = None,
         first_poll: Callable[[Run], float] | None = None,
         gate: Gate | None = None,
+        launch_grace: float = 30.0,
     ) -> None:
         self.store = store
         # Marks the runs this process submits; recovery leaves a live owner's runs alone.
         self.instance_id = instance_id or uuid.uuid4().hex
         self.providers = providers
+        self.launch_grace = launch_grace
         self.notifier = notifier
         self.clock = clock
         self.expiry_seconds = expiry_seconds
@@ -184,11 +186,25 @@ class RunService:
 
         With `request.reuse`, a stored result that answers the same question is posted
         instead (state `reused`) and nothing is sent to the provider."""
+        run, created = self.record_run(request)
+        if created:
+            self.launch(run)
+        return run, created
+
+    def record_run(self, request: RunRequest) -> tuple[Run, bool]:
+        """Only local work: fast enough to finish before a form is acknowledged, so a run
+        someone was told went through is always on disk. Raises RunRefused when the
+        policy says no, or whatever the database raises. `launch` announces and starts
+        the run; should that never happen (the process died right after the ack), the
+        scheduler takes it over once the launch grace has passed (submits it, or delivers
+        a reused answer) and announces it with its result."""
         if self.gate is not None:  # grid access: a reused answer is still that grid's data
             refused = self.gate.admit(request, spend=False)
             if refused:
                 raise RunRefused(refused)
         provider = self.providers.get(request.provider)
+        now = self.clock()
+        later = now + self.launch_grace
         if request.reuse and self.results is not None:
             found = self.results.find(
                 request.target,
@@ -198,41 +214,65 @@ class RunService:
                 provider=provider.name,
             )
             if found is not None:
-                return self._start_reused(request, found)
-        now = self.clock()
+                run = self._new_run(
+                    request,
+                    now,
+                    state="reused",
+                    finished_at=now,
+                    outputs=found.outputs,
+                    reused_from=found.run_id,
+                    reused_from_user=found.made_by,
+                    reused_from_at=found.made_at,
+                    notify_next_at=later,
+                )
+                return self._record(run)
         run = self._new_run(
             request,
             now,
             state="queued",
-            # When the provider's budget is spent, the announcement says when it goes in.
-            submit_after=now + max(0.0, provider.submit_delay()),
+            submit_after=max(later, now + provider.submit_delay()),
             input_key=input_key(request.target, request.inputs, provider.name),
         )
         run.join_key = provider.join_key(run)
-        run, created = self._record_and_announce(run, request)
-        if created and not run.joined_to and (run.submit_after or 0) <= self.clock():
-            self._dispatch(self._submitters, self._submit, run.id)
+        return self._record(run, request)
+
+    def _record(self, run: Run, spending: RunRequest | None = None) -> tuple[Run, bool]:
+        """Insert unless the dedupe key exists; join an earlier pending run with the same
+        join key. With `spending`, the gate's budget check and the insert happen under
+        one lock."""
+        run, created = self._insert(run, spending)
+        if created and self.gate is not None:
+            self.gate.started(run)
+        if created and run.join_key and run.state == "queued":
+            run = self._join_pending(run)
         return run, created
 
-    def _start_reused(self, request: RunRequest, found: ReusedResult) -> tuple[Run, bool]:
-        """Record a reused answer as a finished row, announce it and deliver it at once:
-        the same durable path as a real result, so a crash still posts it exactly once."""
-        now = self.clock()
-        run = self._new_run(
-            request,
-            now,
-            state="reused",
-            finished_at=now,
-            outputs=found.outputs,
-            reused_from=found.run_id,
-            reused_from_user=found.made_by,
-            reused_from_at=found.made_at,
-        )
-        run, created = self._record_and_announce(run)
-        if created:
-            log.info("run %s reused the result of run %s", run.id, found.run_id)
+    def launch(self, run: Run) -> None:
+        """Announce a recorded run, then submit it (or deliver its reused answer)."""
+        with self._busy_lock:
+            if run.id in self._busy:
+                return
+            self._busy.add(run.id)  # keep tick() off it until it is announced
+        try:
+            if not run.quiet:
+                self._announce(run)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(run.id)
+        if run.state == "reused":
+            log.info("run %s reused the result of run %s", run.id, run.reused_from)
             self._dispatch(self._deliverers, self._deliver, run.id)
-        return run, created
+        elif run.state == "queued" and not run.joined_to:
+            # When the provider's budget is spent, the scheduler sends it when it is due
+            # (the announcement says when).
+            delay = self.providers.get(run.provider).submit_delay()
+            if delay <= 0:
+                self._dispatch(self._submitters, self._submit, run.id)
+            else:
+                self.store.write(
+                    "UPDATE runs SET submit_after = ? WHERE id = ? AND state = 'queued'",
+                    [self.clock() + delay, run.id],
+                )
 
     @staticmethod
     def _new_run(request: RunRequest, now: float, **fields: Any) -> Run:
@@ -255,27 +295,6 @@ class RunService:
             created_at=now,
             **fields,
         )
-
-    def _record_and_announce(
-        self, run: Run, spending: RunRequest | None = None
-    ) -> tuple[Run, bool]:
-        """Insert unless the dedupe key exists; join an earlier pending run with the same
-        join key; announce a new row before tick() sees it. With `spending`, the gate's
-        budget check and the insert happen under one lock."""
-        with self._busy_lock:
-            self._busy.add(run.id)  # keep tick() off it until it is announced
-        try:
-            run, created = self._insert(run, spending)
-            if created and self.gate is not None:
-                self.gate.started(run)
-            if created and run.join_key and run.state == "queued":
-                run = self._join_pending(run)
-            if created and not run.quiet:
-                self._announce(run)
-        finally:
-            with self._busy_lock:
-                self._busy.discard(run.id)
-        return run, created
 
     def _insert(self, run: Run, spending: RunRequest | None) -> tuple[Run, bool]:
         if self.gate is None or spending is None:

@@ -241,6 +241,16 @@ def _dig(data: Any, *path: str) -> Any:
     return data
 
 
+def _encodable(text: str) -> bool:
+    """False for text holding a lone surrogate ("\\ud800"), which no database or API
+    can store as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submission:
     """Read the modal's state into run inputs, with errors keyed by block id."""
     result = Submission(channel_id=session.get("channel_id"))
@@ -254,6 +264,11 @@ def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submiss
         elif len(text) > kit.MAX_INPUT_CHARS:
             result.errors[block_id] = (
                 f"{label} is {len(text):,} characters; the limit is {kit.MAX_INPUT_CHARS:,}."
+            )
+        elif not _encodable(text):
+            result.errors[block_id] = (
+                f"{label} has a character that arrived broken (half of an emoji or "
+                "symbol). Please retype it."
             )
         else:
             result.inputs[key] = text
@@ -350,9 +365,29 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
         log.info("views.update after an output change: %s", exc.response.get("error"))
 
 
+SAVE_FAILED = (
+    "I could not save this run ({why}). Nothing was sent to BitScale and no credits were "
+    "spent. Press Run again in a minute; if it keeps happening, tell whoever runs the bot."
+)
+
+
+def _why_not_saved(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return "the bot's database is read-only"
+    if "full" in text:
+        return "the disk the bot's database is on is full"
+    if "locked" in text or "busy" in text:
+        return "the bot's database is busy"
+    return "the bot's database refused it"
+
+
 def handle_submission(
     ack: Ack, body: dict, services: Services, client: WebClient | None = None
 ) -> None:
+    """Validate, record the run, and only then let the form close: a person who saw it
+    go through always gets a result, and one whose run could not be saved is told so in
+    the form (which stays open with what they typed)."""
     view = body.get("view") or {}
     session = services.store.load_session(view.get("private_metadata") or "")
     if session is None or "grid_id" not in session:
@@ -378,7 +413,6 @@ def handle_submission(
     if refused:
         ack(response_action="update", view=refused_modal(refused))
         return
-    ack()
     request = RunRequest(
         grid_id=session["grid_id"],
         grid_name=session.get("grid_name") or "grid",
@@ -392,12 +426,20 @@ def handle_submission(
         source=session.get("source") or "form",
         reuse=True,  # a recent answer to the same question is posted instead, for free
     )
-
-    def start() -> None:
-        try:
-            services.runs.start_run(request)
-        except RunRefused as refusal:  # the budget ran out between the check and now
-            if client is not None:
-                tell_refused(client, user_id, request.channel_id, str(refusal))
-
-    services.later(start)
+    try:
+        run, created = services.runs.record_run(request)
+    except RunRefused as refusal:  # the budget ran out between the check and now
+        ack(response_action="update", view=refused_modal(str(refusal)))
+        return
+    except Exception as exc:  # noqa: BLE001 - told in the form; the log keeps the trace
+        log.exception("could not record a submitted run")
+        sentence = SAVE_FAILED.format(why=_why_not_saved(exc))
+        keys = session.get("keys") or []
+        if keys:
+            ack(response_action="errors", errors={kit.input_block_id(keys[0]): sentence})
+        else:
+            ack(response_action="update", view=kit.message_modal(escape(sentence)))
+        return
+    ack()
+    if created:
+        services.later(lambda: services.runs.launch(run))
