@@ -193,21 +193,6 @@ def refused_modal(sentence: str) -> dict:
     return kit.message_modal(f"🚫 {sentence}")
 
 
-def tell_refused(client: WebClient, user_id: str, channel_id: str | None, sentence: str) -> None:
-    """A refusal after the form closed: privately in the channel, else by DM."""
-    text = f"🚫 {sentence}"
-    try:
-        if channel_id:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-            return
-    except SlackApiError as exc:
-        log.info("ephemeral refusal not shown: %s", exc.response.get("error"))
-    try:
-        client.chat_postMessage(channel=user_id, text=text)
-    except SlackApiError as exc:
-        log.warning("could not tell %s about a refusal: %s", user_id, exc.response.get("error"))
-
-
 def prefill(base: dict[str, Any], keys: list[str]) -> dict[str, str]:
     """Input values found in the message the form was opened from, for this grid's keys."""
     if not base.get("found"):
