@@ -59,6 +59,17 @@ def run_batch(stack, content: bytes, picks=None, outputs=None):
     return stack.driver.start_batch(content, picks=picks, outputs=outputs)
 
 
+def upload(stack, content: bytes, name="leads.csv", **kwargs):
+    """Open the batch form and submit a file; (the upload view, view log position)."""
+    since, answer = stack.driver.upload_csv(content, name, **kwargs)
+    assert answer.status_code == 200
+    return stack.standin.latest_view(0, lambda v: v.get("callback_id") == "batch_upload"), since
+
+
+def next_view(stack, since, callback_id, timeout=15):
+    return stack.driver.next_view(since, callback_id, timeout)
+
+
 def parent_of(stack):
     return wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
 
