@@ -115,6 +115,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     results = ResultIndex(
         store,
         default_days=settings.result_reuse_days,
+        grid_days=settings.result_reuse_grid_days,
         window_for=policy.reuse_days,  # set per grid in the admin form
         may_run=policy.can_run_grid,  # no reused answers from a grid one may not run
     )

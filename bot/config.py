@@ -5,10 +5,10 @@ The environment variable names are public interface: admins' deploy scripts set 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SettingsError(Exception):
@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     # Days a stored result answers the same question again for free; 0 turns reuse off.
     result_reuse_days: float = Field(default=30, ge=0, validation_alias="RESULT_REUSE_DAYS")
+    # Per-grid windows, "Grid name or id=days; …" (0 = the grid has no stable answer).
+    result_reuse_grid_days: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=dict, validation_alias="RESULT_REUSE_GRID_DAYS"
+    )
 
     # Comma-separated Slack user ids; workspace owners and admins count too (policy.py).
     bot_admins: str = Field(default="", validation_alias="BITSCALE_BOT_ADMINS")
@@ -82,6 +86,28 @@ class Settings(BaseSettings):
         # is "not set", never an empty secret (an empty signing secret would turn
         # signature checks off).
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("result_reuse_grid_days", mode="before")
+    @classmethod
+    def _grid_days(cls, value: object) -> object:
+        """`Job Changes=0; Funding Rounds=7` → {"job changes": 0, "funding rounds": 7}."""
+        if not isinstance(value, str):
+            return value
+        windows: dict[str, float] = {}
+        for part in value.replace("\n", ";").split(";"):
+            if not part.strip():
+                continue
+            grid, sep, days = part.rpartition("=")
+            try:
+                number = float(days)
+            except ValueError:
+                number = -1.0
+            if not sep or not grid.strip() or number < 0:
+                raise ValueError(
+                    f"expected 'grid name or id=days; …' with days 0 or more, got {part.strip()!r}"
+                )
+            windows[grid.strip().lower()] = number
+        return windows
 
     @property
     def admin_ids(self) -> tuple[str, ...]:

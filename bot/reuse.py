@@ -126,20 +126,25 @@ MayRun = Callable[[str, str], bool]  # (user id, grid id) → allowed?
 
 
 class ResultIndex:
-    """Finds stored results. `window_for` gives a grid's own window (admins' setting) and
-    `may_run` the access rule; both come from the governance settings when present."""
+    """Finds stored results.
+
+    The window: `default_days` (RESULT_REUSE_DAYS; 0 turns reuse off everywhere), per grid
+    from `grid_days` (RESULT_REUSE_GRID_DAYS, by grid id or name), and above both
+    `window_for`, the admins' per-grid setting. `may_run` is the access rule."""
 
     def __init__(
         self,
         store: Store,
         *,
         default_days: float = 30,
+        grid_days: dict[str, float] | None = None,
         window_for: WindowFor | None = None,
         may_run: MayRun | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.default_days = default_days
+        self.grid_days = {k.strip().lower(): v for k, v in (grid_days or {}).items()}
         self.window_for = window_for
         self.may_run = may_run
         self.clock = clock
@@ -149,25 +154,37 @@ class ResultIndex:
         """Completed runs stored before reuse existed get their key once."""
         db = self.store.db()
         rows = db.execute(
-            "SELECT id, grid_id, inputs FROM runs WHERE input_key IS NULL AND state = 'completed'"
+            "SELECT id, provider, COALESCE(NULLIF(target, ''), grid_id), inputs FROM runs "
+            "WHERE input_key IS NULL AND state = 'completed'"
         ).fetchall()
-        for run_id, grid_id, inputs in rows:
-            key = input_key(grid_id, json.loads(inputs or "{}"))
+        for run_id, provider, target, inputs in rows:
+            key = input_key(target, json.loads(inputs or "{}"), provider or DEFAULT_PROVIDER)
             db.execute("UPDATE runs SET input_key = ? WHERE id = ?", [key, run_id])
         if rows:
             db.conn.commit()
 
     # --- the window ---------------------------------------------------------------------
 
-    def window_days(self, grid_id: str) -> float:
+    def window_days(self, grid_id: str, grid_name: str | None = None) -> float:
         """Days a result of this grid may be reused; 0 means never."""
         if self.default_days <= 0:
             return 0.0  # RESULT_REUSE_DAYS=0 turns reuse off everywhere
         own = self.window_for(grid_id) if self.window_for else None
+        if own is None:
+            own = self.grid_days.get(grid_id.lower())
+        if own is None and grid_name:
+            own = self.grid_days.get(grid_name.strip().lower())
         return self.default_days if own is None else max(0.0, float(own))
 
-    def _cutoff(self, grid_id: str) -> float | None:
-        days = self.window_days(grid_id)
+    def longest_window_days(self) -> float:
+        """The longest window any grid may have today (for retention: a completed run
+        younger than this may still be someone's free answer)."""
+        if self.default_days <= 0:
+            return 0.0
+        return max([self.default_days, *self.grid_days.values()])
+
+    def _cutoff(self, grid_id: str, grid_name: str | None) -> float | None:
+        days = self.window_days(grid_id, grid_name)
         return None if days <= 0 else self.clock() - days * DAY
 
     def _allowed(self, user_id: str | None, grid_id: str) -> bool:
@@ -182,12 +199,13 @@ class ResultIndex:
         outputs: Sequence[str] | None = None,
         user_id: str | None = None,
         *,
+        grid_name: str | None = None,
         provider: str = DEFAULT_PROVIDER,
     ) -> ReusedResult | None:
         """The newest stored result answering this question within the window, or None.
 
         `outputs` None asks for every output. The one-call seam for every entry point."""
-        cutoff = self._cutoff(grid_id)
+        cutoff = self._cutoff(grid_id, grid_name)
         if cutoff is None or not self._allowed(user_id, grid_id):
             return None
         key = input_key(grid_id, inputs, provider)
@@ -205,11 +223,12 @@ class ResultIndex:
         outputs: Sequence[str] | None = None,
         user_id: str | None = None,
         *,
+        grid_name: str | None = None,
         provider: str = DEFAULT_PROVIDER,
     ) -> list[ReusedResult | None]:
         """`find` for each of many input rows (a batch preview), in a few queries."""
         keys = [input_key(grid_id, r, provider) for r in rows]
-        cutoff = self._cutoff(grid_id)
+        cutoff = self._cutoff(grid_id, grid_name)
         if cutoff is None or not self._allowed(user_id, grid_id):
             return [None] * len(keys)
         by_key: dict[str, list[dict[str, Any]]] = {}

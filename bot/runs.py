@@ -211,6 +211,7 @@ class RunService:
                 request.inputs,
                 request.output_columns,
                 request.user_id,
+                grid_name=request.grid_name,
                 provider=provider.name,
             )
             if found is not None:
@@ -555,7 +556,7 @@ class RunService:
             self.store.update_run(run.id, same_failures=run.same_failures)
         if run is not None and run.state == "completed" and not run.input_key:
             # Rows inserted by other paths (batches) become reusable results too.
-            run.input_key = input_key(run.grid_id, run.inputs)
+            run.input_key = input_key(run.target or run.grid_id, run.inputs, run.provider)
             self.store.update_run(run.id, input_key=run.input_key)
         if self.on_finished and run is not None:
             try:

@@ -174,6 +174,15 @@ def test_the_window_default_per_grid_and_off(tmp_path):
     longer = {"g1": 11}.get
     index = ResultIndex(store, default_days=5, window_for=longer, clock=lambda: NOW)
     assert index.find("g1", inputs) is not None
+    # the deploy-time per-grid setting, by id or by name; the admins' setting wins over it
+    by_name = ResultIndex(store, grid_days={"Company Enrichment ": 0}, clock=lambda: NOW)
+    assert by_name.find("g1", inputs, grid_name="company enrichment") is None
+    assert by_name.find("g1", inputs) is not None  # no name given: the default applies
+    assert ResultIndex(store, grid_days={"G1": 5}, clock=lambda: NOW).find("g1", inputs) is None
+    both = ResultIndex(store, grid_days={"g1": 0}, window_for=longer, clock=lambda: NOW)
+    assert both.find("g1", inputs) is not None
+    assert both.longest_window_days() == 30
+    assert ResultIndex(store, grid_days={"g1": 90}).longest_window_days() == 90
     # the clock moves on: the same result expires
     later = ResultIndex(store, clock=lambda: NOW + 21 * DAY)
     assert later.find("g1", inputs) is None

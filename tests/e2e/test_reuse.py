@@ -128,6 +128,20 @@ def test_reuse_days_zero_turns_reuse_off(tmp_path):
         assert stack.sim.run_count == 2
 
 
+def test_a_grid_with_no_stable_answer_is_never_reused(tmp_path):
+    with LocalStack(
+        str(tmp_path / "db"),
+        simulator=Simulator("k", time_scale=100),
+        tick_seconds=0.05,
+        settings={"RESULT_REUSE_GRID_DAYS": "person lookup=0; Email Finder=7"},
+    ) as stack:
+        for _ in range(2):
+            ask(stack, stack.driver, "Person Lookup", PERSON)
+            ask(stack, stack.driver, "Email Finder", {"company_domain": "acme.com"})
+        assert len(stack.sim.runs_for("Person Lookup")) == 2
+        assert len(stack.sim.runs_for("Email Finder")) == 1
+
+
 def test_a_quick_run_reuses_and_says_so(stack):
     before = len(stack.standin.responses)
     stack.driver.command("default Email Finder")
