@@ -213,3 +213,30 @@ def test_old_completed_runs_are_backfilled(tmp_path):
     index = ResultIndex(store, clock=lambda: NOW)
     assert index.find("g1", {"company_name": "Acme"}).run_id == "legacy"
 
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def test_reuse_settings_are_read_by_their_names(monkeypatch, tmp_path):
+    from bot.config import SettingsError, load_settings
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.delenv("RESULT_REUSE_DAYS", raising=False)
+    monkeypatch.delenv("RESULT_REUSE_GRID_DAYS", raising=False)
+    assert load_settings().result_reuse_days == 30
+    assert load_settings().result_reuse_grid_days == {}
+    monkeypatch.setenv("RESULT_REUSE_DAYS", "0")
+    monkeypatch.setenv("RESULT_REUSE_GRID_DAYS", "Job Changes=0; Funding Rounds = 7.5")
+    settings = load_settings()
+    assert settings.result_reuse_days == 0
+    assert settings.result_reuse_grid_days == {"job changes": 0, "funding rounds": 7.5}
+    for bad_name, bad in (("RESULT_REUSE_DAYS", "-1"), ("RESULT_REUSE_GRID_DAYS", "Jobs=soon")):
+        monkeypatch.setenv(bad_name, bad)
+        try:
+            load_settings()
+        except SettingsError as exc:
+            assert str(exc).startswith(f"{bad_name} is malformed")
+        else:
+            raise AssertionError(f"{bad_name}={bad} was accepted")
+        monkeypatch.setenv(bad_name, "1")
