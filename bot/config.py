@@ -104,7 +104,8 @@ class Settings(BaseSettings):
                 number = -1.0
             if not sep or not grid.strip() or number < 0:
                 raise ValueError(
-                    f"expected 'grid name or id=days; …' with days 0 or more, got {part.strip()!r}"
+                    "expected 'grid name or id=days; …' with days 0 or more, "
+                    f"got {part.strip()!r}"
                 )
             windows[grid.strip().lower()] = number
         return windows

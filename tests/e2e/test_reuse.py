@@ -152,7 +152,8 @@ def test_a_quick_run_reuses_and_says_so(stack):
         replies.append(wait_for(lambda lead=lead: two_in_thread(stack, lead)))
     assert "is done" in blocks_text(replies[0][1].blocks)
     second = blocks_text(replies[1][1].blocks)
-    assert "♻️ <@U0ANA> *Email Finder*: from a run on" in second and "no credits spent" in second
+    assert "♻️ <@U0ANA> *Email Finder*: from a run on" in second
+    assert "no credits spent" in second
     assert len(stack.sim.runs_for("Email Finder")) == 1
 
 
