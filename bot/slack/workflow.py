@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.extract import squash
+from bot.slack.blocks.reused import provenance_plain
 from bot.slack.text import escape, format_value, humanize_key
 from bot.store import Run
 
@@ -84,10 +85,13 @@ def step_outputs(run: Run) -> dict[str, Any]:
     for key, out in outputs.items():
         name = str((out or {}).get("name") or humanize_key(key))
         lines.append(f"{name}: {format_value((out or {}).get('value'))}")
+    # Text a later step may post in a channel: escaped like everything else we show.
+    text = escape("\n".join(lines)) or "(no outputs)"
+    if run.reused:  # never mistaken for fresh data: when, by whom, and that it was free
+        text = f"♻️ Reused, {provenance_plain(run)}.\n{text}"
     result: dict[str, Any] = {
         "status": run.state,
-        # Text a later step may post in a channel: escaped like everything else we show.
-        "result_text": escape("\n".join(lines)) or "(no outputs)",
+        "result_text": text,
         "result_json": json.dumps(
             {k: (v or {}).get("value") for k, v in outputs.items()}, ensure_ascii=False
         ),

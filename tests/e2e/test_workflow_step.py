@@ -84,6 +84,8 @@ def test_a_second_identical_step_reuses_the_result(stack):
     second = finished(stack, "Fx8")["outputs"]
     assert first["status"] == "completed" and second["status"] == "reused"
     assert second["result_json"] == first["result_json"]
+    assert second["result_text"].startswith("♻️ Reused, from a run on ")
+    assert "no credits spent.\n" + first["result_text"] in second["result_text"]
     assert len(stack.sim.runs_for("Email Finder")) == 1  # no credits spent twice
 
 
