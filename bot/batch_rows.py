@@ -11,17 +11,20 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from bot.csvio import CsvInfo, CsvWriter, cell_text, iter_rows
 
 STATUS_COLUMN = "bitscale_status"
 ERROR_COLUMN = "bitscale_error"
+REUSED_COLUMN = "bitscale_reused_from_date"  # a reused row: when its answer was made
 
 # A run's state as the enriched file says it (`bitscale_status`). New row kinds (for
 # example a reused earlier result) add a word here and a branch in `result_cells`.
 ROW_STATUS = {
     "completed": "done",
+    "reused": "reused",  # an earlier result for the same inputs: no credits spent
     "failed": "failed",
     "expired": "expired",
     "interrupted": "interrupted",
@@ -73,7 +76,8 @@ class Plan:
     """What the preview shows before anything is spent."""
 
     rows_total: int = 0
-    runs: int = 0  # distinct rows that will run
+    runs: int = 0  # distinct rows (each one run, or one reused earlier result)
+    reused: int = 0  # of those, rows an earlier result answers (no credits spent)
     duplicates: int = 0  # rows folded into another row's run
     skipped: int = 0
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, empty input)
@@ -106,22 +110,26 @@ class RowResult:
     state: str
     outputs: dict[str, Any] | None
     error: str | None
+    reused_from_at: float | None = None
 
 
 def result_cells(
     result: RowResult | None, output_ids: list[str], empty_input: str | None
-) -> tuple[list[str], str, str]:
-    """(one cell per output, bitscale_status, bitscale_error) for one row."""
+) -> tuple[list[str], str, str, str]:
+    """(one cell per output, bitscale_status, bitscale_error, bitscale_reused_from_date)
+    for one row."""
     blanks = [""] * len(output_ids)
     if result is None:
         why = f"{empty_input} is empty in this row" if empty_input else "not run"
-        return blanks, SKIPPED, why
+        return blanks, SKIPPED, why, ""
     status = ROW_STATUS.get(result.state, result.state)
-    if result.state != "completed":
-        return blanks, status, result.error or ""
+    if result.state not in ("completed", "reused"):
+        return blanks, status, result.error or "", ""
     outputs = result.outputs or {}
     cells = [cell_text((outputs.get(o) or {}).get("value")) for o in output_ids]
-    return cells, status, ""
+    made = result.reused_from_at if result.state == "reused" else None
+    day = datetime.fromtimestamp(made, timezone.utc).strftime("%Y-%m-%d") if made else ""
+    return cells, status, "", day
 
 
 def write_result(
@@ -132,20 +140,21 @@ def write_result(
     path: str,
 ) -> None:
     """Stream the enriched file: original columns in order, one column per output (its
-    display name), then bitscale_status and bitscale_error."""
+    display name), then bitscale_status, bitscale_error and bitscale_reused_from_date."""
     ids = [o["id"] for o in outputs]
     names = _unique([o.get("name") or o["id"] for o in outputs], set(info.headers))
-    with CsvWriter(path, info.headers, [*names, STATUS_COLUMN, ERROR_COLUMN]) as writer:
+    extra = [STATUS_COLUMN, ERROR_COLUMN, REUSED_COLUMN]
+    with CsvWriter(path, info.headers, [*names, *extra]) as writer:
         for row in rows(info, mapping):
             result = lookup(row.digest) if row.digest else None
-            cells, status, error = result_cells(result, ids, row.empty_input)
-            writer.write(row.cells, [*cells, status, error])
+            cells, status, error, reused_on = result_cells(result, ids, row.empty_input)
+            writer.write(row.cells, [*cells, status, error, reused_on])
 
 
 def _unique(names: list[str], taken: set[str]) -> list[str]:
     """Output names that clash with an original column (or each other) get a suffix."""
     result = []
-    used = set(taken) | {STATUS_COLUMN, ERROR_COLUMN}
+    used = set(taken) | {STATUS_COLUMN, ERROR_COLUMN, REUSED_COLUMN}
     for name in names:
         candidate, n = name, 2
         while candidate in used:

@@ -41,6 +41,7 @@ BATCH_COLUMNS: dict[str, type] = {
     "rows_skipped": int,
     "rows_duplicate": int,
     "runs_total": int,
+    "fresh": int,  # 1: "Run all fresh", earlier results are not reused
     "estimate": float,  # credits the preview estimated, NULL when unknown
     "credits_before": int,
     "credits_after": int,
@@ -90,6 +91,7 @@ class Batch:
     rows_skipped: int = 0
     rows_duplicate: int = 0
     runs_total: int = 0
+    fresh: int = 0
     estimate: float | None = None
     credits_before: int | None = None
     credits_after: int | None = None
@@ -120,7 +122,14 @@ class Batch:
         data = {f.name: row.get(f.name) for f in fields(cls) if f.name in row}
         for key in JSON_FIELDS:
             data[key] = None if row.get(key) is None else json.loads(row[key])
-        for key in ("rows_total", "rows_skipped", "rows_duplicate", "runs_total", "pause_notified"):
+        for key in (
+            "rows_total",
+            "rows_skipped",
+            "rows_duplicate",
+            "runs_total",
+            "pause_notified",
+            "fresh",
+        ):
             data[key] = row.get(key) or 0
         return cls(**data)
 
@@ -211,8 +220,8 @@ class BatchStore:
     def failure_reasons(self, batch_id: str, limit: int = 10) -> list[tuple[str, int]]:
         rows = self.store.db().execute(
             "SELECT COALESCE(error_message, error_code, state), COUNT(*) AS n FROM runs "
-            "WHERE batch_id = ? AND state NOT IN ('completed', 'queued', 'submitting', "
-            "'running', 'cancelled') GROUP BY 1 ORDER BY n DESC LIMIT ?",
+            "WHERE batch_id = ? AND state NOT IN ('completed', 'reused', 'queued', "
+            "'submitting', 'running', 'cancelled') GROUP BY 1 ORDER BY n DESC LIMIT ?",
             [batch_id, limit],
         )
         return [(reason, n) for reason, n in rows.fetchall()]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bot.batch_rows import Plan, RowResult, rows, write_result
+from bot.batch_rows import Plan, Row, RowResult, rows, write_result
 from bot.batch_store import ACTIVE_STATES, Batch, BatchStore, migrate
 from bot.csvio import CsvInfo
 from bot.providers.bitscale import BitScaleClient, BitScaleError, Priority
@@ -66,6 +66,7 @@ class Progress:
     cancelled: int
     rows_per_second: float | None
     eta_seconds: float | None
+    reused: int = 0  # of `done`: answered by an earlier result, no credits spent
 
     @property
     def finished(self) -> int:
@@ -121,6 +122,7 @@ class BatchRequest:
     estimate: float | None = None
     team_id: str | None = None
     dedupe_key: str | None = None
+    fresh: bool = False  # "Run all fresh": no earlier result is reused
 
 
 @dataclass
@@ -201,6 +203,7 @@ class BatchService:
             rows_skipped=request.plan.skipped,
             rows_duplicate=request.plan.duplicates,
             runs_total=request.plan.runs,
+            fresh=int(request.fresh),
             estimate=request.estimate,
             created_at=now,
         )
@@ -267,23 +270,54 @@ class BatchService:
         marks = ", ".join("?" * len(ACTIVE_STATES))
         return self.store.where(f"state IN ({marks})", list(ACTIVE_STATES))
 
+    def reusable(
+        self,
+        grid_id: str,
+        grid_name: str,
+        info: CsvInfo,
+        mapping: dict[str, str],
+        output_columns: list[str] | None,
+        user_id: str,
+    ) -> int:
+        """For the preview: distinct rows an earlier result answers (reuse.py)."""
+        distinct = {row.digest: row.inputs for row in rows(info, mapping) if row.inputs}
+        found = self._earlier_results(
+            grid_id, grid_name, list(distinct.values()), output_columns, user_id
+        )
+        return sum(f is not None for f in found)
+
+    def _earlier_results(
+        self,
+        grid_id: str,
+        grid_name: str,
+        inputs: list[dict[str, str]],
+        output_columns: list[str] | None,
+        user_id: str,
+    ) -> list:
+        index = self.runs.results
+        if index is None:
+            return [None] * len(inputs)
+        return index.find_many(grid_id, inputs, output_columns, user_id, grid_name=grid_name)
+
     def cost_per_run(self, grid_id: str) -> float | None:
         """Credits one run of this grid has cost lately, measured; None when never."""
         return self.store.grid_cost(grid_id)
 
     def progress(self, batch: Batch) -> Progress:
         counts = self.store.counts(batch.id)
-        done = counts.get("completed", 0)
+        reused = counts.get("reused", 0)
+        done = counts.get("completed", 0) + reused
         waiting = sum(counts.get(s, 0) for s in WAITING_STATES)
         cancelled = counts.get("cancelled", 0)
         failed = sum(counts.values()) - done - waiting - cancelled
         rate = eta = None
-        if batch.started_at and done + failed:
+        sent = done - reused + failed  # reused rows take no time: not in the rate
+        if batch.started_at and sent:
             elapsed = max(1e-6, (batch.finished_at or self.clock()) - batch.started_at)
-            rate = (done + failed) / elapsed
+            rate = sent / elapsed
             eta = waiting / rate if waiting and batch.state == "running" else None
         total = max(batch.runs_total, sum(counts.values()))
-        return Progress(total, done, failed, waiting, cancelled, rate, eta)
+        return Progress(total, done, failed, waiting, cancelled, rate, eta, reused)
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -448,43 +482,70 @@ class BatchService:
     def _expand(self, batch: Batch) -> None:
         info = self.file_info(batch)
         now = self.clock()
-        db = self.store.store.db()
-        chunk: list[list] = []
-        sql = (
-            "INSERT OR IGNORE INTO runs (id, dedupe_key, grid_id, grid_name, inputs, "
-            "output_columns, user_id, team_id, channel_id, state, created_at, submit_after, "
-            "mode, batch_id, provider, target) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, 'bitscale', ?)"
-        )
-        outputs = None if batch.output_columns is None else json.dumps(batch.output_columns)
+        chunk: list[tuple[int, Row]] = []
         for i, row in enumerate(rows(info, batch.mapping)):
             if row.inputs is None:
                 continue
-            chunk.append(
-                [
-                    new_run_id(),
-                    f"batch:{batch.id}:{row.digest}",
-                    batch.grid_id,
-                    batch.grid_name,
-                    json.dumps(row.inputs, ensure_ascii=False),
-                    outputs,
-                    batch.user_id,
-                    batch.team_id,
-                    batch.channel_id,
-                    now + i * 1e-6,  # keeps the file's order
-                    now,
-                    batch.mode,
-                    batch.id,
-                    batch.grid_id,
-                ]
-            )
+            chunk.append((i, row))
             if len(chunk) >= INSERT_CHUNK:
-                db.conn.executemany(sql, chunk)
-                db.conn.commit()
+                self._insert_rows(batch, chunk, now)
                 chunk = []
         if chunk:
-            db.conn.executemany(sql, chunk)
-            db.conn.commit()
+            self._insert_rows(batch, chunk, now)
+
+    def _insert_rows(self, batch: Batch, chunk: list[tuple[int, Row]], now: float) -> None:
+        """Queue a chunk of rows as runs. A row that an earlier result answers (unless the
+        batch runs all fresh) goes in as `reused`, already finished: it is never sent."""
+        found = [None] * len(chunk)
+        if not batch.fresh:
+            inputs = [row.inputs or {} for _, row in chunk]
+            found = self._earlier_results(
+                batch.grid_id, batch.grid_name, inputs, batch.output_columns, batch.user_id
+            )
+        outputs = None if batch.output_columns is None else json.dumps(batch.output_columns)
+        queued, reused = [], []
+        for (i, row), hit in zip(chunk, found, strict=True):
+            common = [
+                new_run_id(),
+                f"batch:{batch.id}:{row.digest}",
+                batch.grid_id,
+                batch.grid_name,
+                json.dumps(row.inputs, ensure_ascii=False),
+                outputs,
+                batch.user_id,
+                batch.team_id,
+                batch.channel_id,
+                now + i * 1e-6,  # keeps the file's order
+                batch.mode,
+                batch.id,
+                "bitscale",  # batches run BitScale grids
+                batch.grid_id,
+            ]
+            if hit is None:
+                queued.append([*common, now])
+            else:
+                answer = json.dumps(hit.outputs, ensure_ascii=False)
+                reused.append([*common, now, answer, hit.run_id, hit.made_by, hit.made_at])
+        columns = (
+            "id, dedupe_key, grid_id, grid_name, inputs, output_columns, user_id, team_id, "
+            "channel_id, created_at, mode, batch_id, provider, target"
+        )
+        marks = ", ".join("?" * 14)
+        db = self.store.store.db()
+        if queued:
+            db.conn.executemany(
+                f"INSERT OR IGNORE INTO runs ({columns}, state, submit_after) "
+                f"VALUES ({marks}, 'queued', ?)",
+                queued,
+            )
+        if reused:
+            db.conn.executemany(
+                f"INSERT OR IGNORE INTO runs ({columns}, state, finished_at, outputs, "
+                f"reused_from, reused_from_user, reused_from_at) "
+                f"VALUES ({marks}, 'reused', ?, ?, ?, ?, ?)",
+                reused,
+            )
+        db.conn.commit()
 
     def file_info(self, batch: Batch) -> CsvInfo:
         return CsvInfo(
@@ -622,13 +683,14 @@ class BatchService:
 
         def lookup(row_digest: str) -> RowResult | None:
             found = db.execute(
-                "SELECT state, outputs, error_message FROM runs WHERE dedupe_key = ?",
+                "SELECT state, outputs, error_message, reused_from_at FROM runs "
+                "WHERE dedupe_key = ?",
                 [f"batch:{batch.id}:{row_digest}"],
             ).fetchone()
             if found is None:
                 return None
-            state, outputs, error = found
-            return RowResult(state, json.loads(outputs) if outputs else None, error)
+            state, outputs, error, made = found
+            return RowResult(state, json.loads(outputs) if outputs else None, error, made)
 
         write_result(self.file_info(batch), batch.mapping, batch.outputs, lookup, path)
         self.store.update(batch.id, result_path=path)

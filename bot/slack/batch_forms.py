@@ -288,6 +288,14 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
         log.info("credits unknown for the preview: %s", error.code)
         credits_left = None
     cost = batches.cost_per_run(session["grid_id"])
+    counted.reused = batches.reusable(
+        session["grid_id"],
+        session["grid_name"],
+        info,
+        session["mapping"],
+        session.get("output_columns"),
+        session.get("user_id") or "",
+    )
     token = services.store.save_session(
         {
             **session,
@@ -295,10 +303,12 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
             "plan": {
                 "rows_total": counted.rows_total,
                 "runs": counted.runs,
+                "reused": counted.reused,
                 "duplicates": counted.duplicates,
                 "skipped": counted.skipped,
             },
-            "estimate": None if cost is None else cost * counted.runs,
+            "estimate": None if cost is None else cost * (counted.runs - counted.reused),
+            "estimate_fresh": None if cost is None else cost * counted.runs,
         }
     )
     update_view(
@@ -336,6 +346,11 @@ def handle_preview(
     ack()
     view_id = (body.get("view") or {}).get("id")
     chosen = set(session.get("chosen") or [])
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    ticked = ((values.get(kit.FRESH_BLOCK) or {}).get(kit.FRESH_ACTION) or {}).get(
+        "selected_options"
+    )
+    fresh = bool(ticked)
     request = BatchRequest(
         info=CsvInfo(**session["file"]),
         file_name=session["file_name"],
@@ -347,7 +362,8 @@ def handle_preview(
         user_id=(body.get("user") or {}).get("id") or session.get("user_id", ""),
         channel_id=session.get("channel_id"),
         plan=Plan(**session["plan"]),
-        estimate=session.get("estimate"),
+        estimate=session.get("estimate_fresh" if fresh else "estimate"),
+        fresh=fresh,
         team_id=(body.get("team") or {}).get("id"),
         dedupe_key=f"view:{view_id}" if view_id else None,
     )

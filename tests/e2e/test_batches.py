@@ -117,7 +117,8 @@ def check_the_whole_path(stack):
     assert "📦 <@U0ANA> started a batch of *Company Enrichment*: 5 rows" in text_of(parent.blocks)
     table = result_csv(stack)
     assert table[0] == ["Company Name", "Website", "Owner", "Industry", "Headquarters",
-                        "AI summary", "bitscale_status", "bitscale_error"]
+                        "AI summary", "bitscale_status", "bitscale_error",
+                        "bitscale_reused_from_date"]
     assert len(table) == 6
     acme, globex, acme2, initech, umbrella = table[1:]
     assert acme[6] == "done" and acme[7] == "" and acme[:3] == ["Acme Robotics", "acme.io", "ana"]

@@ -45,6 +45,8 @@ MAP_ACTION = "header"
 BATCH_OUTPUTS_ACTION = "batch_columns"
 CANCEL_BATCH_ACTION = "batch_cancel"
 RESUME_BATCH_ACTION = "batch_resume"
+FRESH_BLOCK = "batch_fresh"  # the preview's "Run all fresh" choice
+FRESH_ACTION = "batch_fresh"
 MAX_HEADER_OPTIONS = 100  # Slack's limit of options in a select
 MAX_SKIPPED_SHOWN = 40
 
@@ -207,8 +209,14 @@ def preview_modal(
     lines = [
         f"*{escape(truncate(file_name, 150))}* → *{escape(truncate(grid_name, 150))}*",
         f"• Rows in the file: *{plan.rows_total:,}*",
-        f"• Rows that will run: *{plan.runs:,}*",
+        f"• Rows that will run: *{plan.runs - plan.reused:,}*",
     ]
+    if plan.reused:
+        lines.append(
+            f"• Reused: *{plan.reused:,}* rows were answered by an earlier run within the "
+            "reuse window; they cost nothing and the file marks them `reused`, with the "
+            "date of that run"
+        )
     if plan.duplicates:
         lines.append(
             f"• Exact duplicates: *{plan.duplicates:,}* rows repeat an earlier row; they run "
@@ -227,7 +235,7 @@ def preview_modal(
                 + (f", and {more:,} more" if more > 0 else "")
             )
         )
-    estimate = None if cost_per_run is None else cost_per_run * plan.runs
+    estimate = None if cost_per_run is None else cost_per_run * (plan.runs - plan.reused)
     money = [f"• Credits left: *{credits_left:,}*" if credits_left is not None else
              "• Credits left: unknown (BitScale did not answer)"]
     if estimate is None:
@@ -255,6 +263,8 @@ def preview_modal(
     blocks.append(
         context("Each row adds a row to the grid and spends credits. Progress is posted here.")
     )
+    if plan.reused:
+        blocks.append(fresh_choice(plan.reused))
     return modal(
         "Batch preview",
         blocks,
@@ -262,6 +272,26 @@ def preview_modal(
         close="Cancel",
         callback_id=PREVIEW_VIEW,
         private_metadata=session,
+    )
+
+
+def fresh_choice(reused: int) -> InputBlock:
+    """Ignore earlier results for this batch: every row is sent (and spends credits)."""
+    more = "row" if reused == 1 else f"{reused:,} rows"
+    return InputBlock(
+        block_id=FRESH_BLOCK,
+        label=plain("Earlier results", 2000),
+        optional=True,
+        element=CheckboxesElement(
+            action_id=FRESH_ACTION,
+            options=[
+                Option(
+                    value="fresh",
+                    label="Run all fresh",
+                    description=truncate(f"Send the {more} too and spend credits on them", 75),
+                )
+            ],
+        ),
     )
 
 
@@ -379,6 +409,8 @@ def summary_message(batch: Batch, report: Report) -> tuple[str, list[dict]]:
         lines.append(f"    ◦ {n:,} × {escape(truncate(reason, 200))}")
     if p.cancelled:
         lines.append(f"• Cancelled before they were sent: {p.cancelled:,}")
+    if p.reused:
+        lines.append(f"• Reused earlier results (no credits spent): {p.reused:,} of the done")
     lines.append(f"• Skipped (an input was empty): {batch.rows_skipped:,}")
     lines.append(
         f"• Duplicates (result copied from the same row above): {batch.rows_duplicate:,}"
@@ -387,7 +419,7 @@ def summary_message(batch: Batch, report: Report) -> tuple[str, list[dict]]:
     blocks.append(
         context(
             "The enriched CSV is attached: your columns, then one per output, then "
-            "`bitscale_status` and `bitscale_error`."
+            "`bitscale_status`, `bitscale_error` and `bitscale_reused_from_date`."
         )
     )
     return f"{batch.grid_name} batch: {p.done:,} done, {p.failed:,} failed", render(blocks)
