@@ -2,8 +2,9 @@
 and by grid for `/bitscale usage`.
 
 One row asked of BitScale is one run row (a batch's rows are runs too). Answers reused
-from a stored result (state `reused`) spent nothing and are not counted. Days and months
-are UTC, so every admin sees the same reset time.
+from a stored result (state `reused`) spent nothing: they are not counted as rows, but
+counted on their own with the credits they saved (reuse.py). Days and months are UTC, so
+every admin sees the same reset time.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Totals:
     rows: int = 0
     failed: int = 0
     credits: float | None = 0.0  # estimated; None when a grid's cost is not known yet
+    reused: int = 0  # rows answered from an earlier result: nothing sent, nothing spent
+    saved: float | None = 0.0  # credits those would have cost (estimated like `credits`)
 
 
 @dataclass
@@ -108,7 +111,29 @@ class Usage:
                 totals.credits = (
                     None if totals.credits is None or credits is None else totals.credits + credits
                 )
+        reused_where = where.replace("state NOT IN ('reused', 'cancelled')", "state = 'reused'")
+        self._add_reused(report, reused_where, params)
         return report
+
+    def _add_reused(self, report: UsageReport, where: str, params: list) -> None:
+        """Reused rows on their own: how many, and the credits they saved."""
+        rows = self.store.db().execute(
+            f"SELECT user_id, grid_id, MAX(grid_name), COUNT(*) FROM runs WHERE {where} "
+            "GROUP BY user_id, grid_id",
+            params,
+        )
+        for user, grid_id, grid_name, count in rows.fetchall():
+            cost = self.cost_per_row(grid_id) if self.cost_per_row else None
+            saved = None if cost is None else cost * count
+            for totals in (
+                report.by_person.setdefault(user, Totals()),
+                report.by_grid.setdefault(grid_name or grid_id, Totals()),
+                report.total,
+            ):
+                totals.reused += count
+                totals.saved = (
+                    None if totals.saved is None or saved is None else totals.saved + saved
+                )
 
 
 def resets_in(now: float) -> str:

@@ -240,3 +240,25 @@ def test_reuse_settings_are_read_by_their_names(monkeypatch, tmp_path):
         else:
             raise AssertionError(f"{bad_name}={bad} was accepted")
         monkeypatch.setenv(bad_name, "1")
+
+
+def test_usage_counts_reused_rows_on_their_own_with_credits_saved(tmp_path):
+    from bot.usage import Usage
+
+    store = _store_with(
+        tmp_path,
+        done(id="a", user_id="U0MARIA", created_at=NOW - 60),
+        done(id="b", user_id="U0ANA", state="reused", reused_from="a", created_at=NOW - 30),
+        done(id="c", user_id="U0ANA", state="reused", reused_from="a", created_at=NOW - 20),
+    )
+    usage = Usage(store, clock=lambda: NOW, cost_per_row=lambda grid_id: 5.0)
+    report = usage.month()
+    assert report.total.rows == 1 and report.total.credits == 5
+    assert report.total.reused == 2 and report.total.saved == 10
+    assert report.by_person["U0ANA"].rows == 0 and report.by_person["U0ANA"].reused == 2
+    assert report.by_grid["Company Enrichment"].reused == 2
+    mine = usage.month("U0MARIA")
+    assert mine.total.reused == 0 and mine.total.rows == 1
+    assert usage.rows_today("U0ANA") == 0  # reused rows never count against a budget
+    unknown = Usage(store, clock=lambda: NOW).month()
+    assert unknown.total.reused == 2 and unknown.total.saved is None

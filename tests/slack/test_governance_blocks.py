@@ -68,3 +68,14 @@ def test_approval_request_has_buttons_until_decided():
     pending.state, pending.decided_by, pending.decided_at = "denied", "U0ADMIN", 2.0
     _, blocks = approvals.approval_request_message(pending)
     assert "approval_approve" not in str(blocks) and "Denied by <@U0ADMIN>" in str(blocks)
+
+
+def test_usage_shows_reused_rows_and_credits_saved():
+    from bot.usage import Totals, UsageReport
+
+    report = UsageReport(1_800_000_000.0)
+    report.total = Totals(runs=3, rows=3, credits=15.0, reused=4, saved=20.0)
+    report.by_person["U0ANA"] = Totals(reused=4, saved=None)
+    text = str(records.usage_blocks(report, everyone=True))
+    assert "♻️ 4 reused, ~20 credits saved" in text
+    assert "<@U0ANA>: 0 runs · 0 rows · 0 failed · ~0 credits (est.) · ♻️ 4 reused" in text

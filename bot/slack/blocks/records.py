@@ -107,7 +107,11 @@ def export_modal(filter_json: str, start: date, end: date) -> dict:
 
 def _totals_line(name: str, t: Totals) -> str:
     credits = "credits unknown yet" if t.credits is None else f"~{t.credits:,.0f} credits (est.)"
-    return f"{name}: {t.runs:,} runs · {t.rows:,} rows · {t.failed:,} failed · {credits}"
+    line = f"{name}: {t.runs:,} runs · {t.rows:,} rows · {t.failed:,} failed · {credits}"
+    if t.reused:
+        saved = "" if t.saved is None else f", ~{t.saved:,.0f} credits saved"
+        line += f" · ♻️ {t.reused:,} reused{saved}"
+    return line
 
 
 def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = None) -> list[dict]:
