@@ -117,7 +117,8 @@ def result_cells(
     result: RowResult | None, output_ids: list[str], empty_input: str | None
 ) -> tuple[list[str], str, str, str]:
     """(one cell per output, bitscale_status, bitscale_error, bitscale_reused_from_date)
-    for one row."""
+    for one row (the file puts the date column before the status, so the status and the
+    error stay the last two columns)."""
     blanks = [""] * len(output_ids)
     if result is None:
         why = f"{empty_input} is empty in this row" if empty_input else "not run"
@@ -140,15 +141,15 @@ def write_result(
     path: str,
 ) -> None:
     """Stream the enriched file: original columns in order, one column per output (its
-    display name), then bitscale_status, bitscale_error and bitscale_reused_from_date."""
+    display name), then bitscale_reused_from_date, bitscale_status and bitscale_error."""
     ids = [o["id"] for o in outputs]
     names = _unique([o.get("name") or o["id"] for o in outputs], set(info.headers))
-    extra = [STATUS_COLUMN, ERROR_COLUMN, REUSED_COLUMN]
+    extra = [REUSED_COLUMN, STATUS_COLUMN, ERROR_COLUMN]
     with CsvWriter(path, info.headers, [*names, *extra]) as writer:
         for row in rows(info, mapping):
             result = lookup(row.digest) if row.digest else None
             cells, status, error, reused_on = result_cells(result, ids, row.empty_input)
-            writer.write(row.cells, [*cells, status, error, reused_on])
+            writer.write(row.cells, [*cells, reused_on, status, error])
 
 
 def _unique(names: list[str], taken: set[str]) -> list[str]:

@@ -117,11 +117,12 @@ def check_the_whole_path(stack):
     assert "📦 <@U0ANA> started a batch of *Company Enrichment*: 5 rows" in text_of(parent.blocks)
     table = result_csv(stack)
     assert table[0] == ["Company Name", "Website", "Owner", "Industry", "Headquarters",
-                        "AI summary", "bitscale_status", "bitscale_error",
-                        "bitscale_reused_from_date"]
+                        "AI summary", "bitscale_reused_from_date", "bitscale_status",
+                        "bitscale_error"]
     assert len(table) == 6
     acme, globex, acme2, initech, umbrella = table[1:]
-    assert acme[6] == "done" and acme[7] == "" and acme[:3] == ["Acme Robotics", "acme.io", "ana"]
+    assert acme[7] == "done" and acme[8] == "" and acme[:3] == ["Acme Robotics", "acme.io", "ana"]
+    assert acme[6] == ""  # bitscale_reused_from_date: a fresh answer
     sim_acme = next(r for r in stack.sim.runs_for("Company Enrichment")
                     if r.inputs["company_name"] == "Acme Robotics")
     expected = sim_acme.outputs()
@@ -130,10 +131,10 @@ def check_the_whole_path(stack):
     assert ": " not in acme[4]
     assert acme[5] == expected["ai_summary"]["value"]
     assert acme2[3:] == acme[3:]  # the duplicate got the same result
-    assert initech[6] == "skipped" and "website is empty" in initech[7]
+    assert initech[7] == "skipped" and "website is empty" in initech[8]
     assert initech[3:6] == ["", "", ""]
     assert umbrella[0] == "Umbrella, Inc." and umbrella[2] == "'=HYPERLINK(\"x\")"
-    assert globex[6] == "done"
+    assert globex[7] == "done"
     assert sorted(r.inputs["company_name"] for r in stack.sim.runs_for("Company Enrichment")) \
         == ["Acme Robotics", "Globex", "Umbrella, Inc."]
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from bot.playground.slack_driver import select_values
 from bot.playground.stack import wait_for
 from bot.slack.blocks.batches import FRESH_ACTION, FRESH_BLOCK
-from tests.e2e.test_batches import next_view, text_of, upload
+from tests.e2e.test_batches import text_of
 from tests.e2e.test_batches import stack as stack  # noqa: F401 - the fixture
 
 KNOWN = "Company Name,Website\nAcme Robotics,acme.io\nGlobex,globex.com\n"
@@ -19,11 +19,11 @@ HALF_KNOWN = KNOWN + "Initech,initech.com\n Acme Robotics ,HTTPS://ACME.IO/\nUmb
 
 def batch(stack, content: str, fresh: bool = False) -> str:
     """Upload, map, preview and start a batch; returns the preview's text."""
-    view, since = upload(stack, content.encode())
-    mapping = next_view(stack, since, "batch_map")
+    since, _ = stack.driver.upload_csv(content.encode())
+    mapping = stack.driver.next_view(since, "batch_map")
     since = len(stack.standin.view_log)
     stack.driver.submit(mapping, select_values(mapping, None, ["industry", "employee_count"]))
-    preview = next_view(stack, since, "batch_preview")
+    preview = stack.driver.next_view(since, "batch_preview")
     values = {}
     if fresh:
         picked = {"type": "checkboxes", "selected_options": [{"value": "fresh"}]}
@@ -46,7 +46,7 @@ def enriched(stack, count: int) -> list[list[str]]:
 def test_a_batch_with_half_its_rows_known_spends_only_on_the_rest(stack):
     batch(stack, KNOWN)
     first = enriched(stack, 1)
-    assert [r[-3] for r in first[1:]] == ["done", "done"]
+    assert [r[-2] for r in first[1:]] == ["done", "done"]
     assert len(stack.sim.runs_for("Company Enrichment")) == 2
     credits = stack.sim.credits_remaining
 
@@ -57,13 +57,13 @@ def test_a_batch_with_half_its_rows_known_spends_only_on_the_rest(stack):
     # the measured cost per row (5 credits) times the two rows that will be sent
     assert "about *10* credits" in shown
     table = enriched(stack, 2)
-    assert table[0][-3:] == ["bitscale_status", "bitscale_error", "bitscale_reused_from_date"]
+    assert table[0][-3:] == ["bitscale_reused_from_date", "bitscale_status", "bitscale_error"]
     acme, globex, initech, acme_again, umbrella = table[1:]
     today = datetime.fromtimestamp(time.time(), timezone.utc).strftime("%Y-%m-%d")
-    assert acme[-3:] == ["reused", "", today] and globex[-3] == "reused"
+    assert acme[-3:] == [today, "reused", ""] and globex[-2] == "reused"
     assert acme[2:4] == first[1][2:4]  # the earlier answer, cell for cell
-    assert initech[-3:] == ["done", "", ""] and umbrella[-3] == "done"
-    assert acme_again[-3:] == ["reused", "", today]  # same lead, written differently
+    assert initech[-3:] == ["", "done", ""] and umbrella[-2] == "done"
+    assert acme_again[-3:] == [today, "reused", ""]  # same lead, written differently
     # only the unknown rows reached BitScale and spent credits
     names = sorted(r.inputs["company_name"] for r in stack.sim.runs_for("Company Enrichment"))
     assert names == ["Acme Robotics", "Globex", "Initech", "Umbrella"]
@@ -84,5 +84,5 @@ def test_run_all_fresh_ignores_earlier_results(stack):
     shown = batch(stack, KNOWN, fresh=True)
     assert "Reused: *2*" in shown
     table = enriched(stack, 2)
-    assert [r[-3] for r in table[1:]] == ["done", "done"]
+    assert [r[-2] for r in table[1:]] == ["done", "done"]
     assert len(stack.sim.runs_for("Company Enrichment")) == 4

@@ -419,7 +419,7 @@ def summary_message(batch: Batch, report: Report) -> tuple[str, list[dict]]:
     blocks.append(
         context(
             "The enriched CSV is attached: your columns, then one per output, then "
-            "`bitscale_status`, `bitscale_error` and `bitscale_reused_from_date`."
+            "`bitscale_reused_from_date`, `bitscale_status` and `bitscale_error`."
         )
     )
     return f"{batch.grid_name} batch: {p.done:,} done, {p.failed:,} failed", render(blocks)
