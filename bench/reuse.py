@@ -5,13 +5,16 @@
 
 Builds a SQLite file with N completed runs spread over 60 days and 5 grids (plus failed
 runs, which are never results), then times `ResultIndex.find` for single look-ups (half
-hits, half misses) and `ResultIndex.find_many` for a 10,000-row batch of which half the
-rows were answered before. Prints the numbers; asserts nothing.
+hits, half misses), `ResultIndex.find_many` for a 10,000-row batch of which half the
+rows were answered before, and the whole batch preview the bot computes from a 10,000-row
+CSV file (check the file, plan its rows, count the rows that will reuse). Prints the
+numbers; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import statistics
@@ -22,6 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from types import SimpleNamespace  # noqa: E402
+
+from bot.batch_rows import plan  # noqa: E402
+from bot.batches import BatchService  # noqa: E402
+from bot.csvio import inspect_csv  # noqa: E402
 from bot.reuse import DAY, ResultIndex, input_key  # noqa: E402
 from bot.store import Store  # noqa: E402
 
@@ -111,7 +119,29 @@ def main() -> None:
         took = time.perf_counter() - t0
         reused = sum(f is not None for f in found)
         print(
-            f"batch preview: {len(rows):,} rows, {reused:,} reuse a result, "
+            f"batch look-up (find_many): {len(rows):,} rows, {reused:,} reuse a result, "
+            f"{took * 1000:.0f} ms"
+        )
+
+        # the preview as the bot makes it, from the uploaded file
+        path = Path(tmp) / "leads.csv"
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Full Name", "Company Domain", "Owner"])
+            writer.writerows([r["full_name"], r["company_domain"], "rep"] for r in rows)
+        mapping = {"full_name": "Full Name", "company_domain": "Company Domain"}
+        service = SimpleNamespace(runs=SimpleNamespace(results=index))
+        service._earlier_results = lambda *a: BatchService._earlier_results(service, *a)
+        t0 = time.perf_counter()
+        info = inspect_csv(path, max_rows=args.batch)
+        counted = plan(info, mapping)
+        counted.reused = BatchService.reusable(
+            service, grid, grid, info, mapping, ["job_title", "seniority"], "U0001"
+        )
+        took = time.perf_counter() - t0
+        print(
+            f"batch preview (read + plan + reuse count): {counted.rows_total:,} rows, "
+            f"{counted.runs - counted.reused:,} to run, {counted.reused:,} reused, "
             f"{took * 1000:.0f} ms"
         )
 
