@@ -167,11 +167,13 @@ def test_plan_and_enriched_file_round_trip(tmp_path):
     outputs = [{"id": "o1", "name": "Data"}, {"id": "o2", "name": "Site"}]
     write_result(info, mapping, outputs, by_digest.get, str(out))
     lines = read_text(out).splitlines()
-    assert lines[0] == "Company,Site,Note,Data,Site (2),bitscale_status,bitscale_error"
-    assert lines[1] == "Acme,acme.io,'=1+1,\"{\"\"k\"\":1}\",'@x,done,"
-    assert lines[2] == "Globex,,x,,,skipped,website is empty in this row"
-    assert lines[3] == "Acme,acme.io,again,\"{\"\"k\"\":1}\",'@x,done,"
-    assert lines[4] == "Initech,i.com,,,,failed,Provider said no"
+    assert lines[0] == (
+        "Company,Site,Note,Data,Site (2),bitscale_reused_from_date,bitscale_status,bitscale_error"
+    )
+    assert lines[1] == "Acme,acme.io,'=1+1,\"{\"\"k\"\":1}\",'@x,,done,"
+    assert lines[2] == "Globex,,x,,,,skipped,website is empty in this row"
+    assert lines[3] == "Acme,acme.io,again,\"{\"\"k\"\":1}\",'@x,,done,"
+    assert lines[4] == "Initech,i.com,,,,,failed,Provider said no"
 
 
 def test_row_status_words():
@@ -179,5 +181,8 @@ def test_row_status_words():
         [""],
         "interrupted",
         "lost",
+        "",
     )
+    reused = RowResult("reused", {"a": {"value": 7}}, None, reused_from_at=1_763_000_000.0)
+    assert result_cells(reused, ["a"], None) == (["7"], "reused", "", "2025-11-13")
     assert result_cells(RowResult("cancelled", None, None), ["a"], None)[1] == "cancelled"
