@@ -411,10 +411,12 @@ class BatchService:
 
     def housekeep(self) -> None:
         now = self.clock()
-        self._expire_rows(now)
         batches = self.active() + self.store.where(
             "state IN ('done', 'cancelled') AND reply_posted_at IS NULL"
         )
+        if not batches:
+            return  # idle: no writes
+        self._expire_rows(now)
         if any(b.state == "running" for b in batches):
             self._check_credits(now, batches)
         for batch in batches:
@@ -469,7 +471,8 @@ class BatchService:
         if not self.announce(batch):
             return
         self._expand(batch)
-        credits = self._credits_left()
+        # Someone just pressed Start: this read goes ahead of polls and other batches.
+        credits = self._credits_left(Priority.INTERACTIVE)
         self.store.move(
             batch.id,
             ("preparing",),
@@ -624,9 +627,9 @@ class BatchService:
             ],
         )
 
-    def _credits_left(self) -> int | None:
+    def _credits_left(self, priority: Priority = Priority.BACKGROUND) -> int | None:
         try:
-            return self.client.workspace(priority=Priority.BACKGROUND).credits.remaining
+            return self.client.workspace(priority=priority).credits.remaining
         except BitScaleError as error:
             log.info("credits not read: %s", error.code)
             return None
