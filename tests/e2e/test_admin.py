@@ -16,6 +16,7 @@ from bot.playground.slack_driver import SlackDriver, form_values
 from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
 from bot.keys import KeyStore
 from bot.policy import ALERT_CHANNEL, PERSON_BUDGET
+from bot.slack.blocks.admin import PERSON_BLOCK
 from tests.e2e.test_commands import blocks_text, command_reply, saying
 
 ADMIN = "U0ADMIN"
@@ -88,6 +89,12 @@ def test_workspace_admins_from_users_info_are_admins(stack):
 def test_admin_form_changes_budgets_alerts_and_access_audited(stack):
     view = open_admin_form(stack)
     grid = stack.sim.grid_named(GRID)
+    # The grid picker finds any grid by name, for admins only.
+    found = json.loads(stack.admin.suggest("admin_access_grid", "company enr", view).text)
+    assert grid.id in [o["value"] for o in found["options"]]
+    assert json.loads(stack.driver.suggest("admin_access_grid", "company", view).text) == {
+        "options": []
+    }
     # Picking a grid shows who may run it.
     since = len(stack.standin.view_log)
     stack.admin.click(
@@ -128,6 +135,12 @@ def test_admin_form_changes_budgets_alerts_and_access_audited(stack):
     assert changes[ALERT_CHANNEL].details["old"] == "C0ALERTS"
     assert changes[ALERT_CHANNEL].details["new"] == "C0OPS"
     assert all(e.actor == ADMIN for e in changes.values())
+
+    # A form missing a block (an older form, another client) leaves that setting alone.
+    assert "Saved" in stack.admin.submit(view, form_state(person_budget=text("60"))).text
+    assert policy.person_budget() == 60 and policy.alert_channel() == "C0OPS"
+    assert policy.approval_threshold() == 200
+    values[PERSON_BLOCK] = {"value": text("60")}
 
     # Saving the same form again changes nothing and records nothing.
     before = len(policy.audit.entries(limit=None))

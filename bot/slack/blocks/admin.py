@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     RadioButtonsElement,
     StaticMultiSelectElement,
-    StaticSelectElement,
+    ExternalDataSelectElement,
     UserMultiSelectElement,
 )
 
@@ -126,7 +126,7 @@ def _key_line(rotated: tuple[float, str] | None) -> str:
 
 
 def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
-    options = [Option(value=g.id[:150], text=plain(g.name, 75)) for g in form.grids[:100]]
+    options = [Option(value=g.id[:150], text=plain(g.name, 75)) for g in form.grids]
     current = next((o for o in options if o.value == form.grid_id), None)
     blocks: list[Block] = [section("*Grid access* — who may run a grid. Everyone, by default.")]
     if form.restricted:
@@ -144,11 +144,12 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
             label=plain("Grid", 2000),
             optional=True,
             dispatch_action=True,
-            element=StaticSelectElement(
+            # Type-ahead over every grid (options come from listeners/admin.py).
+            element=ExternalDataSelectElement(
                 action_id=ACCESS_GRID_ACTION,
-                options=options,
+                min_query_length=0,
                 initial_option=current,
-                placeholder=plain("Pick a grid to change who may run it", 150),
+                placeholder=plain("Type to find a grid and change who may run it", 150),
             ),
         )
     )

@@ -28,6 +28,7 @@ from bot.policy import (
 )
 from bot.slack.blocks import admin as kit
 from bot.slack.blocks.common import loading_modal, notice_blocks
+from bot.slack.blocks.grids import grid_options
 from bot.slack.forms import update_view
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -117,17 +118,21 @@ def _count(values: dict, block_id: str, errors: dict, *, blank: int | None = Non
 def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict[str, str]]:
     """The settings the form asks for, and errors keyed by block id."""
     errors: dict[str, str] = {}
-    wanted: dict[str, Any] = {
-        PERSON_BUDGET: _count(values, kit.PERSON_BLOCK, errors),
-        WORKSPACE_BUDGET: _count(values, kit.WORKSPACE_BLOCK, errors),
-        APPROVAL_THRESHOLD: _count(
-            values, kit.APPROVAL_BLOCK, errors, blank=DEFAULT_APPROVAL_THRESHOLD
-        ),
-        ALERT_THRESHOLD: _count(
-            values, kit.ALERT_THRESHOLD_BLOCK, errors, blank=policy.default_alert_threshold
-        ),
-        ALERT_CHANNEL: _value(values, kit.ALERT_CHANNEL_BLOCK).get("selected_channel") or "",
+    fields = {
+        PERSON_BUDGET: (kit.PERSON_BLOCK, None),
+        WORKSPACE_BUDGET: (kit.WORKSPACE_BLOCK, None),
+        APPROVAL_THRESHOLD: (kit.APPROVAL_BLOCK, DEFAULT_APPROVAL_THRESHOLD),
+        ALERT_THRESHOLD: (kit.ALERT_THRESHOLD_BLOCK, policy.default_alert_threshold),
     }
+    # A block missing from the submitted state leaves its setting as it is.
+    wanted: dict[str, Any] = {
+        key: _count(values, block, errors, blank=blank)
+        for key, (block, blank) in fields.items()
+        if block in values
+    }
+    if kit.ALERT_CHANNEL_BLOCK in values:
+        channel = _value(values, kit.ALERT_CHANNEL_BLOCK).get("selected_channel")
+        wanted[ALERT_CHANNEL] = channel or ""
     grid_id, mode = _prefixed(values, kit.MODE_BLOCK)
     if grid_id:
         _, users = _prefixed(values, kit.USERS_BLOCK)
@@ -168,15 +173,19 @@ def apply_admin_form(
         ALERT_THRESHOLD: policy.default_alert_threshold,
     }
     for key, label in labels.items():
+        if key not in wanted:
+            continue
         value = wanted[key]
         stored = None if value == defaults.get(key, None) else value
         if policy.settings.set(key, stored, actor=actor, default=defaults.get(key)):
             changes.append(f"{label}: {'unlimited' if value is None else f'{value:,}'}")
-    channel = wanted[ALERT_CHANNEL]
-    default_channel = policy.default_alert_channel or ""
-    stored_channel = None if channel == default_channel else channel
-    if policy.settings.set(ALERT_CHANNEL, stored_channel, actor=actor, default=default_channel):
-        changes.append(f"Alerts channel: {f'<#{channel}>' if channel else 'none (DM admins)'}")
+    if ALERT_CHANNEL in wanted:
+        channel = wanted[ALERT_CHANNEL]
+        default_channel = policy.default_alert_channel or ""
+        stored_channel = None if channel == default_channel else channel
+        if policy.settings.set(ALERT_CHANNEL, stored_channel, actor=actor, default=default_channel):
+            where = f"<#{channel}>" if channel else "none (approval requests go to admins by DM)"
+            changes.append(f"Alerts channel: {where}")
     if "grid_access" in wanted:
         grid_id, access = wanted["grid_access"]
         if policy.set_grid_access(grid_id, access, actor=actor):
@@ -213,6 +222,18 @@ def register(app: App, services: Services) -> None:
         names = {g.id: g.name for g in grids}
         changes = apply_admin_form(policy, wanted, user_id, names)
         ack(response_action="update", view=kit.saved_modal(changes))
+
+    @app.options(kit.ACCESS_GRID_ACTION)
+    def grid_suggestions(ack: Ack, body: dict) -> None:
+        user_id = (body.get("user") or {}).get("id") or ""
+        if not _policy(services).is_admin(user_id):
+            ack(options=[])
+            return
+        try:
+            grids = services.catalog.search(str(body.get("value") or ""))
+        except BitScaleError:
+            grids = []
+        ack(options=grid_options(grids))
 
     @app.action(kit.ACCESS_GRID_ACTION)
     def show_grid(ack: Ack, body: dict, client: WebClient) -> None:
