@@ -67,3 +67,10 @@ def test_malformed_interactivity_never_500s(stack, kind, action_id, junk):
 def test_broken_payload_json_is_a_4xx(stack):
     answer = stack.driver.send("payload=%7Bnot-json")
     assert 400 <= answer.status_code < 500
+
+
+def test_a_command_that_mentions_payload_is_still_a_command(stack):
+    # Bolt alone takes any form body containing "payload" for an interaction (a 404).
+    for text in ("payload", "run Payload Grid", "grids payload=1"):
+        answer, _, _ = stack.driver.command(text)
+        assert answer.status_code == 200, text
