@@ -37,6 +37,7 @@ _BATCH_CHUNK = 500  # SQLite's bound-parameter limit is far above this
 
 _EMAIL = re.compile(r"^[^@\s/:]+@[^@\s/]+\.[^@\s/]+$")
 _SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+_PATH_START = re.compile(r"[/?#]")
 _HOST = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}(?::\d{1,5})?$", re.IGNORECASE
 )
@@ -53,12 +54,14 @@ def normalise_value(value: Any) -> str:
     if not isinstance(value, str):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     text = value.strip()
+    if "." not in text:
+        return text  # no email, domain or URL without a dot: plain text, fast
     if _EMAIL.match(text):
         return text.lower()
     scheme = _SCHEME.match(text)
     rest = text[scheme.end() :] if scheme else text
-    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    host, path = rest[:cut], rest[cut:]
+    cut = _PATH_START.search(rest)
+    host, path = (rest[: cut.start()], rest[cut.start() :]) if cut else (rest, "")
     if not _HOST.match(host):
         return text
     host = host.lower()

@@ -7,6 +7,7 @@ single `UPDATE … RETURNING` statements so two workers never take the same row.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -174,7 +175,7 @@ class Run:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Run:
-        data = {f.name: row.get(f.name) for f in fields(cls) if f.name in row}
+        data = {name: row[name] for name in _run_fields() if name in row}
         data["inputs"] = json.loads(row.get("inputs") or "{}")
         data["output_columns"] = _loads(row.get("output_columns"))
         data["outputs"] = _loads(row.get("outputs"))
@@ -186,6 +187,12 @@ class Run:
         data["provider"] = row.get("provider") or LEGACY_PROVIDER
         data["same_failures"] = row.get("same_failures") or 0
         return cls(**data)
+
+
+@functools.cache
+def _run_fields() -> tuple[str, ...]:
+    """Run's field names, looked up once (rows are read by the thousand in batches)."""
+    return tuple(f.name for f in fields(Run))
 
 
 def _loads(value: str | None) -> Any:
