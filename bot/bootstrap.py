@@ -88,7 +88,9 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         max_connections=settings.submit_concurrency + 32,
     )
     # The registry of run providers: a new provider is one more line here.
-    providers = Providers(BitScaleProvider(bitscale, mode=settings.run_mode))
+    providers = Providers(
+        BitScaleProvider(bitscale, mode=settings.run_mode, poll_interval=settings.poll_seconds)
+    )
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(web, settings.credit_alert_channel, providers)
     credits = CreditMonitor(
@@ -129,6 +131,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         instance_id=lock.id,
         results=results,
         gate=policy,
+        drain_seconds=settings.shutdown_drain_seconds,
     )
     runs.recover()
     batches = BatchService(

@@ -6,7 +6,15 @@ message was accepted; so after any crash, `recover()` and the next `tick()` pick
 unfinished step, and nothing is sent twice.
 
 Which service does the work is the provider's business (bot/providers/): the core hands it
-a stored run and acts on the `Outcome` it answers. Runs with the same join key (the same
+a stored run and acts on the `Outcome` it answers.
+
+A run is marked `submitting` only when its request leaves (the provider calls
+`before_send()` once its rate budget lets the request go): a crash while it waits leaves it
+`queued`, safe to send at the next start, and the time the provider has a run the bot holds
+no handle for (its exposure) is as short as the provider's mode allows. The core learns
+each target's durations (timings.py): they decide when a run is first polled, and whether
+a request held open until the work is done (`may_block`) would end within a deploy's
+drain. Runs with the same join key (the same
 page asked for twice while its task is pending) share one task: the later ones wait on
 the first and get its result.
 """
@@ -20,13 +28,14 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.providers.base import Outcome, Provider, Providers
 from bot.reuse import ResultIndex, input_key
 from bot.steps import StepCompleter
 from bot.store import FINAL_STATES, LEGACY_PROVIDER, Run, Store, new_run_id
+from bot.timings import RunTimings, next_poll_after
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +162,7 @@ class RunService:
         first_poll: Callable[[Run], float] | None = None,
         gate: Gate | None = None,
         launch_grace: float = 30.0,
+        drain_seconds: float = 25.0,
     ) -> None:
         self.store = store
         # Marks the runs this process submits; recovery leaves a live owner's runs alone.
@@ -169,6 +179,9 @@ class RunService:
         self.first_poll = first_poll
         self.steps = StepCompleter(store, notifier, clock)
         self.gate = gate
+        self.timings = RunTimings(store, drain_seconds=drain_seconds)
+        self._working = 0  # work items running now (not merely waiting in a pool)
+        self._stopping = threading.Event()  # set at shutdown: send nothing new
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
         if inline:
@@ -353,18 +366,27 @@ class RunService:
             self._dispatch(self._deliverers, self.steps.complete, run_id)
 
     def shutdown(self, wait: bool = True) -> None:
+        """Send nothing new: runs still waiting for a rate budget stay queued (they go out
+        at the next start), work waiting in a pool is dropped, work in progress goes on."""
+        self._stopping.set()
         for pool in (self._submitters, self._pollers, self._deliverers):
             pool.shutdown(wait=wait, cancel_futures=True)
 
     def drain(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for work in progress; True when none is left."""
+        """After shutdown(): wait up to `timeout` seconds for work in progress (requests
+        held open until their run is done, results being posted); True when none is left."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             with self._busy_lock:
-                if not self._busy:
+                if self._working == 0:
                     return True
-            time.sleep(0.1)
-        return False
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def in_flight_submissions(self) -> int:
+        """Runs whose request has left and not been answered yet (this process's)."""
+        return self.store.count_runs("state = 'submitting' AND owner = ?", [self.instance_id])
 
     def pending_count(self) -> int:
         return self.store.count_runs("state IN ('queued', 'submitting', 'running')")
@@ -412,7 +434,13 @@ class RunService:
         """Submit one queued run in the caller's thread (the batch feeder's workers).
         `priority` is the provider's own urgency for its rate budget (lower goes first);
         when `still_wanted()` is false once a slot is free, the run stays queued."""
-        self._submit(run_id, priority, still_wanted)
+        with self._busy_lock:
+            self._working += 1
+        try:
+            self._submit(run_id, priority, still_wanted)
+        finally:
+            with self._busy_lock:
+                self._working -= 1
 
     def _submit(
         self,
@@ -421,7 +449,7 @@ class RunService:
         still_wanted: Callable[[], bool] | None = None,
     ) -> None:
         run = self.store.get_run(run_id)
-        if run is None or run.state != "queued" or run.joined_to:
+        if run is None or run.state != "queued" or run.joined_to or self._stopping.is_set():
             return
         provider = self.providers.find(run.provider)
         if provider is None:
@@ -432,8 +460,8 @@ class RunService:
             # Called when the provider's rate budget lets the request go: only now is the
             # run "submitting". While it waits for a slot it stays queued, so a crash
             # meanwhile leaves it to be sent after the restart, not marked cut off.
-            if still_wanted is not None and not still_wanted():
-                raise NotOurs  # the caller is shutting down: leave the run queued
+            if self._stopping.is_set() or (still_wanted is not None and not still_wanted()):
+                raise NotOurs  # shutting down: leave the run queued
             taken = self.store.write(
                 "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
                 "WHERE id = ? AND state = 'queued' AND joined_to IS NULL RETURNING id",
@@ -444,10 +472,16 @@ class RunService:
             run.state = "submitting"
 
         try:
-            outcome = provider.submit(run, priority, before_send=claim)
+            outcome = provider.submit(
+                run,
+                priority,
+                before_send=claim,
+                may_block=self.timings.may_block(run),
+                stop=self._stopping,
+            )
         except NotOurs:
             return
-        self._apply(run, provider, outcome)
+        self._apply(self.store.get_run(run_id) or run, provider, outcome)
 
     def _poll(self, run_id: str) -> None:
         run = self.store.get_run(run_id)
@@ -457,43 +491,58 @@ class RunService:
         if provider is None:
             self._finish_orphan(run)
             return
-        self._apply(run, provider, provider.poll(run))
+        now = self.clock()
+        polled = {"polls": run.polls + 1, "first_poll_at": run.first_poll_at or now}
+        outcome = provider.poll(run)
+        self.store.update_run(
+            run.id, **polled, **({"running_seen_at": now} if outcome.state == "running" else {})
+        )
+        self._apply(replace(run, **polled), provider, outcome)
 
     def _apply(self, run: Run, provider: Provider, outcome: Outcome) -> None:
         """Act on what the provider said after a submission or a poll."""
         if outcome.mode:
             self.store.update_run(run.id, mode=outcome.mode)
         state = outcome.state
+        now = self.clock()
+        if state == "completed":
+            self.timings.learn(run, now)
         if state in ("completed", "failed", "interrupted"):
             self._finish(
                 run.id, state, outputs=outcome.outputs, code=outcome.code, message=outcome.message
             )
         elif state == "running":
             # The provider has it: running, even if the bot had given up on it meanwhile.
+            fresh = run.state == "submitting"
             self.store.write(
                 f"UPDATE runs SET state = 'running', request_id = ?, next_poll_at = ?, "
+                f"request_id_at = COALESCE(request_id_at, ?), "
                 f"poll_errors = 0, lease_until = NULL, {_LATE_RESET} "
                 "WHERE id = ? AND state IN "
                 f"('submitting', 'running', {_sql_list(GIVEN_UP_STATES)})",
                 [
                     outcome.handle or run.request_id,
-                    self.clock() + max(self._poll_spacing(provider), self._first_poll(run)),
+                    self._first_poll_at(run, provider, now)
+                    if fresh
+                    else now + self._poll_spacing(provider, run, now),
+                    now,
                     run.id,
                 ],
             )
-        elif state == "queued" and run.state == "submitting":
-            # Refused before anything happened: safe to send again later.
+        elif state == "queued" and run.state in ("submitting", "queued"):
+            # Refused before anything happened (or held back unsent): safe to send later.
             self.store.write(
                 "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = ?, "
-                "error_message = ? WHERE id = ? AND state = 'submitting'",
-                [self.clock() + max(outcome.wait or 0.0, 1.0), outcome.message, run.id],
+                "error_message = COALESCE(?, error_message) "
+                "WHERE id = ? AND state IN ('submitting', 'queued')",
+                [now + max(outcome.wait or 0.0, 1.0), outcome.message, run.id],
             )
         elif state == "resubmit":
             self._resubmit(run, provider, outcome)
         else:  # a poll that failed for a reason that may pass
             errors = run.poll_errors + 1
             delay = outcome.wait or min(
-                60.0, self._poll_spacing(provider) * 2 ** min(errors - 1, 5)
+                60.0, self._poll_spacing(provider, run, now) * 2 ** min(errors - 1, 5)
             )
             log.warning(
                 "poll of run %s failed (%s); next try in %.0fs", run.id, outcome.code, delay
@@ -689,13 +738,23 @@ class RunService:
             log.exception("first_poll hint failed")
             return 0.0
 
-    def _poll_spacing(self, provider: Provider) -> float:
-        """Seconds between polls of one run: the provider's interval, stretched so all of
-        its polls fit its budget."""
+    def _first_poll_at(self, run: Run, provider: Provider, now: float) -> float:
+        """When to poll a run that just came back running: when its target's runs are
+        usually done (a batch's own hint first), or after the shortest gap when never
+        timed. Not stretched by load: polls are claimed in this order, so a busy budget
+        only delays them."""
+        hint = self._first_poll(run) or self.timings.first_poll_after(run)
+        sent = run.submitted_at or now
+        return max(now, sent + (provider.poll_interval if hint is None else hint))
+
+    def _poll_spacing(self, provider: Provider, run: Run, now: float) -> float:
+        """Seconds to the next poll of a run still running: by its age, from the provider's
+        shortest gap to 2.5 times that, stretched so all of its polls fit its budget."""
         running = self.store.count_runs(
             "state = 'running' AND provider = ? AND joined_to IS NULL", [provider.name]
         )
-        return max(provider.poll_interval, running / provider.poll_rate)
+        age = now - (run.submitted_at or run.created_at)
+        return max(next_poll_after(age, provider.poll_interval), running / provider.poll_rate)
 
     def _claim_polls(self, provider: Provider, now: float) -> list[Run]:
         # Claim only what the budget can poll in the next second, so nothing queues
@@ -729,6 +788,8 @@ class RunService:
             self._busy.add(run_id)
 
         def work() -> None:
+            with self._busy_lock:
+                self._working += 1
             try:
                 fn(run_id)
             except Exception:  # noqa: BLE001 - logged; the row stays due and is retried
@@ -736,6 +797,7 @@ class RunService:
             finally:
                 with self._busy_lock:
                     self._busy.discard(run_id)
+                    self._working -= 1
 
         try:
             pool.submit(work)

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from urllib.error import URLError
 
 from slack_bolt.error import BoltError
@@ -20,7 +21,6 @@ from bot.store import StoreError
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-SHUTDOWN_GRACE_SECONDS = 20  # in-flight sync runs get this long to answer on SIGTERM
 # Slack's largest payloads (a 100-block modal's state) are tens of KB. Anything bigger is
 # refused before it is read: an unsigned 100 MB POST once cost 200 MB of memory.
 MAX_BODY_BYTES = 1024 * 1024
@@ -118,6 +118,38 @@ def socket_mode_handler(bot: Bot):
     return SocketModeHandler(bot.app, bot.settings.slack_app_token.get_secret_value())
 
 
+def _drain(bot: Bot, scheduler, listener, seconds: float) -> bool:
+    """A deploy's SIGTERM: take no new work, give runs in flight up to `seconds` (sync runs
+    waiting on BitScale, results being posted), and leave the rest in SQLite for the next
+    start. Runs at BitScale with a request id lose nothing by waiting; a sync run still
+    waiting when time is up is told to its requester at the next start."""
+    # A second SIGTERM (an impatient supervisor) must not cut the drain short.
+    signal.signal(signal.SIGTERM, lambda *_: log.info("already stopping"))
+    scheduler.shutdown(wait=False)
+    if listener is not None:
+        # Closing must not hold up the drain (the socket client waits out its reads).
+        threading.Thread(target=listener.close, daemon=True).start()
+    bot.batches.stop()
+    log.info(
+        "stopping: up to %gs for %d runs being submitted",
+        seconds,
+        bot.runs.in_flight_submissions(),
+    )
+    bot.runs.shutdown(wait=False)
+    drained = bot.runs.drain(seconds)
+    pending = bot.runs.pending_count()
+    if drained:
+        log.info("stopped; %d unfinished runs resume at the next start", pending)
+    else:
+        log.warning(
+            "stopped after %gs with %d runs still being submitted; their requesters are "
+            "told at the next start (raise SHUTDOWN_DRAIN_SECONDS if your host allows)",
+            seconds,
+            bot.runs.in_flight_submissions(),
+        )
+    return drained
+
+
 def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     try:
         bot = build_bot(settings)
@@ -140,27 +172,23 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    listener = None
     try:
         if settings.socket_mode:
             log.info("starting in Socket Mode")
-            socket_mode_handler(bot).start()
+            listener = socket_mode_handler(bot)
+            listener.start()
         else:
-            server = http_server(wsgi_app(bot.app), host=host, port=settings.port)
+            listener = http_server(wsgi_app(bot.app), host=host, port=settings.port)
             log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)
             print(f"bitscale-bot listening on port {settings.port}", flush=True)
-            server.run()
+            listener.run()
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
-        bot.batches.stop()
-        bot.runs.shutdown(wait=False)
-        drained = bot.runs.drain(SHUTDOWN_GRACE_SECONDS)
-        pending = bot.runs.pending_count()
-        log.info("stopped; %d unfinished runs will resume at the next start", pending)
+        drained = _drain(bot, scheduler, listener, settings.shutdown_drain_seconds)
         if not drained:
-            # Sync runs still waiting on BitScale: their requesters are told at the next
-            # start (never re-sent). Don't let worker threads hold the process open.
+            # Don't let threads still waiting on BitScale hold the process open.
             logging.shutdown()
             os._exit(0)
     return 0

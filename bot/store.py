@@ -86,6 +86,11 @@ RUN_COLUMNS: dict[str, type] = {
     "step_next_at": float,
     "step_completed_at": float,  # set once the step was completed or failed
     "step_error": str,
+    # Timing, for learned durations (timings.py) and the exposure figures in bench/:
+    "request_id_at": float,  # when the request id was stored (a crash can no longer lose it)
+    "running_seen_at": float,  # the last time the provider said it was still running
+    "first_poll_at": float,
+    "polls": int,  # status polls made
 }
 
 
@@ -149,6 +154,10 @@ class Run:
     reused_from_user: str | None = None
     reused_from_at: float | None = None
     batch_id: str | None = None
+    request_id_at: float | None = None
+    running_seen_at: float | None = None
+    first_poll_at: float | None = None
+    polls: int = 0
 
     @property
     def reused(self) -> bool:
@@ -184,6 +193,7 @@ class Run:
         data["step_attempts"] = row.get("step_attempts") or 0
         data["quiet"] = bool(row.get("quiet"))
         data["resubmits"] = row.get("resubmits") or 0
+        data["polls"] = row.get("polls") or 0
         data["provider"] = row.get("provider") or LEGACY_PROVIDER
         data["same_failures"] = row.get("same_failures") or 0
         return cls(**data)

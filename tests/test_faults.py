@@ -96,7 +96,17 @@ def test_crash_before_the_request_leaves(rig):
     assert rig.runs()[0].state == "completed"
 
 
-def test_crash_while_the_run_is_in_flight_is_told_not_resent(rig):
+def test_crash_while_the_run_is_in_flight_is_told_not_resent(tmp_path):
+    # Sync forced: the whole run is in flight without a request id (its exposure).
+    rig = Rig(tmp_path, env={"BITSCALE_RUN_MODE": "sync"}, time_scale=10)
+    rig.start_bot()
+    try:
+        _told_not_resent(rig)
+    finally:
+        rig.close()
+
+
+def _told_not_resent(rig):
     rig.submit("Load Test", {"company_name": "Inflight", "duration_seconds": "100"})  # 10 s
     wait_for(lambda: rig.sim.run_count == 1, timeout=15)
     rig.restart()

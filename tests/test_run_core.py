@@ -31,7 +31,7 @@ class Echo:
         self.poll_answers: list[Outcome] = []
         self.delay = 0.0
 
-    def submit(self, run, priority=None, *, before_send=None):
+    def submit(self, run, priority=None, *, before_send=None, **_hints):
         if before_send is not None:
             before_send()  # the core marks the run "submitting" here
         self.submits.append(run.target)

@@ -53,7 +53,7 @@ def env(tmp_path):
     store = Store(tmp_path / "runs.db")
     service = RunService(
         store,
-        Providers(BitScaleProvider(client)),
+        Providers(BitScaleProvider(client, mode="sync", poll_interval=3.0)),
         notifier,
         clock=clock,
         inline=True,

@@ -22,6 +22,17 @@ from bot.playground.slack_standin import wait_for as wait_for  # re-exported for
 from bot.scheduler import start_scheduler
 from bot.server import EVENTS_PATH, http_server, socket_mode_handler, wsgi_app
 
+
+def scaled_timing(time_scale: float) -> dict[str, str]:
+    """The bot's timing settings on a simulator clock `time_scale` times real time: poll
+    gaps and the shutdown drain shrink with it, so every choice the bot makes from them
+    (sync or async, when to poll) is the one it makes at real time."""
+    return {
+        "BITSCALE_POLL_SECONDS": f"{2.0 / time_scale:g}",
+        "SHUTDOWN_DRAIN_SECONDS": f"{25.0 / time_scale:g}",
+    }
+
+
 SIGNING_SECRET = "playground-signing-secret"
 BOT_TOKEN = "xoxb-playground"
 APP_TOKEN = "xapp-playground"

@@ -12,9 +12,8 @@ Adding a provider: write a class with the `Provider` methods, and add an instanc
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -100,7 +99,7 @@ class Provider(Protocol):
 
     name: str  # stored in runs.provider; never changes once runs exist
     label: str  # the service's name as people see it
-    poll_interval: float  # seconds between two polls of one run
+    poll_interval: float  # the shortest gap between two polls of one run (2.5x the longest)
     poll_rate: float  # polls a second this provider's budget allows, all runs together
     max_resubmits: int  # how often a task the service dropped is submitted again
     interrupted_note: str  # why a run cut off mid-submission is not re-sent, and what to do
@@ -111,12 +110,19 @@ class Provider(Protocol):
         priority: int | None = None,
         *,
         before_send: Callable[[], None] | None = None,
+        may_block: bool = False,
+        stop: threading.Event | None = None,
     ) -> Outcome:
         """Send the run. Never retry blindly inside: say "queued" only when nothing can
         have happened, "interrupted" when the work may have started. `priority` is the
         provider's own urgency for its rate budget (None: an ordinary submission).
         `before_send()` is called once the budget lets the request go, right before it
-        leaves; an exception from it cancels the send and propagates."""
+        leaves; an exception from it cancels the send and propagates.
+        `may_block`: the target's recent runs all finished well inside the shutdown
+        drain, so a request held open until the work is done (a sync mode) cannot be cut
+        off by a deploy; False when unknown or when a run could take longer.
+        `stop`: set when the process is stopping: stop waiting for a budget, send
+        nothing, answer "queued"."""
         ...
 
     def poll(self, run: Run) -> Outcome:

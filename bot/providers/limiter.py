@@ -20,6 +20,10 @@ from collections import deque
 from collections.abc import Callable
 
 
+class Aborted(Exception):
+    """The caller stopped waiting for a slot; it took none."""
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -51,17 +55,21 @@ class RateLimiter:
         faded = 1 - (self._clock() - self._extra_since) / self.EXTRA_FADE
         return self.base_window + self._extra * max(0.0, faded)
 
-    def acquire(self, priority: int = 0) -> None:
-        """Block until this caller may start a request. Lower priority numbers go first."""
+    def acquire(self, priority: int = 0, abort: threading.Event | None = None) -> None:
+        """Block until this caller may start a request. Lower priority numbers go first.
+        Once `abort` is set the caller stops waiting (within 0.1 s) and `Aborted` is
+        raised: the process is shutting down and must not send new work."""
         with self._cond:
             ticket = (priority, next(self._seq))
             heapq.heappush(self._waiters, ticket)
             try:
                 while True:
+                    if abort is not None and abort.is_set():
+                        raise Aborted
                     delay = self._delay_for(ticket)
                     if delay <= 0:
                         break
-                    self._cond.wait(timeout=delay)
+                    self._cond.wait(timeout=delay if abort is None else min(delay, 0.1))
                 heapq.heappop(self._waiters)
                 self._starts.append(self._clock())
                 self.granted += 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.playground.simulator import Simulator
-from bot.playground.stack import LocalStack
+from bot.playground.stack import LocalStack, scaled_timing
 
 
 @pytest.fixture
@@ -17,5 +17,6 @@ def stack(tmp_path):
         tick_seconds=0.05,
         credit_channel="C0ALERTS",
         credit_debounce=0.0,
+        settings=scaled_timing(100),
     ) as s:
         yield s

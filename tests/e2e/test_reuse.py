@@ -6,7 +6,7 @@ import time
 
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
+from bot.playground.stack import SIGNING_SECRET, LocalStack, scaled_timing, wait_for
 from bot.reuse import DAY
 from tests.e2e.test_commands import ack_blocks, blocks_text, reply_to
 from tests.e2e.test_quick_runs import mention
@@ -121,7 +121,10 @@ def test_a_failed_run_is_not_reused(stack):
 def test_reuse_days_zero_turns_reuse_off(tmp_path):
     sim = Simulator("k", time_scale=100)
     with LocalStack(
-        str(tmp_path / "db"), simulator=sim, tick_seconds=0.05, settings={"RESULT_REUSE_DAYS": 0}
+        str(tmp_path / "db"),
+        simulator=sim,
+        tick_seconds=0.05,
+        settings={"RESULT_REUSE_DAYS": 0, **scaled_timing(100)},
     ) as stack:
         ask(stack, stack.driver, "Person Lookup", PERSON)
         ask(stack, stack.driver, "Person Lookup", PERSON)

@@ -22,7 +22,7 @@ from bot.providers.bitscale.errors import (
     NotSent,
     error_from_response,
 )
-from bot.providers.limiter import RateLimiter, limiter_for
+from bot.providers.limiter import Aborted, RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class BitScaleClient:
         priority: Priority = Priority.SUBMIT,
         retry_rejected: bool = True,
         before_send: Callable[[], None] | None = None,
+        abort: threading.Event | None = None,
     ) -> models.RunResult:
         """Start a run. Never retried blindly: a repeat would add a second row and spend
         credits twice. Only answers that prove nothing happened (429, no connection) retry,
@@ -151,7 +152,8 @@ class BitScaleClient:
 
         `before_send` is called once the rate limiter lets the request go, just before it
         leaves: the caller records "sending" only then (an exception there cancels it), so a
-        crash while waiting for a slot never strands a run as cut off mid-request."""
+        crash while waiting for a slot never strands a run as cut off mid-request. Once
+        `abort` is set, a request still waiting for a slot is not sent (NotSent)."""
         body: dict[str, Any] = {"mode": mode, "inputs": inputs}
         if output_columns:
             body["output_columns"] = output_columns
@@ -167,6 +169,7 @@ class BitScaleClient:
             priority=priority,
             retry_rejected=retry_rejected,
             before_send=before_send,
+            abort=abort,
         )
         return _parse(models.RunResult, data)
 
@@ -239,6 +242,7 @@ class BitScaleClient:
         retry_rejected: bool = True,
         key: str | None = None,
         before_send: Callable[[], None] | None = None,
+        abort: threading.Event | None = None,
     ) -> Any:
         attempt = 0
         hook = [before_send]
@@ -253,7 +257,7 @@ class BitScaleClient:
             used = key or self._current_key()
             try:
                 return self._send_once(
-                    method, path, params, json, timeout, priority, used, fire
+                    method, path, params, json, timeout, priority, used, fire, abort
                 )
             except BitScaleError as error:
                 if error.code == "INVALID_API_KEY" and key is None and used != self._api_key:
@@ -274,9 +278,12 @@ class BitScaleClient:
             return self._api_key
 
     def _send_once(
-        self, method, path, params, json, timeout, priority, api_key, before_send=None
+        self, method, path, params, json, timeout, priority, api_key, before_send=None, abort=None
     ) -> Any:
-        self.limiter.acquire(int(priority))
+        try:
+            self.limiter.acquire(int(priority), abort)
+        except Aborted:
+            raise NotSent(None, CONNECTION_ERROR, "Not sent: the bot is shutting down.") from None
         if before_send is not None:
             before_send()
         self.requests_sent += 1

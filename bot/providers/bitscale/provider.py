@@ -1,13 +1,18 @@
 """BitScale as a run provider: a run is a grid run; the target is the grid id.
 
-Submission mode: sync by default. A sync run that finishes within BitScale's 120 s window
-costs one request and is delivered the moment BitScale answers; async would add at least
-one status poll per run (see bench/ for the numbers). A sync run that outlasts the window
-comes back as a request id and is polled like an async one.
+Submission mode (BITSCALE_RUN_MODE): a sync run costs one request and is delivered the
+moment BitScale answers, but BitScale gives no request id until it ends (up to 120 s), so a
+process stopped meanwhile cannot find the result again. An async run gives the id at once,
+for one status poll or more. `auto` (the default) sends sync only when the core says the
+grid's recent runs all finished well inside the shutdown drain (`may_block`), so a deploy
+can wait for it, and async otherwise. A run stored with a mode (a batch row) keeps it. A
+sync run that outlasts the window comes back as a request id and is polled like an async
+one.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
@@ -33,12 +38,12 @@ class BitScaleProvider:
         self,
         client: BitScaleClient,
         *,
-        mode: str = "sync",
-        poll_interval: float = 3.0,
+        mode: str = "auto",
+        poll_interval: float = 2.0,
         poll_share: float = 0.6,
     ) -> None:
         self.client = client
-        self.mode = mode
+        self.mode = mode  # auto | sync | async
         self.poll_interval = poll_interval
         # Polls may use this share of the workspace's rate budget; the rest stays free
         # for new runs and for people opening modals.
@@ -52,23 +57,35 @@ class BitScaleProvider:
         priority: int | None = None,
         *,
         before_send: Callable[[], None] | None = None,
+        may_block: bool = False,
+        stop: threading.Event | None = None,
     ) -> Outcome:
+        mode = self.mode_for(run, may_block)
         try:
             # A rejected request (429, no connection) comes straight back here and the run
-            # returns to the queue, so a crash while waiting never strands it as
-            # "submitting".
+            # returns to the queue; one held back (stopping) was never sent at all.
             result = self.client.run_grid(
                 run.target or run.grid_id,
                 run.inputs,
-                mode=run.mode or self.mode,
+                mode=mode,
                 output_columns=run.output_columns,
                 priority=Priority.SUBMIT if priority is None else Priority(priority),
                 retry_rejected=False,
                 before_send=before_send,
+                abort=stop,
             )
         except BitScaleError as error:
             return self._submit_failed(error)
-        return self._outcome(result, run.mode or self.mode)
+        return self._outcome(result, mode)
+
+    def mode_for(self, run: Run, may_block: bool) -> str:
+        """sync or async: a stored mode (a batch row's), the configured one, or for auto
+        sync only when a deploy could wait for the run."""
+        if run.mode in ("sync", "async"):
+            return run.mode
+        if self.mode != "auto":
+            return self.mode
+        return "sync" if may_block else "async"
 
     def poll(self, run: Run) -> Outcome:
         try:
