@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     )
     # Shortest gap between two polls of one run (BitScale asks for 2-5 s; 2.5x is the longest).
     poll_seconds: float = Field(default=2, gt=0, le=60, validation_alias="BITSCALE_POLL_SECONDS")
+    # How often the scheduler looks for due work (submissions, polls, deliveries).
+    tick_seconds: float = Field(default=1, gt=0, le=10, validation_alias="SCHEDULER_TICK_SECONDS")
     submit_concurrency: int = Field(default=192, ge=1, validation_alias="SUBMIT_CONCURRENCY")
     # Batches (CSV in, enriched CSV out). BATCH_MAX_ROWS is named in the issue: keep it.
     batch_max_rows: int = Field(default=10_000, ge=1, validation_alias="BATCH_MAX_ROWS")

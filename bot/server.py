@@ -162,6 +162,7 @@ def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
     scheduler = start_scheduler(
         bot.runs,
         bot.credits,
+        tick_seconds=settings.tick_seconds,
         credit_minutes=settings.credit_check_minutes,
         batches=bot.batches,
         progress=bot.progress,

@@ -1,4 +1,5 @@
-"""The bot as a real process (`python -m bot start`, HTTP mode) for fault tests and bench/."""
+"""The bot as a real process (`python -m bot start`) for fault and deploy tests and bench/:
+HTTP mode, or Socket Mode against the Slack stand-in's WebSocket."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from bot.playground.stack import BOT_TOKEN, SIGNING_SECRET
+from bot.playground.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 
 def free_port() -> int:
@@ -31,8 +33,10 @@ class BotProcess:
         db_path: str | Path,
         log_path: str | Path | None = None,
         extra_env: dict[str, str] | None = None,
+        socket_mode: bool = False,
     ) -> None:
         self.port = free_port()
+        self.socket_mode = socket_mode
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
         self.log_path = Path(log_path or f"{db_path}.log")
         self.env = {
@@ -46,9 +50,14 @@ class BotProcess:
             "PORT": str(self.port),
             **(extra_env or {}),
         }
+        if socket_mode:  # Slack reaches it over the WebSocket: no signing secret, no port
+            self.env.pop("SLACK_SIGNING_SECRET")
+            self.env["SLACK_APP_TOKEN"] = APP_TOKEN
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> BotProcess:
+    def start(self, timeout: float = 30.0, ready: Callable[[], bool] | None = None) -> BotProcess:
+        """Start and wait until it serves: GET /healthz answers, or `ready()` is true (in
+        Socket Mode: the stand-in saw its connection say hello)."""
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "start"],
@@ -62,6 +71,11 @@ class BotProcess:
                 raise RuntimeError(
                     f"bot exited with {self.proc.returncode}: " + self.log_path.read_text()[-2000:]
                 )
+            if ready is not None:
+                if ready():
+                    return self
+                time.sleep(0.05)
+                continue
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
                     return self

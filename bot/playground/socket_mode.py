@@ -87,6 +87,7 @@ class SocketModeServer:
         self.acks: dict[str, Ack] = {}
         self.ignored_payloads: list[str] = []  # answers sent where Slack accepts none
         self.pending_events: list[dict] = []  # events owed to the app
+        self.hellos = 0  # connections that were greeted
         self._waiting: dict[str, threading.Event] = {}
         self._envelopes: dict[str, dict] = {}
         self._numbers = iter(range(1, 1_000_000))
@@ -146,6 +147,8 @@ class SocketModeServer:
             }
         )
         link.ready = True
+        with self.lock:
+            self.hellos += 1
         threading.Thread(target=self._redeliver, name="socket-redeliver", daemon=True).start()
         try:
             for raw in connection:

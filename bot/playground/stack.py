@@ -25,11 +25,12 @@ from bot.server import EVENTS_PATH, http_server, socket_mode_handler, wsgi_app
 
 def scaled_timing(time_scale: float) -> dict[str, str]:
     """The bot's timing settings on a simulator clock `time_scale` times real time: poll
-    gaps and the shutdown drain shrink with it, so every choice the bot makes from them
-    (sync or async, when to poll) is the one it makes at real time."""
+    gaps, the scheduler's tick and the shutdown drain shrink with it, so every choice the
+    bot makes from them (sync or async, when to poll) is the one it makes at real time."""
     return {
         "BITSCALE_POLL_SECONDS": f"{2.0 / time_scale:g}",
         "SHUTDOWN_DRAIN_SECONDS": f"{25.0 / time_scale:g}",
+        "SCHEDULER_TICK_SECONDS": f"{max(0.02, 1.0 / time_scale):g}",
     }
 
 
