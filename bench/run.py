@@ -54,6 +54,7 @@ class Env:
 
     def __init__(self, latency: float, extra_env: dict[str, str] | None = None) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-")
+        self.bot_db = Path(self.tmp.name) / "bot.db"
         self.sim = Simulator("bench-key", latency=latency).start()
         self.slack = SlackStandIn().start()
         self.results: dict[str, float] = {}  # run name → when its reply reached Slack
@@ -64,7 +65,7 @@ class Env:
             slack_api_url=self.slack.api_url,
             bitscale_url=self.sim.url,
             bitscale_key=self.sim.api_key,
-            db_path=Path(self.tmp.name) / "bot.db",
+            db_path=self.bot_db,
             extra_env=extra_env,
         ).start()
         self.startup_seconds = time.monotonic() - started
