@@ -64,14 +64,11 @@ def http_server(application, *, host: str, port: int):
     """waitress, with request bodies capped (it answers 413 itself, chunked bodies too)."""
     from waitress.server import create_server
 
-    # poll(), not select(): select() fails on file descriptors past 1024, which a
-    # long-lived process (or a test run starting many bots) can reach. Its own socket
-    # map: waitress's default map is shared by every server in the process, so closing
-    # one closed the others' sockets.
+    # Its own socket map: waitress's default map is shared by every server in the
+    # process, so closing one closed the others' sockets.
     return create_server(
         application,
         map={},
-        asyncore_use_poll=True,
         host=host,
         port=port,
         threads=16,
