@@ -74,6 +74,9 @@ def http_server(application, *, host: str, port: int):
         threads=16,
         ident="bitscale-bot",
         max_request_body_size=MAX_BODY_BYTES,
+        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more,
+        # and a long-lived process (or a test run of many bots) gets there.
+        asyncore_use_poll=True,
     )
 
 
