@@ -102,6 +102,20 @@ class SlackNotifier:
                 )
             )
         except SlackDeliveryError as exc:
+            if exc.slack_error == "thread_not_found":
+                # The announcement was deleted: the result goes in the channel on its own.
+                self._call(
+                    lambda: self.client.chat_postMessage(
+                        channel=run.post_channel,
+                        text=message.text,
+                        blocks=message.blocks,
+                        metadata=metadata,
+                        unfurl_links=False,
+                    )
+                )
+                run.message_ts, run.post_thread_ts = None, None
+                self._best_effort(run, message.attachment, message.attachment_title)
+                return
             if exc.slack_error not in FALLBACK_ERRORS:
                 raise
             # The channel went away since the announcement: deliver by DM instead.
@@ -130,11 +144,16 @@ class SlackNotifier:
     def already_delivered(self, run: Run) -> bool:
         if not run.post_channel or not run.message_ts:
             return False
-        replies = self._call(
-            lambda: self.client.conversations_replies(
-                channel=run.post_channel, ts=run.reply_ts, include_all_metadata=True, limit=200
+        try:
+            replies = self._call(
+                lambda: self.client.conversations_replies(
+                    channel=run.post_channel, ts=run.reply_ts, include_all_metadata=True, limit=200
+                )
             )
-        )
+        except SlackDeliveryError as exc:
+            if exc.slack_error in ("thread_not_found", "message_not_found"):
+                return False  # no thread: nothing was delivered there
+            raise
         for message in replies.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("run_id") == run.id and payload.get("state", run.state) == run.state:

@@ -251,3 +251,21 @@ def test_a_slow_run_says_it_is_still_running_then_shows_its_end(stack):
         return final.text.startswith("✅") and "still running" not in shown
 
     wait_for(ended)  # a late edit never leaves "still running" on a finished run
+
+
+def test_a_result_whose_announcement_was_deleted_is_posted_on_its_own(stack):
+    view = stack.driver.open_run_form("run Deep Research")  # 1.5 s here
+    stack.driver.submit(view, form_values(view, {"topic": "payments"}))
+    parent = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
+    with stack.standin.lock:  # someone deletes the announcement while the run runs
+        stack.standin.messages.remove(parent)
+    result = wait_for(
+        lambda: [
+            m
+            for m in stack.standin.posts("C0SALES", top_level=True)
+            if "Research notes" in blocks_text(m.blocks)
+        ]
+    )[0]
+    assert result.thread_ts is None
+    run = wait_for(lambda: (r := stack.bot.store.all_runs()[0]).notified_at and r)
+    assert run.notify_error is None
