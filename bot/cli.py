@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return run_shell(
-                db_path=args.db, script=args.script, user=args.user, channel=args.channel
+                db_path=args.db,
+                script=args.script,
+                user=args.user,
+                channel=args.channel,
+                quiet_after=True,
             )
         except (InstanceLockError, StoreError) as exc:
             print(f"bitscale-bot: {exc}", file=sys.stderr)

@@ -6,32 +6,47 @@ printed as text; modals become prompts; buttons are pressed by typing their labe
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import os
 import queue
 import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TextIO
 
+from bot.playground import shell_extras as extras
+from bot.playground.buttons import ButtonBoard
 from bot.playground.render import Button, blocks_to_lines
+from bot.playground.shell_form import ANSWERS, FormFiller, parse_answers
 from bot.playground.slack_driver import form_values
 from bot.playground.slack_standin import BOT_USER
 from bot.playground.stack import LocalStack
-from bot.slack.text import squash
 
-ANSWERS = " :: "
+ALERT_CHANNEL = ("C0CREDITALERT", "credit-alerts")
 SHELL_HELP = """\
 Type what you would type in Slack, for example:
   /bitscale grids                       list grids (press [Next ▶] by typing: next)
   /bitscale run Company Enrichment      opens the run form; you'll be asked for each input
+  /bitscale runs                        your recent runs; status 1 shows the first one's status
   /bitscale credits                     the workspace's credits
-Press a button by typing its label (run 2, next, run again). Other words:
+Press a button by typing its label, or its start (run 2, next, previous, run again): the
+newest message's buttons come first. In a form, (required) marks what must be filled in;
+Enter keeps a [pre-filled] value; type cancel to drop the form.
+More of Slack:
+  shortcut                the ⚡ Run a BitScale grid shortcut (pick a grid, then the form)
+  enrich <message text>   post a message, then use Enrich with BitScale on it
+  @BitScale <text>        mention the bot (help, or a quick run of the channel's default)
+  home                    open the app's Home tab
+  low-credits [N]         make the demo workspace's credits drop to N (an alert follows)
+  /invite @BitScale       invite the bot to the channel
+Other words:
   wait    wait until every run has posted its result
   help    this text
-  quit    leave (Ctrl-D works too)
+  quit    leave (Ctrl-D or Ctrl-C work too)
 In scripts, answer a form inline:
   /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
 """
@@ -59,16 +74,22 @@ class Shell:
             self.channel_id: channel,
             BOT_USER: "BitScale",
             "D" + self.user_id[1:]: "DM",
+            ALERT_CHANNEL[0]: ALERT_CHANNEL[1],
         }
         driver = stack.driver
         assert driver is not None
         self.driver = driver
         driver.user.update(id=self.user_id, username=user, name=user)
         driver.channel.update(id=self.channel_id, name=channel)
-        self.buttons: list[Button] = []
+        self.board = ButtonBoard()
+        self.pressed: Hashable | None = None  # the message whose button was pressed last
+        self._ephemeral = itertools.count(1)
+        self.last_ephemeral: Hashable | None = None
         self.prompt = f"#{channel} > "
         self.waiting_for_input = False
         self.form: dict | None = None  # the run form waiting to be filled in
+        self.picker: dict | None = None  # a grid picker (shortcuts) waiting for a grid
+        self.loading = False  # the newest modal says "⏳ Loading…"
         self.events: queue.Queue = queue.Queue()
         self.last_event = time.monotonic()
         self.lock = threading.Lock()
@@ -102,10 +123,7 @@ class Shell:
     def _print_forever(self) -> None:
         while True:
             kind, item = self.events.get()
-            if self.waiting_for_input:
-                self._show(kind, item, meanwhile=True)
-            else:
-                self._show(kind, item)
+            self._show(kind, item, meanwhile=self.waiting_for_input)
 
     def drain(self) -> None:
         while True:
@@ -115,12 +133,15 @@ class Shell:
                 return
             self._show(kind, item)
 
-    def settle(self, quiet: float = 0.4, longest: float = 10.0) -> None:
-        """Wait until the bot has been quiet for a moment (it answers asynchronously)."""
+    def settle(self, quiet: float = 0.4, longest: float = 10.0, expect: bool = False) -> None:
+        """Wait until the bot has been quiet for a moment (it answers asynchronously);
+        with `expect`, until it has said something first (a slow answer is still shown
+        under the command that asked for it)."""
         start = time.monotonic()
         time.sleep(0.05)
         while time.monotonic() - start < longest:
-            if self.events.empty() and time.monotonic() - self.last_event >= quiet:
+            heard = not expect or self.last_event > start
+            if heard and self.events.empty() and time.monotonic() - self.last_event >= quiet:
                 break
             if not self.live:
                 self.drain()
@@ -128,46 +149,88 @@ class Shell:
         if not self.live:
             self.drain()
 
-    def _lines(
-        self, blocks: list[dict], text: str, message: Any = None, view: dict | None = None
+    def lines(
+        self,
+        blocks: list[dict],
+        text: str,
+        key: Hashable,
+        message: Any = None,
+        view: dict | None = None,
     ) -> list[str]:
-        return blocks_to_lines(blocks, self.names, self.buttons, message, view) or [text]
+        """Render blocks; their buttons replace whatever `key`'s message showed before."""
+        found: list[Button] = []
+        lines = blocks_to_lines(blocks, self.names, found, message, view) or [text]
+        self.board.show(key, found)
+        return lines
 
     def _show(self, kind: str, item: Any, meanwhile: bool = False) -> None:
         say = self.say_meanwhile if meanwhile else self.say
-        if kind == "message":
+        if kind in ("message", "ephemeral"):
+            key = ("msg", item.channel, item.ts)
             where = self._where(item.channel)
             if item.thread_ts:
-                head, indent = f"    ↳ BitScale, in the thread in {where}:", "      "
+                head, indent = f"    ↳ BitScale, {self._thread_of(item)}:", "      "
+            elif kind == "ephemeral":
+                head, indent = f"{where} · BitScale (only you can see this):", "  "
             else:
                 head, indent = f"{where} · BitScale:", "  "
-            body = self._lines(item.blocks, item.text, message=item)
+            body = self.lines(item.blocks, item.text, key, message=item)
             say("\n".join([head, *[indent + line for line in body]]))
         elif kind == "update":
-            first = self._lines(item.blocks, item.text, message=item)[0]
+            key = ("msg", item.channel, item.ts)
+            first = self.lines(item.blocks, item.text, key, message=item)[0]
             say(f"{self._where(item.channel)} · (BitScale updated its message) {first}")
         elif kind == "response":
-            self._show_ephemeral(item)
+            self.show_ephemeral(item, replaces=bool(item.get("replace_original")))
         elif kind == "file":
             size = len(item.get("content") or b"")
             say(f"      📎 {item.get('filename')} attached ({size:,} bytes)")
         elif kind == "view":
             self._show_view(item)
+        elif kind == "home":
+            body = self.lines(item.get("blocks", []), "", ("home",), view=item)
+            say("\n".join(["┌ BitScale · Home", *["│ " + line for line in body], "└"]))
 
-    def _show_ephemeral(self, payload: dict) -> None:
+    def _thread_of(self, message: Any) -> str:
+        """Which run's thread a reply is in, so two runs in flight never look alike."""
+        where = self._where(message.channel)
+        parent = self.stack.standin.message(message.channel, message.thread_ts)
+        if parent is None or not parent.blocks:
+            return f"in the thread in {where}"
+        headline = blocks_to_lines(parent.blocks[:1], self.names)
+        ref = re.search(r"Ref `([0-9A-F]{6})`", json.dumps(parent.blocks))
+        what = headline[0] if headline else parent.text
+        what = what if len(what) <= 70 else what[:69] + "…"
+        return f"in the thread of “{what}”{f' (Ref {ref.group(1)})' if ref else ''} in {where}"
+
+    def show_ephemeral(self, payload: dict, replaces: bool = False) -> None:
         if not payload.get("blocks") and not payload.get("text"):
             return
-        body = self._lines(payload.get("blocks") or [], payload.get("text") or "")
-        self.say("\n".join(["BitScale (only you can see this):", *["  " + b for b in body]]))
+        key: Hashable = ("eph", next(self._ephemeral))
+        head = "BitScale (only you can see this):"
+        if replaces:
+            # The message the pressed button was on, else the newest one, is replaced.
+            pressed = self.pressed if isinstance(self.pressed, tuple) else None
+            key = pressed if pressed and pressed[0] == "eph" else (self.last_ephemeral or key)
+            head = "BitScale (only you can see this; it replaced its message):"
+        self.last_ephemeral = key
+        body = self.lines(payload.get("blocks") or [], payload.get("text") or "", key)
+        self.say("\n".join([head, *["  " + b for b in body]]))
 
     def _show_view(self, view: dict) -> None:
         title = view.get("title", {}).get("text", "")
+        key = ("view", view.get("id"))
+        # "⏳ Loading…" is replaced by the form when BitScale answers: wait for it.
+        self.loading = "⏳ Lo" in json.dumps(view.get("blocks", [])[:1], ensure_ascii=False)
         if view.get("callback_id") == "run_view":
-            self.form = view
+            self.form, self.picker = view, None
+            self.board.forget(key)
             intro = blocks_to_lines(view.get("blocks", [])[:1], self.names)
             self.say("\n".join([f"┌ {title}", *["│ " + line for line in intro]]))
             return
-        body = self._lines(view.get("blocks", []), "", view=view)
+        if extras.grid_picker(view) is not None:
+            self.picker = view
+        body = self.lines(view.get("blocks", []), "", key, view=view)
         self.say("\n".join([f"┌ {title}", *["│ " + line for line in body], "└"]))
 
     def _where(self, channel: str) -> str:
@@ -196,117 +259,67 @@ class Shell:
                 self.say(f"#{self.names[self.channel_id]} > {line}")
             if line.lower() in ("quit", "exit"):
                 break
-            self.handle(line)
+            try:
+                self.handle(line)
+            except KeyboardInterrupt:
+                self.say("(stopped; type quit to leave)")
         if not self.live:
             self.wait_idle()
 
     def handle(self, line: str) -> None:
-        if line.lower() == "help":
+        word = line.split(maxsplit=1)[0].lower()
+        if word == "help":
             self.say(SHELL_HELP)
             return
-        if line.lower() == "wait":
+        if word == "wait":
             self.wait_idle()
             return
         line, _, inline = line.partition(ANSWERS)
-        answers = _parse_answers(inline)
+        answers = parse_answers(inline)
+        asked_bot = True
         if line.startswith("/"):
-            command, _, text = line.partition(" ")
-            self.form = None
-            answer, _, _ = self.driver.command(text, command=command)
-            if answer.status_code != 200:
-                self.say(f"(the bot answered HTTP {answer.status_code})")
-            elif answer.text.strip():
-                self._show_ephemeral(json.loads(answer.text))
-        elif not self.press(line):
-            self.say(f"I don't see a button called “{line}”. Type help for help.")
+            asked_bot = self._slash(line)
+        elif not extras.handle(self, line, answers) and not self.press(line):
+            newest = " ".join(f"[{label}]" for label in self.board.newest())
+            hint = f" The newest buttons: {newest}." if newest else ""
+            self.say(f"I don't see a button called “{line}”.{hint} Type help for help.")
             return
-        self.settle()
+        self.settle(expect=asked_bot)
+        deadline = time.monotonic() + 20
+        while self.loading and self.form is None and time.monotonic() < deadline:
+            self.settle(longest=1.0)
+        if self.picker is not None and self.form is None:
+            picker, self.picker = self.picker, None
+            extras.pick_grid(self, picker, answers)
         if self.form is not None:
             view, self.form = self.form, None
-            self.fill(view, answers)
+            FormFiller(self, answers).fill(view)
+
+    def _slash(self, line: str) -> bool:
+        """Send a slash command; False when it was Slack's own, not the bot's."""
+        command, _, text = line.partition(" ")
+        self.form = None
+        if command != "/bitscale":
+            extras.other_command(self, command, text)
+            return False
+        answer, _, _ = self.driver.command(text, command=command)
+        if answer.status_code != 200:
+            self.say(f"(the bot answered HTTP {answer.status_code})")
+        elif answer.text.strip():
+            self.show_ephemeral(json.loads(answer.text))
+            return False  # answered in the ack itself
+        return True
 
     def press(self, label: str) -> bool:
-        wanted = label.strip("[] ").casefold()
-        for button in reversed(self.buttons):
-            shown = button.label.casefold()
-            if shown == wanted or (wanted and shown.startswith(wanted)):
-                self.form = None
-                self.driver.click(button.action, message=button.message, view=button.view)
-                return True
-        return False
-
-    def fill(self, view: dict, answers: dict[str, str]) -> None:
-        """Outputs first (fewer outputs may need fewer inputs), then inputs, then channel."""
-        outputs = self._ask_outputs(view, answers)
-        if outputs is False:
-            return self._cancelled()
-        if outputs is not None:
-            view = self._narrow(view, outputs)
-        inputs: dict[str, str] = {}
-        channel: str | None = None
-        deliver: str | None = None
-        for block in view.get("blocks", []):
-            if block.get("type") != "input":
-                continue
-            element, label = block["element"], block["label"]["text"]
-            if element["type"] == "plain_text_input":
-                key = label  # the label rule: squashed, a label equals its key
-                default = element.get("initial_value") or ""
-                value = self._answer(
-                    answers, key, label, f"│ {label}{f' [{default}]' if default else ''}: "
-                )
-                if value is None:
-                    return self._cancelled()
-                inputs[key] = value or default
-            elif element["type"] == "radio_buttons":
-                options = element["options"]
-                listing = "  ".join(
-                    f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1)
-                )
-                self.say(f"│ {label}: {listing}")
-                value = self._answer(answers, "to", label, "│   which? (Enter = 1): ")
-                if value is None:
-                    return self._cancelled()
-                deliver = _choose(value, options)
-            elif element["type"] == "conversations_select":
-                value = self._answer(
-                    answers, "post_in", label, "│ Post the result in (#channel, Enter = DM): "
-                )
-                if value is None:
-                    return self._cancelled()
-                channel = self._channel_id(value) if value.strip() else None
-        self.say("└ [Run]")
-        answer = self.driver.submit(view, form_values(view, inputs, outputs, channel, deliver))
-        if answer.text.strip():
-            errors = json.loads(answer.text).get("errors", {})
-            for message in errors.values():
-                self.say(f"  ⚠️ {message}")
-            if errors:
-                self.say("  The form was not sent; run the command again to fix it.")
-                return
-        self.settle()
-
-    def _ask_outputs(self, view: dict, answers: dict[str, str]) -> list[str] | None | bool:
-        """The chosen output ids; None for all of them; False when cancelled."""
-        options = [
-            o
-            for b in view.get("blocks", [])
-            if b.get("type") == "input" and b["element"]["type"] == "checkboxes"
-            for o in b["element"]["options"]
-        ]
-        if not options:
-            return None
-        listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
-        self.say(f"│ Outputs: {listing}")
-        value = self._answer(
-            answers, "outputs", "Outputs", "│   keep which? (Enter = all, or e.g. 1,3): "
-        )
-        if value is None:
+        button = self.board.find(label.strip("[] "))
+        if button is None:
             return False
-        picked = [o["value"] for o in _pick(value, options)]
-        return None if len(picked) == len(options) else picked
+        self.form = None
+        self.pressed = self.board.key_of(button)
+        self.driver.click(button.action, message=button.message, view=button.view)
+        return True
 
-    def _narrow(self, view: dict, outputs: list[str]) -> dict:
+    def narrow(self, view: dict, outputs: list[str]) -> dict:
         """Tick the chosen outputs in the form, the way Slack reports a checkbox change,
         and wait for the bot to update the form with the inputs they need."""
         values = form_values(view, outputs=outputs)
@@ -324,30 +337,11 @@ class Shell:
             },
             view={**view, "state": {"values": values}},
         )
-        self.settle(quiet=0.3, longest=5.0)
+        self.settle(quiet=0.3, longest=4.0, expect=True)
         narrowed, self.form = self.form, None
         return narrowed or view
 
-    def _answer(self, answers: dict[str, str], key: str, label: str, prompt: str) -> str | None:
-        for name in (key, label):
-            if squash(name) in answers:
-                value = answers[squash(name)]
-                self.say(f"{prompt}{value}")
-                return value
-        if answers:  # answered inline: whatever was left out keeps its default
-            self.say(prompt)
-            return ""
-        value = self.read_line(prompt)
-        if value is not None and not self.live:
-            self.say(f"{prompt}{value}")
-        if value is not None and value.strip().lower() == "cancel":
-            return None
-        return value
-
-    def _cancelled(self) -> None:
-        self.say("└ (cancelled)")
-
-    def _channel_id(self, text: str) -> str:
+    def channel_id(self, text: str) -> str:
         name = text.strip().lstrip("#")
         for cid, known in self.names.items():
             if known == name:
@@ -361,7 +355,9 @@ class Shell:
         store = self.stack.bot.store if self.stack.bot else None
         deadline = time.monotonic() + timeout
         while store is not None and time.monotonic() < deadline:
-            owed = store.count_runs("notified_at IS NULL AND notify_error IS NULL")
+            owed = store.count_runs(
+                "notified_at IS NULL AND notify_error IS NULL AND COALESCE(quiet, 0) = 0"
+            )
             if owed == 0:
                 break
             if not self.live:
@@ -370,51 +366,16 @@ class Shell:
         self.settle()
 
 
-def _parse_answers(text: str) -> dict[str, str]:
-    answers = {}
-    for part in text.split(";"):
-        key, sep, value = part.partition("=")
-        if sep:
-            answers[squash(key)] = value.strip()
-    return answers
-
-
-def _choose(text: str, options: list[dict]) -> str | None:
-    """One radio option's value by number or by the start of its words; None = default."""
-    text = text.strip().casefold()
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1]["value"]
-    for option in options:
-        if text and (
-            option["text"]["text"].casefold().startswith(text) or option["value"] == text
-        ):
-            return option["value"]
-    return None
-
-
-def _pick(text: str, options: list[dict]) -> list[dict]:
-    if not text.strip():
-        return options
-    chosen = []
-    for token in re.split(r"[,\s]+", text.strip()):
-        if token.isdigit() and 1 <= int(token) <= len(options):
-            chosen.append(options[int(token) - 1])
-        else:
-            chosen += [
-                o
-                for o in options
-                if squash(o["text"]["text"]) == squash(token) or o["value"] == token
-            ]
-    return chosen
-
-
 def run_shell(
     db_path: str | None = None,
     script: str | None = None,
     user: str = "ana",
     channel: str = "sales",
     out: TextIO = sys.stdout,
+    quiet_after: bool = False,
 ) -> int:
+    """`quiet_after`: leave logging off on return (the process is about to end, and its
+    last threads would log connection errors that mean nothing to the person)."""
     lines: list[str] | None = None
     if script == "-" or (script is None and not sys.stdin.isatty()):
         lines = sys.stdin.read().splitlines()
@@ -435,6 +396,9 @@ def run_shell(
             return input(prompt)
         except EOFError:
             return None
+        except KeyboardInterrupt:  # Ctrl-C at the prompt: leave quietly
+            print(file=out)
+            return None
 
     real_key = os.environ.get("BITSCALE_API_KEY")
     if real_key:
@@ -444,9 +408,24 @@ def run_shell(
             "credits and add real rows.",
             file=out,
         )
-        stack = LocalStack(db_path, bitscale_url=url, bitscale_key=real_key)
+        stack = LocalStack(
+            db_path, bitscale_url=url, bitscale_key=real_key, credit_channel=ALERT_CHANNEL[0]
+        )
     else:
-        stack = LocalStack(db_path)
-    with stack:
-        Shell(stack, out, read_line, user=user, channel=channel, live=lines is None).run()
+        stack = LocalStack(db_path, credit_channel=ALERT_CHANNEL[0])
+    try:
+        with stack:
+            shell = Shell(stack, out, read_line, user=user, channel=channel, live=lines is None)
+            try:
+                shell.run()
+            except KeyboardInterrupt:
+                print(file=out)
+            # Whatever is still in flight when the stand-ins stop would log connection
+            # errors that mean nothing to someone leaving the shell.
+            logging.disable(logging.CRITICAL)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if not quiet_after:
+            logging.disable(logging.NOTSET)
     return 0
