@@ -61,7 +61,7 @@ def open_run_form(
         client.views_open(trigger_id=trigger_id, view=_form_view(services, form, base))
         return
     name = _cached_name(services, grid_id)
-    first = kit.loading_modal(name) if name or grid_id else kit.looking_modal(query or "")
+    first = kit.loading_grid_modal(name) if name or grid_id else kit.looking_modal(query or "")
     opened = client.views_open(trigger_id=trigger_id, view=first)
     view_id = opened["view"]["id"]
     try:
@@ -83,7 +83,7 @@ def open_run_form(
             grid_id = resolution.grid_id
             found_name = _cached_name(services, grid_id)
             if found_name:  # say which grid the words matched while its form loads
-                update_view(client, view_id, kit.loading_modal(found_name))
+                update_view(client, view_id, kit.loading_grid_modal(found_name))
         load_form_into(client, services, view_id, grid_id, base)
     except BitScaleError as error:
         update_view(client, view_id, kit.error_modal(explain(error)))

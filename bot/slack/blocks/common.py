@@ -213,7 +213,11 @@ def modal(
     return view.to_dict()
 
 
-def loading_modal(grid_name: str | None = None) -> dict:
+def loading_modal(what: str = "the grid") -> dict:
+    return modal("BitScale", [section(f"⏳ Loading {escape(what)}…")])
+
+
+def loading_grid_modal(grid_name: str | None = None) -> dict:
     """Shown while a grid's form loads; names the grid when it is known."""
     what = f"*{escape(truncate(grid_name, 150))}*" if grid_name else "the grid"
     return modal("BitScale", [section(f"⏳ Loading {what}…")])

@@ -134,7 +134,7 @@ def register(app: App, services: Services) -> None:
         def load() -> None:
             grids = services.catalog.all_grids(cached_only=True) or []
             name = next((g.name for g in grids if g.id == grid_id), None)
-            update_view(client, view["id"], kit.loading_modal(name))
+            update_view(client, view["id"], kit.loading_grid_modal(name))
             load_form_into(client, services, view["id"], grid_id, base)
 
         services.later(load)
