@@ -22,6 +22,7 @@ from bot.playground import shell_extras as extras
 from bot.playground.buttons import ButtonBoard
 from bot.playground.render import Button, blocks_to_lines
 from bot.playground.shell_form import ANSWERS, FormFiller, parse_answers
+from bot.playground.shell_views import fill_view
 from bot.playground.slack_driver import form_values
 from bot.playground.slack_standin import BOT_USER
 from bot.playground.stack import LocalStack
@@ -42,6 +43,8 @@ More of Slack:
   @BitScale <text>        mention the bot (help, or a quick run of the channel's default)
   home                    open the app's Home tab
   low-credits [N]         make the demo workspace's credits drop to N (an alert follows)
+  workflow <grid> :: k=v  a workflow reaching the step Run a BitScale grid
+  /bitscale batch <grid>  a CSV batch: the form asks for a file path on this computer
   /invite @BitScale       invite the bot to the channel
 Other words:
   wait    wait until every run has posted its result
@@ -50,6 +53,11 @@ Other words:
 In scripts, answer a form inline:
   /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
 """
+
+
+def user_id(name: str) -> str:
+    """The pretend Slack user id of the person typing."""
+    return "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:10]
 
 
 class Shell:
@@ -67,7 +75,7 @@ class Shell:
         self.out = out
         self.read_line = read_line
         self.live = live  # interactive: print bot messages the moment they arrive
-        self.user_id = "U0" + re.sub(r"[^A-Z0-9]", "", user.upper())[:10]
+        self.user_id = user_id(user)
         self.channel_id = "C0" + re.sub(r"[^A-Z0-9]", "", channel.upper())[:10]
         self.names = {
             self.user_id: user,
@@ -90,6 +98,7 @@ class Shell:
         self.form: dict | None = None  # the run form waiting to be filled in
         self.picker: dict | None = None  # a grid picker (shortcuts) waiting for a grid
         self.loading = False  # the newest modal says "⏳ Loading…"
+        self.other_form: dict | None = None  # any other modal waiting to be filled in
         self.events: queue.Queue = queue.Queue()
         self.last_event = time.monotonic()
         self.lock = threading.Lock()
@@ -230,6 +239,8 @@ class Shell:
             return
         if extras.grid_picker(view) is not None:
             self.picker = view
+        elif view.get("submit"):
+            self.other_form = view  # the batch forms, the admin forms: asked as prompts
         body = self.lines(view.get("blocks", []), "", key, view=view)
         self.say("\n".join([f"┌ {title}", *["│ " + line for line in body], "└"]))
 
@@ -294,6 +305,12 @@ class Shell:
         if self.form is not None:
             view, self.form = self.form, None
             FormFiller(self, answers).fill(view)
+        for _ in range(5):  # a form may lead to the next (upload → columns → preview)
+            if self.other_form is None:
+                break
+            view, self.other_form = self.other_form, None
+            fill_view(self, view, answers)
+            self.settle(expect=True, longest=15.0)
 
     def _slash(self, line: str) -> bool:
         """Send a slash command; False when it was Slack's own, not the bot's."""
@@ -400,6 +417,8 @@ def run_shell(
             print(file=out)
             return None
 
+    # The person at the shell is the bot's admin too, so /bitscale admin can be tried.
+    admin = {"BITSCALE_BOT_ADMINS": os.environ.get("BITSCALE_BOT_ADMINS") or user_id(user)}
     real_key = os.environ.get("BITSCALE_API_KEY")
     if real_key:
         url = os.environ.get("BITSCALE_API_URL", "https://api.bitscale.ai/api/v1")
@@ -409,10 +428,14 @@ def run_shell(
             file=out,
         )
         stack = LocalStack(
-            db_path, bitscale_url=url, bitscale_key=real_key, credit_channel=ALERT_CHANNEL[0]
+            db_path,
+            bitscale_url=url,
+            bitscale_key=real_key,
+            credit_channel=ALERT_CHANNEL[0],
+            settings=admin,
         )
     else:
-        stack = LocalStack(db_path, credit_channel=ALERT_CHANNEL[0])
+        stack = LocalStack(db_path, credit_channel=ALERT_CHANNEL[0], settings=admin)
     try:
         with stack:
             shell = Shell(stack, out, read_line, user=user, channel=channel, live=lines is None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.playground.slack_standin import BOT_USER
@@ -30,6 +32,8 @@ def handle(shell: Shell, line: str, answers: dict[str, str]) -> bool:
         mention(shell, rest)
     elif word in ("low-credits", "lowcredits"):
         low_credits(shell, rest)
+    elif word == "workflow":
+        workflow(shell, rest, answers)
     else:
         return False
     return True
@@ -74,6 +78,51 @@ def low_credits(shell: Shell, arg: str) -> None:
     sim.set_credits_remaining(left)
     shell.say(f"(The demo workspace now has {left:,} credits left; the bot checks them.)")
     bot.credits.check()
+
+
+WORKFLOW_STEP = "run_bitscale_grid"  # the manifest's custom step (functions:)
+
+
+def workflow(shell: Shell, grid: str, answers: dict[str, str]) -> None:
+    """A workflow reaching the step Run a BitScale grid, with `grid` and the inline
+    answers as the step's inputs; prints what the step hands to the next one."""
+    if not grid.strip():
+        shell.say("Name the grid: workflow Person Lookup :: full_name=Kay; company_domain=kay.dev")
+        return
+    step = {"callback_id": WORKFLOW_STEP, **_manifest_step()}
+    inputs = {
+        "grid": grid.strip(),
+        "inputs": "\n".join(f"{k}: {v}" for k, v in answers.items()),
+        "channel": shell.channel_id,
+        "run_as": shell.user_id,
+    }
+    execution = f"FxShell{next(_events)}"
+    shell.say(f"(A workflow runs the step Run a BitScale grid on {grid.strip()}…)")
+    shell.driver.function_executed(step, inputs, execution)
+    executions = shell.stack.standin.function_executions
+    deadline = time.monotonic() + 300
+    while executions[execution]["state"] == "running" and time.monotonic() < deadline:
+        shell.settle(longest=1.0)
+    done = executions[execution]
+    shell.say(f"(The step {done['state']}; it hands on:)")
+    for name, value in (done.get("outputs") or {}).items():
+        shell.say(f"  {name}: {str(value)[:300]}")
+    if done.get("error"):
+        shell.say(f"  error: {done['error']}")
+
+
+def _manifest_step() -> dict:
+    """The step's definition from manifest.yml when this is a checkout with PyYAML."""
+    try:
+        import yaml
+    except ImportError:
+        return {}
+    manifest = Path(__file__).parents[2] / "manifest.yml"
+    if manifest.is_file():
+        return (yaml.safe_load(manifest.read_text()).get("functions") or {}).get(
+            WORKFLOW_STEP, {}
+        )
+    return {}
 
 
 def other_command(shell: Shell, command: str, text: str) -> None:

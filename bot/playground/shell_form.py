@@ -49,10 +49,16 @@ class FormFiller:
                 self.shell.say(f"│ {label}: {listing}")
                 deliver = _choose(self._answer("to", label, "│   which? (Enter = 1): "), options)
             elif element["type"] == "conversations_select":
+                # Slack fills this picker with the conversation the shortcut was used in.
+                here = self.shell.names[self.shell.channel_id]
                 value = self._answer(
-                    "post_in", label, "│ Post the result in (#channel, Enter = DM): "
-                )
-                channel = self.shell.channel_id(value) if value.strip() else None
+                    "post_in", label, f"│ Post the result in (#channel, Enter = #{here}, dm): "
+                ).strip()
+                if value.lower() in ("dm", "-", "none"):
+                    channel = None
+                else:
+                    channel = self.shell.channel_id(value) if value else self.shell.channel_id
+
         while True:
             self.shell.say("└ [Run]")
             answer = self.shell.driver.submit(
