@@ -63,6 +63,15 @@ class ProgressReporter:
             room = self.per_minute - len(self._sent)
         if room <= 0:
             return
+        # Most ticks find nothing: look first without taking SQLite's write lock.
+        due = self.store.db().execute(
+            f"SELECT 1 FROM runs WHERE state IN {ACTIVE} AND batch_id IS NULL "
+            "AND message_ts IS NOT NULL AND created_at <= ? AND (progress_at IS NULL OR "
+            "progress_at <= ?) LIMIT 1",
+            [now - self.first_after, now - self.every],
+        ).fetchone()
+        if due is None:
+            return
         # One statement claims and stamps them, so two ticks never edit the same run twice.
         rows = self.store.write(
             f"UPDATE runs SET progress_at = ? WHERE id IN (SELECT id FROM runs "

@@ -107,7 +107,7 @@ class LocalStack:
             soon_check_seconds=max(self.tick_seconds, 0.05),
             batches=self.bot.batches,
             progress=self.bot.progress,
-            progress_seconds=max(self.tick_seconds, 0.05),
+            progress_seconds=max(self.tick_seconds, 0.25),
         )
         if self.socket_mode:
             self.socket_handler = socket_mode_handler(self.bot)
