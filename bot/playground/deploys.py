@@ -5,8 +5,8 @@ bot runs as a real process; it is stopped (`term`: SIGTERM as a host does on a d
 `kill`: SIGKILL, a crash) at each step below and started again on the same database:
 
 1. *sending*: a run of the 5 s grid in flight in sync mode (the grid has proved fast), a
-   60 s run's async request in flight, and a 110 s run waiting to be sent (BitScale said
-   429, Retry-After);
+   60 s run's async request in flight (both requests take a while to reach BitScale), and
+   a 110 s run waiting to be sent (BitScale said 429 with a long Retry-After);
 2. *at BitScale*: runs with a request id, one of them finished at BitScale but not polled
    yet (its polls fail);
 3. *posting*: a result stored, its Slack post not accepted yet (Slack stalls);
@@ -84,7 +84,7 @@ def run_scenario(rig: ProcessRig, how: str, say=lambda text: None) -> Report:
     database with the grids added; the bot is not started yet."""
     report = Report(how)
     grid = {role: rig.sim.grid_named(name) for role, (name, _) in GRIDS.items()}
-    hold = rig.drain_seconds * 0.4  # a request held this long still fits the drain
+    hold = rig.drain_seconds * 0.7  # a request held this long (plus 5 s) still fits the drain
     stall = rig.drain_seconds * 1.6  # a Slack stall longer than the drain
 
     def stop(step: str) -> None:
@@ -104,24 +104,27 @@ def run_scenario(rig: ProcessRig, how: str, say=lambda text: None) -> Report:
     del rig.env["BITSCALE_RUN_MODE"]
     rig.start_bot()
 
-    # 1. sending
+    # 1. sending: two requests in flight (they take `hold` to reach BitScale), then a run
+    # that BitScale turns away with a Retry-After that outlasts the stop
+    for role in ("medium", "quick"):
+        rig.sim.inject(
+            method="POST", path_contains=f"/grids/{grid[role].id}/run", hang=hold, passthrough=True
+        )
     rig.sim.inject(
         method="POST",
         path_contains=f"/grids/{grid['long'].id}/run",
         status=429,
         code="RATE_LIMIT_EXCEEDED",
-        retry_after=max(1, round(rig.drain_seconds * 3)),  # still waiting at the stop
+        retry_after=max(1, round(rig.drain_seconds * 3)),
     )
-    for role in ("medium", "quick"):  # requests that take `hold` to reach BitScale
-        rig.sim.inject(
-            method="POST", path_contains=f"/grids/{grid[role].id}/run", hang=hold, passthrough=True
-        )
-    rig.submit(GRIDS["long"][0], "long")
-    rig.submit(GRIDS["medium"][0], "medium-a")
-    rig.submit(GRIDS["quick"][0], "quick-live")
-    rig.wait_run("long", lambda r: r.state == "queued" and r.error_message)
+    forms = {role: rig.open_form(GRIDS[role][0]) for role in ("medium", "quick", "long")}
+    time.sleep(1.2)  # the forms' look-ups leave BitScale's 1 s rate window: three can go at once
+    rig.submit_form(forms["medium"], "medium-a")
+    rig.submit_form(forms["quick"], "quick-live")
     rig.wait_run("medium-a", lambda r: r.state == "submitting")
     rig.wait_run("quick-live", lambda r: r.state == "submitting")
+    rig.submit_form(forms["long"], "long")
+    rig.wait_run("long", lambda r: r.state == "queued" and r.error_message)
     stop("sending")
     rig.start_bot()
 

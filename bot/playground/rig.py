@@ -98,8 +98,14 @@ class ProcessRig:
 
     def submit(self, grid: str, name: str, **inputs: str) -> None:
         """Open the grid's form as a rep would and submit it with company_name = `name`."""
+        self.submit_form(self.open_form(grid), name, **inputs)
+
+    def open_form(self, grid: str) -> dict:
         assert self.driver is not None
-        view = self.driver.open_run_form(f"run {grid}", timeout=30)
+        return self.driver.open_run_form(f"run {grid}", timeout=30)
+
+    def submit_form(self, view: dict, name: str, **inputs: str) -> None:
+        assert self.driver is not None
         answer = self.driver.submit(view, form_values(view, {"company_name": name, **inputs}))
         assert answer.status_code == 200, answer.text
 
