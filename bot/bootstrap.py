@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.audit import AuditLog
 from bot.batch_store import BatchStore
 from bot.batches import BatchService, batch_files_dir
 from bot.catalog import GridCatalog
 from bot.config import Settings
 from bot.credits import CreditMonitor
-from bot.audit import AuditLog
 from bot.instance import InstanceLock
 from bot.keys import KeyStore, choose_key
+from bot.policy import Policy
 from bot.progress import ProgressReporter
 from bot.providers.base import Providers
 from bot.providers.bitscale import BitScaleClient
 from bot.providers.bitscale.provider import BitScaleProvider
-from bot.policy import Policy
+from bot.providers.bittlebits.client import BittlebitsClient
+from bot.providers.bittlebits.provider import BittlebitsProvider
 from bot.reuse import ResultIndex
 from bot.runs import RunService
 from bot.slack.app import build_app
@@ -91,6 +94,8 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     providers = Providers(
         BitScaleProvider(bitscale, mode=settings.run_mode, poll_interval=settings.poll_seconds)
     )
+    if settings.bittlebits_api_key is not None:
+        providers.add(_bittlebits(settings, store))
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(web, settings.credit_alert_channel, providers)
     credits = CreditMonitor(
@@ -201,3 +206,18 @@ def _follow_alert_settings(policy: Policy, credits: CreditMonitor, notifier: Sla
 
     apply()
     policy.settings.on_change(apply)
+
+
+def _bittlebits(settings: Settings, store: Store) -> BittlebitsProvider:
+    """Bittlebits, with the POSTs of the last hour counted against its hourly budget."""
+    assert settings.bittlebits_api_key is not None
+    client = BittlebitsClient(
+        settings.bittlebits_api_key.get_secret_value(), settings.bittlebits_api_url
+    )
+    provider = BittlebitsProvider(client)
+    rows = store.db().execute(
+        "SELECT submitted_at FROM runs WHERE provider = ? AND submitted_at > ?",
+        [provider.name, time.time() - 3600],
+    )
+    provider.remember_submissions([row[0] for row in rows.fetchall()])
+    return provider

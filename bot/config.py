@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     bitscale_api_url: str = Field(
         default="https://api.bitscale.ai/api/v1", validation_alias="BITSCALE_API_URL"
     )
+    # Optional second provider: page scores and rewrite suggestions (/bitscale score|rewrite).
+    bittlebits_api_key: SecretStr | None = Field(
+        default=None, validation_alias="BITTLEBITS_API_KEY"
+    )
+    bittlebits_api_url: str = Field(
+        default="https://bittlebits.ai/api", validation_alias="BITTLEBITS_API_URL"
+    )
     database_path: str = Field(default="./bitscale-bot.db", validation_alias="DATABASE_PATH")
     port: int = Field(default=3000, ge=1, le=65535, validation_alias="PORT")
     credit_alert_channel: str | None = Field(default=None, validation_alias="CREDIT_ALERT_CHANNEL")
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
     def _slack_url_ends_with_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("bitscale_api_url")
+    @field_validator("bitscale_api_url", "bittlebits_api_url")
     @classmethod
     def _bitscale_url_without_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -89,6 +96,7 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "slack_bot_token",
         "bitscale_api_key",
+        "bittlebits_api_key",
         mode="before",
     )
     @classmethod

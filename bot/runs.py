@@ -50,6 +50,7 @@ UNKNOWN_PROVIDER_MESSAGE = (
 )
 RESUBMITTED_TOO_OFTEN = " It was already sent again once, so the bot stopped. Try again later."
 MAX_DELIVERY_ATTEMPTS = 12
+LONG_WAIT = 30.0  # a requeued run waiting at least this long is shown as waiting
 ACTIVE_STATES = ("queued", "submitting", "running")
 # Given up on by the bot, not by the provider: a real answer that arrives later still counts.
 GIVEN_UP_STATES = ("interrupted", "expired")
@@ -129,6 +130,8 @@ class Notifier(Protocol):
     def deliver(self, run: Run) -> None: ...
 
     def already_delivered(self, run: Run) -> bool: ...
+
+    # Optional: `waiting(run)` updates the announcement of a run held back for a while.
 
     def complete_step(self, run: Run) -> None: ...  # see steps.StepNotifier
 
@@ -531,12 +534,15 @@ class RunService:
             )
         elif state == "queued" and run.state in ("submitting", "queued"):
             # Refused before anything happened (or held back unsent): safe to send later.
+            wait = max(outcome.wait or 0.0, 1.0)
             self.store.write(
                 "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = ?, "
                 "error_message = COALESCE(?, error_message) "
                 "WHERE id = ? AND state IN ('submitting', 'queued')",
-                [now + max(outcome.wait or 0.0, 1.0), outcome.message, run.id],
+                [now + wait, outcome.message, run.id],
             )
+            if wait >= LONG_WAIT:
+                self._tell_waiting(run.id)
         elif state == "resubmit":
             self._resubmit(run, provider, outcome)
         else:  # a poll that failed for a reason that may pass
@@ -556,6 +562,17 @@ class RunService:
                 error_code=outcome.code,
                 error_message=outcome.message,
             )
+
+    def _tell_waiting(self, run_id: str) -> None:
+        """A run held back for a while: the requester sees until when (best effort)."""
+        tell = getattr(self.notifier, "waiting", None)
+        run = self.store.get_run(run_id)
+        if tell is None or run is None or run.quiet:
+            return
+        try:
+            tell(run)
+        except Exception:  # noqa: BLE001 - a courtesy update must never stall a run
+            log.warning("could not tell run %s's requester it waits", run_id)
 
     def _resubmit(self, run: Run, provider: Provider, outcome: Outcome) -> None:
         """The service dropped the task and says to send it again: once, then give up."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
+from bot.playground.bittlebits_sim import BittlebitsSimulator
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver, SocketModeDriver
 from bot.playground.slack_standin import SlackStandIn
@@ -53,6 +54,7 @@ class LocalStack:
         credit_debounce: float = 30.0,
         settings: dict[str, Any] | None = None,
         socket_mode: bool = False,
+        bittlebits: BittlebitsSimulator | bool = True,
     ) -> None:
         self._tmp = None
         if db_path is None:
@@ -62,6 +64,8 @@ class LocalStack:
         self.sim = simulator
         if self.sim is None and bitscale_url is None:
             self.sim = Simulator()  # BitScale's real timing: sync runs held up to 120 s
+        # The page-score provider's stand-in: on unless a test says False.
+        self.bittlebits = BittlebitsSimulator() if bittlebits is True else (bittlebits or None)
         self._bitscale_url = bitscale_url
         self._bitscale_key = bitscale_key
         self.standin = SlackStandIn()
@@ -80,6 +84,13 @@ class LocalStack:
             self.sim.start()
             self._bitscale_url, self._bitscale_key = self.sim.url, self.sim.api_key
         self.standin.start()
+        pages = {}
+        if self.bittlebits is not None:
+            self.bittlebits.start()
+            pages = {
+                "BITTLEBITS_API_KEY": self.bittlebits.api_key,
+                "BITTLEBITS_API_URL": self.bittlebits.url,
+            }
         self.settings = Settings(
             _env_file=None,
             **{
@@ -92,6 +103,7 @@ class LocalStack:
                 "CREDIT_ALERT_CHANNEL": self.credit_channel or "",
                 "CREDIT_ALERT_THRESHOLD": self.credit_threshold,
                 **({"SLACK_APP_TOKEN": APP_TOKEN} if self.socket_mode else {}),
+                **pages,
                 **self.extra_settings,
             },
         )
@@ -153,6 +165,8 @@ class LocalStack:
         self.standin.stop()
         if self.sim is not None:
             self.sim.stop()
+        if self.bittlebits is not None:
+            self.bittlebits.stop()
         if self._tmp:
             self._tmp.cleanup()
 

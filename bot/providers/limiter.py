@@ -80,6 +80,38 @@ class RateLimiter:
             finally:
                 self._cond.notify_all()
 
+    def now(self) -> float:
+        """The limiter's own clock (monotonic unless a test injected one)."""
+        return self._clock()
+
+    def available_in(self) -> float:
+        """Seconds until a request may start (0: now), without taking the slot. For long
+        windows (an hourly budget) the caller queues the work instead of blocking."""
+        with self._cond:
+            now = self._clock()
+            while self._starts and now - self._starts[0] >= self.window:
+                self._starts.popleft()
+            wait = max(0.0, self._paused_until - now)
+            if len(self._starts) >= self.rate:
+                wait = max(wait, self._starts[-self.rate] + self.window - now)
+            return wait
+
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free now and nobody is waiting; never blocks."""
+        with self._cond:
+            if self._waiters or self.available_in() > 0:
+                return False
+            self._starts.append(self._clock())
+            self.granted += 1
+            return True
+
+    def record(self, started: list[float]) -> None:
+        """Count requests made before this limiter existed (times on its own clock): an
+        hourly budget survives a restart."""
+        with self._cond:
+            merged = sorted([*self._starts, *started])
+            self._starts = deque(merged[-self.rate :] if self.rate else [])
+
     def _delay_for(self, ticket: tuple[int, int]) -> float:
         now = self._clock()
         while self._starts and now - self._starts[0] >= self.window:

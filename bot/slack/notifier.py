@@ -141,6 +141,17 @@ class SlackNotifier:
             )
         )
 
+    def waiting(self, run: Run) -> None:
+        """The run is held back (a provider's rate limit): its announcement says until when."""
+        if not run.post_channel or not run.message_ts:
+            return
+        text, blocks = kit.announcement(run, fallback_reason=run.fallback_reason)
+        self._call(
+            lambda: self.client.chat_update(
+                channel=run.post_channel, ts=run.message_ts, text=text, blocks=blocks
+            )
+        )
+
     def already_delivered(self, run: Run) -> bool:
         if not run.post_channel or not run.message_ts:
             return False

@@ -33,6 +33,17 @@ COMMANDS = [
         "Example: `/bitscale batch Company Enrichment`",
     ),
     (
+        "score",
+        "`/bitscale score <page URL>`",
+        "How a web page reads to AI search engines: Bittlebits scores its GEO metrics "
+        "(0–10 each). Example: `/bitscale score https://prospect.example/pricing`",
+    ),
+    (
+        "rewrite",
+        "`/bitscale rewrite <page URL>`",
+        "Bittlebits' rewrite suggestions for a page: current text → suggested text, and why.",
+    ),
+    (
         "status",
         "`/bitscale status <ref>`",
         "Where a run is, and its result when done. The ref is shown under each result and "

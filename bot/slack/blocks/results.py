@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -15,8 +17,8 @@ from slack_sdk.models.blocks import (
 from bot.providers.base import ResultView
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
-    MAX_OUTPUT_SECTIONS,
     MAX_MODAL_BLOCKS,
+    MAX_OUTPUT_SECTIONS,
     RUN_AGAIN_ACTION,
     RUN_STATUS_ACTION,
     STATE_EMOJI,
@@ -75,6 +77,7 @@ def announcement(
         section(headline),
         context(f"{summary(run.inputs)} · Ref `{run.ref}`"),
     ]
+    blocks += _waiting_notes(run)
     if fallback_reason and run.channel_id:
         blocks.append(
             context(
@@ -90,6 +93,26 @@ def announcement(
     if run.reused:
         text = f"{emoji} {run.grid_name}: reused, {provenance_plain(run)}"
     return text, render(blocks)
+
+
+def _waiting_notes(run: Run) -> list[Block]:
+    """Why an unfinished run has not gone out yet: it waits on another request for the
+    same thing, or on the service's rate limit (and then until when)."""
+    if run.finished:
+        return []
+    if run.joined_to:
+        return [
+            context(
+                "Someone asked for the same thing a moment ago: this joins that request, "
+                "and both get the result."
+            )
+        ]
+    if run.state == "queued" and (run.submit_after or 0) > max(time.time(), run.created_at) + 1:
+        at = datetime.fromtimestamp(run.submit_after or 0, tz=timezone.utc)
+        if run.error_message:  # the provider's own sentence says which limit, and when
+            return [context(f"⏳ {escape(truncate(run.error_message, 500))}")]
+        return [context(f"⏳ Queued behind the service's rate limit: goes in at {at:%H:%M} UTC.")]
+    return []
 
 
 @dataclass

@@ -23,6 +23,7 @@ from bot.slack.forms import (
     update_view,
 )
 from bot.slack.services import Services
+from bot.slack.text import escape
 from bot.store import Run
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,9 @@ def register(app: App, services: Services) -> None:
                 text="I can't find that run any more. Start a new one with /bitscale run.",
             )
             return
+        if not run.grid_id:  # not a grid run: there is no form; ask again as it was asked
+            services.later(lambda: ask_again(services, run, body["user"]["id"], respond))
+            return
         services.later(
             lambda: open_run_form(
                 client,
@@ -144,6 +148,35 @@ def register(app: App, services: Services) -> None:
         ack()
         view = body.get("view") or {}
         services.later(lambda: refresh_inputs(client, services, view))
+
+
+def ask_again(services: Services, run: Run, user_id: str, respond: Respond) -> None:
+    """Run again for a run with nothing to fill in (a page score): the same request."""
+    if run.provider not in services.runs.providers:
+        label = services.runs.providers.label(run.provider)
+        text = f"{label} is not set up on this bot any more, so I can't ask it again."
+        respond(response_type="ephemeral", replace_original=False, text=text)
+        return
+    again, _ = services.runs.start_run(
+        RunRequest(
+            provider=run.provider,
+            target=run.target or "",
+            grid_name=run.grid_name,
+            inputs=run.inputs,
+            user_id=user_id,
+            channel_id=run.channel_id or run.post_channel,
+            team_id=run.team_id,
+            thread_ts=run.thread_ts,
+            source=run.source or "form",
+        )
+    )
+    again = services.store.get_run(again.id) or again
+    where = f" <{again.permalink}|in its thread>" if again.permalink else " in its thread"
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=f"Asked again: *{escape(again.grid_name)}*. The result lands{where}.",
+    )
 
 
 def start_fresh(
