@@ -251,6 +251,9 @@ class RunService:
             input_key=input_key(request.target, request.inputs, provider.name),
         )
         run.join_key = provider.join_key(run)
+        delay = provider.submit_delay()
+        if delay > 0:  # held back by the provider's budget: not late, and says until when
+            run.counted_from = now + delay
         return self._record(run, request)
 
     def _record(self, run: Run, spending: RunRequest | None = None) -> tuple[Run, bool]:
@@ -287,8 +290,9 @@ class RunService:
                 self._dispatch(self._submitters, self._submit, run.id)
             else:
                 self.store.write(
-                    "UPDATE runs SET submit_after = ? WHERE id = ? AND state = 'queued'",
-                    [self.clock() + delay, run.id],
+                    "UPDATE runs SET submit_after = ?, counted_from = ? "
+                    "WHERE id = ? AND state = 'queued'",
+                    [self.clock() + delay, self.clock() + delay, run.id],
                 )
 
     @staticmethod
@@ -542,6 +546,7 @@ class RunService:
                 [now + wait, outcome.message, run.id],
             )
             if wait >= LONG_WAIT:
+                self.store.update_run(run.id, counted_from=self.clock() + wait)
                 self._tell_waiting(run.id)
         elif state == "resubmit":
             self._resubmit(run, provider, outcome)
@@ -735,7 +740,8 @@ class RunService:
         rows = self.store.write(
             "UPDATE runs SET state = 'expired', finished_at = ?, "
             "error_message = ? || COALESCE(' Last problem: ' || error_message, '') "
-            "WHERE state IN ('queued', 'running') AND joined_to IS NULL AND created_at <= ? "
+            "WHERE state IN ('queued', 'running') AND joined_to IS NULL "
+            "AND COALESCE(counted_from, created_at) <= ? "
             "AND batch_id IS NULL RETURNING id",
             [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds],
         )

@@ -55,6 +55,7 @@ RUN_COLUMNS: dict[str, type] = {
     "join_key": str,  # runs with the same key share one pending task
     "joined_to": str,  # the run whose task this one waits on
     "resubmits": int,  # times the provider dropped the task and it was sent again
+    "counted_from": float,  # expiry counts from here: creation, or the end of a planned wait
     "mode": str,
     "outputs": str,  # JSON
     "error_code": str,
@@ -124,6 +125,7 @@ class Run:
     join_key: str | None = None
     joined_to: str | None = None
     resubmits: int = 0
+    counted_from: float | None = None
     mode: str | None = None
     outputs: dict[str, Any] | None = None
     error_code: str | None = None

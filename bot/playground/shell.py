@@ -34,6 +34,8 @@ Type what you would type in Slack, for example:
   /bitscale run Company Enrichment      opens the run form; you'll be asked for each input
   /bitscale runs                        your recent runs; status 1 shows the first one's status
   /bitscale credits                     the workspace's credits
+  /bitscale score https://acme.example  a page's GEO scores from Bittlebits (simulated)
+  /bitscale rewrite https://acme.example  Bittlebits' rewrite suggestions for the page
 Press a button by typing its label, or its start (run 2, next, previous, run again): the
 newest message's buttons come first. In a form, (required) marks what must be filled in;
 Enter keeps a [pre-filled] value; type cancel to drop the form.
@@ -419,6 +421,13 @@ def run_shell(
 
     # The person at the shell is the bot's admin too, so /bitscale admin can be tried.
     admin = {"BITSCALE_BOT_ADMINS": os.environ.get("BITSCALE_BOT_ADMINS") or user_id(user)}
+    pages = True  # Bittlebits: the simulator, unless a real key is in the environment
+    if os.environ.get("BITTLEBITS_API_KEY"):
+        page_url = os.environ.get("BITTLEBITS_API_URL", "https://bittlebits.ai/api")
+        print(f"Using Bittlebits at {page_url} with your BITTLEBITS_API_KEY.", file=out)
+        pages = False
+        admin["BITTLEBITS_API_KEY"] = os.environ["BITTLEBITS_API_KEY"]
+        admin["BITTLEBITS_API_URL"] = page_url
     real_key = os.environ.get("BITSCALE_API_KEY")
     if real_key:
         url = os.environ.get("BITSCALE_API_URL", "https://api.bitscale.ai/api/v1")
@@ -433,9 +442,12 @@ def run_shell(
             bitscale_key=real_key,
             credit_channel=ALERT_CHANNEL[0],
             settings=admin,
+            bittlebits=pages,
         )
     else:
-        stack = LocalStack(db_path, credit_channel=ALERT_CHANNEL[0], settings=admin)
+        stack = LocalStack(
+            db_path, credit_channel=ALERT_CHANNEL[0], settings=admin, bittlebits=pages
+        )
     try:
         with stack:
             shell = Shell(stack, out, read_line, user=user, channel=channel, live=lines is None)

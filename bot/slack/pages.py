@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.providers.bittlebits.provider import NAME, make_target, title
-from bot.runs import RunRequest
+from bot.runs import RunRefused, RunRequest
 from bot.slack.services import Services
 from bot.slack.text import escape
+from bot.store import Run
 
 KINDS = ("score", "rewrite")
 MAX_URL = 2000
@@ -83,21 +84,50 @@ def start_page_run(
 ) -> PageAnswer:
     if not enabled(services):
         return PageAnswer(NOT_SET_UP, False)
-    run, created = services.runs.start_run(
-        RunRequest(
-            provider=NAME,
-            target=make_target(kind, url),  # type: ignore[arg-type]
-            grid_name=title(kind, url),  # type: ignore[arg-type]
-            inputs={"page": url},
-            user_id=user_id,
-            channel_id=channel_id,
-            team_id=team_id,
-            thread_ts=thread_ts,
-            source=source,
-            dedupe_key=dedupe_key,
-        )
+    request = _request(
+        kind,
+        url,
+        user_id=user_id,
+        channel_id=channel_id,
+        team_id=team_id,
+        thread_ts=thread_ts,
+        source=source,
+        dedupe_key=dedupe_key,
     )
+    try:
+        run, created = services.runs.start_run(request)
+    except RunRefused as refusal:
+        return PageAnswer(f"🚫 {escape(str(refusal))}", False)
     run = services.store.get_run(run.id) or run  # now with its announcement's permalink
+    return _describe(run, created, kind, url)
+
+
+def _request(
+    kind: str,
+    url: str,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    team_id: str | None,
+    thread_ts: str | None,
+    source: str,
+    dedupe_key: str | None,
+) -> RunRequest:
+    return RunRequest(
+        provider=NAME,
+        target=make_target(kind, url),  # type: ignore[arg-type]
+        grid_name=title(kind, url),  # type: ignore[arg-type]
+        inputs={"page": url},
+        user_id=user_id,
+        channel_id=channel_id,
+        team_id=team_id,
+        thread_ts=thread_ts,
+        source=source,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _describe(run: Run, created: bool, kind: str, url: str) -> PageAnswer:
     page = f"<{url}|{escape(url)}>" if "|" not in url and ">" not in url else escape(url)
     what = "Scoring" if kind == "score" else "Getting rewrite suggestions for"
     where = f" <{run.permalink}|in the thread>" if run.permalink else " in the thread"
@@ -109,9 +139,10 @@ def start_page_run(
             f"request and you both get the result{where}.",
             True,
         )
-    wait = (run.submit_after or 0) - time.time()
+    # Held back by Bittlebits' hourly budget: `counted_from` is when it may go.
+    wait = (run.counted_from or 0) - time.time()
     if run.state == "queued" and wait > 1:
-        at = time.strftime("%H:%M", time.gmtime(run.submit_after))
+        at = time.strftime("%H:%M", time.gmtime(run.counted_from))
         return PageAnswer(
             f"{what} {page}. Bittlebits takes 100 pages an hour from this bot and this hour's "
             f"are used up, so yours goes in at {at} UTC (in about {max(1, round(wait / 60))} "

@@ -129,4 +129,26 @@ def test_a_first_hour_in_the_shell(tmp_path, monkeypatch):
     assert "@BitScale help\n    ↳ BitScale, in the thread in #sales:" in transcript
     assert "│ → Person Lookup" in transcript and "bo@bo.io" not in transcript.split("Home")[0]
     assert "DM · BitScale:\n  ⏳ @ana started *Person Lookup*" in transcript
-    assert "#credit-alerts · BitScale:\n  ⚠️ *BitScale credits are running low:* 500 left" in transcript
+    assert (
+        "#credit-alerts · BitScale:\n  ⚠️ *BitScale credits are running low:* 500 left" in transcript
+    )
+
+
+def test_shell_scores_a_page_with_the_bittlebits_simulator(tmp_path, monkeypatch):
+    import functools
+
+    from bot.playground import stack as stack_module
+    from bot.playground.bittlebits_sim import BittlebitsSimulator
+
+    monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
+    monkeypatch.delenv("BITTLEBITS_API_KEY", raising=False)
+    fast = functools.partial(BittlebitsSimulator, time_scale=50)
+    monkeypatch.setattr(stack_module, "BittlebitsSimulator", fast)
+    script = tmp_path / "pages.txt"
+    script.write_text("help\n/bitscale score https://acme.example/pricing\nwait\n")
+    out = io.StringIO()
+    assert run_shell(db_path=str(tmp_path / "shell.db"), script=str(script), out=out) == 0
+    transcript = out.getvalue()
+    assert "/bitscale score https://acme.example" in transcript  # the shell's help
+    assert "Page score · acme.example/pricing" in transcript
+    assert "Overall " in transcript and "█" in transcript

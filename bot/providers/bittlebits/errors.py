@@ -96,5 +96,5 @@ def explain(error: BittlebitsError) -> str:
     """A sentence with a next step; Bittlebits' own words are added where they help."""
     sentence = _EXPLANATIONS.get(error.code, _EXPLANATIONS[HTTP_ERROR])
     if error.code in ("BAD_REQUEST", HTTP_ERROR) and error.message:
-        return f"{sentence} Bittlebits said: {error.message}"
+        return f"{sentence} Bittlebits said: {error.message.rstrip('.')}."
     return sentence

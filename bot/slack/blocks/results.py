@@ -107,8 +107,9 @@ def _waiting_notes(run: Run) -> list[Block]:
                 "and both get the result."
             )
         ]
-    if run.state == "queued" and (run.submit_after or 0) > max(time.time(), run.created_at) + 1:
-        at = datetime.fromtimestamp(run.submit_after or 0, tz=timezone.utc)
+    # `counted_from` is set past creation only when a provider's budget holds the run back.
+    if run.state == "queued" and (run.counted_from or 0) > run.created_at + 1:
+        at = datetime.fromtimestamp(run.counted_from or 0, tz=timezone.utc)
         if run.error_message:  # the provider's own sentence says which limit, and when
             return [context(f"⏳ {escape(truncate(run.error_message, 500))}")]
         return [context(f"⏳ Queued behind the service's rate limit: goes in at {at:%H:%M} UTC.")]

@@ -15,13 +15,13 @@ from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
 from bot.runs import RunRefused, RunRequest
 from bot.slack import blocks as kit
-from bot.slack.listeners.commands import runnable_ids
 from bot.slack.forms import (
     load_form_into,
     open_run_form,
     refresh_inputs,
     update_view,
 )
+from bot.slack.listeners.commands import runnable_ids
 from bot.slack.services import Services
 from bot.slack.text import escape
 from bot.store import Run
@@ -116,9 +116,7 @@ def register(app: App, services: Services) -> None:
             return
         user_id = body["user"]["id"]
         container = body.get("container") or {}
-        services.later(
-            lambda: start_fresh(client, services, respond, reused, user_id, container)
-        )
+        services.later(lambda: start_fresh(client, services, respond, reused, user_id, container))
 
     @app.action(kit.PICK_GRID_ACTION)
     def pick_grid(ack: Ack, body: dict, client: WebClient) -> None:
@@ -157,19 +155,23 @@ def ask_again(services: Services, run: Run, user_id: str, respond: Respond) -> N
         text = f"{label} is not set up on this bot any more, so I can't ask it again."
         respond(response_type="ephemeral", replace_original=False, text=text)
         return
-    again, _ = services.runs.start_run(
-        RunRequest(
-            provider=run.provider,
-            target=run.target or "",
-            grid_name=run.grid_name,
-            inputs=run.inputs,
-            user_id=user_id,
-            channel_id=run.channel_id or run.post_channel,
-            team_id=run.team_id,
-            thread_ts=run.thread_ts,
-            source=run.source or "form",
+    try:
+        again, _ = services.runs.start_run(
+            RunRequest(
+                provider=run.provider,
+                target=run.target or "",
+                grid_name=run.grid_name,
+                inputs=run.inputs,
+                user_id=user_id,
+                channel_id=run.channel_id or run.post_channel,
+                team_id=run.team_id,
+                thread_ts=run.thread_ts,
+                source=run.source or "form",
+            )
         )
-    )
+    except RunRefused as refusal:
+        respond(response_type="ephemeral", replace_original=False, text=f"🚫 {refusal}")
+        return
     again = services.store.get_run(again.id) or again
     where = f" <{again.permalink}|in its thread>" if again.permalink else " in its thread"
     respond(
@@ -204,9 +206,7 @@ def start_fresh(
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if channel and ts and not container.get("is_ephemeral"):
         # The thread shows that fresh data was asked for, in place of the button.
-        message = kit.result_message(
-            reused, services.runs.providers.view(reused), fresh_by=user_id
-        )
+        message = kit.result_message(reused, services.runs.providers.view(reused), fresh_by=user_id)
         try:
             client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except SlackApiError as exc:
