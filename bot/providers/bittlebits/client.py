@@ -9,6 +9,7 @@ waits an hour inside the client: when the hourly budget is spent it fails at onc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -69,12 +70,23 @@ class BittlebitsClient:
     def close(self) -> None:
         self._http.close()
 
-    def submit(self, kind: Kind, *, url: str | None = None, url_id: int | None = None) -> Submitted:
+    def submit(
+        self,
+        kind: Kind,
+        *,
+        url: str | None = None,
+        url_id: int | None = None,
+        before_send: Callable[[], None] | None = None,
+    ) -> Submitted:
         """POST a task. Raises BittlebitsError(BUDGET_SPENT) when the hourly budget is
-        used up; never retried here (a second POST while one is pending is not allowed)."""
+        used up; never retried here (a second POST while one is pending is not allowed).
+        `before_send` is called once the budget lets the request go, right before it
+        leaves (an exception there cancels it)."""
         if not self.post_limiter.try_acquire():
             wait = max(1.0, self.post_limiter.available_in())
             raise NotSent(None, BUDGET_SPENT, "The hourly budget is used up.", wait)
+        if before_send is not None:
+            before_send()
         params: dict[str, Any] = {"url_id": url_id} if url_id is not None else {"url": url}
         return _parse(Submitted, self._send("POST", f"v1/{kind}", params)[1])
 

@@ -89,13 +89,21 @@ class BittlebitsProvider:
 
     # --- the run lifecycle ----------------------------------------------------------------
 
-    def submit(self, run: Run, priority: int | None = None) -> Outcome:
+    def submit(
+        self,
+        run: Run,
+        priority: int | None = None,
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> Outcome:
         kind, url = split_target(run.target)
         try:
             if run.request_id:  # sent again after a 410/504: by the id Bittlebits gave
-                submitted = self.client.submit(kind, url_id=int(run.request_id))
+                submitted = self.client.submit(
+                    kind, url_id=int(run.request_id), before_send=before_send
+                )
             else:
-                submitted = self.client.submit(kind, url=url)
+                submitted = self.client.submit(kind, url=url, before_send=before_send)
         except BittlebitsError as error:
             return self._submit_failed(error)
         return Outcome.running(str(submitted.url_id))
