@@ -136,3 +136,27 @@ def test_a_restart_mid_task_posts_the_result_once(pages):
     wait_for(lambda: pages.standin.posts("C0SALES", thread_ts=parent.ts), timeout=15)
     assert len(pages.standin.posts("C0SALES", thread_ts=parent.ts)) == 1
     assert len(pages.bittlebits.posts(URL, "score")) == 1
+
+
+def test_message_shortcut_offers_score_page_and_rewrite_for_a_link(pages):
+    lead = pages.standin.add_message("C0SALES", f"Prospect's pricing page: <{URL}>")
+    pages.driver.message_shortcut(lead)
+    picker = wait_for(lambda: pages.standin.latest_view())
+    shown = blocks_text(picker["blocks"])
+    assert "Score page" in shown and "Rewrite suggestions" in shown and URL in shown
+    action = {"action_id": "page_score", "block_id": "page_choice", "type": "button"}
+    pages.driver.click({**action, "value": URL}, view=picker)
+    pages.driver.click({**action, "value": URL}, view=picker)  # pressed twice: asked once
+    wait_for(lambda: "Scoring" in blocks_text(pages.standin.views[picker["id"]]["blocks"]))
+    in_thread = lambda: pages.standin.posts("C0SALES", thread_ts=lead.ts)  # noqa: E731
+    announcement, result = wait_for(lambda: len(in_thread()) >= 2 and in_thread(), timeout=15)
+    assert "Page score" in blocks_text(announcement.blocks)
+    assert "Overall" in blocks_text(result.blocks)
+    assert len(pages.bittlebits.posts(URL, "score")) == 1
+
+
+def test_message_shortcut_without_a_link_offers_no_page_choice(pages):
+    lead = pages.standin.add_message("C0SALES", "Call Kay at Kay Labs tomorrow")
+    pages.driver.message_shortcut(lead)
+    picker = wait_for(lambda: pages.standin.latest_view())
+    assert "Score page" not in blocks_text(picker["blocks"])

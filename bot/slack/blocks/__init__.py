@@ -94,6 +94,11 @@ from bot.slack.blocks.quick import (
     no_default_blocks,
     open_form_blocks,
 )
+from bot.slack.blocks.pages import (
+    PAGE_REWRITE_ACTION,
+    PAGE_SCORE_ACTION,
+    page_choice_blocks,
+)
 from bot.slack.blocks.shortcut import (
     MESSAGE_SHORTCUT,
     enrich_picker_modal,
@@ -184,6 +189,9 @@ __all__ = [
     "HOME_RUN_ACTION",
     "HOME_ADMIN_ACTION",
     "MESSAGE_SHORTCUT",
+    "PAGE_SCORE_ACTION",
+    "PAGE_REWRITE_ACTION",
+    "page_choice_blocks",
     "enrich_picker_modal",
     "found_lines",
     "OPEN_FORM_ACTION",

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import Block, ExternalDataSelectElement, InputBlock
 
 from bot.extract import Found
 from bot.slack.blocks.common import PICK_GRID_ACTION, context, modal, section
+from bot.slack.blocks.pages import page_choice_blocks
 from bot.slack.text import escape, truncate
 
 MESSAGE_SHORTCUT = "enrich_with_bitscale"
@@ -22,8 +23,10 @@ def found_lines(found: Found) -> str:
     return "\n".join(lines)
 
 
-def enrich_picker_modal(session: str, found: Found) -> dict:
-    """Step one: pick a grid; its form then opens pre-filled from the message."""
+def enrich_picker_modal(session: str, found: Found, page_url: str | None = None) -> dict:
+    """Step one: pick a grid; its form then opens pre-filled from the message. With
+    `page_url` (the message holds a web address and Bittlebits is set up), the page can be
+    scored or rewritten instead."""
     if found.summary():
         seen = section("*Found in the message*\n" + found_lines(found))
     else:
@@ -48,4 +51,6 @@ def enrich_picker_modal(session: str, found: Found) -> dict:
             "press *Run*; the result goes to the message's thread."
         ),
     ]
+    if page_url:
+        blocks += page_choice_blocks(page_url)
     return modal("Enrich with BitScale", blocks, private_metadata=session)

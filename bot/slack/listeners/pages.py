@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as kit
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.pages import BAD_URL, NOT_SET_UP, enabled, parse_url, start_page_run
 from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def _page(kind: str):
@@ -49,4 +55,41 @@ subcommand(
 
 
 def register(app: App, services: Services) -> None:
-    """The words above are registered with the /bitscale router on import."""
+    """The words above join the /bitscale router on import; here, the message shortcut's
+    Score page / Rewrite suggestions buttons."""
+
+    def choose(kind: str):
+        def handler(ack: Ack, body: dict, client: WebClient) -> None:
+            ack()
+            services.later(lambda: _page_from_message(services, client, body, kind))
+
+        return handler
+
+    app.action(kit.PAGE_SCORE_ACTION)(choose("score"))
+    app.action(kit.PAGE_REWRITE_ACTION)(choose("rewrite"))
+
+
+def _page_from_message(services: Services, client: WebClient, body: dict, kind: str) -> None:
+    view = body.get("view") or {}
+    action = (body.get("actions") or [{}])[0]
+    session = services.store.load_session(view.get("private_metadata") or "") or {}
+    url = parse_url(str(action.get("value") or ""))
+    user_id = (body.get("user") or {}).get("id") or session.get("user_id") or ""
+    if url is None or not session:
+        text = "That form has expired. Use the shortcut on the message again."
+    else:
+        text = start_page_run(
+            services,
+            kind,
+            url,
+            user_id=user_id,
+            channel_id=session.get("channel_id"),
+            thread_ts=session.get("thread_ts"),
+            source="shortcut",
+            # The same form's button pressed twice asks once.
+            dedupe_key=f"page:{view.get('id')}:{kind}",
+        ).text
+    try:
+        client.views_update(view_id=view.get("id"), view=kit.message_modal(text, "Bittlebits"))
+    except SlackApiError as exc:
+        log.info("could not update the shortcut form: %s", exc.response.get("error"))

@@ -12,6 +12,8 @@ from bot.extract import extract, message_texts
 from bot.slack import blocks as kit
 from bot.slack.batch_forms import open_batch_form
 from bot.slack.forms import form_base
+from bot.slack.pages import enabled as pages_enabled
+from bot.slack.pages import urls_in
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -78,8 +80,11 @@ def register(app: App, services: Services) -> None:
             source="shortcut",
         )
         session = services.store.save_session(base)
+        # A web address in the message: Bittlebits can score or rewrite that page instead.
+        pages = urls_in(" ".join(message_texts(message))) if pages_enabled(services) else []
         services.later(
             lambda: client.views_open(
-                trigger_id=body["trigger_id"], view=kit.enrich_picker_modal(session, found)
+                trigger_id=body["trigger_id"],
+                view=kit.enrich_picker_modal(session, found, pages[0] if pages else None),
             )
         )
