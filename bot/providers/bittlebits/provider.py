@@ -9,6 +9,7 @@ timed out (504) is submitted again once, by its `url_id`, as the reference says.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -95,8 +96,12 @@ class BittlebitsProvider:
         priority: int | None = None,
         *,
         before_send: Callable[[], None] | None = None,
+        may_block: bool = False,  # Bittlebits is always asynchronous: nothing is held open
+        stop: threading.Event | None = None,
     ) -> Outcome:
         kind, url = split_target(run.target)
+        if stop is not None and stop.is_set():
+            return Outcome.later(1.0, "STOPPING", "The bot is restarting; the page goes after.")
         try:
             if run.request_id:  # sent again after a 410/504: by the id Bittlebits gave
                 submitted = self.client.submit(
