@@ -29,7 +29,8 @@ _DOMAIN = re.compile(
 )
 _PHONE = re.compile(r"(?<![\w+])(\+?\(?\d[\d\s().-]{6,20}\d)(?!\w)")
 _LABELLED = re.compile(r"^\s*[*_>•-]*\s*([A-Za-z][A-Za-z0-9 _./-]{0,40}?)\s*[*_]*\s*[:=](?!//)\s*(.+)$")
-_LINKEDIN = re.compile(r"linkedin\.com/(?:in|pub|company)/[^\s/?#]+", re.IGNORECASE)
+# A handle is letters, digits, "-", "_", "." or %-escapes: never markup such as "<@".
+_LINKEDIN = re.compile(r"linkedin\.com/(in|pub|company)/([\w%.-]+)", re.IGNORECASE)
 # Top-level domains real people type; a "domain" ending otherwise (file.txt, v1.2) is noise.
 _FILE_ENDINGS = {
     "txt", "csv", "pdf", "png", "jpg", "jpeg", "gif", "doc", "docx", "xls", "xlsx", "ppt",
@@ -252,7 +253,7 @@ def _clean_linkedin(url: str) -> str:
     match = _LINKEDIN.search(url)
     if not match:
         return url[:MAX_VALUE]
-    return "https://www.linkedin.com/" + match.group(0).split("/", 1)[1]
+    return f"https://www.linkedin.com/{match.group(1).lower()}/{match.group(2)}"
 
 
 def company_domains(found: Found) -> list[str]:

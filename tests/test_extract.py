@@ -175,3 +175,8 @@ def test_odd_text_never_breaks_and_values_are_well_formed(text):
 def test_any_domain_is_found_in_any_markup(domain, template, sep):
     found = extract("look up" + sep + " " + template.format(d=domain) + sep)
     assert found.domains[0] == domain
+
+
+def test_a_linkedin_handle_stops_at_markup_and_its_kind_is_lower_case():
+    found = extract("LINKEDIN.COM/IN/<@ and linkedin.com/IN/ada-lovelace<@U123>")
+    assert found.linkedin == ["https://www.linkedin.com/in/ada-lovelace"]
