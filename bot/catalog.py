@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.providers.bitscale import BitScaleClient, Priority
+from bot.providers.bitscale import BitScaleClient, BitScaleError, Priority
 from bot.providers.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.store import Store
 
@@ -52,6 +52,7 @@ class GridCatalog:
         list_ttl: float = 120,
         page_ttl: float = 15,
         workspace_ttl: float = 10,
+        source_ttl: float = 6 * 3600,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
@@ -60,6 +61,7 @@ class GridCatalog:
         self.list_ttl = list_ttl
         self.page_ttl = page_ttl
         self.workspace_ttl = workspace_ttl
+        self.source_ttl = source_ttl  # whether a grid has an API source changes rarely
         self.clock = clock
         self._locks: dict[str, threading.Lock] = {}
         self._memory: dict[str, tuple[float, Any]] = {}
@@ -178,8 +180,40 @@ class GridCatalog:
             return None
         return RunForm(**{**data, "outputs": [Column.model_validate(c) for c in data["outputs"]]})
 
+    def sourceless(self, grid_ids: list[str]) -> set[str]:
+        """The grids known (from the cache) to have no BitScale API source: they cannot run."""
+        found = set()
+        for grid_id in grid_ids:
+            if self.store.cache_get(f"source:{grid_id}", self.source_ttl, self.clock()) is False:
+                found.add(grid_id)
+        return found
+
+    def check_sources(self, grid_ids: list[str]) -> set[str]:
+        """Ask BitScale about the grids whose API source is not known yet (in the
+        background: the list is shown first); the ones found to have none."""
+        found = set()
+        for grid_id in grid_ids:
+            key = f"source:{grid_id}"
+            if self.store.cache_get(key, self.source_ttl, self.clock()) is not None:
+                continue
+            try:
+                details = self.client.grid(grid_id, priority=Priority.BACKGROUND)
+            except BitScaleError:
+                continue  # unknown stays unknown: the Run button stays
+            has_api = any((s.type or "api") == "api" for s in details.sources)
+            self.store.cache_put(key, has_api, self.clock())
+            if not has_api:
+                found.add(grid_id)
+        return found
+
     def _fetch_form(self, grid_id: str, outputs: list[str] | None) -> dict[str, Any]:
-        contract = self.client.run_contract(grid_id, outputs, priority=Priority.INTERACTIVE)
+        try:
+            contract = self.client.run_contract(grid_id, outputs, priority=Priority.INTERACTIVE)
+        except BitScaleError as error:
+            if error.code == "MISSING_SOURCE":  # the grid list then shows no Run button
+                self.store.cache_put(f"source:{grid_id}", False, self.clock())
+            raise
+        self.store.cache_put(f"source:{grid_id}", True, self.clock())  # it has one now
         # The grid list (usually cached) already carries the runnable columns: one
         # request less while someone waits for the modal.
         listed = next((g for g in self.all_grids(cached_only=True) or [] if g.id == grid_id), None)

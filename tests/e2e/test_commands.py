@@ -64,7 +64,8 @@ def test_grids_pages_and_search(stack):
     first = command_reply(stack, "grids")
     assert first.get("response_type", "ephemeral") == "ephemeral"
     runs = [b for b in first["blocks"] if (b.get("accessory") or {}).get("action_id") == "run_grid"]
-    assert len(runs) == 10
+    sourceless = blocks_text(first["blocks"]).count("No BitScale API source yet")
+    assert len(runs) + sourceless == 10
     nav = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [e["text"]["text"] for e in nav] == ["Next ▶"]
     second = reply_to(stack, lambda: stack.driver.click(nav[0]))
@@ -245,3 +246,26 @@ def test_loading_names_the_grid_found_and_fields_speak_plainly(stack):
     person = {b["label"]["text"]: b["element"]["placeholder"]["text"] for b in warm["blocks"]
               if b["type"] == "input" and b["element"]["type"] == "plain_text_input"}
     assert person == {"Full name": "e.g. Ada Lovelace", "Company domain": "e.g. acme.com"}
+
+
+def test_a_grid_without_an_api_source_shows_no_run_button(stack):
+    before = len(stack.standin.responses)
+    stack.driver.command("grids")
+    redrawn = wait_for(
+        lambda: next(
+            (
+                r
+                for r in stack.standin.responses[before:]
+                if "No BitScale API source yet" in blocks_text(r.get("blocks"))
+            ),
+            None,
+        )
+    )
+    assert redrawn["replace_original"] is True
+    (draft,) = [b for b in redrawn["blocks"] if "Draft Grid" in b.get("text", {}).get("text", "")]
+    assert "accessory" not in draft
+    assert len([b for b in redrawn["blocks"] if b.get("accessory")]) == 9
+    # Known now: the next list shows it at once, in its first answer.
+    first = command_reply(stack, "grids draft")
+    assert "No BitScale API source yet" in blocks_text(first["blocks"])
+    assert not [b for b in first["blocks"] if b.get("accessory")]

@@ -30,10 +30,20 @@ from bot.slack.text import (
 )
 
 
+NO_SOURCE = (
+    "_No BitScale API source yet, so it cannot run from Slack: its owner can add one in "
+    "the grid's Data source settings._"
+)
+
+
 def grids_page_blocks(
-    page: GridPage, search: str | None, runnable: set[str] | None = None
+    page: GridPage,
+    search: str | None,
+    runnable: set[str] | None = None,
+    sourceless: set[str] | None = None,
 ) -> list[dict]:
-    """The grid list; with `runnable`, only those grids get a Run button (grid access)."""
+    """The grid list; with `runnable`, only those grids get a Run button (grid access);
+    grids in `sourceless` have no API source to run through, so no Run button either."""
     if not page.grids:
         what = f" matching “{escape(search)}”" if search else ""
         return render([section(f"No grids{what}. Try `/bitscale grids` without a search.")])
@@ -43,7 +53,9 @@ def grids_page_blocks(
     )
     blocks: list[Block] = [section(heading), DividerBlock()]
     for grid in page.grids[:GRIDS_PER_PAGE]:
-        if runnable is None or grid.id in runnable:
+        if sourceless and grid.id in sourceless:
+            blocks.append(section(grid_line(grid) + "\n" + NO_SOURCE))
+        elif runnable is None or grid.id in runnable:
             run = button("Run", RUN_GRID_ACTION, grid.id, "primary")
             blocks.append(section(grid_line(grid), accessory=run))
         else:

@@ -21,7 +21,7 @@ from bot.slack.forms import (
     refresh_inputs,
     update_view,
 )
-from bot.slack.listeners.commands import runnable_ids
+from bot.slack.listeners.commands import show_grids
 from bot.slack.services import Services
 from bot.slack.text import escape
 from bot.store import Run
@@ -66,12 +66,7 @@ def register(app: App, services: Services) -> None:
         def show_page() -> None:
             try:
                 result = services.catalog.page(search, page)
-                runnable = runnable_ids(services, body["user"]["id"], result)
-                respond(
-                    replace_original=True,
-                    text="BitScale grids",
-                    blocks=kit.grids_page_blocks(result, search, runnable),
-                )
+                show_grids(services, respond, body["user"]["id"], result, search, replace=True)
             except BitScaleError as error:
                 respond(text=explain(error), blocks=kit.error_blocks(explain(error)))
 

@@ -203,10 +203,31 @@ def _run(call: CommandCall) -> None:
 
 def _grids(call: CommandCall) -> None:
     page = call.services.catalog.page(call.arg or None, 1)
-    runnable = runnable_ids(call.services, call.user_id, page)
-    call.respond(
-        text="BitScale grids", blocks=kit.grids_page_blocks(page, call.arg or None, runnable)
-    )
+    show_grids(call.services, call.respond, call.user_id, page, call.arg or None)
+
+
+def show_grids(
+    services: Services,
+    respond: Respond,
+    user_id: str,
+    page: Any,
+    search: str | None,
+    replace: bool = False,
+) -> None:
+    """Show a page of grids at once, then make sure grids without an API source show no
+    Run button: what the cache does not know is asked in the background, and the list is
+    redrawn when it finds one."""
+    runnable = runnable_ids(services, user_id, page)
+    ids = [g.id for g in page.grids]
+    known = services.catalog.sourceless(ids)
+
+    def blocks(sourceless: set[str]) -> list[dict]:
+        return kit.grids_page_blocks(page, search, runnable, sourceless)
+
+    respond(text="BitScale grids", blocks=blocks(known), replace_original=replace)
+    found = services.catalog.check_sources(ids)
+    if found - known:
+        respond(text="BitScale grids", blocks=blocks(known | found), replace_original=True)
 
 
 def runnable_ids(services: Services, user_id: str, page: Any) -> set[str]:
