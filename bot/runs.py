@@ -513,7 +513,8 @@ class RunService:
         state = outcome.state
         now = self.clock()
         if state == "completed":
-            self.timings.learn(run, now)
+            # polls normally come at most 2.5x the shortest gap apart; far more: starved
+            self.timings.learn(run, now, max_gap=provider.poll_interval * 7.5)
         if state in ("completed", "failed", "interrupted"):
             self._finish(
                 run.id, state, outputs=outcome.outputs, code=outcome.code, message=outcome.message

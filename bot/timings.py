@@ -65,8 +65,22 @@ class GridTiming:
     recent: list[float] = field(default_factory=list)  # upper bounds of recent durations
     samples: int = 0
 
-    def learn(self, seen: Observation) -> GridTiming:
-        """The estimate after one more finished run (pure: returns a new value)."""
+    def learn(self, seen: Observation, max_gap: float = float("inf")) -> GridTiming:
+        """The estimate after one more finished run (pure: returns a new value).
+
+        An async run is only known to have ended between the last poll that saw it
+        running and the one that saw it done. When those are far apart (`max_gap`, or a
+        quarter of its length: polls were starved by a flood of submissions), the upper
+        bound says little about the run: it is kept out of `recent`, so one busy hour
+        cannot mark a fast grid slow."""
+        tight = seen.first_poll is None or seen.hi - seen.lo <= max(max_gap, seen.hi / 4)
+        if not tight:
+            if self.samples == 0:  # it ran at least `lo`: the first poll waits that long
+                return GridTiming(self.key, max(self.first_poll, seen.lo), self.recent, 0)
+            if not seen.done_at_first_poll:
+                first = max(self.first_poll * MISS_GROWTH, seen.lo)
+                return GridTiming(self.key, first, self.recent, self.samples)
+            return self
         recent = [*self.recent, seen.hi][-RECENT:]
         if self.samples == 0:
             first = (seen.lo + seen.hi) / 2
@@ -113,13 +127,13 @@ class RunTimings:
         row = rows[0]
         return GridTiming(key, row["first_poll"], json.loads(row["recent"]), row["samples"])
 
-    def learn(self, run: Run, done_at: float) -> None:
-        """Fold one completed run into its target's timing."""
+    def learn(self, run: Run, done_at: float, max_gap: float = float("inf")) -> None:
+        """Fold one completed run into its target's timing (`max_gap`: see GridTiming)."""
         seen = Observation.of(run, done_at)
         if seen is None:
             return
         known = self.get(run) or GridTiming(self.key(run), 0.0)
-        new = known.learn(seen)
+        new = known.learn(seen, max_gap)
         db = self.store.db()
         db["run_timings"].upsert(
             {
@@ -142,7 +156,9 @@ class RunTimings:
         """Seconds after sending when a first poll likely finds the run done (None when
         the target was never timed)."""
         known = self.get(run)
-        return None if known is None else max(known.first_poll, 0.0)
+        if known is None or (known.samples == 0 and not known.first_poll):
+            return None
+        return max(known.first_poll, 0.0)
 
 
 def next_poll_after(age: float, shortest: float) -> float:

@@ -76,3 +76,15 @@ def test_timings_survive_a_restart(tmp_path):
 
 def test_polls_come_every_2_to_5_seconds_by_age():
     assert [next_poll_after(age, 2) for age in (1, 10, 20, 100)] == [2, 2, 4, 5]
+
+
+def test_polls_starved_by_a_flood_do_not_mark_a_fast_grid_slow():
+    fast = GridTiming("g", 0.0)
+    for _ in range(3):
+        fast = fast.learn(exact(4.0))
+    # done within 4 s, but its only poll came 60 s late: no evidence it was slow
+    starved = fast.learn(Observation(0.0, 64.0, first_poll=64.0, done_at_first_poll=True), 7.5)
+    assert starved.recent == fast.recent and starved.sync_is_safe(25)
+    # a never-timed grid learns only that it ran at least `lo`
+    unknown = GridTiming("g", 0.0).learn(Observation(30.0, 90.0, first_poll=2.0), 7.5)
+    assert unknown.samples == 0 and unknown.first_poll == 30.0 and unknown.recent == []
