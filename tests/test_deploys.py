@@ -51,12 +51,13 @@ def test_sigkill_at_every_step_loses_only_what_was_in_flight(rig):
     report = run_scenario(rig, "kill")
     cut_off = {"quick-live", "medium-a"}  # their requests had left, without an answer yet
     for name, run in report.runs.items():
-        assert run.bitscale_runs == 1 and run.replies == 1, (name, run)  # never sent twice
+        assert run.replies == 1, (name, run)
         if name in cut_off:
-            assert run.state == "interrupted", (name, run)
+            # BitScale may or may not have got the request (that is why it is not re-sent)
+            assert run.bitscale_runs <= 1 and run.state == "interrupted", (name, run)
             assert "not re-sent" in run.first_reply or "interrupted" in run.first_reply
         else:
-            assert run.state == "completed", (name, run)
+            assert run.bitscale_runs == 1 and run.state == "completed", (name, run)
             assert run.first_reply.startswith("✅"), (name, run)
     assert report.posts_after_last_restart == 0
     assert set(RUNS) == set(report.runs)
