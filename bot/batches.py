@@ -3,7 +3,7 @@
 Life of a batch: `create()` records it (`awaiting_approval` when a policy holds it, else
 `preparing`), `_prepare()` turns each distinct row into a queued run tied to the batch
 (idempotent: a run's dedupe key is the batch id plus the row's digest), then the feeder
-sends rows to BitScale and the housekeeping pass edits the progress message, notices the
+sends rows to the provider and the housekeeping pass edits the progress message, notices the
 end, writes the enriched file and posts it once.
 
 Pacing: batch rows go through the same rate limiter as everything else, at the lowest
@@ -13,7 +13,7 @@ batches, so two batches share the budget instead of one queueing behind the othe
 
 Exactly once: a row is a run, and runs.py's rules hold (a row cut off while being sent is
 never re-sent). Batches submit in async mode by default: the request id is stored the
-moment BitScale answers, so a restart (even SIGKILL) finds every sent row's result.
+moment the provider answers, so a restart (even SIGKILL) finds every sent row's result.
 """
 
 from __future__ import annotations
@@ -32,23 +32,14 @@ from typing import Protocol
 from bot.batch_rows import Plan, Row, RowResult, rows, write_result
 from bot.batch_store import ACTIVE_STATES, Batch, BatchStore, migrate
 from bot.csvio import CsvInfo
-from bot.providers.bitscale import BitScaleClient, BitScaleError, Priority
+from bot.providers.base import BatchProvider
 from bot.runs import RunService
 from bot.store import Run, new_run_id
 
 log = logging.getLogger(__name__)
 
-# Codes that would fail every row the same way: the batch pauses (rows stay queued) and
-# offers Resume once someone has fixed the cause.
-STOP_CODES = {
-    "INVALID_API_KEY",
-    "FEATURE_DISABLED",
-    "CREDITS_EXHAUSTED",
-    "MISSING_SOURCE",
-    "GRID_NOT_FOUND",
-}
 CREDITS_EXHAUSTED = (
-    "The workspace has run out of BitScale credits. Top up (or wait for the next billing "
+    "The workspace has run out of {label} credits. Top up (or wait for the next billing "
     "period), then press Resume."
 )
 WAITING_STATES = ("queued", "submitting", "running")
@@ -139,7 +130,7 @@ class BatchService:
         self,
         store: BatchStore,
         runs: RunService,
-        client: BitScaleClient,
+        provider: BatchProvider,
         notifier: BatchNotifier,
         *,
         files_dir: str | Path,
@@ -153,7 +144,7 @@ class BatchService:
     ) -> None:
         self.store = store
         self.runs = runs
-        self.client = client
+        self.provider = provider  # the service batch rows run on
         self.notifier = notifier
         self.files_dir = Path(files_dir)
         self.mode = mode
@@ -235,7 +226,7 @@ class BatchService:
         )
 
     def cancel(self, batch_id: str, user_id: str) -> bool:
-        """Stop rows not yet sent; rows already at BitScale finish and are kept."""
+        """Stop rows not yet sent; rows already sent finish and are kept."""
         now = self.clock()
         if not self.store.move(
             batch_id, ACTIVE_STATES, state="cancelled", cancelled_by=user_id, finished_at=now
@@ -379,7 +370,7 @@ class BatchService:
     def _target_outstanding(self) -> int:
         """Enough rows in hand to keep the limiter busy for about two seconds: one second's
         worth per second a submission takes (sync rows hold their slot for the whole run)."""
-        rate = self.client.limiter.rate
+        rate = self.provider.request_rate
         wanted = rate * (2 + self._feed_state.submit_seconds)
         return max(2, min(self._max_outstanding, int(wanted)))
 
@@ -398,7 +389,9 @@ class BatchService:
         try:
             # Stopping (SIGTERM): a row still waiting for a slot stays queued for the next
             # start instead of going out while the process winds down.
-            self.runs.submit_now(run_id, Priority.BATCH, lambda: not self._stop.is_set())
+            self.runs.submit_now(
+                run_id, self.provider.batch_priority, lambda: not self._stop.is_set()
+            )
         except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
             log.exception("sending batch row %s failed", run_id)
         finally:
@@ -472,7 +465,7 @@ class BatchService:
             return
         self._expand(batch)
         # Someone just pressed Start: this read goes ahead of polls and other batches.
-        credits = self._credits_left(Priority.INTERACTIVE)
+        credits = self.provider.credits_left(urgent=True)
         self.store.move(
             batch.id,
             ("preparing",),
@@ -521,7 +514,7 @@ class BatchService:
                 now + i * 1e-6,  # keeps the file's order
                 batch.mode,
                 batch.id,
-                "bitscale",  # batches run BitScale grids
+                self.provider.name,
                 batch.grid_id,
             ]
             if hit is None:
@@ -577,7 +570,7 @@ class BatchService:
         pauses its batch; a finished row teaches the poll hint how long rows take."""
         if not run.batch_id:
             return
-        if run.error_code in STOP_CODES:
+        if run.error_code in self.provider.batch_stop_codes:
             self.store.store.write(
                 "UPDATE runs SET state = 'queued', finished_at = NULL, submitted_at = NULL, "
                 "error_code = NULL, error_message = NULL, request_id = NULL WHERE id = ?",
@@ -614,7 +607,7 @@ class BatchService:
         return min(60.0, statistics.median(seen) * 0.9)
 
     def _expire_rows(self, now: float) -> None:
-        """A row that BitScale has had for RUN_EXPIRY_MINUTES expires on its own; the batch
+        """A row that the provider has had for RUN_EXPIRY_MINUTES expires on its own; the batch
         never expires as a whole while rows are progressing."""
         minutes = round(self.expiry_seconds / 60)
         self.store.store.write(
@@ -627,23 +620,18 @@ class BatchService:
             ],
         )
 
-    def _credits_left(self, priority: Priority = Priority.BACKGROUND) -> int | None:
-        try:
-            return self.client.workspace(priority=priority).credits.remaining
-        except BitScaleError as error:
-            log.info("credits not read: %s", error.code)
-            return None
-
     def _check_credits(self, now: float, batches: list[Batch]) -> None:
         """Every half minute while batches run: out of credits pauses them all."""
         if now - self._last_credit_check < self.credit_check_seconds:
             return
         self._last_credit_check = now
-        left = self._credits_left()
+        left = self.provider.credits_left()
         if left is not None and left <= 0:
+            code = self.provider.credits_exhausted_code
+            reason = CREDITS_EXHAUSTED.format(label=self.provider.label)
             for batch in batches:
                 if batch.state == "running":
-                    self.pause(batch.id, "CREDITS_EXHAUSTED", CREDITS_EXHAUSTED)
+                    self.pause(batch.id, code, reason)
 
     def _finish(self, batch: Batch, progress: Progress) -> None:
         """Write the enriched file and post the summary exactly once."""
@@ -700,9 +688,9 @@ class BatchService:
         return path
 
     def _measure_cost(self, batch: Batch) -> None:
-        """Credits before minus after, over the rows BitScale ran: this grid's cost per run
+        """Credits before minus after, over the rows the provider ran: this grid's cost per run
         (blurred if other runs spent credits meanwhile; it is an estimate and says so)."""
-        after = self._credits_left()
+        after = self.provider.credits_left()
         if after is None:
             return
         self.store.update(batch.id, credits_after=after)

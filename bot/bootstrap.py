@@ -91,9 +91,10 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         max_connections=settings.submit_concurrency + 32,
     )
     # The registry of run providers: a new provider is one more line here.
-    providers = Providers(
-        BitScaleProvider(bitscale, mode=settings.run_mode, poll_interval=settings.poll_seconds)
+    bitscale_provider = BitScaleProvider(
+        bitscale, mode=settings.run_mode, poll_interval=settings.poll_seconds
     )
+    providers = Providers(bitscale_provider)
     if settings.bittlebits_api_key is not None:
         providers.add(_bittlebits(settings, store))
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
@@ -142,7 +143,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     batches = BatchService(
         BatchStore(store),
         runs,
-        bitscale,
+        bitscale_provider,  # batches run grids
         SlackBatchNotifier(web),
         files_dir=batch_files_dir(settings.database_path),
         mode=settings.batch_run_mode,

@@ -149,6 +149,25 @@ class Provider(Protocol):
     def close(self) -> None: ...
 
 
+class BatchProvider(Provider, Protocol):
+    """A provider that can also run batches (many rows of one target). What the batch core
+    needs beyond a run: how to pace rows, when a failure stops every row, credits left."""
+
+    batch_priority: int  # the urgency batch rows submit at: after everything else
+    batch_stop_codes: frozenset[str]  # error codes that would fail every row the same way
+    credits_exhausted_code: str  # the stop code for "out of credits"
+
+    @property
+    def request_rate(self) -> float:
+        """Requests a second the provider's budget allows (sizes the rows kept in hand)."""
+        ...
+
+    def credits_left(self, *, urgent: bool = False) -> int | None:
+        """Credits the workspace has left; None when they cannot be read now. `urgent`: a
+        person is waiting, so the read goes ahead of other requests."""
+        ...
+
+
 class ProviderError(Exception):
     """A provider could not do something; the message is a plain sentence for people."""
 

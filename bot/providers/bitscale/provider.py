@@ -12,6 +12,7 @@ one.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
@@ -20,6 +21,8 @@ from bot.providers.bitscale.client import BitScaleClient, Priority
 from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
 from bot.providers.bitscale.models import RunResult
 from bot.store import Run
+
+log = logging.getLogger(__name__)
 
 INTERRUPTED_NOTE = (
     "The bot lost track of this run while starting it, so it cannot tell whether BitScale "
@@ -33,6 +36,19 @@ class BitScaleProvider:
     label = "BitScale"
     max_resubmits = 0
     interrupted_note = INTERRUPTED_NOTE
+    # Batches: rows take whatever budget people and the rest leave.
+    batch_priority = int(Priority.BATCH)
+    credits_exhausted_code = "CREDITS_EXHAUSTED"
+    # Codes that would fail every row the same way: a batch pauses instead.
+    batch_stop_codes = frozenset(
+        {
+            "INVALID_API_KEY",
+            "FEATURE_DISABLED",
+            "CREDITS_EXHAUSTED",
+            "MISSING_SOURCE",
+            "GRID_NOT_FOUND",
+        }
+    )
 
     def __init__(
         self,
@@ -121,6 +137,20 @@ class BitScaleProvider:
 
     def close(self) -> None:
         self.client.close()
+
+    # --- batches --------------------------------------------------------------------------
+
+    @property
+    def request_rate(self) -> float:
+        return self.client.limiter.rate
+
+    def credits_left(self, *, urgent: bool = False) -> int | None:
+        priority = Priority.INTERACTIVE if urgent else Priority.BACKGROUND
+        try:
+            return self.client.workspace(priority=priority).credits.remaining
+        except BitScaleError as error:
+            log.info("credits not read: %s", error.code)
+            return None
 
     # --- helpers --------------------------------------------------------------------------
 
