@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.csvio import CsvInfo
 from bot.store import Store
 
 # awaiting_approval → preparing → running ⇄ paused → done | cancelled; or denied.
@@ -112,6 +113,12 @@ class Batch:
     reply_posted_at: float | None = None
     file_posted_at: float | None = None
     result_path: str | None = None
+
+    def csv_info(self) -> CsvInfo:
+        """The batch's file as it was checked at upload."""
+        return CsvInfo(
+            self.file_path, self.encoding, self.delimiter, self.headers, self.rows_total
+        )
 
     @property
     def ended(self) -> bool:

@@ -1,0 +1,111 @@
+"""The batch form's last step: the preview (rows, runs, reused answers, credits) and Start."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.batch_rows import Plan, plan
+from bot.batches import BatchRequest
+from bot.csvio import CsvInfo
+from bot.providers.bitscale import BitScaleError, Priority
+from bot.slack.approvals import start_batch
+from bot.slack.batch_session import open_step
+from bot.slack.blocks import batches as kit
+from bot.slack.forms import check_run, refused_modal, update_view
+from bot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def show_preview(client: WebClient, services: Services, view_id: str, session: dict) -> None:
+    batches = services.batches
+    assert batches is not None
+    info = CsvInfo(**session["file"])
+    counted = plan(info, session["mapping"])
+    try:
+        # Fresh, not the 10-second cache: this number decides whether to spend.
+        workspace = services.bitscale.workspace(priority=Priority.INTERACTIVE)
+        credits_left: int | None = workspace.credits.remaining
+    except BitScaleError as error:
+        log.info("credits unknown for the preview: %s", error.code)
+        credits_left = None
+    cost = batches.cost_per_run(session["grid_id"])
+    counted.reused = batches.reusable(
+        session["grid_id"],
+        session["grid_name"],
+        info,
+        session["mapping"],
+        session.get("output_columns"),
+        session.get("user_id") or "",
+    )
+    token = services.store.save_session(
+        {
+            **session,
+            "step": "preview",
+            "plan": {
+                "rows_total": counted.rows_total,
+                "runs": counted.runs,
+                "reused": counted.reused,
+                "duplicates": counted.duplicates,
+                "skipped": counted.skipped,
+            },
+            "estimate": None if cost is None else cost * (counted.runs - counted.reused),
+            "estimate_fresh": None if cost is None else cost * counted.runs,
+        }
+    )
+    update_view(
+        client,
+        view_id,
+        kit.preview_modal(
+            token,
+            grid_name=session["grid_name"],
+            file_name=session["file_name"],
+            plan=counted,
+            credits_left=credits_left,
+            cost_per_run=cost,
+        ),
+    )
+
+
+def handle_preview(
+    ack: Ack, body: dict, services: Services, client: WebClient | None = None
+) -> None:
+    session = open_step(ack, services, body, "preview")
+    if session is None:
+        return
+    user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
+    runs = int((session.get("plan") or {}).get("runs") or 0)
+    refused = check_run(
+        services, user_id, session["grid_id"], session.get("grid_name"), entry="batch", rows=runs
+    )
+    if refused:
+        ack(response_action="update", view=refused_modal(refused))
+        return
+    ack()
+    view_id = (body.get("view") or {}).get("id")
+    chosen = set(session.get("chosen") or [])
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    ticked = ((values.get(kit.FRESH_BLOCK) or {}).get(kit.FRESH_ACTION) or {}).get(
+        "selected_options"
+    )
+    fresh = bool(ticked)
+    request = BatchRequest(
+        info=CsvInfo(**session["file"]),
+        file_name=session["file_name"],
+        grid_id=session["grid_id"],
+        grid_name=session["grid_name"],
+        mapping=session["mapping"],
+        outputs=[o for o in session["outputs"] if o["id"] in chosen],
+        output_columns=session.get("output_columns"),
+        user_id=(body.get("user") or {}).get("id") or session.get("user_id", ""),
+        channel_id=session.get("channel_id"),
+        plan=Plan(**session["plan"]),
+        estimate=session.get("estimate_fresh" if fresh else "estimate"),
+        fresh=fresh,
+        team_id=(body.get("team") or {}).get("id"),
+        dedupe_key=f"view:{view_id}" if view_id else None,
+    )
+    services.later(lambda: start_batch(client, services, request))
