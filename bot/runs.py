@@ -31,6 +31,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot.clock import JUMP_TOLERANCE, SteadyClock
 from bot.providers.base import Outcome, Provider, Providers
 from bot.reuse import ResultIndex, input_key
 from bot.steps import StepCompleter
@@ -44,6 +45,14 @@ INTERRUPTED_MESSAGE = (
     "started. It was not re-sent automatically. Press Run again if it did not."
 )
 EXPIRED_MESSAGE = "The run did not finish within {minutes} minutes, so the bot stopped waiting."
+STALE_SUBMIT_MESSAGE = (
+    " It was stuck while being sent, so the bot cannot tell whether it started; it was "
+    "not re-sent. Check whether it ran before you run it again."
+)
+UNEXPECTED_MESSAGE = "Something unexpected went wrong in the bot while it sent this run."
+# A run still "submitting" after this long is stuck, whatever the expiry setting: the
+# longest request a provider holds open (a 120 s sync window plus margins) is long over.
+STALE_SUBMIT_FLOOR = 300.0
 UNKNOWN_PROVIDER_MESSAGE = (
     "This run was sent to {name}, which this bot is no longer set up to use, so it cannot "
     "follow the run. Ask whoever runs the bot to set {name} up again."
@@ -155,7 +164,7 @@ class RunService:
         providers: Providers,
         notifier: Notifier,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         expiry_seconds: float = 30 * 60,
         submit_concurrency: int = 192,
         inline: bool = False,
@@ -173,14 +182,16 @@ class RunService:
         self.providers = providers
         self.launch_grace = launch_grace
         self.notifier = notifier
-        self.clock = clock
+        # Steady by default: a jump of the system clock must not expire young runs.
+        self.clock = clock or SteadyClock()
+        self._reported_jump = 0.0
         self.expiry_seconds = expiry_seconds
         self.on_finished = on_finished
         self.results = results
         # Seconds before the first poll of a run that came back running (a batch knows how
         # long its grid's rows take, and a poll before that is wasted budget).
         self.first_poll = first_poll
-        self.steps = StepCompleter(store, notifier, clock)
+        self.steps = StepCompleter(store, notifier, self.clock)
         self.gate = gate
         self.timings = RunTimings(store, drain_seconds=drain_seconds)
         self._working = 0  # work items running now (not merely waiting in a pool)
@@ -353,6 +364,7 @@ class RunService:
     def tick(self) -> None:
         """One pass of the scheduler: expire, submit, poll and deliver whatever is due."""
         now = self.clock()
+        self._notice_clock_jump()
         self._expire_overdue(now)
         self._fail_orphans(now)
         # A batch's rows are fed by bot/batches.py (fairly, behind people) and reported by
@@ -488,6 +500,17 @@ class RunService:
             )
         except NotOurs:
             return
+        except Exception:  # noqa: BLE001 - whatever it was, the rep hears of it
+            log.exception("submitting run %s failed unexpectedly", run.id)
+            if run.state == "submitting":  # the request may have left: never resend
+                message = f"{UNEXPECTED_MESSAGE} {provider.interrupted_note}"
+                self._finish(run.id, "interrupted", code="BOT_ERROR", message=message)
+            else:  # nothing left: try again later (expiry ends it if this persists)
+                self.store.write(
+                    "UPDATE runs SET submit_after = ? WHERE id = ? AND state = 'queued'",
+                    [self.clock() + 30.0, run.id],
+                )
+            return
         self._apply(self.store.get_run(run_id) or run, provider, outcome)
 
     def _poll(self, run_id: str) -> None:
@@ -500,7 +523,11 @@ class RunService:
             return
         now = self.clock()
         polled = {"polls": run.polls + 1, "first_poll_at": run.first_poll_at or now}
-        outcome = provider.poll(run)
+        try:
+            outcome = provider.poll(run)
+        except Exception:  # noqa: BLE001 - a surprise is a failed poll: back off, retry
+            log.exception("polling run %s failed unexpectedly", run.id)
+            outcome = Outcome.retry("BOT_ERROR", "The bot could not read the run's status.")
         self.store.update_run(
             run.id, **polled, **({"running_seen_at": now} if outcome.state == "running" else {})
         )
@@ -746,12 +773,46 @@ class RunService:
             "AND batch_id IS NULL RETURNING id",
             [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds],
         )
+        rows += self._expire_stale_submissions(now)
         for row in rows:
             log.warning("run %s expired", row["id"])
             self._dispatch(self._deliverers, self._deliver, row["id"])
             self._finish_followers(row["id"])
 
+    def _expire_stale_submissions(self, now: float) -> list[dict[str, Any]]:
+        """Runs stuck in "submitting" (their worker died without a word) end too; one this
+        process is still sending is left to its worker."""
+        stale_before = now - max(self.expiry_seconds, STALE_SUBMIT_FLOOR)
+        candidates = self.store.write(
+            "SELECT id FROM runs WHERE state = 'submitting' "
+            "AND COALESCE(submitted_at, created_at) <= ?",
+            [stale_before],
+        )
+        with self._busy_lock:
+            ids = [r["id"] for r in candidates if r["id"] not in self._busy]
+        minutes = round(self.expiry_seconds / 60)
+        expired: list[dict[str, Any]] = []
+        for run_id in ids:
+            expired += self.store.write(
+                "UPDATE runs SET state = 'expired', finished_at = ?, error_message = ? "
+                "WHERE id = ? AND state = 'submitting' RETURNING id",
+                [now, EXPIRED_MESSAGE.format(minutes=minutes) + STALE_SUBMIT_MESSAGE, run_id],
+            )
+        return expired
+
     # --- helpers --------------------------------------------------------------------------
+
+    def _notice_clock_jump(self) -> None:
+        """Say once when the system clock moves away from steady time (an operator wants
+        to know; run timings ignore it)."""
+        jump = getattr(self.clock, "jump", None)
+        drift = jump() if callable(jump) else 0.0
+        if abs(drift - self._reported_jump) > JUMP_TOLERANCE:
+            log.warning(
+                "the system clock jumped by %+.0f s; run timings follow the steady clock",
+                drift - self._reported_jump,
+            )
+            self._reported_jump = drift
 
     def _first_poll(self, run: Run) -> float:
         if self.first_poll is None:

@@ -322,6 +322,12 @@ class BitScaleClient:
                 BAD_RESPONSE,
                 "BitScale sent an answer that is not valid JSON.",
             ) from None
+        except RecursionError:
+            raise BitScaleError(
+                response.status_code,
+                BAD_RESPONSE,
+                "BitScale sent an answer nested too deeply to read.",
+            ) from None
 
     @staticmethod
     def _may_retry(error: BitScaleError, idempotent: bool) -> bool:

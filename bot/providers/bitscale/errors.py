@@ -146,4 +146,6 @@ def explain(error: BitScaleError) -> str:
         and error.message
     ):
         return f"{sentence} BitScale said: {error.message}"
+    if error.code == BAD_RESPONSE and error.message:  # our own words on what was wrong
+        return f"{error.message} {sentence}"
     return sentence
