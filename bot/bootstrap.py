@@ -58,8 +58,10 @@ class Bot:
     services: Services | None = None
 
     def close(self) -> None:
-        if self.services is not None and self.services.home is not None:
-            self.services.home.stop()
+        if self.services is not None:
+            if self.services.home is not None:
+                self.services.home.stop()
+            self.services.background.shutdown(wait=False, cancel_futures=True)
         self.batches.stop()
         self.progress.shutdown()
         self.runs.shutdown(wait=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import httpx
 import pytest
 from slack_sdk import WebClient
 
@@ -104,3 +105,20 @@ def test_the_server_caps_request_bodies_even_without_a_length(stack):
     answer = httpx.post(url, content=chunks(), headers={"Content-Type": "text/plain"}, timeout=30)
     assert answer.status_code == 413
     assert stack.driver.command("help")[0].status_code == 200  # still serving
+
+
+def test_the_server_keeps_answering_with_over_1024_open_files(tmp_path):
+    # select() cannot watch descriptors past 1024; a busy bot (hundreds of BitScale
+    # connections and SQLite files) reaches that, and then stops answering Slack.
+    import os
+
+    from bot.playground.stack import LocalStack
+
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with LocalStack(str(tmp_path / "db")) as stack:
+            stack.driver.http.timeout = httpx.Timeout(10.0)
+            assert stack.driver.command("help")[0].status_code == 200
+    finally:
+        for fd in held:
+            os.close(fd)
