@@ -25,6 +25,7 @@ from bot.slack.listeners.commands import show_grids
 from bot.slack.services import Services
 from bot.slack.text import escape
 from bot.store import Run
+from bot.visibility import may_see
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,10 @@ def register(app: App, services: Services) -> None:
     def run_again(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
         run = services.store.get_run(_action(body).get("value") or "")
-        if run is None:
+        # Run again starts a new run of the presser's, where they pressed it; and only
+        # for someone who may see the old one (its form comes back filled in).
+        presser, where = body["user"]["id"], _channel_of(body)
+        if run is None or not may_see(run, presser, where):
             respond(
                 response_type="ephemeral",
                 replace_original=False,
@@ -84,7 +88,7 @@ def register(app: App, services: Services) -> None:
             )
             return
         if not run.grid_id:  # not a grid run: there is no form; ask again as it was asked
-            services.later(lambda: ask_again(services, run, body["user"]["id"], respond))
+            services.later(lambda: ask_again(services, run, presser, respond, where))
             return
         services.later(
             lambda: open_run_form(
@@ -92,8 +96,8 @@ def register(app: App, services: Services) -> None:
                 services,
                 body["trigger_id"],
                 grid_id=run.grid_id,
-                channel_id=run.channel_id or run.post_channel,
-                user_id=body["user"]["id"],
+                channel_id=where,
+                user_id=presser,
                 values=run.inputs,
             )
         )
@@ -143,7 +147,9 @@ def register(app: App, services: Services) -> None:
         services.later(lambda: refresh_inputs(client, services, view))
 
 
-def ask_again(services: Services, run: Run, user_id: str, respond: Respond) -> None:
+def ask_again(
+    services: Services, run: Run, user_id: str, respond: Respond, channel_id: str | None
+) -> None:
     """Run again for a run with nothing to fill in (a page score): the same request."""
     if run.provider not in services.runs.providers:
         label = services.runs.providers.label(run.provider)
@@ -158,9 +164,9 @@ def ask_again(services: Services, run: Run, user_id: str, respond: Respond) -> N
                 grid_name=run.grid_name,
                 inputs=run.inputs,
                 user_id=user_id,
-                channel_id=run.channel_id or run.post_channel,
+                channel_id=channel_id,
                 team_id=run.team_id,
-                thread_ts=run.thread_ts,
+                thread_ts=run.thread_ts if channel_id == run.channel_id else None,
                 source=run.source or "form",
             )
         )

@@ -16,12 +16,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.providers.bitscale import BitScaleError, Priority
+from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
 from bot.slack import blocks as kit
 from bot.slack.forms import open_run_form
 from bot.slack.services import Services
 from bot.slack.text import escape
+from bot.visibility import may_see
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ ALIASES = {
     "history": "runs",
 }
 MAX_ARG = 500
+MAX_WORD = 60  # an unknown first word is echoed back this long at most
 BUSY = "I'm handling a lot of requests right now. Please try again in a minute."
 TRIGGER_EXPIRED = (
     "Slack only lets a form open within 3 seconds of the command, and that "
@@ -117,7 +119,8 @@ def parse_command(text: str | None) -> ParsedCommand:
     arg = parts[1].strip() if len(parts) > 1 else ""
     name = ALIASES.get(word.lower(), word.lower())
     if name not in SUBCOMMANDS:
-        return ParsedCommand("unknown", word, arg[:MAX_ARG])
+        # The word is echoed back: bounded, so 200 KB in is not 200 KB out.
+        return ParsedCommand("unknown", word[:MAX_WORD], arg[:MAX_ARG])
     if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "\"'“”":
         arg = arg[1:-1].strip()
     elif len(arg) >= 2 and arg[0] == "“" and arg[-1] == "”":
@@ -139,7 +142,9 @@ def handle_command(
         guess = suggest(parsed.arg)
         hint = f"{COMMAND} {guess} {parsed.rest}".strip() if guess else None
         ack(
-            text=f"I don't know {parsed.arg}" + (f". Did you mean {hint}?" if hint else ""),
+            text=escape(
+                f"I don't know {parsed.arg}" + (f". Did you mean {hint}?" if hint else "")
+            ),
             blocks=kit.unknown_command_blocks(parsed.arg, hint),
         )
         return
@@ -237,7 +242,7 @@ def runnable_ids(services: Services, user_id: str, page: Any) -> set[str]:
 
 
 def _status(call: CommandCall) -> None:
-    call.respond(**status_reply(call.services, call.arg))
+    call.respond(**status_reply(call.services, call.arg, call.user_id, call.channel_id))
 
 
 def _credits(call: CommandCall) -> None:
@@ -245,36 +250,25 @@ def _credits(call: CommandCall) -> None:
     call.respond(text="BitScale credits", blocks=kit.credits_blocks(workspace))
 
 
-def status_reply(services: Services, ident: str) -> dict:
-    """A run we know (by request id or run id) from SQLite; otherwise ask BitScale."""
+def status_reply(
+    services: Services, ident: str, user_id: str, channel_id: str | None = None
+) -> dict:
+    """A stored run, by its ref, run id or request id, for someone who may see it (its
+    requester, or someone in the conversation it was posted in). Anything else gets the
+    same answer as an unknown id, and nothing is asked of BitScale on anyone's behalf."""
     run = services.store.find_run(ident)
-    if run is not None:
+    if run is not None and may_see(run, user_id, channel_id):
         return {
-            "text": f"{run.grid_name}: {run.state}",
+            "text": f"{escape(run.grid_name)}: {run.state}",
             "blocks": kit.status_blocks(run, services.runs.providers.view(run)),
         }
-    ident = ident.strip().strip("`#").strip()
-    result = None
-    for candidate in dict.fromkeys((ident, ident.lower())):  # ids copied in upper case
-        try:
-            result = services.bitscale.run_status(candidate, priority=Priority.INTERACTIVE)
-            ident = candidate
-            break
-        except BitScaleError as error:
-            if error.code != "REQUEST_NOT_FOUND":
-                raise
-    if result is None:
-        text = (
-            f"I know no run with the reference `{ident[:100]}`, and neither does BitScale. "
-            "`/bitscale runs` lists your runs with their references and a Status button."
-        )
-        return {"text": text, "blocks": kit.notice_blocks(escape(text))}
-    outputs = {k: v.model_dump() for k, v in (result.outputs or {}).items()}
-    message = result.failure_message if result.status == "failed" else None
-    return {
-        "text": f"Run {ident}: {result.status}",
-        "blocks": kit.remote_status_blocks(ident, result.status, outputs, message),
-    }
+    shown = ident.strip().strip("`#").strip()[:100]
+    text = (
+        f"I know no run you can see with the reference `{shown}`. `/bitscale runs` lists "
+        "your runs with their references and a Status button; runs posted in a channel "
+        "can be looked up from that channel."
+    )
+    return {"text": escape(text), "blocks": kit.notice_blocks(escape(text))}
 
 
 subcommand("help", instant=_help)

@@ -21,9 +21,13 @@ def register(app: App, services: Services) -> None:
         ack()
         actions = body.get("actions") or [{}]
         run_id = str((actions[0] if isinstance(actions[0], dict) else {}).get("value") or "")
+        user_id = (body.get("user") or {}).get("id") or ""
+        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
 
         def show() -> None:
-            reply = status_reply(services, run_id)
+            reply = status_reply(services, run_id, user_id, channel_id)
             if body.get("response_url"):  # a message: answer under it, only to them
                 respond(response_type="ephemeral", replace_original=False, **reply)
                 return
