@@ -24,6 +24,7 @@ from bot.credits import CreditAlert
 from bot.providers.base import Providers
 from bot.runs import Announcement, DeliveryError
 from bot.slack import blocks as kit
+from bot.slack.text import defuse
 from bot.slack.workflow import step_error, step_outputs
 from bot.store import Run
 
@@ -50,8 +51,27 @@ def retry_handlers() -> list:
     ]
 
 
+# Methods whose top-level `text` Slack shows in notifications and previews.
+_TEXT_METHODS = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
+)
+
+
+class DefusingWebClient(WebClient):
+    """A WebClient that defuses the top-level `text` of every message it sends: the
+    last line of defence, whichever builder forgot to escape a grid name."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        if api_method in _TEXT_METHODS:
+            for part in ("json", "params", "data"):
+                args = kwargs.get(part)
+                if isinstance(args, dict) and isinstance(args.get("text"), str):
+                    kwargs[part] = {**args, "text": defuse(args["text"])}
+        return super().api_call(api_method, **kwargs)
+
+
 def make_web_client(token: str, base_url: str, timeout: int = 15) -> WebClient:
-    return WebClient(
+    return DefusingWebClient(
         token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
     )
 

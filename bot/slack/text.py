@@ -21,6 +21,33 @@ def escape(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Markup the bot itself writes into a message's top-level text: mentions, channel links,
+# dates and links to messages in Slack. Anything else in <…> is defused.
+_OUR_MARKUP = re.compile(
+    r"<(?:@[UW][A-Z0-9]{2,30}|#[CGD][A-Z0-9]{2,30}(?:\|[^<>]*)?|!date\^[^<>]*"
+    r"|https://[a-z0-9-]+\.slack\.com/[^\s<>|]*(?:\|[^<>]*)?)>"
+)
+_BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
+
+
+def defuse(text: str) -> str:
+    """Escape what `escape` would, except markup the bot wrote itself (see _OUR_MARKUP)
+    and entities already escaped, so it can be applied to any finished text, twice or
+    not at all before. Slack shows a message's top-level `text` in notifications: a
+    grid named "<!channel>" must not ping a channel from there either."""
+    out, pos = [], 0
+    for match in _OUR_MARKUP.finditer(text):
+        out.append(_escape_bare(text[pos : match.start()]))
+        out.append(match.group())
+        pos = match.end()
+    out.append(_escape_bare(text[pos:]))
+    return "".join(out)
+
+
+def _escape_bare(text: str) -> str:
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def truncate(text: str, limit: int, marker: str = ELLIPSIS) -> str:
     """Cut `text` to at most `limit` characters, never inside an escape entity."""
     if len(text) <= limit:

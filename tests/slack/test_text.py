@@ -69,3 +69,22 @@ def test_plural():
     assert plural(1, "run") == "1 run"
     assert plural(3, "run") == "3 runs"
     assert plural(1200, "entry", "entries") == "1,200 entries"
+
+
+@given(st.text(alphabet="<>&!@#|abc UCx;ltgmp^", max_size=60))
+def test_defuse_leaves_no_live_markup_and_is_idempotent(text):
+    from bot.slack.text import defuse
+
+    once = defuse(text)
+    assert defuse(once) == once
+    assert "<!" not in once and "<h" not in once
+
+
+def test_defuse_keeps_the_bots_own_markup():
+    from bot.slack.text import defuse
+
+    ours = "<@U0ANA> see <https://demo.slack.com/archives/C1/p1|the thread> in <#C0SALES>"
+    assert defuse(ours) == ours
+    assert defuse("<!channel> &amp; <https://evil|x>") == (
+        "&lt;!channel&gt; &amp; &lt;https://evil|x&gt;"
+    )

@@ -83,7 +83,10 @@ def progress_message(
         buttons.append(cancel)
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
-    text = f"{batch.grid_name} batch: {progress.finished:,} of {progress.runs_total:,} runs"
+    text = (
+        f"{escape(batch.grid_name)} batch: {progress.finished:,} of "
+        f"{progress.runs_total:,} runs"
+    )
     return text, render(blocks)
 
 

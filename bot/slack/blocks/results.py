@@ -88,9 +88,10 @@ def announcement(
         blocks.append(
             context("🔒 Only you get this run's messages: nothing was posted in a channel.")
         )
-    text = f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}"
+    # The top-level text is what notifications show: escaped like the blocks.
+    text = f"{emoji} {escape(run.grid_name)}: {STATE_WORDS.get(run.state, run.state)}"
     if run.reused:
-        text = f"{emoji} {run.grid_name}: reused, {provenance_plain(run)}"
+        text = f"{emoji} {escape(run.grid_name)}: reused, {provenance_plain(run)}"
     return text, render(blocks)
 
 
@@ -167,14 +168,14 @@ def result_message(
         blocks += _output_blocks(view, MAX_OUTPUT_SECTIONS - 4)
         blocks += [fresh_hint(), fresh_actions(run, fresh_by), reference(run)]
         attachment = _attachment(run, view, MAX_OUTPUT_SECTIONS - 4)
-        text = f"♻️ {run.grid_name}: {provenance_plain(run)}"
+        text = f"♻️ {escape(run.grid_name)}: {provenance_plain(run)}"
         return ResultMessage(text, render(blocks), attachment, view.attachment_title)
     if run.state == "completed":
         blocks = [section(f"✅ {who} *{grid}* is done."), *_late_note(run)]
         blocks += _output_blocks(view)
         blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 2], reference(run), again_actions(run)]
         return ResultMessage(
-            f"✅ {run.grid_name} is done",
+            f"✅ {escape(run.grid_name)} is done",
             render(blocks),
             _attachment(run, view),
             view.attachment_title,
@@ -245,7 +246,9 @@ def _problem_message(run: Run, who: str, grid: str) -> ResultMessage:
     blocks = [section(headline), *_late_note(run), section(f"*What happened:* {detail}")]
     blocks += [*failure_blocks(run), reference(run), again_actions(run)]
     return ResultMessage(
-        f"{emoji} {run.grid_name}: {STATE_WORDS.get(run.state, run.state)}", render(blocks), None
+        f"{emoji} {escape(run.grid_name)}: {STATE_WORDS.get(run.state, run.state)}",
+        render(blocks),
+        None,
     )
 
 
