@@ -9,6 +9,16 @@ import sys
 from bot.config import SettingsError, load_settings
 
 
+class OneLineFormatter(logging.Formatter):
+    """One record, one line: a line break inside a message (from a request, a grid name,
+    an error text) is shown as \\n, so nobody can forge a line of the log. Tracebacks
+    keep their lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
+        return super().formatMessage(record)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bitscale-bot", description="Run BitScale grids from Slack."
@@ -61,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The shell is a conversation: only real trouble goes to the terminal.
     level = logging.ERROR if args.verb == "shell" else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     # One line per request or per one-second tick would bury what matters.
     for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))

@@ -17,68 +17,11 @@ from bot.config import Settings
 from bot.instance import InstanceLockError
 from bot.scheduler import start_scheduler
 from bot.store import StoreError
+from bot.web import EVENTS_PATH, MAX_BODY_BYTES, http_server, wsgi_app
+
+__all__ = ["EVENTS_PATH", "MAX_BODY_BYTES", "http_server", "serve_bot", "wsgi_app"]
 
 log = logging.getLogger(__name__)
-
-EVENTS_PATH = "/slack/events"
-# Slack's largest payloads (a 100-block modal's state) are tens of KB. Anything bigger is
-# refused before it is read: an unsigned 100 MB POST once cost 200 MB of memory.
-MAX_BODY_BYTES = 1024 * 1024
-
-
-def _too_large(start_response) -> list[bytes]:
-    start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
-    return [b"request body too large\n"]
-
-
-def _declared_length(environ) -> int:
-    try:
-        return int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
-def wsgi_app(app):
-    """Bolt's WSGI adapter on POST /slack/events, plus GET /healthz for the host."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-
-    handler = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def application(environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok\n"]
-        if _declared_length(environ) > MAX_BODY_BYTES:
-            return _too_large(start_response)
-        try:
-            return handler(environ, start_response)
-        except Exception:  # noqa: BLE001 - a payload Bolt itself cannot parse
-            log.warning("refused a malformed request", exc_info=True)
-            start_response("400 Bad Request", [("Content-Type", "text/plain")])
-            return [b"malformed request\n"]
-
-    return application
-
-
-def http_server(application, *, host: str, port: int):
-    """waitress, with request bodies capped (it answers 413 itself, chunked bodies too)."""
-    from waitress.server import create_server
-
-    # Its own socket map: waitress's default map is shared by every server in the
-    # process, so closing one closed the others' sockets.
-    return create_server(
-        application,
-        map={},
-        host=host,
-        port=port,
-        threads=16,
-        ident="bitscale-bot",
-        max_request_body_size=MAX_BODY_BYTES,
-        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more,
-        # and a long-lived process (or a test run of many bots) gets there.
-        asyncore_use_poll=True,
-    )
-
 
 _TOKEN_REFUSALS = (
     "invalid_auth",

@@ -27,7 +27,30 @@ class _TokenInClientIsIntended(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoRequestBodies(logging.Filter):
+    """Bolt puts a whole request body into some lines (an unhandled request, a bad
+    signature at INFO); a body holds what people typed, so it stays out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for start in ("Unhandled request (", "Invalid request signature detected"):
+            if message.startswith(start):
+                record.msg, record.args = f"{start.rstrip(' (')} (body not logged)", None
+        return True
+
+
 logging.getLogger("slack_bolt.App").addFilter(_TokenInClientIsIntended())
+
+
+def quiet_bolt_logs() -> None:
+    """Bolt's own lines at WARNING and up, never with a request body."""
+    bolt = logging.getLogger("slack_bolt")
+    if bolt.getEffectiveLevel() < logging.WARNING:
+        bolt.setLevel(logging.WARNING)
+    for name in ("slack_bolt.App", "slack_bolt.RequestVerification"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoRequestBodies) for f in logger.filters):
+            logger.addFilter(_NoRequestBodies())
 
 
 def _parse_body(body: str, content_type: str | None) -> dict[str, Any]:
@@ -62,6 +85,7 @@ def build_app(
     """
     if not socket_mode and not signing_secret.strip():
         raise ValueError("HTTP mode needs a signing secret: requests would go unverified")
+    quiet_bolt_logs()
     app = _new_app(client, signing_secret.strip(), token_verification)
     register_listeners(app, services)
     if services.home is None:

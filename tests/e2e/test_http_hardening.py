@@ -122,3 +122,81 @@ def test_the_server_keeps_answering_with_over_1024_open_files(tmp_path):
     finally:
         for fd in held:
             os.close(fd)
+
+
+# --- item 16: a timestamp that is not a number ----------------------------------------------
+
+
+def test_a_non_numeric_timestamp_is_401_not_a_traceback(stack, caplog):
+    body = "command=%2Fbitscale&text=help"
+    for stamp in ("abc", "", "1e9", "12.5", "-1", "0x10"):
+        answer = stack.driver.send(body, timestamp=stamp, signature="v0=" + "0" * 64)
+        assert answer.status_code == 401, stamp
+    assert "Traceback" not in caplog.text
+
+
+# --- item 9: the log never holds request bodies -------------------------------------------
+
+
+def test_refused_requests_leave_no_body_and_no_forged_line_in_the_log(tmp_path):
+    from bot.playground.process import BotProcess
+    from bot.playground.simulator import Simulator
+    from bot.playground.slack_standin import SlackStandIn
+
+    sim, slack = Simulator("log-key").start(), SlackStandIn().start()
+    bot = BotProcess(
+        slack_api_url=slack.api_url,
+        bitscale_url=sim.url,
+        bitscale_key=sim.api_key,
+        db_path=tmp_path / "bot.db",
+    ).start()
+    try:
+        forged = "\n2026-01-01 00:00:00,000 ERROR bot.runs: forged line\n"
+        body = ("payload=MARKER" + forged + "x" * 300_000).encode()
+        for _ in range(3):
+            answer = httpx.post(
+                bot.url,
+                content=body,
+                headers={
+                    "X-Slack-Request-Timestamp": "1",
+                    "X-Slack-Signature": "v0=bad",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                timeout=30,
+            )
+            assert answer.status_code == 401
+        log = bot.log_path.read_text()
+        assert "MARKER" not in log and "forged line" not in log
+        assert len(log) < 20_000
+    finally:
+        bot.kill()
+        slack.stop()
+        sim.stop()
+
+
+def test_bolt_logs_at_warning_and_never_a_request_body():
+    import logging
+
+    from bot.slack.app import quiet_bolt_logs
+
+    quiet_bolt_logs()
+    assert logging.getLogger("slack_bolt").getEffectiveLevel() >= logging.WARNING
+    record = logging.LogRecord(
+        "slack_bolt.App", logging.WARNING, __file__, 1, "Unhandled request (%s)", ("BODY",), None
+    )
+    for kept in logging.getLogger("slack_bolt.App").filters:
+        kept.filter(record)
+    assert "BODY" not in record.getMessage()
+
+
+def test_a_log_line_cannot_be_forged_with_a_line_break():
+    import logging
+
+    from bot.cli import OneLineFormatter
+
+    formatter = OneLineFormatter("%(levelname)s %(name)s: %(message)s")
+    record = logging.LogRecord(
+        "bot.x", logging.WARNING, __file__, 1, "saw %s", ("a\nERROR bot.runs: forged\r",), None
+    )
+    line = formatter.format(record)
+    assert "\n" not in line and "\r" not in line and "forged" in line

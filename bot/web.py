@@ -1,0 +1,113 @@
+"""The HTTP face: POST /slack/events into Bolt, GET /healthz for the host.
+
+Everything hostile is turned away here, before Bolt reads or parses anything: bodies
+over 1 MB (by their declared length, and by waitress's own cap for chunked ones), and
+requests whose Slack signature does not check out (401, whatever the body holds).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+# Slack's largest payloads (a 100-block modal's state) are tens of KB. Anything bigger is
+# refused before it is read: an unsigned 100 MB POST once cost 200 MB of memory.
+MAX_BODY_BYTES = 1024 * 1024
+
+Health = Callable[[], tuple[bool, str]]  # (healthy, one line saying why)
+
+
+def _answer(start_response, status: str, text: str) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode() + b"\n"]
+
+
+def _declared_length(environ) -> int | None:
+    try:
+        return int(environ.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+
+
+def _signed_body(environ, verifier: SignatureVerifier) -> bytes | None:
+    """The body, when Slack's signature over it checks out; None otherwise. A timestamp
+    that is not a whole number, or a body that is not UTF-8, is simply not signed."""
+    stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not stamp.isascii() or not stamp.isdigit() or not signature.startswith("v0="):
+        return None
+    length = _declared_length(environ)
+    body = environ["wsgi.input"].read(length if length is not None else MAX_BODY_BYTES + 1)
+    try:
+        return body if verifier.is_valid(body, stamp, signature) else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def wsgi_app(app, *, signing_secret: str | None = None, health: Health | None = None):
+    """Bolt's WSGI adapter behind the checks above. `signing_secret` defaults to the
+    app's own; HTTP without one is refused (every request would go unverified)."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "")
+    if not (secret or "").strip():
+        raise ValueError("HTTP mode needs a signing secret: requests would go unverified")
+    verifier = SignatureVerifier(secret.strip())
+    handler = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            return healthz(environ, start_response, health)
+        if (_declared_length(environ) or 0) > MAX_BODY_BYTES:
+            return _answer(start_response, "413 Payload Too Large", "request body too large")
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == EVENTS_PATH:
+            body = _signed_body(environ, verifier)
+            if body is None:
+                return _answer(start_response, "401 Unauthorized", "invalid request")
+            if len(body) > MAX_BODY_BYTES:
+                return _answer(start_response, "413 Payload Too Large", "request body too large")
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        try:
+            return handler(environ, start_response)
+        except Exception:  # noqa: BLE001 - a signed payload Bolt itself cannot parse
+            log.warning("refused a malformed request (%s)", "Bolt could not parse it")
+            return _answer(start_response, "400 Bad Request", "malformed request")
+
+    return application
+
+
+def healthz(environ, start_response, health: Health | None) -> list[bytes]:
+    if health is None:
+        return _answer(start_response, "200 OK", "ok")
+    try:
+        healthy, why = health()
+    except Exception as exc:  # noqa: BLE001 - a failing check is an unhealthy answer
+        healthy, why = False, f"health check failed ({type(exc).__name__})"
+    return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", why)
+
+
+def http_server(application, *, host: str, port: int):
+    """waitress, with request bodies capped (it answers 413 itself, chunked bodies too)."""
+    from waitress.server import create_server
+
+    # Its own socket map: waitress's default map is shared by every server in the
+    # process, so closing one closed the others' sockets.
+    return create_server(
+        application,
+        map={},
+        host=host,
+        port=port,
+        threads=16,
+        ident="bitscale-bot",
+        max_request_body_size=MAX_BODY_BYTES,
+        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more,
+        # and a long-lived process (or a test run of many bots) gets there.
+        asyncore_use_poll=True,
+    )
