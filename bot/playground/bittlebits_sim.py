@@ -16,32 +16,25 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from bot.playground.http import QuietHandler
+from bot.playground import bittlebits_pages as pages
+from bot.playground.bittlebits_pages import HOSTILE, METRICS
+from bot.playground.http import ApiHandler, LoopbackServer, query_params
+from bot.playground.rate_window import SlidingWindow
+
+__all__ = ["BASE_PATH", "DEFAULT_KEY", "HOSTILE", "KINDS", "METRICS", "BittlebitsSimulator"]
 
 DEFAULT_KEY = "bb-demo-key"
 BASE_PATH = "/api"
 KINDS = ("score", "rewrite")
-METRICS = (
-    "citation_readiness",
-    "content_depth",
-    "entity_clarity",
-    "answer_structure",
-    "source_authority",
-    "freshness",
-    "schema_markup",
-)
-HOSTILE = "<!channel> <@U0BOSS> <https://evil.example|click here> & *bold*"
 
 
 @dataclass
@@ -76,15 +69,23 @@ class BittlebitsState:
     ids: dict[str, int] = field(default_factory=dict)
     tasks: dict[tuple[int, str], Task] = field(default_factory=dict)
     fates: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    posts: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
-    gets: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    posts: dict[str, SlidingWindow] = field(default_factory=dict)  # per client IP
+    gets: dict[str, SlidingWindow] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
     reposts_while_pending: int = 0  # POSTs the reference forbids: a task was pending
     fail_next: list[int] = field(default_factory=list)  # statuses to answer next, once each
 
 
-class BittlebitsSimulator:
+class _Handler(ApiHandler):
+    label = "bittlebits-simulator"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
+
+
+class BittlebitsSimulator(LoopbackServer):
     """`start()`, then give the client `url` and `api_key`."""
+
+    base_path = BASE_PATH
+    thread_name = "bittlebits-sim"
 
     def __init__(
         self,
@@ -101,34 +102,11 @@ class BittlebitsSimulator:
         self.clock = clock  # rate windows; tasks run on clock × time_scale
         self.lock = threading.RLock()
         self._next_task = 0
-        handler = type("Handler", (_Handler,), {"sim": self})
-        self.server = ThreadingHTTPServer((host, port), handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{BASE_PATH}"
+        super().__init__(_Handler, host, port)
 
     @property
     def api_key(self) -> str:
         return self.state.api_key
-
-    def start(self) -> BittlebitsSimulator:
-        threading.Thread(
-            target=self.server.serve_forever, args=(0.05,), name="bittlebits-sim", daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> BittlebitsSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- knobs and counters for tests ------------------------------------------------------
 
@@ -170,11 +148,17 @@ class BittlebitsSimulator:
 
     # --- the API --------------------------------------------------------------------------
 
+    def answer(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        status, data = self.handle(method, path, headers, ip)
+        return status, {}, json.dumps(data).encode()
+
     def handle(
         self, method: str, path: str, headers: dict[str, str], ip: str
     ) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
-        params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        params = query_params(parts.query, keep_blank=True)
         kind = parts.path.rstrip("/").rsplit("/", 1)[-1]
         with self.lock:
             status, body = self._answer(method, parts.path, kind, params, headers, ip)
@@ -209,17 +193,14 @@ class BittlebitsSimulator:
 
     def _over_limit(self, method: str, ip: str) -> str | None:
         s = self.state
-        window, limit, span, what = (
-            (s.posts[ip], s.post_limit, s.post_window, "hour")
+        windows, limit, span, what = (
+            (s.posts, s.post_limit, s.post_window, "hour")
             if method == "POST"
-            else (s.gets[ip], s.get_limit, s.get_window, "second")
+            else (s.gets, s.get_limit, s.get_window, "second")
         )
-        now = self.clock()
-        while window and now - window[0] >= span:
-            window.popleft()
-        if len(window) >= limit:
+        window = windows.setdefault(ip, SlidingWindow(span))
+        if window.admit(self.clock(), limit) is None:
             return f"Rate limit exceeded: {limit} requests per {what}"
-        window.append(now)
         return None
 
     def _url_id(self, params: dict[str, str]) -> tuple[int | None, tuple[int, dict] | None]:
@@ -284,11 +265,11 @@ class BittlebitsSimulator:
             return _error(504, "The task timed out. Resubmit with POST")
         page = self.state.urls[task.url_id]
         if kind == "score":
-            return 200, {"url_id": url_id, "metrics": _metrics(page)}
+            return 200, {"url_id": url_id, "metrics": pages.metrics(page)}
         return 200, {
             "url_id": url_id,
-            "parsed_html": _html(page),
-            "suggestions": _suggestions(page),
+            "parsed_html": pages.html(page),
+            "suggestions": pages.suggestions(page),
         }
 
     def _status(self, task: Task) -> str:
@@ -324,54 +305,3 @@ _MESSAGES = {
 
 def _error(status: int, message: str) -> tuple[int, dict[str, Any]]:
     return status, {"error": message}
-
-
-def _seed(page: str) -> bytes:
-    return hashlib.sha256(page.encode()).digest()
-
-
-def _metrics(page: str) -> dict[str, float]:
-    seed = _seed(page)
-    metrics = {name: round(2 + (seed[i] % 80) / 10, 1) for i, name in enumerate(METRICS)}
-    if "hostile" in page:
-        metrics[HOSTILE] = 1.0
-    return metrics
-
-
-def _html(page: str) -> str:
-    return f"# {page}\n\nWelcome to our site. We do things.\n"
-
-
-def _suggestions(page: str) -> list[dict[str, Any]]:
-    host = urlsplit(page).netloc or "this site"
-    spots = ["hero-h1", "hero-sub", "pricing-intro", "faq-1", "faq-2", "footer-about", "cta"]
-    out = [
-        {
-            "stable_id": spot,
-            "current_text": f"Welcome to {host}" if i == 0 else f"Some text in {spot}",
-            "suggested_text": f"{host}: the clear answer for {spot.replace('-', ' ')}",
-            "rationale": "More specific entity signal for AI citation",
-            "is_addition": i == len(spots) - 1,
-        }
-        for i, spot in enumerate(spots)
-    ]
-    if "hostile" in page:
-        out[0]["current_text"] = HOSTILE
-        out[0]["suggested_text"] = HOSTILE
-        out[0]["rationale"] = HOSTILE
-        out[0]["stable_id"] = HOSTILE
-    return out
-
-
-class _Handler(QuietHandler):
-    sim: BittlebitsSimulator
-    label = "bittlebits-simulator"
-    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
-
-    def _serve(self) -> None:
-        self.read_body()
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, data = self.sim.handle(self.command, self.path, headers, self.client_address[0])
-        self.reply(status, json.dumps(data).encode())
-
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
