@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.run_types import DeliveryError
 from bot.store import FINAL_STATES, Run, Store
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ class StepCompleter:
         return [r[0] for r in rows]
 
     def complete(self, run_id: str) -> None:
-        from bot.runs import DeliveryError  # runs imports this module
-
         now = self.clock()
         claimed = self.store.claim(
             f"id = ? AND {self.DUE}", [run_id], now=now, lease=60, limit=1
