@@ -62,6 +62,7 @@ class Bot:
             if self.services.home is not None:
                 self.services.home.stop()
             self.services.background.shutdown(wait=False, cancel_futures=True)
+        self.catalog.close()
         self.batches.stop()
         self.progress.shutdown()
         self.runs.shutdown(wait=False)

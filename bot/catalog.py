@@ -2,22 +2,27 @@
 
 Forms open inside Slack's 3 seconds, and a burst of identical questions (twenty people
 typing `/bitscale credits`) costs one request: each key is fetched by one caller at a time
-while the others wait for its answer.
+while the others wait for its answer. Type-ahead never waits on the network (typeahead.py).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.background import Background
+from bot.lru import KeyLocks, LruDict
 from bot.providers.bitscale import BitScaleClient, BitScaleError, Priority
 from bot.providers.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.store import Store
+from bot.typeahead import Suggestions, TypeAhead
+
+GRIDS_KEY = "grids:all"
+MEMORY_ENTRIES = 256  # answers and locks kept in memory, per key: least recent go first
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -43,6 +48,8 @@ class Resolution:
 
 
 class GridCatalog:
+    GRIDS_KEY = GRIDS_KEY  # the whole grid list, in the store's cache table
+
     def __init__(
         self,
         client: BitScaleClient,
@@ -54,6 +61,8 @@ class GridCatalog:
         workspace_ttl: float = 10,
         source_ttl: float = 6 * 3600,
         clock: Callable[[], float] = time.time,
+        suggest_wait: float = 1.0,
+        background: Background | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -63,24 +72,24 @@ class GridCatalog:
         self.workspace_ttl = workspace_ttl
         self.source_ttl = source_ttl  # whether a grid has an API source changes rarely
         self.clock = clock
-        self._locks: dict[str, threading.Lock] = {}
-        self._memory: dict[str, tuple[float, Any]] = {}
-        self._locks_guard = threading.Lock()
+        self.background = background or Background(name="grid-lookup")
+        self.typeahead = TypeAhead(self, wait=suggest_wait)
+        self.lock_for = KeyLocks(MEMORY_ENTRIES)
+        self._memory: LruDict[str, tuple[float, Any]] = LruDict(MEMORY_ENTRIES)
 
-    def _lock_for(self, key: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
+    def close(self) -> None:
+        self.background.shutdown()
 
     def _remembered(self, key: str, ttl: float, fetch: Callable[[], Any]) -> Any:
         """Like `_cached`, in memory only: for short-lived answers that need no restart."""
         hit = self._memory.get(key)
         if hit is not None and hit[0] > self.clock():
             return hit[1]
-        with self._lock_for(key):
+        with self.lock_for(key):
             hit = self._memory.get(key)
             if hit is None or hit[0] <= self.clock():
                 hit = (self.clock() + ttl, fetch())
-                self._memory[key] = hit
+                self._memory.put(key, hit)
         return hit[1]
 
     def _cached(
@@ -90,7 +99,7 @@ class GridCatalog:
         data = self.store.cache_get(key, ttl, self.clock())
         if data is not None or cached_only:
             return data
-        with self._lock_for(key):
+        with self.lock_for(key):
             data = self.store.cache_get(key, ttl, self.clock())  # fetched while we waited?
             if data is None:
                 data = fetch()
@@ -128,16 +137,36 @@ class GridCatalog:
 
     def all_grids(self, *, cached_only: bool = False) -> list[GridSummary] | None:
         data = self._cached(
-            "grids:all",
+            GRIDS_KEY,
             self.list_ttl,
-            lambda: [g.model_dump() for g in self.client.iter_grids(priority=Priority.INTERACTIVE)],
+            lambda: self.walk_grids(Priority.INTERACTIVE),
             cached_only=cached_only,
         )
         return None if data is None else [GridSummary.model_validate(g) for g in data]
 
+    def walk_grids(self, priority: Priority) -> list[dict[str, Any]]:
+        """Every page of grids; stops early (raising) when the bot is stopping."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            if self.background.stopping.is_set():
+                raise BitScaleError(None, "CONNECTION_ERROR", "The bot is stopping.")
+            result = self.client.list_grids(None, page=page, limit=100, priority=priority)
+            found.extend(g.model_dump() for g in result.grids)
+            if page >= result.total_pages or not result.grids:
+                return found
+            page += 1
+
+    def suggest(self, text: str, limit: int = 100) -> Suggestions:
+        """Grids for a type-ahead box, never calling BitScale on this thread (typeahead.py)."""
+        return self.typeahead.suggest(text, limit)
+
     def search(self, text: str, limit: int = 100) -> list[GridSummary]:
         """Grids whose name, else whose description, contains `text` (names first)."""
-        grids = self.all_grids() or []
+        return self.matching(self.all_grids() or [], text, limit)
+
+    @staticmethod
+    def matching(grids: list[GridSummary], text: str, limit: int) -> list[GridSummary]:
         needle = text.strip().lower()
         named = [g for g in grids if needle in g.name.lower()]
         ids = {g.id for g in named}

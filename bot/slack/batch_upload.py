@@ -106,7 +106,7 @@ def handle_upload(ack: Ack, body: dict, client: WebClient, services: Services) -
     grid_id = session.get("grid_id") or dig(
         values, kit.GRID_BLOCK, common.PICK_GRID_ACTION, "selected_option", "value"
     )
-    if not grid_id:
+    if not grid_id or grid_id == common.LOADING_GRIDS:
         errors[kit.GRID_BLOCK] = "Pick the grid to run."
     file_id = session.get("file_id")
     if not file_id:

@@ -52,6 +52,7 @@ from bot.slack.blocks.credits import (
     credits_blocks,
 )
 from bot.slack.blocks.grids import (
+    LOADING_GRIDS,
     choices_modal,
     grid_line,
     grid_options,
@@ -163,6 +164,7 @@ __all__ = [
     "choices_modal",
     "not_found_text",
     "grid_options",
+    "LOADING_GRIDS",
     "max_inputs",
     "ONLY_ME",
     "deliver_block",

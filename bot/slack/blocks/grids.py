@@ -103,5 +103,13 @@ def not_found_text(query: str, closest: Sequence[str]) -> str:
     return text + " Use `/bitscale grids` to see them all."
 
 
-def grid_options(grids: Sequence[GridSummary]) -> list[dict]:
+# The value of the one option shown while the grid list is still loading: picking it
+# picks no grid.
+LOADING_GRIDS = "loading-grids"
+
+
+def grid_options(grids: Sequence[GridSummary], *, loading: bool = False) -> list[dict]:
+    if loading:
+        text = "⏳ Loading grids… type another letter in a moment"
+        return [Option(value=LOADING_GRIDS, text=text).to_dict("block")]
     return [Option(value=g.id[:150], text=plain(g.name, 75)).to_dict("block") for g in grids[:100]]

@@ -129,7 +129,7 @@ def register(app: App, services: Services) -> None:
             "values": {},
         }
         base["user_id"] = body["user"]["id"]
-        if not grid_id or not view.get("id"):
+        if not grid_id or grid_id == kit.LOADING_GRIDS or not view.get("id"):
             return
 
         def load() -> None:

@@ -28,7 +28,7 @@ from bot.policy import (
 )
 from bot.slack.blocks import admin as kit
 from bot.slack.blocks.common import loading_modal, notice_blocks
-from bot.slack.blocks.grids import grid_options
+from bot.slack.blocks.grids import LOADING_GRIDS, grid_options
 from bot.slack.forms import update_view
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -229,11 +229,8 @@ def register(app: App, services: Services) -> None:
         if not _policy(services).is_admin(user_id):
             ack(options=[])
             return
-        try:
-            grids = services.catalog.search(str(body.get("value") or ""))
-        except BitScaleError:
-            grids = []
-        ack(options=grid_options(grids))
+        found = services.catalog.suggest(str(body.get("value") or ""))
+        ack(options=grid_options(found.grids, loading=found.loading))
 
     @app.action(kit.ACCESS_GRID_ACTION)
     def show_grid(ack: Ack, body: dict, client: WebClient) -> None:
@@ -244,7 +241,7 @@ def register(app: App, services: Services) -> None:
         action = (body.get("actions") or [{}])[0]
         grid_id = (action.get("selected_option") or {}).get("value")
         view = body.get("view") or {}
-        if not grid_id or not view.get("id"):
+        if not grid_id or grid_id == LOADING_GRIDS or not view.get("id"):
             return
         services.later(
             lambda: update_view(client, view["id"], kit.admin_modal(admin_form(services, grid_id)))
