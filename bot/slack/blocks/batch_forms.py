@@ -8,7 +8,6 @@ import math
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
-    ExternalDataSelectElement,
     InputBlock,
     InputInteractiveElement,
     Option,
@@ -20,12 +19,12 @@ from bot.catalog import RunForm
 from bot.slack.blocks.common import (
     CHECKBOX_GROUP,
     MAX_MODAL_BLOCKS,
-    PICK_GRID_ACTION,
     context,
     message_modal,
     modal,
     section,
 )
+from bot.slack.blocks.fields import grid_picker, output_checkboxes
 from bot.slack.text import escape, humanize_key, plain, truncate
 
 UPLOAD_VIEW = "batch_upload"
@@ -87,17 +86,7 @@ def upload_modal(
             )
         )
     else:
-        blocks.append(
-            InputBlock(
-                block_id=GRID_BLOCK,
-                label="Grid",
-                element=ExternalDataSelectElement(
-                    action_id=PICK_GRID_ACTION,
-                    placeholder="Type to search grids",
-                    min_query_length=0,
-                ),
-            )
-        )
+        blocks.append(grid_picker(GRID_BLOCK))
     if file_name:
         blocks.append(section(f"📄 File: *{escape(truncate(file_name, 200))}*"))
     else:
@@ -121,8 +110,14 @@ def upload_modal(
 
 
 def map_modal(
-    form: RunForm, session: str, *, file_name: str, rows: int, headers: list[str],
-    preselected: dict[str, str], checked: list[str] | None = None,
+    form: RunForm,
+    session: str,
+    *,
+    file_name: str,
+    rows: int,
+    headers: list[str],
+    preselected: dict[str, str],
+    checked: list[str] | None = None,
 ) -> dict:
     """Step 2: one column picker per input (pre-selected by the label rule) and outputs."""
     groups = math.ceil(len(form.outputs) / CHECKBOX_GROUP)
@@ -161,22 +156,12 @@ def map_modal(
                 ),
             )
         )
-    for j in range(0, len(form.outputs), CHECKBOX_GROUP):
-        group = form.outputs[j : j + CHECKBOX_GROUP]
-        boxes = [Option(value=c.id[:150], text=plain(c.name or c.id, 75)) for c in group]
-        ticked = [
-            o for o, c in zip(boxes, group, strict=True) if checked is None or c.id in checked
-        ]
-        blocks.append(
-            InputBlock(
-                block_id=f"out{j // CHECKBOX_GROUP}",
-                optional=True,
-                label="Outputs (added as columns)" if j == 0 else "More outputs",
-                element=CheckboxesElement(
-                    action_id=BATCH_OUTPUTS_ACTION, options=boxes, initial_options=ticked or None
-                ),
-            )
-        )
+    blocks += output_checkboxes(
+        form.outputs,
+        checked,
+        action_id=BATCH_OUTPUTS_ACTION,
+        first_label="Outputs (added as columns)",
+    )
     return modal(
         "Match columns",
         blocks,
@@ -227,8 +212,11 @@ def preview_modal(
             )
         )
     estimate = None if cost_per_run is None else cost_per_run * (plan.runs - plan.reused)
-    money = [f"• Credits left: *{credits_left:,}*" if credits_left is not None else
-             "• Credits left: unknown (BitScale did not answer)"]
+    money = [
+        f"• Credits left: *{credits_left:,}*"
+        if credits_left is not None
+        else "• Credits left: unknown (BitScale did not answer)"
+    ]
     if estimate is None:
         money.append(
             "• Estimated cost: *unknown yet*. This grid's cost per row has not been measured; "
@@ -248,8 +236,12 @@ def preview_modal(
             )
         )
     if plan.runs == 0:
-        blocks.append(section("Nothing to run: every row is skipped. Fill in the empty cells, "
-                              "or match other columns."))
+        blocks.append(
+            section(
+                "Nothing to run: every row is skipped. Fill in the empty cells, "
+                "or match other columns."
+            )
+        )
         return modal("Batch preview", blocks, close="Close", private_metadata=session)
     blocks.append(
         context("Each row adds a row to the grid and spends credits. Progress is posted here.")

@@ -7,9 +7,7 @@ import math
 
 from slack_sdk.models.blocks import (
     Block,
-    CheckboxesElement,
     ConversationSelectElement,
-    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -23,7 +21,6 @@ from bot.slack.blocks.common import (
     DELIVER_BLOCK,
     MAX_MODAL_BLOCKS,
     OUTPUTS_ACTION,
-    PICK_GRID_ACTION,
     POST_IN_BLOCK,
     RUN_VIEW,
     context,
@@ -31,6 +28,7 @@ from bot.slack.blocks.common import (
     modal,
     section,
 )
+from bot.slack.blocks.fields import grid_picker, output_checkboxes
 from bot.slack.text import (
     escape,
     humanize_key,
@@ -77,7 +75,9 @@ def example_for(key: str) -> str:
             return example
     label = humanize_key(key)
     first = label.split()[0]
-    return f"Type the {label if first.isupper() and len(first) > 1 else label[0].lower() + label[1:]}"
+    return (
+        f"Type the {label if first.isupper() and len(first) > 1 else label[0].lower() + label[1:]}"
+    )
 
 
 def run_modal(
@@ -114,24 +114,14 @@ def run_modal(
                 ),
             )
         )
-    for j in range(0, len(form.outputs), CHECKBOX_GROUP):
-        group = form.outputs[j : j + CHECKBOX_GROUP]
-        options = [Option(value=c.id[:150], text=plain(c.name or c.id, 75)) for c in group]
-        ticked = [
-            o for o, c in zip(options, group, strict=True) if checked is None or c.id in checked
-        ]
-        # dispatch_action: a change re-asks BitScale which inputs the chosen outputs need.
-        blocks.append(
-            InputBlock(
-                block_id=f"out{j // CHECKBOX_GROUP}",
-                optional=True,
-                dispatch_action=True,
-                label="Outputs" if j == 0 else "More outputs",
-                element=CheckboxesElement(
-                    action_id=OUTPUTS_ACTION, options=options, initial_options=ticked or None
-                ),
-            )
-        )
+    # dispatch_action: a change re-asks BitScale which inputs the chosen outputs need.
+    blocks += output_checkboxes(
+        form.outputs,
+        checked,
+        action_id=OUTPUTS_ACTION,
+        first_label="Outputs",
+        dispatch_action=True,
+    )
     if shared_in:
         blocks.append(deliver_block(shared_in, private))
     if ask_channel:
@@ -180,16 +170,7 @@ def shortcut_modal(session: str) -> dict:
         "Run a BitScale grid",
         private_metadata=session,
         blocks=[
-            InputBlock(
-                block_id="grid",
-                label="Grid",
-                dispatch_action=True,
-                element=ExternalDataSelectElement(
-                    action_id=PICK_GRID_ACTION,
-                    placeholder="Type to search grids",
-                    min_query_length=0,
-                ),
-            ),
+            grid_picker(dispatch_action=True),
             context("Pick a grid to see its inputs."),
         ],
     )

@@ -3,10 +3,11 @@ holds. (A message carrying a CSV file goes to the batch form instead.)"""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ExternalDataSelectElement, InputBlock
+from slack_sdk.models.blocks import Block
 
 from bot.extract import Found
-from bot.slack.blocks.common import PICK_GRID_ACTION, context, modal, section
+from bot.slack.blocks.common import context, modal, section
+from bot.slack.blocks.fields import grid_picker
 from bot.slack.blocks.pages import page_choice_blocks
 from bot.slack.text import escape, truncate
 
@@ -35,16 +36,7 @@ def enrich_picker_modal(session: str, found: Found, page_url: str | None = None)
             "message, so the form will start empty."
         )
     blocks: list[Block] = [
-        InputBlock(
-            block_id="grid",
-            label="Grid",
-            dispatch_action=True,
-            element=ExternalDataSelectElement(
-                action_id=PICK_GRID_ACTION,
-                placeholder="Type to search grids",
-                min_query_length=0,
-            ),
-        ),
+        grid_picker(dispatch_action=True),
         seen,
         context(
             "Pick a grid: its form opens filled in with what fits. Nothing runs until you "
