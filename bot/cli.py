@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
-from bot.config import SettingsError, load_settings
+from bot.config import REQUIRED_FOR_START, Settings, SettingsError, env_name, settings_for_start
 
 
 class OneLineFormatter(logging.Formatter):
@@ -19,14 +20,46 @@ class OneLineFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
+def _version() -> str:
+    try:
+        return version("bitscale-bot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def settings_help() -> str:
+    """Every setting `start` reads, from the Settings model itself (so it cannot drift):
+    its variable, its default and what it means."""
+    lines = ["settings (environment variables, or a .env file in the working directory):"]
+    for field, info in Settings.model_fields.items():
+        name = env_name(field)
+        default = info.get_default(call_default_factory=True)
+        shown = REQUIRED_FOR_START.get(name) or (
+            f"default {default}" if default not in (None, "", {}) else "unset"
+        )
+        lines += [f"  {name} ({shown})", f"      {info.description}"]
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bitscale-bot", description="Run BitScale grids from Slack."
     )
-    sub = parser.add_subparsers(dest="verb", metavar="{start,shell,simulate}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"bitscale-bot {_version()}",
+        help="print the version and exit",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="{start,shell,simulate}", help="what to do")
 
     sub.add_parser(
-        "start", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)"
+        "start",
+        help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)",
+        description="Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP\n"
+        "(POST /slack/events). Either way GET /healthz answers on HOST:PORT.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
     shell = sub.add_parser("shell", help="try the whole bot in the terminal, no Slack needed")
@@ -42,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--channel", default="sales", help="the channel you type in")
 
     simulate = sub.add_parser("simulate", help="serve the BitScale API simulator on loopback")
-    simulate.add_argument("--port", type=int, default=8765)
+    simulate.add_argument(
+        "--port", type=int, default=8765, help="the loopback port to serve on (default: 8765)"
+    )
     simulate.add_argument("--api-key", help="the key it accepts (default: sim-demo-key)")
     simulate.add_argument(
         "--sync-wait",
@@ -100,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.verb == "start":
         try:
-            settings = load_settings()
-            settings.require_for_start()
+            settings = settings_for_start()
         except SettingsError as exc:
-            print(f"bitscale-bot: {exc}", file=sys.stderr)
+            for line in exc.lines:  # everything wrong at once, one line each
+                print(f"bitscale-bot: {line}", file=sys.stderr)
             return 2
         from bot.server import serve_bot
 

@@ -5,14 +5,19 @@ The environment variable names are public interface: admins' deploy scripts set 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names the variable, never its value."""
+def _var(name: str, default: object, meaning: str, **limits: Any) -> Any:
+    """A setting read from the environment variable `name`. `meaning` is its line in
+    `bitscale-bot start --help`, so the help cannot drift from the settings."""
+    if default is dict:
+        return Field(default_factory=dict, validation_alias=name, description=meaning, **limits)
+    return Field(default, validation_alias=name, description=meaning, **limits)
 
 
 class Settings(BaseSettings):
@@ -20,65 +25,131 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(
-        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    slack_bot_token: SecretStr | None = _var(
+        "SLACK_BOT_TOKEN", None, "bot token (xoxb-…) from the app's OAuth & Permissions page"
     )
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
-    bitscale_api_key: SecretStr | None = Field(default=None, validation_alias="BITSCALE_API_KEY")
-    bitscale_api_url: str = Field(
-        default="https://api.bitscale.ai/api/v1", validation_alias="BITSCALE_API_URL"
+    slack_signing_secret: SecretStr | None = _var(
+        "SLACK_SIGNING_SECRET",
+        None,
+        "signing secret (Basic Information), checks every request in HTTP mode",
     )
-    # Optional second provider: page scores and rewrite suggestions (/bitscale score|rewrite).
-    bittlebits_api_key: SecretStr | None = Field(
-        default=None, validation_alias="BITTLEBITS_API_KEY"
+    slack_app_token: SecretStr | None = _var(
+        "SLACK_APP_TOKEN",
+        None,
+        "app-level token (xapp-…) with connections:write; set = Socket Mode",
     )
-    bittlebits_api_url: str = Field(
-        default="https://bittlebits.ai/api", validation_alias="BITTLEBITS_API_URL"
+    slack_api_url: str = _var(
+        "SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL (a proxy or a stand-in)"
     )
-    database_path: str = Field(default="./bitscale-bot.db", validation_alias="DATABASE_PATH")
-    port: int = Field(default=3000, ge=1, le=65535, validation_alias="PORT")
-    credit_alert_channel: str | None = Field(default=None, validation_alias="CREDIT_ALERT_CHANNEL")
-    credit_alert_threshold: int = Field(
-        default=1000, ge=0, validation_alias="CREDIT_ALERT_THRESHOLD"
+    bitscale_api_key: SecretStr | None = _var(
+        "BITSCALE_API_KEY",
+        None,
+        "BitScale workspace API key (BitScale → Settings → Accounts → API Keys)",
     )
-    # Days a stored result answers the same question again for free; 0 turns reuse off.
-    result_reuse_days: float = Field(default=30, ge=0, validation_alias="RESULT_REUSE_DAYS")
-    # Per-grid windows, "Grid name or id=days; …" (0 = the grid has no stable answer).
-    result_reuse_grid_days: Annotated[dict[str, float], NoDecode] = Field(
-        default_factory=dict, validation_alias="RESULT_REUSE_GRID_DAYS"
+    bitscale_api_url: str = _var(
+        "BITSCALE_API_URL", "https://api.bitscale.ai/api/v1", "BitScale API base URL"
     )
-
-    # Comma-separated Slack user ids; workspace owners and admins count too (policy.py).
-    bot_admins: str = Field(default="", validation_alias="BITSCALE_BOT_ADMINS")
+    bittlebits_api_key: SecretStr | None = _var(
+        "BITTLEBITS_API_KEY", None, "Bittlebits API key; turns on /bitscale score and rewrite"
+    )
+    bittlebits_api_url: str = _var(
+        "BITTLEBITS_API_URL", "https://bittlebits.ai/api", "Bittlebits API base URL"
+    )
+    database_path: str = _var(
+        "DATABASE_PATH", "./bitscale-bot.db", "the SQLite file; keep it on a persistent disk"
+    )
+    host: str = _var(
+        "HOST", "0.0.0.0", "address to listen on (127.0.0.1: this machine only)", min_length=1
+    )
+    port: int = _var(
+        "PORT",
+        3000,
+        "port for GET /healthz, and for Slack's requests in HTTP mode",
+        ge=1,
+        le=65535,
+    )
+    credit_alert_channel: str | None = _var(
+        "CREDIT_ALERT_CHANNEL", None, "channel ID (C…) for low-credit alerts; unset = no alerts"
+    )
+    credit_alert_threshold: int = _var(
+        "CREDIT_ALERT_THRESHOLD", 1000, "alert when the credits left fall below this", ge=0
+    )
+    result_reuse_days: float = _var(
+        "RESULT_REUSE_DAYS",
+        30,
+        "days a stored result answers the same question for free; 0 = off",
+        ge=0,
+    )
+    result_reuse_grid_days: Annotated[dict[str, float], NoDecode] = _var(
+        "RESULT_REUSE_GRID_DAYS",
+        dict,
+        "per-grid windows, 'Grid name or id=days; …' (0 = never reuse it)",
+    )
+    # Workspace owners and admins count too (policy.py).
+    bot_admins: str = _var(
+        "BITSCALE_BOT_ADMINS", "", "comma-separated Slack user IDs of the bot's admins"
+    )
 
     # Tuning knobs with safe defaults; not part of the pinned interface.
-    bitscale_rate_limit: int = Field(default=5, ge=1, validation_alias="BITSCALE_RATE_LIMIT")
-    run_expiry_minutes: float = Field(default=30, gt=0, validation_alias="RUN_EXPIRY_MINUTES")
-    credit_check_minutes: float = Field(default=10, gt=0, validation_alias="CREDIT_CHECK_MINUTES")
+    bitscale_rate_limit: int = _var(
+        "BITSCALE_RATE_LIMIT", 5, "requests per second your BitScale workspace allows", ge=1
+    )
+    run_expiry_minutes: float = _var(
+        "RUN_EXPIRY_MINUTES", 30, "minutes after which an unfinished run is given up", gt=0
+    )
+    credit_check_minutes: float = _var(
+        "CREDIT_CHECK_MINUTES", 10, "minutes between two reads of the credits left", gt=0
+    )
     # auto: async unless the grid's recent runs finish well inside the drain (timings.py).
-    run_mode: Literal["auto", "sync", "async"] = Field(
-        default="auto", validation_alias="BITSCALE_RUN_MODE"
+    run_mode: Literal["auto", "sync", "async"] = _var(
+        "BITSCALE_RUN_MODE", "auto", "auto (per grid), sync or async"
     )
-    # On SIGTERM, how long runs in flight get to finish; hosts kill ~30 s after SIGTERM.
-    shutdown_drain_seconds: float = Field(
-        default=25, ge=0, le=600, validation_alias="SHUTDOWN_DRAIN_SECONDS"
+    # Hosts kill a process about 30 s after SIGTERM.
+    shutdown_drain_seconds: float = _var(
+        "SHUTDOWN_DRAIN_SECONDS",
+        25,
+        "on SIGTERM, seconds runs in flight get to finish (under the host's ~30)",
+        ge=0,
+        le=600,
     )
-    # Shortest gap between two polls of one run (BitScale asks for 2-5 s; 2.5x is the longest).
-    poll_seconds: float = Field(default=2, gt=0, le=60, validation_alias="BITSCALE_POLL_SECONDS")
-    # How often the scheduler looks for due work (submissions, polls, deliveries).
-    tick_seconds: float = Field(default=1, gt=0, le=10, validation_alias="SCHEDULER_TICK_SECONDS")
-    submit_concurrency: int = Field(default=192, ge=1, validation_alias="SUBMIT_CONCURRENCY")
-    # Batches (CSV in, enriched CSV out). BATCH_MAX_ROWS is named in the issue: keep it.
-    batch_max_rows: int = Field(default=10_000, ge=1, validation_alias="BATCH_MAX_ROWS")
-    batch_max_file_mb: float = Field(default=50, gt=0, validation_alias="BATCH_MAX_FILE_MB")
-    batch_run_mode: Literal["sync", "async"] = Field(
-        default="async", validation_alias="BATCH_RUN_MODE"
+    # BitScale asks for 2-5 s between polls; the longest gap is 2.5x this.
+    poll_seconds: float = _var(
+        "BITSCALE_POLL_SECONDS", 2, "shortest gap between two status polls of one run", gt=0, le=60
     )
-    batch_progress_seconds: float = Field(
-        default=5, gt=0, validation_alias="BATCH_PROGRESS_SECONDS"
+    tick_seconds: float = _var(
+        "SCHEDULER_TICK_SECONDS",
+        1,
+        "how often the scheduler looks for due submissions, polls and posts",
+        gt=0,
+        le=10,
     )
+    submit_concurrency: int = _var(
+        "SUBMIT_CONCURRENCY", 192, "runs waiting on BitScale at once", ge=1
+    )
+    # BATCH_MAX_ROWS is named in the issue: keep it.
+    batch_max_rows: int = _var("BATCH_MAX_ROWS", 10_000, "rows a batch file may have", ge=1)
+    batch_max_file_mb: float = _var("BATCH_MAX_FILE_MB", 50, "largest batch file, in MB", gt=0)
+    batch_run_mode: Literal["sync", "async"] = _var(
+        "BATCH_RUN_MODE",
+        "async",
+        "how batch rows are sent (async: a restart finds every row's result)",
+    )
+    batch_progress_seconds: float = _var(
+        "BATCH_PROGRESS_SECONDS", 5, "how often a batch's progress message is edited", gt=0
+    )
+
+    @field_validator("slack_api_url", "bitscale_api_url", "bittlebits_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        # A typo here would otherwise surface minutes later as "could not reach BitScale".
+        try:
+            parts = urlsplit(value)
+            scheme, host = parts.scheme, parts.hostname
+        except ValueError:  # such as an unclosed [IPv6 bracket
+            scheme, host = "", None
+        if scheme not in ("http", "https") or not host or value.strip() != value:
+            raise ValueError("expected an http:// or https:// URL with a host name")
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -105,6 +176,17 @@ class Settings(BaseSettings):
         # is "not set", never an empty secret (an empty signing secret would turn
         # signature checks off).
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_level_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            # Never echo the value: it is often the bot token pasted in the wrong place.
+            raise ValueError(
+                "an app-level token starts with xapp-; generate one under Basic "
+                "Information → App-Level Tokens with the connections:write scope"
+            )
+        return value
 
     @field_validator("result_reuse_grid_days", mode="before")
     @classmethod
@@ -138,36 +220,99 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
-    def require_for_start(self) -> None:
-        """Fail with one line naming the first missing variable."""
-        if self.slack_bot_token is None:
-            raise SettingsError(
+    def missing_for_start(self, *, skip: frozenset[str] = frozenset()) -> list[str]:
+        """One line per setting `start` needs and does not have. `skip`: variables already
+        reported as malformed (nothing more to say about them)."""
+        lines = []
+        if self.slack_bot_token is None and "SLACK_BOT_TOKEN" not in skip:
+            lines.append(
                 "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from your "
                 "Slack app's OAuth & Permissions page."
             )
-        if self.bitscale_api_key is None:
-            raise SettingsError(
+        if self.bitscale_api_key is None and "BITSCALE_API_KEY" not in skip:
+            lines.append(
                 "BITSCALE_API_KEY is not set: copy it from BitScale → Settings → "
                 "Accounts → API Keys."
             )
-        if not self.socket_mode and self.slack_signing_secret is None:
-            raise SettingsError(
+        if (
+            not self.socket_mode
+            and self.slack_signing_secret is None
+            and not skip & {"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
+        ):
+            lines.append(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information → "
                 "Signing Secret), or set SLACK_APP_TOKEN for Socket Mode."
             )
+        return lines
+
+    def require_for_start(self) -> None:
+        """Fail with one line per missing variable."""
+        if lines := self.missing_for_start():
+            raise SettingsError(lines)
 
 
-_NAMES = {
-    name: (field.validation_alias or name).upper() for name, field in Settings.model_fields.items()
+class SettingsError(Exception):
+    """Settings are missing or malformed: one line per variable, naming it, never its value."""
+
+    def __init__(self, lines: list[str] | str) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("\n".join(self.lines))
+
+
+# What `start --help` says instead of a default.
+REQUIRED_FOR_START = {
+    "SLACK_BOT_TOKEN": "required",
+    "BITSCALE_API_KEY": "required",
+    "SLACK_SIGNING_SECRET": "required in HTTP mode",
 }
 
 
+def env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    return alias.upper() if isinstance(alias, str) else field.upper()
+
+
+def _malformed(exc: ValidationError) -> dict[str, str]:
+    """Variable name → pydantic's reason (which never holds the value itself)."""
+    bad: dict[str, str] = {}
+    order = list(Settings.model_fields)
+    errors = sorted(
+        exc.errors(),
+        key=lambda e: order.index(e["loc"][0]) if e["loc"] and e["loc"][0] in order else 0,
+    )
+    for error in errors:
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        reason = error["msg"].removeprefix("Value error, ")
+        bad.setdefault(env_name(field), reason)
+    return bad
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings; turn pydantic's error into one clear line that names the variable."""
+    """Read settings; every malformed variable is one line of the SettingsError."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
-        name = _NAMES.get(field, field.upper())
-        raise SettingsError(f"{name} is malformed: {first['msg']}.") from None
+        bad = _malformed(exc)
+    raise SettingsError([f"{name} is malformed: {why}." for name, why in bad.items()])
+
+
+def settings_for_start(**overrides: object) -> Settings:
+    """Settings `start` can run with, or a SettingsError naming everything wrong at once:
+    each malformed variable, then each missing one (judged with the malformed ones set
+    back to their defaults), so an admin fixes them all in one go."""
+    try:
+        settings, bad = Settings(**overrides), {}
+    except ValidationError as exc:
+        bad = _malformed(exc)
+        defaults = {
+            env_name(f): info.get_default(call_default_factory=True)
+            for f, info in Settings.model_fields.items()
+            if env_name(f) in bad
+        }
+        settings = Settings(**{**overrides, **defaults})
+    lines = [f"{name} is malformed: {why}." for name, why in bad.items()]
+    lines += settings.missing_for_start(skip=frozenset(bad))
+    if lines:
+        raise SettingsError(lines)
+    return settings

@@ -90,7 +90,8 @@ def _drain(bot: Bot, scheduler, listener, seconds: float) -> bool:
     return drained
 
 
-def serve_bot(settings: Settings, *, host: str = "0.0.0.0") -> int:
+def serve_bot(settings: Settings) -> int:
+    host = settings.host
     try:
         bot = build_bot(settings)
     except (StoreError, InstanceLockError) as exc:
