@@ -21,6 +21,7 @@ from bot.policy import Policy
 from bot.progress import ProgressReporter
 from bot.providers.base import Providers
 from bot.providers.bitscale import BitScaleClient
+from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider
@@ -97,6 +98,8 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     bitscale_provider = BitScaleProvider(
         bitscale, mode=settings.run_mode, poll_interval=settings.poll_seconds
     )
+    if keys.get():
+        bitscale_provider.key_source = STORED_KEY  # named in the start-up check's log line
     providers = Providers(bitscale_provider)
     if settings.bittlebits_api_key is not None:
         providers.add(_bittlebits(settings, store))

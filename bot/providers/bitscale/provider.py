@@ -19,6 +19,7 @@ from collections.abc import Callable
 from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
 from bot.providers.bitscale.client import BitScaleClient, Priority
 from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
+from bot.providers.bitscale.key_check import operator_line
 from bot.providers.bitscale.models import RunResult
 from bot.store import Run
 
@@ -59,6 +60,7 @@ class BitScaleProvider:
         poll_share: float = 0.6,
     ) -> None:
         self.client = client
+        self.key_source = "BITSCALE_API_KEY"  # or the key a rotation stored (bootstrap)
         self.mode = mode  # auto | sync | async
         self.poll_interval = poll_interval
         # Polls may use this share of the workspace's rate budget; the rest stays free
@@ -129,7 +131,15 @@ class BitScaleProvider:
         try:
             ws = self.client.workspace(priority=Priority.BACKGROUND)
         except BitScaleError as error:
-            raise ProviderError(f"{error.code} {explain(error)}") from None
+            # For the operator's log, not for a rep: which variable, where to get a key.
+            raise ProviderError(
+                operator_line(
+                    error,
+                    api_url=self.client.base_url,
+                    key_source=self.key_source,
+                    secret=self.client._api_key,  # blanked should BitScale echo it
+                )
+            ) from None
         return (
             f"connected to BitScale workspace {ws.name!r} ({ws.plan.name} plan, "
             f"{ws.credits.remaining} credits left)"

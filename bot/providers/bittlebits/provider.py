@@ -148,8 +148,18 @@ class BittlebitsProvider:
         try:
             self.client.result("score", url_id=0)
         except BittlebitsError as error:
-            if error.code in ("UNAUTHORIZED", "CONNECTION_ERROR", "TIMEOUT"):
-                raise ProviderError(f"{error.code} {explain(error)}") from None
+            # For the operator's log: which variable, and what to do about it.
+            if error.code == "UNAUTHORIZED":
+                raise ProviderError(
+                    f"Bittlebits refused BITTLEBITS_API_KEY ({error.code}). Copy the key "
+                    "from Bittlebits → Settings → API Key and restart, or unset "
+                    "BITTLEBITS_API_KEY to turn /bitscale score and rewrite off."
+                ) from None
+            if error.code in ("CONNECTION_ERROR", "TIMEOUT"):
+                raise ProviderError(
+                    f"could not reach Bittlebits at BITTLEBITS_API_URL={self.client.base_url} "
+                    f"({error.code}). Check the network or BITTLEBITS_API_URL."
+                ) from None
         return f"Bittlebits answers at {self.client.base_url} and accepts the key"
 
     def close(self) -> None:
