@@ -1,23 +1,28 @@
-"""`bitscale-bot start`: Socket Mode, or HTTP on PORT behind waitress; scheduler in-process."""
+"""`bitscale-bot start`: Socket Mode, or HTTP on PORT behind waitress; scheduler in-process.
+Either way HOST:PORT answers GET /healthz. Anything that stops start-up is one line."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
 import sys
 import threading
+import time
 from urllib.error import URLError
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
+from bot.health import Health
 from bot.instance import InstanceLockError
 from bot.scheduler import start_scheduler
 from bot.store import StoreError
-from bot.web import EVENTS_PATH, MAX_BODY_BYTES, http_server, wsgi_app
+from bot.web import EVENTS_PATH, MAX_BODY_BYTES, health_app, http_server, wsgi_app
 
 __all__ = ["EVENTS_PATH", "MAX_BODY_BYTES", "http_server", "serve_bot", "wsgi_app"]
 
@@ -58,7 +63,7 @@ def socket_mode_handler(bot: Bot):
     return SocketModeHandler(bot.app, bot.settings.slack_app_token.get_secret_value())
 
 
-def _drain(bot: Bot, scheduler, listener, seconds: float) -> bool:
+def _drain(bot: Bot, scheduler, listeners: list, seconds: float) -> bool:
     """A deploy's SIGTERM: take no new work, give runs in flight up to `seconds` (sync runs
     waiting on BitScale, results being posted), and leave the rest in SQLite for the next
     start. Runs at BitScale with a request id lose nothing by waiting; a sync run still
@@ -66,7 +71,7 @@ def _drain(bot: Bot, scheduler, listener, seconds: float) -> bool:
     # A second SIGTERM (an impatient supervisor) must not cut the drain short.
     signal.signal(signal.SIGTERM, lambda *_: log.info("already stopping"))
     scheduler.shutdown(wait=False)
-    if listener is not None:
+    for listener in listeners:
         # Closing must not hold up the drain (the socket client waits out its reads).
         threading.Thread(target=listener.close, daemon=True).start()
     bot.batches.stop()
@@ -90,8 +95,72 @@ def _drain(bot: Bot, scheduler, listener, seconds: float) -> bool:
     return drained
 
 
-def serve_bot(settings: Settings) -> int:
-    host = settings.host
+class StartError(Exception):
+    """Start-up cannot go on; the message is one line for the operator."""
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"PORT {port} is already in use on HOST {host}: stop whatever holds it (another "
+            "bitscale-bot?) or set PORT to a free port."
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on PORT {port}: use a port above 1023 or set PORT."
+    reason = exc.strerror or type(exc).__name__
+    return f"cannot listen on HOST {host} PORT {port} ({reason}): check HOST and PORT."
+
+
+def _app_token_problem(exc: Exception, api_url: str) -> str:
+    if isinstance(exc, SlackApiError):
+        error = exc.response.get("error") if exc.response is not None else None
+        return (
+            f"Slack refused SLACK_APP_TOKEN ({error or 'no reason given'}). Generate an "
+            "app-level token with connections:write under Basic Information → App-Level "
+            "Tokens, and check Socket Mode is on (Settings → Socket Mode)."
+        )
+    reason = getattr(exc, "reason", None) or type(exc).__name__
+    return (
+        f"could not open a Socket Mode connection through {api_url} ({reason}). Check the "
+        "network or SLACK_API_URL."
+    )
+
+
+class _QuietFirstConnect(logging.Filter):
+    """slack_sdk logs a refused apps.connections.open at ERROR before raising it; the
+    operator gets our one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to retrieve WSS URL")
+
+
+def listen(bot: Bot, health: Health):
+    """Bind HOST:PORT (Slack's requests in HTTP mode; /healthz only in Socket Mode) and, in
+    Socket Mode, open the connection. Either failing is a StartError, before the scheduler
+    sends or polls anything. Returns (web server, Socket Mode handler or None)."""
+    settings = bot.settings
+    app = health_app(health) if settings.socket_mode else wsgi_app(bot.app, health=health)
+    try:
+        web = http_server(app, host=settings.host, port=settings.port)
+    except OSError as exc:
+        raise StartError(_bind_problem(exc, settings.host, settings.port)) from None
+    if not settings.socket_mode:
+        return web, None
+    handler = socket_mode_handler(bot)
+    quiet = _QuietFirstConnect()
+    handler.client.logger.addFilter(quiet)
+    try:
+        handler.connect()
+    except (SlackClientError, URLError, OSError) as exc:
+        web.close()
+        handler.close()
+        raise StartError(_app_token_problem(exc, settings.slack_api_url)) from None
+    finally:
+        handler.client.logger.removeFilter(quiet)
+    return web, handler
+
+
+def serve_bot(settings: Settings, *, clock=time.monotonic) -> int:
     try:
         bot = build_bot(settings)
     except (StoreError, InstanceLockError) as exc:
@@ -99,6 +168,13 @@ def serve_bot(settings: Settings) -> int:
         return 2
     except (BoltError, SlackClientError, URLError, OSError) as exc:
         print(f"bitscale-bot: {_slack_start_problem(exc, settings.slack_api_url)}", file=sys.stderr)
+        return 2
+    health = Health(settings.database_path, tick_seconds=settings.tick_seconds, clock=clock)
+    try:
+        web, socket = listen(bot, health)
+    except StartError as exc:
+        print(f"bitscale-bot: {exc}", file=sys.stderr)
+        bot.close()
         return 2
     scheduler = start_scheduler(
         bot.runs,
@@ -108,27 +184,26 @@ def serve_bot(settings: Settings) -> int:
         batches=bot.batches,
         progress=bot.progress,
     )
+    scheduler.add_listener(health.on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     def on_sigterm(signum, _frame):
         log.info("signal %s: shutting down", signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    listener = None
+    where = f"http://{settings.host}:{settings.port}"
     try:
-        if settings.socket_mode:
-            log.info("starting in Socket Mode")
-            listener = socket_mode_handler(bot)
-            listener.start()
+        if socket is not None:
+            log.info("connected to Slack in Socket Mode; health on %s/healthz", where)
         else:
-            listener = http_server(wsgi_app(bot.app), host=host, port=settings.port)
-            log.info("listening on http://%s:%s%s", host, settings.port, EVENTS_PATH)
-            print(f"bitscale-bot listening on port {settings.port}", flush=True)
-            listener.run()
+            log.info("listening on %s%s", where, EVENTS_PATH)
+        print(f"bitscale-bot listening on port {settings.port}", flush=True)
+        web.run()
     except KeyboardInterrupt:
         pass
     finally:
-        drained = _drain(bot, scheduler, listener, settings.shutdown_drain_seconds)
+        listeners = [web] if socket is None else [web, socket]
+        drained = _drain(bot, scheduler, listeners, settings.shutdown_drain_seconds)
         if not drained:
             # Don't let threads still waiting on BitScale hold the process open.
             logging.shutdown()

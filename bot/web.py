@@ -1,4 +1,5 @@
-"""The HTTP face: POST /slack/events into Bolt, GET /healthz for the host.
+"""The HTTP face: POST /slack/events into Bolt, GET /healthz for the host (the only path
+in Socket Mode).
 
 Everything hostile is turned away here, before Bolt reads or parses anything: bodies
 over 1 MB (by their declared length, and by waitress's own cap for chunked ones), and
@@ -79,6 +80,20 @@ def wsgi_app(app, *, signing_secret: str | None = None, health: Health | None = 
         except Exception:  # noqa: BLE001 - a signed payload Bolt itself cannot parse
             log.warning("refused a malformed request (%s)", "Bolt could not parse it")
             return _answer(start_response, "400 Bad Request", "malformed request")
+
+    return application
+
+
+def health_app(health: Health | None = None):
+    """Socket Mode's HTTP face: Slack comes over the WebSocket, so only GET /healthz is
+    served, for hosts that expect a web process to answer on PORT (and kill it if not)."""
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            return healthz(environ, start_response, health)
+        return _answer(
+            start_response, "404 Not Found", "not found: in Socket Mode only GET /healthz is here"
+        )
 
     return application
 

@@ -47,10 +47,11 @@ class BotProcess:
             "BITSCALE_API_URL": bitscale_url,
             "BITSCALE_API_KEY": bitscale_key,
             "DATABASE_PATH": str(db_path),
+            "HOST": "127.0.0.1",  # loopback only
             "PORT": str(self.port),
             **(extra_env or {}),
         }
-        if socket_mode:  # Slack reaches it over the WebSocket: no signing secret, no port
+        if socket_mode:  # Slack reaches it over the WebSocket (PORT serves /healthz only)
             self.env.pop("SLACK_SIGNING_SECRET")
             self.env["SLACK_APP_TOKEN"] = APP_TOKEN
         self.proc: subprocess.Popen | None = None
