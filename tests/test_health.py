@@ -107,7 +107,7 @@ def test_the_probe_does_not_grow_the_database(db, clock):
     health = Health(db, tick_seconds=1, clock=clock)
     for _ in range(20):
         assert health()[0]
-    rows = Store(db).db().execute("SELECT count(*) FROM health").fetchone()[0]
+    rows = Store(db).db().execute("SELECT count(*) FROM health_probe").fetchone()[0]
     assert rows == 1
 
 
