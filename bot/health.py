@@ -104,7 +104,9 @@ class Health:
             return f"database {self.path} cannot be opened for writing ({exc})"
         try:
             with conn:
-                conn.execute("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at REAL)")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at REAL)"
+                )
                 conn.execute("INSERT OR REPLACE INTO health_probe VALUES (1, ?)", [time.time()])
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
