@@ -36,12 +36,14 @@ def open_run_form(
     thread_ts: str | None = None,
     found: Found | None = None,
     source: str = "form",
+    private: bool = False,
 ) -> None:
     """Open the run modal within the trigger's 3 seconds.
 
     With everything cached the full form opens at once; otherwise a "Loading…" modal opens
     at once and is updated when BitScale has answered. `found` (values read from a
-    message) pre-fills the inputs they fit; `thread_ts` sends the result to that thread.
+    message) pre-fills the inputs they fit; `thread_ts` sends the result to that thread;
+    `private` pre-selects "Only me".
     """
     base = form_base(
         channel_id=channel_id,
@@ -52,6 +54,8 @@ def open_run_form(
         found=found,
         source=source,
     )
+    if private:
+        base["private"] = True
     if grid_id is None and query is not None:
         resolution = services.catalog.resolve(query, cached_only=True)
         if resolution is not None and resolution.grid_id:

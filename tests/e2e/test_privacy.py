@@ -68,3 +68,52 @@ def test_the_global_shortcut_offers_only_me_too(stack):
     )
     wait_for(lambda: stack.standin.posts("D0ANA", top_level=True))
     assert stack.standin.posts("C0SALES") == []
+
+
+def test_edit_and_run_again_remembers_only_me(stack):
+    view = stack.driver.open_run_form("run Person Lookup")
+    stack.driver.submit(
+        view,
+        form_values(view, {"full_name": "Kay Ng", "company_domain": "kay.dev"}, deliver="me"),
+    )
+    announcement = wait_for(lambda: stack.standin.posts("D0ANA", top_level=True))[0]
+    reply = wait_for(lambda: stack.standin.posts("D0ANA", thread_ts=announcement.ts))[0]
+    (again,) = [
+        e
+        for b in reply.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "run_again"
+    ]
+    # Pressed where a choice is offered (from /bitscale status in #sales): Only me is ticked.
+    since = len(stack.standin.view_log)
+    stack.driver.click(again, channel_id="C0SALES")
+    form = wait_for(
+        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "run_view")
+    )
+    assert _choice(form)["initial_option"]["value"] == "me"
+    assert stack.bot.store.load_session(form["private_metadata"])["values"]["full_name"] == "Kay Ng"
+    # Sent as it comes back: the new run's messages stay out of the channel too.
+    stack.driver.submit(form, form_values(form, {}))  # as pre-selected
+    wait_for(lambda: len(stack.standin.posts("D0ANA", top_level=True)) == 2)
+    assert stack.standin.posts("C0SALES") == []
+
+
+def test_edit_and_run_again_of_a_shared_run_offers_the_channel(stack):
+    view = stack.driver.open_run_form("run Person Lookup")
+    stack.driver.submit(view, form_values(view, {"full_name": "Kay", "company_domain": "k.dev"}))
+    announcement = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
+    reply = wait_for(lambda: stack.standin.posts("C0SALES", thread_ts=announcement.ts))[0]
+    again = next(
+        e
+        for b in reply.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "run_again"
+    )
+    since = len(stack.standin.view_log)
+    stack.driver.click(again, message=reply, channel_id="C0SALES")
+    form = wait_for(
+        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "run_view")
+    )
+    assert _choice(form)["initial_option"]["value"] == "shared"

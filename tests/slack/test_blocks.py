@@ -122,3 +122,8 @@ def test_announcement_shows_a_short_safe_summary_only():
     assert "Website: acme.io" in text and "+3 more inputs" in text
     _, only_private = kit.announcement(make_run(state="running", inputs={"email": "a@b.c"}))
     assert "a@b.c" not in all_text(only_private) and "+1 more input" in all_text(only_private)
+
+
+def test_help_says_only_me_and_that_run_again_keeps_it():
+    text = all_text(kit.help_blocks())
+    assert "Only me" in text and "*Edit and run again* keeps that choice" in text

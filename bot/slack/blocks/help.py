@@ -108,6 +108,12 @@ def _help_blocks(intro: str | None) -> list[dict]:
     )
     blocks.append(
         context(
+            "🔒 In the run form, *Send the result to → Only me* keeps a run out of the channel "
+            "(it comes by direct message); *Edit and run again* keeps that choice."
+        )
+    )
+    blocks.append(
+        context(
             "♻️ Asked the same thing recently? The earlier answer is posted at once, free, "
             "and says when and by whom it was made; press *Run fresh* for new data."
         )

@@ -99,6 +99,8 @@ def register(app: App, services: Services) -> None:
                 channel_id=where,
                 user_id=presser,
                 values=run.inputs,
+                # A run delivered by DM ("Only me", no channel) comes back as Only me.
+                private=not run.channel_id,
             )
         )
 
