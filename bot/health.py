@@ -34,8 +34,10 @@ class Health:
         *,
         tick_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        busy_timeout: float = 2.0,
     ) -> None:
         self.path = db_path
+        self.busy_timeout = busy_timeout  # a write lock held this long still counts as writable
         self.clock = clock
         self.tick_seconds = tick_seconds
         self.stale_after = max(STALE_TICKS * tick_seconds, STALE_FLOOR)
@@ -99,7 +101,7 @@ class Health:
         """Write one row through a new connection: what the next unit of work will do."""
         uri = f"file:{quote(str(Path(self.path).resolve()))}?mode=rw"
         try:
-            conn = sqlite3.connect(uri, uri=True, timeout=2)
+            conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout)
         except sqlite3.Error as exc:
             return f"database {self.path} cannot be opened for writing ({exc})"
         try:

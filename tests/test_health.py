@@ -91,7 +91,7 @@ def test_a_database_that_cannot_be_written_is_503(db, clock):
 
 
 def test_a_busy_database_still_counts_as_writable(db, clock):
-    health = Health(db, tick_seconds=1, clock=clock)
+    health = Health(db, tick_seconds=1, clock=clock, busy_timeout=0.1)
     store = Store(db)
     conn = store.db().conn
     conn.execute("BEGIN IMMEDIATE")  # another writer holds the lock
