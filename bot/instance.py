@@ -15,6 +15,9 @@ import socket
 import uuid
 from pathlib import Path
 
+from bot.db_access import is_read_only, read_only_text
+from bot.store import StoreError
+
 
 class InstanceLockError(Exception):
     """Another bot holds the database; the message says which and what to do."""
@@ -30,8 +33,13 @@ class InstanceLock:
     def acquire(self) -> InstanceLock:
         if self.path is None:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            if not is_read_only(exc):
+                raise
+            raise StoreError(read_only_text(self.db_path, exc)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -21,6 +21,8 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.db_access import is_read_only, read_only_text
+
 BUSY_TIMEOUT_SECONDS = 30
 
 REF_LENGTH = 6  # of a run id's leading hex digits: a run's short reference
@@ -235,7 +237,12 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             # Created owner-only before SQLite touches it: it may hold the API key.
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            try:
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            except OSError as exc:
+                if not is_read_only(exc):
+                    raise
+                raise StoreError(read_only_text(self.path, exc)) from None
         try:
             db = self.db()
             status = db.execute("PRAGMA quick_check").fetchone()[0]
@@ -245,6 +252,8 @@ class Store:
             self._migrate(db)
             self.restrict_file_modes()
         except sqlite3.DatabaseError as exc:
+            if is_read_only(exc):
+                raise StoreError(read_only_text(self.path, exc)) from None
             raise StoreError(
                 f"The database file {self.path} cannot be read ({exc}). Restore it from a "
                 "backup or point DATABASE_PATH at a new file; the bot will not start empty "

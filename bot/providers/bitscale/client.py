@@ -22,6 +22,7 @@ from bot.providers.bitscale.errors import (
     NotSent,
     error_from_response,
 )
+from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import Aborted, RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class BitScaleClient:
         max_backoff: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        api_key = usable_key(api_key, "BITSCALE_API_KEY")
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.limiter = limiter or limiter_for(api_key, rate_limit)
@@ -212,7 +214,7 @@ class BitScaleClient:
     def use_key(self, api_key: str) -> None:
         """Use another key from now on (one stored by a rotation, say)."""
         with self._rotating:
-            self._api_key = api_key
+            self._api_key = usable_key(api_key, "The stored BitScale API key")
 
     # --- transport --------------------------------------------------------------------
 
@@ -284,6 +286,8 @@ class BitScaleClient:
             self.limiter.acquire(int(priority), abort)
         except Aborted:
             raise NotSent(None, CONNECTION_ERROR, "Not sent: the bot is shutting down.") from None
+        if unsendable(api_key):
+            raise BitScaleError(None, KEY_MALFORMED, "The API key holds a line break.")
         if before_send is not None:
             before_send()
         self.requests_sent += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.providers.keys import KEY_MALFORMED
+
 # Every code of the API reference (section 7), with its documented HTTP status.
 ERROR_CODES: dict[str, int] = {
     "INVALID_API_KEY": 401,
@@ -129,6 +131,9 @@ _EXPLANATIONS: dict[str, str] = {
     "support.",
     "INTERNAL_ERROR": "BitScale had an internal error. Try again in a minute; if it keeps "
     "happening, contact BitScale support.",
+    KEY_MALFORMED: "The bot's BitScale API key holds a line break or another character "
+    "that cannot be sent, so nothing reached BitScale. Ask a Slack admin to paste "
+    "BITSCALE_API_KEY again without it (BitScale → Settings → API Keys).",
     TIMEOUT: "BitScale did not answer in time. Try again in a minute.",
     CONNECTION_ERROR: "The bot could not reach BitScale. Try again in a minute.",
     BAD_RESPONSE: "BitScale sent an answer the bot could not read. Try again in a minute.",

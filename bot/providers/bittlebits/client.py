@@ -25,6 +25,7 @@ from bot.providers.bittlebits.errors import (
     error_from_response,
 )
 from bot.providers.bittlebits.models import Kind, Pending, Rewrite, Score, Submitted
+from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class BittlebitsClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 20.0,
     ) -> None:
-        self._api_key = api_key
+        self._api_key = usable_key(api_key, "BITTLEBITS_API_KEY")
         self.base_url = base_url.rstrip("/")
         # Per IP, so per base URL here (every key this process uses shares the one IP).
         self.post_limiter = post_limiter or limiter_for(
@@ -102,6 +103,8 @@ class BittlebitsClient:
         return _parse(Score if kind == "score" else Rewrite, data)
 
     def _send(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, Any]:
+        if unsendable(self._api_key):
+            raise BittlebitsError(None, KEY_MALFORMED, "The API key holds a line break.")
         self.requests_sent += 1
         try:
             response = self._http.request(

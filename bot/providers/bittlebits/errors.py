@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.providers.keys import KEY_MALFORMED
+
 # The statuses of the reference's error table, by the name the bot uses for them.
 STATUS_CODES: dict[int, str] = {
     400: "BAD_REQUEST",
@@ -82,6 +84,9 @@ _EXPLANATIONS: dict[str, str] = {
     "again by itself.",
     "SERVER_ERROR": "Bittlebits had a problem on its side. Try again in a few minutes; if it "
     "keeps happening, contact Bittlebits support.",
+    KEY_MALFORMED: "The bot's Bittlebits API key holds a line break or another character "
+    "that cannot be sent, so nothing reached Bittlebits. Ask whoever runs the bot to paste "
+    "BITTLEBITS_API_KEY again without it.",
     CONNECTION_ERROR: "The bot could not reach Bittlebits. Try again in a minute.",
     TIMEOUT: "Bittlebits did not answer in time. Try again in a minute.",
     BAD_RESPONSE: "Bittlebits sent an answer the bot could not read. Try again in a minute.",
