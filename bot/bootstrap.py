@@ -30,9 +30,10 @@ from bot.runs import RunService
 from bot.slack.app import build_app
 from bot.slack.batch_notifier import SlackBatchNotifier
 from bot.slack.directory import SlackDirectory
-from bot.slack.notifier import SlackNotifier, make_web_client
+from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.text import escape, mention
+from bot.slack.web_client import make_web_client
 from bot.store import Run, Store
 from bot.stored_settings import StoredSettings
 from bot.usage import Usage

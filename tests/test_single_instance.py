@@ -12,7 +12,8 @@ from bot.bootstrap import build_bot
 from bot.instance import InstanceLockError
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.stack import BOT_TOKEN, LocalStack
-from bot.slack.notifier import SlackNotifier, make_web_client
+from bot.slack.notifier import SlackNotifier
+from bot.slack.web_client import make_web_client
 from tests.factories import make_run
 from tests.test_runs import BASE, DONE, env, request  # noqa: F401 - fixture
 
