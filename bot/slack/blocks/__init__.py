@@ -76,14 +76,16 @@ from bot.slack.blocks.results import (
     ResultMessage,
     announcement,
     full_result_text,
-    remote_status_blocks,
     result_message,
     again_actions,
     reference,
+    still_running,
+)
+from bot.slack.blocks.status import (
+    remote_status_blocks,
     runs_list_blocks,
     status_blocks,
     status_modal,
-    still_running,
 )
 from bot.slack.blocks.quick import (
     DEFAULT_USAGE,

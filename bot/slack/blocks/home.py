@@ -12,7 +12,6 @@ from slack_sdk.models.views import View
 from bot.bitscale.models import Workspace
 from bot.slack.blocks.common import (
     MAX_MODAL_BLOCKS,
-    STATE_EMOJI,
     bar,
     button,
     context,
@@ -20,7 +19,7 @@ from bot.slack.blocks.common import (
     when,
 )
 from bot.slack.blocks.help import help_blocks
-from bot.slack.blocks.results import runs_list_blocks
+from bot.slack.blocks.status import runs_list_blocks
 from bot.slack.text import channel_link, escape, mention, plain, truncate
 from bot.store import Run
 
