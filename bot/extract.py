@@ -1,17 +1,17 @@
-"""Find lead values in a Slack message and match them to a grid's input keys.
+"""Find lead values in a Slack message (input_match.py matches them to a grid's input keys).
 
 Pure functions, no Slack and no I/O: the message shortcut, mentions and the shell all
 pre-fill a run form from text. Slack's own markup is undone first (`<http://x.io|x.io>`,
 `<mailto:…|…>`, `&amp;`), then emails, URLs, domains, LinkedIn profile URLs, phone numbers
 and `Label: value` lines are collected. `match_inputs` decides which value fits which
 input by what the key says (`email`, `domain`/`website`/`url`, `linkedin`, `company`,
-`name`, …). Nothing here guesses hard: a rep sees the pre-filled form before anything runs.
+`name`, …). Nothing there guesses hard: a rep sees the pre-filled form before anything runs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 MAX_TEXT = 20_000  # longer messages are read up to here: a lead is at the top
@@ -28,7 +28,9 @@ _DOMAIN = re.compile(
     r"(?![\w@-]|\.[A-Za-z0-9])"
 )
 _PHONE = re.compile(r"(?<![\w+])(\+?\(?\d[\d\s().-]{6,20}\d)(?!\w)")
-_LABELLED = re.compile(r"^\s*[*_>•-]*\s*([A-Za-z][A-Za-z0-9 _./-]{0,40}?)\s*[*_]*\s*[:=](?!//)\s*(.+)$")
+_LABELLED = re.compile(
+    r"^\s*[*_>•-]*\s*([A-Za-z][A-Za-z0-9 _./-]{0,40}?)\s*[*_]*\s*[:=](?!//)\s*(.+)$"
+)
 # A handle is letters, digits, "-", "_", "." or %-escapes: never markup such as "<@".
 _LINKEDIN = re.compile(r"linkedin\.com/(in|pub|company)/([\w%.-]+)", re.IGNORECASE)
 # Top-level domains real people type; a "domain" ending otherwise (file.txt, v1.2) is noise.
@@ -42,7 +44,6 @@ FREE_MAIL = {
     "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
     "web.de", "mail.com", "yandex.com", "zoho.com",
 }  # fmt: skip
-_NOT_COMPANY_DOMAINS = FREE_MAIL | {"linkedin.com", "www.linkedin.com", "slack.com"}
 
 
 @dataclass
@@ -169,7 +170,7 @@ def _collect(text: str, found: Found) -> None:
                 found.labelled[label] = value[:MAX_VALUE]
     for label in ("domain", "companydomain", "website", "companywebsite", "url", "web"):
         value = found.labelled.get(label, "")
-        host = _host(value) if "://" in value else value.split("/")[0]
+        host = host_of(value) if "://" in value else value.split("/")[0]
         if _DOMAIN.fullmatch(host.strip()):
             _add_domain(found, host.strip(), rank=0)
     for match in _URL.finditer(text):
@@ -178,7 +179,7 @@ def _collect(text: str, found: Found) -> None:
             _add(found.linkedin, _clean_linkedin(url))
         else:
             _add(found.urls, url[:MAX_VALUE])
-            _add_domain(found, _host(url), rank=3)
+            _add_domain(found, host_of(url), rank=3)
     without_urls = _URL.sub(" ", text)
     for match in _LINKEDIN.finditer(without_urls):  # "linkedin.com/in/ada" without https
         _add(found.linkedin, _clean_linkedin("https://www." + match.group(0)))
@@ -229,7 +230,7 @@ def _add(values: list[str], value: str) -> None:
         values.append(value)
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     rest = url.split("://", 1)[-1]
     host = re.split(r"[/?#]", rest, maxsplit=1)[0].split("@")[-1].split(":")[0]
     return host.lower()
@@ -254,88 +255,3 @@ def _clean_linkedin(url: str) -> str:
     if not match:
         return url[:MAX_VALUE]
     return f"https://www.linkedin.com/{match.group(1).lower()}/{match.group(2)}"
-
-
-def company_domains(found: Found) -> list[str]:
-    """Domains that can stand for a company: not free mail, not LinkedIn."""
-    return [d for d in found.domains if d not in _NOT_COMPANY_DOMAINS]
-
-
-# --- matching values to a grid's inputs -------------------------------------------------
-
-
-def kind_of(key: str) -> str | None:
-    """What a grid input asks for, read from its key: 'email', 'linkedin', 'phone',
-    'domain', 'url', 'company', 'first_name', 'last_name', 'name', or None."""
-    k = squash(key)
-    if "linkedin" in k:
-        return "linkedin"
-    if "email" in k or k.endswith("mail"):
-        return "email"
-    if any(w in k for w in ("phone", "mobile", "telephone")) or k in ("tel", "cell"):
-        return "phone"
-    if "domain" in k:
-        return "domain"
-    if any(w in k for w in ("website", "url", "homepage", "site")) or k == "web":
-        return "url"
-    if any(w in k for w in ("company", "organization", "organisation", "account", "business")):
-        return "company"
-    if k in ("org", "employer"):
-        return "company"
-    if "firstname" in k or k in ("first", "givenname"):
-        return "first_name"
-    if "lastname" in k or k in ("last", "surname", "familyname"):
-        return "last_name"
-    if "name" in k or k in ("person", "contact", "lead", "fullname"):
-        return "name"
-    return None
-
-
-def candidates(found: Found, kind: str) -> list[str]:
-    domains = company_domains(found)
-    if kind == "email":
-        return found.emails
-    if kind == "linkedin":
-        return found.linkedin
-    if kind == "phone":
-        return found.phones
-    if kind == "domain":
-        return domains
-    if kind == "url":
-        ranked = []  # the best-ranked domain's own link if the message had one
-        for domain in domains:
-            links = [u for u in found.urls if _host(u).removeprefix("www.") == domain]
-            ranked.append(links[0] if links else domain)
-        return ranked
-    if kind == "company":
-        return found.companies or [_company_from_domain(d) for d in domains[:1]]
-    if kind == "name":
-        return found.names
-    if kind in ("first_name", "last_name"):
-        parts = [n.split() for n in found.names if len(n.split()) >= 2]
-        return [p[0] if kind == "first_name" else " ".join(p[1:]) for p in parts]
-    return []
-
-
-def _company_from_domain(domain: str) -> str:
-    label = domain.split(".")[-2] if domain.count(".") >= 1 else domain
-    return label.replace("-", " ").title()
-
-
-def match_inputs(found: Found, keys: Iterable[str]) -> dict[str, str]:
-    """Values for the input keys the message can fill, keyed by input key.
-
-    A `Label: value` line whose label is the key (under the label rule) wins; otherwise
-    the first value of the kind the key asks for.
-    """
-    values: dict[str, str] = {}
-    for key in keys:
-        labelled = found.labelled.get(squash(key))
-        if labelled:
-            values[key] = labelled[:MAX_VALUE]
-            continue
-        kind = kind_of(key)
-        options = candidates(found, kind) if kind else []
-        if options:
-            values[key] = options[0][:MAX_VALUE]
-    return values

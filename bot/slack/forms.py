@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.catalog import RunForm
-from bot.extract import Found, match_inputs
+from bot.extract import Found
+from bot.input_match import match_inputs
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
 from bot.runs import RunRefused, RunRequest

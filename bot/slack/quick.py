@@ -9,7 +9,8 @@ import re
 from slack_sdk import WebClient
 
 from bot.catalog import RunForm
-from bot.extract import extract, match_inputs, message_texts
+from bot.extract import extract, message_texts
+from bot.input_match import match_inputs
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
 from bot.runs import RunRefused, RunRequest
