@@ -177,6 +177,16 @@ class Settings(BaseSettings):
         # signature checks off).
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _not_an_app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().startswith("xapp-"):
+            raise ValueError(
+                "this is an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN; "
+                "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
+            )
+        return value
+
     @field_validator("slack_app_token")
     @classmethod
     def _app_level_token(cls, value: SecretStr | None) -> SecretStr | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -41,10 +42,15 @@ def _slack_start_problem(exc: Exception, api_url: str) -> str:
     """One line for a failed auth.test: a refused token, or Slack out of reach."""
     text = str(exc)
     refused = next((r for r in _TOKEN_REFUSALS if r in text), None)
+    if refused is None and isinstance(exc, (BoltError, SlackApiError)):
+        # Any other answer of auth.test is a refusal too (not_allowed_token_type: an
+        # app-level or user token in the bot token's place), not Slack out of reach.
+        said = re.search(r"'error': '([a-z_]+)'", text)
+        refused = said.group(1) if said else None
     if refused:
         return (
             f"Slack rejected SLACK_BOT_TOKEN ({refused}). Copy the Bot User OAuth Token "
-            "again from the app's OAuth & Permissions page."
+            "(xoxb-…) again from the app's OAuth & Permissions page."
         )
     reason = getattr(exc, "reason", None) or type(exc).__name__
     return (

@@ -93,6 +93,29 @@ def test_an_app_token_that_is_not_xapp_is_named_before_anything_starts(tmp_path,
     assert slack.calls_to("auth.test") == [] and BOT_TOKEN not in done.stderr
 
 
+@pytest.mark.parametrize("refusal", ["not_allowed_token_type"])  # invalid_auth: test_faults
+def test_a_refused_bot_token_is_one_line(tmp_path, slack, refusal):
+    slack.inject(method="auth.test", error=refusal)
+    done = start(tmp_path, slack, PORT=str(free_port()))
+    assert done.returncode == 2
+    assert said(done) == [
+        f"bitscale-bot: Slack rejected SLACK_BOT_TOKEN ({refusal}). Copy the Bot User OAuth "
+        "Token (xoxb-…) again from the app's OAuth & Permissions page."
+    ]
+    assert BOT_TOKEN not in done.stderr + done.stdout
+
+
+def test_tokens_swapped_are_both_named(tmp_path, slack):
+    done = start(tmp_path, slack, SLACK_BOT_TOKEN=APP_TOKEN, SLACK_APP_TOKEN=BOT_TOKEN)
+    assert done.returncode == 2
+    assert [line.split(" is malformed: ")[0] for line in said(done)] == [
+        "bitscale-bot: SLACK_BOT_TOKEN",
+        "bitscale-bot: SLACK_APP_TOKEN",
+    ]
+    assert "belongs in SLACK_APP_TOKEN" in said(done)[0]
+    assert APP_TOKEN not in done.stderr and BOT_TOKEN not in done.stderr
+
+
 def test_socket_mode_answers_healthz_on_port_and_a_wrong_key_is_told_to_the_operator(
     tmp_path, slack
 ):
