@@ -93,7 +93,8 @@ def test_an_app_token_that_is_not_xapp_is_named_before_anything_starts(tmp_path,
     assert slack.calls_to("auth.test") == [] and BOT_TOKEN not in done.stderr
 
 
-@pytest.mark.parametrize("refusal", ["not_allowed_token_type"])  # invalid_auth: test_faults
+# invalid_auth is covered in test_faults.py
+@pytest.mark.parametrize("refusal", ["not_allowed_token_type"])
 def test_a_refused_bot_token_is_one_line(tmp_path, slack, refusal):
     slack.inject(method="auth.test", error=refusal)
     done = start(tmp_path, slack, PORT=str(free_port()))
