@@ -7,7 +7,8 @@ import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from bot.config import REQUIRED_FOR_START, Settings, SettingsError, env_name, settings_for_start
+from bot.config import SettingsError
+from bot.start_settings import settings_for_start, settings_help
 
 
 class OneLineFormatter(logging.Formatter):
@@ -25,20 +26,6 @@ def _version() -> str:
         return version("bitscale-bot")
     except PackageNotFoundError:  # run from a checkout that was never installed
         return "unknown"
-
-
-def settings_help() -> str:
-    """Every setting `start` reads, from the Settings model itself (so it cannot drift):
-    its variable, its default and what it means."""
-    lines = ["settings (environment variables, or a .env file in the working directory):"]
-    for field, info in Settings.model_fields.items():
-        name = env_name(field)
-        default = info.get_default(call_default_factory=True)
-        shown = REQUIRED_FOR_START.get(name) or (
-            f"default {default}" if default not in (None, "", {}) else "unset"
-        )
-        lines += [f"  {name} ({shown})", f"      {info.description}"]
-    return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:

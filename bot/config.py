@@ -269,21 +269,13 @@ class SettingsError(Exception):
         super().__init__("\n".join(self.lines))
 
 
-# What `start --help` says instead of a default.
-REQUIRED_FOR_START = {
-    "SLACK_BOT_TOKEN": "required",
-    "BITSCALE_API_KEY": "required",
-    "SLACK_SIGNING_SECRET": "required in HTTP mode",
-}
-
-
 def env_name(field: str) -> str:
     info = Settings.model_fields.get(field)
     alias = info.validation_alias if info is not None else None
     return alias.upper() if isinstance(alias, str) else field.upper()
 
 
-def _malformed(exc: ValidationError) -> dict[str, str]:
+def malformed_variables(exc: ValidationError) -> dict[str, str]:
     """Variable name → pydantic's reason (which never holds the value itself)."""
     bad: dict[str, str] = {}
     order = list(Settings.model_fields)
@@ -303,26 +295,5 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        bad = _malformed(exc)
+        bad = malformed_variables(exc)
     raise SettingsError([f"{name} is malformed: {why}." for name, why in bad.items()])
-
-
-def settings_for_start(**overrides: object) -> Settings:
-    """Settings `start` can run with, or a SettingsError naming everything wrong at once:
-    each malformed variable, then each missing one (judged with the malformed ones set
-    back to their defaults), so an admin fixes them all in one go."""
-    try:
-        settings, bad = Settings(**overrides), {}
-    except ValidationError as exc:
-        bad = _malformed(exc)
-        defaults = {
-            env_name(f): info.get_default(call_default_factory=True)
-            for f, info in Settings.model_fields.items()
-            if env_name(f) in bad
-        }
-        settings = Settings(**{**overrides, **defaults})
-    lines = [f"{name} is malformed: {why}." for name, why in bad.items()]
-    lines += settings.missing_for_start(skip=frozenset(bad))
-    if lines:
-        raise SettingsError(lines)
-    return settings
