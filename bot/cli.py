@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "start",
-        help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)",
+        help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT); "
+        "'start --help' lists every setting",
         description="Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP\n"
         "(POST /slack/events). Either way GET /healthz answers on HOST:PORT.",
         epilog=settings_help(),
