@@ -25,6 +25,7 @@ from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider
+from bot.retention import Retention
 from bot.reuse import ResultIndex
 from bot.runs import RunService
 from bot.slack.app import build_app
@@ -58,6 +59,7 @@ class Bot:
     progress: ProgressReporter
     policy: Policy | None = None
     services: Services | None = None
+    retention: Retention | None = None  # pruned by the scheduler
 
     def close(self) -> None:
         if self.services is not None:
@@ -200,6 +202,9 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         progress,
         policy,
         services=services,
+        retention=Retention(
+            store, days=settings.run_retention_days, window_days=results.window_days
+        ),
     )
 
 

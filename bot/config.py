@@ -85,6 +85,14 @@ class Settings(BaseSettings):
         dict,
         "per-grid windows, 'Grid name or id=days; …' (0 = never reuse it)",
     )
+    # Never fewer days than 35 nor than a grid's reuse window; unfinished runs are never
+    # deleted (retention.py).
+    run_retention_days: float = _var(
+        "RUN_RETENTION_DAYS",
+        90,
+        "days finished runs are kept, then deleted with old caches; 0 = keep for ever",
+        ge=0,
+    )
     # Workspace owners and admins count too (policy.py).
     bot_admins: str = _var(
         "BITSCALE_BOT_ADMINS", "", "comma-separated Slack user IDs of the bot's admins"

@@ -16,6 +16,7 @@ from bot.credits import CreditMonitor
 from bot.progress import ProgressReporter
 from bot.providers.base import Provider, ProviderError
 from bot.providers.bitscale import BitScaleError
+from bot.retention import Retention
 from bot.runs import RunService
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ def start_scheduler(
     batches: BatchService | None = None,
     progress: ProgressReporter | None = None,
     progress_seconds: float = 5.0,
+    retention: Retention | None = None,
+    retention_hours: float = 6.0,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=timezone.utc,
@@ -73,6 +76,14 @@ def start_scheduler(
             "interval",
             seconds=soon_check_seconds,
             id="credits-soon",
+        )
+    if retention is not None:  # old runs and caches: the first pass a minute after start
+        scheduler.add_job(
+            _guarded("retention", retention.prune),
+            "interval",
+            hours=retention_hours,
+            id="retention",
+            next_run_time=now + timedelta(minutes=1),
         )
     for provider in runs.providers:
         scheduler.add_job(

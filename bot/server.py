@@ -189,6 +189,7 @@ def serve_bot(settings: Settings, *, clock=time.monotonic) -> int:
         credit_minutes=settings.credit_check_minutes,
         batches=bot.batches,
         progress=bot.progress,
+        retention=bot.retention,
     )
     scheduler.add_listener(health.on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 

@@ -60,7 +60,8 @@ class TypeAhead:
             if not lock.acquire(blocking=False):
                 return  # someone is fetching it right now
             try:
-                if catalog.store.cache_get(catalog.GRIDS_KEY, catalog.list_ttl, catalog.clock()) is None:
+                key, ttl = catalog.GRIDS_KEY, catalog.list_ttl
+                if catalog.store.cache_get(key, ttl, catalog.clock()) is None:
                     data = catalog.walk_grids(Priority.BACKGROUND)
                     catalog.store.cache_put(catalog.GRIDS_KEY, data, catalog.clock())
             finally:

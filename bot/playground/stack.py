@@ -120,6 +120,7 @@ class LocalStack:
             batches=self.bot.batches,
             progress=self.bot.progress,
             progress_seconds=max(self.tick_seconds, 0.25),
+            retention=self.bot.retention,
         )
         if self.socket_mode:
             self.socket_handler = socket_mode_handler(self.bot)

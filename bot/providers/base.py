@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from bot.providers.output_cap import cap_outputs
 from bot.store import Run
 
 OutcomeState = Literal[
@@ -40,6 +41,10 @@ class Outcome:
     message: str | None = None  # a plain sentence with a next step
     wait: float | None = None  # queued / retry: seconds before trying again
     mode: str | None = None  # how the provider ran it (BitScale: sync or async), for the record
+
+    def __post_init__(self) -> None:
+        if self.outputs is not None:  # stored, posted and attached: kept to a size
+            object.__setattr__(self, "outputs", cap_outputs(self.outputs))  # frozen
 
     @classmethod
     def done(cls, outputs: dict[str, Any]) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import threading
 import time
@@ -21,6 +22,13 @@ from bot.providers.bitscale.errors import (
     BitScaleError,
     NotSent,
     error_from_response,
+)
+from bot.providers.http_limits import (
+    MAX_RESPONSE_BYTES,
+    RESPONSE_TOO_LARGE,
+    TooLarge,
+    megabytes,
+    read_capped,
 )
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import Aborted, RateLimiter, limiter_for
@@ -60,6 +68,7 @@ class BitScaleClient:
         max_retries: int = 4,
         max_backoff: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         api_key = usable_key(api_key, "BITSCALE_API_KEY")
         self._api_key = api_key
@@ -77,6 +86,7 @@ class BitScaleClient:
         self._max_retries = max_retries
         self._max_backoff = max_backoff
         self._sleep = sleep
+        self.max_response_bytes = max_response_bytes
         self.requests_sent = 0
         self._rotating = threading.RLock()  # held while the key is being rotated
 
@@ -292,14 +302,22 @@ class BitScaleClient:
             before_send()
         self.requests_sent += 1
         try:
-            response = self._http.request(
+            with self._http.stream(
                 method,
                 path,
                 params=params,
                 json=json,
                 timeout=timeout,
                 headers={"X-API-KEY": api_key},
-            )
+            ) as response:
+                body = read_capped(response, self.max_response_bytes)
+        except TooLarge as too_large:
+            raise BitScaleError(
+                too_large.status,
+                RESPONSE_TOO_LARGE,
+                f"BitScale's answer was over {megabytes(too_large.limit)}; the bot stopped "
+                "reading it.",
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout):
             # Nothing reached BitScale: safe to retry even a run.
             raise NotSent(None, CONNECTION_ERROR, "Could not connect to BitScale.") from None
@@ -311,15 +329,15 @@ class BitScaleClient:
             ) from None
         self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
         if response.status_code == 429:
-            error = error_from_response(429, response.content, response.headers.get("Retry-After"))
+            error = error_from_response(429, body, response.headers.get("Retry-After"))
             self.limiter.on_rejected(error.retry_after if error.retry_after is not None else 1.0)
             raise error
         if response.status_code >= 400:
             raise error_from_response(
-                response.status_code, response.content, response.headers.get("Retry-After")
+                response.status_code, body, response.headers.get("Retry-After")
             )
         try:
-            return response.json()
+            return jsonlib.loads(body)
         except ValueError:
             raise BitScaleError(
                 response.status_code,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.providers.keys import KEY_MALFORMED
 
 # Every code of the API reference (section 7), with its documented HTTP status.
@@ -134,6 +135,9 @@ _EXPLANATIONS: dict[str, str] = {
     KEY_MALFORMED: "The bot's BitScale API key holds a line break or another character "
     "that cannot be sent, so nothing reached BitScale. Ask a Slack admin to paste "
     "BITSCALE_API_KEY again without it (BitScale → Settings → API Keys).",
+    RESPONSE_TOO_LARGE: "BitScale's answer was larger than the bot reads, so it was not "
+    "read. If this was a run, it may have finished in BitScale: open the grid there to see "
+    "its row, or run it again with fewer output columns.",
     TIMEOUT: "BitScale did not answer in time. Try again in a minute.",
     CONNECTION_ERROR: "The bot could not reach BitScale. Try again in a minute.",
     BAD_RESPONSE: "BitScale sent an answer the bot could not read. Try again in a minute.",

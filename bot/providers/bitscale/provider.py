@@ -21,6 +21,7 @@ from bot.providers.bitscale.client import BitScaleClient, Priority
 from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
 from bot.providers.bitscale.key_check import operator_line
 from bot.providers.bitscale.models import RunResult
+from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.store import Run
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ class BitScaleProvider:
                 return Outcome.failed(error.code, error.message)
             if error.code == "REQUEST_NOT_FOUND":
                 return Outcome.failed(error.code, "BitScale no longer knows this run's request id.")
+            if error.code == RESPONSE_TOO_LARGE:  # asking again brings the same answer
+                return Outcome.failed(error.code, explain(error))
             return Outcome.retry(error.code, explain(error))
         if result.finished:
             return self._outcome(result)
@@ -171,6 +174,8 @@ class BitScaleProvider:
             return Outcome.later(wait, error.code, explain(error))
         if error.code == "RUN_FAILED":
             return Outcome.failed(error.code, error.message)
+        if error.code == RESPONSE_TOO_LARGE:  # it ran; its answer cannot be read
+            return Outcome.failed(error.code, explain(error))
         if error.status is not None and 400 <= error.status < 500:
             return Outcome.failed(error.code, explain(error))
         # Timeout, reset or 5xx after the request left: BitScale may have started it.

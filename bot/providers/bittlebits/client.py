@@ -8,6 +8,7 @@ waits an hour inside the client: when the hourly budget is spent it fails at onc
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,13 @@ from bot.providers.bittlebits.errors import (
     error_from_response,
 )
 from bot.providers.bittlebits.models import Kind, Pending, Rewrite, Score, Submitted
+from bot.providers.http_limits import (
+    MAX_RESPONSE_BYTES,
+    RESPONSE_TOO_LARGE,
+    TooLarge,
+    megabytes,
+    read_capped,
+)
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import RateLimiter, limiter_for
 
@@ -47,6 +55,7 @@ class BittlebitsClient:
         get_limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 20.0,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._api_key = usable_key(api_key, "BITTLEBITS_API_KEY")
         self.base_url = base_url.rstrip("/")
@@ -64,6 +73,7 @@ class BittlebitsClient:
             headers={"Accept": "application/json", "User-Agent": "bitscale-bot"},
         )
         self.requests_sent = 0
+        self.max_response_bytes = max_response_bytes
 
     def __repr__(self) -> str:
         return f"BittlebitsClient(base_url={self.base_url!r}, api_key='***')"
@@ -107,9 +117,17 @@ class BittlebitsClient:
             raise BittlebitsError(None, KEY_MALFORMED, "The API key holds a line break.")
         self.requests_sent += 1
         try:
-            response = self._http.request(
+            with self._http.stream(
                 method, path, params=params, headers={"X-API-Key": self._api_key}
-            )
+            ) as response:
+                body = read_capped(response, self.max_response_bytes)
+        except TooLarge as too_large:
+            raise BittlebitsError(
+                too_large.status,
+                RESPONSE_TOO_LARGE,
+                f"Bittlebits' answer was over {megabytes(too_large.limit)}; the bot stopped "
+                "reading it.",
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout):
             raise NotSent(None, CONNECTION_ERROR, "Could not connect to Bittlebits.") from None
         except httpx.TimeoutException:
@@ -120,14 +138,14 @@ class BittlebitsClient:
             ) from None
         if response.status_code >= 400:
             error = error_from_response(
-                response.status_code, response.content, response.headers.get("Retry-After")
+                response.status_code, body, response.headers.get("Retry-After")
             )
             if error.code == "RATE_LIMITED" and method == "GET":
                 # Everyone's polls pause; a refused POST is queued by the caller instead.
                 self.get_limiter.on_rejected(error.retry_after or 1.0)
             raise error
         try:
-            return response.status_code, response.json()
+            return response.status_code, json.loads(body)
         except ValueError:
             raise BittlebitsError(
                 response.status_code, BAD_RESPONSE, "Bittlebits sent an answer that is not JSON."

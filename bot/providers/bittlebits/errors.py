@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.providers.keys import KEY_MALFORMED
 
 # The statuses of the reference's error table, by the name the bot uses for them.
@@ -87,6 +88,8 @@ _EXPLANATIONS: dict[str, str] = {
     KEY_MALFORMED: "The bot's Bittlebits API key holds a line break or another character "
     "that cannot be sent, so nothing reached Bittlebits. Ask whoever runs the bot to paste "
     "BITTLEBITS_API_KEY again without it.",
+    RESPONSE_TOO_LARGE: "Bittlebits' answer for this page was larger than the bot reads, "
+    "so it was not read. Try a smaller page, or open it in Bittlebits.",
     CONNECTION_ERROR: "The bot could not reach Bittlebits. Try again in a minute.",
     TIMEOUT: "Bittlebits did not answer in time. Try again in a minute.",
     BAD_RESPONSE: "Bittlebits sent an answer the bot could not read. Try again in a minute.",

@@ -25,6 +25,7 @@ from bot.providers.bittlebits.errors import (
 )
 from bot.providers.bittlebits.models import KINDS, Kind, Pending, Score
 from bot.providers.bittlebits.render import rewrite_view, score_view
+from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.store import Run
 
 NAME = "bittlebits"
@@ -120,7 +121,7 @@ class BittlebitsProvider:
         except BittlebitsError as error:
             if error.resubmit:
                 return Outcome.resubmit(error.code, explain(error))
-            if error.code in ("UNAUTHORIZED", "BAD_REQUEST", "NOT_FOUND"):
+            if error.code in ("UNAUTHORIZED", "BAD_REQUEST", "NOT_FOUND", RESPONSE_TOO_LARGE):
                 return Outcome.failed(error.code, explain(error))
             return Outcome.retry(error.code, explain(error), wait=error.retry_after)
         if isinstance(answer, Pending):
