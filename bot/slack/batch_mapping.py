@@ -3,7 +3,6 @@ to add; then the preview is counted after the ack."""
 
 from __future__ import annotations
 
-
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
@@ -11,7 +10,7 @@ from bot.slack import blocks as common
 from bot.slack.batch_preview import show_preview
 from bot.slack.batch_session import dig, open_step
 from bot.slack.blocks import batches as kit
-from bot.slack.forms import chosen_outputs
+from bot.slack.form_state import chosen_outputs
 from bot.slack.services import Services
 from bot.slack.text import humanize_key
 

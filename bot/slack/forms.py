@@ -1,12 +1,11 @@
-"""The run modal: open it fast, fill it from the grid's contract, validate, submit."""
+"""The run modal: open it fast, fill it from the grid's contract, follow output changes.
+Reading what was typed is form_state.py; the submission is form_submit.py."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -15,10 +14,10 @@ from bot.extract import Found
 from bot.input_match import match_inputs
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
-from bot.runs import RunRefused, RunRequest
 from bot.slack import blocks as kit
+from bot.slack.form_state import chosen_outputs, dig
 from bot.slack.services import Services
-from bot.slack.text import escape, humanize_key
+from bot.slack.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +139,13 @@ def load_form_into(
 
 
 def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
-    refused = check_run(services, base.get("user_id") or "", form.grid_id, form.grid_name,
-                        entry=base.get("source") or "form")
+    refused = check_run(
+        services,
+        base.get("user_id") or "",
+        form.grid_id,
+        form.grid_name,
+        entry=base.get("source") or "form",
+    )
     if refused:
         return refused_modal(refused)
     if not form.input_keys:
@@ -183,14 +187,17 @@ def shared_in(base: dict[str, Any]) -> str | None:
 
 
 def check_run(
-    services: Services, user_id: str, grid_id: str, grid_name: str | None, *, entry: str,
+    services: Services,
+    user_id: str,
+    grid_id: str,
+    grid_name: str | None,
+    *,
+    entry: str,
     rows: int = 1,
 ) -> str | None:
     """The policy's refusal sentence (mrkdwn), or None when the person may run this."""
     assert services.policy is not None
-    decision = services.policy.check_run(
-        user_id, grid_id, rows, entry=entry, grid_name=grid_name
-    )
+    decision = services.policy.check_run(user_id, grid_id, rows, entry=entry, grid_name=grid_name)
     return None if decision.allowed else decision.sentence
 
 
@@ -213,83 +220,6 @@ def update_view(client: WebClient, view_id: str, view: dict) -> None:
         log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
 
 
-@dataclass
-class Submission:
-    inputs: dict[str, str] = field(default_factory=dict)
-    output_columns: list[str] | None = None
-    channel_id: str | None = None
-    private: bool = False  # "Only me": the result goes to a DM, nothing in the channel
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _dig(data: Any, *path: str) -> Any:
-    """data[path[0]][path[1]]…, or None where any step is missing or not a dict."""
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
-def _encodable(text: str) -> bool:
-    """False for text holding a lone surrogate ("\\ud800"), which no database or API
-    can store as UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def parse_submission(session: dict[str, Any], values: dict[str, Any]) -> Submission:
-    """Read the modal's state into run inputs, with errors keyed by block id."""
-    result = Submission(channel_id=session.get("channel_id"))
-    for key in session.get("keys", []):
-        block_id = kit.input_block_id(key)
-        raw = _dig(values, block_id, "value", "value")
-        text = (raw or "").strip() if isinstance(raw, str) else ""
-        label = humanize_key(key)
-        if not text:
-            result.errors[block_id] = f"{label} can't be empty."
-        elif len(text) > kit.MAX_INPUT_CHARS:
-            result.errors[block_id] = (
-                f"{label} is {len(text):,} characters; the limit is {kit.MAX_INPUT_CHARS:,}."
-            )
-        elif not _encodable(text):
-            result.errors[block_id] = (
-                f"{label} has a character that arrived broken (half of an emoji or "
-                "symbol). Please retype it."
-            )
-        else:
-            result.inputs[key] = text
-    all_outputs = list(session.get("outputs", []))
-    if all_outputs:
-        chosen = chosen_outputs(all_outputs, values)
-        if not chosen:
-            result.errors["out0"] = "Pick at least one output."
-        elif len(chosen) < len(all_outputs):
-            result.output_columns = chosen
-    if session.get("ask_channel"):
-        picked = _dig(values, kit.POST_IN_BLOCK, "conversation", "selected_conversation")
-        result.channel_id = picked if isinstance(picked, str) and picked else None
-    choice = _dig(values, kit.DELIVER_BLOCK, kit.DELIVER_ACTION, "selected_option", "value")
-    if choice == kit.ONLY_ME:  # nothing in the channel: the result comes by DM
-        result.private, result.channel_id = True, None
-    return result
-
-
-def chosen_outputs(all_outputs: list[str], values: dict[str, Any]) -> list[str]:
-    """The ticked output ids, known ids only, in the grid's order."""
-    ticked: list[str] = []
-    for j in range(0, len(all_outputs), kit.CHECKBOX_GROUP):
-        selected = _dig(
-            values, f"out{j // kit.CHECKBOX_GROUP}", kit.OUTPUTS_ACTION, "selected_options"
-        )
-        if isinstance(selected, list):
-            ticked += [o.get("value") for o in selected if isinstance(o, dict)]
-    return [c for c in all_outputs if c in ticked]
-
-
 def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
     """Outputs were ticked or unticked: ask BitScale which inputs the chosen outputs need
     and, when that changes the form, show the new set (keeping what was typed)."""
@@ -310,7 +240,7 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
     if form is None or form.input_keys == session.get("keys"):
         return
     typed = {
-        key: _dig(values, kit.input_block_id(key), "value", "value")
+        key: dig(values, kit.input_block_id(key), "value", "value")
         for key in session.get("keys", [])
     }
     typed = {k: v for k, v in typed.items() if isinstance(v, str) and v}
@@ -353,83 +283,3 @@ def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
         )
     except SlackApiError as exc:
         log.info("views.update after an output change: %s", exc.response.get("error"))
-
-
-SAVE_FAILED = (
-    "I could not save this run ({why}). Nothing was sent to BitScale and no credits were "
-    "spent. Press Run again in a minute; if it keeps happening, tell whoever runs the bot."
-)
-
-
-def _why_not_saved(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text:
-        return "the bot's database is read-only"
-    if "full" in text:
-        return "the disk the bot's database is on is full"
-    if "locked" in text or "busy" in text:
-        return "the bot's database is busy"
-    return "the bot's database refused it"
-
-
-def handle_submission(
-    ack: Ack, body: dict, services: Services, client: WebClient | None = None
-) -> None:
-    """Validate, record the run, and only then let the form close: a person who saw it
-    go through always gets a result, and one whose run could not be saved is told so in
-    the form (which stays open with what they typed)."""
-    view = body.get("view") or {}
-    session = services.store.load_session(view.get("private_metadata") or "")
-    if session is None or "grid_id" not in session:
-        ack(
-            response_action="update",
-            view=kit.message_modal(
-                "This form has expired. Open it again with `/bitscale run <grid>`."
-            ),
-        )
-        return
-    submission = parse_submission(session, (view.get("state") or {}).get("values") or {})
-    if submission.errors:
-        ack(response_action="errors", errors=submission.errors)
-        return
-    user_id = (body.get("user") or {}).get("id") or session.get("user_id", "")
-    refused = check_run(
-        services,
-        user_id,
-        session["grid_id"],
-        session.get("grid_name"),
-        entry=session.get("source") or "form",
-    )
-    if refused:
-        ack(response_action="update", view=refused_modal(refused))
-        return
-    request = RunRequest(
-        grid_id=session["grid_id"],
-        grid_name=session.get("grid_name") or "grid",
-        inputs=submission.inputs,
-        output_columns=submission.output_columns,
-        user_id=user_id,
-        channel_id=submission.channel_id,
-        team_id=(body.get("team") or {}).get("id"),
-        dedupe_key=f"view:{view['id']}" if view.get("id") else None,
-        thread_ts=None if submission.private else session.get("thread_ts"),
-        source=session.get("source") or "form",
-        reuse=True,  # a recent answer to the same question is posted instead, for free
-    )
-    try:
-        run, created = services.runs.record_run(request)
-    except RunRefused as refusal:  # the budget ran out between the check and now
-        ack(response_action="update", view=refused_modal(str(refusal)))
-        return
-    except Exception as exc:  # noqa: BLE001 - told in the form; the log keeps the trace
-        log.exception("could not record a submitted run")
-        sentence = SAVE_FAILED.format(why=_why_not_saved(exc))
-        keys = session.get("keys") or []
-        if keys:
-            ack(response_action="errors", errors={kit.input_block_id(keys[0]): sentence})
-        else:
-            ack(response_action="update", view=kit.message_modal(escape(sentence)))
-        return
-    ack()
-    if created:
-        services.later(lambda: services.runs.launch(run))

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.slack.blocks import input_block_id
-from bot.slack.forms import parse_submission
+from bot.slack.form_state import parse_submission
 from bot.slack.listeners.commands import SUBCOMMANDS, parse_command, suggest
 
 

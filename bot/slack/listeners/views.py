@@ -6,7 +6,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import blocks as kit
-from bot.slack.forms import handle_submission
+from bot.slack.form_submit import handle_submission
 from bot.slack.services import Services
 
 
