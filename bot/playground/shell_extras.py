@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.playground.slack_standin import BOT_USER
+from bot.playground.slack_records import BOT_USER
 from bot.slack import blocks as kit
 
 if TYPE_CHECKING:
-    from bot.playground.shell import Shell
+    from bot.playground.shell_session import Shell
 
 _events = itertools.count(1)
 

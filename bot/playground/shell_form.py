@@ -11,7 +11,7 @@ from bot.playground.slack_driver import form_values
 from bot.slack.text import squash
 
 if TYPE_CHECKING:
-    from bot.playground.shell import Shell
+    from bot.playground.shell_session import Shell
 
 ANSWERS = " :: "
 CANCEL = "cancel"

@@ -12,7 +12,7 @@ from bot.playground.shell_form import Cancelled, FormFiller, _pick
 from bot.slack.text import squash
 
 if TYPE_CHECKING:
-    from bot.playground.shell import Shell
+    from bot.playground.shell_session import Shell
 
 
 def fill_view(shell: Shell, view: dict, answers: dict[str, str]) -> None:
