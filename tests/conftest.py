@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 
+from bot.playground.rig import ProcessRig
 from bot.playground.simulator import Simulator
 
 
@@ -13,3 +17,21 @@ def simulator():
     sim.start()
     yield sim
     sim.stop()
+
+
+@pytest.fixture
+def process_rig(tmp_path) -> Iterator[Callable[..., ProcessRig]]:
+    """Start the bot as a real process on the simulator and the Slack stand-in
+    (`ProcessRig(tmp_path, **kwargs)`, see bot/playground/rig.py); each rig made is closed
+    after the test."""
+    rigs: list[ProcessRig] = []
+
+    def start(**kwargs: Any) -> ProcessRig:
+        rig = ProcessRig(tmp_path, **kwargs)
+        rigs.append(rig)
+        rig.start_bot()
+        return rig
+
+    yield start
+    for rig in rigs:
+        rig.close()

@@ -12,60 +12,30 @@ from collections import Counter
 
 import pytest
 
-from bot.playground.process import BotProcess
-from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import SlackDriver
-from bot.playground.slack_standin import SlackStandIn
-from bot.playground.stack import SIGNING_SECRET, wait_for
-from bot.store import Store
+from bot.playground.rig import ProcessRig
+from bot.playground.stack import wait_for
 
 ROWS = 20
 
 
-class BatchRig:
-    def __init__(self, tmp_path):
-        self.sim = Simulator("restart-key", time_scale=20).start()
-        self.slack = SlackStandIn().start()
-        self.db = tmp_path / "bot.db"
-        self.bot: BotProcess | None = None
-        self.driver: SlackDriver | None = None
-
-    def start_bot(self) -> None:
-        self.bot = BotProcess(
-            slack_api_url=self.slack.api_url,
-            bitscale_url=self.sim.url,
-            bitscale_key=self.sim.api_key,
-            db_path=self.db,
-            extra_env={"BATCH_PROGRESS_SECONDS": "0.5"},
-        ).start()
-        if self.driver:
-            self.driver.close()
-        self.driver = SlackDriver(self.bot.url, SIGNING_SECRET, self.slack)
-
-    def parents(self):
-        return self.slack.posts("C0SALES", top_level=True)
-
-    def summaries(self):
-        return [m for m in self.slack.posts("C0SALES") if m.thread_ts and m.metadata]
-
-    def files(self):
-        return [f for f in self.slack.files.values() if f.get("thread_ts") and f.get("content")]
-
-    def close(self):
-        if self.bot:
-            self.bot.kill()
-        if self.driver:
-            self.driver.close()
-        self.slack.stop()
-        self.sim.stop()
-
-
 @pytest.fixture
-def rig(tmp_path):
-    r = BatchRig(tmp_path)
-    r.start_bot()
-    yield r
-    r.close()
+def rig(process_rig) -> ProcessRig:
+    # BitScale's timing at 20x; the bot keeps its own poll gaps and drain.
+    return process_rig(
+        time_scale=20, scale_bot_timing=False, env={"BATCH_PROGRESS_SECONDS": "0.5"}
+    )
+
+
+def parents(rig: ProcessRig):
+    return rig.slack.posts("C0SALES", top_level=True)
+
+
+def summaries(rig: ProcessRig):
+    return [m for m in rig.slack.posts("C0SALES") if m.thread_ts and m.metadata]
+
+
+def files(rig: ProcessRig):
+    return [f for f in rig.slack.files.values() if f.get("thread_ts") and f.get("content")]
 
 
 @pytest.mark.parametrize("stop", ["kill", "terminate"])
@@ -78,14 +48,14 @@ def test_restart_mid_batch_sends_each_row_once_and_posts_once(rig, stop):
     sent_before = rig.sim.run_count
     assert sent_before < ROWS
     rig.start_bot()
-    wait_for(lambda: rig.summaries(), 90)
-    wait_for(lambda: rig.files(), 30)
+    wait_for(lambda: summaries(rig), 90)
+    wait_for(lambda: files(rig), 30)
     time.sleep(1.5)  # a grace period in which a second post would show up
 
     sent = Counter(r.inputs["company_name"] for r in rig.sim.runs_for("Load Test"))
     assert max(sent.values()) == 1  # no row was sent twice
-    assert len(rig.parents()) == 1 and len(rig.summaries()) == 1 and len(rig.files()) == 1
-    (record,) = rig.files()
+    assert len(parents(rig)) == 1 and len(summaries(rig)) == 1 and len(files(rig)) == 1
+    (record,) = files(rig)
     table = list(csv.reader(io.StringIO(record["content"].decode("utf-8-sig"))))
     statuses = Counter(row[-2] for row in table[1:])
     # every sent row's result is in the file (a row cut off mid-request would say so)
@@ -94,5 +64,5 @@ def test_restart_mid_batch_sends_each_row_once_and_posts_once(rig, stop):
     for row in table[1:]:
         if row[-2] == "done":
             assert row[2] == row[0]  # the Echo output is this row's own company
-    runs = Store(rig.db).all_runs()
+    runs = rig.runs()
     assert len(runs) == ROWS and all(r.batch_id for r in runs)

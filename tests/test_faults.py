@@ -11,67 +11,22 @@ import time
 
 import pytest
 
-from bot.playground.process import BotProcess
-from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import SlackDriver, form_values
+from bot.playground.rig import ProcessRig
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.stack import BOT_TOKEN, SIGNING_SECRET, wait_for
-from bot.store import Store
 
 
-class Rig:
-    def __init__(self, tmp_path, env: dict[str, str] | None = None, **sim_kwargs):
-        self.sim = Simulator("fault-key", **sim_kwargs).start()
-        self.env = {"RUN_EXPIRY_MINUTES": "5", **(env or {})}
-        self.slack = SlackStandIn().start()
-        self.db = tmp_path / "bot.db"
-        self.tmp = tmp_path
-        self.bot: BotProcess | None = None
-        self.driver: SlackDriver | None = None
-
-    def start_bot(self) -> BotProcess:
-        self.bot = BotProcess(
-            slack_api_url=self.slack.api_url,
-            bitscale_url=self.sim.url,
-            bitscale_key=self.sim.api_key,
-            db_path=self.db,
-            extra_env=self.env,
-        ).start()
-        if self.driver:
-            self.driver.close()
-        self.driver = SlackDriver(self.bot.url, SIGNING_SECRET, self.slack)
-        return self.bot
-
-    def restart(self) -> None:
-        self.bot.kill()
-        self.start_bot()
-
-    def submit(self, grid: str, inputs: dict[str, str]) -> None:
-        view = self.driver.open_run_form(f"run {grid}", timeout=15)
-        assert self.driver.submit(view, form_values(view, inputs)).status_code == 200
-
-    def results(self, channel="C0SALES"):
-        return [m for m in self.slack.posts(channel) if m.thread_ts or m.metadata]
-
-    def runs(self):
-        return Store(self.db).all_runs()
-
-    def close(self):
-        if self.bot:
-            self.bot.kill()
-        if self.driver:
-            self.driver.close()
-        self.slack.stop()
-        self.sim.stop()
+def start_rig(process_rig, **env: str) -> ProcessRig:
+    # BitScale's timing at 10x (a 100 s grid takes 10 s, the sync window 12 s); the bot
+    # keeps its own poll gaps and drain.
+    return process_rig(
+        time_scale=10, scale_bot_timing=False, env={"RUN_EXPIRY_MINUTES": "5", **env}
+    )
 
 
 @pytest.fixture
-def rig(tmp_path):
-    # BitScale's timing at 10x: a 100 s grid takes 10 s, the sync window 12 s.
-    r = Rig(tmp_path, time_scale=10)
-    r.start_bot()
-    yield r
-    r.close()
+def rig(process_rig):
+    return start_rig(process_rig)
 
 
 def test_crash_before_the_request_leaves(rig):
@@ -84,7 +39,7 @@ def test_crash_before_the_request_leaves(rig):
         retry_after=2,
         times=1,
     )
-    rig.submit("Person Lookup", {"full_name": "Ada L", "company_domain": "a.io"})
+    rig.submit_inputs("Person Lookup", {"full_name": "Ada L", "company_domain": "a.io"})
     wait_for(
         lambda: rig.runs() and rig.runs()[0].state == "queued" and rig.sim.count(status=429) == 1,
         timeout=15,
@@ -96,18 +51,13 @@ def test_crash_before_the_request_leaves(rig):
     assert rig.runs()[0].state == "completed"
 
 
-def test_crash_while_the_run_is_in_flight_is_told_not_resent(tmp_path):
+def test_crash_while_the_run_is_in_flight_is_told_not_resent(process_rig):
     # Sync forced: the whole run is in flight without a request id (its exposure).
-    rig = Rig(tmp_path, env={"BITSCALE_RUN_MODE": "sync"}, time_scale=10)
-    rig.start_bot()
-    try:
-        _told_not_resent(rig)
-    finally:
-        rig.close()
+    _told_not_resent(start_rig(process_rig, BITSCALE_RUN_MODE="sync"))
 
 
 def _told_not_resent(rig):
-    rig.submit("Load Test", {"company_name": "Inflight", "duration_seconds": "100"})  # 10 s
+    rig.submit_inputs("Load Test", {"company_name": "Inflight", "duration_seconds": "100"})  # 10 s
     wait_for(lambda: rig.sim.run_count == 1, timeout=15)
     rig.restart()
     (reply,) = wait_for(lambda: rig.results(), timeout=20)
@@ -117,24 +67,20 @@ def _told_not_resent(rig):
     assert rig.sim.run_count == 1 and len(rig.results()) == 1
 
 
-def test_crash_after_the_request_id_is_stored(tmp_path):
-    rig = Rig(tmp_path, env={"BITSCALE_RUN_MODE": "async"}, time_scale=10)
-    try:
-        rig.start_bot()
-        rig.submit("Load Test", {"company_name": "Resume", "duration_seconds": "30"})  # 3 s
-        wait_for(lambda: rig.runs() and rig.runs()[0].request_id, timeout=15)
-        rig.restart()
-        (reply,) = wait_for(lambda: rig.results(), timeout=30)
-        assert "Resume" in str(reply.blocks)
-        time.sleep(1.5)
-        assert rig.sim.run_count == 1 and len(rig.results()) == 1
-    finally:
-        rig.close()
+def test_crash_after_the_request_id_is_stored(process_rig):
+    rig = start_rig(process_rig, BITSCALE_RUN_MODE="async")
+    rig.submit_inputs("Load Test", {"company_name": "Resume", "duration_seconds": "30"})  # 3 s
+    wait_for(lambda: rig.runs() and rig.runs()[0].request_id, timeout=15)
+    rig.restart()
+    (reply,) = wait_for(lambda: rig.results(), timeout=30)
+    assert "Resume" in str(reply.blocks)
+    time.sleep(1.5)
+    assert rig.sim.run_count == 1 and len(rig.results()) == 1
 
 
 def test_crash_before_slack_accepted_the_result(rig):
     rig.slack.inject(method="chat.postMessage", thread_only=True, hang=30, error="timeout")
-    rig.submit("Person Lookup", {"full_name": "Grace H", "company_domain": "navy.mil"})
+    rig.submit_inputs("Person Lookup", {"full_name": "Grace H", "company_domain": "navy.mil"})
     wait_for(
         lambda: (
             rig.runs() and rig.runs()[0].state == "completed" and rig.runs()[0].notify_attempted_at
@@ -150,7 +96,7 @@ def test_crash_before_slack_accepted_the_result(rig):
 
 def test_crash_after_slack_accepted_but_before_it_was_recorded(rig):
     rig.slack.inject(method="chat.postMessage", thread_only=True, hang=30, accept_first=True)
-    rig.submit("Person Lookup", {"full_name": "Alan T", "company_domain": "b.uk"})
+    rig.submit_inputs("Person Lookup", {"full_name": "Alan T", "company_domain": "b.uk"})
     wait_for(lambda: rig.results(), timeout=15)
     assert rig.runs()[0].notified_at is None
     rig.restart()
@@ -159,41 +105,37 @@ def test_crash_after_slack_accepted_but_before_it_was_recorded(rig):
 
 
 def test_crash_after_everything_is_done_changes_nothing(rig):
-    rig.submit("Person Lookup", {"full_name": "Kay N", "company_domain": "k.dev"})
+    rig.submit_inputs("Person Lookup", {"full_name": "Kay N", "company_domain": "k.dev"})
     wait_for(lambda: rig.runs() and rig.runs()[0].notified_at, timeout=15)
     rig.restart()
     time.sleep(2)
     assert len(rig.results()) == 1 and rig.sim.run_count == 1
 
 
-def test_bitscale_and_slack_faults_are_survived(tmp_path):
+def test_bitscale_and_slack_faults_are_survived(process_rig):
     # 5xx bursts and a proxy's HTML on polls, then Slack 429 (Retry-After) and 503 on the
     # thread reply: the run still ends with exactly one result.
-    rig = Rig(tmp_path, env={"BITSCALE_RUN_MODE": "async"}, time_scale=10)
-    try:
-        rig.start_bot()
-        rig.sim.inject(path_contains="/run/status", status=503, code="INTERNAL_ERROR", times=3)
-        rig.sim.inject(path_contains="/run/status", status=502, raw_body=b"<html>proxy</html>")
-        rig.slack.inject(method="chat.postMessage", status=429, retry_after=1, thread_only=True)
-        rig.slack.inject(method="chat.postMessage", status=503, thread_only=True)
-        rig.submit("Load Test", {"company_name": "Sturdy", "duration_seconds": "20"})  # 2 s
-        (reply,) = wait_for(lambda: rig.results(), timeout=60)
-        assert "Sturdy" in str(reply.blocks)
-        time.sleep(1.0)
-        assert rig.sim.run_count == 1 and len(rig.results()) == 1
-        assert rig.sim.count(status=503) >= 1
-        # the retries were logged, the secrets were not
-        log = rig.bot.log_path.read_text()
-        assert "retrying" in log
-        for secret in (rig.sim.api_key, BOT_TOKEN, SIGNING_SECRET):
-            assert secret not in log
-    finally:
-        rig.close()
+    rig = start_rig(process_rig, BITSCALE_RUN_MODE="async")
+    rig.sim.inject(path_contains="/run/status", status=503, code="INTERNAL_ERROR", times=3)
+    rig.sim.inject(path_contains="/run/status", status=502, raw_body=b"<html>proxy</html>")
+    rig.slack.inject(method="chat.postMessage", status=429, retry_after=1, thread_only=True)
+    rig.slack.inject(method="chat.postMessage", status=503, thread_only=True)
+    rig.submit_inputs("Load Test", {"company_name": "Sturdy", "duration_seconds": "20"})  # 2 s
+    (reply,) = wait_for(lambda: rig.results(), timeout=60)
+    assert "Sturdy" in str(reply.blocks)
+    time.sleep(1.0)
+    assert rig.sim.run_count == 1 and len(rig.results()) == 1
+    assert rig.sim.count(status=503) >= 1
+    # the retries were logged, the secrets were not
+    log = rig.bot.log_path.read_text()
+    assert "retrying" in log
+    for secret in (rig.sim.api_key, BOT_TOKEN, SIGNING_SECRET):
+        assert secret not in log
 
 
 def test_thirty_runs_at_once_cause_no_429(rig):
     for i in range(30):
-        rig.submit("Person Lookup", {"full_name": f"Person {i}", "company_domain": "x.io"})
+        rig.submit_inputs("Person Lookup", {"full_name": f"Person {i}", "company_domain": "x.io"})
     wait_for(lambda: len(rig.results()) == 30, timeout=60)
     assert rig.sim.count(status=429) == 0
     assert rig.sim.max_in_window(1.0) <= 5

@@ -25,13 +25,16 @@ class ProcessRig:
         env: dict[str, str] | None = None,
         socket_mode: bool = False,
         latency: float = 0.0,
+        scale_bot_timing: bool = True,
     ) -> None:
+        """`scale_bot_timing`: the bot's clocks (poll gaps, the tick, the drain) run as fast
+        as the simulator's; False keeps the bot's own timing while BitScale runs fast."""
         self.time_scale = time_scale
         self.sim = Simulator("rig-key", time_scale=time_scale, latency=latency).start()
         self.slack = SlackStandIn().start()
         self.db = Path(workdir) / "bot.db"
-        # The bot's clocks (poll gaps, the drain) run as fast as the simulator's.
-        self.env = {"RUN_EXPIRY_MINUTES": "30", **scaled_timing(time_scale), **(env or {})}
+        timing = scaled_timing(time_scale) if scale_bot_timing else {}
+        self.env = {"RUN_EXPIRY_MINUTES": "30", **timing, **(env or {})}
         self.socket_mode = socket_mode
         self.bot: BotProcess | None = None
         self.driver: SlackDriver | None = None
@@ -81,7 +84,7 @@ class ProcessRig:
             code = None
         return code, time.monotonic() - began
 
-    def restart(self, how: str) -> tuple[int | None, float]:
+    def restart(self, how: str = "kill") -> tuple[int | None, float]:
         stopped = self.stop_bot(how)
         self.start_bot()
         return stopped
@@ -100,13 +103,20 @@ class ProcessRig:
         """Open the grid's form as a rep would and submit it with company_name = `name`."""
         self.submit_form(self.open_form(grid), name, **inputs)
 
+    def submit_inputs(self, grid: str, inputs: dict[str, str]) -> None:
+        """Open the grid's form and submit it with these inputs (by key or label)."""
+        self._submit(self.open_form(grid), inputs)
+
     def open_form(self, grid: str) -> dict:
         assert self.driver is not None
         return self.driver.open_run_form(f"run {grid}", timeout=30)
 
     def submit_form(self, view: dict, name: str, **inputs: str) -> None:
+        self._submit(view, {"company_name": name, **inputs})
+
+    def _submit(self, view: dict, inputs: dict[str, str]) -> None:
         assert self.driver is not None
-        answer = self.driver.submit(view, form_values(view, {"company_name": name, **inputs}))
+        answer = self.driver.submit(view, form_values(view, inputs))
         assert answer.status_code == 200, answer.text
 
     @property
@@ -131,6 +141,11 @@ class ProcessRig:
     def sim_runs(self, name: str) -> list[SimRun]:
         with self.sim.lock:
             return [r for r in self.sim.state.runs.values() if r.inputs.get("company_name") == name]
+
+    def results(self, channel: str = "C0SALES") -> list[Message]:
+        """What the bot posted in threads or with metadata in a channel: results, replies,
+        batch summaries."""
+        return [m for m in self.slack.posts(channel) if m.thread_ts or m.metadata]
 
     def replies(self, run: Run) -> list[Message]:
         """The bot's replies in the run's thread (its result, or what went wrong)."""
