@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.playground.rig import ProcessRig
+from bot.playground.slack_records import wait_for
 from bot.store import Run
 
 GRIDS = {
@@ -138,7 +139,7 @@ def run_scenario(rig: ProcessRig, how: str, say=lambda text: None) -> Report:
     rig.wait_run("over", lambda r: bool(r.request_id))
     rig.wait_run("long", lambda r: bool(r.request_id), timeout=120)
     (sim_b,) = rig.sim_runs("medium-b")
-    _wait(lambda: sim_b.status(time.monotonic()) == "completed", sim_b.duration + 60)
+    wait_for(lambda: sim_b.status(time.monotonic()) == "completed", sim_b.duration + 60)
     assert rig.run("medium-b").state == "running"
     stop("at BitScale")
     blocked.times = 0
@@ -148,7 +149,7 @@ def run_scenario(rig: ProcessRig, how: str, say=lambda text: None) -> Report:
         method="chat.postMessage", thread_only=True, hang=stall, error="timeout"
     )
     rig.start_bot()
-    stuck = _wait(
+    stuck = wait_for(
         lambda: (
             stalled.times == 0
             and next((r for r in rig.runs() if r.notify_attempted_at and not r.notified_at), None)
@@ -162,7 +163,7 @@ def run_scenario(rig: ProcessRig, how: str, say=lambda text: None) -> Report:
         method="chat.postMessage", thread_only=True, hang=stall, accept_first=True
     )
     rig.start_bot()
-    _wait(
+    wait_for(
         lambda: lost.times == 0 and any(rig.replies(r) and not r.notified_at for r in rig.runs()),
         120,
     )
@@ -171,7 +172,7 @@ def run_scenario(rig: ProcessRig, how: str, say=lambda text: None) -> Report:
     # 5. done: everything delivered, then one more stop
     rig.start_bot()
     last = rig.sim.state.runs and max(r.duration for r in rig.sim.state.runs.values())
-    _wait(lambda: all(r.notified_at for r in rig.runs()), last + 120)
+    wait_for(lambda: all(r.notified_at for r in rig.runs()), last + 120)
     stop("done")
     posts = len(rig.slack.messages)
     rig.start_bot()
@@ -205,14 +206,3 @@ def exposure(run: Run, started_wall: float) -> float | None:
     was stored, or the result when a sync answer came first. None when never stored."""
     end = run.request_id_at or (run.finished_at if run.state == "completed" else None)
     return None if end is None else max(0.0, end - started_wall)
-
-
-def _wait(condition, timeout: float):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.02)
