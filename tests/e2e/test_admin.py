@@ -13,7 +13,7 @@ import pytest
 
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
+from bot.playground.stack import SIGNING_SECRET, LocalStack, fast_stack, wait_for
 from bot.keys import KeyStore
 from bot.policy import ALERT_CHANNEL, PERSON_BUDGET
 from bot.slack.blocks.admin import PERSON_BLOCK
@@ -25,13 +25,8 @@ GRID = "Company Enrichment"
 
 @pytest.fixture
 def stack(tmp_path):
-    sim = Simulator("e2e-key", time_scale=100)
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=sim,
-        tick_seconds=0.05,
-        credit_channel="C0ALERTS",
-        settings={"BITSCALE_BOT_ADMINS": f"{ADMIN}, U0SECOND"},
+    with fast_stack(
+        tmp_path, credit_channel="C0ALERTS", settings={"BITSCALE_BOT_ADMINS": f"{ADMIN}, U0SECOND"}
     ) as s:
         s.admin = SlackDriver(
             s.driver.url, SIGNING_SECRET, s.standin, user_id=ADMIN, user_name="admin"

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver
-from bot.playground.stack import SIGNING_SECRET, LocalStack, wait_for
+from bot.playground.stack import SIGNING_SECRET, fast_stack, wait_for
 from bot.playground.slack_driver import select_values
 from bot.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD, PERSON_BUDGET
 from tests.e2e.test_batches import LEADS, run_batch, text_of
@@ -18,13 +17,8 @@ GRID = "Company Enrichment"
 
 @pytest.fixture
 def stack(tmp_path):
-    sim = Simulator("e2e-key", time_scale=100)
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=sim,
-        tick_seconds=0.05,
-        settings={"BITSCALE_BOT_ADMINS": f"{ADMIN},{SECOND}", "BATCH_PROGRESS_SECONDS": 0.2},
-    ) as s:
+    admins = {"BITSCALE_BOT_ADMINS": f"{ADMIN},{SECOND}", "BATCH_PROGRESS_SECONDS": 0.2}
+    with fast_stack(tmp_path, settings=admins) as s:
         s.bot.policy.settings.set(APPROVAL_THRESHOLD, 2, actor=ADMIN)  # LEADS runs 3 rows
         s.admins = {
             user: SlackDriver(s.driver.url, SIGNING_SECRET, s.standin, user_id=user)

@@ -9,9 +9,8 @@ import json
 
 import pytest
 
-from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import select_values
-from bot.playground.stack import LocalStack, wait_for
+from bot.playground.stack import fast_stack, wait_for
 from bot.store import Store
 
 LEADS = (
@@ -25,11 +24,8 @@ LEADS = (
 
 
 def make_stack(tmp_path, **settings):
-    sim = Simulator("e2e-key", time_scale=100)
-    return LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=sim,
-        tick_seconds=0.05,
+    return fast_stack(
+        tmp_path,
         # sync rows answer at once (fast tests); the first test and the restart tests
         # cover the default, async
         settings={"BATCH_PROGRESS_SECONDS": 0.2, "BATCH_RUN_MODE": "sync", **settings},

@@ -8,8 +8,7 @@ import time
 import pytest
 
 from bot.batch_store import Batch
-from bot.playground.simulator import Simulator
-from bot.playground.stack import LocalStack
+from bot.playground.stack import fast_stack
 from bot.playground.slack_driver import form_values
 from bot.playground.stack import wait_for
 
@@ -49,13 +48,7 @@ def test_a_reps_home_follows_their_runs(stack):
 
 @pytest.fixture
 def admin_stack(tmp_path):
-    sim = Simulator("e2e-key", time_scale=100)
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=sim,
-        tick_seconds=0.05,
-        settings={"BITSCALE_BOT_ADMINS": "U0ADMIN"},
-    ) as s:
+    with fast_stack(tmp_path, settings={"BITSCALE_BOT_ADMINS": "U0ADMIN"}) as s:
         yield s
 
 

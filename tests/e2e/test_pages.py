@@ -8,8 +8,7 @@ import json
 import pytest
 
 from bot.playground.bittlebits_sim import BittlebitsSimulator
-from bot.playground.simulator import Simulator
-from bot.playground.stack import LocalStack, wait_for
+from bot.playground.stack import fast_stack, wait_for
 
 URL = "https://prospect.example/pricing"
 
@@ -17,12 +16,7 @@ URL = "https://prospect.example/pricing"
 @pytest.fixture
 def pages(tmp_path):
     bittlebits = BittlebitsSimulator("bb-e2e", task_seconds=6, time_scale=20)
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=Simulator("e2e-key", time_scale=100),
-        bittlebits=bittlebits,
-        tick_seconds=0.05,
-    ) as s:
+    with fast_stack(tmp_path, bittlebits=bittlebits) as s:
         s.bot.providers.get("bittlebits").poll_interval = 0.1
         yield s
 
@@ -112,12 +106,7 @@ def test_help_lists_the_page_commands(pages):
 
 
 def test_without_a_key_the_commands_say_how_to_enable_bittlebits(tmp_path):
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=Simulator("e2e-key", time_scale=100),
-        bittlebits=False,
-        tick_seconds=0.05,
-    ) as stack:
+    with fast_stack(tmp_path, bittlebits=False) as stack:
         for word in ("score", "rewrite"):
             said = answer(stack, f"{word} {URL}")
             assert "BITTLEBITS_API_KEY" in said["text"] and "not set up" in said["text"]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.stack import SIGNING_SECRET, LocalStack, scaled_timing, wait_for
+from bot.playground.stack import SIGNING_SECRET, fast_stack, scaled_timing, wait_for
 from bot.reuse import DAY
 from tests.e2e.test_commands import ack_blocks, blocks_text, reply_to
 from tests.e2e.test_quick_runs import mention
@@ -119,24 +118,15 @@ def test_a_failed_run_is_not_reused(stack):
 
 
 def test_reuse_days_zero_turns_reuse_off(tmp_path):
-    sim = Simulator("k", time_scale=100)
-    with LocalStack(
-        str(tmp_path / "db"),
-        simulator=sim,
-        tick_seconds=0.05,
-        settings={"RESULT_REUSE_DAYS": 0, **scaled_timing(100)},
-    ) as stack:
+    with fast_stack(tmp_path, settings={"RESULT_REUSE_DAYS": 0, **scaled_timing(100)}) as stack:
         ask(stack, stack.driver, "Person Lookup", PERSON)
         ask(stack, stack.driver, "Person Lookup", PERSON)
         assert stack.sim.run_count == 2
 
 
 def test_a_grid_with_no_stable_answer_is_never_reused(tmp_path):
-    with LocalStack(
-        str(tmp_path / "db"),
-        simulator=Simulator("k", time_scale=100),
-        tick_seconds=0.05,
-        settings={"RESULT_REUSE_GRID_DAYS": "person lookup=0; Email Finder=7"},
+    with fast_stack(
+        tmp_path, settings={"RESULT_REUSE_GRID_DAYS": "person lookup=0; Email Finder=7"}
     ) as stack:
         for _ in range(2):
             ask(stack, stack.driver, "Person Lookup", PERSON)

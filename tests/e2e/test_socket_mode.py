@@ -7,22 +7,15 @@ import time
 
 import pytest
 
-from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import form_values
 from bot.playground.slack_standin import BOT_USER
-from bot.playground.stack import LocalStack, scaled_timing, wait_for
+from bot.playground.stack import fast_stack, scaled_timing, wait_for
 
 
 @pytest.fixture
 def stack(tmp_path):
-    sim = Simulator("socket-key", time_scale=100)  # BitScale's timing, 100x faster
-    with LocalStack(
-        str(tmp_path / "bot.db"),
-        simulator=sim,
-        tick_seconds=0.05,
-        socket_mode=True,
-        settings=scaled_timing(100),
-    ) as s:
+    # BitScale's timing, 100x faster
+    with fast_stack(tmp_path, socket_mode=True, settings=scaled_timing(100)) as s:
         yield s
 
 
