@@ -27,13 +27,18 @@ Initech
 """
 
 
-def test_scripted_session_transcript(tmp_path, monkeypatch):
-    monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
+def run_script(tmp_path, text: str) -> str:
+    """Run the shell on a script against the simulators; its transcript."""
     script = tmp_path / "session.txt"
-    script.write_text(SCRIPT)
+    script.write_text(text)
     out = io.StringIO()
     assert run_shell(db_path=str(tmp_path / "shell.db"), script=str(script), out=out) == 0
-    transcript = out.getvalue()
+    return out.getvalue()
+
+
+def test_scripted_session_transcript(tmp_path, monkeypatch):
+    monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
+    transcript = run_script(tmp_path, SCRIPT)
     # grids, with buttons shown as [Label] and paging by typing a label
     assert "*Company Enrichment*" in transcript and "[Run 1]" in transcript
     assert "page 2 of 2" in transcript and "[◀ Previous]" in transcript
@@ -99,11 +104,7 @@ low-credits 500
 
 def test_a_first_hour_in_the_shell(tmp_path, monkeypatch):
     monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
-    script = tmp_path / "first-hour.txt"
-    script.write_text(FIRST_HOUR)
-    out = io.StringIO()
-    assert run_shell(db_path=str(tmp_path / "shell.db"), script=str(script), out=out) == 0
-    transcript = out.getvalue()
+    transcript = run_script(tmp_path, FIRST_HOUR)
     said = transcript.split("#sales > ")
     # `next` on the last page presses nothing; `previous` matches [◀ Previous]
     assert said[3].startswith("next\nI don't see a button called “next”.")
@@ -144,11 +145,9 @@ def test_shell_scores_a_page_with_the_bittlebits_simulator(tmp_path, monkeypatch
     monkeypatch.delenv("BITTLEBITS_API_KEY", raising=False)
     fast = functools.partial(BittlebitsSimulator, time_scale=50)
     monkeypatch.setattr(stack_module, "BittlebitsSimulator", fast)
-    script = tmp_path / "pages.txt"
-    script.write_text("help\n/bitscale score https://acme.example/pricing\nwait\n")
-    out = io.StringIO()
-    assert run_shell(db_path=str(tmp_path / "shell.db"), script=str(script), out=out) == 0
-    transcript = out.getvalue()
+    transcript = run_script(
+        tmp_path, "help\n/bitscale score https://acme.example/pricing\nwait\n"
+    )
     assert "/bitscale score https://acme.example" in transcript  # the shell's help
     assert "Page score · acme.example/pricing" in transcript
     assert "Overall " in transcript and "█" in transcript
