@@ -3,20 +3,37 @@ the form: the run form, the batch upload and column forms."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from bot.slack.text import squash
 
 
+def _inputs(view: dict) -> Iterator[tuple[dict, dict]]:
+    """Each input block of a modal, with its element."""
+    for block in view.get("blocks", []):
+        if block.get("type") == "input":
+            yield block, block["element"]
+
+
+def _state(block: dict, kind: str, **value: Any) -> dict[str, dict[str, Any]]:
+    """One input's entry in view.state.values: {block_id: {action_id: {"type": kind, …}}}."""
+    return {block["block_id"]: {block["element"]["action_id"]: {"type": kind, **value}}}
+
+
+def _ticked(element: dict, outputs: list[str] | None) -> list[dict]:
+    """A checkbox group's ticked options: those in `outputs`, else the pre-ticked ones."""
+    if outputs is None:
+        return element.get("initial_options", [])
+    return [o for o in element["options"] if o["value"] in outputs]
+
+
 def file_values(view: dict, file: dict | None) -> dict:
     """The state of the batch upload form with `file` (from SlackStandIn.add_file) chosen."""
     values: dict[str, dict[str, Any]] = {}
-    for block in view.get("blocks", []):
-        if block.get("type") == "input" and block["element"]["type"] == "file_input":
-            files = [file] if file else []
-            values[block["block_id"]] = {
-                block["element"]["action_id"]: {"type": "file_input", "files": files}
-            }
+    for block, element in _inputs(view):
+        if element["type"] == "file_input":
+            values.update(_state(block, "file_input", files=[file] if file else []))
     return values
 
 
@@ -26,11 +43,7 @@ def select_values(view: dict, picks: dict[str, str | None] | None = None,
     inputs not named keep their pre-selection, None clears one."""
     values: dict[str, dict[str, Any]] = {}
     picks = picks or {}
-    for block in view.get("blocks", []):
-        if block.get("type") != "input":
-            continue
-        element, block_id = block["element"], block["block_id"]
-        action_id = element["action_id"]
+    for block, element in _inputs(view):
         if element["type"] == "static_select":
             label = block["label"]["text"]
             hint = (block.get("hint") or {}).get("text", "")
@@ -42,12 +55,9 @@ def select_values(view: dict, picks: dict[str, str | None] | None = None,
                     option = next(
                         (o for o in element["options"] if o["text"]["text"] == wanted), None
                     )
-            values[block_id] = {action_id: {"type": "static_select", "selected_option": option}}
+            values.update(_state(block, "static_select", selected_option=option))
         elif element["type"] == "checkboxes":
-            options = element.get("initial_options", [])
-            if outputs is not None:
-                options = [o for o in element["options"] if o["value"] in outputs]
-            values[block_id] = {action_id: {"type": "checkboxes", "selected_options": options}}
+            values.update(_state(block, "checkboxes", selected_options=_ticked(element, outputs)))
     return values
 
 
@@ -62,30 +72,21 @@ def form_values(
     radio buttons (where the result goes) by option value, else their initial option."""
     values: dict[str, dict[str, Any]] = {}
     inputs = inputs or {}
-    for block in view.get("blocks", []):
-        if block.get("type") != "input":
-            continue
-        element, block_id = block["element"], block["block_id"]
-        action_id = element["action_id"]
+    for block, element in _inputs(view):
         if element["type"] == "plain_text_input":
             label = block["label"]["text"]
             # Labels follow the label rule: squashed, a label equals its input's key.
             given = [v for k, v in inputs.items() if squash(k) == squash(label)]
             value = given[0] if given else element.get("initial_value")
-            values[block_id] = {action_id: {"type": "plain_text_input", "value": value}}
+            values.update(_state(block, "plain_text_input", value=value))
         elif element["type"] == "checkboxes":
-            options = element.get("initial_options", [])
-            if outputs is not None:
-                options = [o for o in element["options"] if o["value"] in outputs]
-            values[block_id] = {action_id: {"type": "checkboxes", "selected_options": options}}
+            values.update(_state(block, "checkboxes", selected_options=_ticked(element, outputs)))
         elif element["type"] == "radio_buttons":
             picked = [o for o in element["options"] if o["value"] == deliver]
             option = picked[0] if picked else element.get("initial_option")
-            values[block_id] = {action_id: {"type": "radio_buttons", "selected_option": option}}
+            values.update(_state(block, "radio_buttons", selected_option=option))
         elif element["type"] == "conversations_select":
-            values[block_id] = {
-                action_id: {"type": "conversations_select", "selected_conversation": channel}
-            }
+            values.update(_state(block, "conversations_select", selected_conversation=channel))
     return values
 
 
@@ -97,7 +98,7 @@ def input_key(label: str) -> str:
 def initial_inputs(view: dict) -> dict[str, str | None]:
     """A run form's text inputs as {key: pre-filled value}."""
     return {
-        input_key(b["label"]["text"]): b["element"].get("initial_value")
-        for b in view.get("blocks", [])
-        if b.get("type") == "input" and b["element"]["type"] == "plain_text_input"
+        input_key(block["label"]["text"]): element.get("initial_value")
+        for block, element in _inputs(view)
+        if element["type"] == "plain_text_input"
     }
