@@ -130,7 +130,7 @@ class SlackDriver:
         since = len(self.standin.view_log)
         return since, self.submit(view, file_values(view, file))
 
-    def start_batch(
+    def preview_batch(
         self,
         content: bytes,
         *,
@@ -140,12 +140,17 @@ class SlackDriver:
         outputs: list[str] | None = None,
         timeout: float = 15.0,
     ) -> tuple[dict, dict]:
-        """Upload → match columns → preview → Start; returns (column view, preview view)."""
+        """Upload → match columns → preview; returns (column view, preview view)."""
         since, _ = self.upload_csv(content, name, grid)
         mapping = self.next_view(since, "batch_map", timeout)
         since = len(self.standin.view_log)
         self.submit(mapping, select_values(mapping, picks, outputs))
-        preview = self.next_view(since, "batch_preview", timeout)
+        return mapping, self.next_view(since, "batch_preview", timeout)
+
+    def start_batch(self, content: bytes, **kwargs: Any) -> tuple[dict, dict]:
+        """Upload → match columns → preview → Start (`preview_batch`'s options); returns
+        (column view, preview view)."""
+        mapping, preview = self.preview_batch(content, **kwargs)
         self.submit(preview, {})
         return mapping, preview
 

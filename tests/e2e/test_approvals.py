@@ -7,7 +7,6 @@ import pytest
 
 from bot.playground.slack_driver import SlackDriver
 from bot.playground.stack import SIGNING_SECRET, fast_stack, wait_for
-from bot.playground.slack_driver import select_values
 from bot.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD, PERSON_BUDGET
 from tests.e2e.test_batches import LEADS, run_batch, text_of
 
@@ -122,11 +121,7 @@ def test_small_batches_start_without_approval(stack):
 
 def test_a_batch_over_the_budget_is_refused_before_anything_is_sent(stack):
     stack.bot.policy.settings.set(PERSON_BUDGET, 2, actor=ADMIN)
-    since, _ = stack.driver.upload_csv(LEADS.encode())
-    mapping = stack.driver.next_view(since, "batch_map")
-    since = len(stack.standin.view_log)
-    stack.driver.submit(mapping, select_values(mapping, None, None))
-    preview = stack.driver.next_view(since, "batch_preview")
+    _, preview = stack.driver.preview_batch(LEADS.encode())
     answer = stack.driver.submit(preview, {})
     assert "That would be 3 rows, and you have 2 of your 2 rows a day left" in answer.text
     assert stack.bot.batches.store.where("1", []) == [] and stack.sim.runs_for(GRID) == []

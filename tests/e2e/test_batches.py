@@ -146,11 +146,8 @@ def check_the_whole_path(stack):
 def test_the_next_preview_estimates_from_the_measured_cost(stack):
     stack.driver.start_batch(b"company_name,website\nA,a.io\nB,b.io\n")
     summary_of(stack, parent_of(stack))
-    since, _ = stack.driver.upload_csv(b"company_name,website\nC,c.io\nD,d.io\nE,e.io\n")
-    mapping = stack.driver.next_view(since, "batch_map")
-    since = len(stack.standin.view_log)
-    stack.driver.submit(mapping, select_values(mapping))
-    shown = text_of(stack.driver.next_view(since, "batch_preview"))
+    _, preview = stack.driver.preview_batch(b"company_name,website\nC,c.io\nD,d.io\nE,e.io\n")
+    shown = text_of(preview)
     # Company Enrichment costs 5 credits a run in the simulator
     assert "about *15* credits (5 credits per row" in shown
 
@@ -159,11 +156,8 @@ def test_estimate_above_the_credits_left_warns(stack):
     stack.sim.set_credits_remaining(12)
     stack.driver.start_batch(b"company_name,website\nA,a.io\n")  # costs 5
     summary_of(stack, parent_of(stack))
-    since, _ = stack.driver.upload_csv(b"company_name,website\nC,c.io\nD,d.io\n")
-    mapping = stack.driver.next_view(since, "batch_map")
-    since = len(stack.standin.view_log)
-    stack.driver.submit(mapping, select_values(mapping))
-    shown = text_of(stack.driver.next_view(since, "batch_preview"))
+    _, preview = stack.driver.preview_batch(b"company_name,website\nC,c.io\nD,d.io\n")
+    shown = text_of(preview)
     assert "about *10* credits" in shown and "more than the credits left" in shown
 
 
@@ -214,11 +208,7 @@ def test_an_unmapped_input_is_refused_inside_the_form(stack):
 
 
 def test_the_same_form_submitted_twice_starts_one_batch(stack):
-    since, _ = stack.driver.upload_csv(b"company_name,website\nA,a.io\nB,b.io\n")
-    mapping = stack.driver.next_view(since, "batch_map")
-    since = len(stack.standin.view_log)
-    stack.driver.submit(mapping, select_values(mapping))
-    preview = stack.driver.next_view(since, "batch_preview")
+    _, preview = stack.driver.preview_batch(b"company_name,website\nA,a.io\nB,b.io\n")
     for _ in range(3):
         assert stack.driver.submit(preview, {}).status_code == 200
     parent = parent_of(stack)

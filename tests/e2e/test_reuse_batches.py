@@ -7,7 +7,6 @@ import io
 import time
 from datetime import datetime, timezone
 
-from bot.playground.slack_driver import select_values
 from bot.playground.stack import wait_for
 from bot.slack.blocks.batches import FRESH_ACTION, FRESH_BLOCK
 from tests.e2e.test_batches import text_of
@@ -19,11 +18,9 @@ HALF_KNOWN = KNOWN + "Initech,initech.com\n Acme Robotics ,HTTPS://ACME.IO/\nUmb
 
 def batch(stack, content: str, fresh: bool = False) -> str:
     """Upload, map, preview and start a batch; returns the preview's text."""
-    since, _ = stack.driver.upload_csv(content.encode())
-    mapping = stack.driver.next_view(since, "batch_map")
-    since = len(stack.standin.view_log)
-    stack.driver.submit(mapping, select_values(mapping, None, ["industry", "employee_count"]))
-    preview = stack.driver.next_view(since, "batch_preview")
+    _, preview = stack.driver.preview_batch(
+        content.encode(), outputs=["industry", "employee_count"]
+    )
     values = {}
     if fresh:
         picked = {"type": "checkboxes", "selected_options": [{"value": "fresh"}]}
