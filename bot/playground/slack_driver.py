@@ -24,7 +24,8 @@ from bot.playground.form_state import (
     select_values,
 )
 from bot.playground.slack_standin import SlackStandIn, is_run_form, wait_for
-from bot.playground.socket_mode import ANSWERING_INTERACTIONS
+from bot.playground import slack_payloads as payloads
+from bot.playground.slack_payloads import TEAM
 
 __all__ = [
     "SlackDriver",
@@ -35,9 +36,6 @@ __all__ = [
     "input_key",
     "select_values",
 ]
-
-TEAM = {"id": "T0001", "domain": "demo"}
-
 
 class SlackDriver:
     def __init__(
@@ -87,20 +85,9 @@ class SlackDriver:
         """Send a slash command; returns (answer, trigger id, response url)."""
         trigger = self.standin.new_trigger()
         response_url = self.standin.response_url()
-        form = {
-            "token": "legacy",
-            "team_id": TEAM["id"],
-            "team_domain": TEAM["domain"],
-            "channel_id": self.channel["id"],
-            "channel_name": self.channel["name"],
-            "user_id": self.user["id"],
-            "user_name": self.user["username"],
-            "command": command,
-            "text": text,
-            "api_app_id": "A0001",
-            "response_url": response_url,
-            "trigger_id": trigger,
-        }
+        form = payloads.command_form(
+            self.user, self.channel, command, text, trigger=trigger, response_url=response_url
+        )
         return self._deliver_command(form), trigger, response_url
 
     def open_run_form(self, text: str, timeout: float = 10.0) -> dict:
@@ -171,30 +158,16 @@ class SlackDriver:
     ) -> httpx.Response:
         """Press a button (or pick an option) found in a message or a view."""
         trigger = self.standin.new_trigger()
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "trigger_id": trigger,
-            "actions": [{**action, "action_ts": str(time.time())}],
-        }
         if view is not None:
-            payload["view"] = view
-            payload["container"] = {"type": "view", "view_id": view.get("id")}
-        else:
-            channel = channel_id or getattr(message, "channel", None) or self.channel["id"]
-            payload["channel"] = {"id": channel}
-            payload["container"] = {
-                "type": "message",
-                "channel_id": channel,
-                "message_ts": getattr(message, "ts", None),
-                "is_ephemeral": message is None,
-            }
-            payload["response_url"] = self.standin.response_url()
-            if message is not None:
-                payload["message"] = {
-                    "ts": message.ts,
-                    "text": message.text,
-                    "blocks": message.blocks,
-                }
+            return self.interact(payloads.block_actions(action, trigger, view=view))
+        channel = channel_id or getattr(message, "channel", None) or self.channel["id"]
+        payload = payloads.block_actions(
+            action,
+            trigger,
+            message=message,
+            channel=channel,
+            response_url=self.standin.response_url(),
+        )
         return self.interact(payload)
 
     def event(
@@ -239,30 +212,7 @@ class SlackDriver:
         """A workflow reached the app's custom step `function` (its manifest definition,
         with "callback_id"): Slack sends function_executed and waits for completion."""
         self.standin.begin_function(execution_id, function.get("output_parameters") or {})
-        params = lambda kind: [  # noqa: E731 - manifest shape → event shape
-            {"name": name, **spec} for name, spec in (function.get(kind) or {}).items()
-        ]
-        event = {
-            "type": "function_executed",
-            "function": {
-                "id": "Fn0001",
-                "callback_id": function["callback_id"],
-                "title": function.get("title", ""),
-                "description": function.get("description", ""),
-                "type": "app",
-                "input_parameters": params("input_parameters"),
-                "output_parameters": params("output_parameters"),
-                "app_id": "A0001",
-                "date_created": 1_700_000_000,
-                "date_updated": 1_700_000_000,
-                "date_deleted": 0,
-            },
-            "inputs": inputs,
-            "function_execution_id": execution_id,
-            "workflow_execution_id": "Wx" + execution_id,
-            "event_ts": f"{time.time():.6f}",
-            "bot_access_token": "xwfp-playground-" + execution_id,
-        }
+        event = payloads.function_executed(function, inputs, execution_id)
         return self.event(event, event_id or "Ev" + execution_id, retry_num)
 
     def shortcut(self, callback_id: str = "run_bitscale_grid") -> httpx.Response:
@@ -312,26 +262,6 @@ class SlackDriver:
             "view": {**view, "state": {"values": values}},
         }
         return self.interact(payload)
-
-
-class SocketModeDriver(SlackDriver):
-    """The same conversation over Socket Mode: each payload goes to the bot as an envelope
-    on its WebSocket, and the answer is the acknowledgement (`Ack`, with `status_code`,
-    `text` and `json()` like an HTTP answer)."""
-
-    def __init__(self, standin: SlackStandIn, **kwargs: Any) -> None:
-        super().__init__("", "unused", standin, **kwargs)
-        self.socket = standin.socket_mode
-
-    def _deliver_command(self, form: dict[str, str]) -> Any:
-        return self.socket.deliver("slash_commands", form, accepts_response_payload=True)
-
-    def _deliver_interactive(self, payload: dict[str, Any]) -> Any:
-        answers = payload.get("type") in ANSWERING_INTERACTIONS
-        return self.socket.deliver("interactive", payload, accepts_response_payload=answers)
-
-    def _deliver_event(self, body: dict[str, Any], retry_num: int | None) -> Any:
-        return self.socket.deliver("events_api", body)
 
 
 def _callback(callback_id: str) -> Callable[[dict], bool]:

@@ -17,7 +17,8 @@ from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
 from bot.playground.bittlebits_sim import BittlebitsSimulator
 from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import SlackDriver, SocketModeDriver
+from bot.playground.slack_driver import SlackDriver
+from bot.playground.socket_driver import SocketModeDriver
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.slack_standin import wait_for as wait_for  # re-exported for tests
 from bot.scheduler import start_scheduler
