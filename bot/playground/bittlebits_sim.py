@@ -19,14 +19,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.playground import bittlebits_pages as pages
 from bot.playground.bittlebits_pages import HOSTILE, METRICS
+from bot.playground.bittlebits_state import BittlebitsState, Record, Task
 from bot.playground.http import ApiHandler, LoopbackServer, query_params
 from bot.playground.rate_window import SlidingWindow
 
@@ -35,45 +34,6 @@ __all__ = ["BASE_PATH", "DEFAULT_KEY", "HOSTILE", "KINDS", "METRICS", "Bittlebit
 DEFAULT_KEY = "bb-demo-key"
 BASE_PATH = "/api"
 KINDS = ("score", "rewrite")
-
-
-@dataclass
-class Task:
-    task_id: str
-    url_id: int
-    kind: str
-    started: float  # on the simulator's task clock
-    seconds: float
-    fate: str = "ready"  # ready | revoked | timed_out
-
-
-@dataclass
-class Record:
-    method: str
-    kind: str
-    params: dict[str, str]
-    status: int
-    ip: str
-    at: float
-
-
-@dataclass
-class BittlebitsState:
-    api_key: str
-    post_limit: int = 100
-    post_window: float = 3600.0
-    get_limit: int = 5
-    get_window: float = 1.0
-    task_seconds: float = 6.0
-    urls: dict[int, str] = field(default_factory=dict)
-    ids: dict[str, int] = field(default_factory=dict)
-    tasks: dict[tuple[int, str], Task] = field(default_factory=dict)
-    fates: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    posts: dict[str, SlidingWindow] = field(default_factory=dict)  # per client IP
-    gets: dict[str, SlidingWindow] = field(default_factory=dict)
-    records: list[Record] = field(default_factory=list)
-    reposts_while_pending: int = 0  # POSTs the reference forbids: a task was pending
-    fail_next: list[int] = field(default_factory=list)  # statuses to answer next, once each
 
 
 class _Handler(ApiHandler):
