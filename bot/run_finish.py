@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.reuse import input_key
+from bot.run_record import dumps_or_none
 from bot.run_types import (
     ACTIVE_STATES,
     GIVEN_UP_STATES,
@@ -14,7 +15,6 @@ from bot.run_types import (
     UNKNOWN_PROVIDER_MESSAGE,
     DeliveryError,
     ServiceParts,
-    json_or_none,
     sql_list,
 )
 from bot.store import FINAL_STATES, Run
@@ -40,7 +40,7 @@ class RunFinishing(ServiceParts):
             f"UPDATE runs SET state = ?, outputs = ?, error_code = ?, error_message = ?, "
             f"finished_at = ?, lease_until = NULL, {LATE_RESET} "
             f"WHERE id = ? AND state IN ({sql_list(allowed)}) RETURNING id",
-            [state, json_or_none(outputs), code, message, self.clock(), run_id],
+            [state, dumps_or_none(outputs), code, message, self.clock(), run_id],
         )
         if not changed:
             log.info("run %s already finished; a later %s answer was dropped", run_id, state)

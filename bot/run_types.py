@@ -4,7 +4,6 @@ messages of the run lifecycle (bot/runs.py)."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -165,7 +164,3 @@ class ServiceParts:
 
 def sql_list(states: tuple[str, ...]) -> str:
     return ", ".join(f"'{s}'" for s in states)
-
-
-def json_or_none(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
