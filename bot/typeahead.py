@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from bot.catalog import GridCatalog
 
 SEARCHES_KEPT = 256  # distinct name searches remembered (least recently used go first)
+PAGE = 100  # grids one name search asks for (BitScale's largest page)
+MAX_NEEDLE = 100  # characters of a search sent; nobody types a longer grid name
+MAX_PREFIXES = 40  # shorter searches looked at for one that already holds the answer
 
 
 @dataclass
@@ -69,16 +72,27 @@ class TypeAhead:
 
         catalog.background.submit(catalog.GRIDS_KEY, walk)
 
+    def _known(self, key: str) -> list[GridSummary] | None:
+        """The answer for `key`, or for a shorter search it narrows down when that one
+        was complete (fewer grids than a page): "acm" then "acme" asks once."""
+        now = self.catalog.clock()
+        for end in range(len(key), max(-1, len(key) - MAX_PREFIXES), -1):
+            hit = self._searches.get(key[:end])
+            if hit is not None and hit[0] > now and (end == len(key) or len(hit[1]) < PAGE):
+                return hit[1]
+        return None
+
     def _name_search(self, needle: str, limit: int) -> Suggestions:
         catalog = self.catalog
+        needle = needle[:MAX_NEEDLE]
         key = needle.lower()
-        hit = self._searches.get(key)
-        if hit is not None and hit[0] > catalog.clock():
-            return Suggestions(catalog.matching(hit[1], needle, limit))
+        known = self._known(key)
+        if known is not None:
+            return Suggestions(catalog.matching(known, needle, limit))
 
         def ask() -> list[GridSummary]:
             grids = catalog.client.list_grids(
-                needle or None, page=1, limit=100, priority=Priority.INTERACTIVE
+                needle or None, page=1, limit=PAGE, priority=Priority.INTERACTIVE
             ).grids
             self._searches.put(key, (catalog.clock() + catalog.list_ttl, grids))
             return grids

@@ -129,3 +129,22 @@ def test_a_held_lock_is_never_forgotten():
     assert len(locks) <= 3
     assert locks("held") is held
     held.release()
+
+
+def test_a_complete_shorter_search_answers_a_longer_one_without_asking(setup):
+    catalog, client, _ = setup
+
+    def searches() -> list[str]:
+        return [search for search, _, _ in client.calls if search]
+
+    client.gate.clear()
+    catalog.typeahead.wait = 0.01
+    assert catalog.suggest("grid 012").loading
+    client.gate.set()
+    wait_until(lambda: "grid 012" in catalog.typeahead._searches)
+    assert [g.name for g in catalog.typeahead._name_search("grid 0123", 100).grids] == [
+        "Grid 0123"
+    ]
+    assert searches() == ["grid 012"]  # it had all 10 (fewer than a page): not asked again
+    catalog.typeahead._name_search("grid 01", 100)  # a wider search: asked
+    wait_until(lambda: searches() == ["grid 012", "grid 01"])
