@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.playground.shell_form import QUIT, Quit
 from bot.playground.slack_records import BOT_USER
 from bot.slack import blocks as kit
 
@@ -167,8 +168,10 @@ def pick_grid(shell: Shell, view: dict, answers: dict[str, str]) -> None:
                 shell.say(f"│ Grid (type part of its name, or cancel): {typed}")
         else:
             shell.say(f"│ Grid: {typed}")
-        if typed is None or typed.strip().lower() == "cancel":
+        if typed is None or typed.strip().lower() in ("cancel", *QUIT):
             shell.say("└ (cancelled)")
+            if typed is not None and typed.strip().lower() in QUIT:
+                raise Quit
             return
         answer = shell.driver.suggest(kit.PICK_GRID_ACTION, typed.strip(), view)
         options = json.loads(answer.text or "{}").get("options", [])

@@ -15,10 +15,15 @@ if TYPE_CHECKING:
 
 ANSWERS = " :: "
 CANCEL = "cancel"
+QUIT = ("quit", "exit")
 
 
 class Cancelled(Exception):
     """The person typed cancel (or the input ended)."""
+
+
+class Quit(Cancelled):
+    """The person typed quit in a form: they meant to leave the shell, not to answer."""
 
 
 class FormFiller:
@@ -29,8 +34,10 @@ class FormFiller:
     def fill(self, view: dict) -> None:
         try:
             self._fill(view)
-        except Cancelled:
+        except Cancelled as stop:
             self.shell.say("└ (cancelled)")
+            if isinstance(stop, Quit):
+                raise
 
     def _fill(self, view: dict) -> None:
         outputs = self._ask_outputs(view)
@@ -44,10 +51,7 @@ class FormFiller:
             if element["type"] == "plain_text_input":
                 inputs[label] = self._ask_text(block)
             elif element["type"] == "radio_buttons":
-                options = element["options"]
-                listing = "  ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
-                self.shell.say(f"│ {label}: {listing}")
-                deliver = _choose(self._answer("to", label, "│   which? (Enter = 1): "), options)
+                deliver = self._ask_choice(element, label)
             elif element["type"] == "conversations_select":
                 # Slack fills this picker with the conversation the shortcut was used in.
                 here = self.shell.names[self.shell.channel_id]
@@ -110,11 +114,47 @@ class FormFiller:
         self.shell.say(f"│ Outputs: {listing}")
         prompt = "│   keep which? (Enter = all, or e.g. 1,3): "
         value = self._answer("outputs", "Outputs", prompt)
-        picked = [o["value"] for o in _pick(value, options)]
-        while not picked and not self.answers:
-            self.shell.say("│   Pick at least one output, by number or name (type cancel to stop).")
-            picked = [o["value"] for o in _pick(self._read(prompt), options)]
-        return None if len(picked) == len(options) else picked
+        while True:
+            chosen, unknown = _pick(value, options)
+            if unknown:
+                problem = f"“{unknown[0]}” is not an output: pick by number or name"
+            elif not chosen:
+                problem = "Pick at least one output, by number or name"
+            else:
+                picked = [o["value"] for o in chosen]
+                return None if len(picked) == len(options) else picked
+            if self.answers:  # inline answers: never run something else than was asked
+                self.shell.say(f"│   {problem}.")
+                raise Cancelled
+            # Anything else (a command typed too early) is asked again, never half-taken.
+            self.shell.say(f"│   {problem} (type cancel to stop).")
+            value = self._read(prompt)
+
+    def _ask_choice(self, element: dict, label: str) -> str | None:
+        """A radio choice by number or by words; Enter keeps the pre-chosen one. An
+        answer that is none of them is asked again: "dm" must never mean the channel."""
+        options = element["options"]
+        initial = element.get("initial_option") or options[0]
+        default = next((i for i, o in enumerate(options, 1) if o["value"] == initial["value"]), 1)
+        listing = "  ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
+        self.shell.say(f"│ {label}: {listing}")
+        prompt = f"│   which? (Enter = {default}): "
+        value = self._answer("to", label, prompt)
+        while True:
+            if not value.strip():
+                return None  # the pre-chosen option
+            chosen = _choose(value, options)
+            if chosen is not None:
+                return chosen
+            numbers = ", ".join(str(i) for i in range(1, len(options)))
+            problem = (
+                f"“{value.strip()}” is not one of the choices: type {numbers} or {len(options)}"
+            )
+            if self.answers:
+                self.shell.say(f"│   {problem}.")
+                raise Cancelled
+            self.shell.say(f"│   {problem} (type cancel to stop).")
+            value = self._read(prompt)
 
     def _answer(self, key: str, label: str, prompt: str) -> str:
         for name in (key, label):
@@ -131,6 +171,8 @@ class FormFiller:
         value = self.shell.read_line(prompt)
         if value is None or value.strip().lower() == CANCEL:
             raise Cancelled
+        if value.strip().lower() in QUIT:
+            raise Quit
         if not self.shell.live:
             self.shell.say(f"{prompt}{value}")
         return value
@@ -150,29 +192,48 @@ def parse_answers(text: str) -> dict[str, str]:
 
 
 def _choose(text: str, options: list[dict]) -> str | None:
-    """One radio option's value by number or by the start of its words; None = default."""
+    """One radio option's value by number, by the start of its text or by one of its
+    words ('me', 'channel'); None when the answer fits no option, or more than one."""
     text = text.strip().casefold()
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1]["value"]
-    for option in options:
-        if text and (
-            option["text"]["text"].casefold().startswith(text) or option["value"] == text
-        ):
-            return option["value"]
-    return None
+    if text.isdigit():
+        return options[int(text) - 1]["value"] if 1 <= int(text) <= len(options) else None
+    words = text.split()
+    fits = [
+        o
+        for o in options
+        if o["value"] == text
+        or o["text"]["text"].casefold().startswith(text)
+        or (words and _has_words(o["text"]["text"], words))
+    ]
+    return fits[0]["value"] if len(fits) == 1 else None
 
 
-def _pick(text: str, options: list[dict]) -> list[dict]:
+def _has_words(label: str, words: list[str]) -> bool:
+    """'only me' in 'Only me (a direct message …)': each typed word starts a word there."""
+    theirs = re.findall(r"\w+", label.casefold())
+    return all(any(w.startswith(word) for w in theirs) for word in words)
+
+
+def _pick(text: str, options: list[dict]) -> tuple[list[dict], list[str]]:
+    """The outputs named (numbers, or names separated by commas), and what named none."""
     if not text.strip():
-        return options
-    chosen = []
-    for token in re.split(r"[,\s]+", text.strip()):
-        if token.isdigit() and 1 <= int(token) <= len(options):
-            chosen.append(options[int(token) - 1])
-        else:
-            chosen += [
-                o
-                for o in options
-                if squash(o["text"]["text"]) == squash(token) or o["value"] == token
-            ]
-    return chosen
+        return options, []
+    chosen: list[dict] = []
+    unknown: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if re.fullmatch(r"[\d\s]+", part):  # '1,3' or '1 3'
+            for number in map(int, part.split()):
+                if 1 <= number <= len(options):
+                    chosen.append(options[number - 1])
+                else:
+                    unknown.append(str(number))
+            continue
+        named = [
+            o for o in options if squash(o["text"]["text"]) == squash(part) or o["value"] == part
+        ]
+        if not named:
+            unknown.append(part)
+        chosen += named
+    return [o for o in options if o in chosen], unknown

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.playground import shell_extras as extras
-from bot.playground.shell_form import ANSWERS, FormFiller, parse_answers
+from bot.playground.shell_form import ANSWERS, FormFiller, Quit, parse_answers
 from bot.playground.shell_output import ShellOutput
 from bot.playground.shell_views import fill_view
 from bot.playground.slack_driver import form_values
@@ -41,7 +41,7 @@ More of Slack:
 Other words:
   wait    wait until every run has posted its result
   help    this text
-  quit    leave (Ctrl-D or Ctrl-C work too)
+  quit    leave, from a form too (Ctrl-D or Ctrl-C work too)
 In scripts, answer a form inline:
   /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
 """
@@ -110,6 +110,8 @@ class Shell(ShellOutput):
                 break
             try:
                 self.handle(line)
+            except Quit:  # typed in a form: leave the form and the shell
+                break
             except KeyboardInterrupt:
                 self.say("(stopped; type quit to leave)")
         if not self.live:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.playground.shell_form import Cancelled, FormFiller, _pick
+from bot.playground.shell_form import Cancelled, FormFiller, Quit, _pick
 from bot.slack.text import squash
 
 if TYPE_CHECKING:
@@ -45,8 +45,10 @@ def fill_view(shell: Shell, view: dict, answers: dict[str, str]) -> None:
                     values[block["block_id"]] = {
                         block["element"]["action_id"]: _ask(shell, asker, block)
                     }
-    except Cancelled:
+    except Cancelled as stop:
         shell.say("└ (cancelled)")
+        if isinstance(stop, Quit):
+            raise
 
 
 def _inputs(view: dict) -> list[dict]:
@@ -71,13 +73,18 @@ def _ask(shell: Shell, asker: FormFiller, block: dict) -> dict[str, Any]:
         listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
         shell.say(f"│ {label}{mark}: {listing}")
         hint = "Enter keeps the ticked ones" if many else "Enter keeps the choice"
-        value = asker._answer(label, label, f"│   which? ({hint}, - for none): ").strip()
+        prompt = f"│   which? ({hint}, - for none): "
+        value = asker._answer(label, label, prompt).strip()
+        while value not in ("", "-") and _pick(value, options)[1] and not asker.answers:
+            unknown = _pick(value, options)[1][0]
+            shell.say(f"│   “{unknown}” is not one of them: pick by number or name.")
+            value = asker._read(prompt).strip()
         if value == "-":
             picked: list[dict] = []
         elif not value:
             picked = (initial or []) if many else ([initial] if initial else [])
         else:
-            picked = _pick(value, options)
+            picked = _pick(value, options)[0]
         if many:
             return {"type": kind, "selected_options": picked}
         return {"type": kind, "selected_option": picked[0] if picked else None}
