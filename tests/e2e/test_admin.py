@@ -216,7 +216,7 @@ def test_usage_totals_match_the_runs_made(stack):
     everyone = blocks_text(admin_reply(stack, stack.admin, "usage")["blocks"])
     assert "All: 4 runs · 4 rows · 1 failed" in everyone
     assert "<@U0ANA>: 3 runs · 3 rows · 1 failed" in everyone
-    assert "<@U0BEN>: 1 runs · 1 rows · 0 failed" in everyone
+    assert "<@U0BEN>: 1 run · 1 row · 0 failed" in everyone
     assert f"*{GRID}*: 3 runs · 3 rows · 0 failed" in everyone
     assert "credits unknown yet" in everyone
 

@@ -84,7 +84,7 @@ def test_an_admins_home_shows_today_and_pending_batches(admin_stack):
 
     open_home(stack, "U0ADMIN", "EvH2")
     admin = wait_for(lambda: home_text(stack, "U0ADMIN"))
-    assert "*Today:* 1 runs" in admin and "1 people" in admin
+    assert "*Today:* 1 run · 1 row" in admin and "1 person" in admin
     assert "Batches waiting for your approval (1)" in admin
     assert "<@U0BOB>" in admin and "conference.csv" in admin and "5,000 rows" in admin
     home = stack.standin.home_views["U0ADMIN"]

@@ -79,3 +79,6 @@ def test_usage_shows_reused_rows_and_credits_saved():
     text = str(records.usage_blocks(report, everyone=True))
     assert "♻️ 4 reused, ~20 credits saved" in text
     assert "<@U0ANA>: 0 runs · 0 rows · 0 failed · ~0 credits (est.) · ♻️ 4 reused" in text
+    report.by_grid["Person Lookup"] = Totals(runs=1, rows=1, credits=None)
+    text = str(records.usage_blocks(report, everyone=True))
+    assert "*Person Lookup*: 1 run · 1 row · 0 failed · credits unknown yet" in text

@@ -65,6 +65,15 @@ def test_an_admins_home_adds_today_and_approvals():
     assert "Credits: unknown right now" in text
 
 
+def test_the_home_credits_gauge_shows_what_is_left_and_counts_read_as_words():
+    view = kit.home_view(kit.HomeData(user_id="U0ANA", workspace=WORKSPACE))
+    text = json.dumps(view, ensure_ascii=False)
+    assert "38,000 credits left* of 50,000 · `█████████░░░`" in text  # 76% left, not 24%
+    one = kit.AdminHome(runs_today=1, rows_today=1, failed_today=0, people_today=1)
+    view = kit.home_view(kit.HomeData(user_id="U0ADMIN", admin=one, credits_problem="x"))
+    assert "*Today:* 1 run · 1 row · 0 failed · 1 person" in json.dumps(view, ensure_ascii=False)
+
+
 def test_a_huge_history_still_fits():
     runs = [make_run(id=f"r{i}") for i in range(10)]
     batches = [

@@ -26,6 +26,7 @@ from bot.slack.blocks.common import (
 from bot.slack.text import (
     escape,
     plain,
+    plural,
     truncate,
 )
 
@@ -75,7 +76,7 @@ def grids_page_blocks(
 
 
 def grid_line(grid: GridSummary) -> str:
-    rows = f"{grid.row_count:,} rows" if grid.row_count is not None else "rows unknown"
+    rows = plural(grid.row_count, "row") if grid.row_count is not None else "rows unknown"
     desc = escape(truncate(grid.description or "", 300))
     return f"*{escape(truncate(grid.name, 150))}*\n{desc + chr(10) if desc else ''}_{rows}_"
 

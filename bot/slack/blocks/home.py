@@ -20,7 +20,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.help import help_blocks
 from bot.slack.blocks.status import runs_list_blocks
-from bot.slack.text import channel_link, escape, mention, plain, truncate
+from bot.slack.text import channel_link, escape, mention, plain, plural, truncate
 from bot.store import Run
 
 HOME_RUN_ACTION = "home_run_grid"
@@ -91,7 +91,7 @@ def credits_line(data: HomeData) -> str:
         return f"💳 Credits: unknown right now ({why}). `/bitscale credits` tries again."
     c = data.workspace.credits
     return (
-        f"💳 *{c.remaining:,} credits left* of {c.total:,} · `{bar(c.used, c.total, 12)}`"
+        f"💳 *{c.remaining:,} credits left* of {c.total:,} · `{bar(c.remaining, c.total, 12)}`"
     )
 
 
@@ -116,8 +116,8 @@ def _admin_blocks(admin: AdminHome) -> list[Block]:
         DividerBlock(),
         HeaderBlock(text=plain("Admin", 150)),
         section(
-            f"*Today:* {admin.runs_today:,} runs · {admin.rows_today:,} rows · "
-            f"{admin.failed_today:,} failed · {admin.people_today:,} people"
+            f"*Today:* {plural(admin.runs_today, 'run')} · {plural(admin.rows_today, 'row')} · "
+            f"{admin.failed_today:,} failed · {plural(admin.people_today, 'person', 'people')}"
             + (
                 f"\nWorkspace budget: {admin.rows_today:,} of {admin.budget_rows:,} rows used"
                 if admin.budget_rows is not None

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DatePickerElement, Divi
 
 from bot.audit import AuditEntry
 from bot.slack.blocks.common import button, context, modal, render, section, when
-from bot.slack.text import escape, mention, plain, truncate
+from bot.slack.text import escape, mention, plain, plural, truncate
 from bot.usage import Totals, UsageReport
 
 EXPORT_ACTION = "audit_export"
@@ -107,7 +107,8 @@ def export_modal(filter_json: str, start: date, end: date) -> dict:
 
 def _totals_line(name: str, t: Totals) -> str:
     credits = "credits unknown yet" if t.credits is None else f"~{t.credits:,.0f} credits (est.)"
-    line = f"{name}: {t.runs:,} runs · {t.rows:,} rows · {t.failed:,} failed · {credits}"
+    counts = f"{plural(t.runs, 'run')} · {plural(t.rows, 'row')} · {t.failed:,} failed"
+    line = f"{name}: {counts} · {credits}"
     if t.reused:
         saved = "" if t.saved is None else f", ~{t.saved:,.0f} credits saved"
         line += f" · ♻️ {t.reused:,} reused{saved}"

@@ -18,7 +18,7 @@ from bot.slack.blocks.common import message_modal, notice_blocks
 from bot.slack.listeners.admin import refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
-from bot.slack.text import escape, mention
+from bot.slack.text import escape, mention, plural
 from bot.usage import resets_in
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,11 @@ def _usage(call: CommandCall) -> dict[str, Any]:
     report = policy.usage.month(None if everyone else call.user_id)
     now = policy.clock()
     if everyone:
-        today = f"Today: {policy.usage.rows_today():,} rows"
+        today = f"Today: {plural(policy.usage.rows_today(), 'row')}"
         if policy.workspace_budget() is not None:
             today += f" of the workspace's {policy.workspace_budget():,} a day"
     else:
-        today = f"Today: {policy.usage.rows_today(call.user_id):,} rows"
+        today = f"Today: {plural(policy.usage.rows_today(call.user_id), 'row')}"
         if policy.person_budget() is not None:
             today += f" of your {policy.person_budget():,} a day"
     today += f"; budgets reset at 00:00 UTC ({resets_in(now)})."
