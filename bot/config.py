@@ -5,11 +5,14 @@ The environment variable names are public interface: admins' deploy scripts set 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
 def _var(name: str, default: object, meaning: str, **limits: Any) -> Any:
@@ -228,6 +231,22 @@ class Settings(BaseSettings):
                 )
             windows[grid.strip().lower()] = number
         return windows
+
+    @field_validator("bot_admins")
+    @classmethod
+    def _admins_are_user_ids(cls, value: str) -> str:
+        # A name ('ana', '@ana') never matches anyone: the admin would be refused and told
+        # to ask herself. Slack user IDs are U… or W….
+        parts = (p.strip() for p in value.replace(";", ",").split(","))
+        names = [p for p in parts if p and not _USER_ID.fullmatch(p.strip("<@>"))]
+        if names:
+            shown = ", ".join(repr(n[:40]) for n in names[:5])
+            what = "is not a Slack user ID" if len(names) == 1 else "are not Slack user IDs"
+            raise ValueError(
+                f"{shown} {what} (U… or W…); in Slack, open the person's profile → ⋮ → "
+                "Copy member ID"
+            )
+        return value
 
     @property
     def admin_ids(self) -> tuple[str, ...]:

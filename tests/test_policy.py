@@ -160,3 +160,25 @@ def test_bitscale_bot_admins_is_a_comma_separated_list_of_user_ids():
     settings = load_settings(_env_file=None, BITSCALE_BOT_ADMINS=" U1 , <@U2>,,U1;W3")
     assert settings.admin_ids == ("U1", "U2", "W3")
     assert load_settings(_env_file=None).admin_ids == ()
+
+
+def test_bitscale_bot_admins_given_as_names_is_named_at_start_up():
+    # 'ana' would never match anyone: she would be told "the admins are ana: ask one of them"
+    import pytest
+
+    from bot.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError) as info:
+        load_settings(_env_file=None, BITSCALE_BOT_ADMINS="U1, ana, @bob")
+    (line,) = info.value.lines
+    assert line.startswith("BITSCALE_BOT_ADMINS is malformed: ")
+    assert "'ana', '@bob'" in line and "U1" not in line
+    assert "member ID" in line
+
+
+def test_a_refusal_says_what_only_admins_may_do():
+    from bot.slack.blocks.admin import not_admin_text
+
+    assert not_admin_text(["U1"], "read the audit log").startswith(
+        "Sorry, only bot admins can read the audit log."
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from typing import TextIO
 
@@ -52,7 +53,10 @@ def run_shell(
             return None
 
     # The person at the shell is the bot's admin too, so /bitscale admin can be tried.
-    admin = {"BITSCALE_BOT_ADMINS": os.environ.get("BITSCALE_BOT_ADMINS") or user_id(user)}
+    # BITSCALE_BOT_ADMINS may name the shell's pretend people ('ana, bob'): their ids.
+    named = os.environ.get("BITSCALE_BOT_ADMINS", "").replace(";", ",").split(",")
+    admins = [n if re.fullmatch(r"[UW][A-Z0-9]+", n) else user_id(n) for n in map(str.strip, named)]
+    admin = {"BITSCALE_BOT_ADMINS": ",".join(a for a in admins if a != "U0") or user_id(user)}
     pages = True  # Bittlebits: the simulator, unless a real key is in the environment
     if os.environ.get("BITTLEBITS_API_KEY"):
         page_url = os.environ.get("BITTLEBITS_API_URL", "https://bittlebits.ai/api")

@@ -47,3 +47,13 @@ def test_form_answers_the_shell_does_not_understand_are_asked_again(tmp_path, mo
     assert "(cancelled)" in second
     assert "/bitscale credits" not in second
     assert "⏳ @ana started *Person Lookup*" not in second
+
+
+def test_the_shell_takes_admins_by_their_pretend_names(tmp_path, monkeypatch):
+    monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
+    monkeypatch.setenv("BITSCALE_BOT_ADMINS", "@ana, bob")
+    out = io.StringIO()
+    script = tmp_path / "audit.txt"
+    script.write_text("/bitscale audit\n")
+    assert run_shell(db_path=str(tmp_path / "shell.db"), script=str(script), out=out) == 0
+    assert "The log is append-only" in out.getvalue()

@@ -222,17 +222,15 @@ def describe_access(access: GridAccess) -> str:
     return "only " + (", ".join(who) if who else "nobody yet")
 
 
-def not_admin_text(admins: Sequence[str]) -> str:
+def not_admin_text(admins: Sequence[str], what: str = "change these settings") -> str:
+    """`what` the person tried: 'read the audit log', 'rotate the API key'."""
     if not admins:
         return (
-            "Only bot admins can change these settings, and none are named yet. To name one, "
+            f"Only bot admins can {what}, and none are named yet. To name one, "
             f"{ADMINS_HOWTO}. The README's “Admins” section has the details."
         )
     names = ", ".join(mention(a) for a in admins[:10])
-    return (
-        "Sorry, only bot admins can change these settings. "
-        f"The admins are {names}: ask one of them."
-    )
+    return f"Sorry, only bot admins can {what}. The admins are {names}: ask one of them."
 
 
 def saved_modal(changes: Sequence[str]) -> dict:

@@ -48,7 +48,7 @@ def refuse_non_admin(services: Services, user_id: str, what: str) -> str | None:
     if policy.is_admin(user_id):
         return None
     policy.audit.record(user_id, "refused", entry="admin", outcome="not_admin", why=what)
-    return kit.not_admin_text(policy.admins())
+    return kit.not_admin_text(policy.admins(), what)
 
 
 # --- /bitscale admin ---------------------------------------------------------------------------
