@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.batch_expand import expand
 from bot.batch_feeder import Feeder
 from bot.batch_finish import Finisher
+from bot.batch_posts import BatchPosts
 from bot.batch_progress import BatchNotifier, Progress, Report, measure
 from bot.batch_request import BatchRequest
 from bot.batch_rows import rows
@@ -84,6 +85,7 @@ class BatchService:
             store, runs, provider, workers=workers, stopping=self._stop, wake=self._wake
         )
         self._finisher = Finisher(store, notifier, provider.credits_left, self.files_dir, clock)
+        self._posts = BatchPosts(store, notifier, self.progress)
         migrate(store.store.db())
 
     # --- entry points (the Slack face and the policy call these) ------------------------
@@ -243,7 +245,7 @@ class BatchService:
 
     def _housekeep_one(self, batch: Batch, now: float) -> None:
         if batch.state == "paused" and not batch.pause_notified:
-            self._notify_pause(batch)
+            self._posts.notify_pause(batch)
         if not batch.message_ts:
             return
         progress = self.progress(batch)
@@ -255,32 +257,15 @@ class BatchService:
             return
         due = (batch.progress_at or 0) + self.progress_seconds <= now
         if due and progress.seen() + batch.state != batch.progress_seen:
-            self._show_progress(batch, progress, now)
+            self._posts.show_progress(batch, progress, now)
 
     # --- steps ----------------------------------------------------------------------------
 
     def announce(self, batch: Batch) -> bool:
-        """Post the batch's message once (a held batch shows "waiting for approval")."""
-        if batch.message_ts:
-            return True
-        try:
-            channel, ts, reason = self.notifier.announce_batch(batch, self.progress(batch))
-        except Exception as exc:  # noqa: BLE001 - retried at the next start
-            log.warning("could not announce batch %s: %s", batch.id, exc)
-            return False
-        self.store.update(batch.id, post_channel=channel, message_ts=ts, fallback_reason=reason)
-        batch.post_channel, batch.message_ts = channel, ts
-        return True
+        return self._posts.announce(batch)
 
     def show(self, batch_id: str) -> None:
-        """Edit the batch's message to its current state (after a decision, say)."""
-        batch = self.store.get(batch_id)
-        if batch is None or not batch.message_ts:
-            return
-        try:
-            self.notifier.update_batch(batch, self.progress(batch))
-        except Exception as exc:  # noqa: BLE001 - the next progress edit fixes it
-            log.info("could not update batch %s's message: %s", batch.id, exc)
+        self._posts.show(batch_id)
 
     def _start(self, batch: Batch) -> None:
         """Announce (once), expand the file into runs (idempotent), then let it run."""
@@ -300,23 +285,6 @@ class BatchService:
 
     def _expand(self, batch: Batch) -> None:
         expand(self.store, batch, self._earlier_results, self.provider.name, self.clock())
-
-    def _show_progress(self, batch: Batch, progress: Progress, now: float) -> None:
-        try:
-            self.notifier.update_batch(batch, progress)
-        except Exception as exc:  # noqa: BLE001 - the next pass tries again
-            log.info("progress of batch %s not shown: %s", batch.id, exc)
-        self.store.update(batch.id, progress_at=now, progress_seen=progress.seen() + batch.state)
-
-    def _notify_pause(self, batch: Batch) -> None:
-        if not batch.message_ts:
-            return
-        try:
-            self.notifier.batch_paused(batch)
-        except Exception as exc:  # noqa: BLE001 - tried again at the next pass
-            log.info("pause of batch %s not announced: %s", batch.id, exc)
-            return
-        self.store.update(batch.id, pause_notified=1)
 
     def on_run_finished(self, run: Run) -> None:
         """runs.py's hook: a row that hit a batch-wide stop goes back to the queue and
