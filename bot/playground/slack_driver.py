@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from bot.playground.form_state import (
+from bot.playground.form_fill import (
     file_values,
     form_values,
     initial_inputs,
