@@ -4,14 +4,13 @@ help on every option, and every wrong setting named at once."""
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot import cli
 from bot.config import Settings, env_name
+from bot.playground.process import run_bot
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
@@ -134,14 +133,7 @@ def test_bad_urls_are_named(no_settings, url):
 
 def test_a_real_start_with_nothing_set_exits_with_plain_lines(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "BITSCALE_API_KEY": "bs-secret-key"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "start"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_bot("start", env=env, cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert [line.split(":")[1].strip() for line in lines] == [

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from bot.playground.process import run_bot
 from bot.playground.rig import ProcessRig
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.stack import BOT_TOKEN, SIGNING_SECRET, wait_for
@@ -147,9 +148,6 @@ def test_sigterm_shuts_down_cleanly(rig):
 
 
 def test_a_rejected_slack_token_stops_start_up_with_one_line(tmp_path):
-    import subprocess
-    import sys
-
     slack = SlackStandIn().start()
     try:
         slack.inject(method="auth.test", error="invalid_auth")
@@ -161,13 +159,7 @@ def test_a_rejected_slack_token_stops_start_up_with_one_line(tmp_path):
             "SLACK_API_URL": slack.api_url,
             "DATABASE_PATH": str(tmp_path / "db"),
         }
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "start"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = run_bot("start", env=env)
         assert done.returncode == 2
         assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in done.stderr
         assert BOT_TOKEN not in done.stderr + done.stdout and "Traceback" not in done.stderr

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import respx
 
 from bot.bootstrap import build_bot
 from bot.instance import InstanceLockError
+from bot.playground.process import run_bot
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.stack import BOT_TOKEN, LocalStack
 from bot.slack.notifier import SlackNotifier
@@ -30,14 +28,7 @@ def test_a_second_bot_on_the_same_database_is_refused(tmp_path):
             "BITSCALE_API_KEY": "bs-secret-key",
             "DATABASE_PATH": str(db),
         }
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "start"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=tmp_path,
-        )
+        done = run_bot("start", env=env, cwd=tmp_path)
         assert done.returncode == 2
         (line,) = done.stderr.strip().splitlines()
         assert "already running" in line and str(db) in line

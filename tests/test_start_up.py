@@ -7,12 +7,11 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 
 import httpx
 import pytest
 
-from bot.playground.process import BotProcess, free_port
+from bot.playground.process import BotProcess, free_port, run_bot
 from bot.playground.simulator import Simulator
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, wait_for
@@ -38,14 +37,7 @@ def start(tmp_path, slack, **env: str) -> subprocess.CompletedProcess:
         "HOST": "127.0.0.1",
         **env,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "start"],
-        env=full,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bot("start", env=full, cwd=tmp_path)
 
 
 def said(done: subprocess.CompletedProcess) -> list[str]:

@@ -17,6 +17,22 @@ import httpx
 from bot.playground.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 
+def run_bot(
+    *args: str, env: dict[str, str], cwd: str | Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot <args>` run to its end with exactly `env`, its output captured: a
+    start-up expected to stop at once with a message, or the shell reading a script."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

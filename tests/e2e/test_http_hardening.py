@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import httpx
 import pytest
 from slack_sdk import WebClient
 
 from bot.config import SettingsError, load_settings
+from bot.playground.process import run_bot
 from bot.slack.app import build_app
 from tests.test_config_and_store import clean_env  # noqa: F401 - fixture
 
@@ -33,14 +31,7 @@ def test_http_mode_refuses_to_start_with_a_blank_signing_secret(tmp_path):
         "SLACK_SIGNING_SECRET": " ",
         "DATABASE_PATH": str(tmp_path / "db"),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "start"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    done = run_bot("start", env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert "SLACK_SIGNING_SECRET is not set" in done.stderr and "Traceback" not in done.stderr
 

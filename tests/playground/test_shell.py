@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 
+from bot.playground.process import run_bot
 from bot.playground.shell import run_shell
 
 SCRIPT = """\
@@ -64,12 +63,11 @@ def test_scripted_session_transcript(tmp_path, monkeypatch):
 
 
 def test_shell_reads_commands_from_stdin(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "shell", "--db", str(tmp_path / "x.db")],
+    done = run_bot(
+        "shell",
+        "--db",
+        str(tmp_path / "x.db"),
         input="/bitscale help\nquit\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
         env={"PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
