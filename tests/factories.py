@@ -5,6 +5,16 @@ from __future__ import annotations
 from bot.store import Run
 
 
+class Clock:
+    """A clock the test moves by hand (`clock.now += 5`), for code that takes `clock=`."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def make_run(**overrides) -> Run:
     """A finished run of Company Enrichment by U0ANA; override any field."""
     fields = dict(

@@ -13,14 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.health import Health
 from bot.store import Store
 from bot.web import health_app
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.factories import Clock
 
 
 @pytest.fixture

@@ -6,14 +6,7 @@ import httpx
 import pytest
 
 from bot.playground.bittlebits_sim import BittlebitsSimulator
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.factories import Clock
 
 
 @pytest.fixture
