@@ -9,9 +9,9 @@ import pytest
 import respx
 
 from bot.playground.demo_grids import SimColumn, SimGrid
+from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import form_values
 from bot.playground.stack import LocalStack, wait_for
-from bot.playground.simulator import Simulator
 from bot.providers.bitscale import BitScaleClient, BitScaleError, RateLimiter
 from bot.providers.bitscale.errors import explain
 from bot.providers.bitscale.provider import BitScaleProvider
