@@ -120,8 +120,11 @@ class ReusedResult:
         return self.run.finished_at or self.run.created_at
 
     @property
-    def made_by(self) -> str:
-        return self.run.user_id
+    def made_by(self) -> str | None:
+        """Who asked first; None when they asked in private (Only me, a DM, no channel):
+        the answer may be shown in a channel, which must not learn what they looked up."""
+        channel = self.run.channel_id or ""
+        return self.run.user_id if channel and not channel.startswith("D") else None
 
 
 WindowFor = Callable[[str], float | None]  # grid id → days, or None for the default

@@ -151,6 +151,21 @@ def test_find_returns_the_newest_covering_result_trimmed_to_what_was_asked(tmp_p
     assert index.find("g1", {"company_name": "Acme"}, None).run_id == "new"
 
 
+def test_an_answer_first_asked_in_private_does_not_name_who_asked(tmp_path):
+    # Maria chose Only me (or asked in a DM): reused in a channel, the answer must not
+    # tell that channel what she looked up.
+    store = _store_with(
+        tmp_path,
+        done(id="dm", channel_id="D0MARIA", inputs={"company_name": "Acme"}),
+        done(id="only-me", channel_id=None, inputs={"company_name": "Globex"}),
+        done(id="shared", channel_id="C0SALES", inputs={"company_name": "Initech"}),
+    )
+    index = ResultIndex(store, clock=lambda: NOW)
+    assert index.find("g1", {"company_name": "Acme"}, None, "U0BOB").made_by is None
+    assert index.find("g1", {"company_name": "Globex"}, None, "U0BOB").made_by is None
+    assert index.find("g1", {"company_name": "Initech"}, None, "U0BOB").made_by == "U0MARIA"
+
+
 def test_failed_reused_and_unfinished_runs_are_never_results(tmp_path):
     store = _store_with(
         tmp_path,
