@@ -124,6 +124,16 @@ def test_announcement_shows_a_short_safe_summary_only():
     assert "a@b.c" not in all_text(only_private) and "+1 more input" in all_text(only_private)
 
 
+def test_an_email_or_phone_number_is_kept_out_of_the_summary_whatever_its_input_is_called():
+    run = make_run(
+        state="running",
+        inputs={"lead": "kay@kay.dev", "contact": "+44 20 7946 0958", "company": "Acme"},
+    )
+    text = all_text(kit.announcement(run)[1])
+    assert "kay@kay.dev" not in text and "7946" not in text
+    assert "Company: Acme" in text and "+2 more inputs" in text
+
+
 def test_help_says_only_me_and_that_run_again_keeps_it():
     text = all_text(kit.help_blocks())
     assert "Only me" in text and "*Edit and run again* keeps that choice" in text

@@ -7,6 +7,7 @@ metadata) are checked here, so a violation fails in a test instead of in front o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -162,9 +163,18 @@ SENSITIVE_WORDS = (
 )
 
 
-def is_sensitive(key: str) -> bool:
+# Contact details by their look, whatever the grid calls the input ('lead', 'contact').
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[\d\s().\-/]{7,}")
+
+
+def is_sensitive(key: str, value: Any = None) -> bool:
     squashed = "".join(ch for ch in key.lower() if ch.isalnum())
-    return any(word in squashed for word in SENSITIVE_WORDS)
+    if any(word in squashed for word in SENSITIVE_WORDS):
+        return True
+    text = str(value or "").strip()
+    phone = _PHONE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 7
+    return bool(_EMAIL.search(text) or phone)
 
 
 def summary(inputs: dict[str, Any], shown: int = 2, value_chars: int = 30) -> str:
@@ -172,7 +182,7 @@ def summary(inputs: dict[str, Any], shown: int = 2, value_chars: int = 30) -> st
     inputs that are not contact details or notes, values cut short, the rest counted."""
     if not inputs:
         return "no inputs"
-    safe = [(k, v) for k, v in inputs.items() if not is_sensitive(k)][:shown]
+    safe = [(k, v) for k, v in inputs.items() if not is_sensitive(k, v)][:shown]
     parts = [f"{humanize_key(k)}: {truncate(format_value(v), value_chars)}" for k, v in safe]
     rest = len(inputs) - len(safe)
     if rest:
