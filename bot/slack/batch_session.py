@@ -8,17 +8,12 @@ from slack_bolt import Ack
 
 from bot.csvio import CsvInfo
 from bot.slack import blocks as common
+from bot.slack.form_state import dig
 from bot.slack.services import Services
 
+__all__ = ["EXPIRED", "dig", "info_dict", "open_step", "step_session"]
+
 EXPIRED = "This form has expired. Start again with `/bitscale batch <grid>`."
-
-
-def dig(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def step_session(services: Services, body: dict, step: str) -> dict | None:
