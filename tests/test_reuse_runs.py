@@ -6,7 +6,7 @@ import respx
 
 from bot.reuse import ResultIndex
 from bot.runs import RunService
-from tests.test_runs import BASE, DONE, Clock, RecordingNotifier, request  # noqa: F401
+from tests.test_runs import BASE, DONE, RecordingNotifier, request  # noqa: F401
 from tests.test_runs import env as env  # noqa: F401 - the fixture
 
 

@@ -11,7 +11,8 @@ import pytest
 from bot.providers.base import Outcome, Providers, ResultItem, ResultView
 from bot.runs import RunRequest, RunService
 from bot.store import Store
-from tests.test_runs import Clock, RecordingNotifier
+from tests.factories import Clock
+from tests.test_runs import RecordingNotifier
 
 
 class Echo:
@@ -59,7 +60,7 @@ class Echo:
 
 @pytest.fixture
 def core(tmp_path):
-    clock, notifier, echo = Clock(), RecordingNotifier(), Echo()
+    clock, notifier, echo = Clock(1_000_000.0), RecordingNotifier(), Echo()
     store = Store(tmp_path / "runs.db")
     service = RunService(store, Providers(echo), notifier, clock=clock, inline=True)
     return service, echo, notifier, clock, store
@@ -164,7 +165,7 @@ def test_refused_submission_waits_and_transient_poll_errors_back_off(core):
 
 
 def test_runs_of_a_provider_no_longer_set_up_are_told_so(tmp_path):
-    clock, notifier, echo = Clock(), RecordingNotifier(), Echo()
+    clock, notifier, echo = Clock(1_000_000.0), RecordingNotifier(), Echo()
     store = Store(tmp_path / "runs.db")
     RunService(store, Providers(echo), notifier, clock=clock, inline=True).start_run(ask())
     without = RunService(store, Providers(), notifier, clock=clock, inline=True)

@@ -11,17 +11,9 @@ from bot.providers.bitscale import BitScaleClient, RateLimiter
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.runs import Announcement, DeliveryError, RunRequest, RunService
 from bot.store import Store
-from tests.factories import make_run
+from tests.factories import Clock, make_run
 
 BASE = "https://api.test/api/v1"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class RecordingNotifier:
@@ -45,7 +37,7 @@ class RecordingNotifier:
 
 @pytest.fixture
 def env(tmp_path):
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     client = BitScaleClient(
         "k", BASE, limiter=RateLimiter(rate=1000), sleep=lambda s: None, max_retries=1
     )

@@ -13,7 +13,8 @@ from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.limiter import RateLimiter
 from bot.runs import RunService
 from bot.store import Store
-from tests.test_runs import BASE, DONE, Clock, RecordingNotifier, request
+from tests.factories import Clock
+from tests.test_runs import BASE, DONE, RecordingNotifier, request
 
 ASYNC = {"mode": "async", "status": "running", "request_id": "req-1", "poll_url": "/x"}
 
@@ -33,7 +34,7 @@ def sent_modes(route) -> list[str]:
 
 @respx.mock
 def test_auto_sends_async_until_the_grid_proves_fast_then_sync(tmp_path):
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     service, store = service_for(tmp_path, clock, inline=True, drain_seconds=25)
     post = respx.post(f"{BASE}/grids/g1/run")
     post.side_effect = [httpx.Response(200, json=ASYNC)] * 3 + [httpx.Response(200, json=DONE)]
@@ -58,7 +59,7 @@ def test_auto_sends_async_until_the_grid_proves_fast_then_sync(tmp_path):
 
 @respx.mock
 def test_a_slow_grid_stays_async_and_is_first_polled_when_likely_done(tmp_path):
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     service, store = service_for(tmp_path, clock, inline=True, drain_seconds=25)
     respx.post(f"{BASE}/grids/g1/run").respond(200, json=ASYNC)
     status = respx.get(f"{BASE}/run/status/req-1")
@@ -81,7 +82,7 @@ def test_a_slow_grid_stays_async_and_is_first_polled_when_likely_done(tmp_path):
 def test_a_run_waiting_for_the_budget_at_shutdown_stays_queued_and_unsent(tmp_path):
     limiter = RateLimiter(rate=5)
     limiter.pause(30)  # BitScale said Retry-After: 30
-    service, store = service_for(tmp_path, Clock(), limiter=limiter)
+    service, store = service_for(tmp_path, Clock(1_000_000.0), limiter=limiter)
     post = respx.post(f"{BASE}/grids/g1/run").respond(200, json=DONE)
     run, _ = service.start_run(request())
     service.shutdown(wait=False)

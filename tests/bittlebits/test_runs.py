@@ -15,15 +15,16 @@ from bot.providers.limiter import RateLimiter
 from bot.runs import RunRequest, RunService
 from bot.slack import blocks as kit
 from bot.store import Store
-from tests.test_runs import Clock, RecordingNotifier
+from tests.factories import Clock
+from tests.test_runs import RecordingNotifier
 
 URL = "https://prospect.example/pricing"
 
 
 class Env:
     def __init__(self, tmp_path, posts_per_hour: int = 100) -> None:
-        self.clock = Clock()
-        self.sim_clock = Clock()
+        self.clock = Clock(1_000_000.0)
+        self.sim_clock = Clock(1_000_000.0)
         self.sim = BittlebitsSimulator("key", task_seconds=4, clock=self.sim_clock).start()
         self.db = tmp_path / "runs.db"
         self.posts_per_hour = posts_per_hour
