@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-
+from bot.providers.errors import (
+    BAD_RESPONSE,
+    CONNECTION_ERROR,
+    HTTP_ERROR,
+    TIMEOUT,
+    ProviderError,
+    json_or_none,
+    parse_retry_after,
+)
 from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.providers.keys import KEY_MALFORMED
 
@@ -28,27 +34,12 @@ ERROR_CODES: dict[str, int] = {
     "INTERNAL_ERROR": 500,
 }
 
-# Codes of our own for failures that never reached a BitScale answer.
-TIMEOUT = "TIMEOUT"
-CONNECTION_ERROR = "CONNECTION_ERROR"
-BAD_RESPONSE = "BAD_RESPONSE"
-HTTP_ERROR = "HTTP_ERROR"
 
 _FALLBACK_BY_STATUS = {401: "INVALID_API_KEY", 429: "RATE_LIMIT_EXCEEDED"}
 
 
-@dataclass
-class BitScaleError(Exception):
-    """A failed call. Carries no request headers, so the API key can never leak through it."""
-
-    status: int | None
-    code: str
-    message: str
-    retry_after: float | None = None
-
-    def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status else "no HTTP answer"
-        return f"{self.code} ({where}): {self.message}"
+class BitScaleError(ProviderError):
+    """A failed BitScale call (see ProviderError)."""
 
     @property
     def retryable(self) -> bool:
@@ -62,23 +53,10 @@ class NotSent(BitScaleError):
     """The request never left this machine (no connection): repeating it is always safe."""
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return max(0.0, seconds)
-
-
 def error_from_response(status: int, body: bytes, retry_after: str | None) -> BitScaleError:
     """Build the error for a non-2xx answer, whatever shape its body has."""
     code, message = None, None
-    try:
-        data = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        data = None
+    data = json_or_none(body)
     if isinstance(data, dict):
         err = data.get("error")
         if isinstance(err, dict):

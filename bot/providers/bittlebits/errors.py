@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-
+from bot.providers.errors import (
+    BAD_RESPONSE,
+    CONNECTION_ERROR,
+    HTTP_ERROR,
+    TIMEOUT,
+    ProviderError,
+    json_or_none,
+    parse_retry_after,
+)
 from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.providers.keys import KEY_MALFORMED
 
@@ -18,26 +24,11 @@ STATUS_CODES: dict[int, str] = {
     500: "SERVER_ERROR",
     504: "TIMED_OUT",
 }
-# Failures that never reached a Bittlebits answer.
-CONNECTION_ERROR = "CONNECTION_ERROR"
-TIMEOUT = "TIMEOUT"
-BAD_RESPONSE = "BAD_RESPONSE"
-HTTP_ERROR = "HTTP_ERROR"
 BUDGET_SPENT = "BUDGET_SPENT"  # our own hourly pacing held the submission back
 
 
-@dataclass
-class BittlebitsError(Exception):
-    """A failed call. Carries no request headers, so the API key can never leak through it."""
-
-    status: int | None
-    code: str
-    message: str
-    retry_after: float | None = None
-
-    def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status else "no HTTP answer"
-        return f"{self.code} ({where}): {self.message}"
+class BittlebitsError(ProviderError):
+    """A failed Bittlebits call (see ProviderError)."""
 
     @property
     def resubmit(self) -> bool:
@@ -53,19 +44,11 @@ def error_from_response(status: int, body: bytes, retry_after: str | None) -> Bi
     """The error for a non-2xx answer; the reference's body is {"error": "…"}, but any
     body (HTML from a proxy, nothing at all) gives a clean error too."""
     message = None
-    try:
-        data = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        data = None
+    data = json_or_none(body)
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         message = data["error"]
     code = STATUS_CODES.get(status) or ("SERVER_ERROR" if status >= 500 else HTTP_ERROR)
-    wait = None
-    if retry_after:
-        try:
-            wait = max(0.0, float(retry_after))
-        except ValueError:
-            wait = None
+    wait = parse_retry_after(retry_after)
     text = (message or f"Bittlebits answered HTTP {status} without an explanation.")[:300]
     return BittlebitsError(status, code, text, wait)
 
