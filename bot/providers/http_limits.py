@@ -1,4 +1,5 @@
-"""Read a provider's answer only up to a size: one huge answer once held hundreds of MB.
+"""One HTTP exchange with a provider, its answer read only up to a size: one huge answer
+once held hundreds of MB.
 
 The limit counts the bytes after decompression, so a small compressed answer cannot
 unpack into a large one either.
@@ -6,7 +7,11 @@ unpack into a large one either.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+
+from bot.providers.errors import CONNECTION_ERROR, TIMEOUT, ProviderError
 
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024  # far above any real answer (a grid page is ~100 KB)
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
@@ -38,3 +43,36 @@ def read_capped(response: httpx.Response, limit: int = MAX_RESPONSE_BYTES) -> by
 
 def megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):g} MB"
+
+
+def exchange(
+    http: httpx.Client,
+    method: str,
+    path: str,
+    *,
+    service: str,
+    error: type[ProviderError],
+    not_sent: type[ProviderError],
+    limit: int = MAX_RESPONSE_BYTES,
+    **request: Any,
+) -> tuple[httpx.Response, bytes]:
+    """One request and its body (up to `limit`), every transport failure raised as the
+    provider's own error; `not_sent` when nothing can have reached the service."""
+    try:
+        with http.stream(method, path, **request) as response:
+            return response, read_capped(response, limit)
+    except TooLarge as too_large:
+        raise error(
+            too_large.status,
+            RESPONSE_TOO_LARGE,
+            f"The answer from {service} was over {megabytes(too_large.limit)}; the bot "
+            "stopped reading it.",
+        ) from None
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise not_sent(None, CONNECTION_ERROR, f"Could not connect to {service}.") from None
+    except httpx.TimeoutException:
+        raise error(None, TIMEOUT, f"{service} did not answer in time.") from None
+    except httpx.TransportError as exc:
+        raise error(
+            None, CONNECTION_ERROR, f"The connection to {service} failed ({type(exc).__name__})."
+        ) from None

@@ -18,18 +18,11 @@ from bot.providers.bitscale import models
 from bot.providers.bitscale.errors import (
     BAD_RESPONSE,
     CONNECTION_ERROR,
-    TIMEOUT,
     BitScaleError,
     NotSent,
     error_from_response,
 )
-from bot.providers.http_limits import (
-    MAX_RESPONSE_BYTES,
-    RESPONSE_TOO_LARGE,
-    TooLarge,
-    megabytes,
-    read_capped,
-)
+from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import Aborted, RateLimiter, limiter_for
 
@@ -301,32 +294,19 @@ class BitScaleClient:
         if before_send is not None:
             before_send()
         self.requests_sent += 1
-        try:
-            with self._http.stream(
-                method,
-                path,
-                params=params,
-                json=json,
-                timeout=timeout,
-                headers={"X-API-KEY": api_key},
-            ) as response:
-                body = read_capped(response, self.max_response_bytes)
-        except TooLarge as too_large:
-            raise BitScaleError(
-                too_large.status,
-                RESPONSE_TOO_LARGE,
-                f"BitScale's answer was over {megabytes(too_large.limit)}; the bot stopped "
-                "reading it.",
-            ) from None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            # Nothing reached BitScale: safe to retry even a run.
-            raise NotSent(None, CONNECTION_ERROR, "Could not connect to BitScale.") from None
-        except httpx.TimeoutException:
-            raise BitScaleError(None, TIMEOUT, "BitScale did not answer in time.") from None
-        except httpx.TransportError as exc:
-            raise BitScaleError(
-                None, CONNECTION_ERROR, f"The connection to BitScale failed ({type(exc).__name__})."
-            ) from None
+        response, body = exchange(
+            self._http,
+            method,
+            path,
+            service="BitScale",
+            error=BitScaleError,
+            not_sent=NotSent,  # nothing reached BitScale: safe to retry even a run
+            limit=self.max_response_bytes,
+            params=params,
+            json=json,
+            timeout=timeout,
+            headers={"X-API-KEY": api_key},
+        )
         self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
         if response.status_code == 429:
             error = error_from_response(429, body, response.headers.get("Retry-After"))

@@ -19,20 +19,12 @@ from pydantic import BaseModel, ValidationError
 from bot.providers.bittlebits.errors import (
     BAD_RESPONSE,
     BUDGET_SPENT,
-    CONNECTION_ERROR,
-    TIMEOUT,
     BittlebitsError,
     NotSent,
     error_from_response,
 )
 from bot.providers.bittlebits.models import Kind, Pending, Rewrite, Score, Submitted
-from bot.providers.http_limits import (
-    MAX_RESPONSE_BYTES,
-    RESPONSE_TOO_LARGE,
-    TooLarge,
-    megabytes,
-    read_capped,
-)
+from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import RateLimiter, limiter_for
 
@@ -116,26 +108,17 @@ class BittlebitsClient:
         if unsendable(self._api_key):
             raise BittlebitsError(None, KEY_MALFORMED, "The API key holds a line break.")
         self.requests_sent += 1
-        try:
-            with self._http.stream(
-                method, path, params=params, headers={"X-API-Key": self._api_key}
-            ) as response:
-                body = read_capped(response, self.max_response_bytes)
-        except TooLarge as too_large:
-            raise BittlebitsError(
-                too_large.status,
-                RESPONSE_TOO_LARGE,
-                f"Bittlebits' answer was over {megabytes(too_large.limit)}; the bot stopped "
-                "reading it.",
-            ) from None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise NotSent(None, CONNECTION_ERROR, "Could not connect to Bittlebits.") from None
-        except httpx.TimeoutException:
-            raise BittlebitsError(None, TIMEOUT, "Bittlebits did not answer in time.") from None
-        except httpx.TransportError as exc:
-            raise BittlebitsError(
-                None, CONNECTION_ERROR, f"The connection failed ({type(exc).__name__})."
-            ) from None
+        response, body = exchange(
+            self._http,
+            method,
+            path,
+            service="Bittlebits",
+            error=BittlebitsError,
+            not_sent=NotSent,
+            limit=self.max_response_bytes,
+            params=params,
+            headers={"X-API-Key": self._api_key},
+        )
         if response.status_code >= 400:
             error = error_from_response(
                 response.status_code, body, response.headers.get("Retry-After")
