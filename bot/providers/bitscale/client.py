@@ -1,93 +1,27 @@
-"""httpx client for the BitScale External API: one method per endpoint, typed results."""
+"""httpx client for the BitScale External API: one method per endpoint, typed results.
+How a request is sent (rate budget, retries, the key, errors) is transport.py."""
 
 from __future__ import annotations
 
-import json as jsonlib
-import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
-from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
-import httpx
-from pydantic import BaseModel, ValidationError
-
 from bot.providers.bitscale import models
-from bot.providers.bitscale.errors import (
-    BAD_RESPONSE,
-    CONNECTION_ERROR,
-    BitScaleError,
-    NotSent,
-    error_from_response,
+from bot.providers.bitscale.transport import (
+    DEFAULT_BASE_URL,
+    SYNC_RUN_WAIT,
+    BitScaleTransport,
+    Priority,
+    parse,
 )
-from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
-from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
-from bot.providers.limiter import Aborted, RateLimiter, limiter_for
 
-log = logging.getLogger(__name__)
-
-M = TypeVar("M", bound=BaseModel)
-
-DEFAULT_BASE_URL = "https://api.bitscale.ai/api/v1"
-SYNC_RUN_WAIT = 120.0  # BitScale holds a sync run open this long before answering "running"
+__all__ = ["DEFAULT_BASE_URL", "SYNC_RUN_WAIT", "BitScaleClient", "Priority"]
 
 
-class Priority(IntEnum):
-    """Who goes first when the rate budget is short: lower is more urgent."""
-
-    INTERACTIVE = 0  # a person is waiting on a modal or a command reply
-    SUBMIT = 1  # starting a run somebody asked for
-    POLL = 2  # checking on runs in flight
-    BACKGROUND = 3  # credit checks
-    BATCH = 4  # rows of a batch: whatever budget people and the rest leave
-
-
-class BitScaleClient:
+class BitScaleClient(BitScaleTransport):
     """Thread-safe; share one per process. The API key never appears in logs or errors."""
-
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        limiter: RateLimiter | None = None,
-        rate_limit: int = 5,
-        transport: httpx.BaseTransport | None = None,
-        max_connections: int = 200,
-        get_timeout: float = 15.0,
-        sync_run_timeout: float = SYNC_RUN_WAIT + 15.0,
-        max_retries: int = 4,
-        max_backoff: float = 8.0,
-        sleep: Callable[[float], None] = time.sleep,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
-    ) -> None:
-        api_key = usable_key(api_key, "BITSCALE_API_KEY")
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.limiter = limiter or limiter_for(api_key, rate_limit)
-        self._http = httpx.Client(
-            base_url=self.base_url + "/",
-            transport=transport,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=32),
-            headers={"Accept": "application/json", "User-Agent": "bitscale-bot"},
-        )
-        self._get_timeout = httpx.Timeout(get_timeout, connect=5.0)
-        self._sync_timeout = httpx.Timeout(sync_run_timeout, connect=5.0)
-        self._async_timeout = httpx.Timeout(30.0, connect=5.0)
-        self._max_retries = max_retries
-        self._max_backoff = max_backoff
-        self._sleep = sleep
-        self.max_response_bytes = max_response_bytes
-        self.requests_sent = 0
-        self._rotating = threading.RLock()  # held while the key is being rotated
-
-    def __repr__(self) -> str:
-        return f"BitScaleClient(base_url={self.base_url!r}, api_key='***')"
-
-    def close(self) -> None:
-        self._http.close()
 
     # --- endpoints ------------------------------------------------------------------
 
@@ -176,7 +110,7 @@ class BitScaleClient:
             before_send=before_send,
             abort=abort,
         )
-        return _parse(models.RunResult, data)
+        return parse(models.RunResult, data)
 
     def run_status(
         self, request_id: str, *, priority: Priority = Priority.POLL
@@ -206,162 +140,13 @@ class BitScaleClient:
                 retry_rejected=False,
                 key=self._api_key,
             )
-            rotated = _parse(models.RotatedKey, data)
+            rotated = parse(models.RotatedKey, data)
             try:
                 if persist is not None:
                     persist(rotated.api_key)
             finally:  # the old key is dead now, stored or not: use the new one
                 self._api_key = rotated.api_key
         return rotated
-
-    def use_key(self, api_key: str) -> None:
-        """Use another key from now on (one stored by a rotation, say)."""
-        with self._rotating:
-            self._api_key = usable_key(api_key, "The stored BitScale API key")
-
-    # --- transport --------------------------------------------------------------------
-
-    def _get(
-        self, path: str, model: type[M], *, params: dict | None = None, priority: Priority
-    ) -> M:
-        data = self._request(
-            "GET",
-            path,
-            params=params,
-            timeout=self._get_timeout,
-            idempotent=True,
-            priority=priority,
-        )
-        return _parse(model, data)
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict | None = None,
-        json: dict | None = None,
-        timeout: httpx.Timeout,
-        idempotent: bool,
-        priority: Priority,
-        retry_rejected: bool = True,
-        key: str | None = None,
-        before_send: Callable[[], None] | None = None,
-        abort: threading.Event | None = None,
-    ) -> Any:
-        attempt = 0
-        hook = [before_send]
-
-        def fire() -> None:  # `before_send` runs once, however many times we retry
-            fn, hook[0] = hook[0], None
-            if fn is not None:
-                fn()
-
-        while True:
-            attempt += 1
-            used = key or self._current_key()
-            try:
-                return self._send_once(
-                    method, path, params, json, timeout, priority, used, fire, abort
-                )
-            except BitScaleError as error:
-                if error.code == "INVALID_API_KEY" and key is None and used != self._api_key:
-                    continue  # the key was rotated while this was in flight: nothing happened
-                if attempt > self._max_retries or not self._may_retry(error, idempotent):
-                    raise
-                if not idempotent and not retry_rejected:
-                    raise
-                delay = self._backoff(error, attempt)
-                log.warning(
-                    "BitScale %s %s failed (%s); retrying in %.1fs", method, path, error.code, delay
-                )
-                self._sleep(delay)
-
-    def _current_key(self) -> str:
-        """The key to send with; waits while a rotation is in progress."""
-        with self._rotating:
-            return self._api_key
-
-    def _send_once(
-        self, method, path, params, json, timeout, priority, api_key, before_send=None, abort=None
-    ) -> Any:
-        try:
-            self.limiter.acquire(int(priority), abort)
-        except Aborted:
-            raise NotSent(None, CONNECTION_ERROR, "Not sent: the bot is shutting down.") from None
-        if unsendable(api_key):
-            raise BitScaleError(None, KEY_MALFORMED, "The API key holds a line break.")
-        if before_send is not None:
-            before_send()
-        self.requests_sent += 1
-        response, body = exchange(
-            self._http,
-            method,
-            path,
-            service="BitScale",
-            error=BitScaleError,
-            not_sent=NotSent,  # nothing reached BitScale: safe to retry even a run
-            limit=self.max_response_bytes,
-            params=params,
-            json=json,
-            timeout=timeout,
-            headers={"X-API-KEY": api_key},
-        )
-        self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
-        if response.status_code == 429:
-            error = error_from_response(429, body, response.headers.get("Retry-After"))
-            self.limiter.on_rejected(error.retry_after if error.retry_after is not None else 1.0)
-            raise error
-        if response.status_code >= 400:
-            raise error_from_response(
-                response.status_code, body, response.headers.get("Retry-After")
-            )
-        try:
-            return jsonlib.loads(body)
-        except ValueError:
-            raise BitScaleError(
-                response.status_code,
-                BAD_RESPONSE,
-                "BitScale sent an answer that is not valid JSON.",
-            ) from None
-        except RecursionError:
-            raise BitScaleError(
-                response.status_code,
-                BAD_RESPONSE,
-                "BitScale sent an answer nested too deeply to read.",
-            ) from None
-
-    @staticmethod
-    def _may_retry(error: BitScaleError, idempotent: bool) -> bool:
-        if error.code == "RATE_LIMIT_EXCEEDED" or isinstance(error, NotSent):
-            return True  # rejected before any effect
-        if not idempotent:
-            return False
-        return error.retryable or error.code == BAD_RESPONSE
-
-    def _backoff(self, error: BitScaleError, attempt: int) -> float:
-        if error.code == "RATE_LIMIT_EXCEEDED":
-            return 0.0  # the limiter already holds everyone back for Retry-After
-        return min(self._max_backoff, 0.5 * 2 ** (attempt - 1))
-
-
-def _parse(model: type[M], data: Any) -> M:
-    if not isinstance(data, dict):
-        raise BitScaleError(200, BAD_RESPONSE, "BitScale sent an answer of an unexpected shape.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:3])
-        raise BitScaleError(
-            200, BAD_RESPONSE, f"BitScale's answer is missing or mistypes: {fields}."
-        ) from None
-
-
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    try:
-        return int(response.headers[name])
-    except (KeyError, ValueError):
-        return None
 
 
 def _segment(value: str) -> str:
