@@ -14,6 +14,13 @@ Initech
 dm
 only
 wait
+/bitscale runs
+status 1
+edit and run again
+1
+
+x
+cancel
 /bitscale run Person Lookup
 status 1
 2
@@ -39,6 +46,8 @@ def test_form_answers_the_shell_does_not_understand_are_asked_again(tmp_path, mo
     assert "#sales · BitScale:" not in first
     assert "DM · BitScale:\n  ⏳ @ana started *Company Enrichment*" in first
     assert "*Industry*" in first and "*Employee count*" in first
+    # Edit and run again from the channel keeps Only me, and Enter says so
+    assert "│   which? (Enter = 2): x\n" in first
     # a command typed at the outputs prompt picks nothing: asked again
     assert "e.g. 1,3): status 1\n│   “status 1” is not an output" in second
     assert "e.g. 1,3): 2\n" in second
