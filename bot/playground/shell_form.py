@@ -112,7 +112,16 @@ class FormFiller:
             return None
         listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
         self.shell.say(f"│ Outputs: {listing}")
-        prompt = "│   keep which? (Enter = all, or e.g. 1,3): "
+        # Enter sends the form as it is: Edit and run again ticks the outputs used before.
+        ticked = [
+            str(i)
+            for i, o in enumerate(options, 1)
+            for b in _inputs(view)
+            if b["element"]["type"] == "checkboxes"
+            and o["value"] in [t["value"] for t in b["element"].get("initial_options") or []]
+        ]
+        keep = f"{','.join(ticked)} as ticked" if 0 < len(ticked) < len(options) else "all"
+        prompt = f"│   keep which? (Enter = {keep}, or e.g. 1,3): "
         value = self._answer("outputs", "Outputs", prompt)
         while True:
             chosen, unknown = _pick(value, options)

@@ -37,13 +37,15 @@ def open_run_form(
     found: Found | None = None,
     source: str = "form",
     private: bool = False,
+    outputs: list[str] | None = None,
 ) -> None:
     """Open the run modal within the trigger's 3 seconds.
 
     With everything cached the full form opens at once; otherwise a "Loading…" modal opens
     at once and is updated when BitScale has answered. `found` (values read from a
     message) pre-fills the inputs they fit; `thread_ts` sends the result to that thread;
-    `private` pre-selects "Only me".
+    `private` pre-selects "Only me"; `outputs` ticks only those (and asks only the inputs
+    they need), as a run that asked for fewer outputs had them.
     """
     base = form_base(
         channel_id=channel_id,
@@ -56,11 +58,14 @@ def open_run_form(
     )
     if private:
         base["private"] = True
+    if outputs:
+        base["checked"] = list(outputs)
     if grid_id is None and query is not None:
         resolution = services.catalog.resolve(query, cached_only=True)
         if resolution is not None and resolution.grid_id:
             grid_id = resolution.grid_id
-    form = services.catalog.form(grid_id, cached_only=True) if grid_id else None
+    checked = base.get("checked")
+    form = services.catalog.form(grid_id, cached_only=True, outputs=checked) if grid_id else None
     if form is not None:
         client.views_open(trigger_id=trigger_id, view=_form_view(services, form, base))
         return
@@ -130,7 +135,7 @@ def load_form_into(
     client: WebClient, services: Services, view_id: str, grid_id: str, base: dict[str, Any]
 ) -> None:
     try:
-        form = services.catalog.form(grid_id)
+        form = services.catalog.form(grid_id, outputs=base.get("checked"))
     except BitScaleError as error:
         update_view(client, view_id, kit.error_modal(explain(error)))
         return
@@ -170,6 +175,7 @@ def _form_view(services: Services, form: RunForm, base: dict[str, Any]) -> dict:
         session,
         ask_channel=base.get("ask_channel", False),
         values=values,
+        checked=base.get("checked"),
         shared_in=shared_in(base),
         private=bool(base.get("private")),
     )

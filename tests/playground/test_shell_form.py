@@ -47,6 +47,9 @@ def test_form_answers_the_shell_does_not_understand_are_asked_again(tmp_path, mo
     assert "DM · BitScale:\n  ⏳ @ana started *Company Enrichment*" in first
     assert "*Industry*" in first and "*Employee count*" in first
     # Edit and run again from the channel keeps Only me, and Enter says so
+    # ... and the outputs it asked for (so no Website is asked for)
+    assert "keep which? (Enter = 1,2 as ticked, or e.g. 1,3): 1\n" in first
+    assert "│ Company name (required) [Initech]: \n│ Send the result to" in first
     assert "│   which? (Enter = 2): x\n" in first
     # a command typed at the outputs prompt picks nothing: asked again
     assert "e.g. 1,3): status 1\n│   “status 1” is not an output" in second

@@ -101,6 +101,7 @@ def register(app: App, services: Services) -> None:
                 values=run.inputs,
                 # A run delivered by DM ("Only me", no channel) comes back as Only me.
                 private=not run.channel_id,
+                outputs=run.output_columns,  # and with the outputs it asked for
             )
         )
 

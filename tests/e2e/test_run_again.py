@@ -1,0 +1,37 @@
+"""Edit and run again brings back the form as the run was asked: inputs and outputs."""
+
+from __future__ import annotations
+
+from bot.playground.slack_driver import form_values
+from bot.playground.stack import wait_for
+
+
+def test_edit_and_run_again_keeps_the_outputs_the_run_asked_for(stack):
+    view = stack.driver.open_run_form("run Company Enrichment")
+    asked = {"company_name": "Initech", "website": "initech.com"}
+    answer = stack.driver.submit(view, form_values(view, asked, ["industry"]))
+    assert not answer.text.strip(), answer.text
+    wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].notified_at)
+    assert stack.bot.store.all_runs()[0].output_columns == ["industry"]
+    reply = next(m for m in stack.standin.posts("C0SALES") if m.thread_ts)
+    (again,) = [
+        e
+        for b in reply.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "run_again"
+    ]
+    since = len(stack.standin.view_log)
+    stack.driver.click(again, message=reply, channel_id="C0SALES")
+    form = wait_for(
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "run_view" and "⏳" not in str(v)
+        )
+    )
+    inputs = {b["block_id"]: b for b in form["blocks"] if b["type"] == "input"}
+    (outputs,) = [b for b in inputs.values() if b["element"]["type"] == "checkboxes"]
+    assert [o["value"] for o in outputs["element"]["initial_options"]] == ["industry"]
+    assert len(outputs["element"]["options"]) == 5  # every output still offered
+    labels = [b["label"]["text"] for b in inputs.values()]
+    assert "Company name" in labels and "Website" not in labels
+    assert "Initech" in str(form)
