@@ -137,6 +137,11 @@ def load_form_into(
     try:
         form = services.catalog.form(grid_id, outputs=base.get("checked"))
     except BitScaleError as error:
+        if base.get("checked") and error.code == "INVALID_OUTPUT_COLUMN":
+            # An output the earlier run asked for is gone: the whole form, all ticked.
+            rest = {k: v for k, v in base.items() if k != "checked"}
+            load_form_into(client, services, view_id, grid_id, rest)
+            return
         update_view(client, view_id, kit.error_modal(explain(error)))
         return
     assert form is not None

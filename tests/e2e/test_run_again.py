@@ -35,3 +35,28 @@ def test_edit_and_run_again_keeps_the_outputs_the_run_asked_for(stack):
     labels = [b["label"]["text"] for b in inputs.values()]
     assert "Company name" in labels and "Website" not in labels
     assert "Initech" in str(form)
+
+
+def test_edit_and_run_again_after_an_output_was_removed_opens_the_whole_form(stack):
+    view = stack.driver.open_run_form("run Company Enrichment")
+    asked = {"company_name": "Initech", "website": "initech.com"}
+    stack.driver.submit(view, form_values(view, asked, ["industry"]))
+    wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].notified_at)
+    run = stack.bot.store.all_runs()[0]
+    db = stack.bot.store.db()
+    db.execute("UPDATE runs SET output_columns = ? WHERE id = ?", ['["gone"]', run.id])
+    db.conn.commit()
+    reply = next(m for m in stack.standin.posts("C0SALES") if m.thread_ts)
+    (again,) = [
+        e for b in reply.blocks if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == "run_again"
+    ]
+    since = len(stack.standin.view_log)
+    stack.driver.click(again, message=reply, channel_id="C0SALES")
+    form = wait_for(
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "run_view" and "⏳" not in str(v)
+        )
+    )
+    labels = [b["label"]["text"] for b in form["blocks"] if b["type"] == "input"]
+    assert "Company name" in labels and "Website" in labels
