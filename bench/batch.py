@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import threading
@@ -25,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.run import proc_stats  # noqa: E402
 from bot.playground.process import BotProcess  # noqa: E402
+from bot.playground.simulator import Simulator  # noqa: E402
+from bot.playground.slack_driver import SlackDriver  # noqa: E402
+from bot.playground.slack_standin import SlackStandIn  # noqa: E402
+from bot.playground.stack import SIGNING_SECRET, wait_for  # noqa: E402
 from bot.policy import APPROVAL_THRESHOLD  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.stored_settings import StoredSettings  # noqa: E402
-from bot.playground.simulator import Simulator  # noqa: E402
-from bot.playground.slack_driver import SlackDriver  # noqa: E402
-from bot.playground.slack_standin import SlackStandIn, is_run_form  # noqa: E402
-from bot.playground.stack import SIGNING_SECRET, wait_for  # noqa: E402
 
 RATE = 5.0
 

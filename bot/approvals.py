@@ -145,9 +145,7 @@ class Approvals:
         return Approval.from_row(rows[0]) if rows else None
 
     def pending(self) -> list[Approval]:
-        rows = self.store.db()["approvals"].rows_where(
-            "state = 'pending'", order_by="created_at"
-        )
+        rows = self.store.db()["approvals"].rows_where("state = 'pending'", order_by="created_at")
         return [Approval.from_row(r) for r in rows]
 
     def add_messages(self, approval_id: str, messages: list[tuple[str, str]]) -> None:
@@ -159,7 +157,9 @@ class Approvals:
             "UPDATE approvals SET messages = ? WHERE id = ?", [json.dumps(merged), approval_id]
         )
 
-    def decide(self, approval_id: str, admin: str, *, approve: bool) -> tuple[Approval | None, bool]:
+    def decide(
+        self, approval_id: str, admin: str, *, approve: bool
+    ) -> tuple[Approval | None, bool]:
         """Settle a pending request. Returns (approval, applied): applied is False when it
         was already settled (the approval then says by whom) or does not exist."""
         state = "approved" if approve else "denied"

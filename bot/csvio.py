@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024

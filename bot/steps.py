@@ -54,9 +54,7 @@ class StepCompleter:
 
     def complete(self, run_id: str) -> None:
         now = self.clock()
-        claimed = self.store.claim(
-            f"id = ? AND {self.DUE}", [run_id], now=now, lease=60, limit=1
-        )
+        claimed = self.store.claim(f"id = ? AND {self.DUE}", [run_id], now=now, lease=60, limit=1)
         if not claimed:
             return
         run = claimed[0]
@@ -70,7 +68,9 @@ class StepCompleter:
                 log.info("step of run %s was already closed (%s)", run.id, exc)
                 self.store.update_run(run.id, step_completed_at=self.clock(), lease_until=None)
             elif exc.retryable and attempts < MAX_STEP_ATTEMPTS:
-                delay = exc.retry_after if exc.retry_after is not None else min(300.0, 2.0**attempts)
+                delay = (
+                    exc.retry_after if exc.retry_after is not None else min(300.0, 2.0**attempts)
+                )
                 log.warning("step of run %s not completed (%s); retry in %.0fs", run.id, exc, delay)
                 self.store.update_run(run.id, step_next_at=self.clock() + delay, lease_until=None)
             else:

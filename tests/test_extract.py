@@ -120,7 +120,11 @@ def test_attachments_text_is_read():
     message = {
         "text": "New signup",
         "attachments": [
-            {"title": "Lead", "text": "Email: ana@acme.io", "fields": [{"title": "Company", "value": "Acme"}]}
+            {
+                "title": "Lead",
+                "text": "Email: ana@acme.io",
+                "fields": [{"title": "Company", "value": "Acme"}],
+            }
         ],
     }
     found = extract(message_texts(message))

@@ -67,7 +67,9 @@ def test_grid_access_modes(policy):
 def test_budgets_count_todays_rows_and_say_when_they_reset(policy):
     store = policy.usage.store
     for i, user in enumerate(["UANA", "UANA", "UBEN"]):
-        store.insert_run(make_run(id=f"r{i}", user_id=user, created_at=NOON - 60, state="completed"))
+        store.insert_run(
+            make_run(id=f"r{i}", user_id=user, created_at=NOON - 60, state="completed")
+        )
     store.insert_run(make_run(id="old", user_id="UANA", created_at=NOON - 86400, state="completed"))
     store.insert_run(make_run(id="free", user_id="UANA", created_at=NOON - 60, state="reused"))
     policy.settings.set(PERSON_BUDGET, 3, actor="UADMIN")
@@ -113,8 +115,12 @@ def test_settings_record_old_and_new_and_skip_no_changes(policy):
 
 def test_usage_by_person_and_grid(policy):
     store = policy.usage.store
-    rows = [("UANA", "completed", None), ("UANA", "failed", None), ("UBEN", "completed", "b1"),
-            ("UBEN", "completed", "b1")]
+    rows = [
+        ("UANA", "completed", None),
+        ("UANA", "failed", None),
+        ("UBEN", "completed", "b1"),
+        ("UBEN", "completed", "b1"),
+    ]
     for i, (user, state, batch) in enumerate(rows):
         store.insert_run(make_run(id=f"u{i}", user_id=user, state=state, created_at=NOON - 5))
         if batch:
@@ -135,13 +141,17 @@ def test_one_decision_settles_an_approval_even_when_clicked_at_once(policy):
     approval, created = approvals.request(
         "batch", "b1", requester="UANA", grid_id="g", grid_name="G", rows=5000, estimate=None
     )
-    assert created and not approvals.request(
-        "batch", "b1", requester="UANA", grid_id="g", grid_name="G", rows=5000, estimate=None
-    )[1]
+    assert (
+        created
+        and not approvals.request(
+            "batch", "b1", requester="UANA", grid_id="g", grid_name="G", rows=5000, estimate=None
+        )[1]
+    )
     results = []
     clicks = [
-        threading.Thread(target=lambda u=u, a=a: results.append(
-            approvals.decide(approval.id, u, approve=a)[1]))
+        threading.Thread(
+            target=lambda u=u, a=a: results.append(approvals.decide(approval.id, u, approve=a)[1])
+        )
         for u, a in (("UADMIN", True), ("UOWNER", False), ("UADMIN", True))
     ]
     for t in clicks:

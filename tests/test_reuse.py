@@ -22,7 +22,9 @@ emails = st.builds(lambda user, dom: f"{user}@{dom}", label, domains)
 
 
 def random_case(text: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if flip else c for c, flip in zip(text, flips + [False] * len(text)))
+    return "".join(
+        c.upper() if flip else c for c, flip in zip(text, flips + [False] * len(text), strict=False)
+    )
 
 
 space = st.text(" \t\n", max_size=3)
@@ -227,7 +229,6 @@ def test_old_completed_runs_are_backfilled(tmp_path):
     store.insert_run(done(id="legacy"))  # stored before reuse existed: no key
     index = ResultIndex(store, clock=lambda: NOW)
     assert index.find("g1", {"company_name": "Acme"}).run_id == "legacy"
-
 
 
 # --- settings ------------------------------------------------------------------------------

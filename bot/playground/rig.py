@@ -11,8 +11,8 @@ from pathlib import Path
 from bot.playground.process import BotProcess
 from bot.playground.simulator import SimRun, Simulator
 from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.socket_driver import SocketModeDriver
 from bot.playground.slack_standin import BOT_USER, Message, SlackStandIn
+from bot.playground.socket_driver import SocketModeDriver
 from bot.playground.stack import SIGNING_SECRET, scaled_timing, wait_for
 from bot.store import Run, Store
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from bot.playground import slack_payloads as payloads
 from bot.playground.form_fill import (
     file_values,
     form_values,
@@ -23,13 +24,11 @@ from bot.playground.form_fill import (
     input_key,
     select_values,
 )
-from bot.playground.slack_standin import SlackStandIn, is_run_form, wait_for
-from bot.playground import slack_payloads as payloads
 from bot.playground.slack_payloads import TEAM
+from bot.playground.slack_standin import SlackStandIn, is_run_form, wait_for
 
 __all__ = [
     "SlackDriver",
-    "SocketModeDriver",
     "file_values",
     "form_values",
     "initial_inputs",

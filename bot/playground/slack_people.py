@@ -16,14 +16,18 @@ class PeopleApi(SlackState):
 
     def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
         with self.lock:
-            self.usergroups[group_id] = {"id": group_id, "handle": handle, "name": handle,
-                                         "users": list(users)}
+            self.usergroups[group_id] = {
+                "id": group_id,
+                "handle": handle,
+                "name": handle,
+                "users": list(users),
+            }
 
     def api_users_info(self, args: dict) -> dict:
         user_id = str(args.get("user") or "")
         with self.lock:
             known = self.users.get(user_id)
-        if known is None and not user_id[:1] in ("U", "W"):
+        if known is None and user_id[:1] not in ("U", "W"):
             raise SlackError("user_not_found")
         return {"user": known or slack_user(user_id)}
 
@@ -34,7 +38,9 @@ class PeopleApi(SlackState):
 
     def api_usergroups_list(self, args: dict) -> dict:
         with self.lock:
-            groups = [{k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()]
+            groups = [
+                {k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()
+            ]
         return {"usergroups": groups}
 
     def api_usergroups_users_list(self, args: dict) -> dict:
@@ -57,4 +63,3 @@ def slack_user(user_id: str, *, admin: bool = False, owner: bool = False) -> dic
         "is_owner": owner,
         "profile": {"real_name": user_id, "display_name": user_id.lower()},
     }
-

@@ -18,9 +18,9 @@ from bot.config import Settings
 from bot.playground.bittlebits_sim import BittlebitsSimulator
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver
-from bot.playground.socket_driver import SocketModeDriver
 from bot.playground.slack_standin import SlackStandIn
 from bot.playground.slack_standin import wait_for as wait_for  # re-exported for tests
+from bot.playground.socket_driver import SocketModeDriver
 from bot.scheduler import start_scheduler
 from bot.server import EVENTS_PATH, http_server, socket_mode_handler, wsgi_app
 

@@ -20,6 +20,7 @@ from bot.slack.forms import check_run, refused_modal, update_view
 from bot.slack.services import Services
 from bot.slack.text import escape
 
+
 def open_batch_form(
     client: WebClient,
     services: Services,

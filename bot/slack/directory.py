@@ -24,7 +24,10 @@ TTL_SECONDS = 300.0
 
 class SlackDirectory:
     def __init__(
-        self, client: WebClient, ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+        self,
+        client: WebClient,
+        ttl: float = TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.ttl = ttl

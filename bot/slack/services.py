@@ -9,13 +9,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.approvals import Approvals, wire_batch_approvals
 from bot.batches import BatchService
 from bot.catalog import GridCatalog
 from bot.defaults import ChannelDefaults
-from bot.approvals import Approvals, wire_batch_approvals
 from bot.keys import KeyStore
-from bot.providers.bitscale import BitScaleClient
 from bot.policy import Policy
+from bot.providers.bitscale import BitScaleClient
 from bot.runs import RunService
 from bot.store import Store
 
@@ -86,10 +86,9 @@ class Services:
 def default_policy(store: Store, **kwargs: object) -> Policy:
     """A policy over `store` with its audit log, settings and usage."""
     from bot.audit import AuditLog
+    from bot.slack.text import escape
     from bot.stored_settings import StoredSettings
     from bot.usage import Usage
-
-    from bot.slack.text import escape
 
     audit = AuditLog(store)
     kwargs.setdefault("quote", escape)

@@ -11,13 +11,13 @@ import stat
 import httpx
 import pytest
 
+from bot.keys import KeyStore
 from bot.playground.simulator import Simulator
 from bot.playground.slack_driver import SlackDriver, form_values
 from bot.playground.stack import SIGNING_SECRET, LocalStack, fast_stack, wait_for
-from bot.keys import KeyStore
 from bot.policy import ALERT_CHANNEL, PERSON_BUDGET
 from bot.slack.blocks.admin import PERSON_BLOCK
-from tests.e2e.test_commands import blocks_text, command_reply, saying
+from tests.e2e.test_commands import blocks_text, saying
 
 ADMIN = "U0ADMIN"
 GRID = "Company Enrichment"
@@ -93,13 +93,22 @@ def test_admin_form_changes_budgets_alerts_and_access_audited(stack):
     # Picking a grid shows who may run it.
     since = len(stack.standin.view_log)
     stack.admin.click(
-        {"action_id": "admin_access_grid", "type": "static_select",
-         "selected_option": {"value": grid.id}},
+        {
+            "action_id": "admin_access_grid",
+            "type": "static_select",
+            "selected_option": {"value": grid.id},
+        },
         view=view,
     )
-    view = wait_for(lambda: stack.standin.latest_view(since, lambda v: any(
-        b.get("block_id", "").startswith("access_mode") for b in v["blocks"])))
-    mode_block = next(b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("access_mode"))
+    view = wait_for(
+        lambda: stack.standin.latest_view(
+            since,
+            lambda v: any(b.get("block_id", "").startswith("access_mode") for b in v["blocks"]),
+        )
+    )
+    mode_block = next(
+        b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("access_mode")
+    )
     users_block = mode_block.replace("access_mode", "access_users")
     values = {
         **form_state(
@@ -153,11 +162,14 @@ def test_a_crafted_admin_form_from_a_non_admin_changes_nothing(stack):
     since = len(stack.standin.view_log)
     stack.driver.click({"action_id": "admin_rotate_key", "value": "rotate", "type": "button"})
     wait_for(lambda: stack.standin.latest_view(since, saying("only bot admins")))
-    answer = stack.driver.submit({"id": "V1", "type": "modal", "callback_id": "rotate_key_view"}, {})
+    answer = stack.driver.submit(
+        {"id": "V1", "type": "modal", "callback_id": "rotate_key_view"}, {}
+    )
     assert "only bot admins" in answer.text
     assert stack.sim.api_key == "e2e-key"
     answer = stack.driver.submit(
-        {"id": "V2", "type": "modal", "callback_id": "audit_export_view", "private_metadata": "{}"}, {}
+        {"id": "V2", "type": "modal", "callback_id": "audit_export_view", "private_metadata": "{}"},
+        {},
     )
     assert "only bot admins" in answer.text
     refused = stack.bot.policy.audit.entries(action="refused", limit=None)
@@ -178,22 +190,28 @@ def test_audit_shows_admins_the_latest_entries_and_exports_csv(stack):
     assert "<@U0ANA>" in said
     by_grid = blocks_text(admin_reply(stack, stack.admin, f"audit {GRID}")["blocks"])
     assert "ran" in by_grid
-    assert "Nothing recorded" in blocks_text(admin_reply(stack, stack.admin, "audit Nope")["blocks"])
-
-    export = next(
-        e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
+    assert "Nothing recorded" in blocks_text(
+        admin_reply(stack, stack.admin, "audit Nope")["blocks"]
     )
+
+    export = next(e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"])
     since = len(stack.standin.view_log)
     stack.admin.click(export)
     modal = wait_for(
-        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "audit_export_view")
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "audit_export_view"
+        )
     )
     dates = {b["block_id"]: b["element"]["initial_date"] for b in modal["blocks"] if "element" in b}
     values = {k: {"date": {"type": "datepicker", "selected_date": v}} for k, v in dates.items()}
     stack.admin.submit(modal, values)
     record = wait_for(
         lambda: next(
-            (f for f in stack.standin.files.values() if f.get("content") and "audit" in str(f.get("filename"))),
+            (
+                f
+                for f in stack.standin.files.values()
+                if f.get("content") and "audit" in str(f.get("filename"))
+            ),
             None,
         )
     )
@@ -229,9 +247,13 @@ def test_key_rotation_from_slack(stack, caplog):
     old = stack.sim.api_key
     view = open_admin_form(stack)
     since = len(stack.standin.view_log)
-    stack.admin.click({"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view)
+    stack.admin.click(
+        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
+    )
     confirm = wait_for(
-        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "rotate_key_view")
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "rotate_key_view"
+        )
     )
     assert "stops every other integration" in blocks_text(confirm["blocks"])
     since = len(stack.standin.view_log)
@@ -267,9 +289,13 @@ def test_key_rotation_failure_keeps_the_old_key(stack):
     stack.sim.inject(path_contains="/api-key", status=500, code="ROTATE_FAILED")
     view = open_admin_form(stack)
     since = len(stack.standin.view_log)
-    stack.admin.click({"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view)
+    stack.admin.click(
+        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
+    )
     confirm = wait_for(
-        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "rotate_key_view")
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "rotate_key_view"
+        )
     )
     since = len(stack.standin.view_log)
     stack.admin.submit(confirm, {})
@@ -291,9 +317,13 @@ def test_a_run_in_flight_during_rotation_is_not_lost(stack):
     wait_for(lambda: stack.sim.runs_for("Slow Grid"))  # BitScale has it, not finished
     view = open_admin_form(stack)
     since = len(stack.standin.view_log)
-    stack.admin.click({"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view)
+    stack.admin.click(
+        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
+    )
     confirm = wait_for(
-        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "rotate_key_view")
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "rotate_key_view"
+        )
     )
     stack.admin.submit(confirm, {})
     wait_for(lambda: stack.sim.api_key != "e2e-key")

@@ -29,12 +29,17 @@ def stack(tmp_path):
 
 
 def request_in(stack, channel):
-    return wait_for(lambda: [m for m in stack.standin.posts(channel) if "asks to run" in text_of(m.blocks)])[0]
+    return wait_for(
+        lambda: [m for m in stack.standin.posts(channel) if "asks to run" in text_of(m.blocks)]
+    )[0]
 
 
 def button(message, action_id):
     return next(
-        e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+        e
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
         if e["action_id"] == action_id
     )
 
@@ -66,18 +71,23 @@ def test_approve_once_and_a_second_click_is_answered_not_applied(stack):
 
     stack.admins[ADMIN].click(button(first, "approval_approve"), message=first)
     wait_for(lambda: len(stack.sim.runs_for(GRID)) == 3, 20)
-    wait_for(lambda: any("approved this batch" in m.text
-                         for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)))
-    wait_for(lambda: "Approved by <@U0ADMIN>" in text_of(stack.standin.message(second.channel, second.ts).blocks))
+    wait_for(
+        lambda: any(
+            "approved this batch" in m.text
+            for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
+        )
+    )
+    wait_for(
+        lambda: (
+            "Approved by <@U0ADMIN>"
+            in text_of(stack.standin.message(second.channel, second.ts).blocks)
+        )
+    )
 
     # The second admin clicks the (stale) button: told who decided, nothing runs twice.
-    answer = ephemeral_answer(
-        stack, lambda: stack.admins[SECOND].click(stale[0], message=second)
-    )
+    answer = ephemeral_answer(stack, lambda: stack.admins[SECOND].click(stale[0], message=second))
     assert "already approved by <@U0ADMIN>" in answer["text"]
-    answer = ephemeral_answer(
-        stack, lambda: stack.admins[ADMIN].click(stale[1], message=first)
-    )
+    answer = ephemeral_answer(stack, lambda: stack.admins[ADMIN].click(stale[1], message=first))
     assert "already approved" in answer["text"]
     wait_for(lambda: stack.bot.batches.active() == [], 30)
     assert len(stack.sim.runs_for(GRID)) == 3
@@ -98,9 +108,16 @@ def test_deny_and_requests_go_to_the_alerts_channel_when_set(stack):
     assert not [m for m in stack.standin.posts("D0ADMIN") if "asks to run" in text_of(m.blocks)]
     stack.admins[SECOND].click(button(request, "approval_deny"), message=request)
     parent = stack.standin.posts("C0SALES", top_level=True)[0]
-    wait_for(lambda: "was not approved" in text_of(stack.standin.message("C0SALES", parent.ts).blocks))
-    told = wait_for(lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
-                             if "did not approve" in m.text])
+    wait_for(
+        lambda: "was not approved" in text_of(stack.standin.message("C0SALES", parent.ts).blocks)
+    )
+    told = wait_for(
+        lambda: [
+            m
+            for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
+            if "did not approve" in m.text
+        ]
+    )
     assert "<@U0ANA>" in told[0].text and "<@U0SECOND>" in told[0].text
     assert "Denied by <@U0SECOND>" in text_of(stack.standin.message("C0OPS", request.ts).blocks)
     assert stack.sim.runs_for(GRID) == []

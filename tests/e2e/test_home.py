@@ -8,9 +8,8 @@ import time
 import pytest
 
 from bot.batch_store import Batch
-from bot.playground.stack import fast_stack
 from bot.playground.slack_driver import form_values
-from bot.playground.stack import wait_for
+from bot.playground.stack import fast_stack, wait_for
 
 
 def home_text(stack, user: str) -> str:
@@ -33,7 +32,9 @@ def test_a_reps_home_follows_their_runs(stack):
     view = stack.driver.open_run_form("run Company Enrichment")
     stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "acme.io"}))
     # republished when the run finishes, without the rep opening the tab again
-    done = wait_for(lambda: "— completed" in home_text(stack, "U0ANA") and home_text(stack, "U0ANA"))
+    done = wait_for(
+        lambda: "— completed" in home_text(stack, "U0ANA") and home_text(stack, "U0ANA")
+    )
     assert "Company Enrichment" in done
 
     # someone who never opened the tab gets no publishes
@@ -75,8 +76,14 @@ def test_an_admins_home_shows_today_and_pending_batches(admin_stack):
         )
     )
     approval, _ = services.approvals.request(
-        "batch", "b1", requester="U0BOB", grid_id="g", grid_name="Person Lookup", rows=5000,
-        estimate=25000.0, channel_id="C0SALES",
+        "batch",
+        "b1",
+        requester="U0BOB",
+        grid_id="g",
+        grid_name="Person Lookup",
+        rows=5000,
+        estimate=25000.0,
+        channel_id="C0SALES",
     )
     view = stack.driver.open_run_form("run Email Finder")
     stack.driver.submit(view, form_values(view, {"company_domain": "acme.io"}))

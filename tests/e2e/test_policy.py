@@ -6,7 +6,6 @@ import json
 
 from bot.defaults import ChannelDefaults
 from bot.playground.slack_driver import form_values
-from bot.playground.slack_standin import is_run_form
 from bot.playground.stack import wait_for
 from bot.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess
 from tests.e2e.test_commands import blocks_text, command_reply, saying
@@ -54,7 +53,7 @@ def test_a_denied_grid_has_no_run_button_and_every_entry_point_refuses(stack):
         else:
             value = grid.id
         stack.driver.click({"action_id": action_id, "value": value, "type": "button"})
-        wait_for(lambda: stack.standin.latest_view(since, saying("don't have access")))
+        wait_for(lambda s=since: stack.standin.latest_view(s, saying("don't have access")))
 
     # The shortcut's grid picker hides it, and picking it anyway is refused.
     since = len(stack.standin.view_log)
@@ -64,19 +63,27 @@ def test_a_denied_grid_has_no_run_button_and_every_entry_point_refuses(stack):
     assert grid.id not in [o["value"] for o in options]
     since = len(stack.standin.view_log)
     stack.driver.click(
-        {"action_id": "pick_grid", "type": "external_select", "selected_option": {"value": grid.id}},
+        {
+            "action_id": "pick_grid",
+            "type": "external_select",
+            "selected_option": {"value": grid.id},
+        },
         view=picker,
     )
     wait_for(lambda: stack.standin.latest_view(since, saying("don't have access")))
 
     # The form, submitted anyway (opened before access was taken away).
-    answer = stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "a.io"}))
+    answer = stack.driver.submit(
+        view, form_values(view, {"company_name": "Acme", "website": "a.io"})
+    )
     assert "don't have access" in json.dumps(json.loads(answer.text)["view"])
 
     # A mention in a channel whose default is that grid.
     ChannelDefaults(stack.bot.store).set("C0SALES", grid.id, GRID, "UADMIN")
     lead = mention(stack, "<@UBOT0001> Acme Inc https://acme.io")
-    wait_for(lambda: any("access" in m.text for m in stack.standin.posts("C0SALES", thread_ts=lead.ts)))
+    wait_for(
+        lambda: any("access" in m.text for m in stack.standin.posts("C0SALES", thread_ts=lead.ts))
+    )
 
     # /bitscale batch
     since = len(stack.standin.view_log)

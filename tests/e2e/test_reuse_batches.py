@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 from bot.playground.stack import wait_for
 from bot.slack.blocks.batches import FRESH_ACTION, FRESH_BLOCK
-from tests.e2e.test_batches import text_of
 from tests.e2e.test_batches import stack as stack  # noqa: F401 - the fixture
+from tests.e2e.test_batches import text_of
 
 KNOWN = "Company Name,Website\nAcme Robotics,acme.io\nGlobex,globex.com\n"
 HALF_KNOWN = KNOWN + "Initech,initech.com\n Acme Robotics ,HTTPS://ACME.IO/\nUmbrella,umbrella.com\n"

@@ -30,7 +30,10 @@ def completions(stack) -> list:
 
 
 def test_step_completes_with_the_outputs_and_posts_nothing(stack):
-    inputs = {"grid": "Company Enrichment", "inputs": "company_name: Acme Robotics\nWebsite = acme.io"}
+    inputs = {
+        "grid": "Company Enrichment",
+        "inputs": "company_name: Acme Robotics\nWebsite = acme.io",
+    }
     assert stack.driver.function_executed(STEP, inputs, "Fx1").status_code == 200
     execution = finished(stack, "Fx1")
     assert execution["state"] == "completed"

@@ -11,7 +11,9 @@ from bot.usage import Totals, UsageReport
 
 
 def grids(n):
-    return [GridSummary.model_validate({"id": f"g{i}", "name": f"<Grid> {i}" * 5}) for i in range(n)]
+    return [
+        GridSummary.model_validate({"id": f"g{i}", "name": f"<Grid> {i}" * 5}) for i in range(n)
+    ]
 
 
 def test_admin_modal_with_many_grids_and_groups_fits():
@@ -48,20 +50,38 @@ def test_key_modal_is_the_only_surface_with_the_key():
 
 def test_audit_and_usage_blocks_fit_with_long_entries():
     entries = [
-        AuditEntry(i, 1_800_000_000.0, "U1", "refused", "g", "<b>" * 50, None, "C1", 3,
-                   "person_budget", "form", {"why": "x" * 500})
+        AuditEntry(
+            i,
+            1_800_000_000.0,
+            "U1",
+            "refused",
+            "g",
+            "<b>" * 50,
+            None,
+            "C1",
+            3,
+            "person_budget",
+            "form",
+            {"why": "x" * 500},
+        )
         for i in range(20)
     ]
     blocks = records.audit_blocks(entries, {}, "", "{}")
     assert len(blocks) <= 50 and all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
-    report = UsageReport(1_800_000_000.0, {f"U{i}": Totals(1, 2, 0, None) for i in range(60)},
-                         {f"Grid {i}": Totals(1, 2, 1, 3.0) for i in range(60)}, Totals(60, 120, 0, None))
+    report = UsageReport(
+        1_800_000_000.0,
+        {f"U{i}": Totals(1, 2, 0, None) for i in range(60)},
+        {f"Grid {i}": Totals(1, 2, 1, 3.0) for i in range(60)},
+        Totals(60, 120, 0, None),
+    )
     blocks = records.usage_blocks(report, everyone=True)
     assert "credits unknown yet" in str(blocks) and len(blocks) <= 50
 
 
 def test_approval_request_has_buttons_until_decided():
-    pending = Approval("a1", "batch", "b1", "U0ANA", "g", "<Leads>", 2500, "pending", 1.0, "C1", 40.0)
+    pending = Approval(
+        "a1", "batch", "b1", "U0ANA", "g", "<Leads>", 2500, "pending", 1.0, "C1", 40.0
+    )
     text, blocks = approvals.approval_request_message(pending)
     assert "approval_approve" in str(blocks) and "about 40 credits (an estimate)" in str(blocks)
     assert "&lt;Leads&gt;" in str(blocks)

@@ -6,6 +6,7 @@ import json
 import math
 
 from bot.bitscale.models import Workspace
+
 from bot.slack import blocks as kit
 from bot.slack.home import Throttle, day_start
 from tests.factories import make_run
@@ -24,9 +25,7 @@ def test_a_reps_home_shows_runs_batches_credits_run_button_and_help():
     data = kit.HomeData(
         user_id="U0ANA",
         runs=[make_run(state="running", permalink="https://x/p1")],
-        batches=[
-            kit.BatchLine("b1", "Email Finder", "leads.csv", "running", 1.7e9, 40, 100, "C1")
-        ],
+        batches=[kit.BatchLine("b1", "Email Finder", "leads.csv", "running", 1.7e9, 40, 100, "C1")],
         workspace=WORKSPACE,
     )
     view = kit.home_view(data)
@@ -42,7 +41,14 @@ def test_a_reps_home_shows_runs_batches_credits_run_button_and_help():
 
 def test_an_admins_home_adds_today_and_approvals():
     pending = kit.BatchLine(
-        "b2", "Person Lookup", "big.csv", "awaiting_approval", 1.7e9, 0, 0, user_id="U0BOB",
+        "b2",
+        "Person Lookup",
+        "big.csv",
+        "awaiting_approval",
+        1.7e9,
+        0,
+        0,
+        user_id="U0BOB",
         rows=5000,
     )
     admin = kit.AdminHome(
@@ -76,12 +82,14 @@ def test_the_home_credits_gauge_shows_what_is_left_and_counts_read_as_words():
 
 def test_a_huge_history_still_fits():
     runs = [make_run(id=f"r{i}") for i in range(10)]
-    batches = [
-        kit.BatchLine(f"b{i}", "G" * 300, "f" * 300, "done", 1.7e9, 5, 5) for i in range(5)
+    batches = [kit.BatchLine(f"b{i}", "G" * 300, "f" * 300, "done", 1.7e9, 5, 5) for i in range(5)]
+    pending = [
+        kit.BatchLine(f"p{i}", "G", "f.csv", "awaiting_approval", 1.7e9, 0, 0) for i in range(40)
     ]
-    pending = [kit.BatchLine(f"p{i}", "G", "f.csv", "awaiting_approval", 1.7e9, 0, 0) for i in range(40)]
     admin = kit.AdminHome(
-        pending=pending, approve_action="a", deny_action="d",
+        pending=pending,
+        approve_action="a",
+        deny_action="d",
         pending_values={f"p{i}": "v" for i in range(40)},
     )
     view = kit.home_view(kit.HomeData("U1", runs=runs, batches=batches, admin=admin))

@@ -6,6 +6,8 @@ listeners and the notifier, which use several surfaces at once.
 
 from bot.slack.blocks.common import (
     CHECKBOX_GROUP,
+    DELIVER_ACTION,
+    DELIVER_BLOCK,
     GRIDS_PAGE_ACTION,
     GRIDS_PER_PAGE,
     MAX_INPUT_CHARS,
@@ -17,12 +19,10 @@ from bot.slack.blocks.common import (
     OUTPUTS_ACTION,
     PICK_GRID_ACTION,
     POST_IN_BLOCK,
-    DELIVER_ACTION,
-    DELIVER_BLOCK,
     RUN_AGAIN_ACTION,
-    RUN_STATUS_ACTION,
     RUN_FRESH_ACTION,
     RUN_GRID_ACTION,
+    RUN_STATUS_ACTION,
     RUN_VIEW,
     SHORTCUT_VIEW,
     STATE_EMOJI,
@@ -72,20 +72,10 @@ from bot.slack.blocks.home import (
     HomeData,
     home_view,
 )
-from bot.slack.blocks.results import (
-    ResultMessage,
-    announcement,
-    full_result_text,
-    result_message,
-    again_actions,
-    reference,
-    still_running,
-)
-from bot.slack.blocks.status import (
-    remote_status_blocks,
-    runs_list_blocks,
-    status_blocks,
-    status_modal,
+from bot.slack.blocks.pages import (
+    PAGE_REWRITE_ACTION,
+    PAGE_SCORE_ACTION,
+    page_choice_blocks,
 )
 from bot.slack.blocks.quick import (
     DEFAULT_USAGE,
@@ -97,15 +87,14 @@ from bot.slack.blocks.quick import (
     no_default_blocks,
     open_form_blocks,
 )
-from bot.slack.blocks.pages import (
-    PAGE_REWRITE_ACTION,
-    PAGE_SCORE_ACTION,
-    page_choice_blocks,
-)
-from bot.slack.blocks.shortcut import (
-    MESSAGE_SHORTCUT,
-    enrich_picker_modal,
-    found_lines,
+from bot.slack.blocks.results import (
+    ResultMessage,
+    again_actions,
+    announcement,
+    full_result_text,
+    reference,
+    result_message,
+    still_running,
 )
 from bot.slack.blocks.run_form import (
     ONLY_ME,
@@ -114,6 +103,17 @@ from bot.slack.blocks.run_form import (
     max_inputs,
     run_modal,
     shortcut_modal,
+)
+from bot.slack.blocks.shortcut import (
+    MESSAGE_SHORTCUT,
+    enrich_picker_modal,
+    found_lines,
+)
+from bot.slack.blocks.status import (
+    remote_status_blocks,
+    runs_list_blocks,
+    status_blocks,
+    status_modal,
 )
 
 __all__ = [

@@ -13,17 +13,17 @@ from slack_sdk.models.blocks import (
     Block,
     ChannelSelectElement,
     DividerBlock,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
     StaticMultiSelectElement,
-    ExternalDataSelectElement,
     UserMultiSelectElement,
 )
 
-from bot.providers.bitscale.models import GridSummary
 from bot.policy import ADMINS_HOWTO, GridAccess
+from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks.common import button, context, message_modal, modal, section, when
 from bot.slack.text import escape, mention, plain, truncate
 
@@ -91,12 +91,20 @@ def admin_modal(form: AdminForm) -> dict:
     blocks: list[Block] = [
         section("*Budgets* — rows a day, reset at 00:00 UTC. Leave empty for unlimited."),
         _number(PERSON_BLOCK, "Rows per person per day", form.person_budget, "Each person."),
-        _number(WORKSPACE_BLOCK, "Rows per day, whole workspace", form.workspace_budget,
-                "Everyone together."),
+        _number(
+            WORKSPACE_BLOCK,
+            "Rows per day, whole workspace",
+            form.workspace_budget,
+            "Everyone together.",
+        ),
         DividerBlock(),
         section("*Approval* — larger batches wait for an admin to approve them."),
-        _number(APPROVAL_BLOCK, "Batches above this many rows need approval",
-                form.approval_rows, "Default 1,000."),
+        _number(
+            APPROVAL_BLOCK,
+            "Batches above this many rows need approval",
+            form.approval_rows,
+            "Default 1,000.",
+        ),
         DividerBlock(),
         section("*Credit alerts and approval requests*"),
         InputBlock(
@@ -106,8 +114,12 @@ def admin_modal(form: AdminForm) -> dict:
             hint=plain("Credit alerts, and approval requests (else each admin gets a DM).", 2000),
             element=ChannelSelectElement(action_id=VALUE, initial_channel=form.alert_channel),
         ),
-        _number(ALERT_THRESHOLD_BLOCK, "Alert when credits fall below", form.alert_threshold,
-                "CREDIT_ALERT_THRESHOLD is the default."),
+        _number(
+            ALERT_THRESHOLD_BLOCK,
+            "Alert when credits fall below",
+            form.alert_threshold,
+            "CREDIT_ALERT_THRESHOLD is the default.",
+        ),
         DividerBlock(),
         *_access_blocks(form, names),
         DividerBlock(),
@@ -198,7 +210,9 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
     )
     if form.groups:
         groups = [
-            Option(value=g["id"], text=plain(f"@{g['handle']}" if g.get("handle") else g["name"], 75))
+            Option(
+                value=g["id"], text=plain(f"@{g['handle']}" if g.get("handle") else g["name"], 75)
+            )
             for g in form.groups[:100]
         ]
         chosen = [o for o in groups if o.value in form.access.groups]

@@ -30,7 +30,6 @@ from bot.slack.text import (
     truncate,
 )
 
-
 NO_SOURCE = (
     "_No BitScale API source yet, so it cannot run from Slack: its owner can add one in "
     "the grid's Data source settings._"

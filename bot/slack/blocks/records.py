@@ -63,10 +63,7 @@ def audit_blocks(
     if not entries:
         blocks.append(section("Nothing recorded yet."))
     else:
-        lines = [
-            "• " + entry_line(e, outcomes.get(e.id))
-            for e in entries[:MAX_ENTRIES]
-        ]
+        lines = ["• " + entry_line(e, outcomes.get(e.id)) for e in entries[:MAX_ENTRIES]]
         # A section holds 3,000 characters: a few entries each.
         chunk: list[str] = []
         for line in lines:
@@ -119,7 +116,9 @@ def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = Non
     month = f"since {when(report.since)}"
     blocks: list[Block] = []
     if everyone:
-        blocks.append(section(f"*Usage this month* ({month})\n" + _totals_line("All", report.total)))
+        blocks.append(
+            section(f"*Usage this month* ({month})\n" + _totals_line("All", report.total))
+        )
         for title, table, label in (
             ("By person", report.by_person, mention),
             ("By grid", report.by_grid, lambda n: f"*{escape(truncate(n, 80))}*"),

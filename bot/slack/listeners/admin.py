@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.providers.bitscale import BitScaleError
 from bot.keys import rotate
 from bot.policy import (
     ALERT_CHANNEL,
@@ -26,6 +25,7 @@ from bot.policy import (
     GridAccess,
     Policy,
 )
+from bot.providers.bitscale import BitScaleError
 from bot.slack.blocks import admin as kit
 from bot.slack.blocks.common import loading_modal, notice_blocks
 from bot.slack.blocks.grids import LOADING_GRIDS, grid_options

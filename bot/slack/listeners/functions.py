@@ -13,9 +13,9 @@ import logging
 from slack_bolt import App, Fail
 from slack_sdk.errors import SlackApiError
 
+from bot.catalog import RunForm
 from bot.providers.bitscale import BitScaleError
 from bot.providers.bitscale.errors import explain
-from bot.catalog import RunForm
 from bot.runs import RunRefused, RunRequest
 from bot.slack.services import Services
 from bot.slack.text import is_user_id

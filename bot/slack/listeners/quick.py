@@ -64,7 +64,8 @@ def register(app: App, services: Services) -> None:
                 lambda: client.chat_postEphemeral(
                     channel=(body.get("channel") or {}).get("id") or "",
                     user=user_id,
-                    text="This button has expired. Mention me again, or use `/bitscale run <grid>`.",
+                    text="This button has expired. Mention me again, or use "
+                    "`/bitscale run <grid>`.",
                 )
             )
             return

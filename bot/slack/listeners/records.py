@@ -109,7 +109,10 @@ def register(app: App, services: Services) -> None:
         values = (view.get("state") or {}).get("values") or {}
         start, end = _date(values, kit.FROM_BLOCK), _date(values, kit.TO_BLOCK)
         if start is None or end is None or end < start:
-            ack(response_action="errors", errors={kit.TO_BLOCK: "Pick an end on or after the start."})
+            ack(
+                response_action="errors",
+                errors={kit.TO_BLOCK: "Pick an end on or after the start."},
+            )
             return
         ack(
             response_action="update",
@@ -132,16 +135,27 @@ def _subject(raw: str | None) -> dict[str, str]:
         data = json.loads(raw or "{}")
     except ValueError:
         return {}
-    return {k: str(v) for k, v in data.items() if k in ("actor", "grid")} if isinstance(data, dict) else {}
+    return (
+        {k: str(v) for k, v in data.items() if k in ("actor", "grid")}
+        if isinstance(data, dict)
+        else {}
+    )
 
 
 def send_csv(
-    client: WebClient, services: Services, user_id: str, subject: dict[str, str], start: date, end: date
+    client: WebClient,
+    services: Services,
+    user_id: str,
+    subject: dict[str, str],
+    start: date,
+    end: date,
 ) -> None:
     policy = services.policy
     assert policy is not None
     since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc).timestamp()
-    until = (datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=1)).timestamp()
+    until = (
+        datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=1)
+    ).timestamp()
     entries = policy.audit.entries(since=since, until=until, limit=None, **subject)
     content = policy.audit.to_csv(entries)
     name = f"bitscale-audit-{start.isoformat()}-to-{end.isoformat()}.csv"
