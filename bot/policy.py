@@ -241,8 +241,8 @@ class Policy:
             if rows > left:
                 return Decision(
                     False,
-                    f"That would be {rows:,} rows, and you have {left:,} of your "
-                    f"{person:,} rows a day left. {resets} {self.who_to_ask()}",
+                    f"That would be {_rows(rows)}, and you have {left:,} of your "
+                    f"{_rows(person)} a day left. {resets} {self.who_to_ask()}",
                     "person_budget",
                 )
         workspace = self.workspace_budget()
@@ -251,8 +251,8 @@ class Policy:
             if rows > left:
                 return Decision(
                     False,
-                    f"That would be {rows:,} rows, and the workspace has {left:,} of its "
-                    f"{workspace:,} rows a day left. {resets} {self.who_to_ask()}",
+                    f"That would be {_rows(rows)}, and the workspace has {left:,} of its "
+                    f"{_rows(workspace)} a day left. {resets} {self.who_to_ask()}",
                     "workspace_budget",
                 )
         return ALLOWED
@@ -288,3 +288,7 @@ class Policy:
             entry=run.source or "form",
             outcome="reused" if run.state == "reused" else None,
         )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"

@@ -124,9 +124,10 @@ def test_budget_refuses_before_sending_and_resets_the_next_day(stack):
 
     since = len(stack.standin.view_log)
     stack.driver.command(f"run {GRID}")
-    refused = wait_for(lambda: stack.standin.latest_view(since, saying("rows a day left")))
+    refused = wait_for(lambda: stack.standin.latest_view(since, saying("a day left")))
     text = blocks_text(refused["blocks"])
-    assert "0 of your 1 rows a day left" in text and "00:00 UTC (in 16 h 0 min)" in text
+    assert "That would be 1 row, and you have 0 of your 1 row a day left" in text
+    assert "00:00 UTC (in 16 h 0 min)" in text
 
     stack.bot.policy.settings.set(PERSON_BUDGET, None, actor="UADMIN")
     stack.bot.policy.settings.set(WORKSPACE_BUDGET, 1, actor="UADMIN")
