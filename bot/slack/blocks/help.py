@@ -115,7 +115,8 @@ def _help_blocks(intro: str | None) -> list[dict]:
     blocks.append(
         context(
             "♻️ Asked the same thing recently? The earlier answer is posted at once, free, "
-            "and says when and by whom it was made; press *Run fresh* for new data."
+            "and says when it was made (and by whom, unless it was asked in private); press "
+            "*Run fresh* for new data."
         )
     )
     return render(blocks)
