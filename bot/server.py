@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from urllib.error import URLError
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
@@ -166,9 +167,23 @@ def listen(bot: Bot, health: Health):
     return web, handler
 
 
+@contextmanager
+def _quiet_slack_retries():
+    """While start-up checks the bot token: slack_sdk logs every connection retry (ERROR
+    and INFO lines) before giving up; the operator gets our one line instead."""
+    logger = logging.getLogger("slack_sdk.web.base_client")
+    before = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def serve_bot(settings: Settings, *, clock=time.monotonic) -> int:
     try:
-        bot = build_bot(settings)
+        with _quiet_slack_retries():
+            bot = build_bot(settings)
     except (StoreError, InstanceLockError) as exc:
         print(f"bitscale-bot: {exc}", file=sys.stderr)
         return 2

@@ -85,6 +85,16 @@ def test_an_app_token_that_is_not_xapp_is_named_before_anything_starts(tmp_path,
     assert slack.calls_to("auth.test") == [] and BOT_TOKEN not in done.stderr
 
 
+def test_slack_out_of_reach_is_one_line_without_the_retries_before_it(tmp_path, slack):
+    done = start(tmp_path, slack, SLACK_API_URL="http://127.0.0.1:9/api/", PORT=str(free_port()))
+    assert done.returncode == 2
+    assert said(done) == [
+        "bitscale-bot: could not reach Slack at http://127.0.0.1:9/api/ to check "
+        "SLACK_BOT_TOKEN ([Errno 111] Connection refused). Check the network or SLACK_API_URL."
+    ]
+    assert "slack_sdk" not in done.stderr  # no retry lines from the library before it
+
+
 # invalid_auth is covered in test_faults.py
 @pytest.mark.parametrize("refusal", ["not_allowed_token_type"])
 def test_a_refused_bot_token_is_one_line(tmp_path, slack, refusal):
