@@ -45,6 +45,27 @@ def command_reply(stack, text):
     return reply_to(stack, lambda: stack.driver.command(text))
 
 
+def button_in(message, action_id):
+    """The button with `action_id` in a posted message's actions blocks."""
+    (button,) = [
+        e
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    ]
+    return button
+
+
+def run_form_after(stack, since):
+    """The first complete run form opened after view number `since`."""
+    return wait_for(
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "run_view" and "⏳" not in str(v)
+        )
+    )
+
+
 def test_help_empty_and_unknown(stack):
     for text in ("help", "", "  "):
         answer, _, _ = stack.driver.command(text)
@@ -226,8 +247,11 @@ def test_loading_names_the_grid_found_and_fields_speak_plainly(stack):
     assert fields and "hint" not in fields[0]  # no "Sent to BitScale as topic"
     assert "Sent to BitScale" not in json.dumps(view)
     warm = stack.driver.open_run_form("run person lookup")
-    person = {b["label"]["text"]: b["element"]["placeholder"]["text"] for b in warm["blocks"]
-              if b["type"] == "input" and b["element"]["type"] == "plain_text_input"}
+    person = {
+        b["label"]["text"]: b["element"]["placeholder"]["text"]
+        for b in warm["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+    }
     assert person == {"Full name": "e.g. Ada Lovelace", "Company domain": "e.g. acme.com"}
 
 

@@ -8,7 +8,7 @@ import re
 
 from bot.playground.slack_driver import SlackDriver, form_values
 from bot.playground.stack import SIGNING_SECRET, wait_for
-from tests.e2e.test_commands import blocks_text, command_reply, reply_to
+from tests.e2e.test_commands import blocks_text, button_in, command_reply, reply_to
 
 PERSON = {"full_name": "Ada Lovelace", "company_domain": "secret-client.io"}
 
@@ -68,13 +68,7 @@ def test_run_again_posts_where_pressed_as_the_presser(stack):
     run = _finished_run(stack)
     assert run.state == "failed"
     reply = next(m for m in stack.standin.posts("C0SALES") if m.thread_ts)
-    (again,) = [
-        e
-        for b in reply.blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "run_again"
-    ]
+    again = button_in(reply, "run_again")
     # Bob, in the thread in #sales, gets the form; the new run is his and goes to #sales.
     in_channel = _bob(stack, channel_id="C0SALES")
     since = len(stack.standin.view_log)

@@ -6,6 +6,7 @@ import json
 
 from bot.playground.slack_driver import form_values
 from bot.playground.stack import wait_for
+from tests.e2e.test_commands import button_in
 
 
 def _choice(view: dict) -> dict:
@@ -78,13 +79,7 @@ def test_edit_and_run_again_remembers_only_me(stack):
     )
     announcement = wait_for(lambda: stack.standin.posts("D0ANA", top_level=True))[0]
     reply = wait_for(lambda: stack.standin.posts("D0ANA", thread_ts=announcement.ts))[0]
-    (again,) = [
-        e
-        for b in reply.blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "run_again"
-    ]
+    again = button_in(reply, "run_again")
     # Pressed where a choice is offered (from /bitscale status in #sales): Only me is ticked.
     since = len(stack.standin.view_log)
     stack.driver.click(again, channel_id="C0SALES")
@@ -104,13 +99,7 @@ def test_edit_and_run_again_of_a_shared_run_offers_the_channel(stack):
     stack.driver.submit(view, form_values(view, {"full_name": "Kay", "company_domain": "k.dev"}))
     announcement = wait_for(lambda: stack.standin.posts("C0SALES", top_level=True))[0]
     reply = wait_for(lambda: stack.standin.posts("C0SALES", thread_ts=announcement.ts))[0]
-    again = next(
-        e
-        for b in reply.blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "run_again"
-    )
+    again = button_in(reply, "run_again")
     since = len(stack.standin.view_log)
     stack.driver.click(again, message=reply, channel_id="C0SALES")
     form = wait_for(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.playground.slack_driver import form_values
 from bot.playground.stack import wait_for
+from tests.e2e.test_commands import button_in, run_form_after
 
 
 def test_edit_and_run_again_keeps_the_outputs_the_run_asked_for(stack):
@@ -14,20 +15,10 @@ def test_edit_and_run_again_keeps_the_outputs_the_run_asked_for(stack):
     wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].notified_at)
     assert stack.bot.store.all_runs()[0].output_columns == ["industry"]
     reply = next(m for m in stack.standin.posts("C0SALES") if m.thread_ts)
-    (again,) = [
-        e
-        for b in reply.blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "run_again"
-    ]
+    again = button_in(reply, "run_again")
     since = len(stack.standin.view_log)
     stack.driver.click(again, message=reply, channel_id="C0SALES")
-    form = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "run_view" and "⏳" not in str(v)
-        )
-    )
+    form = run_form_after(stack, since)
     inputs = {b["block_id"]: b for b in form["blocks"] if b["type"] == "input"}
     (outputs,) = [b for b in inputs.values() if b["element"]["type"] == "checkboxes"]
     assert [o["value"] for o in outputs["element"]["initial_options"]] == ["industry"]
@@ -47,16 +38,9 @@ def test_edit_and_run_again_after_an_output_was_removed_opens_the_whole_form(sta
     db.execute("UPDATE runs SET output_columns = ? WHERE id = ?", ['["gone"]', run.id])
     db.conn.commit()
     reply = next(m for m in stack.standin.posts("C0SALES") if m.thread_ts)
-    (again,) = [
-        e for b in reply.blocks if b["type"] == "actions" for e in b["elements"]
-        if e["action_id"] == "run_again"
-    ]
+    again = button_in(reply, "run_again")
     since = len(stack.standin.view_log)
     stack.driver.click(again, message=reply, channel_id="C0SALES")
-    form = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "run_view" and "⏳" not in str(v)
-        )
-    )
+    form = run_form_after(stack, since)
     labels = [b["label"]["text"] for b in form["blocks"] if b["type"] == "input"]
     assert "Company name" in labels and "Website" in labels
