@@ -64,7 +64,11 @@ class SlackNotifier:
     def deliver(self, run: Run) -> None:
         if not run.post_channel or not run.message_ts:
             raise DeliveryError("the run has no announcement to reply to yet")
-        message = kit.result_message(run, self.providers.view(run))
+        try:
+            message = kit.result_message(run, self.providers.view(run))
+        except Exception:  # noqa: BLE001 - a result that cannot be drawn is still delivered
+            log.exception("could not draw the result of run %s; posting a plain reply", run.id)
+            message = kit.plain_result_message(run)
         # The state tells a late real result apart from the earlier "interrupted" notice.
         metadata = {
             "event_type": RESULT_EVENT,

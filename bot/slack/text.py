@@ -114,7 +114,13 @@ def squash(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def format_value(value: Any) -> str:
+# Deeper structures are shown as compact JSON: walking them level by level once exhausted
+# Python's recursion limit, and the result of a 400-deep output was never delivered.
+MAX_VALUE_DEPTH = 6
+TOO_DEEP = "(nested too deeply to show)"
+
+
+def format_value(value: Any, depth: int = 0) -> str:
     """A BitScale output value as readable plain text (not yet escaped)."""
     if value is None or value == "":
         return "—"
@@ -124,17 +130,32 @@ def format_value(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, (list, dict)) and depth >= MAX_VALUE_DEPTH:
+        return _json_or_note(value, indent=None)
     if isinstance(value, list):
         if all(not isinstance(v, (dict, list)) for v in value):
-            return ", ".join(format_value(v) for v in value) or "—"
-        return "\n".join(f"• {format_value(v)}" for v in value)
+            return ", ".join(format_value(v, depth + 1) for v in value) or "—"
+        return "\n".join(f"• {format_value(v, depth + 1)}" for v in value)
     if isinstance(value, dict):
-        return "\n".join(f"{humanize_key(str(k))}: {format_value(v)}" for k, v in value.items())
+        return "\n".join(
+            f"{humanize_key(str(k))}: {format_value(v, depth + 1)}" for k, v in value.items()
+        )
     return str(value)
 
 
 def full_value(value: Any) -> str:
     """The complete value for the attached file: JSON for structures, text otherwise."""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        return _json_or_note(value, indent=2)
     return "" if value is None else str(value)
+
+
+def _json_or_note(value: Any, indent: int | None) -> str:
+    """JSON, indented when the structure allows it (indenting recurses in Python, the
+    compact form in C), else a note instead of an exception."""
+    for spaces in dict.fromkeys((indent, None)):
+        try:
+            return json.dumps(value, indent=spaces, ensure_ascii=False)
+        except RecursionError:
+            continue
+    return TOO_DEEP

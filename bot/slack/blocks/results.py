@@ -177,6 +177,21 @@ def result_message(
     return _problem_message(run, who, grid)
 
 
+def plain_result_message(run: Run) -> ResultMessage:
+    """The reply when the result itself cannot be drawn: the run is still accounted for,
+    and the rep is told where to see it (posted once, never retried for ever)."""
+    grid = escape(truncate(run.grid_name, 150))
+    state = STATE_WORDS.get(run.state, run.state)
+    blocks = [
+        section(
+            f"{requester(run)} *{grid}*: {state}. The result could not be shown in Slack; "
+            "open the grid in BitScale to see it."
+        ),
+        reference(run),
+    ]
+    return ResultMessage(f"{escape(run.grid_name)}: {state}", render(blocks), None)
+
+
 def reference(run: Run) -> ContextBlock:
     """The run's short reference, and how to look it up again."""
     text = f"Ref `{run.ref}` · `/bitscale status {run.ref}` shows this run again"
