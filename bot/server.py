@@ -133,12 +133,16 @@ def _app_token_problem(exc: Exception, api_url: str) -> str:
     )
 
 
-class _QuietFirstConnect(logging.Filter):
-    """slack_sdk logs a refused apps.connections.open at ERROR before raising it; the
-    operator gets our one line instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Failed to retrieve WSS URL")
+@contextmanager
+def _quiet(logger: logging.Logger):
+    """While a start-up check talks to Slack: slack_sdk logs each failure and retry (ERROR
+    and INFO lines) before it raises; the operator gets our one line instead."""
+    before = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def listen(bot: Bot, health: Health):
@@ -154,35 +158,19 @@ def listen(bot: Bot, health: Health):
     if not settings.socket_mode:
         return web, None
     handler = socket_mode_handler(bot)
-    quiet = _QuietFirstConnect()
-    handler.client.logger.addFilter(quiet)
     try:
-        handler.connect()
+        with _quiet(handler.client.logger):
+            handler.connect()
     except (SlackClientError, URLError, OSError) as exc:
         web.close()
         handler.close()
         raise StartError(_app_token_problem(exc, settings.slack_api_url)) from None
-    finally:
-        handler.client.logger.removeFilter(quiet)
     return web, handler
-
-
-@contextmanager
-def _quiet_slack_retries():
-    """While start-up checks the bot token: slack_sdk logs every connection retry (ERROR
-    and INFO lines) before giving up; the operator gets our one line instead."""
-    logger = logging.getLogger("slack_sdk.web.base_client")
-    before = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(before)
 
 
 def serve_bot(settings: Settings, *, clock=time.monotonic) -> int:
     try:
-        with _quiet_slack_retries():
+        with _quiet(logging.getLogger("slack_sdk.web.base_client")):
             bot = build_bot(settings)
     except (StoreError, InstanceLockError) as exc:
         print(f"bitscale-bot: {exc}", file=sys.stderr)
