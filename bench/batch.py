@@ -23,14 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.run import proc_stats  # noqa: E402
-from bot.playground.process import BotProcess  # noqa: E402
-from bot.playground.simulator import Simulator  # noqa: E402
-from bot.playground.slack_driver import SlackDriver  # noqa: E402
-from bot.playground.slack_standin import SlackStandIn  # noqa: E402
-from bot.playground.stack import SIGNING_SECRET, wait_for  # noqa: E402
-from bot.policy import APPROVAL_THRESHOLD  # noqa: E402
-from bot.store import Store  # noqa: E402
-from bot.stored_settings import StoredSettings  # noqa: E402
+from bot.governance.policy import APPROVAL_THRESHOLD  # noqa: E402
+from bot.governance.stored_settings import StoredSettings  # noqa: E402
+from bot.playground.rigs.bot_process import BotProcess  # noqa: E402
+from bot.playground.rigs.stack import SIGNING_SECRET
+from bot.playground.simulators.bitscale import Simulator  # noqa: E402
+from bot.playground.slack.driver import SlackDriver  # noqa: E402
+from bot.playground.slack.records import wait_for  # noqa: E402
+from bot.playground.slack.standin import SlackStandIn  # noqa: E402
+from bot.store.database import Store  # noqa: E402
 
 RATE = 5.0
 

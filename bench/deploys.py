@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.playground.deploys import Report, add_grids, run_scenario  # noqa: E402
-from bot.playground.rig import ProcessRig  # noqa: E402
+from bot.playground.rigs.deploys import Report, add_grids, run_scenario  # noqa: E402
+from bot.playground.rigs.process_rig import ProcessRig  # noqa: E402
 
 
 def run(how: str, time_scale: float, socket_mode: bool) -> tuple[Report, float]:

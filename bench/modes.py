@@ -27,10 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.run import Env, ms, pct  # noqa: E402
-from bot.playground.deploys import exposure  # noqa: E402
-from bot.playground.slack_driver import form_values  # noqa: E402
-from bot.playground.stack import wait_for  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.playground.rigs.deploys import exposure  # noqa: E402
+from bot.playground.slack.form_fill import form_values  # noqa: E402
+from bot.playground.slack.records import wait_for  # noqa: E402
+from bot.store.database import Store  # noqa: E402
 
 WORKLOADS = {"mixed": (5.0, 60.0), "short": (2.0, 8.0)}
 WARM_RUNS = 5  # `short` is a grid the team has run before: this many runs, one at a time

@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from bot.playground.simulator import Simulator
+from bot.playground.simulators.bitscale import Simulator
 
 
 def run_naive(sim: Simulator, durations: list[float]) -> dict:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.audit import AuditLog  # noqa: E402
-from bot.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy  # noqa: E402
-from bot.store import Store  # noqa: E402
-from bot.stored_settings import StoredSettings  # noqa: E402
-from bot.usage import Usage  # noqa: E402
+from bot.governance.audit import AuditLog  # noqa: E402
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy  # noqa: E402
+from bot.governance.stored_settings import StoredSettings  # noqa: E402
+from bot.governance.usage import Usage  # noqa: E402
+from bot.store.database import Store  # noqa: E402
 
 DAY = 86400.0
 

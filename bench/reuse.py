@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from types import SimpleNamespace  # noqa: E402
 
-from bot.batch_rows import plan  # noqa: E402
-from bot.batches import BatchService  # noqa: E402
-from bot.csvio import inspect_csv  # noqa: E402
-from bot.reuse import DAY, ResultIndex, input_key  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.batches.csvio import inspect_csv  # noqa: E402
+from bot.batches.rows import plan  # noqa: E402
+from bot.batches.service import BatchService  # noqa: E402
+from bot.runs.reuse import DAY, ResultIndex, input_key  # noqa: E402
+from bot.store.database import Store  # noqa: E402
 
 GRIDS = [f"grid-{i:02d}" for i in range(5)]
 OUTPUTS = {

@@ -29,11 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import sender_process  # noqa: E402
 from bench.naive import run_naive  # noqa: E402
-from bot.playground.process import BotProcess  # noqa: E402
-from bot.playground.simulator import Simulator  # noqa: E402
-from bot.playground.slack_driver import SlackDriver, form_values  # noqa: E402
-from bot.playground.slack_standin import SlackStandIn, is_run_form  # noqa: E402
-from bot.playground.stack import SIGNING_SECRET, wait_for  # noqa: E402
+from bot.playground.rigs.bot_process import BotProcess  # noqa: E402
+from bot.playground.rigs.stack import SIGNING_SECRET
+from bot.playground.simulators.bitscale import Simulator  # noqa: E402
+from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.form_fill import form_values  # noqa: E402
+from bot.playground.slack.records import (
+    is_run_form,  # noqa: E402
+    wait_for,  # noqa: E402
+)
+from bot.playground.slack.standin import SlackStandIn
 
 ECHO = re.compile(r"\*Echo\*\\n(run-\d+)")
 

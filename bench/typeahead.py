@@ -22,10 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.playground.demo_grids import SimGrid  # noqa: E402
-from bot.playground.simulator import Simulator  # noqa: E402
-from bot.playground.stack import LocalStack, wait_for  # noqa: E402
-from bot.providers.bitscale import Priority  # noqa: E402
+from bot.playground.rigs.stack import LocalStack
+from bot.playground.simulators.bitscale import Simulator  # noqa: E402
+from bot.playground.simulators.demo_grids import SimGrid  # noqa: E402
+from bot.playground.slack.records import wait_for  # noqa: E402
+from bot.providers.bitscale.transport import Priority  # noqa: E402
 from bot.slack import blocks as kit  # noqa: E402
 
 

@@ -9,25 +9,25 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.audit import AuditLog
-from bot.batch_store import BatchStore
-from bot.batches import BatchService, batch_files_dir
-from bot.catalog import GridCatalog
+from bot.batches.service import BatchService, batch_files_dir
+from bot.batches.store import BatchStore
 from bot.config import Settings
-from bot.credits import CreditMonitor
-from bot.instance import InstanceLock
-from bot.keys import KeyStore, choose_key
-from bot.policy import Policy
-from bot.progress import ProgressReporter
+from bot.governance.audit import AuditLog
+from bot.governance.keys import KeyStore, choose_key
+from bot.governance.policy import Policy
+from bot.governance.stored_settings import StoredSettings
+from bot.governance.usage import Usage
+from bot.grids.catalog import GridCatalog
+from bot.insight.credits import CreditMonitor
 from bot.providers.base import Providers
-from bot.providers.bitscale import BitScaleClient
+from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider
-from bot.retention import Retention
-from bot.reuse import ResultIndex
-from bot.runs import RunService
+from bot.runs.progress import ProgressReporter
+from bot.runs.reuse import ResultIndex
+from bot.runs.service import RunService
 from bot.slack.app import build_app
 from bot.slack.batch_notifier import SlackBatchNotifier
 from bot.slack.directory import SlackDirectory
@@ -35,9 +35,10 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.text import escape, mention
 from bot.slack.web_client import make_web_client
-from bot.store import Run, Store
-from bot.stored_settings import StoredSettings
-from bot.usage import Usage
+from bot.store.database import Store
+from bot.store.instance_lock import InstanceLock
+from bot.store.retention import Retention
+from bot.store.run_record import Run
 
 log = logging.getLogger(__name__)
 

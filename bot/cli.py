@@ -101,14 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     if args.verb == "simulate":
-        from bot.playground.simulator import serve
+        from bot.playground.simulators.bitscale import serve
 
         serve(args.port, args.api_key, args.sync_wait, args.latency, args.time_scale)
         return 0
     if args.verb == "shell":
-        from bot.instance import InstanceLockError
-        from bot.playground.shell import run_shell
-        from bot.store import StoreError
+        from bot.playground.shell.start import run_shell
+        from bot.store.database import StoreError
+        from bot.store.instance_lock import InstanceLockError
 
         try:
             return run_shell(

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.batches import BatchService
-from bot.credits import CreditMonitor
-from bot.progress import ProgressReporter
+from bot.batches.service import BatchService
+from bot.insight.credits import CreditMonitor
 from bot.providers.base import Provider, ProviderError
-from bot.providers.bitscale import BitScaleError
-from bot.retention import Retention
-from bot.runs import RunService
+from bot.providers.bitscale.errors import BitScaleError
+from bot.runs.progress import ProgressReporter
+from bot.runs.service import RunService
+from bot.store.retention import Retention
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
 from bot.health import Health
-from bot.instance import InstanceLockError
 from bot.scheduler import start_scheduler
-from bot.store import StoreError
-from bot.web import EVENTS_PATH, MAX_BODY_BYTES, health_app, http_server, wsgi_app
-
-__all__ = ["EVENTS_PATH", "MAX_BODY_BYTES", "http_server", "serve_bot", "wsgi_app"]
+from bot.store.database import StoreError
+from bot.store.instance_lock import InstanceLockError
+from bot.web import EVENTS_PATH, health_app, http_server, wsgi_app
 
 log = logging.getLogger(__name__)
 

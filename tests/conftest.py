@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from bot.playground.rig import ProcessRig
-from bot.playground.simulator import Simulator
+from bot.playground.rigs.process_rig import ProcessRig
+from bot.playground.simulators.bitscale import Simulator
 
 
 @pytest.fixture

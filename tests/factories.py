@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.store import Run
+from bot.store.run_record import Run
 
 
 class Clock:

@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from bot.playground.rig import ProcessRig
-from bot.playground.stack import wait_for
+from bot.playground.rigs.process_rig import ProcessRig
+from bot.playground.slack.records import wait_for
 
 ROWS = 20
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import cli
 from bot.config import Settings, env_name
-from bot.playground.process import run_bot
+from bot.playground.rigs.bot_process import run_bot
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 

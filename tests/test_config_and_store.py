@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import SettingsError, load_settings
-from bot.store import Store, StoreError
+from bot.store.database import Store, StoreError
 from tests.factories import make_run
 
 REQUIRED = {

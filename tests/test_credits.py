@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import respx
 
-from bot.credits import ALERTED, ARMED, CreditMonitor, next_state
-from bot.providers.bitscale import BitScaleClient, RateLimiter
-from bot.store import Store
+from bot.insight.credits import ALERTED, ARMED, CreditMonitor, next_state
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.limiter import RateLimiter
+from bot.store.database import Store
 
 BASE = "https://api.test/api/v1"
 

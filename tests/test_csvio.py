@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.batch_rows import RowResult, plan, result_cells, write_result
-from bot.csvio import (
+from bot.batches.csvio import (
     CsvProblem,
     cell_text,
     inspect_csv,
@@ -15,6 +14,7 @@ from bot.csvio import (
     neutralise,
     read_text,
 )
+from bot.batches.rows import RowResult, plan, result_cells, write_result
 
 
 def write(tmp_path, data: bytes, name="f.csv"):
@@ -157,7 +157,7 @@ def test_plan_and_enriched_file_round_trip(tmp_path):
         "Acme": RowResult("completed", {"o1": {"value": {"k": 1}}, "o2": {"value": "@x"}}, None),
         "Initech": RowResult("failed", None, "Provider said no"),
     }
-    from bot.batch_rows import digest
+    from bot.batches.rows import digest
 
     by_digest = {
         digest({"company_name": "Acme", "website": "acme.io"}): results["Acme"],

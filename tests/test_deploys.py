@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playground.deploys import RUNS, add_grids, run_scenario
-from bot.playground.rig import ProcessRig
+from bot.playground.rigs.deploys import RUNS, add_grids, run_scenario
+from bot.playground.rigs.process_rig import ProcessRig
 
 SCALE = 20
 

@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.extract import MAX_VALUE, Found, extract, message_texts, unslack
-from bot.input_match import kind_of, match_inputs
+from bot.leads.extract import MAX_VALUE, Found, extract, message_texts, unslack
+from bot.leads.input_match import kind_of, match_inputs
 
 LEAD = """New lead from <https://forms.typeform.com/x|Typeform>:
 *Name:* Ada Lovelace

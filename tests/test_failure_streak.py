@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.store import Store
+from bot.store.database import Store
 from tests.factories import make_run
 
 

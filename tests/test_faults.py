@@ -11,10 +11,11 @@ import time
 
 import pytest
 
-from bot.playground.process import run_bot
-from bot.playground.rig import ProcessRig
-from bot.playground.slack_standin import SlackStandIn
-from bot.playground.stack import BOT_TOKEN, SIGNING_SECRET, wait_for
+from bot.playground.rigs.bot_process import run_bot
+from bot.playground.rigs.process_rig import ProcessRig
+from bot.playground.rigs.stack import BOT_TOKEN, SIGNING_SECRET
+from bot.playground.slack.records import wait_for
+from bot.playground.slack.standin import SlackStandIn
 
 
 def start_rig(process_rig, **env: str) -> ProcessRig:

@@ -11,7 +11,7 @@ from apscheduler.events import EVENT_JOB_EXECUTED
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.health import Health
-from bot.store import Store
+from bot.store.database import Store
 from bot.web import health_app
 from tests.factories import Clock
 

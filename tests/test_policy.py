@@ -8,12 +8,12 @@ import threading
 
 import pytest
 
-from bot.approvals import Approvals
-from bot.audit import AuditLog
-from bot.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy
-from bot.store import Store
-from bot.stored_settings import StoredSettings
-from bot.usage import Usage, resets_in
+from bot.governance.approvals import Approvals
+from bot.governance.audit import AuditLog
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy
+from bot.governance.stored_settings import StoredSettings
+from bot.governance.usage import Usage, resets_in
+from bot.store.database import Store
 from tests.factories import make_run
 
 NOON = 1_800_000_000.0 + 4 * 3600  # 2027-01-15 12:00 UTC

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
-from bot.progress import ProgressReporter
+from bot.runs.progress import ProgressReporter
 from bot.slack.blocks.results import duration, still_running
-from bot.store import Store
+from bot.store.database import Store
 from tests.factories import make_run
 
 

@@ -8,16 +8,18 @@ import httpx
 import pytest
 import respx
 
-from bot.playground.demo_grids import SimColumn, SimGrid
-from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import LocalStack, wait_for
-from bot.providers.bitscale import BitScaleClient, BitScaleError, RateLimiter
-from bot.providers.bitscale.errors import explain
+from bot.playground.rigs.stack import LocalStack
+from bot.playground.simulators.bitscale import Simulator
+from bot.playground.simulators.demo_grids import SimColumn, SimGrid
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.errors import BittlebitsError
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, RESPONSE_TOO_LARGE
+from bot.providers.limiter import RateLimiter
 from bot.providers.output_cap import MAX_STORED_BYTES
 from tests.factories import make_run
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import batch_store
-from bot.retention import DAY, MIN_DAYS, Retention
-from bot.store import Store
+from bot.batches import store as batch_store
+from bot.store.database import Store
+from bot.store.retention import DAY, MIN_DAYS, Retention
 from tests.factories import make_run
 
 NOW = 1_800_000_000.0
@@ -88,9 +88,9 @@ def test_zero_days_keeps_runs_for_ever(tmp_path):
 
 
 def test_prunes_in_chunks(tmp_path, monkeypatch):
-    import bot.retention
+    import bot.store.retention
 
-    monkeypatch.setattr(bot.retention, "CHUNK", 7)
+    monkeypatch.setattr(bot.store.retention, "CHUNK", 7)
     store = Store(tmp_path / "bot.db")
     old = NOW - 400 * DAY
     for i in range(30):

@@ -7,8 +7,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.reuse import DAY, ResultIndex, covers, input_key, normalise_value
-from bot.store import Store
+from bot.runs.reuse import DAY, ResultIndex, covers, input_key, normalise_value
+from bot.store.database import Store
 from tests.factories import make_run
 
 NOW = 1_800_000_000.0
@@ -259,7 +259,7 @@ def test_reuse_settings_are_read_by_their_names(monkeypatch, tmp_path):
 
 
 def test_usage_counts_reused_rows_on_their_own_with_credits_saved(tmp_path):
-    from bot.usage import Usage
+    from bot.governance.usage import Usage
 
     store = _store_with(
         tmp_path,

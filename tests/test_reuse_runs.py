@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import respx
 
-from bot.reuse import ResultIndex
-from bot.runs import RunService
+from bot.runs.reuse import ResultIndex
+from bot.runs.service import RunService
 from tests.test_runs import BASE, DONE, RecordingNotifier, request  # noqa: F401
 from tests.test_runs import env as env  # noqa: F401 - the fixture
 

@@ -90,12 +90,13 @@ def test_a_poll_surprise_backs_off_instead_of_sticking(env):  # noqa: F811
 
 @respx.mock
 def test_a_wall_clock_jump_does_not_expire_a_young_run(tmp_path, caplog):
-    from bot.clock import SteadyClock
     from bot.providers.base import Providers
-    from bot.providers.bitscale import BitScaleClient, RateLimiter
+    from bot.providers.bitscale.client import BitScaleClient
     from bot.providers.bitscale.provider import BitScaleProvider
-    from bot.runs import RunService
-    from bot.store import Store
+    from bot.providers.limiter import RateLimiter
+    from bot.runs.clock import SteadyClock
+    from bot.runs.service import RunService
+    from bot.store.database import Store
     from tests.test_runs import RecordingNotifier
 
     wall, mono = [1_000_000.0], [50.0]

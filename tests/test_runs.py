@@ -7,10 +7,12 @@ import pytest
 import respx
 
 from bot.providers.base import Providers
-from bot.providers.bitscale import BitScaleClient, RateLimiter
+from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.provider import BitScaleProvider
-from bot.runs import Announcement, DeliveryError, RunRequest, RunService
-from bot.store import Store
+from bot.providers.limiter import RateLimiter
+from bot.runs.service import RunService
+from bot.runs.types import Announcement, DeliveryError, RunRequest
+from bot.store.database import Store
 from tests.factories import Clock, make_run
 
 BASE = "https://api.test/api/v1"

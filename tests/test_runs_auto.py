@@ -8,11 +8,11 @@ import httpx
 import respx
 
 from bot.providers.base import Providers
-from bot.providers.bitscale import BitScaleClient
+from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.limiter import RateLimiter
-from bot.runs import RunService
-from bot.store import Store
+from bot.runs.service import RunService
+from bot.store.database import Store
 from tests.factories import Clock
 from tests.test_runs import BASE, DONE, RecordingNotifier, request
 

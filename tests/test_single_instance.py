@@ -6,12 +6,12 @@ import pytest
 import respx
 
 from bot.bootstrap import build_bot
-from bot.instance import InstanceLockError
-from bot.playground.process import run_bot
-from bot.playground.slack_standin import SlackStandIn
-from bot.playground.stack import BOT_TOKEN, LocalStack
+from bot.playground.rigs.bot_process import run_bot
+from bot.playground.rigs.stack import BOT_TOKEN, LocalStack
+from bot.playground.slack.standin import SlackStandIn
 from bot.slack.notifier import SlackNotifier
 from bot.slack.web_client import make_web_client
+from bot.store.instance_lock import InstanceLockError
 from tests.factories import make_run
 from tests.test_runs import BASE, DONE, env, request  # noqa: F401 - fixture
 
@@ -98,7 +98,7 @@ def test_an_earlier_notice_does_not_count_as_the_late_result():
 
 
 def test_a_late_result_says_it_came_after_all():
-    from bot.slack.blocks import result_message
+    from bot.slack.blocks.results import result_message
 
     run = make_run(late_after="interrupted", outputs={"c": {"name": "N", "value": 1}})
     assert "after I had told you the run was interrupted" in str(result_message(run).blocks)

@@ -11,10 +11,11 @@ import subprocess
 import httpx
 import pytest
 
-from bot.playground.process import BotProcess, free_port, run_bot
-from bot.playground.simulator import Simulator
-from bot.playground.slack_standin import SlackStandIn
-from bot.playground.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, wait_for
+from bot.playground.rigs.bot_process import BotProcess, free_port, run_bot
+from bot.playground.rigs.stack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from bot.playground.simulators.bitscale import Simulator
+from bot.playground.slack.records import wait_for
+from bot.playground.slack.standin import SlackStandIn
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.runs import DeliveryError
-from bot.steps import StepCompleter
-from bot.store import Store
+from bot.runs.steps import StepCompleter
+from bot.runs.types import DeliveryError
+from bot.store.database import Store
 from tests.factories import make_run
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.store import Store
-from bot.timings import GridTiming, Observation, RunTimings, next_poll_after
+from bot.runs.timings import GridTiming, Observation, RunTimings, next_poll_after
+from bot.store.database import Store
 from tests.factories import make_run
 
 

@@ -12,14 +12,15 @@ import stat
 import pytest
 import respx
 
-import bot.store
-from bot.instance import InstanceLock
-from bot.providers.bitscale import BitScaleClient, BitScaleError, RateLimiter
-from bot.providers.bitscale.errors import explain
+import bot.store.database
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.errors import BittlebitsError
 from bot.providers.bittlebits.errors import explain as explain_bb
-from bot.store import Store, StoreError
+from bot.providers.limiter import RateLimiter
+from bot.store.database import Store, StoreError
+from bot.store.instance_lock import InstanceLock
 
 BASE = "https://api.test/api/v1"
 
@@ -37,7 +38,8 @@ def test_a_database_file_the_bot_may_not_write_says_so(tmp_path, monkeypatch):
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(bot.store.os, "open", refused)  # what a 0444 file gives a non-root bot
+    # what a 0444 file gives a non-root bot
+    monkeypatch.setattr(bot.store.database.os, "open", refused)
     with pytest.raises(StoreError) as caught:
         Store(path)
     text = str(caught.value)
@@ -53,7 +55,7 @@ def test_a_database_sqlite_may_only_read_says_so(tmp_path, monkeypatch):
     def read_only(target, **kwargs):  # SQLite's own SQLITE_READONLY, as on a read-only disk
         return real(f"file:{target}?mode=ro", uri=True, **kwargs)
 
-    monkeypatch.setattr(bot.store.sqlite3, "connect", read_only)
+    monkeypatch.setattr(bot.store.database.sqlite3, "connect", read_only)
     with pytest.raises(StoreError) as caught:
         Store(path)
     text = str(caught.value)
@@ -71,7 +73,7 @@ def test_a_lock_file_the_bot_may_not_create_says_read_only(tmp_path, monkeypatch
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("bot.instance.os.open", refused)
+    monkeypatch.setattr("bot.store.instance_lock.os.open", refused)
     with pytest.raises(StoreError, match="read-only"):
         InstanceLock(str(tmp_path / "bot.db")).acquire()
 

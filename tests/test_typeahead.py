@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from bot.catalog import GridCatalog
-from bot.lru import KeyLocks, LruDict
+from bot.grids.catalog import GridCatalog
+from bot.grids.lru import KeyLocks, LruDict
 from bot.providers.bitscale.models import GridPage, GridSummary
-from bot.store import Store
+from bot.store.database import Store
 
 
 class FakeClient:

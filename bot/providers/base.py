@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from bot.providers.output_cap import cap_outputs
-from bot.store import Run
+from bot.store.run_record import Run
 
 OutcomeState = Literal[
     "completed",  # done; `outputs` hold the result

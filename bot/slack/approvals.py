@@ -12,10 +12,10 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.approvals import Approval
-from bot.batch_store import Batch
-from bot.batches import BatchRequest
-from bot.policy import ADMINS_HOWTO
+from bot.batches.request import BatchRequest
+from bot.batches.store import Batch
+from bot.governance.approvals import Approval
+from bot.governance.policy import ADMINS_HOWTO
 from bot.slack.blocks import approvals as kit
 from bot.slack.services import Services
 

@@ -8,9 +8,9 @@ from slack_sdk import WebClient
 
 from bot.slack import blocks as common
 from bot.slack.batch_preview import show_preview
-from bot.slack.batch_session import dig, open_step
+from bot.slack.batch_session import open_step
 from bot.slack.blocks import batches as kit
-from bot.slack.form_state import chosen_outputs
+from bot.slack.form_state import chosen_outputs, dig
 from bot.slack.services import Services
 from bot.slack.text import humanize_key
 

@@ -10,8 +10,8 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.batch_store import Batch
-from bot.batches import Progress, Report
+from bot.batches.progress import Progress, Report
+from bot.batches.store import Batch
 from bot.slack.blocks import batches as kit
 from bot.slack.notifier import FALLBACK_ERRORS, SlackDeliveryError, SlackNotifier
 

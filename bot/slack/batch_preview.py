@@ -7,10 +7,11 @@ import logging
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.batch_rows import Plan, plan
-from bot.batches import BatchRequest
-from bot.csvio import CsvInfo
-from bot.providers.bitscale import BitScaleError, Priority
+from bot.batches.csvio import CsvInfo
+from bot.batches.request import BatchRequest
+from bot.batches.rows import Plan, plan
+from bot.providers.bitscale.errors import BitScaleError
+from bot.providers.bitscale.transport import Priority
 from bot.slack.approvals import start_batch
 from bot.slack.batch_session import open_step
 from bot.slack.blocks import batches as kit

@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.csvio import CsvProblem, inspect_csv, match_columns
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
+from bot.batches.csvio import CsvProblem, inspect_csv, match_columns
+from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as common
-from bot.slack.batch_session import dig, info_dict, open_step
+from bot.slack.batch_session import info_dict, open_step
 from bot.slack.blocks import batches as kit
 from bot.slack.files import FileProblem, fetch_file
+from bot.slack.form_state import dig
 from bot.slack.forms import check_run, refused_modal, update_view
 from bot.slack.services import Services
 from bot.slack.text import escape

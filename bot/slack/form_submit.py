@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.runs import RunRefused, RunRequest
+from bot.runs.types import RunRefused, RunRequest
 from bot.slack import blocks as kit
 from bot.slack.form_state import parse_submission
 from bot.slack.forms import check_run, refused_modal

@@ -9,11 +9,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.catalog import RunForm
-from bot.extract import Found
-from bot.input_match import match_inputs
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
+from bot.grids.catalog import RunForm
+from bot.leads.extract import Found
+from bot.leads.input_match import match_inputs
+from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
 from bot.slack.form_state import chosen_outputs, dig
 from bot.slack.services import Services

@@ -20,8 +20,7 @@ from datetime import datetime, timezone
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
+from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
 from bot.slack.blocks.approvals import APPROVE_ACTION, DENY_ACTION
 from bot.slack.services import Services

@@ -15,12 +15,12 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.credits import CreditAlert
+from bot.insight.credits import CreditAlert
 from bot.providers.base import Providers
-from bot.runs import Announcement, DeliveryError
+from bot.runs.types import Announcement, DeliveryError
 from bot.slack import blocks as kit
 from bot.slack.workflow import step_error, step_outputs
-from bot.store import Run
+from bot.store.run_record import Run
 
 log = logging.getLogger(__name__)
 

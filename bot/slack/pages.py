@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.providers.bittlebits.provider import NAME, make_target, title
-from bot.runs import RunRefused, RunRequest
+from bot.runs.types import RunRefused, RunRequest
 from bot.slack.services import Services
 from bot.slack.text import escape
-from bot.store import Run
+from bot.store.run_record import Run
 
 KINDS = ("score", "rewrite")
 MAX_URL = 2000

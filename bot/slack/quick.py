@@ -8,12 +8,11 @@ import re
 
 from slack_sdk import WebClient
 
-from bot.catalog import RunForm
-from bot.extract import extract, message_texts
-from bot.input_match import match_inputs
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
-from bot.runs import RunRefused, RunRequest
+from bot.grids.catalog import RunForm
+from bot.leads.extract import extract, message_texts
+from bot.leads.input_match import match_inputs
+from bot.providers.bitscale.errors import BitScaleError, explain
+from bot.runs.types import RunRefused, RunRequest
 from bot.slack import blocks as kit
 from bot.slack.forms import form_base
 from bot.slack.services import Services

@@ -9,15 +9,15 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.approvals import Approvals, wire_batch_approvals
-from bot.batches import BatchService
-from bot.catalog import GridCatalog
-from bot.defaults import ChannelDefaults
-from bot.keys import KeyStore
-from bot.policy import Policy
-from bot.providers.bitscale import BitScaleClient
-from bot.runs import RunService
-from bot.store import Store
+from bot.batches.service import BatchService
+from bot.governance.approvals import Approvals, wire_batch_approvals
+from bot.governance.channel_defaults import ChannelDefaults
+from bot.governance.keys import KeyStore
+from bot.governance.policy import Policy
+from bot.grids.catalog import GridCatalog
+from bot.providers.bitscale.client import BitScaleClient
+from bot.runs.service import RunService
+from bot.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,10 @@ class Services:
 
 def default_policy(store: Store, **kwargs: object) -> Policy:
     """A policy over `store` with its audit log, settings and usage."""
-    from bot.audit import AuditLog
+    from bot.governance.audit import AuditLog
+    from bot.governance.stored_settings import StoredSettings
+    from bot.governance.usage import Usage
     from bot.slack.text import escape
-    from bot.stored_settings import StoredSettings
-    from bot.usage import Usage
 
     audit = AuditLog(store)
     kwargs.setdefault("quote", escape)

@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.extract import squash
+from bot.leads.extract import squash
 from bot.slack.blocks.reused import provenance_plain
 from bot.slack.text import escape, format_value, humanize_key
-from bot.store import Run
+from bot.store.run_record import Run
 
 STEP_CALLBACK = "run_bitscale_grid"  # the function's callback id in manifest.yml
 INPUT_NAMES = ("grid", "inputs", "channel", "run_as")

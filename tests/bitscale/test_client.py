@@ -8,8 +8,9 @@ import httpx
 import pytest
 import respx
 
-from bot.providers.bitscale import BitScaleClient, BitScaleError, RateLimiter
-from bot.providers.bitscale.errors import ERROR_CODES
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.bitscale.errors import ERROR_CODES, BitScaleError
+from bot.providers.limiter import RateLimiter
 
 BASE = "https://api.test/api/v1"
 KEY = "secret-key-123"

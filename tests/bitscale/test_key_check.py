@@ -8,9 +8,10 @@ import pytest
 import respx
 
 from bot.providers.base import ProviderError
-from bot.providers.bitscale import BitScaleClient, RateLimiter
+from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
+from bot.providers.limiter import RateLimiter
 
 BASE = "https://api.test/api/v1"
 KEY = "bs-live-0123456789"

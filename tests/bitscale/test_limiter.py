@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.providers.bitscale import BitScaleClient, Priority, RateLimiter
-from bot.providers.limiter import limiter_for
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.bitscale.transport import Priority
+from bot.providers.limiter import RateLimiter, limiter_for
 
 
 class FakeClock:

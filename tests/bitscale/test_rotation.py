@@ -11,10 +11,11 @@ import httpx
 import pytest
 import respx
 
-from bot.audit import AuditLog
-from bot.keys import KeyStore, choose_key, rotate
-from bot.providers.bitscale import BitScaleClient, RateLimiter
-from bot.store import Store
+from bot.governance.audit import AuditLog
+from bot.governance.keys import KeyStore, choose_key, rotate
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.limiter import RateLimiter
+from bot.store.database import Store
 from tests.bitscale.test_client import WORKSPACE as _WORKSPACE
 
 BASE = "https://api.test/api/v1"

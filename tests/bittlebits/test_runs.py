@@ -7,14 +7,16 @@ import json
 
 import pytest
 
-from bot.playground.bittlebits_sim import HOSTILE, BittlebitsSimulator
+from bot.playground.simulators.bittlebits import BittlebitsSimulator
+from bot.playground.simulators.bittlebits_pages import HOSTILE
 from bot.providers.base import Providers
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider, make_target
 from bot.providers.limiter import RateLimiter
-from bot.runs import RunRequest, RunService
+from bot.runs.service import RunService
+from bot.runs.types import RunRequest
 from bot.slack import blocks as kit
-from bot.store import Store
+from bot.store.database import Store
 from tests.factories import Clock
 from tests.test_runs import RecordingNotifier
 

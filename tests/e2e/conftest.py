@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playground.stack import fast_stack, scaled_timing
+from bot.playground.rigs.stack import fast_stack, scaled_timing
 
 
 @pytest.fixture

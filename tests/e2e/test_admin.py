@@ -11,11 +11,13 @@ import stat
 import httpx
 import pytest
 
-from bot.keys import KeyStore
-from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.stack import SIGNING_SECRET, LocalStack, fast_stack, wait_for
-from bot.policy import ALERT_CHANNEL, PERSON_BUDGET
+from bot.governance.keys import KeyStore
+from bot.governance.policy import ALERT_CHANNEL, PERSON_BUDGET
+from bot.playground.rigs.stack import SIGNING_SECRET, LocalStack, fast_stack
+from bot.playground.simulators.bitscale import Simulator
+from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 from bot.slack.blocks.admin import PERSON_BLOCK
 from tests.e2e.test_commands import blocks_text, saying
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playground.slack_driver import SlackDriver
-from bot.playground.stack import SIGNING_SECRET, fast_stack, wait_for
-from bot.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD, PERSON_BUDGET
+from bot.governance.policy import ALERT_CHANNEL, APPROVAL_THRESHOLD, PERSON_BUDGET
+from bot.playground.rigs.stack import SIGNING_SECRET, fast_stack
+from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.records import wait_for
 from tests.e2e.test_batches import LEADS, run_batch, text_of
 
 ADMIN, SECOND = "U0ADMIN", "U0SECOND"

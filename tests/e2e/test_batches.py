@@ -9,9 +9,10 @@ import json
 
 import pytest
 
-from bot.playground.slack_driver import select_values
-from bot.playground.stack import fast_stack, wait_for
-from bot.store import Store
+from bot.playground.rigs.stack import fast_stack
+from bot.playground.slack.form_fill import select_values
+from bot.playground.slack.records import wait_for
+from bot.store.database import Store
 
 LEADS = (
     "Company Name,Website,Owner\n"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import BOT_TOKEN, SIGNING_SECRET, wait_for
+from bot.playground.rigs.stack import BOT_TOKEN, SIGNING_SECRET
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 from tests.e2e.test_commands import blocks_text, command_reply
 
 HOSTILE = "x' OR '1'='1'); DROP TABLE runs; --"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from bot.playground.slack_driver import form_values
-from bot.playground.slack_standin import is_run_form
-from bot.playground.stack import wait_for
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import is_run_form, wait_for
 
 
 def blocks_text(blocks):
@@ -218,7 +217,7 @@ def test_redelivered_mention_is_answered_once(stack):
         "text": "<@UBOT0001> help",
     }
     with stack.standin.lock:  # the message the mention sits in
-        from bot.playground.slack_standin import Message
+        from bot.playground.slack.records import Message
 
         stack.standin.messages.append(
             Message("C0SALES", "1700000000.000100", "help", [], user="U0ANA")

@@ -6,8 +6,10 @@ import dataclasses
 import json
 import re
 
-from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.stack import SIGNING_SECRET, wait_for
+from bot.playground.rigs.stack import SIGNING_SECRET
+from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 from tests.e2e.test_commands import blocks_text, button_in, command_reply, reply_to
 
 PERSON = {"full_name": "Ada Lovelace", "company_domain": "secret-client.io"}

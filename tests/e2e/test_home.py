@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from bot.batch_store import Batch
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import fast_stack, wait_for
+from bot.batches.store import Batch
+from bot.playground.rigs.stack import fast_stack
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 
 
 def home_text(stack, user: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.config import SettingsError, load_settings
-from bot.playground.process import run_bot
+from bot.playground.rigs.bot_process import run_bot
 from bot.slack.app import build_app
 from tests.test_config_and_store import clean_env  # noqa: F401 - fixture
 
@@ -66,7 +66,7 @@ def _tiny_app():
 
 
 def test_an_oversized_body_is_refused_by_its_length_before_it_is_read():
-    from bot.server import MAX_BODY_BYTES, wsgi_app
+    from bot.web import MAX_BODY_BYTES, wsgi_app
 
     seen = {}
     environ = {
@@ -103,7 +103,7 @@ def test_the_server_keeps_answering_with_over_1024_open_files(tmp_path):
     # connections and SQLite files) reaches that, and then stops answering Slack.
     import os
 
-    from bot.playground.stack import LocalStack
+    from bot.playground.rigs.stack import LocalStack
 
     held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
@@ -130,9 +130,9 @@ def test_a_non_numeric_timestamp_is_401_not_a_traceback(stack, caplog):
 
 
 def test_refused_requests_leave_no_body_and_no_forged_line_in_the_log(tmp_path):
-    from bot.playground.process import BotProcess
-    from bot.playground.simulator import Simulator
-    from bot.playground.slack_standin import SlackStandIn
+    from bot.playground.rigs.bot_process import BotProcess
+    from bot.playground.simulators.bitscale import Simulator
+    from bot.playground.slack.standin import SlackStandIn
 
     sim, slack = Simulator("log-key").start(), SlackStandIn().start()
     bot = BotProcess(
@@ -142,7 +142,7 @@ def test_refused_requests_leave_no_body_and_no_forged_line_in_the_log(tmp_path):
         db_path=tmp_path / "bot.db",
     ).start()
     try:
-        forged = "\n2026-01-01 00:00:00,000 ERROR bot.runs: forged line\n"
+        forged = "\n2026-01-01 00:00:00,000 ERROR bot.runs.service: forged line\n"
         body = ("payload=MARKER" + forged + "x" * 300_000).encode()
         for _ in range(3):
             answer = httpx.post(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from bot.playground.slack_driver import form_values, initial_inputs
-from bot.playground.stack import wait_for
+from bot.playground.slack.form_fill import form_values, initial_inputs
+from bot.playground.slack.records import wait_for
 
 LEAD = (
     "New lead via <https://forms.typeform.com/to/x|Typeform>\n"

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from bot.playground.bittlebits_sim import BittlebitsSimulator
-from bot.playground.stack import fast_stack, wait_for
+from bot.playground.rigs.stack import fast_stack
+from bot.playground.simulators.bittlebits import BittlebitsSimulator
+from bot.playground.slack.records import wait_for
 
 URL = "https://prospect.example/pricing"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.defaults import ChannelDefaults
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import wait_for
-from bot.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess
+from bot.governance.channel_defaults import ChannelDefaults
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 from tests.e2e.test_commands import blocks_text, command_reply, saying
 from tests.e2e.test_quick_runs import mention
 from tests.e2e.test_workflow_step import STEP, finished
@@ -146,7 +146,7 @@ def test_budget_refuses_before_sending_and_resets_the_next_day(stack):
 
 
 def _old_run(grid):
-    from bot.store import Run
+    from bot.store.run_record import Run
 
     return Run(
         id="old-run",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import wait_for
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 from tests.e2e.test_commands import button_in
 
 

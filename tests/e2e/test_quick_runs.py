@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 
-from bot.playground.slack_driver import form_values, initial_inputs
-from bot.playground.slack_standin import is_run_form
-from bot.playground.stack import wait_for
+from bot.playground.slack.form_fill import form_values, initial_inputs
+from bot.playground.slack.records import is_run_form, wait_for
 
 _events = itertools.count(100)
 

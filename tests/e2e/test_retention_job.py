@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.retention import DAY
+from bot.store.retention import DAY
 from tests.factories import make_run
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
-from bot.playground.slack_driver import SlackDriver, form_values
-from bot.playground.stack import SIGNING_SECRET, fast_stack, scaled_timing, wait_for
-from bot.reuse import DAY
+from bot.playground.rigs.stack import SIGNING_SECRET, fast_stack, scaled_timing
+from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
+from bot.runs.reuse import DAY
 from tests.e2e.test_commands import ack_blocks, blocks_text, reply_to
 from tests.e2e.test_quick_runs import mention
 

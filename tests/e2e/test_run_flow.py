@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import wait_for
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
 
 
 def test_command_to_thread_result(stack):

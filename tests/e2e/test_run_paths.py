@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from bot.playground.simulator import Simulator
-from bot.playground.slack_driver import form_values
-from bot.playground.slack_standin import is_run_form
-from bot.playground.stack import LocalStack, wait_for
-from bot.slack.blocks import input_block_id
+from bot.playground.rigs.stack import LocalStack
+from bot.playground.simulators.bitscale import Simulator
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import is_run_form, wait_for
+from bot.slack.blocks.run_form import input_block_id
 from tests.e2e.test_commands import blocks_text
 
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.playground.slack_driver import form_values
-from bot.playground.slack_standin import BOT_USER
-from bot.playground.stack import fast_stack, scaled_timing, wait_for
+from bot.playground.rigs.stack import fast_stack, scaled_timing
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import BOT_USER, wait_for
 
 
 @pytest.fixture

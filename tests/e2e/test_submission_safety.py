@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.playground.slack_driver import form_values
-from bot.playground.stack import wait_for
-from bot.store import Store
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
+from bot.store.database import Store
 
 PERSON = {"full_name": "Ada L", "company_domain": "a.io"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.playground.stack import wait_for
+from bot.playground.slack.records import wait_for
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
 STEP = {"callback_id": "run_bitscale_grid", **MANIFEST["functions"]["run_bitscale_grid"]}

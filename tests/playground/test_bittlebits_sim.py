@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.playground.bittlebits_sim import BittlebitsSimulator
+from bot.playground.simulators.bittlebits import BittlebitsSimulator
 from tests.factories import Clock
 
 

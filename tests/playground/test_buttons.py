@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.playground.buttons import ButtonBoard, normalize
-from bot.playground.render import Button
+from bot.playground.shell.buttons import ButtonBoard, normalize
+from bot.playground.shell.render import Button
 
 
 def b(label: str) -> Button:

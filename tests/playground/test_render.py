@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from bot.playground.render import mrkdwn
+from bot.playground.shell.render import mrkdwn
 
 
 def test_dates_show_in_the_readers_time_zone(monkeypatch):

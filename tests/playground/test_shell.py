@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from bot.playground.process import run_bot
-from bot.playground.shell import run_shell
+from bot.playground.rigs.bot_process import run_bot
+from bot.playground.shell.start import run_shell
 
 SCRIPT = """\
 /bitscale grids
@@ -136,8 +136,8 @@ def test_a_first_hour_in_the_shell(tmp_path, monkeypatch):
 def test_shell_scores_a_page_with_the_bittlebits_simulator(tmp_path, monkeypatch):
     import functools
 
-    from bot.playground import stack as stack_module
-    from bot.playground.bittlebits_sim import BittlebitsSimulator
+    from bot.playground.rigs import stack as stack_module
+    from bot.playground.simulators.bittlebits import BittlebitsSimulator
 
     monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
     monkeypatch.delenv("BITTLEBITS_API_KEY", raising=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from bot.playground.shell import run_shell
+from bot.playground.shell.start import run_shell
 
 SESSION = """\
 /bitscale run Company Enrichment

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from bot.playground.simulator import FOREIGN_GRID_ID
+from bot.playground.simulators.bitscale_state import FOREIGN_GRID_ID
 from bot.providers.bitscale.errors import ERROR_CODES
 
 

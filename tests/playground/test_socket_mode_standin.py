@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from bot.playground.slack_standin import SlackStandIn
+from bot.playground.slack.standin import SlackStandIn
 
 
 @pytest.fixture

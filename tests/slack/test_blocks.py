@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bot.catalog import RunForm
-from bot.credits import CreditAlert
+from bot.grids.catalog import RunForm
+from bot.insight.credits import CreditAlert
 from bot.providers.bitscale.models import Column, GridPage, GridSummary, Workspace
 from bot.providers.bitscale.provider import render_outputs
 from bot.slack import blocks as kit

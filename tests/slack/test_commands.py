@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.blocks import input_block_id
+from bot.slack.blocks.run_form import input_block_id
 from bot.slack.form_state import parse_submission
 from bot.slack.listeners.commands import SUBCOMMANDS, parse_command, suggest
 

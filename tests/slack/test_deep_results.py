@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from bot.playground.slack_standin import SlackStandIn
-from bot.playground.stack import BOT_TOKEN
+from bot.playground.rigs.stack import BOT_TOKEN
+from bot.playground.slack.standin import SlackStandIn
 from bot.providers.base import Providers
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.slack import blocks as kit

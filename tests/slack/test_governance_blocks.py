@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.approvals import Approval
-from bot.audit import AuditEntry
-from bot.policy import GridAccess
+from bot.governance.approvals import Approval
+from bot.governance.audit import AuditEntry
+from bot.governance.policy import GridAccess
+from bot.governance.usage import Totals, UsageReport
 from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks import admin, approvals, records
-from bot.usage import Totals, UsageReport
 
 
 def grids(n):
@@ -91,7 +91,7 @@ def test_approval_request_has_buttons_until_decided():
 
 
 def test_usage_shows_reused_rows_and_credits_saved():
-    from bot.usage import Totals, UsageReport
+    from bot.governance.usage import Totals, UsageReport
 
     report = UsageReport(1_800_000_000.0)
     report.total = Totals(runs=3, rows=3, credits=15.0, reused=4, saved=20.0)

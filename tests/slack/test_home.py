@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from bot.bitscale.models import Workspace
-
+from bot.providers.bitscale.models import Workspace
 from bot.slack import blocks as kit
 from bot.slack.home import Throttle, day_start
 from tests.factories import make_run
@@ -125,7 +124,7 @@ def test_tabs_of_people_with_work_in_progress_are_refreshed(tmp_path):
     from types import SimpleNamespace
 
     from bot.slack.home import HomePublisher
-    from bot.store import Store
+    from bot.store.database import Store
 
     store = Store(tmp_path / "bot.db")
     services = SimpleNamespace(store=store, batches=None)

@@ -3,15 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.text import (
-    escape,
-    format_value,
-    humanize_key,
-    mention,
-    plural,
-    squash,
-    truncate,
-)
+from bot.slack.text import escape, format_value, humanize_key, mention, plural, squash, truncate
 
 
 def test_escape_neutralises_mentions_and_links():

@@ -10,14 +10,10 @@ from urllib.parse import quote
 
 from bot.providers.bitscale import models
 from bot.providers.bitscale.transport import (
-    DEFAULT_BASE_URL,
-    SYNC_RUN_WAIT,
     BitScaleTransport,
     Priority,
     parse,
 )
-
-__all__ = ["DEFAULT_BASE_URL", "SYNC_RUN_WAIT", "BitScaleClient", "Priority"]
 
 
 class BitScaleClient(BitScaleTransport):

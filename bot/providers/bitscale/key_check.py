@@ -4,7 +4,8 @@ which send them to an admin; the operator is the one they are sent to.)"""
 
 from __future__ import annotations
 
-from bot.providers.bitscale.errors import CONNECTION_ERROR, TIMEOUT, BitScaleError
+from bot.providers.bitscale.errors import BitScaleError
+from bot.providers.errors import CONNECTION_ERROR, TIMEOUT
 
 KEYS_PAGE = "BitScale → Settings → Accounts → API Keys"
 STORED_KEY = "the API key stored by the last rotation from Slack"

@@ -17,12 +17,13 @@ import threading
 from collections.abc import Callable
 
 from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
-from bot.providers.bitscale.client import BitScaleClient, Priority
+from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
 from bot.providers.bitscale.key_check import operator_line
 from bot.providers.bitscale.models import RunResult
+from bot.providers.bitscale.transport import Priority
 from bot.providers.http_limits import RESPONSE_TOO_LARGE
-from bot.store import Run
+from bot.store.run_record import Run
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.providers.bitscale.errors import (
-    BAD_RESPONSE,
-    CONNECTION_ERROR,
-    BitScaleError,
-    NotSent,
-    error_from_response,
-)
+from bot.providers.bitscale.errors import BitScaleError, NotSent, error_from_response
+from bot.providers.errors import BAD_RESPONSE, CONNECTION_ERROR
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import Aborted, RateLimiter, limiter_for

@@ -17,13 +17,13 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from bot.providers.bittlebits.errors import (
-    BAD_RESPONSE,
     BUDGET_SPENT,
     BittlebitsError,
     NotSent,
     error_from_response,
 )
 from bot.providers.bittlebits.models import Kind, Pending, Rewrite, Score, Submitted
+from bot.providers.errors import BAD_RESPONSE
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import RateLimiter, limiter_for

@@ -17,16 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bot.providers.base import Outcome, ProviderError, ResultView
 from bot.providers.bittlebits.client import BittlebitsClient
-from bot.providers.bittlebits.errors import (
-    BUDGET_SPENT,
-    BittlebitsError,
-    NotSent,
-    explain,
-)
+from bot.providers.bittlebits.errors import BUDGET_SPENT, BittlebitsError, NotSent, explain
 from bot.providers.bittlebits.models import KINDS, Kind, Pending, Score
 from bot.providers.bittlebits.render import rewrite_view, score_view
 from bot.providers.http_limits import RESPONSE_TOO_LARGE
-from bot.store import Run
+from bot.store.run_record import Run
 
 NAME = "bittlebits"
 TITLES = {"score": "Page score", "rewrite": "Rewrite suggestions"}

@@ -47,10 +47,7 @@ from bot.slack.blocks.common import (
     summary,
     when,
 )
-from bot.slack.blocks.credits import (
-    credit_alert_message,
-    credits_blocks,
-)
+from bot.slack.blocks.credits import credit_alert_message, credits_blocks
 from bot.slack.blocks.grids import (
     LOADING_GRIDS,
     choices_modal,
@@ -59,11 +56,7 @@ from bot.slack.blocks.grids import (
     grids_page_blocks,
     not_found_text,
 )
-from bot.slack.blocks.help import (
-    COMMANDS,
-    help_blocks,
-    unknown_command_blocks,
-)
+from bot.slack.blocks.help import COMMANDS, help_blocks, unknown_command_blocks
 from bot.slack.blocks.home import (
     HOME_ADMIN_ACTION,
     HOME_RUN_ACTION,
@@ -72,11 +65,7 @@ from bot.slack.blocks.home import (
     HomeData,
     home_view,
 )
-from bot.slack.blocks.pages import (
-    PAGE_REWRITE_ACTION,
-    PAGE_SCORE_ACTION,
-    page_choice_blocks,
-)
+from bot.slack.blocks.pages import PAGE_REWRITE_ACTION, PAGE_SCORE_ACTION, page_choice_blocks
 from bot.slack.blocks.quick import (
     DEFAULT_USAGE,
     OPEN_FORM_ACTION,
@@ -105,11 +94,7 @@ from bot.slack.blocks.run_form import (
     run_modal,
     shortcut_modal,
 )
-from bot.slack.blocks.shortcut import (
-    MESSAGE_SHORTCUT,
-    enrich_picker_modal,
-    found_lines,
-)
+from bot.slack.blocks.shortcut import MESSAGE_SHORTCUT, enrich_picker_modal, found_lines
 from bot.slack.blocks.status import (
     remote_status_blocks,
     runs_list_blocks,

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
     UserMultiSelectElement,
 )
 
-from bot.policy import ADMINS_HOWTO, GridAccess
+from bot.governance.policy import ADMINS_HOWTO, GridAccess
 from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks.common import button, context, message_modal, modal, section, when
 from bot.slack.text import escape, mention, plain, truncate

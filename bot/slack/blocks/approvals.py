@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.approvals import Approval
+from bot.governance.approvals import Approval
 from bot.slack.blocks.common import button, context, render, section, when
 from bot.slack.text import escape, mention, truncate
 

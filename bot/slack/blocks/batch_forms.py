@@ -14,8 +14,8 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.batch_rows import Plan
-from bot.catalog import RunForm
+from bot.batches.rows import Plan
+from bot.grids.catalog import RunForm
 from bot.slack.blocks.common import (
     CHECKBOX_GROUP,
     MAX_MODAL_BLOCKS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ConfirmObject
 
-from bot.batch_progress import Progress, Report
-from bot.batch_store import Batch
+from bot.batches.progress import Progress, Report
+from bot.batches.store import Batch
 from bot.slack.blocks.common import bar, button, context, render, section
 from bot.slack.text import escape, mention, truncate
 

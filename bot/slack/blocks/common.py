@@ -21,13 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.text import (
-    escape,
-    format_value,
-    humanize_key,
-    plain,
-    truncate,
-)
+from bot.slack.text import escape, format_value, humanize_key, plain, truncate
 
 MAX_MESSAGE_BLOCKS = 50
 

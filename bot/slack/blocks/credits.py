@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from bot.credits import CreditAlert
+from bot.insight.credits import CreditAlert
 from bot.providers.bitscale.models import Workspace
 from bot.slack.blocks.common import bar, context, date, render, section
-from bot.slack.text import (
-    escape,
-)
+from bot.slack.text import escape
 
 
 def credits_blocks(ws: Workspace) -> list[dict]:

@@ -8,7 +8,7 @@ import re
 from slack_sdk.models.blocks import Block
 
 from bot.slack.blocks.common import context, section
-from bot.store import Run
+from bot.store.run_record import Run
 
 STREAK = 3  # this many alike failures in a row: trying again is unlikely to help
 GRID_URL = "https://app.bitscale.ai/grid/{}"

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 
 from slack_sdk.models.blocks import CheckboxesElement, ExternalDataSelectElement, InputBlock, Option
 
-from bot.catalog import Column
+from bot.providers.bitscale.models import Column
 from bot.slack.blocks.common import CHECKBOX_GROUP, PICK_GRID_ACTION
 from bot.slack.text import plain
 

@@ -23,12 +23,7 @@ from bot.slack.blocks.common import (
     render,
     section,
 )
-from bot.slack.text import (
-    escape,
-    plain,
-    plural,
-    truncate,
-)
+from bot.slack.text import escape, plain, plural, truncate
 
 NO_SOURCE = (
     "_No BitScale API source yet, so it cannot run from Slack: its owner can add one in "

@@ -7,10 +7,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.slack.blocks.common import context, render, section
-from bot.slack.text import (
-    escape,
-    truncate,
-)
+from bot.slack.text import escape, truncate
 
 COMMANDS = [
     ("help", "`/bitscale help`", "Show this help."),

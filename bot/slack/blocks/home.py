@@ -9,19 +9,12 @@ from dataclasses import dataclass, field
 from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
-from bot.bitscale.models import Workspace
-from bot.slack.blocks.common import (
-    MAX_MODAL_BLOCKS,
-    bar,
-    button,
-    context,
-    section,
-    when,
-)
+from bot.providers.bitscale.models import Workspace
+from bot.slack.blocks.common import MAX_MODAL_BLOCKS, bar, button, context, section, when
 from bot.slack.blocks.help import help_blocks
 from bot.slack.blocks.status import runs_list_blocks
 from bot.slack.text import channel_link, escape, mention, plain, plural, truncate
-from bot.store import Run
+from bot.store.run_record import Run
 
 HOME_RUN_ACTION = "home_run_grid"
 HOME_ADMIN_ACTION = "home_admin_form"

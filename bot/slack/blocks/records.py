@@ -9,10 +9,10 @@ from datetime import date
 
 from slack_sdk.models.blocks import ActionsBlock, Block, DatePickerElement, DividerBlock, InputBlock
 
-from bot.audit import AuditEntry
+from bot.governance.audit import AuditEntry
+from bot.governance.usage import Totals, UsageReport
 from bot.slack.blocks.common import button, context, modal, render, section, when
 from bot.slack.text import escape, mention, plain, plural, truncate
-from bot.usage import Totals, UsageReport
 
 EXPORT_ACTION = "audit_export"
 EXPORT_VIEW = "audit_export_view"

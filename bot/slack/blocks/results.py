@@ -38,7 +38,7 @@ from bot.slack.text import (
     mention,
     truncate,
 )
-from bot.store import Run
+from bot.store.run_record import Run
 
 
 def requester(run: Run) -> str:

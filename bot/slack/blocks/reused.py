@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from bot.slack.blocks.common import RUN_FRESH_ACTION, button, context, day
 from bot.slack.text import mention
-from bot.store import Run
+from bot.store.run_record import Run
 
 
 def provenance(run: Run) -> str:

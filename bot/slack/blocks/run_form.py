@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
 )
 
-from bot.catalog import RunForm
+from bot.grids.catalog import RunForm
 from bot.slack.blocks.common import (
     CHECKBOX_GROUP,
     DELIVER_ACTION,
@@ -29,13 +29,7 @@ from bot.slack.blocks.common import (
     section,
 )
 from bot.slack.blocks.fields import grid_picker, output_checkboxes
-from bot.slack.text import (
-    escape,
-    humanize_key,
-    plain,
-    squash,
-    truncate,
-)
+from bot.slack.text import escape, humanize_key, plain, squash, truncate
 
 
 def max_inputs(output_count: int) -> int:

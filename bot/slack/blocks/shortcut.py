@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.extract import Found
+from bot.leads.extract import Found
 from bot.slack.blocks.common import context, modal, section
 from bot.slack.blocks.fields import grid_picker
 from bot.slack.blocks.pages import page_choice_blocks

@@ -27,7 +27,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.results import result_message
 from bot.slack.blocks.reused import provenance
 from bot.slack.text import escape, format_value, mention, truncate
-from bot.store import Run
+from bot.store.run_record import Run
 
 
 def status_blocks(run: Run, view: ResultView | None = None) -> list[dict]:

@@ -11,21 +11,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
-from bot.runs import RunRefused, RunRequest
+from bot.governance.visibility import may_see
+from bot.providers.bitscale.errors import BitScaleError, explain
+from bot.runs.types import RunRefused, RunRequest
 from bot.slack import blocks as kit
-from bot.slack.forms import (
-    load_form_into,
-    open_run_form,
-    refresh_inputs,
-    update_view,
-)
+from bot.slack.forms import load_form_into, open_run_form, refresh_inputs, update_view
 from bot.slack.listeners.commands import show_grids
 from bot.slack.services import Services
 from bot.slack.text import escape
-from bot.store import Run
-from bot.visibility import may_see
+from bot.store.run_record import Run
 
 log = logging.getLogger(__name__)
 

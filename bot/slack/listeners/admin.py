@@ -13,8 +13,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.keys import rotate
-from bot.policy import (
+from bot.governance.keys import rotate
+from bot.governance.policy import (
     ALERT_CHANNEL,
     ALERT_THRESHOLD,
     APPROVAL_THRESHOLD,
@@ -25,7 +25,7 @@ from bot.policy import (
     GridAccess,
     Policy,
 )
-from bot.providers.bitscale import BitScaleError
+from bot.providers.bitscale.errors import BitScaleError
 from bot.slack.blocks import admin as kit
 from bot.slack.blocks.common import loading_modal, notice_blocks
 from bot.slack.blocks.grids import LOADING_GRIDS, grid_options

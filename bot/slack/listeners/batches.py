@@ -6,7 +6,9 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.slack.batch_forms import handle_map, handle_preview, handle_upload, open_batch_form
+from bot.slack.batch_mapping import handle_map
+from bot.slack.batch_preview import handle_preview
+from bot.slack.batch_upload import handle_upload, open_batch_form
 from bot.slack.blocks import batches as kit
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services

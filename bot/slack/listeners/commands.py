@@ -16,13 +16,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
+from bot.governance.visibility import may_see
+from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
 from bot.slack.forms import open_run_form
 from bot.slack.services import Services
 from bot.slack.text import escape
-from bot.visibility import may_see
 
 log = logging.getLogger(__name__)
 

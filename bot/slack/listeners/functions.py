@@ -13,10 +13,9 @@ import logging
 from slack_bolt import App, Fail
 from slack_sdk.errors import SlackApiError
 
-from bot.catalog import RunForm
-from bot.providers.bitscale import BitScaleError
-from bot.providers.bitscale.errors import explain
-from bot.runs import RunRefused, RunRequest
+from bot.grids.catalog import RunForm
+from bot.providers.bitscale.errors import BitScaleError, explain
+from bot.runs.types import RunRefused, RunRequest
 from bot.slack.services import Services
 from bot.slack.text import is_user_id
 from bot.slack.workflow import STEP_CALLBACK, match_step_inputs

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.extract import Found
+from bot.leads.extract import Found
 from bot.slack import blocks as kit
 from bot.slack.forms import open_run_form
 from bot.slack.listeners.commands import CommandCall, subcommand

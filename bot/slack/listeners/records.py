@@ -13,13 +13,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.governance.usage import resets_in
 from bot.slack.blocks import records as kit
 from bot.slack.blocks.common import message_modal, notice_blocks
 from bot.slack.listeners.admin import refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
 from bot.slack.text import escape, mention, plural
-from bot.usage import resets_in
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import logging
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.extract import extract, message_texts
+from bot.leads.extract import extract, message_texts
 from bot.slack import blocks as kit
-from bot.slack.batch_forms import open_batch_form
+from bot.slack.batch_upload import open_batch_form
 from bot.slack.forms import form_base
 from bot.slack.pages import enabled as pages_enabled
 from bot.slack.pages import urls_in

@@ -1,0 +1,118 @@
+"""Pacing batch rows: hand queued rows to workers, a few at a time, fairly across batches.
+
+Batch rows go through the same rate limiter as everything else, at the provider's lowest
+priority, so a person's form or run always takes the next free slot. Only a few rows wait
+at the limiter at any time (enough to keep it busy), picked round-robin across running
+batches, so two batches share the budget instead of one queueing behind the other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from bot.batches.store import BatchStore
+from bot.providers.base import BatchProvider
+from bot.runs.service import RunService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Feed:
+    """The feeder's in-memory bookkeeping (one process, one feeder)."""
+
+    outstanding: set[str] = field(default_factory=set)  # rows handed to a worker
+    turn: int = 0
+    submit_seconds: float = 0.5  # moving average of how long one submission takes
+
+
+class Feeder:
+    def __init__(
+        self,
+        store: BatchStore,
+        runs: RunService,
+        provider: BatchProvider,
+        *,
+        workers: int,
+        stopping: threading.Event,
+        wake: threading.Event,
+    ) -> None:
+        self.store = store
+        self.runs = runs
+        self.provider = provider
+        self._workers = ThreadPoolExecutor(workers, thread_name_prefix="batch")
+        self._max_outstanding = workers
+        self._state = _Feed()
+        self._lock = threading.Lock()
+        self._stopping = stopping
+        self._wake = wake
+
+    def shutdown(self) -> None:
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    def feed(self, now: float) -> None:
+        """Hand rows to workers, round-robin across running batches, keeping only a few
+        at the limiter so people and other batches are never stuck behind a long queue."""
+        running = [b.id for b in self.store.where("state = 'running'")]
+        if not running:
+            return
+        state = self._state
+        with self._lock:
+            room = self._target_outstanding() - len(state.outstanding)
+        exhausted: set[str] = set()
+        while room > 0 and len(exhausted) < len(running):
+            batch_id = running[state.turn % len(running)]
+            state.turn += 1
+            if batch_id in exhausted:
+                continue
+            run_id = self._next_row(batch_id, now)
+            if run_id is None:
+                exhausted.add(batch_id)
+                continue
+            with self._lock:
+                state.outstanding.add(run_id)
+            room -= 1
+            try:
+                self._workers.submit(self._send, run_id)
+            except RuntimeError:  # shutting down; the row stays queued for the next start
+                with self._lock:
+                    state.outstanding.discard(run_id)
+                return
+
+    def _target_outstanding(self) -> int:
+        """Enough rows in hand to keep the limiter busy for about two seconds: one second's
+        worth per second a submission takes (sync rows hold their slot for the whole run)."""
+        wanted = self.provider.request_rate * (2 + self._state.submit_seconds)
+        return max(2, min(self._max_outstanding, int(wanted)))
+
+    def _next_row(self, batch_id: str, now: float) -> str | None:
+        with self._lock:
+            busy = set(self._state.outstanding)
+        found = self.store.store.db().execute(
+            "SELECT id FROM runs WHERE batch_id = ? AND state = 'queued' AND submit_after <= ? "
+            "ORDER BY created_at LIMIT ?",
+            [batch_id, now, len(busy) + 1],
+        )
+        return next((r[0] for r in found.fetchall() if r[0] not in busy), None)
+
+    def _send(self, run_id: str) -> None:
+        started = time.monotonic()
+        try:
+            # Stopping (SIGTERM): a row still waiting for a slot stays queued for the next
+            # start instead of going out while the process winds down.
+            self.runs.submit_now(
+                run_id, self.provider.batch_priority, lambda: not self._stopping.is_set()
+            )
+        except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
+            log.exception("sending batch row %s failed", run_id)
+        finally:
+            took = time.monotonic() - started
+            with self._lock:
+                state = self._state
+                state.submit_seconds = 0.9 * state.submit_seconds + 0.1 * took
+                state.outstanding.discard(run_id)
+            self._wake.set()

@@ -1,0 +1,102 @@
+"""The end of a batch: measure what it cost, write the enriched file, post the summary
+exactly once (a lease guards the reply; a reply that may have gone out is looked for
+before posting again) and attach the file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.batches.progress import BatchNotifier, Progress, Report
+from bot.batches.rows import RowResult, write_result
+from bot.batches.store import Batch, BatchStore
+
+log = logging.getLogger(__name__)
+
+
+class Finisher:
+    def __init__(
+        self,
+        store: BatchStore,
+        notifier: BatchNotifier,
+        credits_left: Callable[[], int | None],
+        files_dir: Path,
+        clock: Callable[[], float],
+    ) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.credits_left = credits_left
+        self.files_dir = files_dir
+        self.clock = clock
+
+    def finish(self, batch: Batch, progress: Progress) -> None:
+        """Write the enriched file and post the summary exactly once."""
+        now = self.clock()
+        claimed = self.store.store.write(
+            "UPDATE batches SET reply_lease = ? WHERE id = ? AND reply_posted_at IS NULL "
+            "AND (reply_lease IS NULL OR reply_lease <= ?) RETURNING id",
+            [now + 120, batch.id, now],
+        )
+        if not claimed:
+            return
+        if batch.credits_after is None:
+            self._measure_cost(batch)
+        path = self._write_file(batch)
+        report = Report(progress, self.store.failure_reasons(batch.id), path)
+        if batch.reply_attempted_at and self._safe_reply_exists(batch):
+            self.store.update(batch.id, reply_posted_at=now)
+        else:
+            self.store.update(batch.id, reply_attempted_at=now)
+            try:
+                self.notifier.batch_finished(batch, report)
+            except Exception as exc:  # noqa: BLE001 - the lease runs out; tried again
+                log.warning("summary of batch %s not posted: %s", batch.id, exc)
+                self.store.update(batch.id, reply_lease=now + 10)
+                return
+            self.store.update(batch.id, reply_posted_at=self.clock())
+        batch = self.store.get(batch.id) or batch
+        self.notifier.attach_batch_result(batch, report)
+        self.store.update(batch.id, file_posted_at=self.clock())
+
+    def _safe_reply_exists(self, batch: Batch) -> bool:
+        try:
+            return self.notifier.batch_reply_exists(batch)
+        except Exception:  # noqa: BLE001 - unknown: post (a rare double beats a lost reply)
+            return False
+
+    def _write_file(self, batch: Batch) -> str:
+        path = str(self.files_dir / f"{batch.id}-enriched.csv")
+        db = self.store.store.db()
+
+        def lookup(row_digest: str) -> RowResult | None:
+            found = db.execute(
+                "SELECT state, outputs, error_message, reused_from_at FROM runs "
+                "WHERE dedupe_key = ?",
+                [f"batch:{batch.id}:{row_digest}"],
+            ).fetchone()
+            if found is None:
+                return None
+            state, outputs, error, made = found
+            return RowResult(state, json.loads(outputs) if outputs else None, error, made)
+
+        write_result(batch.csv_info(), batch.mapping, batch.outputs, lookup, path)
+        self.store.update(batch.id, result_path=path)
+        return path
+
+    def _measure_cost(self, batch: Batch) -> None:
+        """Credits before minus after, over the rows the provider ran: this grid's cost per
+        run (blurred if other runs spent credits meanwhile; it is an estimate and says so)."""
+        after = self.credits_left()
+        if after is None:
+            return
+        self.store.update(batch.id, credits_after=after)
+        sent = self.store.store.count_runs(
+            "batch_id = ? AND submitted_at IS NOT NULL", [batch.id]
+        )
+        if batch.credits_before is None or sent == 0:
+            return
+        spent = batch.credits_before - after
+        if spent >= 0:
+            self.store.save_grid_cost(batch.grid_id, spent / sent, sent, self.clock())

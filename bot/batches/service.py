@@ -1,0 +1,309 @@
+"""Batches: a CSV file, a column mapping and many runs; progress; the enriched file. No Slack,
+and no single provider: the batch's provider answers credits, pacing and stop codes.
+
+Life of a batch: `create()` records it (`awaiting_approval` when a policy holds it, else
+`preparing`), `_start()` turns each distinct row into a queued run tied to the batch
+(batch_expand.py), then the feeder (batch_feeder.py) sends rows to the provider and the
+housekeeping pass edits the progress message, notices the end, writes the enriched file
+and posts it once (batch_finish.py).
+
+Exactly once: a row is a run, and runs.py's rules hold (a row cut off while being sent is
+never re-sent). Batches submit in async mode by default: the request id is stored the
+moment the provider answers, so a restart (even SIGKILL) finds every sent row's result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.batches.csvio import CsvInfo
+from bot.batches.expand import expand
+from bot.batches.feeder import Feeder
+from bot.batches.finish import Finisher
+from bot.batches.posts import BatchPosts
+from bot.batches.progress import BatchNotifier, Progress, Report, measure
+from bot.batches.request import BatchRequest
+from bot.batches.rows import rows
+from bot.batches.stops import RowTimings, Stops
+from bot.batches.store import ACTIVE_STATES, Batch, BatchStore, migrate
+from bot.providers.base import BatchProvider
+from bot.runs.service import RunService
+from bot.store.run_record import Run, new_run_id
+
+__all__ = [
+    "BatchNotifier",
+    "BatchRequest",
+    "BatchService",
+    "Progress",
+    "Report",
+    "batch_files_dir",
+]
+
+log = logging.getLogger(__name__)
+
+class BatchService:
+    def __init__(
+        self,
+        store: BatchStore,
+        runs: RunService,
+        provider: BatchProvider,
+        notifier: BatchNotifier,
+        *,
+        files_dir: str | Path,
+        mode: str = "async",
+        max_rows: int = 10_000,
+        progress_seconds: float = 5.0,
+        credit_check_seconds: float = 30.0,
+        expiry_seconds: float = 30 * 60,
+        workers: int = 160,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.runs = runs
+        self.provider = provider  # the service batch rows run on
+        self.notifier = notifier
+        self.files_dir = Path(files_dir)
+        self.mode = mode
+        self.max_rows = max_rows
+        self.progress_seconds = progress_seconds
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stops = Stops(
+            store,
+            provider,
+            credit_check_seconds=credit_check_seconds,
+            expiry_seconds=expiry_seconds,
+        )
+        self._timings = RowTimings()
+        self._feeder = Feeder(
+            store, runs, provider, workers=workers, stopping=self._stop, wake=self._wake
+        )
+        self._finisher = Finisher(store, notifier, provider.credits_left, self.files_dir, clock)
+        self._posts = BatchPosts(store, notifier, self.progress)
+        migrate(store.store.db())
+
+    # --- entry points (the Slack face and the policy call these) ------------------------
+
+    def create(
+        self, request: BatchRequest, *, hold_for_approval: bool = False
+    ) -> tuple[Batch, bool]:
+        """Record a batch; the same dedupe key (the same form) creates it once. With
+        `hold_for_approval` it waits in `awaiting_approval` until `approve()`."""
+        state = "awaiting_approval" if hold_for_approval else "preparing"
+        batch = request.batch(new_run_id(), self.mode, state, self.clock())
+        batch, created = self.store.insert(batch)
+        if created and not hold_for_approval:
+            self._start(batch)
+        return batch, created
+
+    def approve(self, batch_id: str, approver: str) -> bool:
+        """A held batch may start. False when it was not waiting for approval."""
+        if not self.store.move(
+            batch_id, ("awaiting_approval",), state="preparing", decided_by=approver
+        ):
+            return False
+        batch = self.store.get(batch_id)
+        assert batch is not None
+        self._start(batch)
+        return True
+
+    def deny(self, batch_id: str, approver: str) -> bool:
+        """A held batch will not run; nothing was spent."""
+        return self.store.move(
+            batch_id,
+            ("awaiting_approval",),
+            state="denied",
+            decided_by=approver,
+            finished_at=self.clock(),
+            reply_posted_at=self.clock(),
+        )
+
+    def cancel(self, batch_id: str, user_id: str) -> bool:
+        """Stop rows not yet sent; rows already sent finish and are kept."""
+        now = self.clock()
+        if not self.store.move(
+            batch_id, ACTIVE_STATES, state="cancelled", cancelled_by=user_id, finished_at=now
+        ):
+            return False
+        self.store.store.write(
+            "UPDATE runs SET state = 'cancelled', finished_at = ?, "
+            "error_message = 'Cancelled before it was sent.' "
+            "WHERE batch_id = ? AND state = 'queued'",
+            [now, batch_id],
+        )
+        self._wake.set()
+        return True
+
+    def resume(self, batch_id: str) -> bool:
+        batch = self.store.get(batch_id)
+        if batch is None or batch.state != "paused":
+            return False
+        moved = self.store.move(
+            batch_id, ("paused",), state="running", pause_code=None, pause_reason=None,
+            pause_notified=0,
+        )
+        if moved:
+            self._stops.check_credits_soon()
+            self._wake.set()
+        return moved
+
+    def get(self, batch_id: str) -> Batch | None:
+        return self.store.get(batch_id)
+
+    def active(self) -> list[Batch]:
+        marks = ", ".join("?" * len(ACTIVE_STATES))
+        return self.store.where(f"state IN ({marks})", list(ACTIVE_STATES))
+
+    def reusable(
+        self,
+        grid_id: str,
+        grid_name: str,
+        info: CsvInfo,
+        mapping: dict[str, str],
+        output_columns: list[str] | None,
+        user_id: str,
+    ) -> int:
+        """For the preview: distinct rows an earlier result answers (reuse.py)."""
+        distinct = {row.digest: row.inputs for row in rows(info, mapping) if row.inputs}
+        found = self._earlier_results(
+            grid_id, grid_name, list(distinct.values()), output_columns, user_id
+        )
+        return sum(f is not None for f in found)
+
+    def _earlier_results(
+        self,
+        grid_id: str,
+        grid_name: str,
+        inputs: list[dict[str, str]],
+        output_columns: list[str] | None,
+        user_id: str,
+    ) -> list:
+        index = self.runs.results
+        if index is None:
+            return [None] * len(inputs)
+        return index.find_many(grid_id, inputs, output_columns, user_id, grid_name=grid_name)
+
+    def cost_per_run(self, grid_id: str) -> float | None:
+        """Credits one run of this grid has cost lately, measured; None when never."""
+        return self.store.grid_cost(grid_id)
+
+    def progress(self, batch: Batch) -> Progress:
+        return measure(batch, self.store.counts(batch.id), self.clock())
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """At start-up: finish preparing what a restart cut off, then run the loop."""
+        for batch in self.store.where("state = 'preparing'"):
+            self._start(batch)
+        self._thread = threading.Thread(target=self._loop, name="batches", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._feeder.shutdown()
+
+    def _loop(self) -> None:
+        next_housekeeping = 0.0
+        while not self._stop.is_set():
+            try:
+                self.feed()
+                if time.monotonic() >= next_housekeeping:
+                    next_housekeeping = time.monotonic() + min(0.5, self.progress_seconds)
+                    self.housekeep()
+            except Exception:  # noqa: BLE001 - the loop must outlive any one problem
+                log.exception("batch loop failed")
+            self._wake.wait(0.05)
+            self._wake.clear()
+
+    def feed(self) -> None:
+        """Hand rows to workers (batch_feeder.py)."""
+        self._feeder.feed(self.clock())
+
+    def housekeep(self) -> None:
+        now = self.clock()
+        batches = self.active() + self.store.where(
+            "state IN ('done', 'cancelled') AND reply_posted_at IS NULL"
+        )
+        if not batches:
+            return  # idle: no writes
+        self._stops.expire_rows(now)
+        if any(b.state == "running" for b in batches):
+            self._stops.check_credits(now, batches)
+        for batch in batches:
+            try:
+                self._housekeep_one(batch, now)
+            except Exception:  # noqa: BLE001 - one batch's trouble must not stop the others
+                log.exception("housekeeping of batch %s failed", batch.id)
+
+    def _housekeep_one(self, batch: Batch, now: float) -> None:
+        if batch.state == "paused" and not batch.pause_notified:
+            self._posts.notify_pause(batch)
+        if not batch.message_ts:
+            return
+        progress = self.progress(batch)
+        if batch.state == "running" and progress.waiting == 0:
+            if self.store.move(batch.id, ("running",), state="done", finished_at=now):
+                batch = self.store.get(batch.id) or batch
+        if batch.state in ("done", "cancelled") and progress.waiting == 0:
+            self._finisher.finish(batch, progress)
+            return
+        due = (batch.progress_at or 0) + self.progress_seconds <= now
+        if due and progress.seen() + batch.state != batch.progress_seen:
+            self._posts.show_progress(batch, progress, now)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def announce(self, batch: Batch) -> bool:
+        return self._posts.announce(batch)
+
+    def show(self, batch_id: str) -> None:
+        self._posts.show(batch_id)
+
+    def _start(self, batch: Batch) -> None:
+        """Announce (once), expand the file into runs (idempotent), then let it run."""
+        if not self.announce(batch):
+            return
+        self._expand(batch)
+        # Someone just pressed Start: this read goes ahead of polls and other batches.
+        credits = self.provider.credits_left(urgent=True)
+        self.store.move(
+            batch.id,
+            ("preparing",),
+            state="running",
+            started_at=self.clock(),
+            credits_before=credits,
+        )
+        self._wake.set()
+
+    def _expand(self, batch: Batch) -> None:
+        expand(self.store, batch, self._earlier_results, self.provider.name, self.clock())
+
+    def on_run_finished(self, run: Run) -> None:
+        """runs.py's hook: a row that hit a batch-wide stop goes back to the queue and
+        pauses its batch; a finished row teaches the poll hint how long rows take."""
+        if not run.batch_id or self._stops.row_stopped(run):
+            return
+        self._timings.record(run)
+        self._wake.set()
+
+    def pause(self, batch_id: str, code: str, reason: str) -> bool:
+        return self._stops.pause(batch_id, code, reason)
+
+    def first_poll(self, run: Run) -> float:
+        return self._timings.first_poll(run)
+
+
+def batch_files_dir(database_path: str) -> Path:
+    """Uploaded and enriched files live next to the database."""
+    base = Path(database_path).parent if database_path != ":memory:" else Path(".")
+    path = base / "batch-files"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

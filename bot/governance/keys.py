@@ -1,0 +1,133 @@
+"""The BitScale API key the bot uses, and rotating it without a restart.
+
+A key rotated from Slack is stored in SQLite and takes precedence over BITSCALE_API_KEY
+(which is then dead anyway: rotation invalidates the old key). It is written durably
+(committed with synchronous=FULL, so the WAL is synced) before the client switches to it,
+so a crash right after a rotation still starts with the working key.
+
+The key is a secret: it is never logged, never put in the audit log, and never in an
+error text. `rotate()` hands it back once, for the admin's eyes only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.governance.audit import AuditLog
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.bitscale.errors import BitScaleError, explain
+from bot.store.database import Store
+
+log = logging.getLogger(__name__)
+
+_NAME = "bitscale_api_key"
+
+
+class RedactSecrets(logging.Filter):
+    """Blanks known keys in log records of libraries that log request bodies at DEBUG
+    (slack_sdk logs the body of views.update, which once carries the new key)."""
+
+    secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s and s in message for s in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, ()
+        return True
+
+
+for _name in ("slack_sdk.web.base_client", "slack_bolt", "httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(RedactSecrets())
+
+
+class KeyStore:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        db = store.db()
+        db["secrets"].create(
+            {"name": str, "value": str, "changed_at": float, "changed_by": str},
+            pk="name",
+            if_not_exists=True,
+        )
+        db.conn.commit()
+
+    def get(self) -> str | None:
+        rows = list(self.store.db()["secrets"].rows_where("name = ?", [_NAME], limit=1))
+        if rows:
+            RedactSecrets.secrets.add(rows[0]["value"])
+        return rows[0]["value"] if rows else None
+
+    def changed(self) -> tuple[float, str] | None:
+        rows = list(self.store.db()["secrets"].rows_where("name = ?", [_NAME], limit=1))
+        return (rows[0]["changed_at"], rows[0]["changed_by"]) if rows else None
+
+    def put(self, key: str, actor: str) -> None:
+        """Store durably: FULL sync for this commit, so it survives a power cut."""
+        RedactSecrets.secrets.add(key)
+        db = self.store.db()
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute(
+            "INSERT INTO secrets (name, value, changed_at, changed_by) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value, "
+            "changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+            [_NAME, key, self.clock(), actor],
+        )
+        db.conn.commit()
+        self.store.restrict_file_modes()
+
+
+@dataclass(frozen=True)
+class Rotation:
+    ok: bool
+    new_key: str | None = None  # only when ok; show it once, to the admin who asked
+    sentence: str = ""  # what happened, for the admin
+
+
+def choose_key(keys: KeyStore, configured: str | None) -> str | None:
+    """A key stored by a rotation wins over BITSCALE_API_KEY."""
+    return keys.get() or configured
+
+
+def rotate(client: BitScaleClient, keys: KeyStore, audit: AuditLog, actor: str) -> Rotation:
+    """Rotate the workspace key; on any failure the old key stays in use."""
+    issued: list[str] = []
+
+    def persist(key: str) -> None:
+        issued.append(key)
+        keys.put(key, actor)
+
+    try:
+        client.rotate_key(persist=persist)
+    except BitScaleError as error:
+        log.warning("key rotation failed: %s", error.code)
+        audit.record(actor, "key_rotation_failed", outcome=error.code)
+        return Rotation(
+            False,
+            sentence=(
+                f"The key was not rotated: {explain(error)} The old key is still the one "
+                "in use, and every integration keeps working."
+            ),
+        )
+    except Exception as exc:  # noqa: BLE001 - the admin must still learn the new key
+        log.error("key rotation: storing the new key failed (%s)", type(exc).__name__)
+        audit.record(actor, "key_rotation_failed", outcome=type(exc).__name__)
+        if not issued:
+            return Rotation(False, sentence="The key was not rotated; the old key is in use.")
+        return Rotation(
+            False,
+            new_key=issued[0],
+            sentence=(
+                "BitScale issued a new key and the bot uses it now, but it could not store "
+                "it in its database, so a restart would fall back to the old, dead key. Set "
+                "BITSCALE_API_KEY to the key below before the next restart."
+            ),
+        )
+    log.info("BitScale API key rotated by %s; the bot uses the new key", actor)
+    audit.record(actor, "key_rotated", outcome="ok")
+    return Rotation(True, keys.get(), "The key was rotated. The bot uses the new key already.")

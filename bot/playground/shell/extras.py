@@ -1,0 +1,199 @@
+"""The rest of Slack in the shell: shortcuts, mentions, the Home tab, /invite and a credit
+drop, each as one typed word, so every entry point can be tried without Slack."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.playground.shell.form import QUIT, Quit
+from bot.playground.slack.records import BOT_USER
+from bot.slack import blocks as kit
+
+if TYPE_CHECKING:
+    from bot.playground.shell.session import Shell
+
+_events = itertools.count(1)
+
+
+def handle(shell: Shell, line: str, answers: dict[str, str]) -> bool:
+    """Run a shell word that stands for something done in Slack; False if it is none."""
+    word, _, rest = line.partition(" ")
+    word = word.lower()
+    if word == "home":
+        home(shell)
+    elif word == "shortcut":
+        shell.driver.shortcut()
+    elif word == "enrich":
+        enrich(shell, rest)
+    elif word in ("@bitscale", "@bot"):
+        mention(shell, rest)
+    elif word in ("low-credits", "lowcredits"):
+        low_credits(shell, rest)
+    elif word == "workflow":
+        workflow(shell, rest, answers)
+    else:
+        return False
+    return True
+
+
+def home(shell: Shell) -> None:
+    event = {"type": "app_home_opened", "user": shell.user_id, "tab": "home"}
+    shell.driver.event(event, f"EvShell{next(_events)}")
+
+
+def mention(shell: Shell, text: str) -> None:
+    """Post `@BitScale text` in the channel as you, and deliver the app_mention event."""
+    said = f"<@{BOT_USER}> {text}".strip()
+    message = shell.stack.standin.add_message(shell.channel_id, said, user=shell.user_id)
+    event = {
+        "type": "app_mention",
+        "user": shell.user_id,
+        "channel": shell.channel_id,
+        "ts": message.ts,
+        "text": said,
+        "team": "T0001",
+    }
+    shell.driver.event(event, f"EvShell{next(_events)}")
+
+
+def enrich(shell: Shell, text: str) -> None:
+    """Post `text` as you, then use the Enrich with BitScale message shortcut on it."""
+    if not text.strip():
+        shell.say("Type the message too, e.g.: enrich Met Kay Ng (kay@kay.dev) of Kay Labs")
+        return
+    message = shell.stack.standin.add_message(shell.channel_id, text, user=shell.user_id)
+    shell.say(f"#{shell.names[shell.channel_id]} · {shell.names[shell.user_id]}: {text}")
+    shell.driver.message_shortcut(message)
+
+
+def low_credits(shell: Shell, arg: str) -> None:
+    sim, bot = shell.stack.sim, shell.stack.bot
+    if sim is None or bot is None:
+        shell.say("low-credits works with the demo workspace only, not your real BitScale.")
+        return
+    left = int(arg) if arg.strip().isdigit() else max(0, shell.stack.credit_threshold - 1)
+    sim.set_credits_remaining(left)
+    shell.say(f"(The demo workspace now has {left:,} credits left; the bot checks them.)")
+    bot.credits.check()
+
+
+WORKFLOW_STEP = "run_bitscale_grid"  # the manifest's custom step (functions:)
+
+
+def workflow(shell: Shell, grid: str, answers: dict[str, str]) -> None:
+    """A workflow reaching the step Run a BitScale grid, with `grid` and the inline
+    answers as the step's inputs; prints what the step hands to the next one."""
+    if not grid.strip():
+        shell.say("Name the grid: workflow Person Lookup :: full_name=Kay; company_domain=kay.dev")
+        return
+    step = {"callback_id": WORKFLOW_STEP, **_manifest_step()}
+    inputs = {
+        "grid": grid.strip(),
+        "inputs": "\n".join(f"{k}: {v}" for k, v in answers.items()),
+        "channel": shell.channel_id,
+        "run_as": shell.user_id,
+    }
+    execution = f"FxShell{next(_events)}"
+    shell.say(f"(A workflow runs the step Run a BitScale grid on {grid.strip()}…)")
+    shell.driver.function_executed(step, inputs, execution)
+    executions = shell.stack.standin.function_executions
+    deadline = time.monotonic() + 300
+    while executions[execution]["state"] == "running" and time.monotonic() < deadline:
+        shell.settle(longest=1.0)
+    done = executions[execution]
+    shell.say(f"(The step {done['state']}; it hands on:)")
+    for name, value in (done.get("outputs") or {}).items():
+        shell.say(f"  {name}: {str(value)[:300]}")
+    if done.get("error"):
+        shell.say(f"  error: {done['error']}")
+
+
+def _manifest_step() -> dict:
+    """The step's definition from manifest.yml when this is a checkout with PyYAML."""
+    try:
+        import yaml
+    except ImportError:
+        return {}
+    manifest = Path(__file__).parents[3] / "manifest.yml"
+    if manifest.is_file():
+        return (yaml.safe_load(manifest.read_text()).get("functions") or {}).get(
+            WORKFLOW_STEP, {}
+        )
+    return {}
+
+
+def other_command(shell: Shell, command: str, text: str) -> None:
+    """Slash commands that are Slack's own, not the bot's."""
+    if command == "/invite":
+        if "bitscale" in text.lower():
+            shell.stack.standin.channel_errors.pop(shell.channel_id, None)
+            shell.say(
+                f"(Slack) BitScale is in #{shell.names[shell.channel_id]}: it can post results "
+                "here."
+            )
+        else:
+            shell.say("(Slack) In the shell only @BitScale can be invited: /invite @BitScale")
+        return
+    shell.say(
+        f"(Slack) {command} is not a command here. The bot's command is /bitscale; "
+        "type help for the shell's words."
+    )
+
+
+def grid_picker(view: dict) -> dict | None:
+    """The type-ahead grid select of a shortcut's picker, if the view has one."""
+    for block in view.get("blocks", []):
+        element = block.get("element") or {}
+        if element.get("action_id") == kit.PICK_GRID_ACTION and element.get("type") == (
+            "external_select"
+        ):
+            return block
+    return None
+
+
+def pick_grid(shell: Shell, view: dict, answers: dict[str, str]) -> None:
+    """Ask which grid (type part of its name), as Slack's type-ahead would, and choose it."""
+    block = grid_picker(view)
+    if block is None:
+        return
+    while True:
+        typed = answers.get("grid")
+        if typed is None:
+            typed = shell.read_line("│ Grid (type part of its name, or cancel): ")
+            if typed is not None and not shell.live:
+                shell.say(f"│ Grid (type part of its name, or cancel): {typed}")
+        else:
+            shell.say(f"│ Grid: {typed}")
+        if typed is None or typed.strip().lower() in ("cancel", *QUIT):
+            shell.say("└ (cancelled)")
+            if typed is not None and typed.strip().lower() in QUIT:
+                raise Quit
+            return
+        answer = shell.driver.suggest(kit.PICK_GRID_ACTION, typed.strip(), view)
+        options = json.loads(answer.text or "{}").get("options", [])
+        names = [o["text"]["text"] for o in options]
+        exact = [o for o in options if o["text"]["text"].lower() == typed.strip().lower()]
+        if len(options) == 1 or exact:
+            chosen = (exact or options)[0]
+            break
+        if "grid" in answers:  # answered inline: nothing more to ask
+            shell.say(f"│ {len(options)} grids match; name one exactly.")
+            return
+        shell.say(f"│ Several match: {', '.join(names[:10])}" if options else "│ No grid matches.")
+    shell.say(f"│ → {chosen['text']['text']}")
+    shell.driver.click(
+        {
+            "action_id": kit.PICK_GRID_ACTION,
+            "block_id": block.get("block_id", "grid"),
+            "type": "external_select",
+            "selected_option": chosen,
+        },
+        view=view,
+    )
+    shell.settle()
+
+

@@ -1,0 +1,187 @@
+"""What the shell prints: the bot's messages, updates, ephemeral answers, files, modals and
+the Home tab as text, each with its buttons on the board (pressed by typing a label)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import re
+import threading
+import time
+from collections.abc import Hashable
+from typing import Any, TextIO
+
+from bot.playground.rigs.stack import LocalStack
+from bot.playground.shell import extras
+from bot.playground.shell.buttons import ButtonBoard
+from bot.playground.shell.render import Button, blocks_to_lines
+
+
+class ShellOutput:
+    """The printing half of the shell; `Shell` adds the typing half."""
+
+    stack: LocalStack
+    out: TextIO
+    live: bool  # interactive: print bot messages the moment they arrive
+    names: dict[str, str]  # Slack ids → the names the person knows them by
+    prompt: str
+    waiting_for_input: bool
+    form: dict | None  # the run form waiting to be filled in
+    picker: dict | None  # a grid picker (shortcuts) waiting for a grid
+    other_form: dict | None  # any other modal waiting to be filled in
+
+    def _start_output(self) -> None:
+        self.board = ButtonBoard()
+        self.pressed: Hashable | None = None  # the message whose button was pressed last
+        self._ephemeral = itertools.count(1)
+        self.last_ephemeral: Hashable | None = None
+        self.loading = False  # the newest modal says "⏳ Loading…"
+        self.events: queue.Queue = queue.Queue()
+        self.last_event = time.monotonic()
+        self.lock = threading.Lock()
+        self.stack.standin.on_event(self._on_event)
+        if self.live:
+            threading.Thread(target=self._print_forever, daemon=True).start()
+
+    def say(self, text: str = "") -> None:
+        with self.lock:
+            print(text, file=self.out, flush=True)
+
+    def say_meanwhile(self, text: str) -> None:
+        """Print while the person may be typing: clear their line, print, then redraw the
+        prompt and what they had typed so far."""
+        try:
+            import readline
+
+            typed = readline.get_line_buffer()
+        except ImportError:
+            typed = ""
+        with self.lock:
+            self.out.write(f"\r\033[K{text}\n{self.prompt}{typed}")
+            self.out.flush()
+
+    def _on_event(self, kind: str, item: Any) -> None:
+        self.last_event = time.monotonic()
+        self.events.put((kind, item))
+
+    def _print_forever(self) -> None:
+        while True:
+            kind, item = self.events.get()
+            self._show(kind, item, meanwhile=self.waiting_for_input)
+
+    def drain(self) -> None:
+        while True:
+            try:
+                kind, item = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self._show(kind, item)
+
+    def settle(self, quiet: float = 0.4, longest: float = 10.0, expect: bool = False) -> None:
+        """Wait until the bot has been quiet for a moment (it answers asynchronously);
+        with `expect`, until it has said something first (a slow answer is still shown
+        under the command that asked for it)."""
+        start = time.monotonic()
+        time.sleep(0.05)
+        while time.monotonic() - start < longest:
+            heard = not expect or self.last_event > start
+            if heard and self.events.empty() and time.monotonic() - self.last_event >= quiet:
+                break
+            if not self.live:
+                self.drain()
+            time.sleep(0.05)
+        if not self.live:
+            self.drain()
+
+    def lines(
+        self,
+        blocks: list[dict],
+        text: str,
+        key: Hashable,
+        message: Any = None,
+        view: dict | None = None,
+    ) -> list[str]:
+        """Render blocks; their buttons replace whatever `key`'s message showed before."""
+        found: list[Button] = []
+        lines = blocks_to_lines(blocks, self.names, found, message, view) or [text]
+        self.board.show(key, found)
+        return lines
+
+    def _show(self, kind: str, item: Any, meanwhile: bool = False) -> None:
+        say = self.say_meanwhile if meanwhile else self.say
+        if kind in ("message", "ephemeral"):
+            key = ("msg", item.channel, item.ts)
+            where = self._where(item.channel)
+            if item.thread_ts:
+                head, indent = f"    ↳ BitScale, {self._thread_of(item)}:", "      "
+            elif kind == "ephemeral":
+                head, indent = f"{where} · BitScale (only you can see this):", "  "
+            else:
+                head, indent = f"{where} · BitScale:", "  "
+            body = self.lines(item.blocks, item.text, key, message=item)
+            say("\n".join([head, *[indent + line for line in body]]))
+        elif kind == "update":
+            key = ("msg", item.channel, item.ts)
+            first = self.lines(item.blocks, item.text, key, message=item)[0]
+            say(f"{self._where(item.channel)} · (BitScale updated its message) {first}")
+        elif kind == "response":
+            self.show_ephemeral(item, replaces=bool(item.get("replace_original")))
+        elif kind == "file":
+            size = len(item.get("content") or b"")
+            say(f"      📎 {item.get('filename')} attached ({size:,} bytes)")
+        elif kind == "view":
+            self._show_view(item)
+        elif kind == "home":
+            body = self.lines(item.get("blocks", []), "", ("home",), view=item)
+            say("\n".join(["┌ BitScale · Home", *["│ " + line for line in body], "└"]))
+
+    def _thread_of(self, message: Any) -> str:
+        """Which run's thread a reply is in, so two runs in flight never look alike."""
+        where = self._where(message.channel)
+        parent = self.stack.standin.message(message.channel, message.thread_ts)
+        if parent is None or not parent.blocks:
+            return f"in the thread in {where}"
+        headline = blocks_to_lines(parent.blocks[:1], self.names)
+        ref = re.search(r"Ref `([0-9A-F]{6})`", json.dumps(parent.blocks))
+        what = headline[0] if headline else parent.text
+        what = what if len(what) <= 70 else what[:69] + "…"
+        return f"in the thread of “{what}”{f' (Ref {ref.group(1)})' if ref else ''} in {where}"
+
+    def show_ephemeral(self, payload: dict, replaces: bool = False) -> None:
+        if not payload.get("blocks") and not payload.get("text"):
+            return
+        key: Hashable = ("eph", next(self._ephemeral))
+        head = "BitScale (only you can see this):"
+        if replaces:
+            # The message the pressed button was on, else the newest one, is replaced.
+            pressed = self.pressed if isinstance(self.pressed, tuple) else None
+            key = pressed if pressed and pressed[0] == "eph" else (self.last_ephemeral or key)
+            head = "BitScale (only you can see this; it replaced its message):"
+        self.last_ephemeral = key
+        body = self.lines(payload.get("blocks") or [], payload.get("text") or "", key)
+        self.say("\n".join([head, *["  " + b for b in body]]))
+
+    def _show_view(self, view: dict) -> None:
+        title = view.get("title", {}).get("text", "")
+        key = ("view", view.get("id"))
+        # "⏳ Loading…" is replaced by the form when BitScale answers: wait for it.
+        self.loading = "⏳ Lo" in json.dumps(view.get("blocks", [])[:1], ensure_ascii=False)
+        if view.get("callback_id") == "run_view":
+            self.form, self.picker = view, None
+            self.board.forget(key)
+            intro = blocks_to_lines(view.get("blocks", [])[:1], self.names)
+            self.say("\n".join([f"┌ {title}", *["│ " + line for line in intro]]))
+            return
+        if extras.grid_picker(view) is not None:
+            self.picker = view
+        elif view.get("submit"):
+            self.other_form = view  # the batch forms, the admin forms: asked as prompts
+        body = self.lines(view.get("blocks", []), "", key, view=view)
+        self.say("\n".join([f"┌ {title}", *["│ " + line for line in body], "└"]))
+
+    def _where(self, channel: str) -> str:
+        name = self.names.get(channel)
+        if name == "DM":
+            return "DM"
+        return "#" + (name or channel)

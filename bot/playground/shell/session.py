@@ -1,0 +1,223 @@
+"""The shell's session: what the person types becomes signed Slack requests to the real
+Bolt app (slash commands, button presses, forms filled in from prompts)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.playground.rigs.stack import LocalStack
+from bot.playground.shell import extras
+from bot.playground.shell.form import ANSWERS, FormFiller, Quit, parse_answers
+from bot.playground.shell.output import ShellOutput
+from bot.playground.shell.views import fill_view
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import BOT_USER
+
+ALERT_CHANNEL = ("C0CREDITALERT", "credit-alerts")
+SHELL_HELP = """\
+Type what you would type in Slack, for example:
+  /bitscale grids                       list grids (press [Next ▶] by typing: next)
+  /bitscale run Company Enrichment      opens the run form; you'll be asked for each input
+  /bitscale runs                        your recent runs; status 1 shows the first one's status
+  /bitscale credits                     the workspace's credits
+  /bitscale score https://acme.example  a page's GEO scores from Bittlebits (simulated)
+  /bitscale rewrite https://acme.example  Bittlebits' rewrite suggestions for the page
+Press a button by typing its label, or its start (run 2, next, previous, run again): the
+newest message's buttons come first. In a form, (required) marks what must be filled in;
+Enter keeps a [pre-filled] value; type cancel to drop the form.
+More of Slack:
+  shortcut                the ⚡ Run a BitScale grid shortcut (pick a grid, then the form)
+  enrich <message text>   post a message, then use Enrich with BitScale on it
+  @BitScale <text>        mention the bot (help, or a quick run of the channel's default)
+  home                    open the app's Home tab
+  low-credits [N]         make the demo workspace's credits drop to N (an alert follows)
+  workflow <grid> :: k=v  a workflow reaching the step Run a BitScale grid
+  /bitscale batch <grid>  a CSV batch: the form asks for a file path on this computer
+  /invite @BitScale       invite the bot to the channel
+Other words:
+  wait    wait until every run has posted its result
+  help    this text
+  quit    leave, from a form too (Ctrl-D or Ctrl-C work too)
+In scripts, answer a form inline:
+  /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
+"""
+
+
+def user_id(name: str) -> str:
+    """The pretend Slack user id of the person typing."""
+    return "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:10]
+
+
+class Shell(ShellOutput):
+    def __init__(
+        self,
+        stack: LocalStack,
+        out: TextIO,
+        read_line: Callable[[str], str | None],
+        *,
+        user: str,
+        channel: str,
+        live: bool,
+    ) -> None:
+        self.stack = stack
+        self.out = out
+        self.read_line = read_line
+        self.live = live  # interactive: print bot messages the moment they arrive
+        self.user_id = user_id(user)
+        self.channel_id = "C0" + re.sub(r"[^A-Z0-9]", "", channel.upper())[:10]
+        self.names = {
+            self.user_id: user,
+            self.channel_id: channel,
+            BOT_USER: "BitScale",
+            "D" + self.user_id[1:]: "DM",
+            ALERT_CHANNEL[0]: ALERT_CHANNEL[1],
+        }
+        driver = stack.driver
+        assert driver is not None
+        self.driver = driver
+        driver.user.update(id=self.user_id, username=user, name=user)
+        driver.channel.update(id=self.channel_id, name=channel)
+        self.prompt = f"#{channel} > "
+        self.waiting_for_input = False
+        self.form: dict | None = None
+        self.picker: dict | None = None
+        self.other_form: dict | None = None
+        self._start_output()
+
+    # --- input --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.say(
+            f"bitscale-bot shell — you are @{self.names[self.user_id]} in "
+            f"#{self.names[self.channel_id]}. Type help for help, quit to leave."
+        )
+        while True:
+            self.waiting_for_input = True
+            line = self.read_line(self.prompt)
+            self.waiting_for_input = False
+            if line is None:
+                break
+            line = line.strip()
+            if not line or line.startswith("#!"):
+                continue
+            if not self.live:
+                self.say(f"#{self.names[self.channel_id]} > {line}")
+            if line.lower() in ("quit", "exit"):
+                break
+            try:
+                self.handle(line)
+            except Quit:  # typed in a form: leave the form and the shell
+                break
+            except KeyboardInterrupt:
+                self.say("(stopped; type quit to leave)")
+        if not self.live:
+            self.wait_idle()
+
+    def handle(self, line: str) -> None:
+        word = line.split(maxsplit=1)[0].lower()
+        if word == "help":
+            self.say(SHELL_HELP)
+            return
+        if word == "wait":
+            self.wait_idle()
+            return
+        line, _, inline = line.partition(ANSWERS)
+        answers = parse_answers(inline)
+        asked_bot = True
+        if line.startswith("/"):
+            asked_bot = self._slash(line)
+        elif not extras.handle(self, line, answers) and not self.press(line):
+            newest = " ".join(f"[{label}]" for label in self.board.newest())
+            hint = f" The newest buttons: {newest}." if newest else ""
+            self.say(f"I don't see a button called “{line}”.{hint} Type help for help.")
+            return
+        self.settle(expect=asked_bot)
+        deadline = time.monotonic() + 20
+        while self.loading and self.form is None and time.monotonic() < deadline:
+            self.settle(longest=1.0)
+        if self.picker is not None and self.form is None:
+            picker, self.picker = self.picker, None
+            extras.pick_grid(self, picker, answers)
+        if self.form is not None:
+            view, self.form = self.form, None
+            FormFiller(self, answers).fill(view)
+        for _ in range(5):  # a form may lead to the next (upload → columns → preview)
+            if self.other_form is None:
+                break
+            view, self.other_form = self.other_form, None
+            fill_view(self, view, answers)
+            self.settle(expect=True, longest=15.0)
+
+    def _slash(self, line: str) -> bool:
+        """Send a slash command; False when it was Slack's own, not the bot's."""
+        command, _, text = line.partition(" ")
+        self.form = None
+        if command != "/bitscale":
+            extras.other_command(self, command, text)
+            return False
+        answer, _, _ = self.driver.command(text, command=command)
+        if answer.status_code != 200:
+            self.say(f"(the bot answered HTTP {answer.status_code})")
+        elif answer.text.strip():
+            self.show_ephemeral(json.loads(answer.text))
+            return False  # answered in the ack itself
+        return True
+
+    def press(self, label: str) -> bool:
+        button = self.board.find(label.strip("[] "))
+        if button is None:
+            return False
+        self.form = None
+        self.pressed = self.board.key_of(button)
+        self.driver.click(button.action, message=button.message, view=button.view)
+        return True
+
+    def narrow(self, view: dict, outputs: list[str]) -> dict:
+        """Tick the chosen outputs in the form, the way Slack reports a checkbox change,
+        and wait for the bot to update the form with the inputs they need."""
+        values = form_values(view, outputs=outputs)
+        groups = [
+            b
+            for b in view["blocks"]
+            if b.get("type") == "input" and b["element"]["type"] == "checkboxes"
+        ]
+        self.form = None
+        self.driver.click(
+            {
+                "action_id": groups[0]["element"]["action_id"],
+                "block_id": groups[0]["block_id"],
+                "type": "checkboxes",
+            },
+            view={**view, "state": {"values": values}},
+        )
+        self.settle(quiet=0.3, longest=4.0, expect=True)
+        narrowed, self.form = self.form, None
+        return narrowed or view
+
+    def channel_id(self, text: str) -> str:
+        name = text.strip().lstrip("#")
+        for cid, known in self.names.items():
+            if known == name:
+                return cid
+        cid = "C0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:10]
+        self.names[cid] = name
+        return cid
+
+    def wait_idle(self, timeout: float = 300.0) -> None:
+        """Wait until every run has finished and its result reached the thread."""
+        store = self.stack.bot.store if self.stack.bot else None
+        deadline = time.monotonic() + timeout
+        while store is not None and time.monotonic() < deadline:
+            owed = store.count_runs(
+                "notified_at IS NULL AND notify_error IS NULL AND COALESCE(quiet, 0) = 0"
+            )
+            if owed == 0:
+                break
+            if not self.live:
+                self.drain()
+            time.sleep(0.1)
+        self.settle()

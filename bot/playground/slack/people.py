@@ -1,0 +1,65 @@
+"""The Slack stand-in's people: users.* and usergroups.*. Anyone whose id looks like a
+user id (U…/W…) is a plain member unless added here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.playground.slack.records import SlackError
+from bot.playground.slack.state import SlackState
+
+
+class PeopleApi(SlackState):
+    def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False) -> None:
+        with self.lock:
+            self.users[user_id] = slack_user(user_id, admin=admin, owner=owner)
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
+        with self.lock:
+            self.usergroups[group_id] = {
+                "id": group_id,
+                "handle": handle,
+                "name": handle,
+                "users": list(users),
+            }
+
+    def api_users_info(self, args: dict) -> dict:
+        user_id = str(args.get("user") or "")
+        with self.lock:
+            known = self.users.get(user_id)
+        if known is None and user_id[:1] not in ("U", "W"):
+            raise SlackError("user_not_found")
+        return {"user": known or slack_user(user_id)}
+
+    def api_users_list(self, args: dict) -> dict:
+        with self.lock:
+            members = list(self.users.values())
+        return {"members": members, "response_metadata": {"next_cursor": ""}}
+
+    def api_usergroups_list(self, args: dict) -> dict:
+        with self.lock:
+            groups = [
+                {k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()
+            ]
+        return {"usergroups": groups}
+
+    def api_usergroups_users_list(self, args: dict) -> dict:
+        group_id = str(args.get("usergroup") or "")
+        with self.lock:
+            group = self.usergroups.get(group_id)
+        if group is None:
+            raise SlackError("no_such_subteam")
+        return {"users": list(group["users"])}
+
+
+def slack_user(user_id: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:
+    """The fields of users.info that the bot reads, as Slack documents them."""
+    return {
+        "id": user_id,
+        "name": user_id.lower(),
+        "deleted": False,
+        "is_bot": False,
+        "is_admin": admin or owner,
+        "is_owner": owner,
+        "profile": {"real_name": user_id, "display_name": user_id.lower()},
+    }

@@ -1,0 +1,160 @@
+"""Ending a run once, and delivering its result to the notifier until it is accepted or
+clearly undeliverable (part of RunService)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.runs.reuse import input_key
+from bot.runs.types import (
+    ACTIVE_STATES,
+    GIVEN_UP_STATES,
+    LATE_RESET,
+    MAX_DELIVERY_ATTEMPTS,
+    UNKNOWN_PROVIDER_MESSAGE,
+    DeliveryError,
+    ServiceParts,
+    sql_list,
+)
+from bot.store.run_record import FINAL_STATES, Run, dumps_or_none
+
+log = logging.getLogger(__name__)
+
+
+class RunFinishing(ServiceParts):
+    def _finish(
+        self,
+        run_id: str,
+        state: str,
+        *,
+        outputs: dict | None = None,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Compare-and-set: only an unfinished run finishes, once. A real answer from
+        the provider (completed, failed) also replaces the bot's own "interrupted" or
+        "expired", and is then posted too: the requester gets the result after all."""
+        allowed = ACTIVE_STATES + (GIVEN_UP_STATES if state in ("completed", "failed") else ())
+        changed = self.store.write(
+            f"UPDATE runs SET state = ?, outputs = ?, error_code = ?, error_message = ?, "
+            f"finished_at = ?, lease_until = NULL, {LATE_RESET} "
+            f"WHERE id = ? AND state IN ({sql_list(allowed)}) RETURNING id",
+            [state, dumps_or_none(outputs), code, message, self.clock(), run_id],
+        )
+        if not changed:
+            log.info("run %s already finished; a later %s answer was dropped", run_id, state)
+            return
+        run = self.store.get_run(run_id)
+        if run is not None and run.state == "failed":
+            # Said in the message: after several alike, trying again is unlikely to help.
+            run.same_failures = self.store.failure_streak(run)
+            self.store.update_run(run.id, same_failures=run.same_failures)
+        if run is not None and run.state == "completed" and not run.input_key:
+            # Rows inserted by other paths (batches) become reusable results too.
+            run.input_key = input_key(run.target or run.grid_id, run.inputs, run.provider)
+            self.store.update_run(run.id, input_key=run.input_key)
+        if self.on_finished and run is not None:
+            try:
+                self.on_finished(run)
+            except Exception:  # noqa: BLE001 - a side job must never lose a result
+                log.exception("on_finished hook failed")
+        self._deliver(run_id)
+        self._finish_followers(run_id)
+
+    def _finish_followers(self, run_id: str) -> None:
+        """Runs that waited on this one's task end the way it ended."""
+        rows = self.store.write(
+            "UPDATE runs SET state = lead.state, outputs = lead.outputs, "
+            "error_code = lead.error_code, error_message = lead.error_message, "
+            "request_id = lead.request_id, finished_at = lead.finished_at, lease_until = NULL "
+            "FROM (SELECT * FROM runs WHERE id = ?) AS lead "
+            f"WHERE runs.joined_to = lead.id AND runs.state IN {ACTIVE_STATES} "
+            f"AND lead.state IN {FINAL_STATES} RETURNING id",
+            [run_id],
+        )
+        for row in rows:
+            self._dispatch(self._deliverers, self._deliver, row["id"])
+
+    def _finish_orphan(self, run: Run) -> None:
+        label = self.providers.label(run.provider)
+        self._finish(
+            run.id,
+            "failed",
+            code="UNKNOWN_PROVIDER",
+            message=UNKNOWN_PROVIDER_MESSAGE.format(name=label),
+        )
+
+    def _fail_orphans(self, now: float) -> None:
+        """Runs of a provider that is no longer set up are told so, not left to expire."""
+        names = [p.name for p in self.providers]
+        marks = ", ".join("?" * len(names)) or "''"
+        rows = self.store.claim(
+            f"state IN ('queued', 'running') AND joined_to IS NULL AND provider NOT IN ({marks})",
+            names,
+            now=now,
+            lease=60,
+            limit=50,
+        )
+        for run in rows:
+            self._finish_orphan(run)
+
+    def _deliver(self, run_id: str) -> None:
+        now = self.clock()
+        claimed = self.store.claim(
+            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
+            "AND batch_id IS NULL",
+            [run_id],
+            now=now,
+            lease=120,
+            limit=1,
+        )
+        if not claimed:
+            return
+        run = claimed[0]
+        if run.quiet or (run.notify_attempted_at and self._safe_already_delivered(run)):
+            self.store.update_run(run.id, notified_at=now, lease_until=None)
+            self._complete_step(run)
+            return
+        attempts = run.notify_attempts + 1
+        if not run.message_ts:  # the announcement never went out: make a parent first
+            self._announce(run)
+            run = self.store.get_run(run.id) or run
+        self.store.update_run(run.id, notify_attempted_at=now, notify_attempts=attempts)
+        try:
+            self.notifier.deliver(run)
+        except DeliveryError as exc:
+            self._delivery_failed(run, attempts, str(exc), exc.retryable, exc.retry_after)
+            return
+        except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, not lost
+            log.exception("delivering run %s failed", run.id)
+            self._delivery_failed(run, attempts, type(exc).__name__, True, None)
+            return
+        self.store.update_run(run.id, notified_at=self.clock(), lease_until=None)
+        self._complete_step(run)
+
+    def _complete_step(self, run: Run) -> None:
+        if run.step_execution_id:
+            self.steps.complete(run.id)
+
+    def _safe_already_delivered(self, run: Run) -> bool:
+        try:
+            return self.notifier.already_delivered(run)
+        except Exception:  # noqa: BLE001 - when unsure, deliver again rather than never
+            log.exception("could not check whether run %s was delivered", run.id)
+            return False
+
+    def _delivery_failed(
+        self, run: Run, attempts: int, reason: str, retryable: bool, retry_after: float | None
+    ) -> None:
+        if retryable and attempts < MAX_DELIVERY_ATTEMPTS:
+            delay = retry_after if retry_after is not None else min(300.0, 2.0**attempts)
+            log.warning(
+                "result of run %s not delivered (%s); retrying in %.0fs", run.id, reason, delay
+            )
+            self.store.update_run(run.id, notify_next_at=self.clock() + delay, lease_until=None)
+        else:
+            log.error(
+                "result of run %s is undeliverable after %d attempts: %s", run.id, attempts, reason
+            )
+            self.store.update_run(run.id, notify_error=reason or "undeliverable", lease_until=None)
+            self._complete_step(run)  # the workflow must not wait for a reply that never comes

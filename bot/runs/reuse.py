@@ -1,0 +1,271 @@
+"""Reuse recent results: the same question asked twice within the window costs nothing.
+
+Every run row carries an `input_key`: a hash of its provider, its target (the grid) and
+its inputs after normalisation (whitespace trimmed; emails, domains and URLs compared
+without case, scheme or `www.`). A completed run is the stored result; the index on
+(input_key, state, finished_at) makes a match one index probe however long the history is
+(see bench/reuse.py). Keeping the index on the runs table
+means retention and reuse always agree: a pruned run is simply no longer a result.
+
+What is never reused: failed, expired or interrupted runs (their state is not
+`completed`), reused rows themselves (state `reused`), anything older than the window,
+grids whose window is 0 ("no stable answer", set per grid by an admin), and grids the
+person may not run. AI-style outputs are reused like any other: BitScale's column types do
+not say which columns are AI, and an answer that was paid for within the window is what a
+second asker would get anyway; a grid whose answers should change on every call gets a
+window of 0.
+
+No Slack in here: the form, batches, quick runs and the workflow step all ask `find()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.database import Store
+from bot.store.run_record import Run
+
+DAY = 86400.0
+DEFAULT_PROVIDER = "bitscale"
+_CANDIDATES = 20  # results kept per key are few; look at the newest ones only
+_BATCH_CHUNK = 500  # SQLite's bound-parameter limit is far above this
+
+_EMAIL = re.compile(r"^[^@\s/:]+@[^@\s/]+\.[^@\s/]+$")
+_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+_PATH_START = re.compile(r"[/?#]")
+_HOST = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}(?::\d{1,5})?$", re.IGNORECASE
+)
+
+
+def normalise_value(value: Any) -> str:
+    """The form of one input value that decides "same question".
+
+    Text is trimmed (case kept: "Acme" and "ACME" may be different companies to a grid).
+    An email is lower-cased. A URL or bare domain loses its http/https scheme, a leading
+    `www.` and a trailing `/`, and its host is lower-cased; its path keeps its case,
+    because paths can be case-sensitive. Non-text values compare as JSON.
+    """
+    if not isinstance(value, str):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = value.strip()
+    if "." not in text:
+        return text  # no email, domain or URL without a dot: plain text, fast
+    if _EMAIL.match(text):
+        return text.lower()
+    scheme = _SCHEME.match(text)
+    rest = text[scheme.end() :] if scheme else text
+    cut = _PATH_START.search(rest)
+    host, path = (rest[: cut.start()], rest[cut.start() :]) if cut else (rest, "")
+    if not _HOST.match(host):
+        return text
+    host = host.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    return host + path.rstrip("/")
+
+
+def normalise_inputs(inputs: dict[str, Any]) -> dict[str, str]:
+    return {str(k).strip(): normalise_value(v) for k, v in inputs.items()}
+
+
+def input_key(target: str, inputs: dict[str, Any], provider: str = DEFAULT_PROVIDER) -> str:
+    """The lookup key of a question: provider, target and normalised inputs."""
+    canonical = json.dumps(
+        [provider, target, sorted(normalise_inputs(inputs).items())], ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def covered_outputs(output_columns: Sequence[str] | None, outputs: dict[str, Any] | None) -> set:
+    """The outputs a stored result answers: what it asked for plus what came back."""
+    return set(output_columns or ()) | set(outputs or {})
+
+
+def covers(
+    output_columns: Sequence[str] | None,
+    outputs: dict[str, Any] | None,
+    wanted: Sequence[str] | None,
+) -> bool:
+    """Does a stored result answer a request for `wanted` (None: every output)?
+
+    A result that asked for every output serves any subset that came back with it; a
+    request for every output is served only by a result that asked for every output
+    (a narrower one cannot know about the columns it did not ask for).
+    """
+    if wanted is None:
+        return output_columns is None
+    return set(wanted) <= covered_outputs(output_columns, outputs)
+
+
+@dataclass
+class ReusedResult:
+    """A stored result that answers a request: the original run and its outputs, trimmed
+    to what was asked for."""
+
+    run: Run
+    outputs: dict[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return self.run.id
+
+    @property
+    def made_at(self) -> float:
+        return self.run.finished_at or self.run.created_at
+
+    @property
+    def made_by(self) -> str | None:
+        """Who asked first; None when they asked in private (Only me, a DM, no channel):
+        the answer may be shown in a channel, which must not learn what they looked up."""
+        channel = self.run.channel_id or ""
+        return self.run.user_id if channel and not channel.startswith("D") else None
+
+
+WindowFor = Callable[[str], float | None]  # grid id → days, or None for the default
+MayRun = Callable[[str, str], bool]  # (user id, grid id) → allowed?
+
+
+class ResultIndex:
+    """Finds stored results.
+
+    The window: `default_days` (RESULT_REUSE_DAYS; 0 turns reuse off everywhere), per grid
+    from `grid_days` (RESULT_REUSE_GRID_DAYS, by grid id or name), and above both
+    `window_for`, the admins' per-grid setting. `may_run` is the access rule."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        default_days: float = 30,
+        grid_days: dict[str, float] | None = None,
+        window_for: WindowFor | None = None,
+        may_run: MayRun | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.default_days = default_days
+        self.grid_days = {k.strip().lower(): v for k, v in (grid_days or {}).items()}
+        self.window_for = window_for
+        self.may_run = may_run
+        self.clock = clock
+        self._backfill()
+
+    def _backfill(self) -> None:
+        """Completed runs stored before reuse existed get their key once."""
+        db = self.store.db()
+        rows = db.execute(
+            "SELECT id, provider, COALESCE(NULLIF(target, ''), grid_id), inputs FROM runs "
+            "WHERE input_key IS NULL AND state = 'completed'"
+        ).fetchall()
+        for run_id, provider, target, inputs in rows:
+            key = input_key(target, json.loads(inputs or "{}"), provider or DEFAULT_PROVIDER)
+            db.execute("UPDATE runs SET input_key = ? WHERE id = ?", [key, run_id])
+        if rows:
+            db.conn.commit()
+
+    # --- the window ---------------------------------------------------------------------
+
+    def window_days(self, grid_id: str, grid_name: str | None = None) -> float:
+        """Days a result of this grid may be reused; 0 means never."""
+        if self.default_days <= 0:
+            return 0.0  # RESULT_REUSE_DAYS=0 turns reuse off everywhere
+        own = self.window_for(grid_id) if self.window_for else None
+        if own is None:
+            own = self.grid_days.get(grid_id.lower())
+        if own is None and grid_name:
+            own = self.grid_days.get(grid_name.strip().lower())
+        return self.default_days if own is None else max(0.0, float(own))
+
+    def longest_window_days(self) -> float:
+        """The longest window any grid may have today (for retention: a completed run
+        younger than this may still be someone's free answer)."""
+        if self.default_days <= 0:
+            return 0.0
+        return max([self.default_days, *self.grid_days.values()])
+
+    def _cutoff(self, grid_id: str, grid_name: str | None) -> float | None:
+        days = self.window_days(grid_id, grid_name)
+        return None if days <= 0 else self.clock() - days * DAY
+
+    def _allowed(self, user_id: str | None, grid_id: str) -> bool:
+        return self.may_run is None or user_id is None or self.may_run(user_id, grid_id)
+
+    # --- look-ups -----------------------------------------------------------------------
+
+    def find(
+        self,
+        grid_id: str,
+        inputs: dict[str, Any],
+        outputs: Sequence[str] | None = None,
+        user_id: str | None = None,
+        *,
+        grid_name: str | None = None,
+        provider: str = DEFAULT_PROVIDER,
+    ) -> ReusedResult | None:
+        """The newest stored result answering this question within the window, or None.
+
+        `outputs` None asks for every output. The one-call seam for every entry point."""
+        cutoff = self._cutoff(grid_id, grid_name)
+        if cutoff is None or not self._allowed(user_id, grid_id):
+            return None
+        key = input_key(grid_id, inputs, provider)
+        rows = self.store.db().execute(
+            "SELECT * FROM runs WHERE input_key = ? AND state = 'completed' "
+            "AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?",
+            [key, cutoff, _CANDIDATES],
+        )
+        return self._first_covering(_as_dicts(rows), outputs)
+
+    def find_many(
+        self,
+        grid_id: str,
+        rows: Iterable[dict[str, Any]],
+        outputs: Sequence[str] | None = None,
+        user_id: str | None = None,
+        *,
+        grid_name: str | None = None,
+        provider: str = DEFAULT_PROVIDER,
+    ) -> list[ReusedResult | None]:
+        """`find` for each of many input rows (a batch preview), in a few queries."""
+        keys = [input_key(grid_id, r, provider) for r in rows]
+        cutoff = self._cutoff(grid_id, grid_name)
+        if cutoff is None or not self._allowed(user_id, grid_id):
+            return [None] * len(keys)
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        unique = list(dict.fromkeys(keys))
+        db = self.store.db()
+        for start in range(0, len(unique), _BATCH_CHUNK):
+            chunk = unique[start : start + _BATCH_CHUNK]
+            cursor = db.execute(
+                f"SELECT * FROM runs WHERE input_key IN ({', '.join('?' * len(chunk))}) "
+                "AND state = 'completed' AND finished_at >= ? ORDER BY finished_at DESC",
+                [*chunk, cutoff],
+            )
+            for row in _as_dicts(cursor):
+                by_key.setdefault(row["input_key"], []).append(row)
+        answers = {k: self._first_covering(v, outputs) for k, v in by_key.items()}
+        return [answers.get(k) for k in keys]
+
+    @staticmethod
+    def _first_covering(
+        rows: Iterable[dict[str, Any]], wanted: Sequence[str] | None
+    ) -> ReusedResult | None:
+        for row in rows:
+            run = Run.from_row(row)
+            if covers(run.output_columns, run.outputs, wanted):
+                stored = run.outputs or {}
+                picked = stored if wanted is None else {k: stored[k] for k in wanted if k in stored}
+                return ReusedResult(run, picked)
+        return None
+
+
+def _as_dicts(cursor: Any) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]

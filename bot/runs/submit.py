@@ -1,0 +1,256 @@
+"""Recording a run, announcing it and sending it to its provider (part of RunService)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.runs.reuse import input_key
+from bot.runs.types import (
+    ACTIVE_STATES,
+    UNEXPECTED_MESSAGE,
+    DeliveryError,
+    NotOurs,
+    RunRefused,
+    RunRequest,
+    ServiceParts,
+)
+from bot.store.run_record import Run, new_run_id
+
+log = logging.getLogger(__name__)
+
+
+class RunSubmission(ServiceParts):
+    def start_run(self, request: RunRequest) -> tuple[Run, bool]:
+        """Record, announce and submit a run. A repeated dedupe key starts nothing new;
+        a run whose join key matches a pending run waits on that run's task instead.
+
+        With `request.reuse`, a stored result that answers the same question is posted
+        instead (state `reused`) and nothing is sent to the provider."""
+        run, created = self.record_run(request)
+        if created:
+            self.launch(run)
+        return run, created
+
+    def record_run(self, request: RunRequest) -> tuple[Run, bool]:
+        """Only local work: fast enough to finish before a form is acknowledged, so a run
+        someone was told went through is always on disk. Raises RunRefused when the
+        policy says no, or whatever the database raises. `launch` announces and starts
+        the run; should that never happen (the process died right after the ack), the
+        scheduler takes it over once the launch grace has passed (submits it, or delivers
+        a reused answer) and announces it with its result."""
+        if self.gate is not None:  # grid access: a reused answer is still that grid's data
+            refused = self.gate.admit(request, spend=False)
+            if refused:
+                raise RunRefused(refused)
+        provider = self.providers.get(request.provider)
+        now = self.clock()
+        later = now + self.launch_grace
+        if request.reuse and self.results is not None:
+            found = self.results.find(
+                request.target,
+                request.inputs,
+                request.output_columns,
+                request.user_id,
+                grid_name=request.grid_name,
+                provider=provider.name,
+            )
+            if found is not None:
+                run = self._new_run(
+                    request,
+                    now,
+                    state="reused",
+                    finished_at=now,
+                    outputs=found.outputs,
+                    reused_from=found.run_id,
+                    reused_from_user=found.made_by,
+                    reused_from_at=found.made_at,
+                    notify_next_at=later,
+                )
+                return self._record(run)
+        run = self._new_run(
+            request,
+            now,
+            state="queued",
+            submit_after=max(later, now + provider.submit_delay()),
+            input_key=input_key(request.target, request.inputs, provider.name),
+        )
+        run.join_key = provider.join_key(run)
+        delay = provider.submit_delay()
+        if delay > 0:  # held back by the provider's budget: not late, and says until when
+            run.counted_from = now + delay
+        return self._record(run, request)
+
+    def _record(self, run: Run, spending: RunRequest | None = None) -> tuple[Run, bool]:
+        """Insert unless the dedupe key exists; join an earlier pending run with the same
+        join key. With `spending`, the gate's budget check and the insert happen under
+        one lock."""
+        run, created = self._insert(run, spending)
+        if created and self.gate is not None:
+            self.gate.started(run)
+        if created and run.join_key and run.state == "queued":
+            run = self._join_pending(run)
+        return run, created
+
+    def launch(self, run: Run) -> None:
+        """Announce a recorded run, then submit it (or deliver its reused answer)."""
+        with self._busy_lock:
+            if run.id in self._busy:
+                return
+            self._busy.add(run.id)  # keep tick() off it until it is announced
+        try:
+            if not run.quiet:
+                self._announce(run)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(run.id)
+        if run.state == "reused":
+            log.info("run %s reused the result of run %s", run.id, run.reused_from)
+            self._dispatch(self._deliverers, self._deliver, run.id)
+        elif run.state == "queued" and not run.joined_to:
+            # When the provider's budget is spent, the scheduler sends it when it is due
+            # (the announcement says when).
+            delay = self.providers.get(run.provider).submit_delay()
+            if delay <= 0:
+                self._dispatch(self._submitters, self._submit, run.id)
+            else:
+                self.store.write(
+                    "UPDATE runs SET submit_after = ?, counted_from = ? "
+                    "WHERE id = ? AND state = 'queued'",
+                    [self.clock() + delay, self.clock() + delay, run.id],
+                )
+
+    @staticmethod
+    def _new_run(request: RunRequest, now: float, **fields: Any) -> Run:
+        return Run(
+            id=new_run_id(),
+            dedupe_key=request.dedupe_key,
+            provider=request.provider,
+            target=request.target,
+            grid_id=request.grid_id,
+            grid_name=request.grid_name,
+            inputs=request.inputs,
+            output_columns=request.output_columns,
+            user_id=request.user_id,
+            team_id=request.team_id,
+            channel_id=request.channel_id,
+            thread_ts=request.thread_ts,
+            source=request.source,
+            step_execution_id=request.step_execution_id,
+            quiet=request.quiet,
+            created_at=now,
+            **fields,
+        )
+
+    def _insert(self, run: Run, spending: RunRequest | None) -> tuple[Run, bool]:
+        if self.gate is None or spending is None:
+            return self.store.insert_run(run)
+        with self.gate.admission_lock:
+            if run.dedupe_key and self.store.run_by_dedupe_key(run.dedupe_key):
+                return self.store.insert_run(run)  # a repeat: no new spending to check
+            refused = self.gate.admit(spending, spend=True)
+            if refused:
+                raise RunRefused(refused)
+            return self.store.insert_run(run)
+
+    def _announce(self, run: Run) -> None:
+        try:
+            posted = self.notifier.announce(run)
+        except DeliveryError as exc:
+            log.warning("could not announce run %s: %s", run.id, exc)
+            return
+        self.store.update_run(
+            run.id,
+            post_channel=posted.channel,
+            message_ts=posted.ts,
+            permalink=posted.permalink,
+            fallback_reason=posted.fallback_reason,
+            post_thread_ts=posted.thread_ts,
+        )
+
+    def _join_pending(self, run: Run) -> Run:
+        """Wait on an earlier pending run with the same join key, if there is one. One
+        statement, so the earlier run cannot finish between the check and the join."""
+        rows = self.store.write(
+            "UPDATE runs SET joined_to = lead.id, state = 'running' FROM ("
+            "  SELECT id FROM runs WHERE join_key = ? AND joined_to IS NULL"
+            f"  AND state IN {ACTIVE_STATES}"
+            "  AND rowid < (SELECT rowid FROM runs WHERE id = ?)"  # only earlier runs lead
+            "  ORDER BY rowid LIMIT 1"
+            ") AS lead WHERE runs.id = ? RETURNING joined_to",
+            [run.join_key, run.id, run.id],
+        )
+        if not rows:
+            return run
+        log.info("run %s joins run %s, pending for the same thing", run.id, rows[0]["joined_to"])
+        return self.store.get_run(run.id) or run
+
+    def submit_now(
+        self,
+        run_id: str,
+        priority: int | None = None,
+        still_wanted: Callable[[], bool] | None = None,
+    ) -> None:
+        """Submit one queued run in the caller's thread (the batch feeder's workers).
+        `priority` is the provider's own urgency for its rate budget (lower goes first);
+        when `still_wanted()` is false once a slot is free, the run stays queued."""
+        with self._busy_lock:
+            self._working += 1
+        try:
+            self._submit(run_id, priority, still_wanted)
+        finally:
+            with self._busy_lock:
+                self._working -= 1
+
+    def _submit(
+        self,
+        run_id: str,
+        priority: int | None = None,
+        still_wanted: Callable[[], bool] | None = None,
+    ) -> None:
+        run = self.store.get_run(run_id)
+        if run is None or run.state != "queued" or run.joined_to or self._stopping.is_set():
+            return
+        provider = self.providers.find(run.provider)
+        if provider is None:
+            self._finish_orphan(run)
+            return
+
+        def claim() -> None:
+            # Called when the provider's rate budget lets the request go: only now is the
+            # run "submitting". While it waits for a slot it stays queued, so a crash
+            # meanwhile leaves it to be sent after the restart, not marked cut off.
+            if self._stopping.is_set() or (still_wanted is not None and not still_wanted()):
+                raise NotOurs  # shutting down: leave the run queued
+            taken = self.store.write(
+                "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
+                "WHERE id = ? AND state = 'queued' AND joined_to IS NULL RETURNING id",
+                [self.clock(), self.instance_id, run_id],
+            )
+            if not taken:
+                raise NotOurs  # another worker has it, or it was cancelled meanwhile
+            run.state = "submitting"
+
+        try:
+            outcome = provider.submit(
+                run,
+                priority,
+                before_send=claim,
+                may_block=self.timings.may_block(run),
+                stop=self._stopping,
+            )
+        except NotOurs:
+            return
+        except Exception:  # noqa: BLE001 - whatever it was, the rep hears of it
+            log.exception("submitting run %s failed unexpectedly", run.id)
+            if run.state == "submitting":  # the request may have left: never resend
+                message = f"{UNEXPECTED_MESSAGE} {provider.interrupted_note}"
+                self._finish(run.id, "interrupted", code="BOT_ERROR", message=message)
+            else:  # nothing left: try again later (expiry ends it if this persists)
+                self.store.write(
+                    "UPDATE runs SET submit_after = ? WHERE id = ? AND state = 'queued'",
+                    [self.clock() + 30.0, run.id],
+                )
+            return
+        self._apply(self.store.get_run(run_id) or run, provider, outcome)
