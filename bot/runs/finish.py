@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.runs.parts import ServiceParts
 from bot.runs.reuse import input_key
 from bot.runs.types import (
     ACTIVE_STATES,
@@ -13,7 +14,6 @@ from bot.runs.types import (
     MAX_DELIVERY_ATTEMPTS,
     UNKNOWN_PROVIDER_MESSAGE,
     DeliveryError,
-    ServiceParts,
     sql_list,
 )
 from bot.store.run_record import FINAL_STATES, Run, dumps_or_none

@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 
 from bot.providers.base import Outcome, Provider
+from bot.runs.parts import ServiceParts
 from bot.runs.timings import next_poll_after
 from bot.runs.types import (
     ACTIVE_STATES,
@@ -13,7 +14,6 @@ from bot.runs.types import (
     LATE_RESET,
     LONG_WAIT,
     RESUBMITTED_TOO_OFTEN,
-    ServiceParts,
     sql_list,
 )
 from bot.store.run_record import Run

@@ -8,12 +8,12 @@ import logging
 from typing import Any
 
 from bot.runs.clock import JUMP_TOLERANCE
+from bot.runs.parts import ServiceParts
 from bot.runs.types import (
     EXPIRED_MESSAGE,
     INTERRUPTED_MESSAGE,
     STALE_SUBMIT_FLOOR,
     STALE_SUBMIT_MESSAGE,
-    ServiceParts,
 )
 
 log = logging.getLogger(__name__)

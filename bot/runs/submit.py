@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.runs.parts import ServiceParts
 from bot.runs.reuse import input_key
 from bot.runs.types import (
     ACTIVE_STATES,
@@ -14,7 +15,6 @@ from bot.runs.types import (
     NotOurs,
     RunRefused,
     RunRequest,
-    ServiceParts,
 )
 from bot.store.run_record import Run, new_run_id
 

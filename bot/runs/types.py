@@ -1,23 +1,15 @@
 """The words the run core and its callers share: what a run request holds, what a
 notifier and a gate must offer, the errors that cross between them, and the states and
-messages of the run lifecycle (bot/runs.py)."""
+messages of the run lifecycle (service.py)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.store.run_record import LEGACY_PROVIDER, Run
-
-if TYPE_CHECKING:
-    from bot.providers.base import Providers
-    from bot.runs.reuse import ResultIndex
-    from bot.runs.steps import StepCompleter
-    from bot.runs.timings import RunTimings
-    from bot.store.database import Store
 
 INTERRUPTED_MESSAGE = (
     "The bot lost track of this run while starting it, so it cannot tell whether it "
@@ -134,32 +126,6 @@ class _Inline(Executor):
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
         fn(*args, **kwargs)
-
-
-class ServiceParts:
-    """What every part of RunService shares; set up in RunService.__init__. The parts
-    (run_submit, run_poll, run_finish, run_recovery) call each other through `self`."""
-
-    store: Store
-    providers: Providers
-    notifier: Notifier
-    clock: Callable[[], float]
-    instance_id: str
-    launch_grace: float
-    expiry_seconds: float
-    on_finished: Callable[[Run], None] | None
-    results: ResultIndex | None
-    first_poll: Callable[[Run], float] | None
-    steps: StepCompleter
-    gate: Gate | None
-    timings: RunTimings
-    _working: int
-    _stopping: threading.Event
-    _busy: set[str]
-    _busy_lock: threading.Lock
-    _submitters: Executor
-    _pollers: Executor
-    _deliverers: Executor
 
 
 def sql_list(states: tuple[str, ...]) -> str:
