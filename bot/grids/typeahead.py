@@ -10,20 +10,41 @@ page) is asked in the background, awaited briefly, and otherwise answered with "
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from bot.grids.background import Background
 from bot.grids.lru import LruDict
+from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.models import GridSummary
 from bot.providers.bitscale.transport import Priority
-
-if TYPE_CHECKING:
-    from bot.grids.catalog import GridCatalog
+from bot.store.database import Store
 
 SEARCHES_KEPT = 256  # distinct name searches remembered (least recently used go first)
 PAGE = 100  # grids one name search asks for (BitScale's largest page)
 MAX_NEEDLE = 100  # characters of a search sent; nobody types a longer grid name
 MAX_PREFIXES = 40  # shorter searches looked at for one that already holds the answer
+
+
+class GridSource(Protocol):
+    """What the type-ahead reads of the grid catalog (catalog.py), which builds it with
+    itself: the cached list, its lock, the background pool and BitScale's name search."""
+
+    GRIDS_KEY: str
+    list_ttl: float
+    store: Store
+    client: BitScaleClient
+    background: Background
+    clock: Callable[[], float]
+    lock_for: Callable[[str], threading.Lock]
+
+    def all_grids(self, *, cached_only: bool = False) -> list[GridSummary] | None: ...
+
+    def walk_grids(self, priority: Priority) -> list[dict[str, Any]]: ...
+
+    def matching(self, grids: list[GridSummary], text: str, limit: int) -> list[GridSummary]: ...
 
 
 @dataclass
@@ -35,7 +56,7 @@ class Suggestions:
 
 
 class TypeAhead:
-    def __init__(self, catalog: GridCatalog, *, wait: float = 1.0) -> None:
+    def __init__(self, catalog: GridSource, *, wait: float = 1.0) -> None:
         self.catalog = catalog
         # How long a keystroke waits for its name search, already asked in the
         # background (usually well under this), before it answers "loading".
