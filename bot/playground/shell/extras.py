@@ -7,19 +7,16 @@ import itertools
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.playground.shell.context import ShellContext
 from bot.playground.shell.form import QUIT, Quit
 from bot.playground.slack.records import BOT_USER
 from bot.slack import blocks as kit
 
-if TYPE_CHECKING:
-    from bot.playground.shell.session import Shell
-
 _events = itertools.count(1)
 
 
-def handle(shell: Shell, line: str, answers: dict[str, str]) -> bool:
+def handle(shell: ShellContext, line: str, answers: dict[str, str]) -> bool:
     """Run a shell word that stands for something done in Slack; False if it is none."""
     word, _, rest = line.partition(" ")
     word = word.lower()
@@ -40,12 +37,12 @@ def handle(shell: Shell, line: str, answers: dict[str, str]) -> bool:
     return True
 
 
-def home(shell: Shell) -> None:
+def home(shell: ShellContext) -> None:
     event = {"type": "app_home_opened", "user": shell.user_id, "tab": "home"}
     shell.driver.event(event, f"EvShell{next(_events)}")
 
 
-def mention(shell: Shell, text: str) -> None:
+def mention(shell: ShellContext, text: str) -> None:
     """Post `@BitScale text` in the channel as you, and deliver the app_mention event."""
     said = f"<@{BOT_USER}> {text}".strip()
     message = shell.stack.standin.add_message(shell.channel_id, said, user=shell.user_id)
@@ -60,7 +57,7 @@ def mention(shell: Shell, text: str) -> None:
     shell.driver.event(event, f"EvShell{next(_events)}")
 
 
-def enrich(shell: Shell, text: str) -> None:
+def enrich(shell: ShellContext, text: str) -> None:
     """Post `text` as you, then use the Enrich with BitScale message shortcut on it."""
     if not text.strip():
         shell.say("Type the message too, e.g.: enrich Met Kay Ng (kay@kay.dev) of Kay Labs")
@@ -70,7 +67,7 @@ def enrich(shell: Shell, text: str) -> None:
     shell.driver.message_shortcut(message)
 
 
-def low_credits(shell: Shell, arg: str) -> None:
+def low_credits(shell: ShellContext, arg: str) -> None:
     sim, bot = shell.stack.sim, shell.stack.bot
     if sim is None or bot is None:
         shell.say("low-credits works with the demo workspace only, not your real BitScale.")
@@ -84,7 +81,7 @@ def low_credits(shell: Shell, arg: str) -> None:
 WORKFLOW_STEP = "run_bitscale_grid"  # the manifest's custom step (functions:)
 
 
-def workflow(shell: Shell, grid: str, answers: dict[str, str]) -> None:
+def workflow(shell: ShellContext, grid: str, answers: dict[str, str]) -> None:
     """A workflow reaching the step Run a BitScale grid, with `grid` and the inline
     answers as the step's inputs; prints what the step hands to the next one."""
     if not grid.strip():
@@ -126,7 +123,7 @@ def _manifest_step() -> dict:
     return {}
 
 
-def other_command(shell: Shell, command: str, text: str) -> None:
+def other_command(shell: ShellContext, command: str, text: str) -> None:
     """Slash commands that are Slack's own, not the bot's."""
     if command == "/invite":
         if "bitscale" in text.lower():
@@ -155,7 +152,7 @@ def grid_picker(view: dict) -> dict | None:
     return None
 
 
-def pick_grid(shell: Shell, view: dict, answers: dict[str, str]) -> None:
+def pick_grid(shell: ShellContext, view: dict, answers: dict[str, str]) -> None:
     """Ask which grid (type part of its name), as Slack's type-ahead would, and choose it."""
     block = grid_picker(view)
     if block is None:

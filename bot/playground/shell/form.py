@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
 
+from bot.playground.shell.context import ShellContext
 from bot.playground.slack.form_fill import form_values
 from bot.slack.text import squash
-
-if TYPE_CHECKING:
-    from bot.playground.shell.session import Shell
 
 ANSWERS = " :: "
 CANCEL = "cancel"
@@ -27,7 +24,7 @@ class Quit(Cancelled):
 
 
 class FormFiller:
-    def __init__(self, shell: Shell, answers: dict[str, str]) -> None:
+    def __init__(self, shell: ShellContext, answers: dict[str, str]) -> None:
         self.shell = shell
         self.answers = answers  # given inline (`… :: key=value; …`): no questions asked
 

@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.playground.shell.context import ShellContext
 from bot.playground.shell.form import Cancelled, FormFiller, Quit, _pick
 from bot.slack.text import squash
 
-if TYPE_CHECKING:
-    from bot.playground.shell.session import Shell
 
-
-def fill_view(shell: Shell, view: dict, answers: dict[str, str]) -> None:
+def fill_view(shell: ShellContext, view: dict, answers: dict[str, str]) -> None:
     """Ask for each input of `view` and submit it; errors ask again for their fields."""
     asker = FormFiller(shell, answers)
     values: dict[str, dict[str, Any]] = {}
@@ -55,7 +53,7 @@ def _inputs(view: dict) -> list[dict]:
     return [b for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")]
 
 
-def _ask(shell: Shell, asker: FormFiller, block: dict) -> dict[str, Any]:
+def _ask(shell: ShellContext, asker: FormFiller, block: dict) -> dict[str, Any]:
     element, label = block["element"], block["label"]["text"]
     kind = element["type"]
     mark = "" if block.get("optional") else " (required)"
@@ -109,7 +107,7 @@ def _ask(shell: Shell, asker: FormFiller, block: dict) -> dict[str, Any]:
     return {"type": kind}
 
 
-def _upload(shell: Shell, path: str) -> list[dict]:
+def _upload(shell: ShellContext, path: str) -> list[dict]:
     if not path:
         return []
     file = Path(path).expanduser()
@@ -119,7 +117,7 @@ def _upload(shell: Shell, path: str) -> list[dict]:
     return [shell.stack.standin.add_file(file.read_bytes(), file.name)]
 
 
-def _person(shell: Shell, name: str) -> str:
+def _person(shell: ShellContext, name: str) -> str:
     name = name.strip().lstrip("@")
     for uid, known in shell.names.items():
         if squash(known) == squash(name) and uid[:1] in "UW":
