@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from bot.config import SettingsError, load_settings
 from bot.playground.rigs.bot_process import run_bot
 from bot.slack.app import build_app
-from tests.test_config_and_store import clean_env  # noqa: F401 - fixture
+from tests.store.test_config_and_store import clean_env  # noqa: F401 - fixture
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n"])

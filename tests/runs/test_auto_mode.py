@@ -14,7 +14,7 @@ from bot.providers.limiter import RateLimiter
 from bot.runs.service import RunService
 from bot.store.database import Store
 from tests.factories import Clock
-from tests.test_runs import BASE, DONE, RecordingNotifier, request
+from tests.runs.test_runs import BASE, DONE, RecordingNotifier, request
 
 ASYNC = {"mode": "async", "status": "running", "request_id": "req-1", "poll_url": "/x"}
 

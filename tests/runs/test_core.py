@@ -13,7 +13,7 @@ from bot.runs.service import RunService
 from bot.runs.types import RunRequest
 from bot.store.database import Store
 from tests.factories import Clock
-from tests.test_runs import RecordingNotifier
+from tests.runs.test_runs import RecordingNotifier
 
 
 class Echo:
@@ -207,7 +207,7 @@ def test_an_old_database_gains_provider_and_target(tmp_path):
 
 
 def test_the_core_imports_no_provider():
-    source = Path(__file__).resolve().parents[1] / "bot" / "runs" / "service.py"
+    source = Path(__file__).resolve().parents[2] / "bot" / "runs" / "service.py"
     imported = set()
     for node in ast.walk(ast.parse(source.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:

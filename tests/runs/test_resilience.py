@@ -7,7 +7,7 @@ import httpx
 import respx
 
 from tests.factories import make_run
-from tests.test_runs import BASE, DONE, env, request  # noqa: F401 - fixture
+from tests.runs.test_runs import BASE, DONE, env, request  # noqa: F401 - fixture
 
 
 def _deep_json(levels: int) -> bytes:
@@ -97,7 +97,7 @@ def test_a_wall_clock_jump_does_not_expire_a_young_run(tmp_path, caplog):
     from bot.runs.clock import SteadyClock
     from bot.runs.service import RunService
     from bot.store.database import Store
-    from tests.test_runs import RecordingNotifier
+    from tests.runs.test_runs import RecordingNotifier
 
     wall, mono = [1_000_000.0], [50.0]
     clock = SteadyClock(wall=lambda: wall[0], monotonic=lambda: mono[0])

@@ -16,7 +16,7 @@ from bot.governance.keys import KeyStore, choose_key, rotate
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.limiter import RateLimiter
 from bot.store.database import Store
-from tests.bitscale.test_client import WORKSPACE as _WORKSPACE
+from tests.providers.bitscale.test_client import WORKSPACE as _WORKSPACE
 
 BASE = "https://api.test/api/v1"
 WORKSPACE = _WORKSPACE

@@ -13,7 +13,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.web_client import make_web_client
 from bot.store.instance_lock import InstanceLockError
 from tests.factories import make_run
-from tests.test_runs import BASE, DONE, env, request  # noqa: F401 - fixture
+from tests.runs.test_runs import BASE, DONE, env, request  # noqa: F401 - fixture
 
 
 def test_a_second_bot_on_the_same_database_is_refused(tmp_path):

@@ -6,8 +6,8 @@ import respx
 
 from bot.runs.reuse import ResultIndex
 from bot.runs.service import RunService
-from tests.test_runs import BASE, DONE, RecordingNotifier, request  # noqa: F401
-from tests.test_runs import env as env  # noqa: F401 - the fixture
+from tests.runs.test_runs import BASE, DONE, RecordingNotifier, request  # noqa: F401
+from tests.runs.test_runs import env as env  # noqa: F401 - the fixture
 
 
 def with_index(service: RunService, clock) -> ResultIndex:

@@ -18,7 +18,7 @@ from bot.runs.types import RunRequest
 from bot.slack import blocks as kit
 from bot.store.database import Store
 from tests.factories import Clock
-from tests.test_runs import RecordingNotifier
+from tests.runs.test_runs import RecordingNotifier
 
 URL = "https://prospect.example/pricing"
 
