@@ -42,7 +42,7 @@ class Env:
         self.sim = Simulator("bench-key", latency=latency, time_scale=time_scale).start()
         self.slack = SlackStandIn().start()
         db = Path(self.tmp.name) / "bot.db"
-        # Batches over 1,000 rows wait for an admin's approval (bot/policy.py): lift the
+        # Batches over 1,000 rows wait for an admin's approval (bot/governance/policy.py): lift the
         # threshold so the benchmark measures the batch, not the approval.
         settings = StoredSettings(Store(db))
         settings.set(APPROVAL_THRESHOLD, 1_000_000, actor="bench")

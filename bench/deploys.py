@@ -1,5 +1,5 @@
 """Deploys and crashes on BitScale's real timing: the scenario of tests/test_deploys.py
-(bot/playground/deploys.py) once on a real clock, with the real 120 s sync window, a
+(bot/playground/rigs/deploys.py) once on a real clock, with the real 120 s sync window, a
 real 25 s drain and grids of 5, 60, 110 and 150 s.
 
     .venv/bin/python bench/deploys.py               # both SIGTERM and SIGKILL, ~10 minutes

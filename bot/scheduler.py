@@ -1,4 +1,4 @@
-"""APScheduler jobs that drive runs.py and credits.py. One scheduler per process.
+"""APScheduler jobs that drive the run core and the credit monitor. One scheduler per process.
 
 Ticks are short: they only claim what is due in SQLite and hand it to worker pools, so
 the database, not the scheduler, holds what is due.

@@ -22,8 +22,8 @@ def simulator():
 @pytest.fixture
 def process_rig(tmp_path) -> Iterator[Callable[..., ProcessRig]]:
     """Start the bot as a real process on the simulator and the Slack stand-in
-    (`ProcessRig(tmp_path, **kwargs)`, see bot/playground/rig.py); each rig made is closed
-    after the test."""
+    (`ProcessRig(tmp_path, **kwargs)`, see bot/playground/rigs/process_rig.py); each rig
+    made is closed after the test."""
     rigs: list[ProcessRig] = []
 
     def start(**kwargs: Any) -> ProcessRig:

@@ -2,7 +2,7 @@
 
 The bot runs as a real process against the simulator with BitScale's real 120 s sync
 window, on a clock 20x real time (a 110 s grid takes 5.5 s, the sync window 6 s, the
-25 s drain 1.25 s; see bot/playground/deploys.py for the steps). bench/deploys.py runs the
+25 s drain 1.25 s; see bot/playground/rigs/deploys.py for the steps). bench/deploys.py runs the
 same scenario once on real time.
 """
 

@@ -3,11 +3,11 @@ and no single provider: the batch's provider answers credits, pacing and stop co
 
 Life of a batch: `create()` records it (`awaiting_approval` when a policy holds it, else
 `preparing`), `_start()` turns each distinct row into a queued run tied to the batch
-(batch_expand.py), then the feeder (batch_feeder.py) sends rows to the provider and the
+(expand.py), then the feeder (feeder.py) sends rows to the provider and the
 housekeeping pass edits the progress message, notices the end, writes the enriched file
-and posts it once (batch_finish.py).
+and posts it once (finish.py).
 
-Exactly once: a row is a run, and runs.py's rules hold (a row cut off while being sent is
+Exactly once: a row is a run, and the run core's rules hold (a row cut off while being sent is
 never re-sent). Batches submit in async mode by default: the request id is stored the
 moment the provider answers, so a restart (even SIGKILL) finds every sent row's result.
 """
@@ -224,7 +224,7 @@ class BatchService:
             self._wake.clear()
 
     def feed(self) -> None:
-        """Hand rows to workers (batch_feeder.py)."""
+        """Hand rows to workers (feeder.py)."""
         self._feeder.feed(self.clock())
 
     def housekeep(self) -> None:
@@ -287,7 +287,7 @@ class BatchService:
         expand(self.store, batch, self._earlier_results, self.provider.name, self.clock())
 
     def on_run_finished(self, run: Run) -> None:
-        """runs.py's hook: a row that hit a batch-wide stop goes back to the queue and
+        """The run core's hook: a row that hit a batch-wide stop goes back to the queue and
         pauses its batch; a finished row teaches the poll hint how long rows take."""
         if not run.batch_id or self._stops.row_stopped(run):
             return

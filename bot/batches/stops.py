@@ -88,7 +88,7 @@ class Stops:
 
 
 class RowTimings:
-    """How long a batch's rows take, so runs.py polls a row first when rows usually end."""
+    """How long a batch's rows take, so the run core polls a row first when rows usually end."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -103,7 +103,7 @@ class RowTimings:
                 del seen[:-50]
 
     def first_poll(self, run: Run) -> float:
-        """runs.py's hint: poll a batch row first when its grid's rows usually finish."""
+        """The run core's hint: poll a batch row first when its grid's rows usually finish."""
         if not run.batch_id:
             return 0.0
         with self._lock:

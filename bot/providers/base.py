@@ -1,6 +1,6 @@
 """What the run core needs from a provider, and what a provider answers.
 
-The core (runs.py) stores, schedules, recovers and notifies; it never knows which service
+The core (bot/runs/) stores, schedules, recovers and notifies; it never knows which service
 runs the work. A provider turns one stored run into requests to its service and answers
 with an `Outcome`; it paces its own requests (its own rate budgets), explains its own
 errors in plain sentences, and renders a finished run into a `ResultView`, a neutral

@@ -23,7 +23,7 @@ class RunRecovery(ServiceParts):
     def recover(self) -> int:
         """At start-up: runs cut off mid-submission are told, never re-sent blindly.
 
-        Only runs whose owner is gone: the instance lock (bot/instance.py) guarantees no
+        Only runs whose owner is gone: the instance lock (bot/store/instance_lock.py) guarantees no
         other live process shares the database, and this process's own are left alone.
         """
         now = self.clock()

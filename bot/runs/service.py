@@ -1,6 +1,6 @@
 """The run lifecycle: submit → track → finish → notify. No Slack in here, and no provider.
-Its steps live in run_submit.py, run_poll.py, run_finish.py and run_recovery.py; the words
-they share (requests, protocols, states) in run_types.py.
+Its steps live in submit.py, poll.py, finish.py and recovery.py; the words they share
+(requests, protocols, states) in types.py, and the attributes they share in parts.py.
 
 The database is the truth. A run row is written before its request leaves, its result is
 written before anyone is told, and `notified_at` is set only once the notifier says the
@@ -108,7 +108,7 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         self._notice_clock_jump()
         self._expire_overdue(now)
         self._fail_orphans(now)
-        # A batch's rows are fed by bot/batches.py (fairly, behind people) and reported by
+        # A batch's rows are fed by bot/batches/ (fairly, behind people) and reported by
         # it as one file, so this loop leaves them alone.
         where = "state = 'queued' AND submit_after <= ? AND joined_to IS NULL AND batch_id IS NULL"
         for run_id in self._due_ids(where, [now], 500):

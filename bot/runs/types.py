@@ -95,7 +95,7 @@ class RunRefused(Exception):
 
 
 class Gate(Protocol):
-    """Asked right before a run is recorded; see bot/policy.py."""
+    """Asked right before a run is recorded; see bot/governance/policy.py."""
 
     admission_lock: threading.Lock
 

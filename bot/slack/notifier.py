@@ -1,4 +1,4 @@
-"""The notifier that runs.py and credits.py call, spoken in Slack.
+"""The notifier that the run core and the credit monitor call, spoken in Slack.
 
 Fallbacks: when the bot cannot post in the channel a run came from (not a member,
 archived, a DM it is not part of), it opens a DM with the requester and says why.

@@ -31,11 +31,11 @@ class Services:
     defaults: ChannelDefaults | None = None  # made from the store when not given
     batches: BatchService | None = None
     batch_max_bytes: int = 50_000_000  # BATCH_MAX_FILE_MB
-    # Who may run what: every entry point asks it (bot/policy.py). Made from the store
+    # Who may run what: every entry point asks it (bot/governance/policy.py). Made from the store
     # when not given: everyone may run everything, nothing is limited.
     policy: Policy | None = None
     approvals: Approvals | None = None  # made from the policy's audit log when not given
-    keys: KeyStore | None = None  # the rotated API key (bot/keys.py); made when not given
+    keys: KeyStore | None = None  # the rotated API key (governance/keys.py); made when not given
     home: Any = None  # the HomePublisher (slack/home.py), made with the app
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.

@@ -1,5 +1,5 @@
 """A run as stored: its columns, its record, and the small helpers that read and write it.
-No database here: bot/store.py keeps the rows."""
+No database here: database.py keeps the rows."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ RUN_COLUMNS: dict[str, type] = {
     "notify_error": str,
     "owner": str,  # the instance (bot process) that submitted it
     "late_after": str,  # a real result came after the run was given up as this state
-    "progress_at": float,  # the announcement last said "still running" (bot/progress.py)
+    "progress_at": float,  # the announcement last said "still running" (bot/runs/progress.py)
     "same_failures": int,  # a failed run: how many of the grid's runs in a row failed alike
     "input_key": str,  # provider + grid + normalised inputs, hashed (reuse.py)
     "reused_from": str,  # a reused row: the run whose result it shows

@@ -4,7 +4,7 @@ All seven endpoints under `/api/v1`, `X-API-KEY` auth, 5 requests per second per
 workspace (sliding window, across every endpoint) with the documented rate-limit headers,
 sync runs that wait up to 120 s, async runs, every documented error code, credits that
 runs spend, and key rotation. Tests drive it in-process; `bitscale-bot simulate` serves it.
-The endpoints live in sim_grids.py and sim_runs.py, the state in sim_state.py.
+The endpoints live in bitscale_grids.py and bitscale_runs.py, the state in bitscale_state.py.
 
 Run time is simulated time: with `time_scale=20` a 110 s grid finishes in 5.5 real seconds
 and the sync window is still 120 simulated seconds (6 real ones), so the relation between a

@@ -2,7 +2,7 @@
 
 The step is acknowledged at once and stays open while the grid runs: the run is stored with
 the step's function execution id, and the notifier completes the step when the run ends
-(bot/steps.py), also after a restart. Problems found before a run starts fail the step at
+(bot/runs/steps.py), also after a restart. Problems found before a run starts fail the step at
 once with a sentence saying what to change in the workflow.
 """
 
