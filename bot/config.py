@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
+# Public and private channels (C…, G… for old private ones); alerts never go to a DM.
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,30}")
 
 
 def _var(name: str, default: object, meaning: str, **limits: Any) -> Any:
@@ -208,6 +210,20 @@ class Settings(BaseSettings):
                 "Information → App-Level Tokens with the connections:write scope"
             )
         return value
+
+    @field_validator("credit_alert_channel")
+    @classmethod
+    def _alert_channel_is_an_id(cls, value: str | None) -> str | None:
+        # A name is accepted by nothing in Slack's API that posts: every alert would fail
+        # later with channel_not_found, so it is refused at start with the fix.
+        if value is None or _CHANNEL_ID.fullmatch(value.strip()):
+            return value.strip() if value else value
+        shown = repr(value.strip()[:40])
+        raise ValueError(
+            f"{shown} is not a channel ID (C… or G…); a channel name does not work. In "
+            "Slack, open the channel, click its name: the ID is at the bottom of the About "
+            "tab (and invite the bot there)"
+        )
 
     @field_validator("result_reuse_grid_days", mode="before")
     @classmethod

@@ -141,3 +141,25 @@ def test_a_real_start_with_nothing_set_exits_with_plain_lines(tmp_path):
         "SLACK_SIGNING_SECRET is not set",
     ]
     assert "bs-secret-key" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", ["#sales-ops", "sales-ops", "@ana", "D0DIRECT1"])
+def test_a_channel_name_for_credit_alerts_is_refused_with_the_fix(no_settings, capsys, name):
+    no_settings.setenv("SLACK_BOT_TOKEN", "xoxb-secret-bot-token")
+    no_settings.setenv("BITSCALE_API_KEY", "bs-secret-key")
+    no_settings.setenv("SLACK_SIGNING_SECRET", "signing")
+    no_settings.setenv("CREDIT_ALERT_CHANNEL", name)
+    assert cli.main(["start"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"bitscale-bot: CREDIT_ALERT_CHANNEL is malformed: {name!r} is not a channel ID (C… "
+        "or G…); a channel name does not work. In Slack, open the channel, click its name: "
+        "the ID is at the bottom of the About tab (and invite the bot there)."
+    ]
+
+
+@pytest.mark.parametrize("channel_id", ["C0123ABCD", "G01PRIVATE", " C0123ABCD "])
+def test_a_channel_id_for_credit_alerts_is_accepted(no_settings, channel_id):
+    from bot.config import load_settings
+
+    no_settings.setenv("CREDIT_ALERT_CHANNEL", channel_id)
+    assert load_settings().credit_alert_channel == channel_id.strip()
