@@ -13,12 +13,13 @@ from bot.batches.service import BatchService, batch_files_dir
 from bot.batches.store import BatchStore
 from bot.config import Settings
 from bot.governance.audit import AuditLog
-from bot.governance.keys import KeyStore, choose_key
+from bot.governance.keys import KeyStore, RedactSecrets, choose_key
 from bot.governance.policy import Policy
 from bot.governance.stored_settings import StoredSettings
 from bot.governance.usage import Usage
 from bot.grids.catalog import GridCatalog
 from bot.insight.credits import CreditMonitor
+from bot.logs import SECRETS
 from bot.providers.base import Providers
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.key_check import STORED_KEY
@@ -90,6 +91,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     store = Store(settings.database_path)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
     keys = KeyStore(store)
+    SECRETS.follow(RedactSecrets.secrets)  # a key stored by a rotation, in every log line
     if keys.get():
         log.info("using the BitScale API key stored by the last rotation (not BITSCALE_API_KEY)")
     bitscale = BitScaleClient(

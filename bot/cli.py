@@ -8,17 +8,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from bot.config import SettingsError
+from bot.logs import configure_logging
 from bot.start_settings import settings_for_start, settings_help
-
-
-class OneLineFormatter(logging.Formatter):
-    """One record, one line: a line break inside a message (from a request, a grid name,
-    an error text) is shown as \\n, so nobody can forge a line of the log. Tracebacks
-    keep their lines."""
-
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
-        record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
-        return super().formatMessage(record)
 
 
 def _version() -> str:
@@ -93,13 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The shell is a conversation: only real trouble goes to the terminal.
-    level = logging.ERROR if args.verb == "shell" else logging.INFO
-    handler = logging.StreamHandler()
-    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
-    # One line per request or per one-second tick would bury what matters.
-    for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
-        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+    configure_logging(logging.ERROR if args.verb == "shell" else logging.INFO)
     if args.verb == "simulate":
         from bot.playground.simulators.bitscale import serve
 
@@ -128,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in exc.lines:  # everything wrong at once, one line each
                 print(f"bitscale-bot: {line}", file=sys.stderr)
             return 2
+        configure_logging(settings.log_level, settings.log_format, settings.secret_values)
         from bot.server import serve_bot
 
         return serve_bot(settings)

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         "BITSCALE_BOT_ADMINS", "", "comma-separated Slack user IDs of the bot's admins"
     )
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _var(
+        "LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"
+    )
+    log_format: Literal["text", "json"] = _var(
+        "LOG_FORMAT", "text", "text (one line a record) or json (one object a line)"
+    )
+
     # Tuning knobs with safe defaults; not part of the pinned interface.
     bitscale_rate_limit: int = _var(
         "BITSCALE_RATE_LIMIT", 5, "requests per second your BitScale workspace allows", ge=1
@@ -150,6 +157,14 @@ class Settings(BaseSettings):
     batch_progress_seconds: float = _var(
         "BATCH_PROGRESS_SECONDS", 5, "how often a batch's progress message is edited", gt=0
     )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.lower() if value.lower() in ("text", "json") else value.upper()
 
     @field_validator("slack_api_url", "bitscale_api_url", "bittlebits_api_url")
     @classmethod
@@ -268,6 +283,18 @@ class Settings(BaseSettings):
     def admin_ids(self) -> tuple[str, ...]:
         ids = (part.strip().strip("<@>") for part in self.bot_admins.replace(";", ",").split(","))
         return tuple(dict.fromkeys(i for i in ids if i))
+
+    @property
+    def secret_values(self) -> list[str]:
+        """Every secret the settings hold, to be blanked wherever it might be shown."""
+        held = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.bitscale_api_key,
+            self.bittlebits_api_key,
+        )
+        return [s.get_secret_value() for s in held if s is not None]
 
     @property
     def socket_mode(self) -> bool:

@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.start_settings",
         "bot.web",
         "bot.health",
+        "bot.logs",
         "bot.config",
     ),
     ("bot.slack",),  # Bolt listeners, Block Kit, the notifier

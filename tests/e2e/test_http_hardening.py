@@ -183,7 +183,7 @@ def test_bolt_logs_at_warning_and_never_a_request_body():
 def test_a_log_line_cannot_be_forged_with_a_line_break():
     import logging
 
-    from bot.cli import OneLineFormatter
+    from bot.logs import OneLineFormatter
 
     formatter = OneLineFormatter("%(levelname)s %(name)s: %(message)s")
     record = logging.LogRecord(
