@@ -44,5 +44,9 @@ def migrate(db: sqlite_utils.Database) -> None:
         {"token": str, "payload": str, "created_at": float}, pk="token", if_not_exists=True
     )
     db["seen_events"].create({"event_id": str, "seen_at": float}, pk="event_id", if_not_exists=True)
+    # Who runs the once-per-period jobs (leases.py): one row per lease name.
+    db["leases"].create(
+        {"name": str, "owner": str, "lease_until": float}, pk="name", if_not_exists=True
+    )
     db["sessions"].create_index(["created_at"], if_not_exists=True)
     db["seen_events"].create_index(["seen_at"], if_not_exists=True)
