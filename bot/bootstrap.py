@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -29,6 +29,7 @@ from bot.providers.bittlebits.provider import BittlebitsProvider
 from bot.runs.progress import ProgressReporter
 from bot.runs.reuse import ResultIndex
 from bot.runs.service import RunService
+from bot.scheduler import Job
 from bot.slack.app import build_app
 from bot.slack.batch_notifier import SlackBatchNotifier
 from bot.slack.directory import SlackDirectory
@@ -38,6 +39,7 @@ from bot.slack.text import escape, mention
 from bot.slack.web_client import make_web_client
 from bot.store.database import Store
 from bot.store.instance_lock import InstanceLock
+from bot.store.leases import LeaderLease
 from bot.store.retention import Retention
 from bot.store.run_record import Run
 
@@ -62,6 +64,10 @@ class Bot:
     policy: Policy | None = None
     services: Services | None = None
     retention: Retention | None = None  # pruned by the scheduler
+    leader: LeaderLease | None = None  # who runs the once-per-period jobs
+    # Periodic work of the features beyond the core's own (scheduler.core_jobs): each
+    # feature adds its Job here, and the scheduler runs it (singletons on the leader only).
+    jobs: list[Job] = field(default_factory=list)
 
     def close(self) -> None:
         if self.services is not None:
@@ -73,6 +79,8 @@ class Bot:
         self.progress.shutdown()
         self.runs.shutdown(wait=False)
         self.providers.close()
+        if self.leader is not None:
+            self.leader.release()
         self.lock.release()
 
 
@@ -189,6 +197,8 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     progress = ProgressReporter(store, notifier)
+    leader = LeaderLease(store, lock.id)
+    leader.seize()  # the instance lock says no other process runs on this database
     return Bot(
         settings,
         store,
@@ -208,6 +218,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         retention=Retention(
             store, days=settings.run_retention_days, window_days=results.window_days
         ),
+        leader=leader,
     )
 
 

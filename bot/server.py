@@ -191,6 +191,8 @@ def serve_bot(settings: Settings, *, clock=time.monotonic) -> int:
         batches=bot.batches,
         progress=bot.progress,
         retention=bot.retention,
+        jobs=bot.jobs,
+        leader=bot.leader,
     )
     scheduler.add_listener(health.on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 

@@ -123,6 +123,8 @@ class LocalStack:
             progress=self.bot.progress,
             progress_seconds=max(self.tick_seconds, 0.25),
             retention=self.bot.retention,
+            jobs=self.bot.jobs,
+            leader=self.bot.leader,
         )
         if self.socket_mode:
             self.socket_handler = socket_mode_handler(self.bot)
