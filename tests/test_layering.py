@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.insight",),
     ("bot.governance",),
     ("bot.grids",),
+    ("bot.previews",),  # what may be previewed where, and the records of it
     ("bot.leads",),
     ("bot.providers",),  # the services runs are made on
     ("bot.store",),  # the database
