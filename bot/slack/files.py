@@ -1,25 +1,26 @@
 """Reading a file someone shared with the bot: `files.info`, then an authenticated download
-of `url_private`, streamed to disk with a size cap. Every failure is a `FileProblem` whose
+of `url_private` (file_download.py: the token only to Slack's hosts, a size cap and a
+deadline), streamed to disk. Every failure is a `FileProblem` whose
 message says what went wrong and what to do."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.slack.file_download import NOT_SHARED, DownloadProblem, Limits, download
+from bot.slack.token_hosts import may_carry_token
 
 log = logging.getLogger(__name__)
 
 CSV_TYPES = {"csv", "tsv", "text"}
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-NOT_SHARED = (
-    "I can't open that file: it was deleted, or it was shared somewhere I'm not a member. "
-    "Upload it in the form, or share it in a channel I'm in, and try again."
-)
+DOWNLOAD_DEADLINE = 120.0  # seconds for the whole download, however slowly it arrives
 
 
 class FileProblem(Exception):
@@ -50,7 +51,12 @@ def describe_file(client: WebClient, file_id: str) -> dict:
 
 
 def fetch_file(
-    client: WebClient, file_id: str, dest_dir: Path, *, max_bytes: int
+    client: WebClient,
+    file_id: str,
+    dest_dir: Path,
+    *,
+    max_bytes: int,
+    deadline_seconds: float = DOWNLOAD_DEADLINE,
 ) -> SharedFile:
     """Download the file to `dest_dir`, checking what Slack says about it first."""
     info = describe_file(client, file_id)
@@ -69,46 +75,19 @@ def fetch_file(
             f"{name} is a {kind} file, not a CSV. In your spreadsheet app choose File → "
             "Download / Save as → CSV, and upload that."
         )
-    url = info.get("url_private_download") or info.get("url_private")
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
     if not url:
+        raise FileProblem(NOT_SHARED)
+    api_url = str(getattr(client, "base_url", "") or "") or None
+    if not may_carry_token(url, api_url):
+        # Never hand the token to a host Slack's answer named: refuse, say nothing more.
+        log.warning("file %s: download URL is not a Slack file host; refused", file_id)
         raise FileProblem(NOT_SHARED)
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / f"{file_id}-{abs(hash(url)) % 10**8}.csv"
-    got = _download(url, client.token or "", path, max_bytes, name, limit_mb)
-    return SharedFile(file_id, name, str(path), got)
-
-
-def _download(url: str, token: str, path: Path, max_bytes: int, name: str, limit_mb: float) -> int:
-    got = 0
+    limits = Limits(name, max_bytes, time.monotonic() + deadline_seconds, api_url)
     try:
-        with httpx.stream(
-            "GET",
-            url,
-            headers={"Authorization": f"Bearer {token}"},
-            follow_redirects=True,
-            timeout=httpx.Timeout(60.0, connect=10.0),
-        ) as response:
-            kind = response.headers.get("Content-Type", "")
-            if response.status_code != 200 or kind.startswith("text/html"):
-                # Slack answers a download it won't allow with its sign-in page.
-                log.info("download of %s: HTTP %s %s", name, response.status_code, kind)
-                raise FileProblem(NOT_SHARED)
-            with open(path, "wb") as out:
-                for chunk in response.iter_bytes(1 << 16):
-                    got += len(chunk)
-                    if got > max_bytes:
-                        raise FileProblem(
-                            f"{name} is larger than {limit_mb:g} MB, the most a batch file may "
-                            "be (BATCH_MAX_FILE_MB). Split it into smaller files."
-                        )
-                    out.write(chunk)
-    except httpx.HTTPError as exc:
-        log.info("download of %s failed: %s", name, type(exc).__name__)
-        raise FileProblem(
-            f"I couldn't download {name} from Slack ({type(exc).__name__}). Try again in a "
-            "minute."
-        ) from None
-    except FileProblem:
-        path.unlink(missing_ok=True)
-        raise
-    return got
+        got = download(url, client.token or "", path, limits)
+    except DownloadProblem as problem:
+        raise FileProblem(str(problem)) from None
+    return SharedFile(file_id, name, str(path), got)
