@@ -20,6 +20,7 @@ from typing import Any
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024
+SNIFF_RECORDS = 20  # the lines the delimiter is counted on
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)*|\d*[.]\d+)([eE][+-]?\d+)?$")
 _DATA_LIKE = re.compile(
@@ -140,17 +141,55 @@ def _decodes(path: str, encoding: str) -> bool:
 
 
 def _detect_delimiter(path: str, encoding: str) -> str:
+    """The delimiter the first lines use consistently, counted outside quotes.
+
+    Not csv.Sniffer: its regular expressions backtrack for many seconds on crafted text
+    (a header, then `"a` lines), holding the interpreter lock, so every other request
+    of every person waits. This is one linear pass over the first lines."""
     with open(path, encoding=encoding, newline="") as handle:
         sample = handle.read(SNIFF_BYTES)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        # One column, or too little text for the sniffer: the delimiter the header uses
-        # most (a comma when it uses none).
-        first = sample.splitlines()[0] if sample else ""
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+    records = _delimiter_counts(sample)
+    if not records:
+        return ","
+    header = records[0]
+    best, best_key = ",", (0, 0, 0)
+    for rank, delimiter in enumerate(reversed(DELIMITERS)):
+        width = header[delimiter]
+        if not width:
+            continue
+        agree = sum(1 for counts in records[1:] if counts[delimiter] == width)
+        key = (agree, width, rank)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _delimiter_counts(sample: str, max_records: int = SNIFF_RECORDS) -> list[dict[str, int]]:
+    """For each of the first records: how often each candidate delimiter appears outside
+    double quotes (a quoted line break stays inside its record)."""
+    records: list[dict[str, int]] = []
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    seen_text = False
+    for ch in sample:
+        if ch == '"':
+            quoted = not quoted  # "" inside quotes toggles twice: still quoted
+        elif quoted:
+            continue
+        elif ch in counts:
+            counts[ch] += 1
+        elif ch in "\r\n":
+            if seen_text:
+                records.append(counts)
+                if len(records) >= max_records:
+                    return records
+            counts = dict.fromkeys(DELIMITERS, 0)
+            seen_text = False
+            continue
+        seen_text = True
+    if seen_text:
+        records.append(counts)
+    return records
 
 
 def _check_headers(header: list[str], filename: str) -> list[str]:
