@@ -108,21 +108,76 @@ def healthz(environ, start_response, health: Health | None) -> list[bytes]:
     return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", why)
 
 
-def http_server(application, *, host: str, port: int):
-    """waitress, with request bodies capped (it answers 413 itself, chunked bodies too)."""
-    from waitress.server import create_server
+# Slow and idle connections (N8): waitress's defaults (100 connections, 120 s idle) let
+# about 100 silent sockets, or a byte every 5 s, starve Slack's requests. So: room for many
+# connections, idle ones closed after CHANNEL_TIMEOUT, and a request whose headers and body
+# have not all arrived REQUEST_DEADLINE seconds after its first byte is dropped, however
+# steadily it trickles. Put a TLS proxy in front in production (README).
+CONNECTION_LIMIT = 2000
+CHANNEL_TIMEOUT = 10
+REQUEST_DEADLINE = 10.0
 
-    # Its own socket map: waitress's default map is shared by every server in the
-    # process, so closing one closed the others' sockets.
-    return create_server(
-        application,
-        map={},
+
+def http_server(application, *, host: str, port: int, request_deadline: float = REQUEST_DEADLINE):
+    """waitress, with request bodies capped (it answers 413 itself, chunked bodies too) and
+    the limits above."""
+    from waitress.adjustments import Adjustments
+    from waitress.task import ThreadedTaskDispatcher
+
+    adj = Adjustments(
         host=host,
         port=port,
         threads=16,
         ident="bitscale-bot",
         max_request_body_size=MAX_BODY_BYTES,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=CHANNEL_TIMEOUT,
+        cleanup_interval=1,
         # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more,
         # and a long-lived process (or a test run of many bots) gets there.
         asyncore_use_poll=True,
     )
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    # Its own socket map: waitress's default map is shared by every server in the
+    # process, so closing one closed the others' sockets.
+    server_class = _bounded_server_class()
+    server = server_class(application, {}, True, None, dispatcher=dispatcher, adj=adj,
+                          sockinfo=adj.listen[0])
+    server.request_deadline = request_deadline
+    return server
+
+
+def _bounded_server_class():
+    import time
+
+    from waitress.channel import HTTPChannel
+    from waitress.server import TcpWSGIServer
+
+    class DeadlineChannel(HTTPChannel):
+        """Remembers when the request being received sent its first byte."""
+
+        request_started: float | None = None
+
+        def received(self, data):
+            fresh = self.request is None
+            result = super().received(data)
+            if self.request is None:
+                self.request_started = None
+            elif fresh or self.request_started is None:
+                self.request_started = time.monotonic()
+            return result
+
+    class DeadlineServer(TcpWSGIServer):
+        channel_class = DeadlineChannel
+        request_deadline = REQUEST_DEADLINE
+
+        def maintenance(self, now):
+            super().maintenance(now)
+            cutoff = time.monotonic() - self.request_deadline
+            for channel in list(self.active_channels.values()):
+                started = getattr(channel, "request_started", None)
+                if started is not None and started < cutoff and not channel.requests:
+                    channel.will_close = True
+
+    return DeadlineServer
