@@ -151,6 +151,11 @@ class Provider(Protocol):
         """A one-line health report for the log at start-up; raises ProviderError."""
         ...
 
+    def key_problem(self) -> str | None:
+        """While the service refuses the key (its last answer said so): one line for the
+        readiness check saying which variable and what to do; None otherwise."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
-from bot.providers.bitscale.key_check import operator_line
+from bot.providers.bitscale.key_check import KEYS_PAGE, operator_line
 from bot.providers.bitscale.models import RunResult
 from bot.providers.bitscale.transport import Priority
 from bot.providers.http_limits import RESPONSE_TOO_LARGE
@@ -148,6 +148,16 @@ class BitScaleProvider:
             f"connected to BitScale workspace {ws.name!r} ({ws.plan.name} plan, "
             f"{ws.credits.remaining} credits left)"
         )
+
+    def key_problem(self) -> str | None:
+        if self.key_source == "BITSCALE_API_KEY":
+            fix = f"copy a current key from {KEYS_PAGE} into BITSCALE_API_KEY and restart"
+        else:
+            fix = (
+                f"set BITSCALE_API_KEY to a current key from {KEYS_PAGE}, delete the stored "
+                "one (README: Rotating the BitScale API key) and restart"
+            )
+        return self.client.key_status.problem(self.label, self.key_source, fix)
 
     def close(self) -> None:
         self.client.close()

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from bot.providers.bitscale.errors import BitScaleError, NotSent, error_from_response
 from bot.providers.errors import BAD_RESPONSE, CONNECTION_ERROR
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
+from bot.providers.key_status import KeyStatus
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import Aborted, RateLimiter, limiter_for
 
@@ -74,6 +75,7 @@ class BitScaleTransport:
         self._sleep = sleep
         self.max_response_bytes = max_response_bytes
         self.requests_sent = 0
+        self.key_status = KeyStatus()  # what BitScale last said about the key (readiness)
         self._rotating = threading.RLock()  # held while the key is being rotated
 
     def __repr__(self) -> str:
@@ -176,14 +178,18 @@ class BitScaleTransport:
             headers={"X-API-KEY": api_key},
         )
         self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
-        if response.status_code == 429:
-            error = error_from_response(429, body, response.headers.get("Retry-After"))
-            self.limiter.on_rejected(error.retry_after if error.retry_after is not None else 1.0)
-            raise error
+        error = None
         if response.status_code >= 400:
-            raise error_from_response(
+            error = error_from_response(
                 response.status_code, body, response.headers.get("Retry-After")
             )
+        if api_key == self._api_key:  # an answer to a key rotated away says nothing now
+            self.key_status.saw(response.status_code, error.code if error else None)
+        if error is not None:
+            if response.status_code == 429:
+                wait = error.retry_after if error.retry_after is not None else 1.0
+                self.limiter.on_rejected(wait)
+            raise error
         try:
             return jsonlib.loads(body)
         except ValueError:

@@ -25,6 +25,7 @@ from bot.providers.bittlebits.errors import (
 from bot.providers.bittlebits.models import Kind, Pending, Rewrite, Score, Submitted
 from bot.providers.errors import BAD_RESPONSE
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
+from bot.providers.key_status import KeyStatus
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
 from bot.providers.limiter import RateLimiter, limiter_for
 
@@ -66,6 +67,7 @@ class BittlebitsClient:
         )
         self.requests_sent = 0
         self.max_response_bytes = max_response_bytes
+        self.key_status = KeyStatus()  # what Bittlebits last said about the key (readiness)
 
     def __repr__(self) -> str:
         return f"BittlebitsClient(base_url={self.base_url!r}, api_key='***')"
@@ -119,10 +121,13 @@ class BittlebitsClient:
             params=params,
             headers={"X-API-Key": self._api_key},
         )
-        if response.status_code >= 400:
+        if response.status_code < 400:
+            self.key_status.saw(response.status_code)
+        else:
             error = error_from_response(
                 response.status_code, body, response.headers.get("Retry-After")
             )
+            self.key_status.saw(response.status_code, error.code)
             if error.code == "RATE_LIMITED" and method == "GET":
                 # Everyone's polls pause; a refused POST is queued by the caller instead.
                 self.get_limiter.on_rejected(error.retry_after or 1.0)

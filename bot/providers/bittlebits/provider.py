@@ -158,6 +158,14 @@ class BittlebitsProvider:
                 ) from None
         return f"Bittlebits answers at {self.client.base_url} and accepts the key"
 
+    def key_problem(self) -> str | None:
+        return self.client.key_status.problem(
+            self.label,
+            "BITTLEBITS_API_KEY",
+            "copy the key from Bittlebits → Settings → API Key and restart (or unset it to "
+            "turn /bitscale score and rewrite off)",
+        )
+
     def close(self) -> None:
         self.client.close()
 
