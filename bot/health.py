@@ -1,5 +1,7 @@
 """What `GET /healthz` answers: can the bot still write its database, and is its scheduler
-still ticking. One line either way, so a host's health check (and its log) says why.
+still ticking. One line either way, so a host's health check (and its log) says why. The
+answer names the kind of problem, never the file's path (anyone who can reach the port
+reads it); the log line adds the path for the operator.
 
 The database can go wrong under a running bot without it noticing: a deleted file keeps
 working through the connections already open (the data goes nowhere), a file replaced by
@@ -60,7 +62,7 @@ class Health:
     def __call__(self) -> tuple[bool, str]:
         problem = self.database_problem() or self.scheduler_problem()
         if problem:
-            log.warning("unhealthy: %s", problem)
+            log.warning("unhealthy: %s (DATABASE_PATH=%s)", problem, self.path)
         return problem is None, problem or "ok"
 
     def scheduler_problem(self) -> str | None:
@@ -78,16 +80,16 @@ class Health:
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
-            return f"database {self.path} is gone (DATABASE_PATH); restore it and restart the bot"
+            return "database file is gone (DATABASE_PATH); restore it and restart the bot"
         except OSError as exc:
-            return f"database {self.path} cannot be read ({exc.strerror})"
+            return f"database file cannot be read ({exc.strerror})"
         if self._file is not None and (info.st_dev, info.st_ino) != self._file:
             return (
-                f"database {self.path} was replaced after start-up; the bot still writes the "
-                "old file: restart it to use the new one"
+                "database file was replaced after start-up; the bot still writes the old "
+                "file: restart it to use the new one"
             )
         if not info.st_mode & stat.S_IWUSR:
-            return f"database {self.path} is read-only; make it writable (chmod u+w) and restart"
+            return "database file is read-only; make it writable (chmod u+w) and restart"
         return self._write_problem()
 
     def _identity(self) -> tuple[int, int] | None:
@@ -103,7 +105,7 @@ class Health:
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout)
         except sqlite3.Error as exc:
-            return f"database {self.path} cannot be opened for writing ({exc})"
+            return f"database file cannot be opened for writing ({_without(exc, self.path)})"
         try:
             with conn:
                 conn.execute(
@@ -113,9 +115,17 @@ class Health:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 return None  # someone is writing right now: writable
-            return f"database {self.path} cannot be written ({exc})"
+            return f"database file cannot be written ({_without(exc, self.path)})"
         except sqlite3.Error as exc:
-            return f"database {self.path} cannot be written ({exc})"
+            return f"database file cannot be written ({_without(exc, self.path)})"
         finally:
             conn.close()
         return None
+
+
+def _without(exc: Exception, path: str) -> str:
+    """SQLite's words, with the file's path taken out should they hold it."""
+    text = str(exc)
+    for shown in {path, str(Path(path).resolve())}:
+        text = text.replace(shown, "DATABASE_PATH")
+    return text

@@ -46,7 +46,7 @@ def test_a_deleted_database_is_503(db, clock):
     os.remove(db)
     assert get(health_app(health)) == (
         "503 Service Unavailable",
-        f"database {db} is gone (DATABASE_PATH); restore it and restart the bot",
+        "database file is gone (DATABASE_PATH); restore it and restart the bot",
     )
 
 
@@ -58,7 +58,7 @@ def test_a_replaced_database_is_noticed_by_its_inode(db, clock, tmp_path):
     healthy, why = health()
     assert not healthy
     assert why == (
-        f"database {db} was replaced after start-up; the bot still writes the old file: "
+        "database file was replaced after start-up; the bot still writes the old file: "
         "restart it to use the new one"
     )
 
@@ -68,7 +68,7 @@ def test_a_read_only_database_is_503(db, clock):
     os.chmod(db, 0o444)
     assert health() == (
         False,
-        f"database {db} is read-only; make it writable (chmod u+w) and restart",
+        "database file is read-only; make it writable (chmod u+w) and restart",
     )
     os.chmod(db, 0o600)
     assert health() == (True, "ok")
@@ -80,7 +80,7 @@ def test_a_database_that_cannot_be_written_is_503(db, clock):
     with open(db, "r+b") as f:  # the same file (same inode), overwritten with junk
         f.write(b"not a database at all" * 300)
     healthy, why = health()
-    assert not healthy and why.startswith(f"database {db} cannot be written (")
+    assert not healthy and why.startswith("database file cannot be written (")
 
 
 def test_a_busy_database_still_counts_as_writable(db, clock):
@@ -144,7 +144,7 @@ def test_the_run_ticks_of_a_real_scheduler_keep_it_healthy(db):
 def test_socket_mode_serves_only_healthz():
     assert get(health_app(), "/slack/events") == (
         "404 Not Found",
-        "not found: in Socket Mode only GET /healthz is here",
+        "not found: in Socket Mode only GET /healthz and /readyz are here",
     )
     assert get(health_app(lambda: (False, "database x is gone"))) == (
         "503 Service Unavailable",
