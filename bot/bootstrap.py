@@ -26,6 +26,7 @@ from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider
+from bot.readiness import Readiness, owed_check, provider_key_checks
 from bot.runs.progress import ProgressReporter
 from bot.runs.reuse import ResultIndex
 from bot.runs.service import RunService
@@ -68,6 +69,8 @@ class Bot:
     # Periodic work of the features beyond the core's own (scheduler.core_jobs): each
     # feature adds its Job here, and the scheduler runs it (singletons on the leader only).
     jobs: list[Job] = field(default_factory=list)
+    # GET /readyz's checks; server.py adds the database, the scheduler and Socket Mode.
+    readiness: Readiness = field(default_factory=Readiness)
 
     def close(self) -> None:
         if self.services is not None:
@@ -199,6 +202,9 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
     progress = ProgressReporter(store, notifier)
     leader = LeaderLease(store, lock.id)
     leader.seize()  # the instance lock says no other process runs on this database
+    readiness = Readiness()
+    provider_key_checks(readiness, providers)
+    readiness.add("owed-to-slack", owed_check(store))
     return Bot(
         settings,
         store,
@@ -219,6 +225,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
             store, days=settings.run_retention_days, window_days=results.window_days
         ),
         leader=leader,
+        readiness=readiness,
     )
 
 

@@ -1,5 +1,6 @@
 """`bitscale-bot start`: Socket Mode, or HTTP on PORT behind waitress; scheduler in-process.
-Either way HOST:PORT answers GET /healthz. Anything that stops start-up is one line."""
+Either way HOST:PORT answers GET /healthz and GET /readyz. Anything that stops start-up is
+one line."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
 from bot.health import Health
 from bot.scheduler import start_scheduler
+from bot.slack.socket_watch import SocketWatch
 from bot.store.database import StoreError
 from bot.store.instance_lock import InstanceLockError
 from bot.web import EVENTS_PATH, health_app, http_server, wsgi_app
@@ -144,11 +146,17 @@ def _quiet(logger: logging.Logger):
 
 
 def listen(bot: Bot, health: Health):
-    """Bind HOST:PORT (Slack's requests in HTTP mode; /healthz only in Socket Mode) and, in
-    Socket Mode, open the connection. Either failing is a StartError, before the scheduler
-    sends or polls anything. Returns (web server, Socket Mode handler or None)."""
+    """Bind HOST:PORT (Slack's requests in HTTP mode; /healthz and /readyz only in Socket
+    Mode) and, in Socket Mode, open the connection. Either failing is a StartError, before
+    the scheduler sends or polls anything. Returns (web server, Socket Mode handler or None)."""
     settings = bot.settings
-    app = health_app(health) if settings.socket_mode else wsgi_app(bot.app, health=health)
+    ready = bot.readiness
+    ready.add("database", health.database_problem)
+    ready.add("scheduler", health.scheduler_problem)
+    if settings.socket_mode:
+        app = health_app(health, ready)
+    else:
+        app = wsgi_app(bot.app, health=health, readiness=ready)
     try:
         web = http_server(app, host=settings.host, port=settings.port)
     except OSError as exc:
@@ -156,6 +164,7 @@ def listen(bot: Bot, health: Health):
     if not settings.socket_mode:
         return web, None
     handler = socket_mode_handler(bot)
+    ready.add("slack-socket", SocketWatch(handler.client).problem)
     try:
         with _quiet(handler.client.logger):
             handler.connect()

@@ -1,5 +1,5 @@
-"""The HTTP face: POST /slack/events into Bolt, GET /healthz for the host (the only path
-in Socket Mode).
+"""The HTTP face: POST /slack/events into Bolt, GET /healthz (liveness) and GET /readyz
+(readiness) for the host and its monitoring (the only paths in Socket Mode).
 
 Everything hostile is turned away here, before Bolt reads or parses anything: bodies
 over 1 MB (by their declared length, and by waitress's own cap for chunked ones), and
@@ -22,6 +22,7 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
 
 Health = Callable[[], tuple[bool, str]]  # (healthy, one line saying why)
+PROBES = ("/healthz", "/readyz")
 
 
 def _answer(start_response, status: str, text: str) -> list[bytes]:
@@ -51,7 +52,13 @@ def _signed_body(environ, verifier: SignatureVerifier) -> bytes | None:
         return None
 
 
-def wsgi_app(app, *, signing_secret: str | None = None, health: Health | None = None):
+def wsgi_app(
+    app,
+    *,
+    signing_secret: str | None = None,
+    health: Health | None = None,
+    readiness: Health | None = None,
+):
     """Bolt's WSGI adapter behind the checks above. `signing_secret` defaults to the
     app's own; HTTP without one is refused (every request would go unverified)."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -63,8 +70,8 @@ def wsgi_app(app, *, signing_secret: str | None = None, health: Health | None = 
     handler = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz":
-            return healthz(environ, start_response, health)
+        if environ.get("PATH_INFO") in PROBES:
+            return probe(environ, start_response, health, readiness)
         if (_declared_length(environ) or 0) > MAX_BODY_BYTES:
             return _answer(start_response, "413 Payload Too Large", "request body too large")
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == EVENTS_PATH:
@@ -84,28 +91,37 @@ def wsgi_app(app, *, signing_secret: str | None = None, health: Health | None = 
     return application
 
 
-def health_app(health: Health | None = None):
-    """Socket Mode's HTTP face: Slack comes over the WebSocket, so only GET /healthz is
-    served, for hosts that expect a web process to answer on PORT (and kill it if not)."""
+def health_app(health: Health | None = None, readiness: Health | None = None):
+    """Socket Mode's HTTP face: Slack comes over the WebSocket, so only GET /healthz and
+    GET /readyz are served, for hosts that expect a web process to answer on PORT (and
+    kill it if not) and for monitoring."""
 
     def application(environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz":
-            return healthz(environ, start_response, health)
+        if environ.get("PATH_INFO") in PROBES:
+            return probe(environ, start_response, health, readiness)
         return _answer(
-            start_response, "404 Not Found", "not found: in Socket Mode only GET /healthz is here"
+            start_response,
+            "404 Not Found",
+            "not found: in Socket Mode only GET /healthz and /readyz are here",
         )
 
     return application
 
 
-def healthz(environ, start_response, health: Health | None) -> list[bytes]:
-    if health is None:
-        return _answer(start_response, "200 OK", "ok")
+def probe(environ, start_response, health: Health | None, readiness: Health | None):
+    if environ.get("PATH_INFO") == "/readyz":
+        return _checked(start_response, readiness, "ready", "readiness")
+    return _checked(start_response, health, "ok", "health")
+
+
+def _checked(start_response, check: Health | None, fine: str, name: str) -> list[bytes]:
+    if check is None:
+        return _answer(start_response, "200 OK", fine)
     try:
-        healthy, why = health()
-    except Exception as exc:  # noqa: BLE001 - a failing check is an unhealthy answer
-        healthy, why = False, f"health check failed ({type(exc).__name__})"
-    return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", why)
+        passed, why = check()
+    except Exception as exc:  # noqa: BLE001 - a failing check is a failed answer
+        passed, why = False, f"{name} check failed ({type(exc).__name__})"
+    return _answer(start_response, "200 OK" if passed else "503 Service Unavailable", why)
 
 
 # Slow and idle connections (N8): waitress's defaults (100 connections, 120 s idle) let

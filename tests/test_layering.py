@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.start_settings",
         "bot.web",
         "bot.health",
+        "bot.readiness",
         "bot.logs",
         "bot.config",
     ),

@@ -132,7 +132,8 @@ class LocalStack:
             self.driver = SocketModeDriver(self.standin)
             wait_for(self.standin.socket_mode.connected, timeout=10)
             return self
-        self.server = http_server(wsgi_app(self.bot.app), host="127.0.0.1", port=0)
+        app = wsgi_app(self.bot.app, readiness=self.bot.readiness)
+        self.server = http_server(app, host="127.0.0.1", port=0)
         threading.Thread(target=self._serve, name="bot-http", daemon=True).start()
         url = f"http://127.0.0.1:{self.server.effective_port}{EVENTS_PATH}"
         self.driver = SlackDriver(url, SIGNING_SECRET, self.standin)
