@@ -34,3 +34,15 @@ def test_refused_runs_spent_nothing_and_given_up_runs_say_check_first():
     assert "BitScale may still finish it" in expired
     interrupted = _text(make_run(state="interrupted", error_message="x"))
     assert "a second row" in interrupted
+
+
+def test_a_run_the_provider_forgot_does_not_promise_a_retry_helps():
+    text = _text(
+        make_run(
+            state="failed",
+            error_code="REQUEST_NOT_FOUND",
+            error_message="BitScale no longer knows this run's request id.",
+        )
+    )
+    assert "Trying again may help" not in text
+    assert "how it ended is unknown" in text and "Look for its row before running again" in text

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
+from bot.playground.simulators import bitscale_saved as saved
 from bot.playground.simulators.bitscale import Simulator
 from bot.playground.simulators.bittlebits import BittlebitsSimulator
 from bot.playground.slack.driver import SlackDriver
@@ -57,13 +58,17 @@ class LocalStack:
         settings: dict[str, Any] | None = None,
         socket_mode: bool = False,
         bittlebits: BittlebitsSimulator | bool = True,
+        simulator_memory: str | Path | None = None,
     ) -> None:
+        """`simulator_memory`: a file the simulator keeps its runs and credits in between
+        starts (the shell's, next to its --db), so runs in flight survive a restart."""
         self._tmp = None
         if db_path is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="bitscale-bot-")
             db_path = str(Path(self._tmp.name) / "bot.db")
         self.db_path = db_path
         self.sim = simulator
+        self.simulator_memory = Path(simulator_memory) if simulator_memory else None
         if self.sim is None and bitscale_url is None:
             self.sim = Simulator()  # BitScale's real timing: sync runs held up to 120 s
         # The page-score provider's stand-in: on unless a test says False.
@@ -81,8 +86,16 @@ class LocalStack:
         self.bot: Bot | None = None
         self.driver: SlackDriver | None = None
 
+    @property
+    def keeps_state(self) -> bool:
+        """Whether the database outlives this stack (a --db file, not a temporary one)."""
+        return self._tmp is None
+
     def start(self) -> LocalStack:
         if self.sim is not None and self._bitscale_url is None:
+            if self.simulator_memory is not None:
+                with self.sim.lock:
+                    saved.load(self.sim.state, self.simulator_memory)
             self.sim.start()
             self._bitscale_url, self._bitscale_key = self.sim.url, self.sim.api_key
         self.standin.start()
@@ -171,6 +184,9 @@ class LocalStack:
         self.standin.stop()
         if self.sim is not None:
             self.sim.stop()
+            if self.simulator_memory is not None:
+                with self.sim.lock:
+                    saved.save(self.sim.state, self.simulator_memory)
         if self.bittlebits is not None:
             self.bittlebits.stop()
         if self._tmp:

@@ -3,9 +3,9 @@ drop, each as one typed word, so every entry point can be tried without Slack.""
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
+import uuid
 from pathlib import Path
 
 from bot.playground.shell.context import ShellContext
@@ -13,7 +13,11 @@ from bot.playground.shell.form import QUIT, Quit
 from bot.playground.slack.records import BOT_USER
 from bot.slack import blocks as kit
 
-_events = itertools.count(1)
+
+def event_id(prefix: str = "EvShell") -> str:
+    """A fresh Slack event id: unique across sessions on one --db (the bot drops an id it
+    has already seen, as it must for Slack's retries)."""
+    return prefix + uuid.uuid4().hex[:16].upper()
 
 
 def handle(shell: ShellContext, line: str, answers: dict[str, str]) -> bool:
@@ -39,7 +43,7 @@ def handle(shell: ShellContext, line: str, answers: dict[str, str]) -> bool:
 
 def home(shell: ShellContext) -> None:
     event = {"type": "app_home_opened", "user": shell.user_id, "tab": "home"}
-    shell.driver.event(event, f"EvShell{next(_events)}")
+    shell.driver.event(event, event_id())
 
 
 def mention(shell: ShellContext, text: str) -> None:
@@ -54,7 +58,7 @@ def mention(shell: ShellContext, text: str) -> None:
         "text": said,
         "team": "T0001",
     }
-    shell.driver.event(event, f"EvShell{next(_events)}")
+    shell.driver.event(event, event_id())
 
 
 def enrich(shell: ShellContext, text: str) -> None:
@@ -94,7 +98,7 @@ def workflow(shell: ShellContext, grid: str, answers: dict[str, str]) -> None:
         "channel": shell.channel_id,
         "run_as": shell.user_id,
     }
-    execution = f"FxShell{next(_events)}"
+    execution = event_id("FxShell")
     shell.say(f"(A workflow runs the step Run a BitScale grid on {grid.strip()}…)")
     shell.driver.function_executed(step, inputs, execution)
     executions = shell.stack.standin.function_executions

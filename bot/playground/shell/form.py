@@ -58,14 +58,14 @@ class FormFiller:
                 if value.lower() in ("dm", "-", "none"):
                     channel = None
                 else:
-                    channel = self.shell.channel_id(value) if value else self.shell.channel_id
+                    channel = self.shell.channel_named(value) if value else self.shell.channel_id
 
         while True:
             self.shell.say("└ [Run]")
             answer = self.shell.driver.submit(
                 view, form_values(view, inputs, outputs, channel, deliver)
             )
-            errors = json.loads(answer.text).get("errors", {}) if answer.text.strip() else {}
+            errors = read_answer(self.shell, answer.text, view)
             if not errors:
                 break
             # Slack keeps the form open with the errors under their fields: ask again for
@@ -182,6 +182,18 @@ class FormFiller:
         if not self.shell.live:
             self.shell.say(f"{prompt}{value}")
         return value
+
+
+def read_answer(shell: ShellContext, text: str, view: dict) -> dict[str, str]:
+    """The bot's answer to a submission: the errors by block id; a view it answers with
+    (Saved, a refusal, Loading…) replaces the form, as in Slack, and is shown."""
+    try:
+        answer = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return {}
+    if answer.get("response_action") in ("update", "push") and answer.get("view"):
+        shell.show_view({**answer["view"], "id": view.get("id")})
+    return answer.get("errors") or {} if answer.get("response_action") == "errors" else {}
 
 
 def _inputs(view: dict) -> list[dict]:

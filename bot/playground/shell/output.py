@@ -78,14 +78,22 @@ class ShellOutput:
                 return
             self._show(kind, item)
 
-    def settle(self, quiet: float = 0.4, longest: float = 10.0, expect: bool = False) -> None:
+    def settle(
+        self,
+        quiet: float = 0.4,
+        longest: float = 10.0,
+        expect: bool = False,
+        since: float | None = None,
+    ) -> None:
         """Wait until the bot has been quiet for a moment (it answers asynchronously);
         with `expect`, until it has said something first (a slow answer is still shown
-        under the command that asked for it)."""
+        under the command that asked for it). `since`: when the request was sent (an
+        answer may come before this call)."""
         start = time.monotonic()
+        asked = start if since is None else since
         time.sleep(0.05)
         while time.monotonic() - start < longest:
-            heard = not expect or self.last_event > start
+            heard = not expect or self.last_event > asked
             if heard and self.events.empty() and time.monotonic() - self.last_event >= quiet:
                 break
             if not self.live:
@@ -131,7 +139,7 @@ class ShellOutput:
             size = len(item.get("content") or b"")
             say(f"      📎 {item.get('filename')} attached ({size:,} bytes)")
         elif kind == "view":
-            self._show_view(item)
+            self.show_view(item)
         elif kind == "home":
             body = self.lines(item.get("blocks", []), "", ("home",), view=item)
             say("\n".join(["┌ BitScale · Home", *["│ " + line for line in body], "└"]))
@@ -162,7 +170,8 @@ class ShellOutput:
         body = self.lines(payload.get("blocks") or [], payload.get("text") or "", key)
         self.say("\n".join([head, *["  " + b for b in body]]))
 
-    def _show_view(self, view: dict) -> None:
+    def show_view(self, view: dict) -> None:
+        self.last_event = time.monotonic()  # also a view the bot answered a submission with
         title = view.get("title", {}).get("text", "")
         key = ("view", view.get("id"))
         # "⏳ Loading…" is replaced by the form when BitScale answers: wait for it.

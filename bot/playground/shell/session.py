@@ -16,6 +16,8 @@ from bot.playground.shell.output import ShellOutput
 from bot.playground.shell.views import fill_view
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import BOT_USER
+from bot.slack.text import plural
+from bot.store.database import Store
 
 ALERT_CHANNEL = ("C0CREDITALERT", "credit-alerts")
 SHELL_HELP = """\
@@ -86,6 +88,7 @@ class Shell(ShellOutput):
         self.form: dict | None = None
         self.picker: dict | None = None
         self.other_form: dict | None = None
+        self.warned_quit = False
         self._start_output()
 
     # --- input --------------------------------------------------------------------------
@@ -107,7 +110,9 @@ class Shell(ShellOutput):
             if not self.live:
                 self.say(f"#{self.names[self.channel_id]} > {line}")
             if line.lower() in ("quit", "exit"):
-                break
+                if self._may_leave():
+                    break
+                continue
             try:
                 self.handle(line)
             except Quit:  # typed in a form: leave the form and the shell
@@ -116,6 +121,26 @@ class Shell(ShellOutput):
                 self.say("(stopped; type quit to leave)")
         if not self.live:
             self.wait_idle()
+
+    def _may_leave(self) -> bool:
+        """Quitting with work in flight: say where its results will go; without --db
+        they would be lost, so ask for a second quit (a script waits for them anyway)."""
+        store = self.stack.bot.store if self.stack.bot else None
+        owed = owed_to_slack(store) if store is not None and self.live else ""
+        if not owed or self.warned_quit:
+            return True
+        self.warned_quit = True
+        if self.stack.keeps_state:
+            self.say(
+                f"({owed} still under way: the results are posted when you start the shell "
+                "again with the same --db. Type wait to see them now.)"
+            )
+            return True
+        self.say(
+            f"({owed} still under way, and this session keeps nothing (no --db): leaving "
+            "loses the results. Type wait to see them, or quit again to leave anyway.)"
+        )
+        return False
 
     def handle(self, line: str) -> None:
         word = line.split(maxsplit=1)[0].lower()
@@ -128,6 +153,7 @@ class Shell(ShellOutput):
         line, _, inline = line.partition(ANSWERS)
         answers = parse_answers(inline)
         asked_bot = True
+        sent = time.monotonic()  # the bot may answer before the shell starts listening
         if line.startswith("/"):
             asked_bot = self._slash(line)
         elif not extras.handle(self, line, answers) and not self.press(line):
@@ -135,22 +161,33 @@ class Shell(ShellOutput):
             hint = f" The newest buttons: {newest}." if newest else ""
             self.say(f"I don't see a button called “{line}”.{hint} Type help for help.")
             return
-        self.settle(expect=asked_bot)
-        deadline = time.monotonic() + 20
-        while self.loading and self.form is None and time.monotonic() < deadline:
-            self.settle(longest=1.0)
+        self.settle(expect=asked_bot, since=sent)
+        self._wait_while_loading()
         if self.picker is not None and self.form is None:
             picker, self.picker = self.picker, None
             extras.pick_grid(self, picker, answers)
         if self.form is not None:
             view, self.form = self.form, None
             FormFiller(self, answers).fill(view)
-        for _ in range(5):  # a form may lead to the next (upload → columns → preview)
+        for _ in range(8):  # a form may lead to the next (upload → columns → preview)
+            self._wait_while_loading()
             if self.other_form is None:
                 break
             view, self.other_form = self.other_form, None
+            sent = time.monotonic()
             fill_view(self, view, answers)
-            self.settle(expect=True, longest=15.0)
+            self.settle(expect=True, longest=15.0, since=sent)
+
+    def _wait_while_loading(self, longest: float = 20.0) -> None:
+        """A modal that says "⏳ Loading…" is replaced by the real one in a moment."""
+        deadline = time.monotonic() + longest
+        while (
+            self.loading
+            and self.form is None
+            and self.other_form is None
+            and time.monotonic() < deadline
+        ):
+            self.settle(longest=1.0)
 
     def _slash(self, line: str) -> bool:
         """Send a slash command; False when it was Slack's own, not the bot's."""
@@ -186,6 +223,7 @@ class Shell(ShellOutput):
             if b.get("type") == "input" and b["element"]["type"] == "checkboxes"
         ]
         self.form = None
+        sent = time.monotonic()
         self.driver.click(
             {
                 "action_id": groups[0]["element"]["action_id"],
@@ -194,11 +232,12 @@ class Shell(ShellOutput):
             },
             view={**view, "state": {"values": values}},
         )
-        self.settle(quiet=0.3, longest=4.0, expect=True)
+        self.settle(quiet=0.3, longest=4.0, expect=True, since=sent)
         narrowed, self.form = self.form, None
         return narrowed or view
 
-    def channel_id(self, text: str) -> str:
+    def channel_named(self, text: str) -> str:
+        """The id of the channel typed as `#name` (a new pretend channel if unknown)."""
         name = text.strip().lstrip("#")
         for cid, known in self.names.items():
             if known == name:
@@ -208,16 +247,33 @@ class Shell(ShellOutput):
         return cid
 
     def wait_idle(self, timeout: float = 300.0) -> None:
-        """Wait until every run has finished and its result reached the thread."""
+        """Wait until every run has posted its result and every batch has finished. Batch
+        rows are reported by their batch, never one by one, so they are not waited for;
+        a paused batch waits for a person, so neither is it."""
         store = self.stack.bot.store if self.stack.bot else None
         deadline = time.monotonic() + timeout
+        owed = ""
         while store is not None and time.monotonic() < deadline:
-            owed = store.count_runs(
-                "notified_at IS NULL AND notify_error IS NULL AND COALESCE(quiet, 0) = 0"
-            )
-            if owed == 0:
+            owed = owed_to_slack(store)
+            if not owed:
                 break
             if not self.live:
                 self.drain()
             time.sleep(0.1)
         self.settle()
+        if owed:
+            self.say(f"(Stopped waiting after {timeout:g} s: {owed} still under way.)")
+
+
+def owed_to_slack(store: Store) -> str:
+    """What the bot still owes the channel: '2 runs, 1 batch'; '' when nothing."""
+    runs = store.count_runs(
+        "notified_at IS NULL AND notify_error IS NULL AND COALESCE(quiet, 0) = 0"
+        " AND batch_id IS NULL"
+    )
+    batches = store.db()["batches"].count_where(
+        "state IN ('preparing', 'running') OR (state IN ('done', 'cancelled')"
+        " AND reply_posted_at IS NULL)"
+    )
+    parts = [plural(runs, "run"), plural(batches, "batch", "batches")]
+    return ", ".join(part for part, count in zip(parts, (runs, batches), strict=True) if count)

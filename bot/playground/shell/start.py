@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell.session import ALERT_CHANNEL, Shell, user_id
+from bot.playground.simulators.bitscale_saved import state_path
 
 
 def run_shell(
@@ -30,8 +31,12 @@ def run_shell(
     if script == "-" or (script is None and not sys.stdin.isatty()):
         lines = sys.stdin.read().splitlines()
     elif script:
-        with open(script, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        try:
+            with open(script, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"bitscale-bot: cannot read the script {script}: {_why(exc)}", file=sys.stderr)
+            return 2
 
     if lines is None:
         try:
@@ -80,7 +85,13 @@ def run_shell(
         )
     else:
         stack = LocalStack(
-            db_path, credit_channel=ALERT_CHANNEL[0], settings=admin, bittlebits=pages
+            db_path,
+            credit_channel=ALERT_CHANNEL[0],
+            settings=admin,
+            bittlebits=pages,
+            # With --db the pretend BitScale remembers its runs too: a run in flight at
+            # quit is answered when the shell starts again.
+            simulator_memory=state_path(db_path) if db_path else None,
         )
     try:
         with stack:
@@ -98,3 +109,13 @@ def run_shell(
         if not quiet_after:
             logging.disable(logging.NOTSET)
     return 0
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "there is no such file."
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder, not a file."
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not UTF-8 text."
+    return exc.strerror or str(exc)

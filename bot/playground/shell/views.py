@@ -3,36 +3,57 @@ question per input, Enter keeps what is pre-filled, then Submit as Slack would."
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
+from bot.playground.shell import pickers
 from bot.playground.shell.context import ShellContext
-from bot.playground.shell.form import Cancelled, FormFiller, Quit, _pick
-from bot.slack.text import squash
+from bot.playground.shell.form import Cancelled, FormFiller, Quit, _pick, read_answer
+
+# Modals whose dispatching select was just chosen, with what was answered so far: the bot
+# redraws the modal for the choice, and Slack keeps what was typed in the fields that are
+# still there (same block id), so the shell goes on from there without asking again.
+_DISPATCHED: dict[str, dict[str, dict[str, Any]]] = {}
+FILLED = ("plain_text_input", "number_input", "email_text_input", "url_text_input")
+CHOSEN = ("static_select", "radio_buttons", "multi_static_select", "checkboxes")
+PICKED = ("datepicker", "external_select", "users_select", "multi_users_select")
+PLACES = ("conversations_select", "channels_select")
+FILLABLE = (*FILLED, *CHOSEN, *PICKED, *PLACES, "file_input")
 
 
 def fill_view(shell: ShellContext, view: dict, answers: dict[str, str]) -> None:
     """Ask for each input of `view` and submit it; errors ask again for their fields."""
     asker = FormFiller(shell, answers)
     values: dict[str, dict[str, Any]] = {}
+    answered = _DISPATCHED.pop(view.get("id") or "", {})
     try:
         if not _inputs(view) and not answers:  # a confirmation: press its button or not
             submit = (view.get("submit") or {}).get("text", "Submit")
             asker._read(f"│ [{submit}]? (Enter presses it, cancel closes the form): ")
         for block in _inputs(view):
-            values[block["block_id"]] = {
-                block["element"]["action_id"]: _ask(shell, asker, block)
-            }
+            if block["block_id"] in answered:
+                values[block["block_id"]] = answered[block["block_id"]]
+                _say_kept(shell, block, values[block["block_id"]])
+                continue
+            value = _ask(shell, asker, block, view)
+            values[block["block_id"]] = {block["element"]["action_id"]: value}
+            if block.get("dispatch_action") and value.get("selected_option") and (
+                value["selected_option"] != block["element"].get("initial_option")
+            ):
+                # Slack tells the bot at once, and the bot redraws the form for the choice.
+                _DISPATCHED[view.get("id") or ""] = values
+                action = {**value, "action_id": block["element"]["action_id"]}
+                shell.driver.click({**action, "block_id": block["block_id"]}, view=view)
+                return
         while True:
             submit = (view.get("submit") or {}).get("text", "Submit")
             shell.say(f"└ [{submit}]")
             answer = shell.driver.submit(view, values)
-            errors = json.loads(answer.text).get("errors", {}) if answer.text.strip() else {}
+            errors = read_answer(shell, answer.text, view)
             if not errors:
                 return
-            if answers:
+            if answers or _unfillable(view, errors):
+                # Asking again would get the same answer: say so once and stop.
                 for message in errors.values():
                     shell.say(f"  ⚠️ {message}")
                 shell.say("  The form was not sent.")
@@ -41,7 +62,7 @@ def fill_view(shell: ShellContext, view: dict, answers: dict[str, str]) -> None:
                 if block.get("block_id") in errors:
                     shell.say(f"  ⚠️ {errors[block['block_id']]}")
                     values[block["block_id"]] = {
-                        block["element"]["action_id"]: _ask(shell, asker, block)
+                        block["element"]["action_id"]: _ask(shell, asker, block, view)
                     }
     except Cancelled as stop:
         shell.say("└ (cancelled)")
@@ -49,20 +70,39 @@ def fill_view(shell: ShellContext, view: dict, answers: dict[str, str]) -> None:
             raise
 
 
+def _say_kept(shell: ShellContext, block: dict, value: dict[str, Any]) -> None:
+    value = next(iter(value.values()), {})
+    place = value.get("selected_conversation") or value.get("selected_channel")
+    shown = (
+        (value.get("selected_option") or {}).get("text", {}).get("text")
+        or value.get("value")
+        or value.get("selected_date")
+        or (f"#{shell.names.get(place, place)}" if place else "")
+        or "(empty)"
+    )
+    shell.say(f"│ {block['label']['text']}: {shown}")
+
+
+def _unfillable(view: dict, errors: dict) -> bool:
+    """Whether an error sits on a field the shell cannot fill (asking again would loop)."""
+    kinds = {b["block_id"]: b["element"]["type"] for b in _inputs(view)}
+    return any(kinds.get(block_id) not in FILLABLE for block_id in errors)
+
+
 def _inputs(view: dict) -> list[dict]:
     return [b for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")]
 
 
-def _ask(shell: ShellContext, asker: FormFiller, block: dict) -> dict[str, Any]:
+def _ask(shell: ShellContext, asker: FormFiller, block: dict, view: dict) -> dict[str, Any]:
     element, label = block["element"], block["label"]["text"]
     kind = element["type"]
     mark = "" if block.get("optional") else " (required)"
-    if kind in ("plain_text_input", "number_input", "email_text_input", "url_text_input"):
+    if kind in FILLED:
         default = element.get("initial_value") or ""
         shown = f" [{default}]" if default else ""
         value = asker._answer(label, label, f"│ {label}{mark}{shown}: ").strip() or default
         return {"type": kind, "value": value or None}
-    if kind in ("static_select", "radio_buttons", "multi_static_select", "checkboxes"):
+    if kind in CHOSEN:
         options = element.get("options") or [
             o for g in element.get("option_groups", []) for o in g.get("options", [])
         ]
@@ -89,21 +129,21 @@ def _ask(shell: ShellContext, asker: FormFiller, block: dict) -> dict[str, Any]:
     if kind == "file_input":
         path = asker._answer(label, label, f"│ {label}{mark} (path to a file on this computer): ")
         return {"type": kind, "files": _upload(shell, path.strip())}
+    if kind == "datepicker":
+        return pickers.ask_date(asker, block, mark)
+    if kind == "external_select":
+        return pickers.ask_external(shell, asker, block, view, mark)
     if kind in ("users_select", "multi_users_select"):
-        names = asker._answer(label, label, f"│ {label}{mark} (@names, Enter = none): ")
-        ids = [_person(shell, n) for n in re.split(r"[,\s]+", names) if n.strip("@ ")]
-        if kind == "users_select":
-            return {"type": kind, "selected_user": ids[0] if ids else None}
-        return {"type": kind, "selected_users": ids}
-    if kind in ("conversations_select", "channels_select"):
+        return pickers.ask_users(shell, asker, block, mark)
+    if kind in PLACES:
         field = "selected_conversation" if kind == "conversations_select" else "selected_channel"
         initial = element.get("initial_conversation") or element.get("initial_channel")
         if element.get("default_to_current_conversation"):
             initial = initial or shell.channel_id
         keep = f"#{shell.names.get(initial, initial)}" if initial else "none"
         name = asker._answer(label, label, f"│ {label}{mark} (#channel, Enter = {keep}): ")
-        return {"type": kind, field: shell.channel_id(name) if name.strip() else initial}
-    shell.say(f"│ {label}: (the shell cannot fill a {kind}; it is left as it is)")
+        return {"type": kind, field: shell.channel_named(name) if name.strip() else initial}
+    shell.say(f"│ {label}: (the shell cannot fill this kind of field, {kind}; it stays empty)")
     return {"type": kind}
 
 
@@ -115,13 +155,3 @@ def _upload(shell: ShellContext, path: str) -> list[dict]:
         shell.say(f"│   There is no file at {file}; nothing was attached.")
         return []
     return [shell.stack.standin.add_file(file.read_bytes(), file.name)]
-
-
-def _person(shell: ShellContext, name: str) -> str:
-    name = name.strip().lstrip("@")
-    for uid, known in shell.names.items():
-        if squash(known) == squash(name) and uid[:1] in "UW":
-            return uid
-    uid = "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:10]
-    shell.names[uid] = name
-    return uid

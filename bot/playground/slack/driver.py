@@ -242,12 +242,15 @@ class SlackDriver:
             }
         )
 
-    def suggest(self, action_id: str, value: str, view: dict) -> httpx.Response:
+    def suggest(
+        self, action_id: str, value: str, view: dict, block_id: str = "grid"
+    ) -> httpx.Response:
+        """Type `value` into an external select: Slack asks the bot for its options."""
         return self.interact(
             {
                 "type": "block_suggestion",
                 "action_id": action_id,
-                "block_id": "grid",
+                "block_id": block_id,
                 "value": value,
                 "view": view,
                 "container": {"type": "view", "view_id": view.get("id")},

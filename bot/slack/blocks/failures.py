@@ -51,6 +51,14 @@ def advice(run: Run) -> tuple[str, str, str]:
             f"It may still spend credits as its columns fill in. {CREDITS_HINT}",
             f"The row fills in over time in {grid}.",
         )
+    if run.error_code == "REQUEST_NOT_FOUND":
+        # The provider lost track of it: how it ended is unknown, not a passing problem.
+        return (
+            "BitScale no longer knows this run, so how it ended is unknown: it may have "
+            "finished. Look for its row before running again, or a second row is added.",
+            f"If it ran, it spent credits as usual. {CREDITS_HINT}",
+            f"Look for a row with these inputs in {grid}.",
+        )
     if run.error_code in REFUSED_BEFORE_RUNNING:
         return (
             "Trying again unchanged will be refused the same way: fix what the message above "
