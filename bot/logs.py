@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -126,5 +127,28 @@ def configure_logging(
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(kind))
     logging.basicConfig(level=numeric, handlers=[handler], force=True)
+    # Warnings and uncaught exceptions (in any thread) go through the same handler, so
+    # they come out in the same format and redacted, not as raw text on stderr.
+    logging.captureWarnings(True)
+    threading.excepthook = _log_thread_exception
+    sys.excepthook = _log_exception
     for chatty in CHATTY:
         logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
+
+
+def _log_exception(kind, value, traceback) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, traceback)
+        return
+    logging.getLogger("bot").critical("uncaught exception", exc_info=(kind, value, traceback))
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit or args.exc_value is None:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("bot").error(
+        "uncaught exception in thread %s",
+        name,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )

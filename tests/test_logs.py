@@ -84,11 +84,16 @@ def test_keys_added_later_are_blanked_from_then_on():
 
 @pytest.fixture
 def restore_logging():
+    import sys
+    import threading
+
     root = logging.getLogger()
-    before = root.level, list(root.handlers)
+    before = root.level, list(root.handlers), sys.excepthook, threading.excepthook
     yield
     root.setLevel(before[0])
     root.handlers[:] = before[1]
+    sys.excepthook, threading.excepthook = before[2], before[3]
+    logging.captureWarnings(False)
 
 
 def test_log_level_and_format_apply_to_every_logger(restore_logging, capsys):
@@ -98,3 +103,25 @@ def test_log_level_and_format_apply_to_every_logger(restore_logging, capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1
     assert json.loads(lines[0])["message"] == "request with ***"
+
+
+def test_warnings_and_uncaught_thread_errors_come_out_in_the_chosen_format(
+    restore_logging, capsys
+):
+    import threading
+    import warnings
+
+    hooks = threading.excepthook
+    try:
+        configure_logging("INFO", "json", secrets=[API_KEY])
+        warnings.warn(f"deprecated call with {API_KEY}", UserWarning, stacklevel=1)
+        worker = threading.Thread(target=lambda: 1 / 0, name="poller-1")
+        worker.start()
+        worker.join()
+    finally:
+        threading.excepthook = hooks
+        logging.captureWarnings(False)
+    entries = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert "deprecated call with ***" in entries[0]["message"]
+    assert entries[1]["message"] == "uncaught exception in thread poller-1"
+    assert "ZeroDivisionError" in entries[1]["exception"]
