@@ -31,6 +31,11 @@ AccessMode = Literal["everyone", "chosen", "nobody"]
 
 PERSON_BUDGET = "budget.person_rows_per_day"
 WORKSPACE_BUDGET = "budget.workspace_rows_per_day"
+WORKFLOW_BUDGET = "budget.workflow_rows_per_day"  # all Workflow Builder steps together
+# Who a Workflow Builder step runs as. A step's inputs are typed by whoever built the
+# workflow, so no input may choose whose access or budget applies: every step runs as
+# this one identity, under the grid access and the budget an admin gives workflows.
+WORKFLOW_USER = "workflow"
 APPROVAL_THRESHOLD = "approval.rows_over"
 DEFAULT_APPROVAL_THRESHOLD = 1000
 ALERT_CHANNEL = "alerts.channel"
@@ -182,6 +187,10 @@ class Policy:
     def workspace_budget(self) -> int | None:
         return self.settings.get(WORKSPACE_BUDGET)
 
+    def workflow_budget(self) -> int | None:
+        """Rows a day for all workflows together; None = the per-person budget applies."""
+        return self.settings.get(WORKFLOW_BUDGET)
+
     def approval_threshold(self) -> int:
         return int(self.settings.get(APPROVAL_THRESHOLD, DEFAULT_APPROVAL_THRESHOLD))
 
@@ -225,6 +234,13 @@ class Policy:
         self, user_id: str, grid_id: str, rows: int, grid_name: str | None, budget: bool
     ) -> Decision:
         what = f"*{self.quote(grid_name)}*" if grid_name else "this grid"
+        if not self.can_run_grid(user_id, grid_id) and user_id == WORKFLOW_USER:
+            return Decision(
+                False,
+                f"Workflows don't have access to run {what}. An admin can allow them in "
+                "`/bitscale admin` → Grid access (tick *Workflows may run it*).",
+                "grid_access",
+            )
         if not self.can_run_grid(user_id, grid_id):
             return Decision(
                 False,
@@ -235,13 +251,18 @@ class Policy:
             return ALLOWED
         now = self.clock()
         resets = f"Budgets reset at 00:00 UTC ({resets_in(now)})."
+        workflow = user_id == WORKFLOW_USER
         person = self.person_budget()
+        if workflow and self.workflow_budget() is not None:
+            person = self.workflow_budget()
         if person is not None:
             left = max(0, person - self.usage.rows_today(user_id))
             if rows > left:
+                whose = "workflows have" if workflow else "you have"
+                their = "their" if workflow else "your"
                 return Decision(
                     False,
-                    f"That would be {_rows(rows)}, and you have {left:,} of your "
+                    f"That would be {_rows(rows)}, and {whose} {left:,} of {their} "
                     f"{_rows(person)} a day left. {resets} {self.who_to_ask()}",
                     "person_budget",
                 )

@@ -13,7 +13,7 @@ from bot.slack.text import escape, format_value, humanize_key
 from bot.store.run_record import Run
 
 STEP_CALLBACK = "run_bitscale_grid"  # the function's callback id in manifest.yml
-INPUT_NAMES = ("grid", "inputs", "channel", "run_as")
+INPUT_NAMES = ("grid", "inputs", "channel", "triggered_by")
 OUTPUT_NAMES = ("status", "result_text", "result_json", "thread_link")
 MAX_ERROR = 1000
 

@@ -90,8 +90,8 @@ def test_a_denied_grid_has_no_run_button_and_every_entry_point_refuses(stack):
     stack.driver.command(f"batch {GRID}")
     wait_for(lambda: stack.standin.latest_view(since, saying("don't have access")))
 
-    # The Workflow Builder step, run as a person without access.
-    inputs = {"grid": GRID, "inputs": "company_name: Acme\nwebsite: a.io", "run_as": "U0ANA"}
+    # The Workflow Builder step (it runs as "workflow", which has no access either).
+    inputs = {"grid": GRID, "inputs": "company_name: Acme\nwebsite: a.io"}
     stack.driver.function_executed(STEP, inputs, "FxDenied")
     assert "don't have access" in finished(stack, "FxDenied")["error"]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.governance.policy import PERSON_BUDGET, WORKFLOW_BUDGET, WORKSPACE_BUDGET, GridAccess
 from bot.playground.slack.records import wait_for
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
@@ -58,13 +59,14 @@ def test_step_with_a_channel_posts_and_links_the_thread(stack):
         "grid": "Person Lookup",
         "inputs": "full_name: Kay Ng\ncompany_domain: kay.dev",
         "channel": "C0INBOUND",
-        "run_as": "U0ADMIN",
+        "triggered_by": {"id": "U0ANA", "secret": "c2VjcmV0"},
     }
     stack.driver.function_executed(STEP, inputs, "Fx2")
     outputs = finished(stack, "Fx2")["outputs"]
     (parent,) = stack.standin.posts("C0INBOUND", top_level=True)
     assert outputs["thread_link"].endswith(parent.ts.replace(".", ""))
-    assert "<@U0ADMIN>" in parent.blocks[0]["text"]["text"]
+    # A step runs as "workflow", not as the person who set it off (N3).
+    assert parent.blocks[0]["text"]["text"].startswith("✅ A workflow ran")
     reply = stack.standin.posts("C0INBOUND", thread_ts=parent.ts)[0]
     assert "kay.ng@kay.dev" in json.dumps(reply.blocks)
     assert "Work email: kay.ng@kay.dev" in outputs["result_text"]
@@ -113,3 +115,63 @@ def test_a_step_in_progress_survives_a_restart(stack):
     assert len(stack.sim.runs_for("Load Test")) == 1
     assert len(completions(stack)) == 1  # completed exactly once
     wait_for(lambda: stack.bot.store.all_runs()[0].step_completed_at)
+
+
+# --- N3 / N4: a workflow cannot choose whose access or budget applies ----------------------
+
+
+def test_a_workflow_naming_an_admin_in_run_as_gets_nothing_of_theirs(stack):
+    grid = stack.sim.grid_named("Person Lookup")
+    policy = stack.bot.policy
+    policy.set_grid_access(grid.id, GridAccess("chosen", ("U0ADMIN",)), actor="U0ADMIN")
+    inputs = {
+        "grid": "Person Lookup",
+        "inputs": "full_name: Kay Ng\ncompany_domain: kay.dev",
+        "channel": "C0INBOUND",
+        "run_as": "U0ADMIN",  # what an older manifest let the builder type in
+        "triggered_by": {"id": "U0MALLORY", "secret": "c2VjcmV0"},
+    }
+    stack.driver.function_executed(STEP, inputs, "FxImpersonate")
+    error = finished(stack, "FxImpersonate")["error"]
+    assert "Workflows don't have access to run *Person Lookup*" in error
+    assert "Grid access" in error
+    assert stack.sim.runs_for("Person Lookup") == [] and stack.standin.posts("C0INBOUND") == []
+    (refused,) = policy.audit.entries(action="workflow_step_refused")
+    assert refused.actor == "workflow"
+    assert refused.details["triggered_by"] == "U0MALLORY"
+    assert refused.details["workflow_execution_id"] == "WxFxImpersonate"
+
+    # The admin lets workflows run it: the run is the workflow's, credited to nobody else.
+    policy.set_grid_access(
+        grid.id, GridAccess("chosen", ("U0ADMIN", "workflow")), actor="U0ADMIN"
+    )
+    stack.driver.function_executed(STEP, inputs, "FxAllowed")
+    assert finished(stack, "FxAllowed")["state"] == "completed"
+    (run,) = [r for r in stack.bot.store.all_runs() if r.step_execution_id == "FxAllowed"]
+    assert run.user_id == "workflow"
+    (parent,) = stack.standin.posts("C0INBOUND", top_level=True)
+    assert "U0ADMIN" not in parent.text + json.dumps(parent.blocks)
+    (entry,) = policy.audit.entries(action="run", grid="Person Lookup")
+    assert entry.actor == "workflow"
+    (step,) = policy.audit.entries(action="workflow_step")
+    assert step.details["triggered_by"] == "U0MALLORY" and step.run_id == run.id
+    assert step.details["function_execution_id"] == "FxAllowed"
+
+
+def test_workflows_share_the_budget_the_admin_sets_for_them(stack):
+    policy = stack.bot.policy
+    policy.settings.set(PERSON_BUDGET, 5, actor="U0ADMIN")
+    policy.settings.set(WORKFLOW_BUDGET, 2, actor="U0ADMIN")
+    results = []
+    for n, run_as in enumerate(["U0ANA", "U0BEN", "UMADEUP", ""]):
+        inputs = {"grid": "Email Finder", "inputs": f"company_domain: w{n}.io", "run_as": run_as}
+        stack.driver.function_executed(STEP, inputs, f"FxBudget{n}")
+        results.append(finished(stack, f"FxBudget{n}"))
+    assert [r["state"] for r in results] == ["completed", "completed", "failed", "failed"]
+    assert "workflows have 0 of their 2 rows a day left" in results[2]["error"]
+    assert len(stack.sim.runs_for("Email Finder")) == 2
+    # and the workspace budget counts them: one row left of 3 for everyone
+    policy.settings.set(WORKFLOW_BUDGET, None, actor="U0ADMIN")
+    policy.settings.set(WORKSPACE_BUDGET, 3, actor="U0ADMIN")
+    assert policy.check_run("U0ANA", "g", 2, entry="form").reason == "workspace_budget"
+    assert policy.check_run("U0ANA", "g", 1, entry="form").allowed

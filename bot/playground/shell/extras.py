@@ -96,7 +96,8 @@ def workflow(shell: ShellContext, grid: str, answers: dict[str, str]) -> None:
         "grid": grid.strip(),
         "inputs": "\n".join(f"{k}: {v}" for k, v in answers.items()),
         "channel": shell.channel_id,
-        "run_as": shell.user_id,
+        # Slack fills a user_context input with whoever set the workflow off.
+        "triggered_by": {"id": shell.user_id, "secret": "playground"},
     }
     execution = event_id("FxShell")
     shell.say(f"(A workflow runs the step Run a BitScale grid on {grid.strip()}…)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from slack_sdk.models.blocks import (
     Block,
     ChannelSelectElement,
+    CheckboxesElement,
     DividerBlock,
     ExternalDataSelectElement,
     InputBlock,
@@ -22,7 +23,7 @@ from slack_sdk.models.blocks import (
     UserMultiSelectElement,
 )
 
-from bot.governance.policy import ADMINS_HOWTO, GridAccess
+from bot.governance.policy import ADMINS_HOWTO, WORKFLOW_USER, GridAccess
 from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks.common import button, context, message_modal, modal, section, when
 from bot.slack.text import escape, mention, plain, truncate
@@ -34,6 +35,7 @@ ACCESS_GRID_ACTION = "admin_access_grid"
 VALUE = "value"  # every input's action id
 
 PERSON_BLOCK = "person_budget"
+WORKFLOW_BLOCK = "workflow_budget"
 WORKSPACE_BLOCK = "workspace_budget"
 APPROVAL_BLOCK = "approval_rows"
 ALERT_CHANNEL_BLOCK = "alert_channel"
@@ -43,6 +45,8 @@ GRID_BLOCK = "access_grid"
 # (Slack keeps what was typed into a block whose id does not change).
 MODE_BLOCK = "access_mode"
 USERS_BLOCK = "access_users"
+WORKFLOWS_BLOCK = "access_workflows"
+WORKFLOWS_OPTION = "workflows"
 GROUPS_BLOCK = "access_groups"
 REUSE_BLOCK = "reuse_days"
 
@@ -70,6 +74,7 @@ class AdminForm:
     key_rotated: tuple[float, str] | None = None  # (when, by whom) of the stored key
     reuse_days: float | None = None  # the chosen grid's own reuse window
     default_reuse_days: float = 30  # RESULT_REUSE_DAYS
+    workflow_budget: int | None = None  # rows a day for all workflow steps together
 
 
 def _number(block_id: str, label: str, value: int | None, hint: str) -> InputBlock:
@@ -96,6 +101,13 @@ def admin_modal(form: AdminForm) -> dict:
             "Rows per day, whole workspace",
             form.workspace_budget,
             "Everyone together.",
+        ),
+        _number(
+            WORKFLOW_BLOCK,
+            "Rows per day for workflows",
+            form.workflow_budget,
+            "All Workflow Builder steps together (they run as “workflow”). Empty = the "
+            "per-person budget.",
         ),
         DividerBlock(),
         section("*Approval* — larger batches wait for an admin to approve them."),
@@ -186,7 +198,26 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
             label=plain("People", 2000),
             optional=True,
             element=UserMultiSelectElement(
-                action_id=VALUE, initial_users=list(form.access.users) or None
+                action_id=VALUE,
+                initial_users=[u for u in form.access.users if u != WORKFLOW_USER] or None,
+            ),
+        )
+    )
+    workflows = Option(value=WORKFLOWS_OPTION, text=plain("Workflows may run it", 75))
+    blocks.append(
+        InputBlock(
+            block_id=WORKFLOWS_BLOCK + suffix,
+            label=plain("Workflow Builder steps", 2000),
+            optional=True,
+            hint=plain(
+                "With “Only the people and groups below”: steps run as “workflow”, not as a "
+                "person, so tick this to let them run it.",
+                2000,
+            ),
+            element=CheckboxesElement(
+                action_id=VALUE,
+                options=[workflows],
+                initial_options=[workflows] if WORKFLOW_USER in form.access.users else None,
             ),
         )
     )
@@ -232,7 +263,8 @@ def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
 def describe_access(access: GridAccess) -> str:
     if access.mode == "nobody":
         return "nobody"
-    who = [mention(u) for u in access.users] + [f"<!subteam^{g}>" for g in access.groups]
+    who = [("workflows" if u == WORKFLOW_USER else mention(u)) for u in access.users]
+    who += [f"<!subteam^{g}>" for g in access.groups]
     return "only " + (", ".join(who) if who else "nobody yet")
 
 

@@ -21,6 +21,8 @@ from bot.governance.policy import (
     DEFAULT_APPROVAL_THRESHOLD,
     PERSON_BUDGET,
     REUSE_DAYS,
+    WORKFLOW_BUDGET,
+    WORKFLOW_USER,
     WORKSPACE_BUDGET,
     GridAccess,
     Policy,
@@ -77,6 +79,7 @@ def admin_form(services: Services, grid_id: str | None = None) -> kit.AdminForm:
     return kit.AdminForm(
         person_budget=policy.person_budget(),
         workspace_budget=policy.workspace_budget(),
+        workflow_budget=policy.workflow_budget(),
         approval_rows=policy.approval_threshold(),
         alert_channel=policy.alert_channel(),
         alert_threshold=policy.alert_threshold(),
@@ -121,6 +124,7 @@ def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict
     fields = {
         PERSON_BUDGET: (kit.PERSON_BLOCK, None),
         WORKSPACE_BUDGET: (kit.WORKSPACE_BLOCK, None),
+        WORKFLOW_BUDGET: (kit.WORKFLOW_BLOCK, None),
         APPROVAL_THRESHOLD: (kit.APPROVAL_BLOCK, DEFAULT_APPROVAL_THRESHOLD),
         ALERT_THRESHOLD: (kit.ALERT_THRESHOLD_BLOCK, policy.default_alert_threshold),
     }
@@ -137,16 +141,23 @@ def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict
     if grid_id:
         _, users = _prefixed(values, kit.USERS_BLOCK)
         _, groups = _prefixed(values, kit.GROUPS_BLOCK)
+        _, workflows = _prefixed(values, kit.WORKFLOWS_BLOCK)
         chosen_mode = (mode.get("selected_option") or {}).get("value") or "everyone"
+        people = [u for u in users.get("selected_users") or () if u != WORKFLOW_USER]
+        ticked = {o.get("value") for o in workflows.get("selected_options") or []}
+        if kit.WORKFLOWS_OPTION in ticked:
+            people.append(WORKFLOW_USER)  # steps run as "workflow", not as a person
         access = GridAccess(
             chosen_mode if chosen_mode in kit.MODES else "everyone",
-            tuple(users.get("selected_users") or ()) if chosen_mode == "chosen" else (),
+            tuple(people) if chosen_mode == "chosen" else (),
             tuple(o["value"] for o in groups.get("selected_options") or [])
             if chosen_mode == "chosen"
             else (),
         )
         if access.mode == "chosen" and not (access.users or access.groups):
-            errors[f"{kit.USERS_BLOCK}:{grid_id}"] = "Pick at least one person or user group."
+            errors[f"{kit.USERS_BLOCK}:{grid_id}"] = (
+                "Pick at least one person or user group (or tick Workflows may run it)."
+            )
         wanted["grid_access"] = (grid_id, access)
         reuse_block, reuse = _prefixed(values, kit.REUSE_BLOCK)
         if reuse_block:
@@ -165,6 +176,7 @@ def apply_admin_form(
     labels = {
         PERSON_BUDGET: "Rows per person per day",
         WORKSPACE_BUDGET: "Rows per day for the workspace",
+        WORKFLOW_BUDGET: "Rows per day for workflows",
         APPROVAL_THRESHOLD: "Approval needed above",
         ALERT_THRESHOLD: "Alert below",
     }
