@@ -1,9 +1,10 @@
-"""`bitscale-bot start | shell | simulate`."""
+"""`bitscale-bot start | backup | shell | simulate`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
@@ -29,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         version=f"bitscale-bot {_version()}",
         help="print the version and exit",
     )
-    sub = parser.add_subparsers(dest="verb", metavar="{start,shell,simulate}", help="what to do")
+    sub = parser.add_subparsers(
+        dest="verb", metavar="{start,backup,shell,simulate}", help="what to do"
+    )
 
     sub.add_parser(
         "start",
@@ -39,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
         "(POST /slack/events). Either way GET /healthz answers on HOST:PORT.",
         epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    backup = sub.add_parser(
+        "backup",
+        help="copy the live SQLite database to FILE, safely while the bot runs",
+        description="Take a consistent copy of the SQLite database at DATABASE_PATH while the\n"
+        "bot runs (SQLite's online backup API). The copy holds lead data and any API key a\n"
+        "rotation stored: keep it as secret as the database. For PostgreSQL use pg_dump.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backup.add_argument(
+        "file", metavar="FILE", help="where to write the copy (replaced if it exists)"
     )
 
     shell = sub.add_parser("shell", help="try the whole bot in the terminal, no Slack needed")
@@ -106,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         except (InstanceLockError, StoreError) as exc:
             print(f"bitscale-bot: {exc}", file=sys.stderr)
             return 2
+    if args.verb == "backup":
+        return _backup(args.file)
     if args.verb == "start":
         try:
             settings = settings_for_start()
@@ -118,6 +135,31 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_bot(settings)
     _parser().print_help()
+    return 0
+
+
+def _backup(file: str) -> int:
+    from bot.config import load_settings
+    from bot.store.backup import BackupError, backup_sqlite
+
+    if os.environ.get("DATABASE_URL", "").strip():
+        print(
+            "bitscale-bot: DATABASE_URL is set, so the database is PostgreSQL: back it up "
+            "with pg_dump (README: Backups).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        database = load_settings().database_path
+        done = backup_sqlite(database, file)
+    except (SettingsError, BackupError) as exc:
+        print(f"bitscale-bot: backup failed: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"backed up {database} to {done.path} ({done.bytes / 1_000_000:.1f} MB, {done.runs} "
+        "runs). It holds lead data and any API key a rotation stored: keep it owner-only.",
+        flush=True,
+    )
     return 0
 
 
