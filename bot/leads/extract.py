@@ -3,9 +3,11 @@
 Pure functions, no Slack and no I/O: the message shortcut, mentions and the shell all
 pre-fill a run form from text. Slack's own markup is undone first (`<http://x.io|x.io>`,
 `<mailto:…|…>`, `&amp;`), then emails, URLs, domains, LinkedIn profile URLs, phone numbers
-and `Label: value` lines are collected. `match_inputs` decides which value fits which
-input by what the key says (`email`, `domain`/`website`/`url`, `linkedin`, `company`,
-`name`, …). Nothing there guesses hard: a rep sees the pre-filled form before anything runs.
+and `Label: value` lines are collected; phrases.py finds names and companies said in
+prose (`met Grace Hopper from US Navy`, `Grace Hopper <grace@navy.example>`).
+`match_inputs` decides which value fits which input by what the key says (`email`,
+`domain`/`website`/`url`, `linkedin`, `company`, `name`, …). Nothing there guesses hard: a
+rep sees the pre-filled form before anything runs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from bot.leads.phrases import field_value, names_and_companies
 
 MAX_TEXT = 20_000  # longer messages are read up to here: a lead is at the top
 MAX_VALUE = 2_000  # the run form's limit for one input
@@ -200,11 +204,16 @@ def _collect(text: str, found: Found) -> None:
             _add(found.phones, phone)
     for label, value in found.labelled.items():
         if label in ("name", "fullname", "contact", "contactname", "lead", "leadname", "person"):
-            if not _EMAIL.search(value) and not _URL.search(value):
-                _add(found.names, value[:200])
+            # "Grace Hopper grace@navy.example", "Grace Hopper, Company: US Navy": the name
+            _add(found.names, field_value(value))
         elif label in ("company", "companyname", "organization", "organisation", "account"):
             if not _URL.search(value):
-                _add(found.companies, value[:200])
+                _add(found.companies, field_value(value))
+    names, companies = names_and_companies(without_urls)
+    for name in names:
+        _add(found.names, name)
+    for company in companies:
+        _add(found.companies, company)
 
 
 def _fallbacks(found: Found) -> None:

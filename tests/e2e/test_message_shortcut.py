@@ -110,3 +110,18 @@ def test_a_csv_file_goes_to_the_batch_form(stack):
     assert "attendees.csv" in json.dumps(form["blocks"])
     assert not [b for b in form["blocks"] if b.get("element", {}).get("type") == "file_input"]
     assert stack.sim.runs_for("Email Finder") == []
+
+
+def test_an_ordinary_sentence_prefills_the_person_and_an_inline_company(stack):
+    note = stack.standin.add_message(
+        "C0SALES", "Just met Grace Hopper from navy.example, Company: US Navy"
+    )
+    stack.driver.message_shortcut(note)
+    picker = wait_for(lambda: stack.standin.latest_view())
+    form = _pick(stack, picker, "person", "Person Lookup")
+    assert _initial_values(form) == {"full_name": "Grace Hopper", "company_domain": "navy.example"}
+    since = len(stack.standin.view_log)
+    stack.driver.message_shortcut(note)
+    company = _pick(stack, wait_for(lambda: stack.standin.latest_view(since)), "company enrich",
+                    "Company Enrichment")
+    assert _initial_values(company) == {"company_name": "US Navy", "website": "navy.example"}
