@@ -137,3 +137,14 @@ def test_an_email_or_phone_number_is_kept_out_of_the_summary_whatever_its_input_
 def test_help_says_only_me_and_that_run_again_keeps_it():
     text = all_text(kit.help_blocks())
     assert "Only me" in text and "*Edit and run again* keeps that choice" in text
+
+
+@pytest.mark.parametrize("rows, said", [(1, "1 row."), (2, "2 rows."), (1200, "1,200 rows.")])
+def test_the_column_step_counts_rows_in_words(rows, said):
+    from bot.slack.blocks.batch_forms import map_modal
+
+    form = RunForm("g1", "Grid", ["company_name"], [Column(id="c1", name="Out", type="text")])
+    view = map_modal(
+        form, "t", file_name="leads.csv", rows=rows, headers=["Company"], preselected={}
+    )
+    assert view["blocks"][0]["text"]["text"].startswith(f"*leads.csv* → *Grid*: {said} Pick")

@@ -25,7 +25,7 @@ from bot.slack.blocks.common import (
     section,
 )
 from bot.slack.blocks.fields import grid_picker, output_checkboxes
-from bot.slack.text import escape, humanize_key, plain, truncate
+from bot.slack.text import escape, humanize_key, plain, plural, truncate
 
 UPLOAD_VIEW = "batch_upload"
 MAP_VIEW = "batch_map"
@@ -131,7 +131,7 @@ def map_modal(
     blocks: list[Block] = [
         section(
             f"*{escape(truncate(file_name, 150))}* → *{escape(truncate(form.grid_name, 150))}*: "
-            f"{rows:,} rows. Pick the column that holds each input."
+            f"{plural(rows, 'row')}. Pick the column that holds each input."
             + (
                 f"\nOnly the first {MAX_HEADER_OPTIONS} of {len(headers)} columns can be offered."
                 if len(headers) > MAX_HEADER_OPTIONS
