@@ -145,8 +145,10 @@ class AuditLog:
         rows = self.store.db().execute(f"SELECT id, state FROM {table} WHERE id IN ({marks})", ids)
         return {r[0]: r[1] for r in rows.fetchall()}
 
-    def to_csv(self, entries: list[AuditEntry]) -> str:
-        """Oldest first, one row per entry, with outcomes filled in."""
+    def to_csv(self, entries: list[AuditEntry], *, cell: Callable[[str], str]) -> str:
+        """Oldest first, one row per entry, with outcomes filled in. Every cell goes through
+        `cell` (csvio.neutralise): a grid named `=HYPERLINK(…)` must not become a live
+        formula in the admin's spreadsheet."""
         outcomes = self.outcomes(entries)
         out = io.StringIO()
         writer = csv.writer(out)
@@ -155,7 +157,8 @@ class AuditLog:
             when = datetime.fromtimestamp(e.at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
             outcome = outcomes.get(e.id, "")
             writer.writerow(
-                [
+                cell(str(value))
+                for value in [
                     when,
                     e.actor,
                     e.action,

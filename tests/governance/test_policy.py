@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from bot.batches.csvio import neutralise
 from bot.governance.approvals import Approvals
 from bot.governance.audit import AuditLog
 from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy
@@ -95,7 +96,7 @@ def test_audit_log_is_append_only_and_never_stores_keys(policy):
         policy.audit.store.db().execute("DELETE FROM audit")
     with pytest.raises(ValueError):
         policy.audit.record("UADMIN", "key_rotated", api_key="secret")
-    csv_text = policy.audit.to_csv(policy.audit.entries(limit=None))
+    csv_text = policy.audit.to_csv(policy.audit.entries(limit=None), cell=neutralise)
     assert csv_text.splitlines()[0].startswith("when_utc,actor,action")
 
 
@@ -192,3 +193,21 @@ def test_a_refusal_says_what_only_admins_may_do():
     assert not_admin_text(["U1"], "read the audit log").startswith(
         "Sorry, only bot admins can read the audit log."
     )
+
+
+def test_the_audit_export_writes_no_live_formulas(policy):
+    import csv
+    import io
+
+    policy.audit.record(
+        "U0ANA", "run", grid_id="g1", grid_name='=HYPERLINK("http://evil.example","Open")',
+        entry="+form", rows=1,
+    )
+    policy.audit.record("@U0ANA", "refused", grid_name="-2+3", why="=cmd|' /C calc'!A0")
+    rows = list(csv.reader(io.StringIO(
+        policy.audit.to_csv(policy.audit.entries(limit=None), cell=neutralise)
+    )))
+    cells = [c for row in rows[1:] for c in row]
+    assert '\'=HYPERLINK("http://evil.example","Open")' in cells
+    assert "'+form" in cells and "'@U0ANA" in cells and "'-2+3" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]

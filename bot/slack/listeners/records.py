@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.batches.csvio import neutralise
 from bot.governance.usage import resets_in
 from bot.slack.blocks import records as kit
 from bot.slack.blocks.common import message_modal, notice_blocks
@@ -157,7 +158,7 @@ def send_csv(
         datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=1)
     ).timestamp()
     entries = policy.audit.entries(since=since, until=until, limit=None, **subject)
-    content = policy.audit.to_csv(entries)
+    content = policy.audit.to_csv(entries, cell=neutralise)
     name = f"bitscale-audit-{start.isoformat()}-to-{end.isoformat()}.csv"
     try:
         dm = client.conversations_open(users=user_id)["channel"]["id"]
