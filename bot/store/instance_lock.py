@@ -23,11 +23,19 @@ class InstanceLockError(Exception):
     """Another bot holds the database; the message says which and what to do."""
 
 
+def resolved(db_path: str) -> str:
+    """The database file's real path (symlinks followed, even when the file is not made
+    yet: its folder may be the link)."""
+    return os.path.realpath(os.path.expanduser(db_path))
+
+
 class InstanceLock:
     def __init__(self, db_path: str) -> None:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.db_path = db_path
-        self.path = None if db_path == ":memory:" else Path(f"{db_path}.lock")
+        # On the resolved path: a symlink (or `..`) naming the same file must find the
+        # same lock, or a second bot gets past it onto the first one's database.
+        self.path = None if db_path == ":memory:" else Path(f"{resolved(db_path)}.lock")
         self._fd: int | None = None
 
     def acquire(self) -> InstanceLock:

@@ -103,3 +103,24 @@ def test_a_late_result_says_it_came_after_all():
     run = make_run(late_after="interrupted", outputs={"c": {"name": "N", "value": 1}})
     assert "after I had told you the run was interrupted" in str(result_message(run).blocks)
     assert "after all" not in str(result_message(make_run(outputs={})).blocks)
+
+
+def test_a_symlink_to_the_database_finds_the_same_lock(tmp_path):
+    from bot.store.instance_lock import InstanceLock
+
+    real = tmp_path / "data" / "bot.db"
+    real.parent.mkdir()
+    real.write_bytes(b"")
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    folder_link = tmp_path / "volume"
+    folder_link.symlink_to(real.parent)
+    first = InstanceLock(str(real)).acquire()
+    try:
+        dotted = tmp_path / "data/../data/bot.db"
+        for other in (str(link), str(folder_link / "bot.db"), str(dotted)):
+            with pytest.raises(InstanceLockError, match="already running"):
+                InstanceLock(other).acquire()
+    finally:
+        first.release()
+    InstanceLock(str(link)).acquire().release()  # free again once the first let go
