@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_bolt import App
@@ -19,6 +20,7 @@ from bot.governance.stored_settings import StoredSettings
 from bot.governance.usage import Usage
 from bot.grids.catalog import GridCatalog
 from bot.insight.credits import CreditMonitor
+from bot.insight.service import Insight
 from bot.logs import SECRETS
 from bot.providers.base import Providers
 from bot.providers.bitscale.client import BitScaleClient
@@ -34,6 +36,7 @@ from bot.scheduler import Job
 from bot.slack.app import build_app
 from bot.slack.batch_notifier import SlackBatchNotifier
 from bot.slack.directory import SlackDirectory
+from bot.slack.insight_notifier import InsightNotifier
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.text import escape, mention
@@ -71,6 +74,7 @@ class Bot:
     jobs: list[Job] = field(default_factory=list)
     # GET /readyz's checks; server.py adds the database, the scheduler and Socket Mode.
     readiness: Readiness = field(default_factory=Readiness)
+    insight: Insight | None = None  # credit history, forecast, digests
 
     def close(self) -> None:
         if self.services is not None:
@@ -87,18 +91,29 @@ class Bot:
         self.lock.release()
 
 
-def build_bot(settings: Settings, *, credit_debounce: float = 30.0) -> Bot:
+def build_bot(
+    settings: Settings,
+    *,
+    credit_debounce: float = 30.0,
+    insight_clock: Callable[[], float] = time.time,
+) -> Bot:
     """Everything but the scheduler and the web server. Raises InstanceLockError when
-    another bot uses the database, StoreError on a bad database."""
+    another bot uses the database, StoreError on a bad database. `insight_clock` dates
+    credit readings and digests (tests live a month in seconds with it)."""
     lock = InstanceLock(settings.database_path).acquire()
     try:
-        return _build(settings, lock, credit_debounce)
+        return _build(settings, lock, credit_debounce, insight_clock)
     except BaseException:
         lock.release()
         raise
 
 
-def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bot:
+def _build(
+    settings: Settings,
+    lock: InstanceLock,
+    credit_debounce: float,
+    insight_clock: Callable[[], float],
+) -> Bot:
     store = Store(settings.database_path)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
     keys = KeyStore(store)
@@ -122,25 +137,33 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         providers.add(_bittlebits(settings, store))
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(web, settings.credit_alert_channel, providers)
-    credits = CreditMonitor(
-        store,
-        bitscale,
-        notifier,
-        channel=settings.credit_alert_channel,
-        threshold=settings.credit_alert_threshold,
-        debounce_seconds=credit_debounce,
-    )
     audit = AuditLog(store)
+    directory = SlackDirectory(web)
     policy = Policy(
         StoredSettings(store, audit),
         audit,
         Usage(store),
         named_admins=settings.admin_ids,
-        directory=SlackDirectory(web),
+        directory=directory,
         quote=escape,
         mention=mention,
         default_alert_channel=settings.credit_alert_channel,
         default_alert_threshold=settings.credit_alert_threshold,
+    )
+    insight = Insight.over(store, policy.usage, insight_clock)
+    bitscale.observe_workspace(insight.history.observe)  # every answer is a reading
+    credits = CreditMonitor(
+        store,
+        bitscale,
+        InsightNotifier(
+            web, alert_channel=policy.alert_channel, admins=policy.admins, person=directory.person
+        ),
+        channel=settings.credit_alert_channel,
+        threshold=settings.credit_alert_threshold,
+        debounce_seconds=credit_debounce,
+        history=insight.history,
+        usage=policy.usage,
+        forecast_alerts=policy.forecast_alerts,
     )
     _follow_alert_settings(policy, credits, notifier)
     results = ResultIndex(
@@ -197,6 +220,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         batch_max_bytes=int(settings.batch_max_file_mb * 1_000_000),
         policy=policy,
         keys=keys,
+        insight=insight,
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     progress = ProgressReporter(store, notifier)
@@ -226,6 +250,7 @@ def _build(settings: Settings, lock: InstanceLock, credit_debounce: float) -> Bo
         ),
         leader=leader,
         readiness=readiness,
+        insight=insight,
     )
 
 

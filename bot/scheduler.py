@@ -81,7 +81,7 @@ def core_jobs(
     jobs = [Job("runs", runs.tick, tick_seconds)]
     if progress is not None:  # "still running · 1 min 20 s" on slow runs' announcements
         jobs.append(Job("progress", progress.tick, progress_seconds, None, singleton=True))
-    if credits.enabled:
+    if credits.reads:  # alerts to send, or the credit history to keep
         jobs.append(Job("credits", credits.check, credit_minutes * 60, 5.0, singleton=True))
         jobs.append(
             Job(

@@ -40,6 +40,7 @@ APPROVAL_THRESHOLD = "approval.rows_over"
 DEFAULT_APPROVAL_THRESHOLD = 1000
 ALERT_CHANNEL = "alerts.channel"
 ALERT_THRESHOLD = "alerts.threshold"
+ALERT_FORECAST = "alerts.forecast"  # also alert when the forecast runs out before renewal
 GRID_ACCESS = "grid_access:"  # + grid id
 REUSE_DAYS = "reuse.days:"  # + grid id: that grid's result-reuse window (reuse.py)
 ADMINS_HOWTO = (
@@ -203,6 +204,10 @@ class Policy:
 
     def alert_threshold(self) -> int:
         return int(self.settings.get(ALERT_THRESHOLD, self.default_alert_threshold))
+
+    def forecast_alerts(self) -> bool:
+        """Admins turned on "alert when the forecast runs out before renewal"."""
+        return bool(self.settings.get(ALERT_FORECAST, False))
 
     def check_run(
         self,

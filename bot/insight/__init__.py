@@ -1,4 +1,7 @@
-"""What the workspace spends: the credit monitor and its threshold alerts.
+"""Where the credits go: the credit monitor and its alerts (credits.py), the credit history
+(history.py), the burn-rate forecast (forecast.py), what drives the spend (drivers.py),
+each person's choices about what the bot sends them (preferences.py), and the one object
+the Slack face asks (service.py).
 
-May import providers/ and store/; never slack/ or playground/.
+May import governance/, grids/, leads/, providers/ and store/; never slack/ or playground/.
 """

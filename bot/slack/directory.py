@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,6 +21,13 @@ from slack_sdk.errors import SlackApiError
 log = logging.getLogger(__name__)
 
 TTL_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    tz: str = "UTC"  # an IANA zone name, as users.info gives it
+    locale: str = "en-US"
 
 
 class SlackDirectory:
@@ -74,6 +82,16 @@ class SlackDirectory:
             return found
 
         return list(self._cached("admins", load, []))
+
+    def person(self, user_id: str) -> Person:
+        """Their Slack time zone and locale (users.info with include_locale); UTC and
+        en-US when Slack does not say or cannot be asked."""
+
+        def load() -> Person:
+            user = self.client.users_info(user=user_id, include_locale=True).get("user") or {}
+            return Person(user_id, user.get("tz") or "UTC", user.get("locale") or "en-US")
+
+        return self._cached(f"person:{user_id}", load, Person(user_id))
 
     def group_members(self, group_id: str) -> set[str]:
         def load() -> set[str]:

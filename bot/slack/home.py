@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackClientError
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
 from bot.slack.blocks.approvals import APPROVE_ACTION, DENY_ACTION
+from bot.slack.blocks.forecast import forecast_lines
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def home_data(services: Services, user_id: str, now: float | None = None) -> kit
         data.credits_problem = explain(error)
     policy = getattr(services, "policy", None)
     if policy is not None and policy.is_admin(user_id):
-        data.admin = admin_home(services, now or time.time())
+        data.admin = admin_home(services, now or time.time(), user_id)
     return data
 
 
@@ -97,7 +98,7 @@ def batch_line(batches, batch) -> kit.BatchLine:  # noqa: ANN001 - BatchService,
     )
 
 
-def admin_home(services: Services, now: float) -> kit.AdminHome:
+def admin_home(services: Services, now: float, user_id: str = "") -> kit.AdminHome:
     """Today's usage (UTC day), the batches waiting for an admin, the admin form."""
     since = [day_start(now)]
     store = services.store
@@ -117,6 +118,9 @@ def admin_home(services: Services, now: float) -> kit.AdminHome:
     policy = getattr(services, "policy", None)
     if policy is not None and policy.workspace_budget() is not None:
         admin.budget_rows = policy.workspace_budget()
+    insight = getattr(services, "insight", None)
+    if insight is not None:
+        admin.forecast = forecast_lines(insight.forecast(), services.locale_of(user_id))
     approvals = getattr(services, "approvals", None)
     batches = getattr(services, "batches", None)
     if approvals is not None:

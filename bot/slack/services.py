@@ -15,6 +15,7 @@ from bot.governance.channel_defaults import ChannelDefaults
 from bot.governance.keys import KeyStore
 from bot.governance.policy import Policy
 from bot.grids.catalog import GridCatalog
+from bot.insight.service import Insight
 from bot.providers.bitscale.client import BitScaleClient
 from bot.runs.service import RunService
 from bot.store.database import Store
@@ -37,6 +38,7 @@ class Services:
     approvals: Approvals | None = None  # made from the policy's audit log when not given
     keys: KeyStore | None = None  # the rotated API key (governance/keys.py); made when not given
     home: Any = None  # the HomePublisher (slack/home.py), made with the app
+    insight: Insight | None = None  # credit history, forecast, digests (bot/insight/)
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(
@@ -59,6 +61,11 @@ class Services:
             self.approvals = Approvals(self.store, self.policy.audit)
             if self.batches is not None:
                 wire_batch_approvals(self.approvals, self.batches)
+
+    def locale_of(self, user_id: str) -> str | None:
+        """The person's Slack locale, for dates in their own format (None: en-US)."""
+        person = getattr(getattr(self.policy, "directory", None), "person", None)
+        return person(user_id).locale if person is not None and user_id else None
 
     def later(self, fn: Callable[[], None], busy: Callable[[], None] | None = None) -> None:
         """Run `fn` after the ack. With `busy`, call that instead when overloaded; without

@@ -4,7 +4,8 @@ Only what nobody can need is deleted: a run in a final state, finished longer ag
 RUN_RETENTION_DAYS, older than its grid's result-reuse window (reuse reads old results to
 answer the same question for free) and than the usage reports' month; a batch's rows only
 once the batch has ended. Runs that are not final (still owed to someone) are never
-touched. Caches are look-ups that are fetched again when missing.
+touched. Caches are look-ups that are fetched again when missing. Credit readings (the
+history the forecast and the charts read) are kept for 13 months and a little.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ DAY = 86400.0
 MIN_DAYS = 35.0
 CACHE_DAYS = 1.0  # the longest cache lifetime is hours (catalog.py)
 BATCH_ENDED = ("done", "cancelled", "denied")  # batch_store.ENDED_STATES
+CREDIT_HISTORY_DAYS = 400.0  # at least 13 months (insight/history.py's KEEP_DAYS)
 CHUNK = 500  # rows deleted per statement: short write locks, other writers go between
 
 
@@ -31,6 +33,7 @@ CHUNK = 500  # rows deleted per statement: short write locks, other writers go b
 class Pruned:
     runs: int = 0
     cache: int = 0
+    readings: int = 0
 
 
 class Retention:
@@ -63,8 +66,19 @@ class Retention:
             for grid_id, grid_name in self._grids_with_old_runs(now - self.keep_days * DAY):
                 days = max(self.keep_days, self.window_days(grid_id, grid_name))
                 pruned.runs += self._delete_runs(grid_id, now - days * DAY)
-        if pruned.runs or pruned.cache:
-            log.info("retention: forgot %d old runs and %d cache entries", *vars(pruned).values())
+        if self.store.db()["credit_readings"].exists():
+            pruned.readings = self._delete(
+                "DELETE FROM credit_readings WHERE id IN (SELECT id FROM credit_readings "
+                "WHERE read_at < ? LIMIT ?)",
+                [now - CREDIT_HISTORY_DAYS * DAY],
+            )
+        if pruned.runs or pruned.cache or pruned.readings:
+            log.info(
+                "retention: forgot %d old runs, %d cache entries and %d credit readings",
+                pruned.runs,
+                pruned.cache,
+                pruned.readings,
+            )
         return pruned
 
     def _old(self) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,7 @@ class LocalStack:
         socket_mode: bool = False,
         bittlebits: BittlebitsSimulator | bool = True,
         simulator_memory: str | Path | None = None,
+        insight_clock: Callable[[], float] = time.time,
     ) -> None:
         """`simulator_memory`: a file the simulator keeps its runs and credits in between
         starts (the shell's, next to its --db), so runs in flight survive a restart."""
@@ -83,6 +86,7 @@ class LocalStack:
         self.extra_settings = settings or {}
         self.socket_mode = socket_mode
         self.socket_handler = None
+        self.insight_clock = insight_clock  # credit readings and digests (tests inject one)
         self.bot: Bot | None = None
         self.driver: SlackDriver | None = None
 
@@ -126,7 +130,9 @@ class LocalStack:
         return self
 
     def _start_bot(self) -> None:
-        self.bot = build_bot(self.settings, credit_debounce=self.credit_debounce)
+        self.bot = build_bot(
+            self.settings, credit_debounce=self.credit_debounce, insight_clock=self.insight_clock
+        )
         self.scheduler = start_scheduler(
             self.bot.runs,
             self.bot.credits,

@@ -86,9 +86,9 @@ class Simulator(LoopbackServer):
         )
         for grid in demo_grids():
             self.state.grids[grid.id] = grid
+        self.lock = threading.RLock()
         if credits_remaining is not None:
             self.set_credits_remaining(credits_remaining)
-        self.lock = threading.RLock()
         self._stopping = threading.Event()
         super().__init__(_Handler, host, port)
 

@@ -25,7 +25,7 @@ def workspace(s: SimulatorState) -> dict[str, Any]:
             "name": "Enterprise",
             "credits_included": 20_000,
             "billing_interval": "monthly",
-            "next_billing_date": "2026-12-01T00:00:00Z",
+            "next_billing_date": s.next_billing_date,
             "price": 1200,
             "currency": "USD",
         },

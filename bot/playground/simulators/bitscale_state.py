@@ -94,6 +94,7 @@ class SimulatorState:
     failed_status_as_error: bool = False  # answer a failed run's poll with 500 RUN_FAILED
     credits_total: int = 25_000
     credits_used: int = 3_150
+    next_billing_date: str = "2026-12-01T00:00:00Z"  # the plan's renewal (GET /workspace)
     searches_limit: int = 500
     searches_used: int = 120
     grids: dict[str, SimGrid] = field(default_factory=dict)

@@ -3,16 +3,28 @@ user id (U…/W…) is a plain member unless added here."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.playground.slack.records import SlackError
 from bot.playground.slack.state import SlackState
 
 
 class PeopleApi(SlackState):
-    def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        admin: bool = False,
+        owner: bool = False,
+        tz: str = "America/Los_Angeles",
+        locale: str = "en-US",
+    ) -> None:
         with self.lock:
-            self.users[user_id] = slack_user(user_id, admin=admin, owner=owner)
+            self.users[user_id] = slack_user(
+                user_id, admin=admin, owner=owner, tz=tz, locale=locale
+            )
 
     def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
         with self.lock:
@@ -29,7 +41,11 @@ class PeopleApi(SlackState):
             known = self.users.get(user_id)
         if known is None and user_id[:1] not in ("U", "W"):
             raise SlackError("user_not_found")
-        return {"user": known or slack_user(user_id)}
+        user = dict(known or slack_user(user_id))
+        # As in Slack: the locale only when asked for with include_locale.
+        if str(args.get("include_locale")).lower() not in ("true", "1"):
+            user.pop("locale", None)
+        return {"user": user}
 
     def api_users_list(self, args: dict) -> dict:
         with self.lock:
@@ -52,8 +68,18 @@ class PeopleApi(SlackState):
         return {"users": list(group["users"])}
 
 
-def slack_user(user_id: str, *, admin: bool = False, owner: bool = False) -> dict[str, Any]:
-    """The fields of users.info that the bot reads, as Slack documents them."""
+def slack_user(
+    user_id: str,
+    *,
+    admin: bool = False,
+    owner: bool = False,
+    tz: str = "America/Los_Angeles",
+    locale: str = "en-US",
+) -> dict[str, Any]:
+    """The fields of users.info that the bot reads, as Slack documents them (Slack's own
+    default zone for a new member is Pacific time)."""
+    zone = ZoneInfo(tz)
+    now = datetime.now(zone)
     return {
         "id": user_id,
         "name": user_id.lower(),
@@ -62,4 +88,8 @@ def slack_user(user_id: str, *, admin: bool = False, owner: bool = False) -> dic
         "is_admin": admin or owner,
         "is_owner": owner,
         "profile": {"real_name": user_id, "display_name": user_id.lower()},
+        "tz": tz,
+        "tz_label": now.tzname() or tz,
+        "tz_offset": int(now.utcoffset().total_seconds()) if now.utcoffset() else 0,
+        "locale": locale,
     }

@@ -19,10 +19,18 @@ from bot.providers.bitscale.transport import (
 class BitScaleClient(BitScaleTransport):
     """Thread-safe; share one per process. The API key never appears in logs or errors."""
 
+    def observe_workspace(self, observer: Callable[[models.Workspace], None]) -> None:
+        """Call `observer` with every answer of GET /workspace (the credit history keeps
+        each one, whoever asked). Observers must not raise."""
+        self._workspace_observers = [*getattr(self, "_workspace_observers", []), observer]
+
     # --- endpoints ------------------------------------------------------------------
 
     def workspace(self, *, priority: Priority = Priority.BACKGROUND) -> models.Workspace:
-        return self._get("workspace", models.Workspace, priority=priority)
+        answer = self._get("workspace", models.Workspace, priority=priority)
+        for observer in getattr(self, "_workspace_observers", []):
+            observer(answer)
+        return answer
 
     def list_grids(
         self,

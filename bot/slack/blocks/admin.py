@@ -40,6 +40,9 @@ WORKSPACE_BLOCK = "workspace_budget"
 APPROVAL_BLOCK = "approval_rows"
 ALERT_CHANNEL_BLOCK = "alert_channel"
 ALERT_THRESHOLD_BLOCK = "alert_threshold"
+ALERT_FORECAST_BLOCK = "alert_forecast"
+DIGEST_BLOCK = "weekly_digest"  # the admin's own choice, not the workspace's
+ON = "on"
 GRID_BLOCK = "access_grid"
 # These carry the chosen grid in their id, so picking another grid shows its own values
 # (Slack keeps what was typed into a block whose id does not change).
@@ -75,6 +78,8 @@ class AdminForm:
     reuse_days: float | None = None  # the chosen grid's own reuse window
     default_reuse_days: float = 30  # RESULT_REUSE_DAYS
     workflow_budget: int | None = None  # rows a day for all workflow steps together
+    forecast_alerts: bool = False  # also alert when the forecast runs out before renewal
+    digest: bool = True  # this admin gets the weekly digest
 
 
 def _number(block_id: str, label: str, value: int | None, hint: str) -> InputBlock:
@@ -87,6 +92,19 @@ def _number(block_id: str, label: str, value: int | None, hint: str) -> InputBlo
             action_id=VALUE,
             initial_value=None if value is None else str(value),
             placeholder=plain("Unlimited", 150) if value is None else None,
+        ),
+    )
+
+
+def _switch(block_id: str, label: str, option: str, on: bool, hint: str) -> InputBlock:
+    choice = Option(value=ON, text=plain(option, 75))
+    return InputBlock(
+        block_id=block_id,
+        label=plain(label, 2000),
+        optional=True,
+        hint=plain(hint, 2000),
+        element=CheckboxesElement(
+            action_id=VALUE, options=[choice], initial_options=[choice] if on else None
         ),
     )
 
@@ -131,6 +149,20 @@ def admin_modal(form: AdminForm) -> dict:
             "Alert when credits fall below",
             form.alert_threshold,
             "CREDIT_ALERT_THRESHOLD is the default.",
+        ),
+        _switch(
+            ALERT_FORECAST_BLOCK,
+            "Forecast alert",
+            "Alert when the forecast runs out before the plan renews",
+            form.forecast_alerts,
+            "Once per crossing, with the grids and people driving the spend.",
+        ),
+        _switch(
+            DIGEST_BLOCK,
+            "Weekly digest",
+            "Send me the weekly digest",
+            form.digest,
+            "Mondays 09:00 in your Slack time zone: in the alerts channel, or by DM.",
         ),
         DividerBlock(),
         *_access_blocks(form, names),

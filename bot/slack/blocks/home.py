@@ -66,6 +66,8 @@ class AdminHome:
     deny_action: str | None = None
     pending_values: dict[str, str] = field(default_factory=dict)  # batch id → button value
     admin_form: bool = False  # show the button that opens the admin form
+    forecast: list[str] = field(default_factory=list)  # the forecast's lines (forecast.py)
+    charts: list[Block] = field(default_factory=list)  # each chart: its line and its image
 
 
 @dataclass
@@ -118,6 +120,9 @@ def _admin_blocks(admin: AdminHome) -> list[Block]:
             )
         ),
     ]
+    if admin.forecast:
+        blocks.append(section("\n".join(admin.forecast)))
+    blocks += admin.charts
     if admin.pending:
         blocks.append(section(f"*Batches waiting for your approval ({len(admin.pending)})*"))
         for b in admin.pending[:10]:

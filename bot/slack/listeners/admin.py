@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.governance.keys import rotate
 from bot.governance.policy import (
     ALERT_CHANNEL,
+    ALERT_FORECAST,
     ALERT_THRESHOLD,
     APPROVAL_THRESHOLD,
     DEFAULT_APPROVAL_THRESHOLD,
@@ -62,13 +63,16 @@ def _admin(call: CommandCall) -> None:
         call.respond(text=refused, blocks=notice_blocks(refused))
         return
     opened = call.client.views_open(trigger_id=call.trigger_id, view=loading_modal("the settings"))
-    update_view(call.client, opened["view"]["id"], kit.admin_modal(admin_form(call.services)))
+    form = admin_form(call.services, user_id=call.user_id)
+    update_view(call.client, opened["view"]["id"], kit.admin_modal(form))
 
 
 subcommand("admin", answer=_admin)
 
 
-def admin_form(services: Services, grid_id: str | None = None) -> kit.AdminForm:
+def admin_form(
+    services: Services, grid_id: str | None = None, user_id: str | None = None
+) -> kit.AdminForm:
     policy = _policy(services)
     try:
         grids = services.catalog.all_grids() or []
@@ -91,6 +95,10 @@ def admin_form(services: Services, grid_id: str | None = None) -> kit.AdminForm:
         key_rotated=services.keys.changed() if services.keys else None,
         reuse_days=policy.reuse_days(grid_id) if grid_id else None,
         default_reuse_days=services.runs.results.default_days if services.runs.results else 30,
+        forecast_alerts=policy.forecast_alerts(),
+        digest=services.insight.prefs.wants_digest(user_id)
+        if services.insight is not None and user_id
+        else True,
     )
 
 
@@ -106,6 +114,11 @@ def _prefixed(values: dict, prefix: str) -> tuple[str | None, dict]:
         if block_id.startswith(prefix + ":"):
             return block_id.split(":", 1)[1], (actions or {}).get(kit.VALUE) or {}
     return None, {}
+
+
+def _checked(values: dict, block_id: str) -> bool:
+    chosen = _value(values, block_id).get("selected_options") or []
+    return any(o.get("value") == kit.ON for o in chosen)
 
 
 def _count(values: dict, block_id: str, errors: dict, *, blank: int | None = None) -> int | None:
@@ -134,6 +147,10 @@ def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict
         for key, (block, blank) in fields.items()
         if block in values
     }
+    if kit.ALERT_FORECAST_BLOCK in values:
+        wanted[ALERT_FORECAST] = _checked(values, kit.ALERT_FORECAST_BLOCK)
+    if kit.DIGEST_BLOCK in values:
+        wanted["digest"] = _checked(values, kit.DIGEST_BLOCK)
     if kit.ALERT_CHANNEL_BLOCK in values:
         channel = _value(values, kit.ALERT_CHANNEL_BLOCK).get("selected_channel")
         wanted[ALERT_CHANNEL] = channel or ""
@@ -198,6 +215,12 @@ def apply_admin_form(
         if policy.settings.set(ALERT_CHANNEL, stored_channel, actor=actor, default=default_channel):
             where = f"<#{channel}>" if channel else "none (approval requests go to admins by DM)"
             changes.append(f"Alerts channel: {where}")
+    if ALERT_FORECAST in wanted:
+        on = wanted[ALERT_FORECAST]
+        if policy.settings.set(ALERT_FORECAST, on or None, actor=actor, default=False):
+            changes.append(
+                "Forecast alert: " + ("on" if on else "off (the threshold alert stays on)")
+            )
     if "grid_access" in wanted:
         grid_id, access = wanted["grid_access"]
         if policy.set_grid_access(grid_id, access, actor=actor):
@@ -233,6 +256,10 @@ def register(app: App, services: Services) -> None:
         grids = services.catalog.all_grids(cached_only=True) or []
         names = {g.id: g.name for g in grids}
         changes = apply_admin_form(policy, wanted, user_id, names)
+        insight = services.insight
+        if "digest" in wanted and insight is not None:
+            if insight.prefs.set_digest(user_id, wanted["digest"]):
+                changes.append("Your weekly digest: " + ("on" if wanted["digest"] else "off"))
         ack(response_action="update", view=kit.saved_modal(changes))
 
     @app.options(kit.ACCESS_GRID_ACTION)
@@ -256,7 +283,9 @@ def register(app: App, services: Services) -> None:
         if not grid_id or grid_id == LOADING_GRIDS or not view.get("id"):
             return
         services.later(
-            lambda: update_view(client, view["id"], kit.admin_modal(admin_form(services, grid_id)))
+            lambda: update_view(
+                client, view["id"], kit.admin_modal(admin_form(services, grid_id, user_id))
+            )
         )
 
     @app.action(kit.ROTATE_ACTION)

@@ -246,7 +246,10 @@ def _status(call: CommandCall) -> None:
 
 def _credits(call: CommandCall) -> None:
     workspace = call.services.catalog.workspace()
-    call.respond(text="BitScale credits", blocks=kit.credits_blocks(workspace))
+    insight = call.services.insight
+    forecast = insight.forecast() if insight is not None else None
+    locale = call.services.locale_of(call.user_id)
+    call.respond(text="BitScale credits", blocks=kit.credits_blocks(workspace, forecast, locale))
 
 
 def status_reply(

@@ -1,0 +1,68 @@
+"""Each person's own choices about what the bot sends them: the weekly digest (admins) and
+the DMs about their batches. Both are on until the person turns them off.
+
+One row per (person, choice); the SQL runs on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.store.database import Store
+
+DIGEST = "weekly_digest"
+BATCH_DMS = "batch_dms"
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS person_prefs (user_id TEXT NOT NULL, name TEXT NOT NULL, "
+    "value INTEGER NOT NULL, changed_at REAL NOT NULL, PRIMARY KEY (user_id, name))"
+)
+
+
+class Preferences:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        store.write(SCHEMA)
+
+    def get(self, user_id: str, name: str, default: bool = True) -> bool:
+        row = (
+            self.store.db()
+            .execute(
+                "SELECT value FROM person_prefs WHERE user_id = ? AND name = ?", [user_id, name]
+            )
+            .fetchone()
+        )
+        return default if row is None else bool(row[0])
+
+    def set(self, user_id: str, name: str, on: bool) -> bool:
+        """Store the choice; False when it was already so."""
+        if self.get(user_id, name) == on:
+            return False
+        self.store.write(
+            "INSERT INTO person_prefs (user_id, name, value, changed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, "
+            "changed_at = excluded.changed_at",
+            [user_id, name, int(on), self.clock()],
+        )
+        return True
+
+    def off(self, name: str) -> set[str]:
+        """Everyone who turned `name` off."""
+        rows = self.store.db().execute(
+            "SELECT user_id FROM person_prefs WHERE name = ? AND value = 0", [name]
+        )
+        return {r[0] for r in rows.fetchall()}
+
+    def wants_digest(self, user_id: str) -> bool:
+        return self.get(user_id, DIGEST)
+
+    def set_digest(self, user_id: str, on: bool) -> bool:
+        return self.set(user_id, DIGEST, on)
+
+    def wants_batch_dms(self, user_id: str) -> bool:
+        return self.get(user_id, BATCH_DMS)
+
+    def set_batch_dms(self, user_id: str, on: bool) -> bool:
+        return self.set(user_id, BATCH_DMS, on)

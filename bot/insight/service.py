@@ -1,0 +1,34 @@
+"""What the Slack face asks of insight: the history, the forecast, what drives the spend,
+each person's choices. One object, made in bootstrap.py and handed to the listeners."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.governance.usage import Usage
+from bot.insight.drivers import Drivers, top_drivers
+from bot.insight.forecast import Forecast
+from bot.insight.history import CreditHistory
+from bot.insight.preferences import Preferences
+from bot.store.database import Store
+
+
+@dataclass
+class Insight:
+    store: Store
+    history: CreditHistory
+    usage: Usage
+    prefs: Preferences
+    clock: Callable[[], float] = field(default=time.time)
+
+    @classmethod
+    def over(cls, store: Store, usage: Usage, clock: Callable[[], float] = time.time) -> Insight:
+        return cls(store, CreditHistory(store, clock), usage, Preferences(store, clock), clock)
+
+    def forecast(self) -> Forecast:
+        return self.history.forecast()
+
+    def drivers(self, days: float = 7, top: int = 3) -> Drivers:
+        return top_drivers(self.usage, self.clock(), days=days, top=top)

@@ -1,0 +1,105 @@
+"""A month of credit checks, made by spending, on an injected clock: the history fills up,
+`/bitscale credits` shows the forecast, and the forecast alert (turned on in the admin
+form) comes once, naming the grid driving the spend."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.playground.rigs.stack import SIGNING_SECRET, fast_stack
+from bot.playground.simulators.bitscale import Simulator
+from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.form_fill import form_values
+from bot.playground.slack.records import wait_for
+from bot.providers.bitscale.transport import Priority
+
+ADMIN = "U0ADMIN"
+START = datetime(2026, 11, 2, 10, tzinfo=timezone.utc).timestamp()  # a Monday
+DAY = 86400.0
+
+
+@pytest.fixture
+def stack(tmp_path):
+    now = [START]
+    # A month of checks and runs in seconds: a workspace allowed 200 requests a second.
+    sim = Simulator("e2e-key", time_scale=100, rate_limit=200, credits_remaining=600)
+    with fast_stack(
+        tmp_path,
+        simulator=sim,
+        credit_channel="C0ALERTS",
+        credit_threshold=10,
+        settings={"BITSCALE_BOT_ADMINS": ADMIN, "BITSCALE_RATE_LIMIT": "200"},
+        insight_clock=lambda: now[0],
+    ) as s:
+        s.now = now
+        s.admin = SlackDriver(
+            s.driver.url, SIGNING_SECRET, s.standin, user_id=ADMIN, user_name="admin"
+        )
+        yield s
+        s.admin.close()
+
+
+def turn_on_forecast_alert(stack) -> None:
+    since = len(stack.standin.view_log)
+    stack.admin.command("admin")
+    view = wait_for(
+        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == "admin_view")
+    )
+    checked = {"type": "checkboxes", "selected_options": [{"value": "on"}]}
+    answer = stack.admin.submit(view, {"alert_forecast": {"value": checked}})
+    assert "Forecast alert: on" in answer.text
+
+
+def spend(stack, grid_id: str, runs: int) -> None:
+    """Runs the simulator charges for, as any other client of the workspace would make."""
+    for i in range(runs):
+        stack.bot.bitscale.run_grid(
+            grid_id,
+            {"company_name": f"Co {i}", "website": "co.io"},
+            mode="sync",
+            priority=Priority.INTERACTIVE,
+        )
+
+
+def alerts(stack) -> list:
+    return [m for m in stack.standin.posts("C0ALERTS") if "before the plan renews" in m.text]
+
+
+def test_a_month_of_spending_gives_a_forecast_and_one_forecast_alert(stack):
+    sim = stack.sim
+    grid = sim.grid_named("Company Enrichment")
+    sim.state.next_billing_date = "2027-01-15T00:00:00Z"
+    turn_on_forecast_alert(stack)
+    view = stack.driver.open_run_form("run Company Enrichment")  # a run in Slack, too
+    stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "acme.io"}))
+    wait_for(lambda: stack.bot.store.count_runs("state = 'completed'") == 1)
+
+    for day in range(30):  # two runs a day, 5 credits each; a check every day
+        stack.now[0] = START + day * DAY
+        spend(stack, grid.id, 2)
+        stack.bot.credits.check()
+        stack.bot.credits.check()  # nothing changed: the same reading, seen again
+
+    history = stack.bot.insight.history.readings(START + 1)
+    assert len(history) == 30  # one row per change, not per check
+    assert history[-1].last_seen == START + 29 * DAY
+    forecast = stack.bot.insight.forecast()
+    # 600 - 5 (the Slack run) - 30 · 10 = 295 left at Dec 1 10:00; at 10 a day, 5.8 go on
+    # the rest of Dec 1 and 28.9 days more end on Dec 30, before the Jan 15 renewal.
+    assert forecast.rates.weekday == pytest.approx(10)
+    assert str(forecast.run_out) == "2026-12-30"
+    assert forecast.runs_out_before_renewal
+    # It said so from the first week of history on: alerted once, not once a check.
+    sent = alerts(stack)
+    assert len(sent) == 1
+    text = json.dumps(sent[0].blocks)
+    assert "Company Enrichment" in text and "What drives the spend" in text
+
+    answer = stack.admin.command("credits")[0]
+    reply = wait_for(lambda: stack.standin.responses and stack.standin.responses[-1])
+    assert answer.status_code == 200
+    shown = json.dumps(reply["blocks"])
+    assert "credits run out" in shown and "Dec 30" in shown and "10 credits a day" in shown
