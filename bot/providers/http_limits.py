@@ -3,10 +3,15 @@ once held hundreds of MB.
 
 The limit counts the bytes after decompression, so a small compressed answer cannot
 unpack into a large one either.
+
+Every exchange also has an overall deadline (a third more than its read timeout: 20 s for
+a 15 s GET). httpx's timeouts are per read, so an answer sent at one byte a second never
+trips them, and once held every poll thread for 80 s.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -26,14 +31,29 @@ class TooLarge(Exception):
         self.limit = limit
 
 
-def read_capped(response: httpx.Response, limit: int = MAX_RESPONSE_BYTES) -> bytes:
-    """The body of a streamed response, or TooLarge as soon as it passes `limit`."""
+class TooSlow(Exception):
+    """The answer did not arrive whole by the exchange's deadline."""
+
+
+def overall_deadline(timeout: Any) -> float:
+    """Seconds a whole exchange may take, from its (per-read) timeout."""
+    read = getattr(timeout, "read", None) if isinstance(timeout, httpx.Timeout) else timeout
+    return float(read or 30.0) * 4 / 3
+
+
+def read_capped(
+    response: httpx.Response, limit: int = MAX_RESPONSE_BYTES, deadline: float | None = None
+) -> bytes:
+    """The body of a streamed response, or TooLarge as soon as it passes `limit`, or
+    TooSlow once time.monotonic() passes `deadline`."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge(response.status_code, limit)
     chunks: list[bytes] = []
     total = 0
     for chunk in response.iter_bytes():
+        if deadline is not None and time.monotonic() > deadline:
+            raise TooSlow()
         total += len(chunk)
         if total > limit:
             raise TooLarge(response.status_code, limit)
@@ -58,9 +78,12 @@ def exchange(
 ) -> tuple[httpx.Response, bytes]:
     """One request and its body (up to `limit`), every transport failure raised as the
     provider's own error; `not_sent` when nothing can have reached the service."""
+    deadline = time.monotonic() + overall_deadline(request.get("timeout"))
     try:
         with http.stream(method, path, **request) as response:
-            return response, read_capped(response, limit)
+            return response, read_capped(response, limit, deadline)
+    except TooSlow:
+        raise error(None, TIMEOUT, f"{service} did not answer in time.") from None
     except TooLarge as too_large:
         raise error(
             too_large.status,
