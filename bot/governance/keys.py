@@ -55,7 +55,22 @@ class KeyStore:
             pk="name",
             if_not_exists=True,
         )
+        db["rotation_confirmations"].create(
+            {"view_id": str, "claimed_at": float}, pk="view_id", if_not_exists=True
+        )
         db.conn.commit()
+
+    def claim_confirmation(self, view_id: str) -> bool:
+        """True once per rotation confirmation (a modal's view id): a double-clicked
+        confirmation must not rotate twice, leaving the first new key shown already dead."""
+        if not view_id:
+            return False
+        rows = self.store.write(
+            "INSERT INTO rotation_confirmations (view_id, claimed_at) VALUES (?, ?) "
+            "ON CONFLICT (view_id) DO NOTHING RETURNING view_id",
+            [view_id, self.clock()],
+        )
+        return bool(rows)
 
     def get(self) -> str | None:
         rows = list(self.store.db()["secrets"].rows_where("name = ?", [_NAME], limit=1))

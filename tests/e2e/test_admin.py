@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import stat
+import time
 
 import httpx
 import pytest
@@ -333,3 +334,26 @@ def test_a_run_in_flight_during_rotation_is_not_lost(stack):
     assert run.state in ("submitting", "running")
     done = wait_for(lambda: stack.bot.store.count_runs("state = 'completed'") == 1, 20)
     assert done and stack.bot.store.all_runs()[0].outputs["echo"]["value"] == "Inflight"
+
+
+def test_a_double_clicked_rotation_confirmation_rotates_once(stack):
+    view = open_admin_form(stack)
+    since = len(stack.standin.view_log)
+    stack.admin.click(
+        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
+    )
+    confirm = wait_for(
+        lambda: stack.standin.latest_view(
+            since, lambda v: v.get("callback_id") == "rotate_key_view"
+        )
+    )
+    since = len(stack.standin.view_log)
+    first = stack.admin.submit(confirm, {})
+    second = stack.admin.submit(confirm, {})  # the same view, pressed twice
+    assert "Rotating" in first.text and "Rotating" in second.text
+    shown = wait_for(lambda: stack.standin.latest_view(since, saying("only time it is shown")))
+    time.sleep(0.3)  # give a second rotation, were there one, time to happen
+    new = stack.sim.api_key
+    assert new in blocks_text(shown["blocks"])  # the key shown is the key that works
+    assert KeyStore(stack.bot.store).get() == new
+    assert len(stack.bot.policy.audit.entries(action="key_rotated")) == 1

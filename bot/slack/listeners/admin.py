@@ -309,6 +309,9 @@ def register(app: App, services: Services) -> None:
             return
         ack(response_action="update", view=kit.rotating_modal())
         view_id = (body.get("view") or {}).get("id") or ""
+        assert services.keys is not None
+        if not services.keys.claim_confirmation(view_id):
+            return  # a second press of the same confirmation: the first one rotates
         services.later(lambda: _rotate(client, services, view_id, user_id))
 
 
