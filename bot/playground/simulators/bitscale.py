@@ -116,6 +116,12 @@ class Simulator(LoopbackServer):
     def grid_named(self, name: str) -> SimGrid:
         return next(g for g in self.state.grids.values() if g.name == name)
 
+    def add_grid(self, grid: SimGrid) -> SimGrid:
+        """One more grid in the workspace (demo_grids.linkedin_grid(), for instance)."""
+        with self.lock:
+            self.state.grids[grid.id] = grid
+        return grid
+
     def add_timed_grid(self, name: str, seconds: float) -> SimGrid:
         """A grid whose every run takes `seconds` (simulated), for deploy tests and bench."""
         grid = timed_grid(name, seconds)

@@ -309,3 +309,35 @@ def timed_grid(name: str, seconds: float) -> SimGrid:
         duration=seconds,
         credit_cost=1,
     )
+
+
+def _profile(inputs: dict[str, Any]) -> dict[str, Any]:
+    url = str(inputs.get("linkedin_url", "")).rstrip("/")
+    handle = url.rsplit("/", 1)[-1] or "someone"
+    name = " ".join(w.capitalize() for w in handle.split("-") if w.isalpha()) or handle
+    return {
+        "full_name": name,
+        "job_title": _pick(handle, ["VP Sales", "Head of RevOps", "CTO", "Account Executive"]),
+        "company": _pick(handle + "c", ["Acme", "Globex", "Initech", "Umbrella"]),
+        "location": _pick(handle + "l", ["Berlin", "Austin", "London", "Toronto"]),
+    }
+
+
+def linkedin_grid() -> SimGrid:
+    """A grid that takes a LinkedIn link (for previews, reactions and their tests)."""
+    return SimGrid(
+        "LinkedIn Profile",
+        "Name, title, company and location from a LinkedIn profile link.",
+        ["linkedin_url"],
+        _outs(
+            ("full_name", "Full name", "enrichment"),
+            ("job_title", "Job title", "enrichment"),
+            ("company", "Company", "enrichment"),
+            ("location", "Location", "enrichment"),
+            deps=["linkedin_url"],
+        ),
+        _profile,
+        duration=1.0,
+        row_count=88,
+        credit_cost=2,
+    )

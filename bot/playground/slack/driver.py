@@ -24,6 +24,7 @@ from bot.playground.slack.form_fill import (
     input_key,
     select_values,
 )
+from bot.playground.slack.lead_events import LeadEvents
 from bot.playground.slack.payloads import TEAM
 from bot.playground.slack.records import is_run_form, wait_for
 from bot.playground.slack.standin import SlackStandIn
@@ -37,7 +38,8 @@ __all__ = [
     "select_values",
 ]
 
-class SlackDriver:
+
+class SlackDriver(LeadEvents):
     def __init__(
         self,
         bot_url: str,
@@ -171,9 +173,15 @@ class SlackDriver:
         return self.interact(payload)
 
     def event(
-        self, event: dict[str, Any], event_id: str, retry_num: int | None = None
+        self,
+        event: dict[str, Any],
+        event_id: str,
+        retry_num: int | None = None,
+        *,
+        ext_shared: bool = False,
     ) -> httpx.Response:
-        """Deliver an Events API callback (a redelivery when `retry_num` is given)."""
+        """Deliver an Events API callback (a redelivery when `retry_num` is given);
+        `ext_shared` marks a Slack Connect channel, as Slack's envelope does."""
         body = {
             "type": "event_callback",
             "team_id": TEAM["id"],
@@ -182,6 +190,7 @@ class SlackDriver:
             "event_time": int(time.time()),
             "event": event,
             "token": "legacy",
+            "is_ext_shared_channel": ext_shared,
         }
         return self._deliver_event(body, retry_num)
 

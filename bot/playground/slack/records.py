@@ -34,6 +34,8 @@ class Message:
     files: list[dict] = field(default_factory=list)
     at: float = field(default_factory=time.monotonic)  # when the stand-in accepted it
     attachments: list[dict] = field(default_factory=list)
+    unfurls: dict[str, dict] = field(default_factory=dict)  # URL → the app's preview of it
+    reactions: dict[str, list[str]] = field(default_factory=dict)  # emoji name → who
 
     def as_payload(self) -> dict:
         """The message as Slack puts it in an interaction or event payload."""

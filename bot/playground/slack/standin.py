@@ -3,7 +3,8 @@
 It answers the methods the bot uses, the way Slack does (`{"ok": false, "error": …}` with
 HTTP 200 for API errors, 429 with Retry-After when rate limited), checks the limits that
 Slack enforces (trigger ids expire after 3 s, 50 blocks a message, 24-character modal
-titles), and serves `response_url`s and file uploads. Tests, the shell and the benchmarks
+titles), and serves `response_url`s and file uploads; link unfurls and reactions are in
+`unfurls.py`. Tests, the shell and the benchmarks
 point `SLACK_API_URL` at it. `apps.connections.open` opens its Socket Mode side
 (`socket_mode.py`), so the bot's Socket Mode path runs against it too.
 """
@@ -32,6 +33,7 @@ from bot.playground.slack.records import (
 )
 from bot.playground.slack.socket_mode import SocketModeServer
 from bot.playground.slack.state import SlackState
+from bot.playground.slack.unfurls import UnfurlsApi, UnfurlState
 from bot.playground.slack.views import ViewsApi
 
 __all__ = [
@@ -46,13 +48,14 @@ __all__ = [
 ]
 
 
-class SlackStandIn(ChatApi, ViewsApi, PeopleApi, FilesApi, LoopbackServer):
+class SlackStandIn(ChatApi, ViewsApi, PeopleApi, FilesApi, UnfurlsApi, LoopbackServer):
     thread_name = "slack-standin"
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, token: str = "xoxb-playground"
     ) -> None:
         SlackState.__init__(self, token)
+        self.unfurl_state = UnfurlState()
         self._socket_mode: SocketModeServer | None = None
         LoopbackServer.__init__(self, _Handler, host, port)
 
