@@ -40,6 +40,7 @@ from bot.slack.insight_notifier import InsightNotifier
 from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.text import escape, mention
+from bot.slack.unfurl_clicks import run_delivered
 from bot.slack.web_client import make_web_client
 from bot.store.database import Store
 from bot.store.instance_lock import InstanceLock
@@ -221,7 +222,10 @@ def _build(
         policy=policy,
         keys=keys,
         insight=insight,
+        reaction_emoji=settings.reaction_emoji.strip().strip(":") or "mag",
     )
+    # A LinkedIn card whose run was delivered is redrawn in place (✅ or ❌).
+    notifier.after_delivery.append(lambda run: run_delivered(web, services, run))
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     progress = ProgressReporter(store, notifier)
     leader = LeaderLease(store, lock.id)

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
         "SUBMIT_CONCURRENCY", 192, "runs waiting on BitScale at once", ge=1
     )
     # BATCH_MAX_ROWS is named in the issue: keep it.
+    reaction_emoji: str = _var(
+        "REACTION_EMOJI", "mag", "reaction that enriches a message's leads (name, no colons)"
+    )
     batch_max_rows: int = _var("BATCH_MAX_ROWS", 10_000, "rows a batch file may have", ge=1)
     batch_max_file_mb: float = _var("BATCH_MAX_FILE_MB", 50, "largest batch file, in MB", gt=0)
     batch_run_mode: Literal["sync", "async"] = _var(

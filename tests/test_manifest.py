@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.leads.linkedin import UNFURL_DOMAINS
 from bot.slack.listeners.commands import COMMAND
 from bot.slack.listeners.shortcuts import MESSAGE_SHORTCUT, SHORTCUT
 from bot.slack.workflow import INPUT_NAMES, OUTPUT_NAMES, STEP_CALLBACK
@@ -26,6 +27,10 @@ def test_command_shortcut_and_events_match_the_code():
         "app_home_opened",
         "app_mention",
         "function_executed",
+        "link_shared",
+        "reaction_added",
+        "message.channels",
+        "message.groups",
     }
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
@@ -61,7 +66,16 @@ def test_only_the_scopes_the_bot_uses():
         "im:history",
         "users:read",
         "usergroups:read",
+        "links:read",
+        "links:write",
+        "reactions:read",
     }
+
+
+def test_linkedin_links_unfurl():
+    assert MANIFEST["features"]["unfurl_domains"] == list(UNFURL_DOMAINS)
+    assert UNFURL_DOMAINS == ("linkedin.com", "www.linkedin.com")
+    assert len(UNFURL_DOMAINS) <= 5  # Slack's limit on unfurl domains
 
 
 def test_procfile_runs_one_bot_process():

@@ -181,6 +181,11 @@ class UnfurlRecords:
             [DONE, self.clock(), unfurl_id],
         )
 
+    def forget(self, unfurl_id: str) -> None:
+        """A card Slack refused to show: no record, so a later post may try again."""
+        self.store.write("DELETE FROM unfurl_runs WHERE unfurl = ?", [unfurl_id])
+        self.store.write("DELETE FROM unfurls WHERE id = ?", [unfurl_id])
+
     def count(self, channel_id: str | None = None) -> int:
         where, params = ("channel_id = ?", [channel_id]) if channel_id else ("1 = 1", [])
         rows = self.store.db().execute(f"SELECT COUNT(*) FROM unfurls WHERE {where}", params)

@@ -54,6 +54,8 @@ class SlackNotifier:
         self.client = client
         self.providers = providers or Providers()  # each run's result is its provider's to render
         self.alert_channel = alert_channel
+        # Called after a result was delivered (a LinkedIn card redraws itself): best effort.
+        self.after_delivery: list[Callable[[Run], None]] = []
 
     # --- runs.Notifier ------------------------------------------------------------------
 
@@ -265,6 +267,11 @@ class SlackNotifier:
                 )
             except (SlackClientError, URLError, OSError) as exc:
                 log.warning("could not update the announcement of run %s: %s", run.id, exc)
+        for hook in self.after_delivery:
+            try:
+                hook(run)
+            except Exception:  # noqa: BLE001 - the result is delivered; the log keeps the rest
+                log.exception("after delivering run %s", run.id)
 
     @staticmethod
     def _call(fn: Callable[[], T]) -> T:

@@ -16,6 +16,9 @@ from bot.governance.keys import KeyStore
 from bot.governance.policy import Policy
 from bot.grids.catalog import GridCatalog
 from bot.insight.service import Insight
+from bot.previews.offers import DetectOffers
+from bot.previews.settings import PreviewSettings
+from bot.previews.unfurls import UnfurlRecords
 from bot.providers.bitscale.client import BitScaleClient
 from bot.runs.service import RunService
 from bot.store.database import Store
@@ -39,6 +42,12 @@ class Services:
     keys: KeyStore | None = None  # the rotated API key (governance/keys.py); made when not given
     home: Any = None  # the HomePublisher (slack/home.py), made with the app
     insight: Insight | None = None  # credit history, forecast, digests (bot/insight/)
+    # Leads where they appear (bot/previews/): channel levels and mutes, the cards given,
+    # detection offers; made from the store when not given. REACTION_EMOJI names the 🔎.
+    previews: PreviewSettings | None = None
+    unfurls: UnfurlRecords | None = None
+    offers: DetectOffers | None = None
+    reaction_emoji: str = "mag"
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(
@@ -57,6 +66,10 @@ class Services:
             self.policy = default_policy(self.store)
         if self.keys is None and self.store is not None:
             self.keys = KeyStore(self.store)
+        if self.store is not None:
+            self.previews = self.previews or PreviewSettings(self.store)
+            self.unfurls = self.unfurls or UnfurlRecords(self.store)
+            self.offers = self.offers or DetectOffers(self.store)
         if self.approvals is None and self.policy is not None:
             self.approvals = Approvals(self.store, self.policy.audit)
             if self.batches is not None:

@@ -59,6 +59,17 @@ COMMANDS = [
         "and answers in the thread.",
     ),
     (
+        "detect",
+        "`/bitscale detect [on | off]`",
+        "Admins: offer people, privately, to enrich a domain or email they post here.",
+    ),
+    (
+        "previews",
+        "`/bitscale previews [off | button | name | full | mute]`",
+        "LinkedIn link previews here (admins), or none for your links. 🔎 on a message "
+        "runs the default grid.",
+    ),
+    (
         "usage",
         "`/bitscale usage`",
         "Rows and estimated credits this month: yours, or everyone's for admins.",
