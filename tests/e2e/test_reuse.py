@@ -11,6 +11,7 @@ from bot.playground.slack.records import wait_for
 from bot.runs.reuse import DAY
 from tests.e2e.test_commands import ack_blocks, blocks_text, reply_to
 from tests.e2e.test_quick_runs import mention
+from tests.factories import make_run
 
 PERSON = {"full_name": "Ada Lovelace", "company_domain": "example.com"}
 SAME_PERSON = {"full_name": "  Ada Lovelace ", "company_domain": "HTTPS://www.Example.com/"}
@@ -155,3 +156,43 @@ def test_a_quick_run_reuses_and_says_so(stack):
 def two_in_thread(stack, lead):
     posts = stack.standin.posts("C0SALES", thread_ts=lead.ts)
     return len(posts) >= 2 and posts
+
+
+def test_a_crafted_run_fresh_on_someone_elses_private_answer_starts_nothing(stack):
+    # Ben's Only-me answer, reused from an earlier run: in his DM, with his lead's inputs.
+    grid = stack.sim.grid_named("Person Lookup")
+    private = make_run(
+        id="ben-private", grid_id=grid.id, grid_name="Person Lookup", user_id="U0BEN",
+        inputs={"full_name": "Secret Target", "company_domain": "target.io"},
+        channel_id=None, post_channel="D0BEN", state="reused", reused_from="older",
+        reused_from_user="U0BEN", outputs={},
+    )
+    stack.bot.store.insert_run(private)
+    before = len(stack.standin.responses)
+    stack.driver.click(  # Ana sends the button's payload herself, from #sales
+        {"action_id": "run_fresh", "value": "ben-private", "type": "button"},
+        channel_id="C0SALES",
+    )
+    refused = wait_for(lambda: stack.standin.responses[before:])[0]
+    assert "can't find that result" in refused["text"]
+    time.sleep(0.2)
+    assert stack.sim.run_count == 0
+    assert stack.bot.store.run_by_dedupe_key("fresh:ben-private") is None
+    assert [r.id for r in stack.bot.store.all_runs()] == ["ben-private"]  # nothing new
+
+
+def test_run_fresh_posts_where_it_was_pressed(stack):
+    # Ben's answer was posted in #sales, so Ana, there too, may ask for fresh data.
+    grid = stack.sim.grid_named("Person Lookup")
+    stack.bot.store.insert_run(
+        make_run(
+            id="ben-shared", grid_id=grid.id, grid_name="Person Lookup", user_id="U0BEN",
+            inputs=PERSON, channel_id="C0SALES", state="reused", reused_from="older",
+            outputs={},
+        )
+    )
+    stack.driver.click(
+        {"action_id": "run_fresh", "value": "ben-shared", "type": "button"}, channel_id="C0SALES"
+    )
+    fresh = wait_for(lambda: stack.bot.store.run_by_dedupe_key("fresh:ben-shared"))
+    assert fresh.user_id == "U0ANA" and fresh.channel_id == "C0SALES"

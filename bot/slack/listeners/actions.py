@@ -103,14 +103,16 @@ def register(app: App, services: Services) -> None:
     def run_fresh(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
         reused = services.store.get_run(_action(body).get("value") or "")
-        if reused is None or not reused.reused:
+        # As for Run again: only someone who may see that answer, and the fresh run is
+        # the presser's, posted where they pressed (never in the other person's DM).
+        user_id, where = body["user"]["id"], _channel_of(body)
+        if reused is None or not reused.reused or not may_see(reused, user_id, where):
             respond(
                 response_type="ephemeral",
                 replace_original=False,
                 text="I can't find that result any more. Start a new run with /bitscale run.",
             )
             return
-        user_id = body["user"]["id"]
         container = body.get("container") or {}
         services.later(lambda: start_fresh(client, services, respond, reused, user_id, container))
 
@@ -189,7 +191,7 @@ def start_fresh(
 ) -> None:
     """Run fresh: exactly one real run per reused answer, however often it is pressed."""
     try:
-        run, created = _start_fresh_run(services, reused, user_id)
+        run, created = _start_fresh_run(services, reused, user_id, container.get("channel_id"))
     except RunRefused as refusal:
         respond(response_type="ephemeral", replace_original=False, text=f"🚫 {refusal}")
         return
@@ -211,7 +213,11 @@ def start_fresh(
             log.info("could not mark the reused answer: %s", exc.response.get("error"))
 
 
-def _start_fresh_run(services: Services, reused: Run, user_id: str) -> tuple[Run, bool]:
+def _start_fresh_run(
+    services: Services, reused: Run, user_id: str, pressed_in: str | None
+) -> tuple[Run, bool]:
+    posted_in = reused.channel_id or reused.post_channel
+    where = pressed_in or posted_in
     return services.runs.start_run(
         RunRequest(
             provider=reused.provider,
@@ -221,10 +227,10 @@ def _start_fresh_run(services: Services, reused: Run, user_id: str) -> tuple[Run
             inputs=reused.inputs,
             output_columns=reused.output_columns,
             user_id=user_id,
-            channel_id=reused.channel_id or reused.post_channel,
+            channel_id=where,
             team_id=reused.team_id,
             dedupe_key=f"fresh:{reused.id}",
-            thread_ts=reused.thread_ts,
+            thread_ts=reused.thread_ts if where == posted_in else None,
             source=reused.source or "form",
         )
     )
