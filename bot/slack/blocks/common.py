@@ -176,12 +176,28 @@ def summary(inputs: dict[str, Any], shown: int = 2, value_chars: int = 30) -> st
     inputs that are not contact details or notes, values cut short, the rest counted."""
     if not inputs:
         return "no inputs"
-    safe = [(k, v) for k, v in inputs.items() if not is_sensitive(k, v)][:shown]
+    safe = _announced(inputs, shown)
     parts = [f"{humanize_key(k)}: {truncate(format_value(v), value_chars)}" for k, v in safe]
     rest = len(inputs) - len(safe)
     if rest:
         parts.append(f"+{rest} more input{'s' if rest != 1 else ''}")
     return escape(" · ".join(parts))
+
+
+def _announced(inputs: dict[str, Any], shown: int) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in inputs.items() if not is_sensitive(k, v)][:shown]
+
+
+def announced_inputs(
+    inputs: dict[str, Any], shown: int = 2, value_chars: int = 30
+) -> dict[str, Any]:
+    """The inputs a run's announcement showed in full (`summary`'s, not cut short): all
+    that someone other than the requester may have pre-filled by Edit and run again."""
+    return {
+        k: v
+        for k, v in _announced(inputs or {}, shown)
+        if truncate(format_value(v), value_chars) == format_value(v)
+    }
 
 
 def error_blocks(sentence: str) -> list[dict]:

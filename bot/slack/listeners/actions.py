@@ -92,7 +92,9 @@ def register(app: App, services: Services) -> None:
                 grid_id=run.grid_id,
                 channel_id=where,
                 user_id=presser,
-                values=run.inputs,
+                # Someone else gets only what the announcement showed them: the full
+                # inputs (a lead's email, notes) stay with the requester.
+                values=run.inputs if run.user_id == presser else kit.announced_inputs(run.inputs),
                 # A run delivered by DM ("Only me", no channel) comes back as Only me.
                 private=not run.channel_id,
                 outputs=run.output_columns,  # and with the outputs it asked for
