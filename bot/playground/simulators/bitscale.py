@@ -129,6 +129,15 @@ class Simulator(LoopbackServer):
             self.state.grids[grid.id] = grid
         return grid
 
+    def change_outputs(
+        self, grid_name: str, where: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        """From now on, runs of `grid_name` whose inputs include `where` answer `values`
+        for those outputs (the rest as before): the world changed between two firings."""
+        grid = self.grid_named(grid_name)
+        with self.lock:
+            grid.changed.append((dict(where), dict(values)))
+
     def set_credits_remaining(self, remaining: int) -> None:
         with self.lock:
             self.state.credits_used = max(0, self.state.credits_total - remaining)

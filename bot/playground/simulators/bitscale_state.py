@@ -60,7 +60,7 @@ class SimRun:
         return "failed" if self.grid.fails_with else "completed"
 
     def outputs(self) -> dict[str, Any]:
-        values = self.grid.compute(self.inputs)
+        values = self.grid.answer(self.inputs)
         wanted = set(self.output_columns or [c.key for c in self.grid.outputs])
         return {
             c.key: {"value": values.get(c.key), "name": c.name}

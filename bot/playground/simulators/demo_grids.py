@@ -56,10 +56,21 @@ class SimGrid:
     duration_input: str | None = None  # an input that sets the run's duration, in seconds
     id: str = ""
     source_id: str = ""
+    # A test knob: the world changed. (inputs to match, outputs that now answer) pairs,
+    # applied over `compute` in order (Simulator.change_outputs).
+    changed: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.id = self.id or stable_id("grid", self.name)
         self.source_id = stable_id("source", self.name)
+
+    def answer(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """What a run on `inputs` gives today: the grid's rule, then the world's changes."""
+        values = self.compute(inputs)
+        for where, now in self.changed:
+            if all(str(inputs.get(k)) == str(v) for k, v in where.items()):
+                values = {**values, **now}
+        return values
 
     @property
     def columns(self) -> list[SimColumn]:

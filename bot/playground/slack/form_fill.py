@@ -102,3 +102,39 @@ def initial_inputs(view: dict) -> dict[str, str | None]:
         for block, element in _inputs(view)
         if element["type"] == "plain_text_input"
     }
+
+
+def watch_values(
+    view: dict,
+    *,
+    file: dict | None = None,
+    outputs: list[str] | None = None,
+    every: str = "weekly",
+    weekday: int = 0,
+    day: int = 1,
+    at: str | None = "09:00",
+    channel: str | None = None,
+    options: tuple[str, ...] = (),
+) -> dict:
+    """Fill the watch form (or its edit form): the file, the outputs to compare, the
+    schedule, where digests go and the options ("only_me", "only_changes")."""
+    picks = {"watch_every": every, "watch_weekday": str(weekday), "watch_day": str(day)}
+    values: dict[str, dict[str, Any]] = {}
+    for block, element in _inputs(view):
+        kind = element["type"]
+        if kind == "file_input":
+            values.update(_state(block, kind, files=[file] if file else []))
+        elif kind == "static_select":
+            wanted = picks.get(block["block_id"])
+            option = next((o for o in element["options"] if o["value"] == wanted), None)
+            values.update(_state(block, kind, selected_option=option))
+        elif kind == "timepicker":
+            values.update(_state(block, kind, selected_time=at))
+        elif kind == "conversations_select":
+            values.update(_state(block, kind, selected_conversation=channel))
+        elif kind == "checkboxes" and block["block_id"] == "watch_options":
+            ticked = [o for o in element["options"] if o["value"] in options]
+            values.update(_state(block, kind, selected_options=ticked))
+        elif kind == "checkboxes":
+            values.update(_state(block, kind, selected_options=_ticked(element, outputs)))
+    return values
