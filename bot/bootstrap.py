@@ -41,12 +41,16 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.services import Services
 from bot.slack.text import escape, mention
 from bot.slack.unfurl_clicks import run_delivered
+from bot.slack.watch_posts import SlackWatchNotifier
 from bot.slack.web_client import make_web_client
 from bot.store.database import Store
 from bot.store.instance_lock import InstanceLock
 from bot.store.leases import LeaderLease
 from bot.store.retention import Retention
 from bot.store.run_record import Run
+from bot.watches.batch_posts import QuietForFirings
+from bot.watches.service import WatchService
+from bot.watches.store import WatchStore
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ class Bot:
     # GET /readyz's checks; server.py adds the database, the scheduler and Socket Mode.
     readiness: Readiness = field(default_factory=Readiness)
     insight: Insight | None = None  # credit history, forecast, digests
+    watches: WatchService | None = None
 
     def close(self) -> None:
         if self.services is not None:
@@ -191,7 +196,7 @@ def _build(
         BatchStore(store),
         runs,
         bitscale_provider,  # batches run grids
-        SlackBatchNotifier(web),
+        QuietForFirings(SlackBatchNotifier(web)),  # a watch's firing posts its digest only
         files_dir=batch_files_dir(settings.database_path),
         mode=settings.batch_run_mode,
         max_rows=settings.batch_max_rows,
@@ -226,6 +231,14 @@ def _build(
     )
     # A LinkedIn card whose run was delivered is redrawn in place (✅ or ❌).
     notifier.after_delivery.append(lambda run: run_delivered(web, services, run))
+    watches = _watches(store, batches, web, policy, bitscale_provider, lock.id)
+    services.watches = watches
+    assert services.approvals is not None
+    services.approvals.handle(
+        "watch",
+        approved=lambda a: watches.approve(a.ref, a.decided_by or ""),
+        denied=lambda a: watches.deny(a.ref, a.decided_by or ""),
+    )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
     progress = ProgressReporter(store, notifier)
     leader = LeaderLease(store, lock.id)
@@ -255,6 +268,32 @@ def _build(
         leader=leader,
         readiness=readiness,
         insight=insight,
+        jobs=[
+            # Due watches get their firing rows on the leader; every process starts,
+            # follows and posts the firings it claims.
+            Job("watch-schedule", watches.schedule_due, settings.watch_tick_seconds, 0.0, True),
+            Job("watch-firings", watches.tick, min(1.0, settings.watch_tick_seconds), None),
+        ],
+        watches=watches,
+    )
+
+
+def _watches(
+    store: Store,
+    batches: BatchService,
+    web: WebClient,
+    policy: Policy,
+    provider: BitScaleProvider,
+    instance: str,
+) -> WatchService:
+    """Scheduled re-runs through the batch machinery, digests through Slack."""
+    return WatchService(
+        WatchStore(store),
+        batches,
+        SlackWatchNotifier(web),
+        policy=policy,
+        credits_left=provider.credits_left,
+        me=instance,
     )
 
 

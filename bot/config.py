@@ -160,6 +160,13 @@ class Settings(BaseSettings):
     batch_progress_seconds: float = _var(
         "BATCH_PROGRESS_SECONDS", 5, "how often a batch's progress message is edited", gt=0
     )
+    watch_tick_seconds: float = _var(
+        "WATCH_TICK_SECONDS",
+        5,
+        "how often due watches are looked for (a firing starts at most this late, plus a tick)",
+        gt=0,
+        le=30,
+    )
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

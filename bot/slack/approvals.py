@@ -8,6 +8,7 @@ whatever the message they took it from.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -109,10 +110,22 @@ def decide(
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             log.info("approval message not updated: %s", exc.response.get("error"))
-    if approval.kind == "batch" and services.batches is not None:
+    follow_up = AFTER_DECISION.get(approval.kind)
+    if follow_up is not None:
+        follow_up(client, services, approval)
+    return None
+
+
+def _batch_decided(client: WebClient, services: Services, approval: Approval) -> None:
+    if services.batches is not None:
         services.batches.show(approval.ref)
         _reply_to_batch(client, services, approval.ref, kit.decided_text(approval))
-    return None
+
+
+# What follows a decision, by kind: a feature with approvals of its own adds its entry.
+AFTER_DECISION: dict[str, Callable[[WebClient, Services, Approval], None]] = {
+    "batch": _batch_decided,
+}
 
 
 def _reply_to_batch(client: WebClient, services: Services, batch_id: str, text: str) -> None:

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
+from bot.slack.blocks import watches as watch_kit
 from bot.slack.blocks.approvals import APPROVE_ACTION, DENY_ACTION
 from bot.slack.blocks.forecast import forecast_lines
 from bot.slack.services import Services
@@ -70,8 +71,14 @@ def home_data(services: Services, user_id: str, now: float | None = None) -> kit
     data = kit.HomeData(user_id=user_id, runs=services.store.recent_runs(user_id, 10))
     batches = getattr(services, "batches", None)
     if batches is not None:
-        mine = batches.store.where("user_id = ?", [user_id])[-5:]  # oldest first
+        # A watch's firings are batches too: the watch stands for them below.
+        mine = batches.store.where(
+            "user_id = ? AND (dedupe_key IS NULL OR dedupe_key NOT LIKE 'watch:%')", [user_id]
+        )[-5:]  # oldest first
         data.batches = [batch_line(batches, b) for b in reversed(mine)]
+    watches = getattr(services, "watches", None)
+    if watches is not None:
+        data.watches = watch_kit.home_lines(watches.store.owned_by(user_id))
     try:
         data.workspace = services.catalog.workspace()
     except BitScaleError as error:

@@ -22,6 +22,7 @@ from bot.previews.unfurls import UnfurlRecords
 from bot.providers.bitscale.client import BitScaleClient
 from bot.runs.service import RunService
 from bot.store.database import Store
+from bot.watches.service import WatchService
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Services:
     unfurls: UnfurlRecords | None = None
     offers: DetectOffers | None = None
     reaction_emoji: str = "mag"
+    watches: WatchService | None = None  # scheduled re-runs (watches/service.py)
     # Work that follows an ack runs here, not on Bolt's listener threads: a listener
     # waiting on BitScale must never keep the next request from being acked.
     background: Executor = field(

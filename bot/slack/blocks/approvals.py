@@ -18,13 +18,25 @@ def estimate_text(credits: float | None) -> str:
     return f"about {credits:,.0f} credits (an estimate)"
 
 
+def noun(approval: Approval) -> str:
+    """What is waiting: a batch, or a watch (scheduled re-runs)."""
+    return "watch" if approval.kind == "watch" else "batch"
+
+
 def approval_request_message(approval: Approval) -> tuple[str, list[dict]]:
     grid = f"*{escape(truncate(approval.grid_name, 150))}*"
     where = f" in <#{approval.channel_id}>" if approval.channel_id else ""
-    text = (
-        f"{mention(approval.requester)} asks to run a batch of {grid}{where}: "
-        f"{approval.rows:,} rows, {estimate_text(approval.estimate)}."
-    )
+    if approval.kind == "watch":
+        credits = estimate_text(approval.estimate).replace(" credits", " credits a month", 1)
+        text = (
+            f"{mention(approval.requester)} asks to watch {grid}{where}: "
+            f"{approval.rows:,} rows re-run on a schedule, {credits}."
+        )
+    else:
+        text = (
+            f"{mention(approval.requester)} asks to run a batch of {grid}{where}: "
+            f"{approval.rows:,} rows, {estimate_text(approval.estimate)}."
+        )
     blocks: list[Block] = [section(f"🙋 {text}")]
     if approval.state == "pending":
         blocks.append(
@@ -42,7 +54,8 @@ def approval_request_message(approval: Approval) -> tuple[str, list[dict]]:
         blocks.append(
             context(f"{verb} by {mention(approval.decided_by or '?')} {when(approval.decided_at)}")
         )
-    return f"Batch approval: {approval.rows:,} rows of {approval.grid_name}", render(blocks)
+    title = noun(approval).capitalize()
+    return f"{title} approval: {approval.rows:,} rows of {approval.grid_name}", render(blocks)
 
 
 def waiting_text(approval: Approval, asked: list[str], channel: str | None) -> str:
@@ -51,14 +64,15 @@ def waiting_text(approval: Approval, asked: list[str], channel: str | None) -> s
     else:
         who = ", ".join(mention(a) for a in asked)
     return (
-        f"⏳ This batch has {approval.rows:,} rows, more than can run without an admin's "
-        f"approval, so it is waiting for approval. I asked {who}; you'll hear here."
+        f"⏳ This {noun(approval)} has {approval.rows:,} rows, more than can run without an "
+        f"admin's approval, so it is waiting for approval. I asked {who}; you'll hear here."
     )
 
 
-def nobody_to_ask_text(howto: str) -> str:
+def nobody_to_ask_text(howto: str, approval: Approval | None = None) -> str:
+    what = noun(approval) if approval is not None else "batch"
     return (
-        "⏳ This batch needs an admin's approval, but no bot admins are named yet, so "
+        f"⏳ This {what} needs an admin's approval, but no bot admins are named yet, so "
         f"nobody can approve it. Ask whoever installed the bot to {howto}."
     )
 
@@ -66,10 +80,11 @@ def nobody_to_ask_text(howto: str) -> str:
 def decided_text(approval: Approval) -> str:
     who = mention(approval.decided_by or "?")
     if approval.state == "approved":
-        return f"✅ {mention(approval.requester)}, {who} approved this batch: it starts now."
+        start = "it fires at its first time" if approval.kind == "watch" else "it starts now"
+        return f"✅ {mention(approval.requester)}, {who} approved this {noun(approval)}: {start}."
     return (
-        f"🚫 {mention(approval.requester)}, {who} did not approve this batch, so it will not "
-        "run and nothing was spent."
+        f"🚫 {mention(approval.requester)}, {who} did not approve this {noun(approval)}, so it "
+        "will not run and nothing was spent."
     )
 
 

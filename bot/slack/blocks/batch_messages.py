@@ -7,7 +7,14 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ConfirmObject
 
 from bot.batches.progress import Progress, Report
 from bot.batches.store import Batch
-from bot.slack.blocks.common import bar, button, context, render, section
+from bot.slack.blocks.common import (
+    WATCH_BATCH_ACTION,
+    bar,
+    button,
+    context,
+    render,
+    section,
+)
 from bot.slack.text import escape, mention, truncate
 
 CANCEL_BATCH_ACTION = "batch_cancel"
@@ -134,6 +141,10 @@ def summary_message(batch: Batch, report: Report) -> tuple[str, list[dict]]:
             "`bitscale_reused_from_date`, `bitscale_status` and `bitscale_error`."
         )
     )
+    if batch.state == "done":  # re-run these rows on a schedule, posting what changed
+        blocks.append(ActionsBlock(elements=[
+            button("Watch these rows", WATCH_BATCH_ACTION, batch.id)
+        ]))
     return f"{batch.grid_name} batch: {p.done:,} done, {p.failed:,} failed", render(blocks)
 
 

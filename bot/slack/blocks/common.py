@@ -60,6 +60,12 @@ GRIDS_PAGE_ACTION = "grids_page"
 RUN_AGAIN_ACTION = "run_again"
 
 
+WATCH_RUN_ACTION = "watch_run"  # under a run's result: watch these inputs
+
+
+WATCH_BATCH_ACTION = "watch_batch"  # under a batch's summary: watch these rows
+
+
 RUN_STATUS_ACTION = "run_status"  # a Status button in /bitscale runs and on Home
 
 

@@ -78,6 +78,7 @@ class HomeData:
     workspace: Workspace | None = None
     credits_problem: str | None = None
     admin: AdminHome | None = None
+    watches: Sequence[str] = ()  # one summary line each (blocks/watches.py)
 
 
 def credits_line(data: HomeData) -> str:
@@ -163,6 +164,9 @@ def home_view(data: HomeData) -> dict:
     if data.batches:
         lines = "\n".join(batch_line(b) for b in data.batches)
         blocks += [section(f"*Your recent batches*\n{lines}")]
+    if data.watches:
+        lines = "\n\n".join(data.watches)
+        blocks += [section(f"*Your watches* (`/bitscale watches` to manage them)\n{lines}")]
     if data.admin is not None:
         blocks += _admin_blocks(data.admin)
     blocks += [DividerBlock(), *[Block.parse(b) for b in help_blocks()]]

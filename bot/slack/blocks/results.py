@@ -20,6 +20,7 @@ from bot.slack.blocks.common import (
     STATE_EMOJI,
     STATE_WORDS,
     VALUE_PREVIEW_CHARS,
+    WATCH_RUN_ACTION,
     button,
     context,
     render,
@@ -201,8 +202,12 @@ def reference(run: Run) -> ContextBlock:
 
 
 def again_actions(run: Run) -> ActionsBlock:
-    """Edit and run again: the form comes back filled in with this run's inputs."""
-    return ActionsBlock(elements=[button("Edit and run again", RUN_AGAIN_ACTION, run.id)])
+    """Edit and run again: the form comes back filled in with this run's inputs. Watch:
+    the watch form, with these inputs as its one row."""
+    return ActionsBlock(elements=[
+        button("Edit and run again", RUN_AGAIN_ACTION, run.id),
+        button("Watch", WATCH_RUN_ACTION, run.id),
+    ])
 
 
 def _was_cut(view: ResultView, limit: int = MAX_OUTPUT_SECTIONS) -> bool:

@@ -21,6 +21,7 @@ from bot.slack.listeners import (
     shortcuts,
     status,
     views,
+    watches,
 )
 from bot.slack.services import Services
 
@@ -43,5 +44,6 @@ def register_listeners(app: App, services: Services) -> None:
         approvals,
         records,
         status,
+        watches,
     ):
         kind.register(app, services)
