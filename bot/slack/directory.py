@@ -65,23 +65,48 @@ class SlackDirectory:
 
         return bool(self._cached(f"user:{user_id}", load, False))
 
-    def workspace_admins(self) -> list[str]:
-        def load() -> list[str]:
-            found: list[str] = []
+    def _members(self) -> list[dict[str, Any]]:
+        """Everyone in the workspace but bots and deactivated accounts (users.list)."""
+
+        def load() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
             cursor = None
             for _ in range(20):  # at most 20 pages of 200 people
                 page = self.client.users_list(limit=200, cursor=cursor)
-                for user in page.get("members") or []:
-                    if user.get("deleted") or user.get("is_bot"):
-                        continue
-                    if user.get("is_admin") or user.get("is_owner"):
-                        found.append(user["id"])
+                found += [
+                    u for u in page.get("members") or []
+                    if not (u.get("deleted") or u.get("is_bot"))
+                ]
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
                     break
             return found
 
-        return list(self._cached("admins", load, []))
+        return list(self._cached("members", load, []))
+
+    def workspace_admins(self) -> list[str]:
+        return [u["id"] for u in self._members() if u.get("is_admin") or u.get("is_owner")]
+
+    def user_named(self, name: str) -> str | None:
+        """The id of the person people call `@name`: their handle (users.list `name`), else
+        their display name, else their full name, case ignored. None when nobody, or more
+        than one person, goes by it."""
+        wanted = name.strip().lstrip("@").casefold()
+        if not wanted:
+            return None
+        members = self._members()
+        for field in ("name", "display_name", "real_name"):
+            found = {
+                u["id"]
+                for u in members
+                if str(u.get(field) or (u.get("profile") or {}).get(field) or "").casefold()
+                == wanted
+            }
+            if len(found) == 1:
+                return found.pop()
+            if found:
+                return None  # two people answer to it: never guess whose log to show
+        return None
 
     def person(self, user_id: str) -> Person:
         """Their Slack time zone and locale (users.info with include_locale); UTC and

@@ -357,3 +357,30 @@ def test_a_double_clicked_rotation_confirmation_rotates_once(stack):
     assert new in blocks_text(shown["blocks"])  # the key shown is the key that works
     assert KeyStore(stack.bot.store).get() == new
     assert len(stack.bot.policy.audit.entries(action="key_rotated")) == 1
+
+
+def test_audit_at_a_handle_finds_the_person_with_the_shipped_manifest(stack):
+    # manifest.yml sets should_escape: false, so Slack sends what was typed: "@ana".
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+    assert manifest["features"]["slash_commands"][0]["should_escape"] is False
+    stack.standin.add_user("U0ANA", name="ana")
+    stack.standin.add_user("U0BEN", name="ben")
+    view = stack.driver.open_run_form(f"run {GRID}")
+    stack.driver.submit(view, form_values(view, {"company_name": "Acme", "website": "a.io"}))
+    wait_for(lambda: stack.bot.store.count_runs("state = 'completed'") == 1)
+    stack.bot.policy.settings.set(PERSON_BUDGET, 1, actor=ADMIN)
+    stack.bot.policy.check_run("U0ANA", stack.sim.grid_named(GRID).id, 5, entry="form")
+
+    said = blocks_text(admin_reply(stack, stack.admin, "audit @ana")["blocks"])
+    assert "ran" in said and f"*{GRID}*" in said and "<@U0ANA>" in said
+    assert "Nothing recorded" not in said
+    # The refusal is quoted as the person saw it: the admin's mention, not &lt;@…&gt;.
+    assert f"Ask <@{ADMIN}> if you need it" in said and "&lt;@" not in said
+    ben = admin_reply(stack, stack.admin, "audit @ben")
+    assert "Nothing recorded" in blocks_text(ben["blocks"])
+    unknown = blocks_text(admin_reply(stack, stack.admin, "audit @nobody")["blocks"])
+    assert "I don't know anyone called @nobody" in unknown

@@ -20,11 +20,16 @@ class PeopleApi(SlackState):
         owner: bool = False,
         tz: str = "America/Los_Angeles",
         locale: str = "en-US",
+        name: str | None = None,
     ) -> None:
+        """`name` is the handle people type after @ (Slack's `name`, and the display name)."""
         with self.lock:
             self.users[user_id] = slack_user(
                 user_id, admin=admin, owner=owner, tz=tz, locale=locale
             )
+            if name:
+                self.users[user_id]["name"] = name
+                self.users[user_id]["profile"]["display_name"] = name
 
     def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
         with self.lock:

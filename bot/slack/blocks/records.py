@@ -51,7 +51,7 @@ def entry_line(e: AuditEntry, outcome: str | None) -> str:
             f"{escape(truncate(json.dumps(e.details.get('new')), 120))}"
         )
     elif e.details.get("why") and e.action == "refused":
-        parts.append(f"({escape(truncate(str(e.details['why']), 200))})")
+        parts.append(f"({_sentence(str(e.details['why']))})")
     return " · ".join(parts)
 
 
@@ -142,3 +142,15 @@ def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = Non
         )
     )
     return render(blocks)
+
+
+def _sentence(why: str, limit: int = 200) -> str:
+    """A refusal sentence as the person saw it. It is the policy's own mrkdwn (grid names
+    already escaped there), so mentions stay mentions; escaping it again showed raw
+    `&lt;@U…&gt;`. Cut short, it never ends inside a `<…>`."""
+    if len(why) <= limit:
+        return why
+    cut = why[: limit - 1]
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    return cut.rstrip() + "…"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -26,15 +27,27 @@ log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
+_HANDLE = re.compile(r"^@([\w.\-]{1,80})$")
+UNKNOWN = "unknown"  # the subject names a person nobody answers to
 
 
-def parse_subject(arg: str) -> dict[str, str]:
-    """`@person` (a mention or a user id) → actor; anything else → a grid name or id."""
+def parse_subject(
+    arg: str, user_named: Callable[[str], str | None] | None = None
+) -> dict[str, str]:
+    """`@person` → actor; anything else → a grid name or id. The shipped manifest has
+    `should_escape: false` (so `/bitscale run` gets text as typed), which means Slack sends
+    `@ana` as plain text, not `<@U…|ana>`: a handle is looked up in the directory."""
     arg = arg.strip()
     if not arg:
         return {}
     found = _MENTION.match(arg) or _BARE_ID.match(arg)
-    return {"actor": found.group(1)} if found else {"grid": arg}
+    if found:
+        return {"actor": found.group(1)}
+    handle = _HANDLE.match(arg)
+    if handle:
+        user = user_named(handle.group(1)) if user_named else None
+        return {"actor": user} if user else {UNKNOWN: handle.group(1)}
+    return {"grid": arg}
 
 
 def _describe(subject: dict[str, str]) -> str:
@@ -51,7 +64,14 @@ def _audit(call: CommandCall) -> dict[str, Any]:
         return {"text": refused, "blocks": notice_blocks(refused)}
     policy = call.services.policy
     assert policy is not None
-    subject = parse_subject(call.arg)
+    subject = parse_subject(call.arg, getattr(policy.directory, "user_named", None))
+    if UNKNOWN in subject:
+        said = (
+            f"I don't know anyone called @{escape(subject[UNKNOWN][:80])} here (or more than one "
+            "person goes by it). Pick them from Slack's @-menu, or give their user id "
+            "(U012ABCDEF)."
+        )
+        return {"text": said, "blocks": notice_blocks(said)}
     entries = policy.audit.entries(limit=kit.MAX_ENTRIES, **subject)
     outcomes = policy.audit.outcomes(entries)
     blocks = kit.audit_blocks(entries, outcomes, _describe(subject), json.dumps(subject))
