@@ -37,16 +37,8 @@ def transcript(tmp_path, text: str, db: str = "shell.db") -> str:
 
 ADMIN_SESSION = """\
 shortcut :: grid=Person Lookup; full_name=Bo; company_domain=bo.io; post_in=#marketing
-/bitscale admin
-5
-
-
-#marketing
-
-Person
-2
-@bob
-
+/bitscale admin :: rows per person per day=5; alerts channel=#marketing; grid=Person; \
+may run it=2; people=@bob
 /bitscale audit
 export csv
 2026-13-01

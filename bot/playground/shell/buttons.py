@@ -24,9 +24,16 @@ class ButtonBoard:
     def __init__(self, keep: int = 50) -> None:
         self.keep = keep
         self._groups: dict[Hashable, list[Button]] = {}
+        self.words: set[str] = set()  # first words of every label shown: "run", "next"…
 
-    def show(self, key: Hashable, buttons: list[Button]) -> None:
-        """`key`'s message now shows `buttons` (none: it has no buttons any more)."""
+    def show(self, key: Hashable, buttons: list[Button], newest: bool = True) -> None:
+        """`key`'s message now shows `buttons` (none: it has no buttons any more). With
+        `newest=False` a redrawn message keeps its place (it was not shown again)."""
+        for button in buttons:
+            self.words.add(normalize(button.label).split(" ")[0] if button.label else "")
+        if not newest and key in self._groups and buttons:
+            self._groups[key] = buttons
+            return
         self._groups.pop(key, None)
         if buttons:
             self._groups[key] = buttons
@@ -41,6 +48,12 @@ class ButtonBoard:
         if not self._groups:
             return []
         return [b.label for b in list(self._groups.values())[-1][:limit]]
+
+    def looks_like_a_label(self, typed: str) -> bool:
+        """Whether `typed` was meant as a button press (it starts like a label shown this
+        session, 'next', 'run 3'), not as a message to the channel."""
+        words = normalize(typed).split()
+        return bool(words) and len(words) <= 4 and words[0] in self.words
 
     def key_of(self, button: Button) -> Hashable | None:
         return next((k for k, group in self._groups.items() if button in group), None)

@@ -21,6 +21,7 @@ class ShellContext(Protocol):
     user_id: str
     channel_id: str
     names: dict[str, str]  # Slack ids shown as names
+    home_asked: bool  # `home` was typed: the next Home tab is printed whole
 
     def say(self, text: str = "") -> None: ...
 

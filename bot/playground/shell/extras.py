@@ -42,6 +42,7 @@ def handle(shell: ShellContext, line: str, answers: dict[str, str]) -> bool:
 
 
 def home(shell: ShellContext) -> None:
+    shell.home_asked = True
     event = {"type": "app_home_opened", "user": shell.user_id, "tab": "home"}
     shell.driver.event(event, event_id())
 
@@ -59,6 +60,15 @@ def mention(shell: ShellContext, text: str) -> None:
         "team": "T0001",
     }
     shell.driver.event(event, event_id())
+
+
+def post_message(shell: ShellContext, text: str) -> None:
+    """Text that is no command and no button: a message to the channel, as in Slack."""
+    shell.stack.standin.add_message(shell.channel_id, text, user=shell.user_id)
+    shell.say(
+        f"#{shell.names[shell.channel_id]} · {shell.names[shell.user_id]}: {text}\n"
+        "  (posted as a message; the bot answers /bitscale commands and @BitScale mentions)"
+    )
 
 
 def enrich(shell: ShellContext, text: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell import extras
+from bot.playground.shell.attachments import files_folder, save_attachment
 from bot.playground.shell.buttons import ButtonBoard
 from bot.playground.shell.render import Button, blocks_to_lines
 
@@ -26,7 +27,6 @@ class ShellOutput:
     live: bool  # interactive: print bot messages the moment they arrive
     names: dict[str, str]  # Slack ids → the names the person knows them by
     prompt: str
-    waiting_for_input: bool
     form: dict | None  # the run form waiting to be filled in
     picker: dict | None  # a grid picker (shortcuts) waiting for a grid
     other_form: dict | None  # any other modal waiting to be filled in
@@ -37,6 +37,7 @@ class ShellOutput:
         self._ephemeral = itertools.count(1)
         self.last_ephemeral: Hashable | None = None
         self.loading = False  # the newest modal says "⏳ Loading…"
+        self.home_asked = False  # `home` was typed: print the Home tab when it comes
         self.events: queue.Queue = queue.Queue()
         self.last_event = time.monotonic()
         self.lock = threading.Lock()
@@ -48,19 +49,6 @@ class ShellOutput:
         with self.lock:
             print(text, file=self.out, flush=True)
 
-    def say_meanwhile(self, text: str) -> None:
-        """Print while the person may be typing: clear their line, print, then redraw the
-        prompt and what they had typed so far."""
-        try:
-            import readline
-
-            typed = readline.get_line_buffer()
-        except ImportError:
-            typed = ""
-        with self.lock:
-            self.out.write(f"\r\033[K{text}\n{self.prompt}{typed}")
-            self.out.flush()
-
     def _on_event(self, kind: str, item: Any) -> None:
         self.last_event = time.monotonic()
         self.events.put((kind, item))
@@ -68,7 +56,7 @@ class ShellOutput:
     def _print_forever(self) -> None:
         while True:
             kind, item = self.events.get()
-            self._show(kind, item, meanwhile=self.waiting_for_input)
+            self._show(kind, item)  # at a terminal, printed above the prompt
 
     def drain(self) -> None:
         while True:
@@ -116,8 +104,8 @@ class ShellOutput:
         self.board.show(key, found)
         return lines
 
-    def _show(self, kind: str, item: Any, meanwhile: bool = False) -> None:
-        say = self.say_meanwhile if meanwhile else self.say
+    def _show(self, kind: str, item: Any) -> None:
+        say = self.say
         if kind in ("message", "ephemeral"):
             key = ("msg", item.channel, item.ts)
             where = self._where(item.channel)
@@ -136,13 +124,27 @@ class ShellOutput:
         elif kind == "response":
             self.show_ephemeral(item, replaces=bool(item.get("replace_original")))
         elif kind == "file":
-            size = len(item.get("content") or b"")
-            say(f"      📎 {item.get('filename')} attached ({size:,} bytes)")
+            content = item.get("content") or b""
+            try:
+                folder = files_folder(self.stack.db_path)
+                path = save_attachment(folder, item.get("filename"), content)
+                where = f", saved as {path}"
+            except OSError as exc:
+                where = f"; it could not be saved ({exc.strerror or exc})"
+            say(f"      📎 {item.get('filename')} attached ({len(content):,} bytes){where}")
         elif kind == "view":
             self.show_view(item)
         elif kind == "home":
-            body = self.lines(item.get("blocks", []), "", ("home",), view=item)
-            say("\n".join(["┌ BitScale · Home", *["│ " + line for line in body], "└"]))
+            # Printed when asked for (home); a later refresh is one line, and its buttons
+            # stay where they were instead of becoming the newest.
+            asked, self.home_asked = self.home_asked, False
+            found: list[Button] = []
+            body = blocks_to_lines(item.get("blocks", []), self.names, found, None, item)
+            self.board.show(("home",), found, newest=asked)
+            if asked:
+                say("\n".join(["┌ BitScale · Home", *["│ " + line for line in body], "└"]))
+            else:
+                say("(BitScale updated the Home tab; type home to see it.)")
 
     def _thread_of(self, message: Any) -> str:
         """Which run's thread a reply is in, so two runs in flight never look alike."""

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.playground.shell.context import ShellContext
-from bot.playground.shell.form import FormFiller
+from bot.playground.shell.form import FormFiller, _pick
 from bot.slack.text import squash
 
 
@@ -89,3 +89,63 @@ def person(shell: ShellContext, name: str) -> str:
     uid = "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:10]
     shell.names[uid] = name
     return uid
+
+
+def ask_choice(asker: FormFiller, block: dict, mark: str) -> dict[str, Any]:
+    """A select, radio group or checkboxes by number or name. What is pre-selected is
+    named (Enter keeps it); a required one cannot be passed over empty; a single checkbox
+    ("Run all fresh") is a yes/no question."""
+    element, label = block["element"], block["label"]["text"]
+    kind = element["type"]
+    options = element.get("options") or [
+        o for g in element.get("option_groups", []) for o in g.get("options", [])
+    ]
+    many = kind in ("multi_static_select", "checkboxes")
+    initial = element.get("initial_options" if many else "initial_option")
+    chosen = (initial or []) if many else ([initial] if initial else [])
+    if kind == "checkboxes" and len(options) == 1:
+        return _ask_yes_no(asker, block, options[0], bool(chosen))
+    listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
+    asker.shell.say(f"│ {label}{mark}: {listing}")
+    keep = ", ".join(o["text"]["text"] for o in chosen)
+    hint = f"Enter = {keep}" if keep else "Enter = none"
+    prompt = f"│   which? ({hint}{', - for none' if keep else ''}): "
+    hint_text = (block.get("hint") or {}).get("text", "")
+    required = not block.get("optional") or hint_text.startswith("Required")
+    if required and not mark:
+        asker.shell.say(f"│   ({label} is required)")
+    value = asker._answer(label, label, prompt).strip()
+    while not asker.answers:
+        if value not in ("", "-") and _pick(value, options)[1]:
+            unknown = _pick(value, options)[1][0]
+            asker.shell.say(f"│   “{unknown}” is not one of them: pick by number or name.")
+        elif required and (value == "-" or (not value and not chosen)):
+            asker.shell.say(f"│   {label} is required: pick one by number or name.")
+        else:
+            break
+        value = asker._read(prompt).strip()
+    if value == "-":
+        picked: list[dict] = []
+    elif not value:
+        picked = chosen
+    else:
+        picked = _pick(value, options)[0]
+    if many:
+        return {"type": kind, "selected_options": picked}
+    return {"type": kind, "selected_option": picked[0] if picked else None}
+
+
+def _ask_yes_no(asker: FormFiller, block: dict, option: dict, ticked: bool) -> dict[str, Any]:
+    label = option["text"]["text"]
+    hint = (block.get("hint") or {}).get("text") or option.get("description", {}).get("text")
+    if hint:
+        asker.shell.say(f"│ {label}: {hint}")
+    prompt = f"│ {label}? ({'Y/n' if ticked else 'y/N'}): "
+    value = asker._answer(block["label"]["text"], label, prompt).strip().lower()
+    while value and value[:1] not in "yn" and value not in ("1", "-"):
+        if asker.answers:
+            break
+        asker.shell.say("│   Type y or n.")
+        value = asker._read(prompt).strip().lower()
+    yes = ticked if not value else value[:1] == "y" or value == "1"
+    return {"type": "checkboxes", "selected_options": [option] if yes else []}

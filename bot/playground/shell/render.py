@@ -30,13 +30,23 @@ def local_time(epoch: int) -> str:
     return f"{moment:%b} {moment.day} at {moment:%H:%M %Z}".strip()
 
 
+def name_of(slack_id: str, names: dict[str, str]) -> str:
+    """A person or channel as the reader knows it. The playground's pretend ids are made
+    from names (U0BOB is bob, C0MARKETING is marketing), so even one not met yet has a name."""
+    if slack_id in names:
+        return names[slack_id]
+    if re.fullmatch(r"[UC]0[A-Z0-9]+", slack_id):
+        return slack_id[2:].lower()
+    return slack_id
+
+
 def mrkdwn(text: str, names: dict[str, str]) -> str:
     """Slack's mrkdwn made readable; entities decoded last so escaped text stays text."""
     text = _DATE.sub(lambda m: local_time(int(m.group(1))), text)
     text = _LINK.sub(r"\2 (\1)", text)
     text = _BARE_LINK.sub(r"\1", text)
-    text = _USER.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
-    text = _CHANNEL.sub(lambda m: "#" + names.get(m.group(1), m.group(1)), text)
+    text = _USER.sub(lambda m: "@" + name_of(m.group(1), names), text)
+    text = _CHANNEL.sub(lambda m: "#" + name_of(m.group(1), names), text)
     return html.unescape(text)
 
 

@@ -13,6 +13,7 @@ from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell import extras
 from bot.playground.shell.form import ANSWERS, FormFiller, Quit, parse_answers
 from bot.playground.shell.output import ShellOutput
+from bot.playground.shell.render import name_of
 from bot.playground.shell.views import fill_view
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import BOT_USER
@@ -40,10 +41,17 @@ More of Slack:
   workflow <grid> :: k=v  a workflow reaching the step Run a BitScale grid
   /bitscale batch <grid>  a CSV batch: the form asks for a file path on this computer
   /invite @BitScale       invite the bot to the channel
+  any other text          posted in the channel as a message, as in Slack
 Other words:
-  wait    wait until every run has posted its result
+  wait    wait until every run and batch has posted its result
   help    this text
-  quit    leave, from a form too (Ctrl-D or Ctrl-C work too)
+  quit    leave, from a form too (Ctrl-D, or Ctrl-C at the prompt, leave too; Ctrl-C
+          while the bot works stops waiting for it)
+Starting the shell:
+  --user NAME     who you are (the admins are BITSCALE_BOT_ADMINS: ana, bob; by
+                  default the person typing is the only admin)
+  --channel NAME  the channel you type in; --db FILE keeps everything between sessions
+                  (attached files are saved in a folder next to it)
 In scripts, answer a form inline:
   /bitscale run Person Lookup :: full_name=Ada; company_domain=ex.com
 """
@@ -84,7 +92,6 @@ class Shell(ShellOutput):
         driver.user.update(id=self.user_id, username=user, name=user)
         driver.channel.update(id=self.channel_id, name=channel)
         self.prompt = f"#{channel} > "
-        self.waiting_for_input = False
         self.form: dict | None = None
         self.picker: dict | None = None
         self.other_form: dict | None = None
@@ -96,12 +103,11 @@ class Shell(ShellOutput):
     def run(self) -> None:
         self.say(
             f"bitscale-bot shell — you are @{self.names[self.user_id]} in "
-            f"#{self.names[self.channel_id]}. Type help for help, quit to leave."
+            f"#{self.names[self.channel_id]}, {self._admin_word()}. "
+            "Type help for help, quit to leave."
         )
         while True:
-            self.waiting_for_input = True
             line = self.read_line(self.prompt)
-            self.waiting_for_input = False
             if line is None:
                 break
             line = line.strip()
@@ -121,6 +127,13 @@ class Shell(ShellOutput):
                 self.say("(stopped; type quit to leave)")
         if not self.live:
             self.wait_idle()
+
+    def _admin_word(self) -> str:
+        admins = self.stack.settings.admin_ids
+        if self.user_id in admins:
+            return "an admin of the bot (BITSCALE_BOT_ADMINS)"
+        named = ", ".join("@" + name_of(a, self.names) for a in admins[:5]) or "nobody"
+        return f"not an admin (the admins: {named}; --user picks who you are)"
 
     def _may_leave(self) -> bool:
         """Quitting with work in flight: say where its results will go; without --db
@@ -157,6 +170,9 @@ class Shell(ShellOutput):
         if line.startswith("/"):
             asked_bot = self._slash(line)
         elif not extras.handle(self, line, answers) and not self.press(line):
+            if not self.board.looks_like_a_label(line):
+                extras.post_message(self, line)
+                return
             newest = " ".join(f"[{label}]" for label in self.board.newest())
             hint = f" The newest buttons: {newest}." if newest else ""
             self.say(f"I don't see a button called “{line}”.{hint} Type help for help.")

@@ -10,10 +10,12 @@ import logging
 import os
 import re
 import sys
+from contextlib import ExitStack
 from typing import TextIO
 
 from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell.session import ALERT_CHANNEL, Shell, user_id
+from bot.playground.shell.terminal import LiveStdout, terminal_reader
 from bot.playground.simulators.bitscale_saved import state_path
 
 
@@ -38,22 +40,8 @@ def run_shell(
             print(f"bitscale-bot: cannot read the script {script}: {_why(exc)}", file=sys.stderr)
             return 2
 
-    if lines is None:
-        try:
-            import readline  # noqa: F401 - line editing and history for input()
-        except ImportError:
-            pass
-
     def read_line(prompt: str) -> str | None:
-        if lines is not None:
-            return lines.pop(0) if lines else None
-        try:
-            return input(prompt)
-        except EOFError:
-            return None
-        except KeyboardInterrupt:  # Ctrl-C at the prompt: leave quietly
-            print(file=out)
-            return None
+        return lines.pop(0) if lines else None
 
     # The person at the shell is the bot's admin too, so /bitscale admin can be tried.
     # BITSCALE_BOT_ADMINS may name the shell's pretend people ('ana, bob'): their ids.
@@ -94,7 +82,11 @@ def run_shell(
             simulator_memory=state_path(db_path) if db_path else None,
         )
     try:
-        with stack:
+        with stack, ExitStack() as terminal:
+            if lines is None:  # a person at a terminal: prompt_toolkit reads the lines
+                printed_to_stdout = out is sys.stdout
+                read_line = terminal.enter_context(terminal_reader(db_path))
+                out = LiveStdout() if printed_to_stdout else out
             shell = Shell(stack, out, read_line, user=user, channel=channel, live=lines is None)
             try:
                 shell.run()

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.playground.shell import pickers
 from bot.playground.shell.context import ShellContext
-from bot.playground.shell.form import Cancelled, FormFiller, Quit, _pick, read_answer
+from bot.playground.shell.form import Cancelled, FormFiller, Quit, read_answer
 
 # Modals whose dispatching select was just chosen, with what was answered so far: the bot
 # redraws the modal for the choice, and Slack keeps what was typed in the fields that are
@@ -103,29 +103,7 @@ def _ask(shell: ShellContext, asker: FormFiller, block: dict, view: dict) -> dic
         value = asker._answer(label, label, f"│ {label}{mark}{shown}: ").strip() or default
         return {"type": kind, "value": value or None}
     if kind in CHOSEN:
-        options = element.get("options") or [
-            o for g in element.get("option_groups", []) for o in g.get("options", [])
-        ]
-        many = kind in ("multi_static_select", "checkboxes")
-        initial = element.get("initial_options" if many else "initial_option")
-        listing = ", ".join(f"{i}) {o['text']['text']}" for i, o in enumerate(options, 1))
-        shell.say(f"│ {label}{mark}: {listing}")
-        hint = "Enter keeps the ticked ones" if many else "Enter keeps the choice"
-        prompt = f"│   which? ({hint}, - for none): "
-        value = asker._answer(label, label, prompt).strip()
-        while value not in ("", "-") and _pick(value, options)[1] and not asker.answers:
-            unknown = _pick(value, options)[1][0]
-            shell.say(f"│   “{unknown}” is not one of them: pick by number or name.")
-            value = asker._read(prompt).strip()
-        if value == "-":
-            picked: list[dict] = []
-        elif not value:
-            picked = (initial or []) if many else ([initial] if initial else [])
-        else:
-            picked = _pick(value, options)[0]
-        if many:
-            return {"type": kind, "selected_options": picked}
-        return {"type": kind, "selected_option": picked[0] if picked else None}
+        return pickers.ask_choice(asker, block, mark)
     if kind == "file_input":
         path = asker._answer(label, label, f"│ {label}{mark} (path to a file on this computer): ")
         return {"type": kind, "files": _upload(shell, path.strip())}

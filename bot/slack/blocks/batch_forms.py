@@ -147,7 +147,8 @@ def map_modal(
                 block_id=map_block_id(key),
                 optional=True,  # checked on submit, with a clearer message than Slack's
                 label=plain(humanize_key(key), 2000),
-                hint=plain(f"Sent to BitScale as {key}", 2000),
+                # Every input needs a column: said before Preview, not only after it.
+                hint=plain(f"Required · sent to BitScale as {key}", 2000),
                 element=StaticSelectElement(
                     action_id=MAP_ACTION,
                     placeholder="Pick a column",
