@@ -103,3 +103,19 @@ def decline_offer(services: Services, offer_id: str, user_id: str) -> str | None
         f"OK: no more offers for you in {channel_link(offer.channel_id)}. React with 🔎 to a "
         "message, or use *Enrich with BitScale* from its menu, whenever you want one."
     )
+
+
+def apply_detection(services: Services, picked: list, actor: str) -> list[str]:
+    """The admin form's channels for detection: on where added, off where removed; the
+    line for the admin's "Saved" list (none when nothing changed)."""
+    assert services.previews is not None
+    wanted = {c for c in picked if isinstance(c, str) and c}
+    current = set(services.previews.detecting())
+    for channel in sorted(wanted - current):
+        services.previews.set_detect(channel, True, actor)
+    for channel in sorted(current - wanted):
+        services.previews.set_detect(channel, False, actor)
+    if wanted == current:
+        return []
+    shown = ", ".join(channel_link(c) for c in sorted(wanted)[:20]) or "no channel"
+    return [f"Opt-in detection: {shown}"]

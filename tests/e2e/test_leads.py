@@ -407,3 +407,30 @@ def test_only_admins_turn_detection_on(stack):
     wait_for(lambda: len(stack.standin.responses) > before)
     assert not stack.bot.services.previews.channel(CHANNEL).detect
     assert "admin" in stack.standin.responses[-1]["text"]
+
+
+def test_the_admin_form_turns_detection_on_and_off(stack):
+    admin = type(stack.driver)(
+        stack.driver.url, "playground-signing-secret", stack.standin, user_id="U0ADMIN"
+    )
+    since = len(stack.standin.view_log)
+    admin.command("admin")
+    view = admin.next_view(since, "admin_view")
+    picked = lambda *ids: {  # noqa: E731
+        "detect_channels": {
+            "value": {"type": "multi_conversations_select", "selected_conversations": list(ids)}
+        }
+    }
+    answer = admin.submit(view, picked(CHANNEL, "C0OTHER"))
+    assert "Opt-in detection: <#C0OTHER>, <#C0SALES>" in answer.text
+    assert stack.bot.services.previews.detecting() == ["C0OTHER", CHANNEL]
+    since = len(stack.standin.view_log)
+    admin.command("admin")
+    view = admin.next_view(since, "admin_view")
+    shown = next(b for b in view["blocks"] if b.get("block_id") == "detect_channels")
+    assert shown["element"]["initial_conversations"] == ["C0OTHER", CHANNEL]
+    admin.submit(view, picked("C0OTHER"))
+    assert stack.bot.services.previews.detecting() == ["C0OTHER"]
+    # a non-admin's crafted submission changes nothing
+    stack.driver.submit(view, picked())
+    assert stack.bot.services.previews.detecting() == ["C0OTHER"]

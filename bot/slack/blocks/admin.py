@@ -13,6 +13,8 @@ from slack_sdk.models.blocks import (
     Block,
     ChannelSelectElement,
     CheckboxesElement,
+    ConversationFilter,
+    ConversationMultiSelectElement,
     DividerBlock,
     ExternalDataSelectElement,
     InputBlock,
@@ -41,6 +43,7 @@ APPROVAL_BLOCK = "approval_rows"
 ALERT_CHANNEL_BLOCK = "alert_channel"
 ALERT_THRESHOLD_BLOCK = "alert_threshold"
 ALERT_FORECAST_BLOCK = "alert_forecast"
+DETECT_BLOCK = "detect_channels"  # opt-in detection (bot/slack/detection.py)
 DIGEST_BLOCK = "weekly_digest"  # the admin's own choice, not the workspace's
 ON = "on"
 GRID_BLOCK = "access_grid"
@@ -80,6 +83,7 @@ class AdminForm:
     workflow_budget: int | None = None  # rows a day for all workflow steps together
     forecast_alerts: bool = False  # also alert when the forecast runs out before renewal
     digest: bool = True  # this admin gets the weekly digest
+    detect_channels: Sequence[str] = ()  # where opt-in detection is on
 
 
 def _number(block_id: str, label: str, value: int | None, hint: str) -> InputBlock:
@@ -163,6 +167,22 @@ def admin_modal(form: AdminForm) -> dict:
             "Send me the weekly digest",
             form.digest,
             "Mondays 09:00 in your Slack time zone: in the alerts channel, or by DM.",
+        ),
+        DividerBlock(),
+        InputBlock(
+            block_id=DETECT_BLOCK,
+            label=plain("Opt-in detection in", 2000),
+            optional=True,
+            hint=plain(
+                "Here a domain or email someone posts gets them, and only them, an offer to "
+                "enrich it with the channel's default grid. Same as /bitscale detect on|off.",
+                2000,
+            ),
+            element=ConversationMultiSelectElement(
+                action_id=VALUE,
+                initial_conversations=list(form.detect_channels)[:100] or None,
+                filter=ConversationFilter(include=["public", "private"]),
+            ),
         ),
         DividerBlock(),
         *_access_blocks(form, names),

@@ -32,6 +32,7 @@ from bot.providers.bitscale.errors import BitScaleError
 from bot.slack.blocks import admin as kit
 from bot.slack.blocks.common import loading_modal, notice_blocks
 from bot.slack.blocks.grids import LOADING_GRIDS, grid_options
+from bot.slack.detection import apply_detection
 from bot.slack.forms import update_view
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -99,6 +100,7 @@ def admin_form(
         digest=services.insight.prefs.wants_digest(user_id)
         if services.insight is not None and user_id
         else True,
+        detect_channels=services.previews.detecting() if services.previews else (),
     )
 
 
@@ -260,6 +262,9 @@ def register(app: App, services: Services) -> None:
         if "digest" in wanted and insight is not None:
             if insight.prefs.set_digest(user_id, wanted["digest"]):
                 changes.append("Your weekly digest: " + ("on" if wanted["digest"] else "off"))
+        if kit.DETECT_BLOCK in values:
+            picked = _value(values, kit.DETECT_BLOCK).get("selected_conversations") or []
+            changes += apply_detection(services, picked, user_id)
         ack(response_action="update", view=kit.saved_modal(changes))
 
     @app.options(kit.ACCESS_GRID_ACTION)
