@@ -133,7 +133,7 @@ def main() -> None:
         service = SimpleNamespace(runs=SimpleNamespace(results=index))
         service._earlier_results = lambda *a: BatchService._earlier_results(service, *a)
         t0 = time.perf_counter()
-        info = inspect_csv(path, max_rows=args.batch)
+        info = inspect_csv(path.read_bytes(), max_rows=args.batch)
         counted = plan(info, mapping)
         counted.reused = BatchService.reusable(
             service, grid, grid, info, mapping, ["job_title", "seniority"], "U0001"

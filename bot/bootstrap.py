@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.batches.service import BatchService, batch_files_dir
+from bot.batches.legacy import import_batch_files, legacy_folder
+from bot.batches.service import BatchService
 from bot.batches.store import BatchStore
 from bot.config import Settings
 from bot.governance.audit import AuditLog
@@ -197,12 +198,13 @@ def _build(
         runs,
         bitscale_provider,  # batches run grids
         QuietForFirings(SlackBatchNotifier(web)),  # a watch's firing posts its digest only
-        files_dir=batch_files_dir(settings.database_path),
         mode=settings.batch_run_mode,
         max_rows=settings.batch_max_rows,
         progress_seconds=settings.batch_progress_seconds,
         expiry_seconds=settings.run_expiry_minutes * 60,
     )
+    # A deployment from before files lived in the database: move them in, drop the folder.
+    import_batch_files(batches.store, legacy_folder(settings.database_path))
     runs.first_poll = batches.first_poll
 
     def finished(run: Run) -> None:

@@ -1,6 +1,7 @@
 """Reading people's CSV files and writing enriched ones. Pure: no Slack, no BitScale.
 
-Files are read as a stream from disk (never held whole in memory). A file is checked once,
+Files are bytes (kept in the database, bot/store/files.py, never on a local disk), read as a
+text stream (never decoded whole into memory). A file is checked once,
 end to end, before anything is spent: its encoding (UTF-8 with or without BOM, then
 Windows-1252), its delimiter (comma, semicolon or tab), its header row, and that every row
 fits the header. Each problem is a `CsvProblem` whose message names the problem and the fix.
@@ -14,7 +15,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -44,26 +44,28 @@ class CsvProblem(Exception):
 
 @dataclass
 class CsvInfo:
-    """What a check of the whole file found: how to read it, and its shape."""
+    """What a check of the whole file found: how to read it, and its shape. `file_id` is
+    where the file is kept (empty until it is stored); `data` is its bytes, loaded from
+    there when needed and never saved with the shape."""
 
-    path: str
+    file_id: str
     encoding: str
     delimiter: str
     headers: list[str]
     rows: int
+    data: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 
 
-def inspect_csv(path: str | Path, *, max_rows: int, filename: str = "the file") -> CsvInfo:
+def inspect_csv(data: bytes, *, max_rows: int, filename: str = "the file") -> CsvInfo:
     """Check the whole file and return how to read it; raise CsvProblem when it can't be."""
-    path = str(path)
-    encoding = _detect_encoding(path, filename)
-    delimiter = _detect_delimiter(path, encoding)
+    encoding = _detect_encoding(data, filename)
+    delimiter = _detect_delimiter(data, encoding)
     rows = 0
-    with open(path, encoding=encoding, newline="") as handle:
+    with _text(data, encoding) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = next(reader, None)
@@ -103,13 +105,17 @@ def inspect_csv(path: str | Path, *, max_rows: int, filename: str = "the file") 
             f"{filename} has a header row but no rows of data. Add the rows to enrich and "
             "upload it again."
         )
-    return CsvInfo(path, encoding, delimiter, headers, rows)
+    return CsvInfo("", encoding, delimiter, headers, rows, data=data)
 
 
-def _detect_encoding(path: str, filename: str) -> str:
+def _text(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """The file as text, decoded as it is read."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+
+
+def _detect_encoding(data: bytes, filename: str) -> str:
     """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252."""
-    with open(path, "rb") as handle:
-        head = handle.read(SNIFF_BYTES)
+    head = data[:SNIFF_BYTES]
     if not head.strip(b"\xef\xbb\xbf \r\n\t"):
         raise CsvProblem(
             f"{filename} is empty. Export the sheet again with a header row and at least one "
@@ -122,7 +128,7 @@ def _detect_encoding(path: str, filename: str) -> str:
             "upload that."
         )
     for encoding in ENCODINGS:
-        if _decodes(path, encoding):
+        if _decodes(data, encoding):
             return encoding
     raise CsvProblem(
         f"{filename} is not text in a known encoding (tried UTF-8 and Windows-1252). "
@@ -130,8 +136,8 @@ def _detect_encoding(path: str, filename: str) -> str:
     )
 
 
-def _decodes(path: str, encoding: str) -> bool:
-    with open(path, encoding=encoding, newline="") as handle:
+def _decodes(data: bytes, encoding: str) -> bool:
+    with _text(data, encoding) as handle:
         try:
             while handle.read(1 << 20):
                 pass
@@ -140,13 +146,13 @@ def _decodes(path: str, encoding: str) -> bool:
     return True
 
 
-def _detect_delimiter(path: str, encoding: str) -> str:
+def _detect_delimiter(data: bytes, encoding: str) -> str:
     """The delimiter the first lines use consistently, counted outside quotes.
 
     Not csv.Sniffer: its regular expressions backtrack for many seconds on crafted text
     (a header, then `"a` lines), holding the interpreter lock, so every other request
     of every person waits. This is one linear pass over the first lines."""
-    with open(path, encoding=encoding, newline="") as handle:
+    with _text(data, encoding) as handle:
         sample = handle.read(SNIFF_BYTES)
     records = _delimiter_counts(sample)
     if not records:
@@ -229,7 +235,7 @@ def iter_rows(info: CsvInfo) -> Iterator[tuple[int, list[str]]]:
     The header is row 1, so the first data row is row 2; blank lines are skipped but
     counted, so the numbers match what the person sees in their sheet."""
     width = len(info.headers)
-    with open(info.path, encoding=info.encoding, newline="") as handle:
+    with _text(info.data, info.encoding) as handle:
         reader = csv.reader(handle, delimiter=info.delimiter)
         next(reader, None)
         number = 1
@@ -286,15 +292,16 @@ def neutralise(cell: str) -> str:
 
 @dataclass
 class CsvWriter:
-    """Writes the enriched file: the original columns, then `extra` columns, every cell
-    neutralised. UTF-8 with BOM, so Excel opens accents correctly."""
+    """Writes the enriched file into memory (`data()` once closed): the original columns,
+    then `extra` columns, every cell neutralised. UTF-8 with BOM, so Excel opens accents
+    correctly."""
 
-    path: str
     headers: list[str]
     extra: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")
+        self._buffer = io.BytesIO()
+        self._handle = io.TextIOWrapper(self._buffer, encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._handle)
         self._writer.writerow([neutralise(h) for h in [*self.headers, *self.extra]])
 
@@ -302,7 +309,12 @@ class CsvWriter:
         self._writer.writerow([neutralise(c) for c in [*cells, *extra]])
 
     def close(self) -> None:
+        self._handle.flush()
+        self._data = self._buffer.getvalue()
         self._handle.close()
+
+    def data(self) -> bytes:
+        return self._data
 
     def __enter__(self) -> CsvWriter:
         return self
@@ -311,7 +323,6 @@ class CsvWriter:
         self.close()
 
 
-def read_text(path: str | Path) -> str:
+def read_text(data: bytes) -> str:
     """A written file as text (tests and small previews)."""
-    with io.open(path, encoding="utf-8-sig", newline="") as handle:
-        return handle.read()
+    return data.decode("utf-8-sig")

@@ -26,7 +26,7 @@ def expand(
 ) -> None:
     """Queue every row of the batch's file that has inputs, in chunks."""
     chunk: list[tuple[int, Row]] = []
-    for i, row in enumerate(rows(batch.csv_info(), batch.mapping)):
+    for i, row in enumerate(rows(store.csv_info(batch), batch.mapping)):
         if row.inputs is None:
             continue
         chunk.append((i, row))

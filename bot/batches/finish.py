@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from bot.batches.progress import BatchNotifier, Progress, Report
 from bot.batches.rows import RowResult, write_result
 from bot.batches.store import Batch, BatchStore
+from bot.store.files import FileMissing
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,11 @@ class Finisher:
         store: BatchStore,
         notifier: BatchNotifier,
         credits_left: Callable[[], int | None],
-        files_dir: Path,
         clock: Callable[[], float],
     ) -> None:
         self.store = store
         self.notifier = notifier
         self.credits_left = credits_left
-        self.files_dir = files_dir
         self.clock = clock
 
     def finish(self, batch: Batch, progress: Progress) -> None:
@@ -43,8 +41,8 @@ class Finisher:
             return
         if batch.credits_after is None:
             self._measure_cost(batch)
-        path = self._write_file(batch)
-        report = Report(progress, self.store.failure_reasons(batch.id), path)
+        enriched = self._enriched(batch)
+        report = Report(progress, self.store.failure_reasons(batch.id), enriched)
         if batch.reply_attempted_at and self._safe_reply_exists(batch):
             self.store.update(batch.id, reply_posted_at=now)
         else:
@@ -66,8 +64,15 @@ class Finisher:
         except Exception:  # noqa: BLE001 - unknown: post (a rare double beats a lost reply)
             return False
 
-    def _write_file(self, batch: Batch) -> str:
-        path = str(self.files_dir / f"{batch.id}-enriched.csv")
+    def _enriched(self, batch: Batch) -> bytes:
+        """The enriched file, written once and kept with the batch (a second try after a
+        failed post sends the same file)."""
+        files = self.store.files
+        if batch.result_file_id:
+            try:
+                return files.get(batch.result_file_id)
+            except FileMissing:
+                pass  # pruned meanwhile: write it again
         db = self.store.store.db()
 
         def lookup(row_digest: str) -> RowResult | None:
@@ -81,9 +86,10 @@ class Finisher:
             state, outputs, error, made = found
             return RowResult(state, json.loads(outputs) if outputs else None, error, made)
 
-        write_result(batch.csv_info(), batch.mapping, batch.outputs, lookup, path)
-        self.store.update(batch.id, result_path=path)
-        return path
+        data = write_result(self.store.csv_info(batch), batch.mapping, batch.outputs, lookup)
+        file_id = files.put("enriched", f"{batch.file_name} (enriched)", data, owner=batch.id)
+        self.store.update(batch.id, result_file_id=file_id)
+        return data
 
     def _measure_cost(self, batch: Batch) -> None:
         """Credits before minus after, over the rows the provider ran: this grid's cost per

@@ -38,7 +38,7 @@ class Report:
 
     progress: Progress
     failures: list[tuple[str, int]]  # (reason, rows) most common first
-    result_path: str | None
+    result: bytes | None  # the enriched file
 
 
 def measure(batch: Batch, counts: dict[str, int], now: float) -> Progress:

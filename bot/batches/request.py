@@ -40,7 +40,7 @@ class BatchRequest:
             team_id=self.team_id,
             channel_id=self.channel_id,
             file_name=self.file_name,
-            file_path=self.info.path,
+            file_id=self.info.file_id,
             encoding=self.info.encoding,
             delimiter=self.info.delimiter,
             headers=self.info.headers,

@@ -138,18 +138,18 @@ def write_result(
     mapping: dict[str, str],
     outputs: list[dict[str, str]],
     lookup: Callable[[str], RowResult | None],
-    path: str,
-) -> None:
-    """Stream the enriched file: original columns in order, one column per output (its
-    display name), then bitscale_reused_from_date, bitscale_status and bitscale_error."""
+) -> bytes:
+    """The enriched file: original columns in order, one column per output (its display
+    name), then bitscale_reused_from_date, bitscale_status and bitscale_error."""
     ids = [o["id"] for o in outputs]
     names = _unique([o.get("name") or o["id"] for o in outputs], set(info.headers))
     extra = [REUSED_COLUMN, STATUS_COLUMN, ERROR_COLUMN]
-    with CsvWriter(path, info.headers, [*names, *extra]) as writer:
+    with CsvWriter(info.headers, [*names, *extra]) as writer:
         for row in rows(info, mapping):
             result = lookup(row.digest) if row.digest else None
             cells, status, error, reused_on = result_cells(result, ids, row.empty_input)
             writer.write(row.cells, [*cells, reused_on, status, error])
+    return writer.data()
 
 
 def _unique(names: list[str], taken: set[str]) -> list[str]:

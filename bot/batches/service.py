@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from bot.batches.csvio import CsvInfo
 from bot.batches.expand import expand
@@ -40,7 +39,6 @@ __all__ = [
     "BatchService",
     "Progress",
     "Report",
-    "batch_files_dir",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,6 @@ class BatchService:
         provider: BatchProvider,
         notifier: BatchNotifier,
         *,
-        files_dir: str | Path,
         mode: str = "async",
         max_rows: int = 10_000,
         progress_seconds: float = 5.0,
@@ -66,7 +63,6 @@ class BatchService:
         self.runs = runs
         self.provider = provider  # the service batch rows run on
         self.notifier = notifier
-        self.files_dir = Path(files_dir)
         self.mode = mode
         self.max_rows = max_rows
         self.progress_seconds = progress_seconds
@@ -84,7 +80,7 @@ class BatchService:
         self._feeder = Feeder(
             store, runs, provider, workers=workers, stopping=self._stop, wake=self._wake
         )
-        self._finisher = Finisher(store, notifier, provider.credits_left, self.files_dir, clock)
+        self._finisher = Finisher(store, notifier, provider.credits_left, clock)
         self._posts = BatchPosts(store, notifier, self.progress)
         migrate(store.store.db())
 
@@ -98,6 +94,8 @@ class BatchService:
         state = "awaiting_approval" if hold_for_approval else "preparing"
         batch = request.batch(new_run_id(), self.mode, state, self.clock())
         batch, created = self.store.insert(batch)
+        if created:
+            self.store.files.give(batch.file_id, batch.id)  # pruned with the batch now
         if created and not hold_for_approval:
             self._start(batch)
         return batch, created
@@ -114,8 +112,8 @@ class BatchService:
         return True
 
     def deny(self, batch_id: str, approver: str) -> bool:
-        """A held batch will not run; nothing was spent."""
-        return self.store.move(
+        """A held batch will not run; nothing was spent, and its file is deleted."""
+        denied = self.store.move(
             batch_id,
             ("awaiting_approval",),
             state="denied",
@@ -123,6 +121,9 @@ class BatchService:
             finished_at=self.clock(),
             reply_posted_at=self.clock(),
         )
+        if denied:
+            self.store.files.delete_owned(batch_id)
+        return denied
 
     def cancel(self, batch_id: str, user_id: str) -> bool:
         """Stop rows not yet sent; rows already sent finish and are kept."""
@@ -300,10 +301,3 @@ class BatchService:
     def first_poll(self, run: Run) -> float:
         return self._timings.first_poll(run)
 
-
-def batch_files_dir(database_path: str) -> Path:
-    """Uploaded and enriched files live next to the database."""
-    base = Path(database_path).parent if database_path != ":memory:" else Path(".")
-    path = base / "batch-files"
-    path.mkdir(parents=True, exist_ok=True)
-    return path

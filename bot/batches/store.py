@@ -15,6 +15,7 @@ import sqlite_utils
 
 from bot.batches.csvio import CsvInfo
 from bot.store.database import Store
+from bot.store.files import FileStore
 
 # awaiting_approval → preparing → running ⇄ paused → done | cancelled; or denied.
 ACTIVE_STATES = ("preparing", "running", "paused")
@@ -29,7 +30,8 @@ BATCH_COLUMNS: dict[str, type] = {
     "team_id": str,
     "channel_id": str,
     "file_name": str,
-    "file_path": str,
+    "file_id": str,  # the uploaded file, in the files table (bot/store/files.py)
+    "file_path": str,  # before files moved into the database: imported at start (legacy.py)
     "encoding": str,
     "delimiter": str,
     "headers": str,  # JSON list
@@ -63,7 +65,8 @@ BATCH_COLUMNS: dict[str, type] = {
     "reply_attempted_at": float,
     "reply_posted_at": float,
     "file_posted_at": float,
-    "result_path": str,
+    "result_file_id": str,  # the enriched file, in the files table
+    "result_path": str,  # before files moved into the database (legacy.py)
 }
 JSON_FIELDS = ("headers", "mapping", "outputs", "output_columns")
 
@@ -76,7 +79,7 @@ class Batch:
     user_id: str
     channel_id: str | None
     file_name: str
-    file_path: str
+    file_id: str
     encoding: str
     delimiter: str
     headers: list[str]
@@ -112,12 +115,12 @@ class Batch:
     reply_attempted_at: float | None = None
     reply_posted_at: float | None = None
     file_posted_at: float | None = None
-    result_path: str | None = None
+    result_file_id: str | None = None
 
-    def csv_info(self) -> CsvInfo:
-        """The batch's file as it was checked at upload."""
+    def csv_info(self, data: bytes) -> CsvInfo:
+        """The batch's file (its bytes as stored) as it was checked at upload."""
         return CsvInfo(
-            self.file_path, self.encoding, self.delimiter, self.headers, self.rows_total
+            self.file_id, self.encoding, self.delimiter, self.headers, self.rows_total, data
         )
 
     @property
@@ -171,6 +174,11 @@ class BatchStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.files = FileStore(store)
+
+    def csv_info(self, batch: Batch) -> CsvInfo:
+        """The batch's uploaded file, read from the database."""
+        return batch.csv_info(self.files.get(batch.file_id))
 
     def insert(self, batch: Batch) -> tuple[Batch, bool]:
         """Insert unless a batch with the same dedupe key exists; (batch, inserted)."""

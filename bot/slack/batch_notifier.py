@@ -96,12 +96,12 @@ class SlackBatchNotifier:
         )
 
     def attach_batch_result(self, batch: Batch, report: Report) -> None:
-        if report.result_path and not batch.file_posted_at:
+        if report.result is not None and not batch.file_posted_at:
             try:
                 self.client.files_upload_v2(
                     channel=batch.post_channel,
                     thread_ts=batch.message_ts,
-                    file=report.result_path,
+                    file=report.result,
                     filename=f"{_stem(batch.file_name)}-enriched.csv",
                     title=f"{batch.grid_name}: enriched {batch.file_name}",
                 )

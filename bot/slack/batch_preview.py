@@ -7,13 +7,13 @@ import logging
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.batches.csvio import CsvInfo
 from bot.batches.request import BatchRequest
 from bot.batches.rows import Plan, plan
 from bot.providers.bitscale.errors import BitScaleError
 from bot.providers.bitscale.transport import Priority
+from bot.slack import blocks as kit_common
 from bot.slack.approvals import start_batch
-from bot.slack.batch_session import open_step
+from bot.slack.batch_session import EXPIRED, open_step, session_file
 from bot.slack.blocks import batches as kit
 from bot.slack.forms import check_run, refused_modal, update_view
 from bot.slack.services import Services
@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 def show_preview(client: WebClient, services: Services, view_id: str, session: dict) -> None:
     batches = services.batches
     assert batches is not None
-    info = CsvInfo(**session["file"])
+    info = session_file(services, session)
+    if info is None:
+        update_view(client, view_id, kit_common.message_modal(EXPIRED))
+        return
     counted = plan(info, session["mapping"])
     try:
         # Fresh, not the 10-second cache: this number decides whether to spend.
@@ -85,6 +88,10 @@ def handle_preview(
     if refused:
         ack(response_action="update", view=refused_modal(refused))
         return
+    info = session_file(services, session, load=False)
+    if info is None:
+        ack(response_action="update", view=kit_common.message_modal(EXPIRED))
+        return
     ack()
     view_id = (body.get("view") or {}).get("id")
     chosen = set(session.get("chosen") or [])
@@ -94,7 +101,7 @@ def handle_preview(
     )
     fresh = bool(ticked)
     request = BatchRequest(
-        info=CsvInfo(**session["file"]),
+        info=info,
         file_name=session["file_name"],
         grid_id=session["grid_id"],
         grid_name=session["grid_name"],

@@ -10,8 +10,9 @@ from bot.batches.csvio import CsvInfo
 from bot.slack import blocks as common
 from bot.slack.form_state import dig
 from bot.slack.services import Services
+from bot.store.files import FileMissing
 
-__all__ = ["EXPIRED", "dig", "info_dict", "open_step", "step_session"]
+__all__ = ["EXPIRED", "dig", "info_dict", "open_step", "session_file", "step_session"]
 
 EXPIRED = "This form has expired. Start again with `/bitscale batch <grid>`."
 
@@ -24,12 +25,25 @@ def step_session(services: Services, body: dict, step: str) -> dict | None:
 
 def info_dict(info: CsvInfo) -> dict[str, Any]:
     return {
-        "path": info.path,
+        "file_id": info.file_id,
         "encoding": info.encoding,
         "delimiter": info.delimiter,
         "headers": info.headers,
         "rows": info.rows,
     }
+
+
+def session_file(services: Services, session: dict, *, load: bool = True) -> CsvInfo | None:
+    """The session's checked file, its bytes read from the database when `load`; None when
+    it is gone (pruned, or a form begun before files moved into the database)."""
+    shape = dict(session.get("file") or {})
+    if not shape.get("file_id") or services.batches is None:
+        return None
+    try:
+        data = services.batches.store.files.get(shape["file_id"]) if load else b""
+    except FileMissing:
+        return None
+    return CsvInfo(**shape, data=data)
 
 
 def open_step(ack: Ack, services: Services, body: dict, step: str) -> dict | None:

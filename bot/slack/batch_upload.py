@@ -139,10 +139,8 @@ def read_file(client: WebClient, services: Services, view_id: str, session: dict
     base = {k: session.get(k) for k in ("channel_id", "user_id")}
     retry = {**base, "file_id": None, "file_name": None}
     try:
-        shared = fetch_file(
-            client, session["file_id"], batches.files_dir, max_bytes=services.batch_max_bytes
-        )
-        info = inspect_csv(shared.path, max_rows=batches.max_rows, filename=shared.name)
+        shared = fetch_file(client, session["file_id"], max_bytes=services.batch_max_bytes)
+        info = inspect_csv(shared.data, max_rows=batches.max_rows, filename=shared.name)
     except (FileProblem, CsvProblem) as problem:
         # The upload step again, with the problem on top: pick a fixed file right there.
         again = _upload_view(services, session["grid_id"], retry, str(problem))
@@ -165,6 +163,10 @@ def read_file(client: WebClient, services: Services, view_id: str, session: dict
             ),
         )
         return
+    # Kept in the database (never on disk) until the batch ends and retention prunes it;
+    # an upload never started as a batch goes with the form's session, after a week.
+    owner = f"user:{session.get('user_id') or ''}"
+    info.file_id = batches.store.files.put("upload", shared.name, shared.data, owner)
     token = services.store.save_session(
         {
             **base,

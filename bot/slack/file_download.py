@@ -1,4 +1,5 @@
-"""Streaming a shared file to disk within limits: the bot token only where
+"""Downloading a shared file into memory within limits (it is kept in the database, never on
+a local disk): the bot token only where
 `token_hosts.may_carry_token` allows it (redirects are followed here, hop by hop, so each
 hop is checked), an overall deadline (a 1 byte/s host must not hold a worker for ever), and
 a cap on the decoded size checked as the bytes arrive (a small gzip body can inflate to
@@ -11,7 +12,6 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
@@ -45,9 +45,8 @@ class Limits:
         return self.max_bytes / 1_000_000
 
 
-def download(url: str, token: str, path: Path, limits: Limits) -> int:
-    """Write the file at `url` to `path`; the decoded size. DownloadProblem on failure
-    (the partial file is removed)."""
+def download(url: str, token: str, limits: Limits) -> bytes:
+    """The file at `url`, decoded. DownloadProblem on failure."""
     try:
         with httpx.Client(follow_redirects=False, timeout=_timeout(limits)) as http:
             for _ in range(MAX_REDIRECTS + 1):
@@ -58,18 +57,14 @@ def download(url: str, token: str, path: Path, limits: Limits) -> int:
                     if response.is_redirect and response.headers.get("Location"):
                         url = urljoin(url, response.headers["Location"])
                         continue
-                    return _save(response, path, limits)
+                    return _read(response, limits)
             raise DownloadProblem(NOT_SHARED)
     except httpx.HTTPError as exc:
-        path.unlink(missing_ok=True)
         log.info("download of %s failed: %s", limits.name, type(exc).__name__)
         raise DownloadProblem(
             f"I couldn't download {limits.name} from Slack ({type(exc).__name__}). Try again "
             "in a minute."
         ) from None
-    except DownloadProblem:
-        path.unlink(missing_ok=True)
-        raise
 
 
 def _timeout(limits: Limits) -> httpx.Timeout:
@@ -77,28 +72,26 @@ def _timeout(limits: Limits) -> httpx.Timeout:
     return httpx.Timeout(min(READ_TIMEOUT, left), connect=min(10.0, left))
 
 
-def _save(response: httpx.Response, path: Path, limits: Limits) -> int:
+def _read(response: httpx.Response, limits: Limits) -> bytes:
     kind = response.headers.get("Content-Type", "")
     if response.status_code != 200 or kind.startswith("text/html"):
         # Slack answers a download it won't allow with its sign-in page.
         log.info("download of %s: HTTP %s %s", limits.name, response.status_code, kind)
         raise DownloadProblem(NOT_SHARED)
-    got = 0
-    with open(path, "wb") as out:
-        for piece in _decoded(response, limits):
-            got += len(piece)
-            if got > limits.max_bytes:
-                raise DownloadProblem(
-                    f"{limits.name} is larger than {limits.limit_mb:g} MB, the most a batch "
-                    "file may be (BATCH_MAX_FILE_MB). Split it into smaller files."
-                )
-            out.write(piece)
-            if time.monotonic() > limits.deadline:
-                raise DownloadProblem(
-                    f"Downloading {limits.name} from Slack took too long, so I stopped. Try "
-                    "again in a few minutes; if it keeps happening, upload a smaller file."
-                )
-    return got
+    got = bytearray()
+    for piece in _decoded(response, limits):
+        got += piece
+        if len(got) > limits.max_bytes:
+            raise DownloadProblem(
+                f"{limits.name} is larger than {limits.limit_mb:g} MB, the most a batch "
+                "file may be (BATCH_MAX_FILE_MB). Split it into smaller files."
+            )
+        if time.monotonic() > limits.deadline:
+            raise DownloadProblem(
+                f"Downloading {limits.name} from Slack took too long, so I stopped. Try "
+                "again in a few minutes; if it keeps happening, upload a smaller file."
+            )
+    return bytes(got)
 
 
 def _decoded(response: httpx.Response, limits: Limits) -> Iterator[bytes]:

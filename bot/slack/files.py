@@ -1,14 +1,13 @@
 """Reading a file someone shared with the bot: `files.info`, then an authenticated download
 of `url_private` (file_download.py: the token only to Slack's hosts, a size cap and a
-deadline), streamed to disk. Every failure is a `FileProblem` whose
+deadline), into memory: the caller keeps it in the database. Every failure is a `FileProblem` whose
 message says what went wrong and what to do."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,8 +30,11 @@ class FileProblem(Exception):
 class SharedFile:
     id: str
     name: str
-    path: str
-    size: int
+    data: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 def describe_file(client: WebClient, file_id: str) -> dict:
@@ -53,12 +55,11 @@ def describe_file(client: WebClient, file_id: str) -> dict:
 def fetch_file(
     client: WebClient,
     file_id: str,
-    dest_dir: Path,
     *,
     max_bytes: int,
     deadline_seconds: float = DOWNLOAD_DEADLINE,
 ) -> SharedFile:
-    """Download the file to `dest_dir`, checking what Slack says about it first."""
+    """Download the file, checking what Slack says about it first."""
     info = describe_file(client, file_id)
     name = str(info.get("name") or info.get("title") or "the file")
     size = int(info.get("size") or 0)
@@ -83,11 +84,9 @@ def fetch_file(
         # Never hand the token to a host Slack's answer named: refuse, say nothing more.
         log.warning("file %s: download URL is not a Slack file host; refused", file_id)
         raise FileProblem(NOT_SHARED)
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    path = dest_dir / f"{file_id}-{abs(hash(url)) % 10**8}.csv"
     limits = Limits(name, max_bytes, time.monotonic() + deadline_seconds, api_url)
     try:
-        got = download(url, client.token or "", path, limits)
+        data = download(url, client.token or "", limits)
     except DownloadProblem as problem:
         raise FileProblem(str(problem)) from None
-    return SharedFile(file_id, name, str(path), got)
+    return SharedFile(file_id, name, data)

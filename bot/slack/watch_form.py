@@ -222,9 +222,8 @@ def _rows_from_file(
 ) -> tuple[list[dict[str, str]], str]:
     batches = services.batches
     assert batches is not None
-    shared = fetch_file(client, file.get("id") or "", batches.files_dir,
-                        max_bytes=services.batch_max_bytes)
-    info = inspect_csv(shared.path, max_rows=batches.max_rows, filename=shared.name)
+    shared = fetch_file(client, file.get("id") or "", max_bytes=services.batch_max_bytes)
+    info = inspect_csv(shared.data, max_rows=batches.max_rows, filename=shared.name)
     keys = session["input_keys"]
     mapping = match_columns(keys, info.headers)
     missing = [k for k in keys if k not in mapping]

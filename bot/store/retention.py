@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.store.database import Store
+from bot.store.file_retention import prune_batches
 from bot.store.run_record import FINAL_STATES
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,17 @@ class Retention:
                 "WHERE read_at < ? LIMIT ?)",
                 [now - CREDIT_HISTORY_DAYS * DAY],
             )
-        if pruned.runs or pruned.cache or pruned.readings:
+        ended_before = now - self.keep_days * DAY if self.days > 0 else None
+        batches = prune_batches(self.store, ended_before=ended_before, now=now)
+        if pruned.runs or pruned.cache or pruned.readings or batches.batches or batches.files:
             log.info(
-                "retention: forgot %d old runs, %d cache entries and %d credit readings",
+                "retention: forgot %d old runs, %d cache entries, %d credit readings, "
+                "%d ended batches and %d files",
                 pruned.runs,
                 pruned.cache,
                 pruned.readings,
+                batches.batches,
+                batches.files,
             )
         return pruned
 

@@ -17,9 +17,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 from bot.batches.csvio import CsvInfo
@@ -81,7 +81,6 @@ class Firings:
         self.credits_left = credits_left
         self.me = me
         self.clock = clock
-        self.files_dir = Path(batches.files_dir)
 
     # --- 1. the leader makes due firings ---------------------------------------------
 
@@ -180,16 +179,19 @@ class Firings:
         return None
 
     def _request(self, watch: Watch, firing: Firing, rows: list) -> BatchRequest:
-        """The firing's rows as a batch file: one column per input, one line per row."""
-        path = self.files_dir / f"watch-{firing.id}.csv"
+        """The firing's rows as a batch file (kept in the database, owned by the batch once
+        it is created): one column per input, one line per row."""
         keys = watch.input_keys
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(keys)
-            for row in rows:
-                writer.writerow([row.inputs.get(k, "") for k in keys])
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(keys)
+        for row in rows:
+            writer.writerow([row.inputs.get(k, "") for k in keys])
+        data = text.getvalue().encode("utf-8")
+        name = f"{watch.grid_name} watch"
+        file_id = self.batches.store.files.put("upload", name, data, owner=f"user:{watch.owner}")
         return BatchRequest(
-            info=CsvInfo(str(path), "utf-8", ",", list(keys), len(rows)),
+            info=CsvInfo(file_id, "utf-8", ",", list(keys), len(rows), data),
             file_name=f"{watch.grid_name} watch",
             grid_id=watch.grid_id,
             grid_name=watch.grid_name,

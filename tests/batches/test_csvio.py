@@ -17,14 +17,8 @@ from bot.batches.csvio import (
 from bot.batches.rows import RowResult, plan, result_cells, write_result
 
 
-def write(tmp_path, data: bytes, name="f.csv"):
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
 def check(tmp_path, data: bytes, max_rows=100):
-    return inspect_csv(write(tmp_path, data), max_rows=max_rows, filename="leads.csv")
+    return inspect_csv(data, max_rows=max_rows, filename="leads.csv")
 
 
 @pytest.mark.parametrize(
@@ -163,9 +157,9 @@ def test_plan_and_enriched_file_round_trip(tmp_path):
         digest({"company_name": "Acme", "website": "acme.io"}): results["Acme"],
         digest({"company_name": "Initech", "website": "i.com"}): results["Initech"],
     }
-    out = tmp_path / "out.csv"
     outputs = [{"id": "o1", "name": "Data"}, {"id": "o2", "name": "Site"}]
-    write_result(info, mapping, outputs, by_digest.get, str(out))
+    out = write_result(info, mapping, outputs, by_digest.get)
+    assert out.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
     lines = read_text(out).splitlines()
     assert lines[0] == (
         "Company,Site,Note,Data,Site (2),bitscale_reused_from_date,bitscale_status,bitscale_error"

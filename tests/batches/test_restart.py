@@ -66,3 +66,7 @@ def test_restart_mid_batch_sends_each_row_once_and_posts_once(rig, stop):
             assert row[2] == row[0]  # the Echo output is this row's own company
     runs = rig.runs()
     assert len(runs) == ROWS and all(r.batch_id for r in runs)
+    # the uploaded and the enriched file are in the database; no lead data on the disk
+    assert not (rig.db.parent / "batch-files").exists()
+    stored = rig.store.db().execute("SELECT kind FROM files ORDER BY kind").fetchall()
+    assert stored == [("enriched",), ("upload",)]

@@ -285,3 +285,15 @@ def test_a_row_that_fails_is_marked_and_the_batch_goes_on(stack):
 def test_help_shows_batch(stack):
     answer, _, _ = stack.driver.command("help")
     assert "/bitscale batch <grid name or id>" in answer.text
+
+
+def test_a_batch_keeps_its_files_in_the_database_and_nothing_on_the_disk(stack, tmp_path):
+    stack.driver.start_batch(b"company_name,website\nA,a.io\nB,b.io\n")
+    assert result_csv(stack)[1][:2] == ["A", "a.io"]
+    (batch_id,) = [row[0] for row in Store(stack.db_path).db().execute("SELECT id FROM batches")]
+    kinds = Store(stack.db_path).db().execute(
+        "SELECT kind, owner FROM files ORDER BY kind"
+    ).fetchall()
+    assert kinds == [("enriched", batch_id), ("upload", batch_id)]
+    on_disk = {p.name for p in tmp_path.rglob("*") if p.is_file()}
+    assert on_disk <= {"bot.db", "bot.db-wal", "bot.db-shm", "bot.db.lock"}

@@ -65,7 +65,7 @@ def test_an_admins_home_shows_today_and_pending_batches(admin_stack):
             user_id="U0BOB",
             channel_id="C0SALES",
             file_name="conference.csv",
-            file_path="/nonexistent",
+            file_id="nonexistent",
             encoding="utf-8",
             delimiter=",",
             headers=["full_name"],

@@ -112,12 +112,12 @@ def test_a_file_url_on_another_host_is_refused_and_never_sent_the_token(hosts, t
     slack, other = hosts(), hosts()
     client = FakeClient(other.url + "/files-pri/T1-F1/leads.csv", slack.url + "/api/")
     with pytest.raises(FileProblem, match="I can't open that file"):
-        fetch_file(client, "F1", tmp_path, max_bytes=1_000_000)
+        fetch_file(client, "F1", max_bytes=1_000_000)
     assert other.seen == []  # not even asked, so no token either
     # The configured Slack origin is fine (the stand-in, a proxy).
     client = FakeClient(slack.url + "/files-pri/T1-F1/leads.csv", slack.url + "/api/")
-    shared = fetch_file(client, "F1", tmp_path, max_bytes=1_000_000)
-    assert open(shared.path, "rb").read().startswith(b"name,website")
+    shared = fetch_file(client, "F1", max_bytes=1_000_000)
+    assert shared.data.startswith(b"name,website")
     assert slack.seen[-1]["authorization"] == "Bearer xoxb-secret-bot-token"
 
 
@@ -132,7 +132,7 @@ def test_a_redirect_to_another_host_is_followed_without_the_token(hosts, tmp_pat
 
     slack = hosts(redirect)
     client = FakeClient(slack.url + "/files-pri/T1-F1/leads.csv", slack.url + "/api/")
-    fetch_file(client, "F1", tmp_path, max_bytes=1_000_000)
+    fetch_file(client, "F1", max_bytes=1_000_000)
     assert slack.seen[0]["authorization"] == "Bearer xoxb-secret-bot-token"
     assert cdn.seen == [
         {"path": "/signed/leads.csv", "authorization": None, "accept-encoding": "identity"}
@@ -154,9 +154,9 @@ def test_a_host_sending_one_byte_at_a_time_meets_the_overall_deadline(hosts, tmp
     client = FakeClient(slow.url + "/files-pri/T1-F1/leads.csv", slow.url + "/api/")
     started = time.monotonic()
     with pytest.raises(FileProblem, match="took too long"):
-        fetch_file(client, "F1", tmp_path, max_bytes=1_000_000, deadline_seconds=0.5)
+        fetch_file(client, "F1", max_bytes=1_000_000, deadline_seconds=0.5)
     assert time.monotonic() - started < 5  # the deadline, not the per-read timeout
-    assert list(tmp_path.iterdir()) == []  # the partial file is gone
+    assert list(tmp_path.iterdir()) == []  # nothing of it on the disk
 
 
 def test_a_gzip_bomb_is_refused_without_inflating_it_in_memory(hosts, tmp_path):
@@ -175,7 +175,7 @@ def test_a_gzip_bomb_is_refused_without_inflating_it_in_memory(hosts, tmp_path):
     tracemalloc.start()
     try:
         with pytest.raises(FileProblem, match="larger than 5 MB"):
-            fetch_file(client, "F1", tmp_path, max_bytes=5_000_000)
+            fetch_file(client, "F1", max_bytes=5_000_000)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

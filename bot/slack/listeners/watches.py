@@ -19,6 +19,7 @@ from bot.slack.text import plural
 from bot.slack.watch_form import handle_confirm, handle_edit, handle_form, open_edit_form
 from bot.slack.watch_form import open_watch_form as open_form
 from bot.slack.watch_posts import watch_decided
+from bot.store.files import FileMissing
 from bot.watches.service import Refused
 
 NOT_ON = "Watches are not switched on in this bot."
@@ -162,8 +163,9 @@ def _watch_a_batch(body: dict, client: WebClient, respond: Respond, services: Se
         _tell(respond, "Only the person who started this batch, or an admin, can watch its rows.")
         return
     try:
-        found = [r.inputs for r in file_rows(batch.csv_info(), batch.mapping) if r.inputs]
-    except OSError:
+        info = services.batches.store.csv_info(batch)
+        found = [r.inputs for r in file_rows(info, batch.mapping) if r.inputs]
+    except FileMissing:
         _tell(respond, "This batch's file is gone (old files are cleaned up): start a watch "
                        "with `/bitscale watch` and attach the rows again.")
         return
