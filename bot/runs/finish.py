@@ -11,7 +11,9 @@ from bot.runs.types import (
     ACTIVE_STATES,
     GIVEN_UP_STATES,
     LATE_RESET,
-    MAX_DELIVERY_ATTEMPTS,
+    DELIVERY_PROBE,
+    DELIVERY_RETRY_CAP,
+    DELIVERY_WINDOW,
     UNKNOWN_PROVIDER_MESSAGE,
     DeliveryError,
     sql_list,
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class RunFinishing(ServiceParts):
+    _last_probe: float = 0.0  # when probe_delivery last tried a waiting result
     def _finish(
         self,
         run_id: str,
@@ -131,6 +134,31 @@ class RunFinishing(ServiceParts):
             return
         self.store.update_run(run.id, notified_at=self.clock(), lease_until=None)
         self._complete_step(run)
+        if attempts > 1:  # Slack answers again: what waited on its back-off goes now
+            self._retry_waiting_now()
+
+    def _retry_waiting_now(self) -> None:
+        self.store.write(
+            "UPDATE runs SET notify_next_at = NULL WHERE notified_at IS NULL "
+            "AND notify_error IS NULL AND batch_id IS NULL AND notify_next_at > ?",
+            [self.clock()],
+        )
+
+    def probe_delivery(self, now: float) -> None:
+        """While results wait on their back-off, try the longest-waiting one every
+        DELIVERY_PROBE seconds, so the end of a Slack outage is noticed within seconds."""
+        if now - self._last_probe < DELIVERY_PROBE:
+            return
+        self._last_probe = now
+        rows = self.store.write(
+            "UPDATE runs SET notify_next_at = ? WHERE id IN (SELECT id FROM runs WHERE "
+            "notified_at IS NULL AND notify_error IS NULL AND batch_id IS NULL "
+            "AND notify_next_at > ? AND (lease_until IS NULL OR lease_until <= ?) "
+            "ORDER BY notify_attempted_at LIMIT 1) RETURNING id",
+            [now, now, now],
+        )
+        if rows:
+            log.info("trying run %s's waiting result early: is Slack back?", rows[0]["id"])
 
     def _complete_step(self, run: Run) -> None:
         if run.step_execution_id:
@@ -146,8 +174,10 @@ class RunFinishing(ServiceParts):
     def _delivery_failed(
         self, run: Run, attempts: int, reason: str, retryable: bool, retry_after: float | None
     ) -> None:
-        if retryable and attempts < MAX_DELIVERY_ATTEMPTS:
-            delay = retry_after if retry_after is not None else min(300.0, 2.0**attempts)
+        owed_since = run.finished_at or run.created_at or self.clock()
+        if retryable and self.clock() - owed_since < DELIVERY_WINDOW:
+            backoff = min(DELIVERY_RETRY_CAP, 2.0 ** min(attempts, 20))
+            delay = retry_after if retry_after is not None else backoff
             log.warning(
                 "result of run %s not delivered (%s); retrying in %.0fs", run.id, reason, delay
             )

@@ -120,6 +120,7 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
             f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
             "AND batch_id IS NULL AND (notify_next_at IS NULL OR notify_next_at <= ?)"
         )
+        self.probe_delivery(now)
         for run_id in self._due_ids(where, [now], 50):
             self._dispatch(self._deliverers, self._deliver, run_id)
         for run_id in self.steps.due(now):

@@ -29,7 +29,13 @@ UNKNOWN_PROVIDER_MESSAGE = (
     "follow the run. Ask whoever runs the bot to set {name} up again."
 )
 RESUBMITTED_TOO_OFTEN = " It was already sent again once, so the bot stopped. Try again later."
-MAX_DELIVERY_ATTEMPTS = 12
+# A result Slack will not take yet is retried, the wait doubling up to RETRY_CAP, for at
+# least DELIVERY_WINDOW after it was due (a Slack outage of hours loses nothing); while
+# results wait, one of them is tried every DELIVERY_PROBE seconds, and once Slack takes
+# it the others go at once.
+DELIVERY_WINDOW = 24 * 3600.0
+DELIVERY_RETRY_CAP = 300.0
+DELIVERY_PROBE = 15.0
 LONG_WAIT = 30.0  # a requeued run waiting at least this long is shown as waiting
 ACTIVE_STATES = ("queued", "submitting", "running")
 # Given up on by the bot, not by the provider: a real answer that arrives later still counts.

@@ -265,3 +265,44 @@ def test_recover_interrupts_runs_cut_off_mid_submission(env):
         assert route.call_count == 1  # only the one that never left
     assert store.get_run("cut").state == "interrupted"
     assert {d[0] for d in notifier.delivered} == {"cut", "waiting"}
+
+
+@respx.mock
+def test_results_are_kept_through_a_long_slack_outage_and_go_out_once_it_ends(env):
+    service, notifier, clock, store = env
+    respx.post(f"{BASE}/grids/g1/run").respond(200, json=DONE)
+    outage = DeliveryError("Slack is down")
+    notifier.fail_next = [outage] * 10_000
+    first, _ = service.start_run(request())
+    second, _ = service.start_run(request(dedupe_key="view:V2", inputs={"company_name": "B"}))
+    due = store.get_run(first.id).finished_at
+    # 23 hours of outage, ticking every minute of the injected clock: never given up, and
+    # the wait between tries is capped at 5 minutes.
+    while clock.now - due < 23 * 3600:
+        clock.now += 60
+        service.tick()
+    for run_id in (first.id, second.id):
+        saved = store.get_run(run_id)
+        assert saved.notify_error is None and saved.notified_at is None
+        assert saved.notify_attempts > 12
+        assert saved.notify_next_at - saved.notify_attempted_at <= 300
+    # Slack answers again: both go within seconds, not at the end of their back-off.
+    notifier.fail_next = []
+    for _ in range(6):
+        clock.now += 5
+        service.tick()
+    assert {d[0] for d in notifier.delivered} == {first.id, second.id}
+    assert all(store.get_run(r).notified_at for r in (first.id, second.id))
+
+
+@respx.mock
+def test_a_result_still_refused_after_24_hours_is_given_up(env):
+    service, notifier, clock, store = env
+    respx.post(f"{BASE}/grids/g1/run").respond(200, json=DONE)
+    notifier.fail_next = [DeliveryError("Slack is down")] * 10_000
+    run, _ = service.start_run(request())
+    due = store.get_run(run.id).finished_at
+    while clock.now - due < 24 * 3600 + 600:
+        clock.now += 300
+        service.tick()
+    assert store.get_run(run.id).notify_error == "Slack is down"
