@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from bot.playground.rigs.stack import fast_stack
+from bot.governance.policy import APPROVAL_THRESHOLD, PERSON_BUDGET
+from bot.playground.rigs.stack import SIGNING_SECRET, fast_stack
+from bot.playground.slack.driver import SlackDriver
 from bot.playground.slack.form_fill import watch_values
 from bot.playground.slack.records import wait_for
 
@@ -51,9 +53,15 @@ def stack(tmp_path):
 
 @pytest.fixture
 def clock(stack):
-    clock = Clock(1_780_000_000.0)  # a Thursday in May 2026
+    clock = Clock(time.time())  # starts as the real clock: a restarted bot agrees with it
     stack.bot.watches.set_clock(clock)
     return clock
+
+
+def restart(stack, clock):
+    """A deploy: a new bot process on the same database, on the same (shifted) clock."""
+    stack.restart_bot()
+    stack.bot.watches.set_clock(clock)
 
 
 def text_of(blocks) -> str:
@@ -151,3 +159,134 @@ def test_create_fire_change_and_the_digest_line_by_line(stack, clock):
     # one row per (watch, scheduled time), never fresh answers reused
     assert len(stack.bot.watches.store.firings_of(watch.id)) == 2
     assert len(stack.sim.runs_for("Company Enrichment")) == 6
+
+
+ADMIN = "U0ADMIN"
+
+
+def as_user(stack, user_id):
+    return SlackDriver(stack.driver.url, SIGNING_SECRET, stack.standin, user_id=user_id)
+
+
+def press(stack, driver, action_id, value):
+    """Send a button's payload, as crafted as anyone likes; the private answer."""
+    before = len(stack.standin.responses)
+    driver.click({"action_id": action_id, "type": "button", "value": value},
+                 channel_id="C0SALES")
+    return wait_for(lambda: len(stack.standin.responses) > before
+                    and stack.standin.responses[before])["text"]
+
+
+def test_restart_between_two_firings_and_during_one(stack, clock):
+    create_watch(stack)
+    parent = thread_of(stack)
+    fire(stack, clock, 1)
+    restart(stack, clock)  # between two firings: the baseline is in the database
+    stack.sim.change_outputs("Company Enrichment", {"company_name": "Initech"},
+                             {"employee_count": 7})
+    second = fire(stack, clock, 2)
+    assert "1 of 3 accounts changed" in text_of(second.blocks)
+    assert "• Initech · Employee count " in text_of(second.blocks)
+
+    watch = only_watch(stack)
+    clock.now = watch.next_at + 1
+    wait_for(lambda: any(f.state == "running" for f in stack.bot.watches.store.firings_of(
+        watch.id)), 20)
+    restart(stack, clock)  # during a firing: it finishes once, after the restart
+    third = wait_for(lambda: digests(stack, parent)[2:], 30)[0]
+    assert text_of(third.blocks).startswith("✅ No change in 3 accounts")
+    time.sleep(0.5)  # ticks enough to post twice, if anything could
+    assert len(digests(stack, parent)) == 3
+    assert len(stack.bot.watches.store.firings_of(watch.id)) == 3
+    assert len(stack.sim.runs_for("Company Enrichment")) == 9
+
+
+def test_a_missed_firing_is_caught_up_once_and_says_it_is_late(stack, clock):
+    create_watch(stack, every="daily")
+    parent = thread_of(stack)
+    watch = only_watch(stack)
+    stack._stop_bot()  # down for three days and more
+    clock.now = watch.next_at + 3 * 86400 + 3600
+    stack._start_bot()
+    stack.bot.watches.set_clock(clock)
+    digest = wait_for(lambda: digests(stack, parent), 30)[0]
+    shown = text_of(digest.blocks)
+    assert "⏰ Late: due" in shown
+    assert "3 earlier firings missed while the bot was down, caught up by this one." in shown
+    time.sleep(0.5)
+    (firing,) = stack.bot.watches.store.firings_of(watch.id)
+    assert firing.missed == 3 and len(digests(stack, parent)) == 1
+    assert only_watch(stack).next_at > clock.now
+
+
+def test_pause_resume_and_nobody_else_may_touch_it_but_an_admin(tmp_path):
+    with make_stack(tmp_path, BITSCALE_BOT_ADMINS=ADMIN) as stack:
+        clock = Clock(time.time())
+        stack.bot.watches.set_clock(clock)
+        create_watch(stack)
+        watch = only_watch(stack)
+        listed, _, _ = stack.driver.command("watches")
+        assert "Your watches" in listed.text and "Company Enrichment" in listed.text
+        bob, admin = as_user(stack, "U0BOB"), as_user(stack, ADMIN)
+        for action in ("watch_pause", "watch_delete", "watch_run_now", "watch_edit"):
+            answer = press(stack, bob, action, watch.id)
+            assert "Only <@U0ANA>, who made this watch, or an admin" in answer
+        assert only_watch(stack).state == "active"
+        refused = stack.bot.policy.audit.entries(actor="U0BOB", action="refused")
+        assert len(refused) == 4
+        assert "No watches yet" in bob.command("watches")[0].text  # not his to list
+
+        assert "Paused" in press(stack, stack.driver, "watch_pause", watch.id)
+        clock.now = watch.next_at + 60
+        time.sleep(0.5)
+        assert stack.bot.watches.store.firings_of(watch.id) == []  # paused: no firing
+        assert "Resumed" in press(stack, stack.driver, "watch_resume", watch.id)
+        resumed = only_watch(stack)
+        assert resumed.state == "active" and resumed.next_at > clock.now  # no burst
+        assert "All watches" in admin.command("watches")[0].text
+        assert "Deleted" in press(stack, admin, "watch_delete", watch.id)
+        assert stack.bot.watches.store.owned_by(None) == []
+        actions = [e.action for e in stack.bot.policy.audit.entries()
+                   if e.action.startswith("watch_")]
+        assert {"watch_created", "watch_paused", "watch_resumed", "watch_deleted"} <= set(actions)
+        bob.close()
+        admin.close()
+
+
+def test_a_firing_over_the_budget_does_not_start_and_the_owner_is_told(stack, clock):
+    create_watch(stack)
+    parent = thread_of(stack)
+    stack.bot.policy.settings.set(PERSON_BUDGET, 2, actor=ADMIN)  # the watch has 3 rows
+    watch = only_watch(stack)
+    clock.now = watch.next_at + 1
+    notice = wait_for(lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
+                               if "paused" in m.text], 20)[0]
+    assert "<@U0ANA>, this watch paused" in notice.text and "2 rows a day" in notice.text
+    assert any(e["action_id"] == "watch_resume" for b in notice.blocks
+               if b["type"] == "actions" for e in b["elements"])
+    assert only_watch(stack).state == "paused"
+    assert stack.sim.runs_for("Company Enrichment") == []  # nothing was spent
+    (firing,) = stack.bot.watches.store.firings_of(watch.id)
+    assert firing.state == "skipped"
+
+
+def test_a_large_watch_waits_for_an_admin(tmp_path):
+    with make_stack(tmp_path, BITSCALE_BOT_ADMINS=ADMIN) as stack:
+        stack.bot.policy.settings.set(APPROVAL_THRESHOLD, 2, actor=ADMIN)
+        confirm = create_watch(stack)
+        assert "need an admin's approval" in text_of(confirm["blocks"])
+        watch = only_watch(stack)
+        assert watch.state == "awaiting_approval"
+        request = wait_for(lambda: [m for m in stack.standin.posts("D0ADMIN")
+                                    if "asks to watch" in text_of(m.blocks)])[0]
+        approve = next(e for b in request.blocks if b["type"] == "actions"
+                       for e in b["elements"] if e["action_id"] == "approval_approve")
+        answer = press(stack, stack.driver, "approval_approve", approve["value"])
+        assert "Only bot admins" in answer and only_watch(stack).state == "awaiting_approval"
+        admin = as_user(stack, ADMIN)
+        admin.click(approve, message=request)
+        wait_for(lambda: only_watch(stack).state == "active")
+        parent = thread_of(stack)
+        wait_for(lambda: [m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts)
+                          if "approved this watch" in m.text])
+        admin.close()
