@@ -23,6 +23,7 @@ from bot.grids.catalog import GridCatalog
 from bot.insight.credits import CreditMonitor
 from bot.insight.service import Insight
 from bot.logs import SECRETS
+from bot.previews.rules import KEEP_DAYS
 from bot.providers.base import Providers
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.key_check import STORED_KEY
@@ -275,6 +276,8 @@ def _build(
             # follows and posts the firings it claims.
             Job("watch-schedule", watches.schedule_due, settings.watch_tick_seconds, 0.0, True),
             Job("watch-firings", watches.tick, min(1.0, settings.watch_tick_seconds), None),
+            # Old LinkedIn cards and detection offers are forgotten (runs keep their own).
+            Job("preview-records", lambda: _prune_previews(services), 6 * 3600, 300.0, True),
         ],
         watches=watches,
     )
@@ -297,6 +300,13 @@ def _watches(
         credits_left=provider.credits_left,
         me=instance,
     )
+
+
+def _prune_previews(services: Services) -> None:
+    older_than = time.time() - KEEP_DAYS * 86400
+    assert services.unfurls is not None and services.offers is not None
+    services.unfurls.prune(older_than)
+    services.offers.prune(older_than)
 
 
 def _follow_alert_settings(policy: Policy, credits: CreditMonitor, notifier: SlackNotifier) -> None:

@@ -89,6 +89,13 @@ class DetectOffers:
         )
         return _offer(rows[0]) if rows else None
 
+    def prune(self, older_than: float) -> int:
+        """Forget offers made before `older_than` (their buttons then say so)."""
+        gone = self.store.write(
+            "DELETE FROM detect_offers WHERE created_at < ? RETURNING id", [older_than]
+        )
+        return len(gone)
+
     def count(self, channel_id: str | None = None) -> int:
         where, params = ("channel_id = ?", [channel_id]) if channel_id else ("1 = 1", [])
         rows = self.store.db().execute(f"SELECT COUNT(*) FROM detect_offers WHERE {where}", params)

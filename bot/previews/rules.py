@@ -10,6 +10,7 @@ from bot.leads.linkedin import canonical
 
 RECENT_SECONDS = 30 * 60  # a link previewed in a channel this recently gets no new card
 MANY_LINKS = 3  # a message with this many links gets one line for them all, no cards
+KEEP_DAYS = 30  # cards and offers are kept this long, then pruned (a press is told it expired)
 COMPOSER = "composer"  # link_shared while a message is still being written
 
 

@@ -186,6 +186,17 @@ class UnfurlRecords:
         self.store.write("DELETE FROM unfurl_runs WHERE unfurl = ?", [unfurl_id])
         self.store.write("DELETE FROM unfurls WHERE id = ?", [unfurl_id])
 
+    def prune(self, older_than: float) -> int:
+        """Forget cards made before `older_than` (a press on one is told it expired)."""
+        self.store.write(
+            "DELETE FROM unfurl_runs WHERE unfurl IN (SELECT id FROM unfurls WHERE created_at < ?)",
+            [older_than],
+        )
+        gone = self.store.write(
+            "DELETE FROM unfurls WHERE created_at < ? RETURNING id", [older_than]
+        )
+        return len(gone)
+
     def count(self, channel_id: str | None = None) -> int:
         where, params = ("channel_id = ?", [channel_id]) if channel_id else ("1 = 1", [])
         rows = self.store.db().execute(f"SELECT COUNT(*) FROM unfurls WHERE {where}", params)

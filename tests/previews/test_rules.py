@@ -165,3 +165,18 @@ def test_a_reaction_waits_for_the_pending_or_reusable_run(store):
     assert next_reaction_key(store, "C1", "5.1", "g", answered_since=None).endswith(":1")
     store.insert_run(make_run(id="r2", dedupe_key="reaction:C1:5.1:g:1", state="failed"))
     assert next_reaction_key(store, "C1", "5.1", "g", answered_since=start).endswith(":2")
+
+
+def test_old_cards_and_offers_are_pruned(store):
+    clock = Clock()
+    records, offers = UnfurlRecords(store, clock), DetectOffers(store, clock)
+    old = claim(records, "6.1")
+    records.attach_run(old.id, "r-old")
+    offer = offers.record(
+        channel_id="C1", message_ts="6.1", user_id="U1", grid_id="g", value="a.io", found={}
+    )
+    clock.now += 100
+    new = claim(records, "6.2", url=BOB)
+    assert records.prune(clock.now - 50) == 1 and offers.prune(clock.now - 50) == 1
+    assert records.get(old.id) is None and records.for_run("r-old") is None
+    assert records.get(new.id) is not None and offers.get(offer.id) is None
