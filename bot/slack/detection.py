@@ -34,8 +34,11 @@ def lead_value(found: Found) -> str | None:
     return found.emails[0] if found.emails else None
 
 
-def handle_message(client: WebClient, services: Services, event: dict) -> bool:
-    """Offer to enrich the lead in a person's message; True when an offer was sent."""
+def handle_message(
+    client: WebClient, services: Services, event: dict, bot_user: str | None = None
+) -> bool:
+    """Offer to enrich the lead in a person's message; True when an offer was sent. A
+    message that mentions the bot is its app_mention's to answer (quick.py), not ours."""
     assert services.previews is not None and services.offers is not None
     if event.get("subtype") or event.get("bot_id") or event.get("hidden"):
         return False  # edits, joins, bots: not a person posting a lead
@@ -43,6 +46,8 @@ def handle_message(client: WebClient, services: Services, event: dict) -> bool:
     if not channel or not user or not ts or channel.startswith("D"):
         return False
     if not services.previews.channel(channel).detect or services.previews.declined(user, channel):
+        return False
+    if bot_user and f"<@{bot_user}>" in str(event.get("text") or ""):
         return False
     found = extract(message_texts(event))
     value = lead_value(found)

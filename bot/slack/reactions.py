@@ -44,7 +44,7 @@ def read_message(client: WebClient, channel: str, ts: str) -> dict | None:
         for message in history.get("messages") or []:
             if message.get("ts") == ts:
                 return message
-        replies = client.conversations_replies(channel=channel, ts=ts, limit=1, inclusive=True)
+        replies = client.conversations_replies(channel=channel, ts=ts, limit=100)
         for message in replies.get("messages") or []:
             if message.get("ts") == ts:
                 return message

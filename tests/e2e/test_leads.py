@@ -434,3 +434,12 @@ def test_the_admin_form_turns_detection_on_and_off(stack):
     # a non-admin's crafted submission changes nothing
     stack.driver.submit(view, picked())
     assert stack.bot.services.previews.detecting() == ["C0OTHER"]
+
+
+def test_a_message_that_mentions_the_bot_gets_no_detection_offer(stack):
+    set_default(stack, "Company Enrichment")
+    stack.bot.services.previews.set_detect(CHANNEL, True, "U0ADMIN")
+    mention = stack.driver.post(CHANNEL, "<@UBOT0001> look up jane@acme.com")
+    stack.driver.message_event(mention)
+    settle()
+    assert ephemerals(stack, "U0ANA") == []

@@ -71,8 +71,9 @@ def register(app: App, services: Services) -> None:
         services.later(lambda: handle_reaction(client, services, event))
 
     @app.event("message")
-    def message(event: dict, client: WebClient) -> None:
-        services.later(lambda: handle_message(client, services, event))
+    def message(event: dict, client: WebClient, context: dict) -> None:
+        bot_user = context.get("bot_user_id")
+        services.later(lambda: handle_message(client, services, event, bot_user))
 
     @app.action(re.compile(f"^({cards.UNFURL_ENRICH_ACTION}|{cards.UNFURL_ALL_ACTION})$"))
     def enrich(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
