@@ -9,11 +9,11 @@ from bot.runs.parts import ServiceParts
 from bot.runs.reuse import input_key
 from bot.runs.types import (
     ACTIVE_STATES,
-    GIVEN_UP_STATES,
-    LATE_RESET,
     DELIVERY_PROBE,
     DELIVERY_RETRY_CAP,
     DELIVERY_WINDOW,
+    GIVEN_UP_STATES,
+    LATE_RESET,
     UNKNOWN_PROVIDER_MESSAGE,
     DeliveryError,
     sql_list,
