@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from bot.logs import SECRETS
 from bot.providers.base import Providers
+from bot.slack.blocks.results import duration
 from bot.store.database import Store
 from bot.store.owed import owed_to_slack
 
@@ -90,7 +91,7 @@ def owed_check(
         owed = owed_to_slack(store, ready_before=now - grace)
         if not owed.count:
             return None
-        waited = _duration(now - (owed.oldest or now))
+        waited = duration(now - (owed.oldest or now), rough=True)
         what = "result is" if owed.count == 1 else "results are"
         return (
             f"{owed.count} {what} owed to Slack, the oldest for {waited}: Slack is refusing "
@@ -99,11 +100,3 @@ def owed_check(
 
     return check
 
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
