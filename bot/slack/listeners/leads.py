@@ -73,7 +73,9 @@ def register(app: App, services: Services) -> None:
     @app.event("message")
     def message(event: dict, client: WebClient, context: dict) -> None:
         bot_user = context.get("bot_user_id")
-        services.later(lambda: handle_message(client, services, event, bot_user))
+        # Every message of every channel comes here: when the bot is overloaded, an offer
+        # nobody asked for is the first thing to drop (busy does nothing).
+        services.later(lambda: handle_message(client, services, event, bot_user), busy=_skip)
 
     @app.action(re.compile(f"^({cards.UNFURL_ENRICH_ACTION}|{cards.UNFURL_ALL_ACTION})$"))
     def enrich(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
@@ -124,6 +126,10 @@ def register(app: App, services: Services) -> None:
         line = decline_offer(services, str(_action(body).get("value") or ""), _presser(body))
         if line:
             services.later(lambda: respond(text=line, replace_original=True))
+
+
+def _skip() -> None:
+    return None
 
 
 def _expired() -> tuple[str, list[dict]]:
