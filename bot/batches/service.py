@@ -57,7 +57,7 @@ class BatchService:
         credit_check_seconds: float = 30.0,
         expiry_seconds: float = 30 * 60,
         workers: int = 160,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.store = store
         self.runs = runs
@@ -66,7 +66,10 @@ class BatchService:
         self.mode = mode
         self.max_rows = max_rows
         self.progress_seconds = progress_seconds
-        self.clock = clock
+        # None: the run core's steady clock, read through `runs` each time. Rows are
+        # stamped by the run core (submitted_at), so their expiry must be judged by the same
+        # clock: the wall clock once stepped +1 h and expired every running row.
+        self._own_clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,9 +83,12 @@ class BatchService:
         self._feeder = Feeder(
             store, runs, provider, workers=workers, stopping=self._stop, wake=self._wake
         )
-        self._finisher = Finisher(store, notifier, provider.credits_left, clock)
+        self._finisher = Finisher(store, notifier, provider.credits_left, self.clock)
         self._posts = BatchPosts(store, notifier, self.progress)
         migrate(store.store.db())
+
+    def clock(self) -> float:
+        return (self._own_clock or self.runs.clock)()
 
     # --- entry points (the Slack face and the policy call these) ------------------------
 
