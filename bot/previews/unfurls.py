@@ -26,6 +26,7 @@ from bot.store.database import Store
 
 ONE, GROUP = "one", "group"  # a card for one link, or one line for many
 OFFERED, RUNNING, DONE = "offered", "running", "done"
+STUCK_SECONDS = 120.0  # a press records its run within a second or two
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS unfurls (id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, "
@@ -152,11 +153,15 @@ class UnfurlRecords:
         return Unfurl.from_row(rows[0]) if rows else None
 
     def start(self, unfurl_id: str, user_id: str, grid_id: str) -> Unfurl | None:
-        """The click that moves a card from offered to running; None for every other."""
+        """The click that moves a card from offered to running; None for every other. A
+        card left running with no run for STUCK_SECONDS (its process died between the
+        click and the run's record) may be pressed again."""
+        now = self.clock()
         rows = self.store.write(
             "UPDATE unfurls SET state = ?, clicked_by = ?, grid_id = ?, updated_at = ? "
-            "WHERE id = ? AND state = ? RETURNING *",
-            [RUNNING, user_id, grid_id, self.clock(), unfurl_id, OFFERED],
+            "WHERE id = ? AND (state = ? OR (state = ? AND updated_at < ? AND NOT EXISTS "
+            "(SELECT 1 FROM unfurl_runs WHERE unfurl_runs.unfurl = unfurls.id))) RETURNING *",
+            [RUNNING, user_id, grid_id, now, unfurl_id, OFFERED, RUNNING, now - STUCK_SECONDS],
         )
         return Unfurl.from_row(rows[0]) if rows else None
 

@@ -37,15 +37,15 @@ def enrich_pressed(
     if card is None:
         tell(EXPIRED, kit.notice_blocks(EXPIRED))
         return
-    if card.state != "offered":
-        return  # someone pressed first: their run is on the card already
+    if card.state == "done":
+        return  # someone pressed first: the card shows their result
     grid, _ = card_grid(services, card.grid_id)
     if grid is None:
         text = "Pick a grid on the preview first: this channel has no default grid for it."
         tell(text, kit.notice_blocks(text))
         return
     if services.unfurls.start(card.id, user_id, grid.grid_id) is None:
-        return
+        return  # someone pressed first: their run is on the card already
     started = _record_runs(services, card, grid.grid_id, user_id, tell)
     if not started:
         services.unfurls.reopen(card.id)  # refused or incomplete: the card stays on offer

@@ -14,7 +14,7 @@ from bot.previews.rules import (
     plan_links,
 )
 from bot.previews.settings import PreviewSettings
-from bot.previews.unfurls import GROUP, ONE, UnfurlRecords
+from bot.previews.unfurls import GROUP, ONE, STUCK_SECONDS, UnfurlRecords
 from bot.store.database import Store
 from tests.factories import make_run
 
@@ -113,6 +113,20 @@ def test_one_click_starts_the_run(store):
     assert records.for_run("r1").run_ids == ["r1"]
     records.reopen(card.id)
     assert records.get(card.id).state == "offered"
+
+
+def test_a_press_cut_off_before_its_run_was_recorded_can_be_pressed_again(store):
+    clock = Clock()
+    records = UnfurlRecords(store, clock)
+    card = claim(records, "3.2")
+    assert records.start(card.id, "U1", "g1") is not None  # …and the process died
+    clock.now += STUCK_SECONDS - 1
+    assert records.start(card.id, "U2", "g1") is None  # maybe still recording
+    clock.now += 2
+    assert records.start(card.id, "U2", "g1").clicked_by == "U2"
+    records.attach_run(card.id, "r9")
+    clock.now += STUCK_SECONDS * 2
+    assert records.start(card.id, "U3", "g1") is None  # it has its run
 
 
 def test_settings_per_channel_and_per_person(store):
