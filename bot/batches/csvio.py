@@ -77,10 +77,7 @@ def inspect_csv(data: bytes, *, max_rows: int, filename: str = "the file") -> Cs
             headers = _check_headers(header, filename)
             width = len(headers)
             number = 1  # as a spreadsheet numbers rows: the header is row 1
-            for record in reader:
-                number += 1
-                if not any(cell.strip() for cell in record):
-                    continue  # blank lines are not rows
+            for number, record in _sheet_rows(reader):
                 rows += 1
                 if rows > max_rows:
                     raise CsvProblem(
@@ -238,15 +235,29 @@ def iter_rows(info: CsvInfo) -> Iterator[tuple[int, list[str]]]:
     with _text(info.data, info.encoding) as handle:
         reader = csv.reader(handle, delimiter=info.delimiter)
         next(reader, None)
-        number = 1
-        for record in reader:
-            number += 1
-            if not any(cell.strip() for cell in record):
-                continue
+        for number, record in _sheet_rows(reader):
             cells = record[:width]
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
             yield number, cells
+
+
+def _sheet_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """The sheet's rows after the header, numbered as the sheet numbers them. A row of
+    empty cells (`,,` — an empty row of the sheet) is a row, so the enriched file lines
+    up with the sheet; a bare blank line is not (nor are empty rows after the last one)."""
+    number = 1
+    held: list[tuple[int, list[str]]] = []  # empty rows, kept until a row follows them
+    for record in reader:
+        number += 1
+        if not record:
+            continue
+        if not any(cell.strip() for cell in record):
+            held.append((number, record))
+            continue
+        yield from held
+        held = []
+        yield number, record
 
 
 # --- column matching ----------------------------------------------------------------------

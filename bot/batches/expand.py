@@ -4,8 +4,10 @@ dedupe key is the batch id plus the row's digest, so a restart mid-way inserts n
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 
+from bot.batches.copies import record_copies
 from bot.batches.rows import Row, rows
 from bot.batches.store import Batch, BatchStore
 from bot.store.run_record import new_run_id
@@ -24,17 +26,22 @@ _COLUMNS = (
 def expand(
     store: BatchStore, batch: Batch, earlier: EarlierResults, provider: str, now: float
 ) -> None:
-    """Queue every row of the batch's file that has inputs, in chunks."""
+    """Queue every row of the batch's file that has inputs, in chunks; exact duplicates
+    share a run, and how many rows each run answers is recorded (copies.py)."""
     chunk: list[tuple[int, Row]] = []
+    seen: Counter[str] = Counter()
     for i, row in enumerate(rows(store.csv_info(batch), batch.mapping)):
         if row.inputs is None:
             continue
+        seen[row.digest or ""] += 1
         chunk.append((i, row))
         if len(chunk) >= INSERT_CHUNK:
             _insert_rows(store, batch, chunk, earlier, provider, now)
             chunk = []
     if chunk:
         _insert_rows(store, batch, chunk, earlier, provider, now)
+    extra = {f"batch:{batch.id}:{d}": n - 1 for d, n in seen.items() if n > 1}
+    record_copies(store.store, batch.id, extra)
 
 
 def _insert_rows(

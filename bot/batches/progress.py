@@ -13,9 +13,10 @@ WAITING_STATES = ("queued", "submitting", "running")
 
 @dataclass
 class Progress:
-    """A batch's counts, in runs (exact duplicates share one run)."""
+    """A batch's counts, in rows of the sheet (an exact duplicate row counts as the row
+    it is, though it shares its run); skipped rows are the batch's own count."""
 
-    runs_total: int
+    runs_total: int  # rows that get a result: the sheet's rows less the skipped ones
     done: int
     failed: int
     waiting: int
@@ -54,7 +55,7 @@ def measure(batch: Batch, counts: dict[str, int], now: float) -> Progress:
         elapsed = max(1e-6, (batch.finished_at or now) - batch.started_at)
         rate = sent / elapsed
         eta = waiting / rate if waiting and batch.state == "running" else None
-    total = max(batch.runs_total, sum(counts.values()))
+    total = max(batch.rows_total - batch.rows_skipped, sum(counts.values()))
     return Progress(total, done, failed, waiting, cancelled, rate, eta, reused)
 
 

@@ -60,6 +60,9 @@ def rows(info: CsvInfo, mapping: dict[str, str]) -> Iterator[Row]:
     index = {h: i for i, h in enumerate(info.headers)}
     columns = [(key, index[header]) for key, header in mapping.items() if header in index]
     for number, cells in iter_rows(info):
+        if not any(cell.strip() for cell in cells):  # an empty row of the sheet
+            yield Row(number, cells, None, None)
+            continue
         inputs: dict[str, str] = {}
         empty = None
         for key, i in columns:
@@ -121,7 +124,7 @@ def result_cells(
     error stay the last two columns)."""
     blanks = [""] * len(output_ids)
     if result is None:
-        why = f"{empty_input} is empty in this row" if empty_input else "not run"
+        why = f"{empty_input} is empty in this row" if empty_input else "the row is empty"
         return blanks, SKIPPED, why, ""
     status = ROW_STATUS.get(result.state, result.state)
     if result.state not in ("completed", "reused"):

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.batches import copies
 from bot.batches.csvio import CsvInfo
 from bot.store.database import Store
 from bot.store.files import FileStore
@@ -167,6 +168,7 @@ def migrate(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["runs"].create_index(["batch_id", "state"], if_not_exists=True)
+    copies.migrate(db)
 
 
 class BatchStore:
@@ -226,11 +228,9 @@ class BatchStore:
         return bool(rows)
 
     def counts(self, batch_id: str) -> dict[str, int]:
-        """Runs of the batch by state."""
-        rows = self.store.db().execute(
-            "SELECT state, COUNT(*) FROM runs WHERE batch_id = ? GROUP BY state", [batch_id]
-        )
-        return {state: n for state, n in rows.fetchall()}
+        """Rows of the batch's sheet by the state of their run (duplicates included:
+        one counting rule, rows of the sheet, in the preview, progress and summary)."""
+        return copies.rows_by_state(self.store, batch_id)
 
     def failure_reasons(self, batch_id: str, limit: int = 10) -> list[tuple[str, int]]:
         rows = self.store.db().execute(

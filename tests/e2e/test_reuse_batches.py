@@ -49,7 +49,9 @@ def test_a_batch_with_half_its_rows_known_spends_only_on_the_rest(stack):
 
     shown = batch(stack, HALF_KNOWN)
     # the last Acme row is written differently: not an exact duplicate, but the same lead
-    assert "Rows that will run: *2*" in shown and "Reused: *3*" in shown
+    # rows of the sheet, as progress and summary count them; two are sent
+    assert "Rows that will run: *5*, 2 of them sent to BitScale" in shown
+    assert "Reused: *3*" in shown
     assert "Exact duplicates" not in shown
     # the measured cost per row (5 credits) times the two rows that will be sent
     assert "about *10* credits" in shown

@@ -186,24 +186,35 @@ def preview_modal(
     lines = [
         f"*{escape(truncate(file_name, 150))}* → *{escape(truncate(grid_name, 150))}*",
         f"• Rows in the file: *{plan.rows_total:,}*",
-        f"• Rows that will run: *{plan.runs - plan.reused:,}*",
+        # Rows of the sheet, as the progress and the summary count them.
+        f"• Rows that will run: *{plan.rows_total - plan.skipped:,}*"
+        + (
+            f", {plan.runs - plan.reused:,} of them sent to BitScale"
+            if plan.reused or plan.duplicates
+            else ""
+        ),
     ]
     if plan.reused:
         lines.append(
-            f"• Reused: *{plan.reused:,}* rows were answered by an earlier run within the "
-            "reuse window; they cost nothing and the file marks them `reused`, with the "
+            f"• Reused: *{plan.reused:,}* {_rows(plan.reused)} answered by an earlier run "
+            "within the reuse window; they cost nothing and the file marks them `reused`, with the "
             "date of that run"
         )
     if plan.duplicates:
         lines.append(
-            f"• Exact duplicates: *{plan.duplicates:,}* rows repeat an earlier row; they run "
-            "once and get its result"
+            f"• Exact duplicates: *{plan.duplicates:,}* {_rows(plan.duplicates)} "
+            f"{'repeats' if plan.duplicates == 1 else 'repeat'} an earlier row; each is run "
+            "once and the copies get its result"
         )
     if plan.skipped:
-        lines.append(f"• Skipped: *{plan.skipped:,}* rows have an empty input")
+        has = "has" if plan.skipped == 1 else "have"
+        lines.append(f"• Skipped: *{plan.skipped:,}* {_rows(plan.skipped)} {has} an empty input")
     blocks: list[Block] = [section("\n".join(lines))]
     if plan.skipped_rows:
-        shown = [f"{n} ({humanize_key(k)})" for n, k in plan.skipped_rows[:MAX_SKIPPED_SHOWN]]
+        shown = [
+            f"{n} ({humanize_key(k) if k else 'empty row'})"
+            for n, k in plan.skipped_rows[:MAX_SKIPPED_SHOWN]
+        ]
         more = plan.skipped - len(shown)
         blocks.append(
             context(
@@ -277,6 +288,10 @@ def fresh_choice(reused: int) -> InputBlock:
             ],
         ),
     )
+
+
+def _rows(count: int) -> str:
+    return "row" if count == 1 else "rows"
 
 
 def _per_run(cost: float | None) -> str:

@@ -15,7 +15,7 @@ from bot.slack.blocks.common import (
     render,
     section,
 )
-from bot.slack.text import escape, mention, truncate
+from bot.slack.text import escape, mention, plural, truncate
 
 CANCEL_BATCH_ACTION = "batch_cancel"
 RESUME_BATCH_ACTION = "batch_resume"
@@ -51,7 +51,7 @@ def progress_message(
         headline = f"📦 {who} started a batch of {grid}: {rows}"
     counts = (
         f"`{bar(progress.finished, progress.runs_total)}` "
-        f"{progress.finished:,} of {progress.runs_total:,} runs\n"
+        f"{progress.finished:,} of {plural(progress.runs_total, 'row')}\n"
         f"✅ {progress.done:,} done · ❌ {progress.failed:,} failed · "
         f"⏳ {progress.waiting:,} waiting"
         + (f" · 🚫 {progress.cancelled:,} cancelled" if progress.cancelled else "")
@@ -64,9 +64,9 @@ def progress_message(
         pace.append(f"about {_duration(progress.eta_seconds)} left")
     extras = []
     if batch.rows_duplicate:
-        extras.append(f"{batch.rows_duplicate:,} duplicate rows share a run")
+        extras.append(f"{plural(batch.rows_duplicate, 'duplicate row')} share a run")
     if batch.rows_skipped:
-        extras.append(f"{batch.rows_skipped:,} rows skipped (empty input)")
+        extras.append(f"{plural(batch.rows_skipped, 'row')} skipped (empty input)")
     if pace or extras:
         blocks.append(context(" · ".join(pace + extras)))
     if batch.state == "paused" and batch.pause_reason:
@@ -92,7 +92,7 @@ def progress_message(
         blocks.append(ActionsBlock(elements=buttons))
     text = (
         f"{escape(batch.grid_name)} batch: {progress.finished:,} of "
-        f"{progress.runs_total:,} runs"
+        f"{plural(progress.runs_total, 'row')}"
     )
     return text, render(blocks)
 
@@ -113,10 +113,15 @@ def summary_message(batch: Batch, report: Report) -> tuple[str, list[dict]]:
     grid = escape(truncate(batch.grid_name, 150))
     if batch.state == "cancelled":
         by = f" by {mention(batch.cancelled_by)}" if batch.cancelled_by else ""
-        head = (
-            f"🚫 {who} the batch of *{grid}* was cancelled{by}. "
-            "Rows already sent are in the file."
-        )
+        if p.cancelled:
+            stopped = (
+                f"{plural(p.cancelled, 'row')} not yet sent {'was' if p.cancelled == 1 else 'were'}"
+                " stopped; rows already sent finished and are in the file."
+            )
+        else:
+            stopped = "Every row had already been sent, so nothing was stopped: all are in the "
+            stopped += "file."
+        head = f"🚫 {who} the batch of *{grid}* was cancelled{by}. {stopped}"
     else:
         head = f"{'✅' if p.done else '❌'} {who} the batch of *{grid}* is done."
     lines = [
