@@ -443,3 +443,28 @@ def test_a_message_that_mentions_the_bot_gets_no_detection_offer(stack):
     stack.driver.message_event(mention)
     settle()
     assert ephemerals(stack, "U0ANA") == []
+
+
+def test_link_shared_is_acked_before_bitscale_answers(stack):
+    grid = stack.grid  # the default's form is not cached: drawing the card asks BitScale
+    stack.bot.services.defaults.set(CHANNEL, grid.id, grid.name, "U0ADMIN")
+    stack.sim.inject(path_contains="/curl", hang=1.0, passthrough=True)
+    message = stack.driver.post(CHANNEL, ADA)
+    answer = stack.driver.share_links(message)
+    assert answer.status_code == 200
+    assert stack.standin.unfurl_calls() == []  # acked while BitScale was still thinking
+    (call,) = previews(stack, message)
+    assert "Enrich (" in texts(call.unfurl)
+
+
+def test_previews_and_reactions_over_socket_mode(tmp_path):
+    with fast_stack(tmp_path, socket_mode=True, settings=scaled_timing(100)) as s:
+        s.grid = s.sim.add_grid(linkedin_grid())
+        set_default(s, "LinkedIn Profile")
+        message = paste(s, ADA)
+        (offer,) = previews(s, message)
+        s.driver.click_in_preview(message, ADA, button(offer.unfurl, "unfurl_enrich"))
+        wait_for(lambda: "✅" in texts(s.standin.preview(CHANNEL, message.ts, ADA)))
+        s.driver.react(message, user="U0BOB")  # answered and reusable: nothing more
+        settle()
+        assert len(s.sim.runs_for("LinkedIn Profile")) == 1
