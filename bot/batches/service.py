@@ -93,17 +93,18 @@ class BatchService:
     # --- entry points (the Slack face and the policy call these) ------------------------
 
     def create(
-        self, request: BatchRequest, *, hold_for_approval: bool = False
+        self, request: BatchRequest, *, hold_for_approval: bool = False, urgent: bool = True
     ) -> tuple[Batch, bool]:
         """Record a batch; the same dedupe key (the same form) creates it once. With
-        `hold_for_approval` it waits in `awaiting_approval` until `approve()`."""
+        `hold_for_approval` it waits in `awaiting_approval` until `approve()`. `urgent`:
+        someone is waiting for it to start (not so a scheduled one)."""
         state = "awaiting_approval" if hold_for_approval else "preparing"
         batch = request.batch(new_run_id(), self.mode, state, self.clock())
         batch, created = self.store.insert(batch)
         if created:
             self.store.files.give(batch.file_id, batch.id)  # pruned with the batch now
         if created and not hold_for_approval:
-            self._start(batch)
+            self._start(batch, urgent=urgent)
         return batch, created
 
     def approve(self, batch_id: str, approver: str) -> bool:
@@ -274,13 +275,14 @@ class BatchService:
     def show(self, batch_id: str) -> None:
         self._posts.show(batch_id)
 
-    def _start(self, batch: Batch) -> None:
+    def _start(self, batch: Batch, *, urgent: bool = True) -> None:
         """Announce (once), expand the file into runs (idempotent), then let it run."""
         if not self.announce(batch):
             return
         self._expand(batch)
-        # Someone just pressed Start: this read goes ahead of polls and other batches.
-        credits = self.provider.credits_left(urgent=True)
+        # Someone just pressed Start: this read goes ahead of polls and other batches
+        # (a scheduled batch waits its turn, behind the people).
+        credits = self.provider.credits_left(urgent=urgent)
         self.store.move(
             batch.id,
             ("preparing",),

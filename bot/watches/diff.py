@@ -16,29 +16,35 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 # "1,200", "-3.5", "1 200"? no: a space is not a thousands separator we can trust.
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$")
 _SPACES = re.compile(r"\s+")
+_NUMBER_STARTS = frozenset("+-0123456789")
 
 
 def canonical(value: Any) -> Any:
-    """The form two values are compared in: hashable, order-free where order is noise."""
-    if value is None or value == "" or value == [] or value == {}:
+    """The form two values are compared in: hashable, order-free where order is noise.
+    Numbers are ints or Decimals: equal numbers compare and hash equal across the two."""
+    kind = type(value)
+    if value is None:
         return None
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int | float):
-        return _number(Decimal(str(value)))
-    if isinstance(value, str):
+    if kind is str:
         text = _SPACES.sub(" ", value).strip()
         if not text:
             return None
-        if _NUMBER.match(text):
-            return _number(Decimal(text.replace(",", "")))
+        if text[0] in _NUMBER_STARTS and _NUMBER.match(text):
+            return ("number", Decimal(text.replace(",", "")))
         return ("text", text.casefold())
+    if kind is bool:
+        return ("bool", value)
+    if kind is int:
+        return ("number", value)
+    if kind is float:
+        number = Decimal(str(value))
+        return ("number", number) if number.is_finite() else ("text", str(value))
     if isinstance(value, list | tuple | set | frozenset):
         items = frozenset(canonical(v) for v in value) - {None}
         return ("set", items) if items else None
@@ -47,14 +53,9 @@ def canonical(value: Any) -> Any:
             (str(k), c) for k, v in value.items() if (c := canonical(v)) is not None
         )
         return ("object", pairs) if pairs else None
+    if isinstance(value, int | float):  # subclasses
+        return canonical(float(value) if isinstance(value, float) else int(value))
     return ("text", str(value).casefold())
-
-
-def _number(number: Decimal) -> Any:
-    try:
-        return ("number", number.normalize())
-    except InvalidOperation:  # NaN and friends: compare as written
-        return ("text", str(number))
 
 
 def same(old: Any, new: Any) -> bool:

@@ -121,6 +121,27 @@ def noun_for(input_keys: Iterable[str]) -> str:
     return "accounts" if any(w in keys for w in ACCOUNT_WORDS) else "rows"
 
 
+def compare(row: RowOutcome, outputs: list[dict[str, str]]) -> list[Change]:
+    """One row's changes against its last known values (none before its first firing,
+    and none for an output it has no value of yet: a new output sets its baseline)."""
+    if not row.ok or row.known is None:
+        return []
+    found: list[Change] = []
+    new = row.values or {}
+    for output in outputs:
+        key = output["id"]
+        if key in row.known:
+            found += changes(key, output.get("name") or key, row.known[key], new.get(key))
+    return found
+
+
+Compared = dict[str, list[Change]]  # row key → its changes, worked out once per firing
+
+
+def compare_all(outcomes: list[RowOutcome], outputs: list[dict[str, str]]) -> Compared:
+    return {row.key: compare(row, outputs) for row in outcomes}
+
+
 def build(
     outcomes: list[RowOutcome],
     outputs: list[dict[str, str]],
@@ -128,23 +149,17 @@ def build(
     *,
     late_by: float = 0.0,
     missed: int = 0,
+    compared: Compared | None = None,
 ) -> Digest:
+    compared = compared if compared is not None else compare_all(outcomes, outputs)
     digest = Digest(len(outcomes), noun_for(input_keys), late_by=late_by, missed=missed)
     for row in outcomes:
         if not row.ok:
             digest.failing.append((row.label, row.error or _state_words(row.state)))
-            continue
-        if row.known is None:
+        elif row.known is None:
             digest.new_rows += 1
-            continue
-        found: list[Change] = []
-        for output in outputs:
-            key = output["id"]
-            found += changes(
-                key, output.get("name") or key, row.known.get(key), (row.values or {}).get(key)
-            )
-        if found:
-            digest.changed.append(RowChange(row.label, found))
+        elif compared[row.key]:
+            digest.changed.append(RowChange(row.label, compared[row.key]))
     return digest
 
 
@@ -164,10 +179,14 @@ def values_of(outputs: dict[str, Any] | None, output_ids: list[str]) -> dict[str
 
 
 def csv_text(
-    outcomes: list[RowOutcome], outputs: list[dict[str, str]], input_keys: list[str]
+    outcomes: list[RowOutcome],
+    outputs: list[dict[str, str]],
+    input_keys: list[str],
+    compared: Compared | None = None,
 ) -> str:
     """The whole current table with each row's changes: inputs, current values, status,
     what changed (old → new) and the error of a failing row."""
+    compared = compared if compared is not None else compare_all(outcomes, outputs)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     names = [o.get("name") or o["id"] for o in outputs]
@@ -175,11 +194,7 @@ def csv_text(
     for row in outcomes:
         current = row.values if row.ok else (row.known or {})
         cells = [_cell(current.get(o["id"])) if current else "" for o in outputs]
-        found: list[Change] = []
-        if row.ok and row.known is not None:
-            for o in outputs:
-                found += changes(o["id"], o.get("name") or o["id"], row.known.get(o["id"]),
-                                 (row.values or {}).get(o["id"]))
+        found = compared[row.key]
         status = (
             "failing" if not row.ok
             else "new" if row.known is None

@@ -28,7 +28,7 @@ from bot.batches.rows import Plan
 from bot.batches.service import BatchService
 from bot.governance.audit import AuditLog
 from bot.governance.policy import Policy
-from bot.watches.digest import Digest, RowOutcome, build, csv_text, values_of
+from bot.watches.digest import Digest, RowOutcome, build, compare_all, csv_text, values_of
 from bot.watches.schedule import local_text
 from bot.watches.store import Firing, Watch, WatchStore
 
@@ -38,6 +38,7 @@ LEASE_SECONDS = 60.0
 FIRING_PREFIX = "watch:"  # a firing's batch: its dedupe key starts so
 MAX_MISSED_COUNTED = 1000
 ENDED = ("done", "cancelled", "denied")
+CREDITS_FRESH = 10.0
 
 
 class WatchNotifier(Protocol):
@@ -81,6 +82,7 @@ class Firings:
         self.credits_left = credits_left
         self.me = me
         self.clock = clock
+        self._credits_read: tuple[float, int | None] | None = None
 
     # --- 1. the leader makes due firings ---------------------------------------------
 
@@ -148,7 +150,7 @@ class Firings:
         if not watch.thread_ts:
             channel, ts = self.notifier.open_thread(watch)
             self.store.move(watch.id, ("active",), thread_channel=channel, thread_ts=ts)
-        batch, created = self.batches.create(self._request(watch, firing, rows))
+        batch, created = self.batches.create(self._request(watch, firing, rows), urgent=False)
         self.store.set_firing(firing.id, state="running", batch_id=batch.id, started_at=now,
                               lease_until=None)
         if created and self.audit is not None:
@@ -167,16 +169,25 @@ class Firings:
             if not decision.allowed:
                 return decision.reason or "budget", decision.sentence
         cost = self.batches.cost_per_run(watch.grid_id) or watch.cost_per_row
-        try:
-            left = self.credits_left()
-        except Exception:  # noqa: BLE001 - unknown credits do not stop a firing
-            left = None
+        left = self._credits()
         if cost is not None and left is not None and rows * cost > left:
             return "credits", (
                 f"This firing would cost about {rows * cost:,.0f} credits and the workspace "
                 f"has {left:,} left."
             )
         return None
+
+    def _credits(self) -> int | None:
+        """Credits left, read at most every CREDITS_FRESH seconds: a hundred watches due at
+        the same minute cost one read of the workspace, not a hundred."""
+        now = self.clock()
+        if self._credits_read is None or now - self._credits_read[0] > CREDITS_FRESH:
+            try:
+                left = self.credits_left()
+            except Exception:  # noqa: BLE001 - unknown credits do not stop a firing
+                left = None
+            self._credits_read = (now, left)
+        return self._credits_read[1]
 
     def _request(self, watch: Watch, firing: Firing, rows: list) -> BatchRequest:
         """The firing's rows as a batch file (kept in the database, owned by the batch once
@@ -231,13 +242,14 @@ class Firings:
             self.store.set_firing(firing.id, lease_until=now + 0.5)  # look again shortly
             return
         outcomes = self._outcomes(watch, firing)
+        compared = compare_all(outcomes, watch.outputs)  # once, for the digest and the file
         digest = build(
-            outcomes, watch.outputs, watch.input_keys,
+            outcomes, watch.outputs, watch.input_keys, compared=compared,
             late_by=max(0.0, (firing.started_at or now) - firing.scheduled_at)
             if firing.kind == "scheduled" else 0.0,
             missed=firing.missed,
         )
-        table = csv_text(outcomes, watch.outputs, watch.input_keys)
+        table = csv_text(outcomes, watch.outputs, watch.input_keys, compared)
         baseline = [
             (o.key, {**(o.known or {}), **(o.values or {})} if o.ok else None,
              "ok" if o.ok else "failed", o.error)

@@ -60,3 +60,8 @@ def test_the_csv_holds_the_whole_table_and_the_changes():
                         "Employee count 120 → 180; Tech stack +AWS", ""]
     assert table[2][0] == "'=Evil" and table[2][4] == "unchanged"
     assert table[3][2] == "5" and table[3][4:] == ["failing", "", "No such site"]
+
+
+def test_an_output_added_by_an_edit_sets_its_baseline_instead_of_changing():
+    outcomes = [row("Acme", {"employee_count": 5}, {"employee_count": 5, "tech_stack": ["AWS"]})]
+    assert build(outcomes, OUTPUTS, KEYS).changed == []
