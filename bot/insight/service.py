@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.governance.usage import Usage
+from bot.insight.chart_data import daily_by_grid, remaining_series
+from bot.insight.charts import Chart, daily_chart, remaining_chart
 from bot.insight.drivers import Drivers, top_drivers
 from bot.insight.forecast import Forecast
 from bot.insight.history import CreditHistory
@@ -32,3 +34,11 @@ class Insight:
 
     def drivers(self, days: float = 7, top: int = 3) -> Drivers:
         return top_drivers(self.usage, self.clock(), days=days, top=top)
+
+    def charts(self, locale: str | None = None) -> list[Chart]:
+        """Credits left over 90 days with the forecast, and credits a day by grid over 30."""
+        now = self.clock()
+        return [
+            remaining_chart(remaining_series(self.history, now), locale),
+            daily_chart(daily_by_grid(self.store, now, self.usage.cost_per_row), locale),
+        ]

@@ -19,12 +19,14 @@ from datetime import datetime, timezone
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
+from slack_sdk.models.blocks import Block
 
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
 from bot.slack.blocks import watches as watch_kit
 from bot.slack.blocks.approvals import APPROVE_ACTION, DENY_ACTION
 from bot.slack.blocks.forecast import forecast_lines
+from bot.slack.charts import chart_blocks, post_with_charts
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,9 @@ def admin_home(services: Services, now: float, user_id: str = "") -> kit.AdminHo
         admin.budget_rows = policy.workspace_budget()
     insight = getattr(services, "insight", None)
     if insight is not None:
-        admin.forecast = forecast_lines(insight.forecast(), services.locale_of(user_id))
+        locale = services.locale_of(user_id)
+        admin.forecast = forecast_lines(insight.forecast(), locale)
+        admin.charts = home_charts(services, locale)
     approvals = getattr(services, "approvals", None)
     batches = getattr(services, "batches", None)
     if approvals is not None:
@@ -158,6 +162,25 @@ def admin_home(services: Services, now: float, user_id: str = "") -> kit.AdminHo
             batch_line(batches, b) for b in batches.store.where("state = 'awaiting_approval'")
         ]
     return admin
+
+
+CHARTS_MAX_AGE = 3600.0  # Home tabs are published often; their charts are redrawn hourly
+
+
+def home_charts(services: Services, locale: str | None) -> list[Block]:
+    """The admins' charts, drawn and uploaded at most once an hour per locale (a tab is
+    republished at every run's end)."""
+    key = f"home-charts:{locale or ''}"
+    cached = services.store.cache_get(key, CHARTS_MAX_AGE)
+    if cached is None:
+        insight = services.insight
+        assert insight is not None
+        client = getattr(getattr(services, "home", None), "client", None)
+        if client is None:
+            return []
+        cached = [b.to_dict() for c in insight.charts(locale) for b in chart_blocks(client, c)]
+        services.store.cache_put(key, cached)
+    return [Block.parse(b) for b in cached]
 
 
 class HomePublisher:
@@ -256,7 +279,15 @@ class HomePublisher:
     def publish(self, user_id: str) -> None:
         try:
             data = home_data(self.services, user_id)
-            self.client.views_publish(user_id=user_id, view=kit.home_view(data))
+            view = kit.home_view(data)
+            post_with_charts(
+                self.client,
+                lambda blocks: self.client.views_publish(
+                    user_id=user_id, view={**view, "blocks": blocks}
+                ),
+                view["blocks"],
+                wait=0.5,
+            )
         except SlackClientError as exc:
             log.info("Home tab of %s not published: %s", user_id, exc)
         except Exception:  # noqa: BLE001 - a tab is never worth a crash

@@ -103,8 +103,23 @@ def test_a_month_of_spending_gives_a_forecast_and_one_forecast_alert(stack):
     text = json.dumps(sent[0].blocks)
     assert "Company Enrichment" in text and "What drives the spend" in text
 
-    answer = stack.admin.command("credits")[0]
-    reply = wait_for(lambda: stack.standin.responses and stack.standin.responses[-1])
-    assert answer.status_code == 200
-    shown = json.dumps(reply["blocks"])
+    before = len(stack.standin.responses)
+    assert stack.admin.command("credits")[0].status_code == 200
+    reply = wait_for(lambda: len(stack.standin.responses) > before and stack.standin.responses[-1])
+    shown = json.dumps(reply["blocks"], ensure_ascii=False)
     assert "credits run out" in shown and "Dec 30" in shown and "10 credits a day" in shown
+
+    # The admin's /bitscale usage shows both charts: uploaded, and referenced by file id.
+    before = len(stack.standin.responses)
+    stack.admin.command("usage")
+    usage = wait_for(lambda: len(stack.standin.responses) > before and stack.standin.responses[-1])
+    images = [b for b in usage["blocks"] if b["type"] == "image"]
+    uploaded = {
+        c.args.get("filename") for c in stack.standin.calls_to("files.getUploadURLExternal")
+    }
+    assert {"credits-left-90-days.png", "credits-by-grid-30-days.png"} <= uploaded
+    assert len(images) == 2
+    for image in images:
+        record = stack.standin.files[image["slack_file"]["id"]]
+        assert record["content"][:4] == b"\x89PNG" and image["alt_text"]
+    assert "Credits left: 295 now" in json.dumps(usage["blocks"])

@@ -3,6 +3,7 @@ limits on blocks and text are checked as Slack checks them."""
 
 from __future__ import annotations
 
+from bot.playground.slack.images import check_images
 from bot.playground.slack.records import BOT_USER, Message, SlackError, json_arg
 from bot.playground.slack.state import SlackState
 
@@ -26,6 +27,8 @@ class ChatApi(SlackState):
             raise SlackError("msg_too_long")
         if not blocks and not args.get("text"):
             raise SlackError("no_text")
+        with self.lock:
+            check_images(blocks, self.files)
         return blocks
 
     def api_chat_postMessage(self, args: dict) -> dict:

@@ -11,13 +11,14 @@ from bot.playground.slack.state import SlackState
 
 class FilesApi(SlackState):
     def api_files_getUploadURLExternal(self, args: dict) -> dict:
-        file_id = f"F{next(self._ids):06d}"
+        file_id = f"F{next(self._ids):010d}"  # Slack's ids: F and at least 8 more
         with self.lock:
             self.files[file_id] = {
                 "id": file_id,
                 "filename": args.get("filename"),
                 "length": int(args.get("length") or 0),
                 "content": b"",
+                "alt_text": args.get("alt_txt"),
             }
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
@@ -30,7 +31,12 @@ class FilesApi(SlackState):
                 record = self.files.get(entry.get("id"))
                 if record is None:
                     raise SlackError("file_not_found")
-                record.update(title=entry.get("title"), channel=channel, thread_ts=thread)
+                record.update(
+                    title=entry.get("title"),
+                    channel=channel,
+                    thread_ts=thread,
+                    uploaded_by_bot=True,
+                )
                 done.append(
                     {
                         "id": record["id"],

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from bot.playground.http import LoopbackServer, QuietHandler, query_params, take_fault
 from bot.playground.slack.chat import ChatApi
 from bot.playground.slack.files import FilesApi
+from bot.playground.slack.images import check_images
 from bot.playground.slack.people import PeopleApi
 from bot.playground.slack.records import (
     BOT_USER,
@@ -143,6 +144,12 @@ class _Handler(QuietHandler):
             )
         elif path.startswith("/respond/"):
             payload = json_arg(raw.decode() or "{}") or {}
+            try:
+                with self.owner.lock:
+                    check_images(payload.get("blocks"), self.owner.files)
+            except SlackError as err:  # Slack answers a bad response_url payload with 400
+                self.reply(400, err.error.encode(), content_type="text/plain")
+                return
             self.owner.respond(path.rsplit("/", 1)[-1], payload)
             self.reply(200, b"ok", content_type="text/plain")
         elif path.startswith("/upload/"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bot.playground.slack.images import check_images
 from bot.playground.slack.records import TRIGGER_TTL, SlackError, json_arg
 from bot.playground.slack.state import SlackState
 
@@ -30,6 +31,8 @@ class ViewsApi(SlackState):
             raise SlackError("invalid_arguments")
         if len(view.get("private_metadata") or "") > 3000:
             raise SlackError("invalid_arguments")
+        with self.lock:
+            check_images(view.get("blocks"), self.files)
         return view
 
     def api_views_open(self, args: dict) -> dict:
@@ -70,6 +73,8 @@ class ViewsApi(SlackState):
             raise SlackError("invalid_arguments")
         if len(view.get("blocks") or []) > 100:
             raise SlackError("invalid_arguments")
+        with self.lock:
+            check_images(view.get("blocks"), self.files)
         stored = {**view, "id": f"VH{args['user_id']}"}
         with self.lock:
             self.home_views[str(args["user_id"])] = stored

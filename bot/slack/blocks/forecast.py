@@ -1,40 +1,14 @@
 """The forecast in words, the same sentences everywhere it shows (`/bitscale credits`, the
-App Home, the credit alerts, the weekly digest). Dates are written in the reader's Slack
-locale (babel's CLDR data), "Dec 12–16" in en-US, "12–16 Dec" in en-GB."""
+App Home, the credit alerts, the weekly digest), dates in the reader's locale (dates.py)."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_interval, format_skeleton
-
+from bot.insight.dates import date_range, local_date
 from bot.insight.forecast import IDLE, MIN_DAYS, NOISY, SHORT, Forecast
 
-DEFAULT_LOCALE = "en-US"
+__all__ = ["date_range", "forecast_lines", "forecast_summary", "local_date"]
+
 NOT_ENOUGH = "not enough history yet"
-
-
-def babel_locale(locale: str | None) -> Locale:
-    """Slack's `en-US` as babel's locale; anything unknown reads as en-US."""
-    try:
-        return Locale.parse((locale or DEFAULT_LOCALE).replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return Locale.parse("en_US")
-
-
-def local_date(day: date, locale: str | None = None) -> str:
-    return format_skeleton("MMMd", day, locale=babel_locale(locale))
-
-
-def date_range(first: date, last: date, locale: str | None = None) -> str:
-    if first == last:
-        return local_date(first, locale)
-    text = format_interval(first, last, "MMMd", locale=babel_locale(locale))
-    # CLDR puts thin spaces around the dash; "Dec 12–16" within a month, spaced across.
-    dash = "–" if (first.year, first.month) == (last.year, last.month) else " – "
-    return re.sub(r"\s*[–~～-]\s*", dash, text, count=1) if "–" in text else text
 
 
 def _credits(amount: float) -> str:

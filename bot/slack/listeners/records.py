@@ -17,7 +17,8 @@ from slack_sdk.errors import SlackClientError
 from bot.batches.csvio import neutralise
 from bot.governance.usage import resets_in
 from bot.slack.blocks import records as kit
-from bot.slack.blocks.common import message_modal, notice_blocks
+from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, message_modal, notice_blocks
+from bot.slack.charts import chart_blocks, without_images
 from bot.slack.listeners.admin import refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -93,15 +94,26 @@ def _usage(call: CommandCall) -> dict[str, Any]:
         if policy.person_budget() is not None:
             today += f" of your {policy.person_budget():,} a day"
     today += f"; budgets reset at 00:00 UTC ({resets_in(now)})."
-    return {
-        "text": "BitScale usage this month",
-        "blocks": kit.usage_blocks(report, everyone=everyone, today=today),
-    }
+    blocks = kit.usage_blocks(report, everyone=everyone, today=today)
+    insight = call.services.insight
+    if everyone and insight is not None:  # the workspace's trend: for admins
+        for chart in insight.charts(call.services.locale_of(call.user_id)):
+            drawn = [b.to_dict() for b in chart_blocks(call.client, chart)]
+            if len(blocks) + len(drawn) <= MAX_MESSAGE_BLOCKS:
+                blocks += drawn
+    return {"text": "BitScale usage this month", "blocks": blocks}
+
+
+def _answer_usage(call: CommandCall) -> None:
+    reply = _usage(call)
+    answer = call.respond(**reply)
+    if getattr(answer, "status_code", 200) != 200:  # an image Slack will not show yet
+        call.respond(text=reply["text"], blocks=without_images(reply["blocks"]))
 
 
 # Answered after the ack: knowing whether someone is an admin may ask Slack (users.info).
 subcommand("audit", answer=lambda call: call.respond(**_audit(call)))
-subcommand("usage", answer=lambda call: call.respond(**_usage(call)))
+subcommand("usage", answer=_answer_usage)
 
 
 def register(app: App, services: Services) -> None:
