@@ -68,11 +68,6 @@ def alerts(stack) -> list:
     return [m for m in stack.standin.posts("C0ALERTS") if "before the plan renews" in m.text]
 
 
-@pytest.mark.xfail(
-    reason="depends on the real date: counts 31 readings since the real clock passed the "
-    "simulated month (2026-12-01); the history's clock must be injected",
-    strict=False,
-)
 def test_a_month_of_spending_gives_a_forecast_and_one_forecast_alert(stack):
     sim = stack.sim
     grid = sim.grid_named("Company Enrichment")
