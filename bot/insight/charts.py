@@ -4,9 +4,10 @@ says the same thing (for screen readers and notifications):
   renewal day marked;
 - credits a day by grid over the last 30 days, stacked.
 
-matplotlib is imported the first time a chart is drawn, not when the bot starts (bench/
-charts.py measures what that costs). Colours are the Okabe–Ito palette, chosen to stay
-apart for colour-blind readers; axes are labelled and dates are in the reader's locale.
+The pictures are drawn in a child process (drawing.py, draw.py), where matplotlib is loaded, so
+the bot never loads it (bench/charts.py measures what that saves). Colours are the Okabe–Ito
+palette, chosen to stay apart for colour-blind readers; axes are labelled and dates are in
+the reader's locale.
 Drawing never raises: a failure leaves the chart without its picture, the sentence stays.
 """
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from bot.insight.chart_data import DailyByGrid, RemainingSeries
 from bot.insight.dates import date_range, local_date
+from bot.insight.drawing import in_child
 from bot.insight.forecast import OK, spend_until
 
 log = logging.getLogger(__name__)
@@ -113,14 +115,59 @@ def remaining_line(series: RemainingSeries, locale: str | None = None) -> str:
     return line + "."
 
 
+REMAINING, DAILY = "remaining", "daily"
+
+
 def remaining_chart(series: RemainingSeries, locale: str | None = None) -> Chart:
-    line = remaining_line(series, locale)
-    return Chart(
-        "credits-left-90-days.png",
-        "Credits left, last 90 days",
-        line,
-        _draw(lambda: _remaining_png(series, locale), "credits left"),
-    )
+    return both(series, None, locale)[0]
+
+
+def both(
+    series: RemainingSeries | None, daily: DailyByGrid | None, locale: str | None = None
+) -> list[Chart]:
+    """The charts asked for (credits left, then by grid), drawn by one child process."""
+    asked: list[tuple[str, Chart]] = []
+    if series is not None:
+        asked.append(
+            (
+                REMAINING,
+                Chart(
+                    "credits-left-90-days.png",
+                    "Credits left, last 90 days",
+                    remaining_line(series, locale),
+                    None,
+                ),
+            )
+        )
+    if daily is not None:
+        asked.append(
+            (
+                DAILY,
+                Chart(
+                    "credits-by-grid-30-days.png",
+                    "Credits a day by grid, last 30 days",
+                    daily_line(daily, locale),
+                    None,
+                ),
+            )
+        )
+    data = {REMAINING: series, DAILY: daily}
+    # Nothing to draw needs no child: the sentence says so.
+    wanted = [(k, c) for k, c in asked if _has_data(k, data[k])]
+    drawn = in_child([(k, data[k], locale) for k, _ in wanted])
+    pngs = dict(zip([k for k, _ in wanted], drawn, strict=True))
+    return [replace(c, png=pngs.get(k)) for k, c in asked]
+
+
+def _has_data(kind: str, data) -> bool:
+    return bool(data.points) if kind == REMAINING else bool(data.by_grid)
+
+
+def render(kind: str, data, locale: str | None) -> bytes | None:
+    """The PNG of one chart, drawn here (in the drawing process); None when it failed."""
+    if kind == REMAINING:
+        return _draw(lambda: _remaining_png(data, locale), "credits left")
+    return _draw(lambda: _daily_png(data, locale), "credits by grid")
 
 
 def _remaining_png(series: RemainingSeries, locale: str | None) -> bytes | None:
@@ -184,12 +231,7 @@ def daily_line(data: DailyByGrid, locale: str | None = None) -> str:
 
 
 def daily_chart(data: DailyByGrid, locale: str | None = None) -> Chart:
-    return Chart(
-        "credits-by-grid-30-days.png",
-        "Credits a day by grid, last 30 days",
-        daily_line(data, locale),
-        _draw(lambda: _daily_png(data, locale), "credits by grid"),
-    )
+    return both(None, data, locale)[0]
 
 
 def _daily_png(data: DailyByGrid, locale: str | None) -> bytes | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.governance.usage import Usage
 from bot.insight.chart_data import daily_by_grid, remaining_series
-from bot.insight.charts import Chart, daily_chart, remaining_chart
+from bot.insight.charts import Chart, both
 from bot.insight.drivers import Drivers, top_drivers
 from bot.insight.forecast import Forecast
 from bot.insight.history import CreditHistory
@@ -36,9 +36,11 @@ class Insight:
         return top_drivers(self.usage, self.clock(), days=days, top=top)
 
     def charts(self, locale: str | None = None) -> list[Chart]:
-        """Credits left over 90 days with the forecast, and credits a day by grid over 30."""
+        """Credits left over 90 days with the forecast, and credits a day by grid over 30
+        (drawn in a child process: the bot never loads the plotting library)."""
         now = self.clock()
-        return [
-            remaining_chart(remaining_series(self.history, now), locale),
-            daily_chart(daily_by_grid(self.store, now, self.usage.cost_per_row), locale),
-        ]
+        return both(
+            remaining_series(self.history, now),
+            daily_by_grid(self.store, now, self.usage.cost_per_row),
+            locale,
+        )

@@ -5,11 +5,13 @@ leaves the sentence alone."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from datetime import date, datetime, timezone
 
 from PIL import Image
 
-from bot.insight import charts
+from bot.insight import charts, drawing
 from bot.insight.chart_data import DailyByGrid, RemainingSeries
 from bot.insight.charts import OKABE_ITO, daily_chart, remaining_chart
 from bot.insight.forecast import Reading, forecast
@@ -99,9 +101,29 @@ def test_a_failed_drawing_keeps_the_sentence(monkeypatch):
     def broken():
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr(charts, "_figure", broken)
-    chart = daily_chart(daily_fixture())
-    assert chart.png is None and chart.line.startswith("Credits (estimated) a day by grid")
+    monkeypatch.setattr(charts, "_figure", broken)  # in this process, where render() runs
+    assert charts.render(charts.DAILY, daily_fixture(), None) is None
+
+
+def test_a_drawing_process_that_dies_keeps_the_sentences(monkeypatch):
+    monkeypatch.setattr(drawing, "COMMAND", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    left, by_grid = charts.both(remaining_fixture(), daily_fixture())
+    assert left.png is None and left.line.startswith("Credits left: 1,880 now")
+    assert by_grid.png is None and by_grid.line.startswith("Credits (estimated) a day by grid")
+
+
+def test_the_bot_never_loads_the_plotting_library():
+    """Both charts come back as PNGs, and matplotlib was imported by the child alone."""
+    probe = (
+        "import sys; from tests.insight.test_charts import daily_fixture, remaining_fixture; "
+        "from bot.insight.charts import both; "
+        "a, b = both(remaining_fixture(), daily_fixture()); "
+        "assert a.png[:4] == b.png[:4] == b'\\x89PNG'; "
+        "print('matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_nothing_to_draw_says_so():
