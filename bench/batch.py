@@ -91,11 +91,8 @@ def leads(rows: int, low: float, high: float, prefix: str, seed: int = 7) -> byt
 def run_times(env: Env, prefix: str) -> list[float]:
     """When each of a batch's rows reached BitScale (its POST run), in order."""
     with env.sim.lock:
-        return sorted(
-            r.started
-            for r in env.sim.state.runs.values()
-            if str(r.inputs.get("company_name", "")).startswith(prefix)
-        )
+        return sorted(r.started for r in env.sim.state.runs.values()
+                      if str(r.inputs.get("company_name", "")).startswith(prefix))
 
 
 def form_time(env: Env) -> float:
@@ -194,13 +191,8 @@ def bench_rss(args) -> dict:
         time.sleep(args.rss_run_seconds)
         parent = env.parents()[0]
         message = env.slack.message(parent.channel, parent.ts)
-        cancel = next(
-            e
-            for b in message.blocks
-            if b["type"] == "actions"
-            for e in b["elements"]
-            if e["action_id"] == "batch_cancel"
-        )
+        cancel = next(e for b in message.blocks if b["type"] == "actions"
+                      for e in b["elements"] if e["action_id"] == "batch_cancel")
         env.driver.click(cancel, message=message)
         wait_for(lambda: [f for f in env.slack.files.values() if f.get("thread_ts")], 300)
         stats = proc_stats(env.bot.pid)

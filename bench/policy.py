@@ -37,15 +37,9 @@ def build(store: Store, count: int, now: float) -> None:
     rows = []
     for i in range(count):
         rows.append(
-            (
-                f"r{i}",
-                f"grid-{i % 80:02d}",
-                "Grid",
-                json.dumps({"a": str(i)}),
-                f"U{i % 200:04d}",
-                rng.choice(["completed", "completed", "failed", "reused"]),
-                now - rng.random() * 60 * DAY,
-            )
+            (f"r{i}", f"grid-{i % 80:02d}", "Grid", json.dumps({"a": str(i)}), f"U{i % 200:04d}",
+             rng.choice(["completed", "completed", "failed", "reused"]),
+             now - rng.random() * 60 * DAY)
         )
     db.conn.executemany(
         "INSERT INTO runs (id, grid_id, grid_name, inputs, user_id, state, created_at) "
@@ -86,10 +80,8 @@ def main() -> int:
         policy.settings.set(WORKSPACE_BUDGET, 1_000_000, actor="UA")
         for g in range(50):
             policy.set_grid_access(f"grid-{g:02d}", GridAccess("chosen", ("U0001",)), actor="UA")
-        report(
-            "check_run (access + 2 budgets)",
-            timed(lambda: policy.check_run("U0001", "grid-70", 1, entry="bench"), 500),
-        )
+        report("check_run (access + 2 budgets)",
+               timed(lambda: policy.check_run("U0001", "grid-70", 1, entry="bench"), 500))
         page = [f"grid-{g:02d}" for g in range(45, 55)]
         report("runnable (10-grid page)", timed(lambda: policy.runnable("U0002", page), 500))
         report("usage.month (everyone)", timed(lambda: policy.usage.month(), 20))

@@ -35,10 +35,8 @@ from bot.watches.service import WatchDraft  # noqa: E402
 
 CEILING = 5.0
 GRID = "Company Enrichment"
-OUTPUTS = [
-    {"id": "employee_count", "name": "Employee count"},
-    {"id": "tech_stack", "name": "Tech stack"},
-]
+OUTPUTS = [{"id": "employee_count", "name": "Employee count"},
+           {"id": "tech_stack", "name": "Tech stack"}]
 
 
 class Clock:
@@ -61,17 +59,11 @@ def make_watches(stack: LocalStack, count: int, rows: int, prefix: str) -> list:
     made = []
     for w in range(count):
         draft = WatchDraft(
-            owner=f"U0REP{w:03d}",
-            grid_id=grid.id,
-            grid_name=GRID,
+            owner=f"U0REP{w:03d}", grid_id=grid.id, grid_name=GRID,
             input_keys=["company_name", "website"],
-            rows=[
-                {"company_name": f"{prefix} {w}-{r}", "website": f"c{w}-{r}.io"}
-                for r in range(rows)
-            ],
-            outputs=OUTPUTS,
-            schedule=schedule,
-            channel_id="C0SALES",
+            rows=[{"company_name": f"{prefix} {w}-{r}", "website": f"c{w}-{r}.io"}
+                  for r in range(rows)],
+            outputs=OUTPUTS, schedule=schedule, channel_id="C0SALES",
             dedupe_key=f"bench:{prefix}:{w}",
         )
         made.append(watches.create(draft)[0])
@@ -142,7 +134,8 @@ def bench_storm(args) -> dict:
             "lateness_alone_s": round(alone_late, 2),
             "lateness_p50_s": round(statistics.median(late), 2) if late else None,
             "lateness_max_s": round(max(late), 2) if late else None,
-            "lateness_max_vs_alone": round(max(late) / max(alone_late, 0.01), 2) if late else None,
+            "lateness_max_vs_alone": round(max(late) / max(alone_late, 0.01), 2)
+            if late else None,
             "rows_sent_in_window": sent,
             "rows_per_second": round(rate, 2),
             "share_of_5_per_s_ceiling": round(rate / CEILING, 3),
@@ -150,9 +143,8 @@ def bench_storm(args) -> dict:
             "http_429": stack.sim.count(status=429) - posts_before,
             "form_idle_ms": [round(t) for t in idle_forms],
             "form_in_storm_ms": [round(t) for t in busy_forms],
-            "form_storm_vs_idle": round(
-                statistics.median(busy_forms) / max(1.0, statistics.median(idle_forms)), 2
-            ),
+            "form_storm_vs_idle": round(statistics.median(busy_forms)
+                                        / max(1.0, statistics.median(idle_forms)), 2),
         }
     finally:
         stack.stop()
@@ -166,11 +158,8 @@ def outcomes(count: int) -> list[RowOutcome]:
         new = dict(known)
         if i % 2:  # half the rows change
             new = {"employee_count": f"{200 + i:,}", "tech_stack": ["aws", "Snowflake", f"T{i}"]}
-        rows.append(
-            RowOutcome(
-                str(i), {"company_name": f"Co {i}", "website": f"c{i}.io"}, known, "completed", new
-            )
-        )
+        rows.append(RowOutcome(str(i), {"company_name": f"Co {i}", "website": f"c{i}.io"},
+                               known, "completed", new))
     return rows
 
 
@@ -221,11 +210,8 @@ def main() -> None:
     if args.quick:
         args.watches, args.rows, args.seconds, args.digest_rows = 5, 5, 12.0, 500
         args.time_scale = 20.0
-    results = {
-        "digest": bench_digest(args),
-        "storm": bench_storm(args),
-        "machine": "a shared 2-core machine: compare ratios, not absolute numbers",
-    }
+    results = {"digest": bench_digest(args), "storm": bench_storm(args),
+               "machine": "a shared 2-core machine: compare ratios, not absolute numbers"}
     print(json.dumps(results, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2))
