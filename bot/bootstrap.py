@@ -37,6 +37,7 @@ from bot.runs.service import RunService
 from bot.scheduler import Job
 from bot.slack.app import build_app
 from bot.slack.batch_notifier import SlackBatchNotifier
+from bot.slack.digest_sender import weekly_digest
 from bot.slack.directory import SlackDirectory
 from bot.slack.insight_notifier import InsightNotifier
 from bot.slack.notifier import SlackNotifier
@@ -243,6 +244,14 @@ def _build(
         denied=lambda a: watches.deny(a.ref, a.decided_by or ""),
     )
     app = build_app(web, services, signing_secret=signing, socket_mode=settings.socket_mode)
+    digest = weekly_digest(
+        web,
+        insight,
+        admins=policy.admins,
+        channel=policy.alert_channel,
+        person=directory.person,
+        approvals=services.approvals,
+    )
     progress = ProgressReporter(store, notifier)
     leader = LeaderLease(store, lock.id)
     leader.seize()  # the instance lock says no other process runs on this database
@@ -278,6 +287,8 @@ def _build(
             Job("watch-firings", watches.tick, min(1.0, settings.watch_tick_seconds), None),
             # Old LinkedIn cards and detection offers are forgotten (runs keep their own).
             Job("preview-records", lambda: _prune_previews(services), 6 * 3600, 300.0, True),
+            # Monday 09:00 in each admin's time zone; claimed per (reader, week) in the table.
+            Job("weekly-digest", digest.tick, 60.0, 30.0, True),
         ],
         watches=watches,
     )

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from bot.governance.usage import Usage
 from bot.insight.chart_data import daily_by_grid, remaining_series
-from bot.insight.charts import Chart, both
+from bot.insight.charts import Chart, both, remaining_chart
+from bot.insight.digest import WEEK, DigestFacts, WaitingBatch, failures_by_reason
 from bot.insight.drivers import Drivers, top_drivers
 from bot.insight.forecast import Forecast
 from bot.insight.history import CreditHistory
@@ -43,4 +44,25 @@ class Insight:
             remaining_series(self.history, now),
             daily_by_grid(self.store, now, self.usage.cost_per_row),
             locale,
+        )
+
+    def remaining_chart(self, locale: str | None = None) -> Chart:
+        """The digest's one picture: credits left over 90 days with the forecast."""
+        return remaining_chart(remaining_series(self.history, self.clock()), locale)
+
+    def digest_facts(self, waiting: list[WaitingBatch] | None = None) -> DigestFacts:
+        """The week up to now, and the week before it, for the weekly digest."""
+        now = self.clock()
+        week = self.usage.since(now - WEEK)
+        return DigestFacts(
+            since=now - WEEK,
+            until=now,
+            spent_this_week=self.history.spent(now - WEEK, now),
+            spent_last_week=self.history.spent(now - 2 * WEEK, now - WEEK),
+            forecast=self.forecast(),
+            drivers=self.drivers(days=7, top=3),
+            failures=failures_by_reason(self.store, now - WEEK, now),
+            reused_rows=week.total.reused,
+            saved_credits=week.total.saved,
+            waiting=list(waiting or []),
         )

@@ -1,0 +1,72 @@
+"""Which weekly digests were sent: one row per (reader, week), claimed before the digest is
+sent, so two bot processes or a restart on Monday morning never send the same week twice.
+
+A claim whose sending failed is given back (the next check tries again); a process that
+dies between claiming and sending loses that one week's digest rather than risk sending
+it twice. The SQL is portable (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.store.database import Store
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS digest_sends (reader TEXT NOT NULL, week TEXT NOT NULL, "
+    "claimed_at REAL NOT NULL, sent_at REAL, PRIMARY KEY (reader, week))"
+)
+
+
+class DigestSends:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        store.write(SCHEMA)
+
+    def claim(self, reader: str, week: str) -> bool:
+        """True for the one caller that may send `reader` the digest of `week`."""
+        rows = self.store.write(
+            "INSERT INTO digest_sends (reader, week, claimed_at) VALUES (:reader, :week, :now) "
+            "ON CONFLICT (reader, week) DO NOTHING RETURNING reader",
+            {"reader": reader, "week": week, "now": self.clock()},  # type: ignore[arg-type]
+        )
+        return len(rows) == 1
+
+    def sent(self, reader: str, week: str) -> None:
+        self.store.write(
+            "UPDATE digest_sends SET sent_at = :now WHERE reader = :reader AND week = :week",
+            {"reader": reader, "week": week, "now": self.clock()},  # type: ignore[arg-type]
+        )
+
+    def give_back(self, reader: str, week: str) -> None:
+        self.store.write(
+            "DELETE FROM digest_sends WHERE reader = :reader AND week = :week AND sent_at IS NULL",
+            {"reader": reader, "week": week},  # type: ignore[arg-type]
+        )
+
+    def was_sent(self, reader: str, week: str) -> bool:
+        row = (
+            self.store.db()
+            .execute(
+                "SELECT 1 FROM digest_sends WHERE reader = :reader AND week = :week",
+                {"reader": reader, "week": week},
+            )
+            .fetchone()
+        )
+        return row is not None
+
+    def knows(self, reader: str) -> bool:
+        """Whether any week was ever claimed for `reader` (False for a new admin)."""
+        row = (
+            self.store.db()
+            .execute("SELECT 1 FROM digest_sends WHERE reader = :reader", {"reader": reader})
+            .fetchone()
+        )
+        return row is not None
+
+    def skip(self, reader: str, week: str) -> None:
+        """Mark a week as not owed (it passed before the bot knew the reader)."""
+        if self.claim(reader, week):
+            self.sent(reader, week)
