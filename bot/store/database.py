@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.store.access import is_read_only, read_only_text
+from bot.store.engines import open_engine
 from bot.store.run_record import (
     REF_LENGTH,
     Run,
@@ -27,6 +28,7 @@ from bot.store.run_record import (
     failure_shape,
 )
 from bot.store.schema import migrate
+from bot.store.sql import Database
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -40,6 +42,8 @@ class Store:
         self.path = str(path)
         self._local = threading.local()
         self._open_and_migrate()
+        # Portable statements (see sql.py); the modules move onto it from `db()`.
+        self.sql = Database(open_engine(self.path))
 
     # --- connections --------------------------------------------------------------------
 

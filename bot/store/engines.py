@@ -1,0 +1,97 @@
+"""Opening a database engine for either backend, from `DATABASE_PATH` or `DATABASE_URL`.
+
+SQLite: one connection per thread (SQLAlchemy's default pool for files), autocommit at the
+driver so SQLAlchemy's own BEGIN is the only one, `BEGIN IMMEDIATE` for writing transactions
+(a writer that waits, waits at BEGIN, never half-way through with a lock upgrade to fail),
+and a busy timeout so writers queue instead of failing.
+
+PostgreSQL: psycopg 3 connections from a bounded `psycopg_pool.ConnectionPool`, which checks
+a connection before lending it (so a server restart costs one reconnect, not an error per
+pooled connection) and waits at most `POOL_WAIT_SECONDS` for a free one. SQLAlchemy borrows
+from it through `NullPool`, so there is exactly one pool and one bound on connections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import NullPool, StaticPool
+
+BUSY_TIMEOUT_SECONDS = 30
+POOL_WAIT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def is_postgres_url(target: str) -> bool:
+    return urlsplit(str(target)).scheme in POSTGRES_SCHEMES
+
+
+def libpq_url(url: str) -> str:
+    """The URL psycopg accepts: host add-ons set `postgres://`, SQLAlchemy spells the driver."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", *parts[1:]))
+
+
+def without_password(url: str) -> str:
+    """The URL with its password replaced, for logs and messages."""
+    parts = urlsplit(str(url))
+    if parts.password is None:
+        return str(url)
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit((parts.scheme, netloc, *parts[2:]))
+
+
+def open_engine(target: str, *, pool_size: int = 10) -> sa.Engine:
+    if is_postgres_url(target):
+        return _postgres_engine(target, pool_size)
+    return _sqlite_engine(str(target))
+
+
+def _sqlite_engine(path: str) -> sa.Engine:
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
+    if path == ":memory:":
+        # One connection shared by every thread, or each thread would see its own database.
+        kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    engine = sa.create_engine(f"sqlite:///{path}", **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy issues BEGIN itself, below
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: str, pool_size: int) -> sa.Engine:
+    from psycopg_pool import ConnectionPool
+
+    pool = ConnectionPool(
+        libpq_url(url),
+        min_size=1,
+        max_size=max(1, pool_size),
+        timeout=POOL_WAIT_SECONDS,
+        kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        check=ConnectionPool.check_connection,
+        open=False,
+        name="bitscale-bot",
+        # SQLAlchemy closes the connections it borrowed; closing hands them back instead.
+        close_returns=True,
+    )
+    pool.open(wait=False)
+    engine = sa.create_engine("postgresql+psycopg://", creator=pool.getconn, poolclass=NullPool)
+    engine.pool_of_connections = pool  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "engine_disposed")
+    def _close_pool(_engine: sa.Engine) -> None:
+        pool.close()
+
+    return engine
