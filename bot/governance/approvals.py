@@ -61,6 +61,7 @@ class Approval:
 
 
 Handler = Callable[[Approval], None]
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM approvals"
 
 
 class Approvals:
@@ -110,14 +111,7 @@ class Approvals:
             "created_at": self.clock(),
             "messages": "[]",
         }
-        db = self.store.db()
-        cursor = db.execute(
-            f"INSERT OR IGNORE INTO approvals ({', '.join(row)}) "
-            f"VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        db.conn.commit()
-        if cursor.rowcount != 1:
+        if not self.store.sql.insert("approvals", row, ignore_conflict=True):
             found = self.for_ref(kind, ref)
             assert found is not None
             return found, False
@@ -135,27 +129,34 @@ class Approvals:
         return Approval.from_row(row), True
 
     def get(self, approval_id: str) -> Approval | None:
-        rows = list(self.store.db()["approvals"].rows_where("id = ?", [approval_id], limit=1))
-        return Approval.from_row(rows[0]) if rows else None
+        row = self.store.sql.one(f"{_SELECT} WHERE id = :id", {"id": approval_id})
+        return Approval.from_row(row) if row else None
 
     def for_ref(self, kind: str, ref: str) -> Approval | None:
-        rows = list(
-            self.store.db()["approvals"].rows_where("kind = ? AND ref = ?", [kind, ref], limit=1)
+        row = self.store.sql.one(
+            f"{_SELECT} WHERE kind = :kind AND ref = :ref", {"kind": kind, "ref": ref}
         )
-        return Approval.from_row(rows[0]) if rows else None
+        return Approval.from_row(row) if row else None
 
     def pending(self) -> list[Approval]:
-        rows = self.store.db()["approvals"].rows_where("state = 'pending'", order_by="created_at")
+        rows = self.store.sql.query(f"{_SELECT} WHERE state = 'pending' ORDER BY created_at, id")
         return [Approval.from_row(r) for r in rows]
 
     def add_messages(self, approval_id: str, messages: list[tuple[str, str]]) -> None:
-        approval = self.get(approval_id)
-        if approval is None:
-            return
-        merged = approval.messages + [list(m) for m in messages]
-        self.store.write(
-            "UPDATE approvals SET messages = ? WHERE id = ?", [json.dumps(merged), approval_id]
-        )
+        # Read and write in one transaction (the row locked on PostgreSQL): two processes
+        # posting the same request at once must both keep their messages.
+        lock = " FOR UPDATE" if self.store.sql.postgres else ""
+        with self.store.sql.transaction() as tx:
+            row = tx.one(
+                f"SELECT messages FROM approvals WHERE id = :id{lock}", {"id": approval_id}
+            )
+            if row is None:
+                return
+            merged = json.loads(row["messages"] or "[]") + [list(m) for m in messages]
+            tx.run(
+                "UPDATE approvals SET messages = :messages WHERE id = :id",
+                {"messages": json.dumps(merged), "id": approval_id},
+            )
 
     def decide(
         self, approval_id: str, admin: str, *, approve: bool
@@ -163,10 +164,10 @@ class Approvals:
         """Settle a pending request. Returns (approval, applied): applied is False when it
         was already settled (the approval then says by whom) or does not exist."""
         state = "approved" if approve else "denied"
-        rows = self.store.write(
-            "UPDATE approvals SET state = ?, decided_by = ?, decided_at = ? "
-            "WHERE id = ? AND state = 'pending' RETURNING *",
-            [state, admin, self.clock(), approval_id],
+        rows = self.store.sql.write(
+            "UPDATE approvals SET state = :state, decided_by = :admin, decided_at = :at "
+            f"WHERE id = :id AND state = 'pending' RETURNING {', '.join(COLUMNS)}",
+            {"state": state, "admin": admin, "at": self.clock(), "id": approval_id},
         )
         if not rows:
             return self.get(approval_id), False

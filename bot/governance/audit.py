@@ -87,9 +87,7 @@ class AuditLog:
             if name in details:
                 row[name] = details.pop(name)
         row["details"] = json.dumps(details, ensure_ascii=False, default=str) if details else None
-        db = self.store.db()
-        db["audit"].insert(row)
-        db.conn.commit()
+        self.store.sql.insert("audit", row)
 
     def entries(
         self,
@@ -102,24 +100,28 @@ class AuditLog:
         limit: int | None = 20,
     ) -> list[AuditEntry]:
         """Newest first. `grid` matches a grid id or (case-insensitively) its name."""
-        where, params = ["1"], []
+        where, params = ["1 = 1"], {}
         if actor:
-            where.append("actor = ?")
-            params.append(actor)
+            where.append("actor = :actor")
+            params["actor"] = actor
         if grid:
-            where.append("(grid_id = ? OR lower(grid_name) = lower(?))")
-            params += [grid, grid]
+            where.append("(grid_id = :grid OR lower(grid_name) = lower(:grid))")
+            params["grid"] = grid
         if action:
-            where.append("action = ?")
-            params.append(action)
+            where.append("action = :action")
+            params["action"] = action
         if since is not None:
-            where.append("at >= ?")
-            params.append(since)
+            where.append("at >= :since")
+            params["since"] = since
         if until is not None:
-            where.append("at < ?")
-            params.append(until)
-        rows = self.store.db()["audit"].rows_where(
-            " AND ".join(where), params, order_by="id desc", limit=limit
+            where.append("at < :until")
+            params["until"] = until
+        tail = ""
+        if limit is not None:
+            tail = " LIMIT :limit"
+            params["limit"] = limit
+        rows = self.store.sql.query(
+            f"SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY id DESC{tail}", params
         )
         return [_entry(r) for r in rows]
 
@@ -141,9 +143,12 @@ class AuditLog:
         ids = list(set(ids))
         if not ids or not self.store.db()[table].exists():
             return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.store.db().execute(f"SELECT id, state FROM {table} WHERE id IN ({marks})", ids)
-        return {r[0]: r[1] for r in rows.fetchall()}
+        names = {f"id{i}": run_or_batch for i, run_or_batch in enumerate(ids)}
+        rows = self.store.sql.query(
+            f"SELECT id, state FROM {table} WHERE id IN ({', '.join(':' + n for n in names)})",
+            names,
+        )
+        return {r["id"]: r["state"] for r in rows}
 
     def to_csv(self, entries: list[AuditEntry], *, cell: Callable[[str], str]) -> str:
         """Oldest first, one row per entry, with outcomes filled in. Every cell goes through

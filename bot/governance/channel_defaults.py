@@ -1,4 +1,4 @@
-"""Each channel's default grid, for quick runs by mention. Stored in SQLite beside the runs."""
+"""Each channel's default grid, for quick runs by mention, stored beside the runs."""
 
 from __future__ import annotations
 
@@ -31,23 +31,24 @@ class ChannelDefaults:
     def get(self, channel_id: str | None) -> ChannelDefault | None:
         if not channel_id:
             return None
-        rows = list(
-            self.store.db()["channel_defaults"].rows_where("channel_id = ?", [channel_id], limit=1)
+        row = self.store.sql.one(
+            "SELECT channel_id, grid_id, grid_name, set_by, set_at FROM channel_defaults "
+            "WHERE channel_id = :channel_id",
+            {"channel_id": channel_id},
         )
-        return ChannelDefault(**rows[0]) if rows else None
+        return ChannelDefault(**row) if row else None
 
     def set(self, channel_id: str, grid_id: str, grid_name: str, user_id: str) -> ChannelDefault:
         row = ChannelDefault(channel_id, grid_id, grid_name, user_id, self.clock())
-        db = self.store.db()
-        db["channel_defaults"].upsert(row.__dict__, pk="channel_id")
-        db.conn.commit()
+        self.store.sql.upsert("channel_defaults", row.__dict__, key="channel_id")
         return row
 
     def clear(self, channel_id: str) -> ChannelDefault | None:
         """Remove the channel's default; returns what it was."""
         old = self.get(channel_id)
         if old is not None:
-            db = self.store.db()
-            db["channel_defaults"].delete(channel_id)
-            db.conn.commit()
+            self.store.sql.run(
+                "DELETE FROM channel_defaults WHERE channel_id = :channel_id",
+                {"channel_id": channel_id},
+            )
         return old

@@ -1,8 +1,8 @@
 """The BitScale API key the bot uses, and rotating it without a restart.
 
-A key rotated from Slack is stored in SQLite and takes precedence over BITSCALE_API_KEY
+A key rotated from Slack is stored in the database and takes precedence over BITSCALE_API_KEY
 (which is then dead anyway: rotation invalidates the old key). It is written durably
-(committed with synchronous=FULL, so the WAL is synced) before the client switches to it,
+(on SQLite committed with synchronous=FULL, so the WAL is synced) before the client switches to it,
 so a crash right after a rotation still starts with the working key.
 
 The key is a secret: it is never logged, never put in the audit log, and never in an
@@ -20,6 +20,7 @@ from bot.governance.audit import AuditLog
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.store.database import Store
+from bot.store.sql import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -65,35 +66,40 @@ class KeyStore:
         confirmation must not rotate twice, leaving the first new key shown already dead."""
         if not view_id:
             return False
-        rows = self.store.write(
-            "INSERT INTO rotation_confirmations (view_id, claimed_at) VALUES (?, ?) "
-            "ON CONFLICT (view_id) DO NOTHING RETURNING view_id",
-            [view_id, self.clock()],
+        return self.store.sql.insert(
+            "rotation_confirmations",
+            {"view_id": view_id, "claimed_at": self.clock()},
+            ignore_conflict=True,
         )
-        return bool(rows)
+
+    def _row(self) -> dict | None:
+        return self.store.sql.one(
+            "SELECT value, changed_at, changed_by FROM secrets WHERE name = :name", {"name": _NAME}
+        )
 
     def get(self) -> str | None:
-        rows = list(self.store.db()["secrets"].rows_where("name = ?", [_NAME], limit=1))
-        if rows:
-            RedactSecrets.secrets.add(rows[0]["value"])
-        return rows[0]["value"] if rows else None
+        row = self._row()
+        if row:
+            RedactSecrets.secrets.add(row["value"])
+        return row["value"] if row else None
 
     def changed(self) -> tuple[float, str] | None:
-        rows = list(self.store.db()["secrets"].rows_where("name = ?", [_NAME], limit=1))
-        return (rows[0]["changed_at"], rows[0]["changed_by"]) if rows else None
+        row = self._row()
+        return (row["changed_at"], row["changed_by"]) if row else None
 
     def put(self, key: str, actor: str) -> None:
-        """Store durably: FULL sync for this commit, so it survives a power cut."""
+        """Store durably, so it survives a power cut: on SQLite with FULL sync for this
+        commit; a PostgreSQL commit is flushed to its log before it returns."""
         RedactSecrets.secrets.add(key)
-        db = self.store.db()
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute(
-            "INSERT INTO secrets (name, value, changed_at, changed_by) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET value = excluded.value, "
-            "changed_at = excluded.changed_at, changed_by = excluded.changed_by",
-            [_NAME, key, self.clock(), actor],
-        )
-        db.conn.commit()
+        row = {"name": _NAME, "value": key, "changed_at": self.clock(), "changed_by": actor}
+        if self.store.sql.postgres:
+            self.store.sql.upsert("secrets", row, key="name")
+            return
+        with self.store.sql.engine.connect() as connection:
+            # Outside a transaction: SQLite refuses to change the safety level inside one.
+            connection.connection.driver_connection.execute("PRAGMA synchronous = FULL")
+            with connection.begin():
+                Transaction(connection, "sqlite").upsert("secrets", row, key="name")
         self.store.restrict_file_modes()
 
 

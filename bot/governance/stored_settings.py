@@ -1,4 +1,4 @@
-"""Settings admins change from Slack, kept in SQLite and effective at once.
+"""Settings admins change from Slack, kept in the database and effective at once.
 
 A small key → JSON value table. Environment variables stay the defaults: `get(key,
 default)` returns the stored value when an admin has set one, the default otherwise.
@@ -35,11 +35,17 @@ class StoredSettings:
         db.conn.commit()
 
     def get(self, key: str, default: Any = None) -> Any:
-        rows = list(self.store.db()["admin_settings"].rows_where("key = ?", [key], limit=1))
-        return json.loads(rows[0]["value"]) if rows else default
+        value = self.store.sql.scalar(
+            "SELECT value FROM admin_settings WHERE key = :key", {"key": key}
+        )
+        return default if value is None else json.loads(value)
 
     def all(self, prefix: str = "") -> dict[str, Any]:
-        rows = self.store.db()["admin_settings"].rows_where("key LIKE ?", [prefix + "%"])
+        # Keys are the bot's own names, matched exactly: a prefix is compared, not a pattern.
+        rows = self.store.sql.query(
+            "SELECT key, value FROM admin_settings WHERE substr(key, 1, :length) = :prefix",
+            {"length": len(prefix), "prefix": prefix},
+        )
         return {r["key"]: json.loads(r["value"]) for r in rows}
 
     def set(self, key: str, value: Any, *, actor: str, default: Any = None) -> bool:
@@ -50,20 +56,19 @@ class StoredSettings:
             old_value = default if old is _UNSET else old
             if (old is _UNSET and value is None) or old_value == value:
                 return False
-            db = self.store.db()
             if value is None:
-                db.execute("DELETE FROM admin_settings WHERE key = ?", [key])
+                self.store.sql.run("DELETE FROM admin_settings WHERE key = :key", {"key": key})
             else:
-                db["admin_settings"].upsert(
+                self.store.sql.upsert(
+                    "admin_settings",
                     {
                         "key": key,
                         "value": json.dumps(value),
                         "changed_at": self.clock(),
                         "changed_by": actor,
                     },
-                    pk="key",
+                    key="key",
                 )
-            db.conn.commit()
         new_value = default if value is None else value
         if self.audit is not None:
             self.audit.record(actor, "setting_changed", setting=key, old=old_value, new=new_value)

@@ -72,12 +72,12 @@ class Usage:
 
     def rows_today(self, user_id: str | None = None) -> int:
         """Rows started since 00:00 UTC, by one person or (None) by everyone."""
-        where = "created_at >= ? AND state NOT IN ('reused', 'cancelled')"
-        params: list = [day_start(self.clock())]
+        where = "created_at >= :since AND state NOT IN ('reused', 'cancelled')"
+        params: dict = {"since": day_start(self.clock())}
         if user_id is not None:
-            where += " AND user_id = ?"
-            params.append(user_id)
-        return self.store.count_runs(where, params)
+            where += " AND user_id = :user_id"
+            params["user_id"] = user_id
+        return self.store.sql.scalar(f"SELECT COUNT(*) FROM runs WHERE {where}", params)
 
     def today(self, user_id: str | None = None) -> UsageReport:
         """Since 00:00 UTC, by person and by grid (for the App Home's admin section)."""
@@ -90,22 +90,26 @@ class Usage:
     def since(self, since: float, user_id: str | None = None) -> UsageReport:
         # Most of a month is much of the table: a scan beats the created_at index there
         # ("+" keeps SQLite off it); a day is a short range of it (bench/policy.py).
-        column = "+created_at" if self.clock() - since > 2 * 86400 else "created_at"
-        where = f"{column} >= ? AND state NOT IN ('reused', 'cancelled')"
-        params: list = [since]
+        scan = self.clock() - since > 2 * 86400 and not self.store.sql.postgres
+        column = "+created_at" if scan else "created_at"
+        where = f"{column} >= :since AND state NOT IN ('reused', 'cancelled')"
+        params: dict = {"since": since}
         if user_id is not None:
-            where += " AND user_id = ?"
-            params.append(user_id)
+            where += " AND user_id = :user_id"
+            params["user_id"] = user_id
         failed = ",".join(f"'{s}'" for s in FAILED_STATES)
-        rows = self.store.db().execute(
+        rows = self.store.sql.query(
             # A batch counts as one run of many rows; a single run is one run of one row.
-            f"SELECT user_id, grid_id, MAX(grid_name), COUNT(DISTINCT COALESCE(batch_id, id)), "
-            f"COUNT(*), SUM(state IN ({failed})) FROM runs WHERE {where} "
-            "GROUP BY user_id, grid_id",
+            "SELECT user_id, grid_id, MAX(grid_name) AS grid_name, "
+            "COUNT(DISTINCT COALESCE(batch_id, id)) AS runs, COUNT(*) AS count, "
+            f"SUM(CASE WHEN state IN ({failed}) THEN 1 ELSE 0 END) AS failures "
+            f"FROM runs WHERE {where} GROUP BY user_id, grid_id",
             params,
         )
         report = UsageReport(since)
-        for user, grid_id, grid_name, runs, count, failures in rows.fetchall():
+        for row in rows:
+            user, grid_id, grid_name = row["user_id"], row["grid_id"], row["grid_name"]
+            runs, count, failures = row["runs"], row["count"], row["failures"]
             cost = self.cost_per_row(grid_id) if self.cost_per_row else None
             credits = None if cost is None else cost * count
             for totals in (
@@ -123,14 +127,17 @@ class Usage:
         self._add_reused(report, reused_where, params)
         return report
 
-    def _add_reused(self, report: UsageReport, where: str, params: list) -> None:
+    def _add_reused(self, report: UsageReport, where: str, params: dict) -> None:
         """Reused rows on their own: how many, and the credits they saved."""
-        rows = self.store.db().execute(
-            f"SELECT user_id, grid_id, MAX(grid_name), COUNT(*) FROM runs WHERE {where} "
-            "GROUP BY user_id, grid_id",
+        rows = self.store.sql.query(
+            "SELECT user_id, grid_id, MAX(grid_name) AS grid_name, COUNT(*) AS count "
+            f"FROM runs WHERE {where} GROUP BY user_id, grid_id",
             params,
         )
-        for user, grid_id, grid_name, count in rows.fetchall():
+        for row in rows:
+            user, grid_id, grid_name, count = (
+                row["user_id"], row["grid_id"], row["grid_name"], row["count"]
+            )
             cost = self.cost_per_row(grid_id) if self.cost_per_row else None
             saved = None if cost is None else cost * count
             for totals in (

@@ -3,10 +3,10 @@ stored settings, usage totals and approvals (one decision wins)."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from bot.batches.csvio import neutralise
 from bot.governance.approvals import Approvals
@@ -90,10 +90,11 @@ def test_budgets_count_todays_rows_and_say_when_they_reset(policy):
 
 def test_audit_log_is_append_only_and_never_stores_keys(policy):
     policy.audit.record("UADMIN", "key_rotated")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        policy.audit.store.db().execute("UPDATE audit SET actor = 'x'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        policy.audit.store.db().execute("DELETE FROM audit")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        policy.audit.store.sql.run("UPDATE audit SET actor = 'x'")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        policy.audit.store.sql.run("DELETE FROM audit")
+    assert [e.action for e in policy.audit.entries()] == ["key_rotated"]
     with pytest.raises(ValueError):
         policy.audit.record("UADMIN", "key_rotated", api_key="secret")
     csv_text = policy.audit.to_csv(policy.audit.entries(limit=None), cell=neutralise)
