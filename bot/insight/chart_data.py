@@ -57,13 +57,14 @@ def daily_by_grid(
     first = utc_day(now - (days - 1) * DAY)
     day_list = [date.fromordinal(first.toordinal() + i) for i in range(days)]
     index = {d: i for i, d in enumerate(day_list)}
-    rows = store.db().execute(
-        "SELECT created_at, grid_id, grid_name FROM runs WHERE created_at >= ? "
+    rows = store.sql.query(
+        "SELECT created_at, grid_id, grid_name FROM runs WHERE created_at >= :since "
         "AND state NOT IN ('reused', 'cancelled')",
-        [now - days * DAY],
+        {"since": now - days * DAY},
     )
     counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * days)
-    for created_at, grid_id, grid_name in rows.fetchall():
+    for row in rows:
+        created_at, grid_id, grid_name = row["created_at"], row["grid_id"], row["grid_name"]
         i = index.get(utc_day(created_at))
         if i is not None:
             counts[(grid_id, grid_name or grid_id)][i] += 1

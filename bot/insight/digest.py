@@ -85,10 +85,10 @@ def failures_by_reason(store: Store, since: float, until: float, top: int = 5) -
     params: dict = {f"s{i}": s for i, s in enumerate(FAILED_STATES)}
     params.update(since=since, until=until, top=top)
     reason = "COALESCE(NULLIF(error_code, ''), state)"
-    rows = store.db().execute(
-        f"SELECT {reason} AS reason, COUNT(*) AS n, MAX(COALESCE(error_message, '')) "
+    rows = store.sql.query(
+        f"SELECT {reason} AS reason, COUNT(*) AS n, MAX(COALESCE(error_message, '')) AS message "
         f"FROM runs WHERE state IN ({marks}) AND created_at >= :since AND created_at < :until "
         f"GROUP BY {reason} ORDER BY n DESC, reason LIMIT :top",
         params,
     )
-    return [Failure(r[0], r[1], r[2]) for r in rows.fetchall()]
+    return [Failure(r["reason"], r["n"], r["message"]) for r in rows]

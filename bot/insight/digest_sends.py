@@ -23,46 +23,39 @@ class DigestSends:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        store.write(SCHEMA)
+        store.sql.run(SCHEMA)
 
     def claim(self, reader: str, week: str) -> bool:
         """True for the one caller that may send `reader` the digest of `week`."""
-        rows = self.store.write(
-            "INSERT INTO digest_sends (reader, week, claimed_at) VALUES (:reader, :week, :now) "
-            "ON CONFLICT (reader, week) DO NOTHING RETURNING reader",
-            {"reader": reader, "week": week, "now": self.clock()},  # type: ignore[arg-type]
+        return self.store.sql.insert(
+            "digest_sends",
+            {"reader": reader, "week": week, "claimed_at": self.clock()},
+            ignore_conflict=True,
         )
-        return len(rows) == 1
 
     def sent(self, reader: str, week: str) -> None:
-        self.store.write(
+        self.store.sql.run(
             "UPDATE digest_sends SET sent_at = :now WHERE reader = :reader AND week = :week",
-            {"reader": reader, "week": week, "now": self.clock()},  # type: ignore[arg-type]
+            {"reader": reader, "week": week, "now": self.clock()},
         )
 
     def give_back(self, reader: str, week: str) -> None:
-        self.store.write(
+        self.store.sql.run(
             "DELETE FROM digest_sends WHERE reader = :reader AND week = :week AND sent_at IS NULL",
-            {"reader": reader, "week": week},  # type: ignore[arg-type]
+            {"reader": reader, "week": week},
         )
 
     def was_sent(self, reader: str, week: str) -> bool:
-        row = (
-            self.store.db()
-            .execute(
-                "SELECT 1 FROM digest_sends WHERE reader = :reader AND week = :week",
-                {"reader": reader, "week": week},
-            )
-            .fetchone()
+        row = self.store.sql.one(
+            "SELECT 1 AS found FROM digest_sends WHERE reader = :reader AND week = :week",
+            {"reader": reader, "week": week},
         )
         return row is not None
 
     def knows(self, reader: str) -> bool:
         """Whether any week was ever claimed for `reader` (False for a new admin)."""
-        row = (
-            self.store.db()
-            .execute("SELECT 1 FROM digest_sends WHERE reader = :reader", {"reader": reader})
-            .fetchone()
+        row = self.store.sql.one(
+            "SELECT 1 AS found FROM digest_sends WHERE reader = :reader LIMIT 1", {"reader": reader}
         )
         return row is not None
 

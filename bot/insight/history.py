@@ -41,7 +41,7 @@ class CreditHistory:
         self.store = store
         self.clock = clock
         for statement in SCHEMA:
-            store.write(statement)
+            store.sql.run(statement)
 
     def record(self, workspace: Workspace) -> Reading:
         """Keep one answer of GET /workspace (de-duplicated against the last reading)."""
@@ -58,15 +58,13 @@ class CreditHistory:
         )
         last = self.latest()
         if last is not None and _same(last, reading):
-            self.store.write(
-                "UPDATE credit_readings SET seen_until = ? WHERE read_at = ? AND seen_until < ?",
-                [now, last.read_at, now],
+            self.store.sql.run(
+                "UPDATE credit_readings SET seen_until = :now "
+                "WHERE read_at = :read_at AND seen_until < :now",
+                {"now": now, "read_at": last.read_at},
             )
             return reading
-        self.store.write(
-            f"INSERT INTO credit_readings (id, {COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [uuid.uuid4().hex, *_values(reading)],
-        )
+        self.store.sql.insert("credit_readings", {"id": uuid.uuid4().hex, **_values(reading)})
         return reading
 
     def observe(self, workspace: Workspace) -> None:
@@ -77,16 +75,17 @@ class CreditHistory:
             log.exception("credit reading not stored")
 
     def latest(self) -> Reading | None:
-        rows = self._select("ORDER BY read_at DESC LIMIT 1", [])
+        rows = self._select("ORDER BY read_at DESC LIMIT 1")
         return rows[0] if rows else None
 
     def readings(self, since: float | None = None) -> list[Reading]:
         """Readings in time order, from `since` (and the one before it, for the first
         difference) on."""
         if since is None:
-            return self._select("ORDER BY read_at", [])
-        before = self._select("WHERE read_at < ? ORDER BY read_at DESC LIMIT 1", [since])
-        return before + self._select("WHERE read_at >= ? ORDER BY read_at", [since])
+            return self._select("ORDER BY read_at")
+        at = {"since": since}
+        before = self._select("WHERE read_at < :since ORDER BY read_at DESC LIMIT 1", at)
+        return before + self._select("WHERE read_at >= :since ORDER BY read_at", at)
 
     def forecast(self, days: float = 35) -> Forecast:
         """The forecast from the last `days` of history (the forecast reads 28 whole days)."""
@@ -105,11 +104,19 @@ class CreditHistory:
             total += spend_between(a, b) * inside
         return round(total)
 
-    def _select(self, tail: str, params: list) -> list[Reading]:
-        rows = self.store.db().execute(f"SELECT {COLUMNS} FROM credit_readings {tail}", params)
+    def _select(self, tail: str, params: dict | None = None) -> list[Reading]:
+        rows = self.store.sql.query(f"SELECT {COLUMNS} FROM credit_readings {tail}", params)
         return [
-            Reading(read_at, remaining, used, total, seen_until, plan, renews_at)
-            for read_at, seen_until, remaining, used, total, plan, renews_at in rows.fetchall()
+            Reading(
+                r["read_at"],
+                r["remaining"],
+                r["used"],
+                r["total"],
+                r["seen_until"],
+                r["plan"],
+                r["renews_at"],
+            )
+            for r in rows
         ]
 
 
@@ -123,5 +130,13 @@ def _same(a: Reading, b: Reading) -> bool:
     )
 
 
-def _values(r: Reading) -> list:
-    return [r.read_at, r.last_seen, r.remaining, r.used, r.total, r.plan, r.renews_at]
+def _values(r: Reading) -> dict:
+    return {
+        "read_at": r.read_at,
+        "seen_until": r.last_seen,
+        "remaining": r.remaining,
+        "used": r.used,
+        "total": r.total,
+        "plan": r.plan,
+        "renews_at": r.renews_at,
+    }

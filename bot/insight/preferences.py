@@ -24,36 +24,32 @@ class Preferences:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        store.write(SCHEMA)
+        store.sql.run(SCHEMA)
 
     def get(self, user_id: str, name: str, default: bool = True) -> bool:
-        row = (
-            self.store.db()
-            .execute(
-                "SELECT value FROM person_prefs WHERE user_id = ? AND name = ?", [user_id, name]
-            )
-            .fetchone()
+        value = self.store.sql.scalar(
+            "SELECT value FROM person_prefs WHERE user_id = :user_id AND name = :name",
+            {"user_id": user_id, "name": name},
         )
-        return default if row is None else bool(row[0])
+        return default if value is None else bool(value)
 
     def set(self, user_id: str, name: str, on: bool) -> bool:
         """Store the choice; False when it was already so."""
         if self.get(user_id, name) == on:
             return False
-        self.store.write(
-            "INSERT INTO person_prefs (user_id, name, value, changed_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, "
-            "changed_at = excluded.changed_at",
-            [user_id, name, int(on), self.clock()],
+        self.store.sql.upsert(
+            "person_prefs",
+            {"user_id": user_id, "name": name, "value": int(on), "changed_at": self.clock()},
+            key=("user_id", "name"),
         )
         return True
 
     def off(self, name: str) -> set[str]:
         """Everyone who turned `name` off."""
-        rows = self.store.db().execute(
-            "SELECT user_id FROM person_prefs WHERE name = ? AND value = 0", [name]
+        rows = self.store.sql.query(
+            "SELECT user_id FROM person_prefs WHERE name = :name AND value = 0", {"name": name}
         )
-        return {r[0] for r in rows.fetchall()}
+        return {r["user_id"] for r in rows}
 
     def wants_digest(self, user_id: str) -> bool:
         return self.get(user_id, DIGEST)

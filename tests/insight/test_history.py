@@ -57,7 +57,7 @@ def test_a_broken_history_never_fails_the_read(tmp_path):
     history = CreditHistory(store, clock=lambda: NOW)
     client = BitScaleClient("k", BASE, limiter=RateLimiter(rate=1000))
     client.observe_workspace(history.observe)
-    store.write("DROP TABLE credit_readings")
+    store.sql.run("DROP TABLE credit_readings")
     respx.get(f"{BASE}/workspace").respond(200, json=ws(700))
     assert client.workspace().credits.remaining == 700
 
