@@ -7,6 +7,7 @@ import pytest
 
 from bot.playground.rigs.process_rig import ProcessRig
 from bot.playground.simulators.bitscale import Simulator
+from tests.pg import database_target, postgres_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.database import BUSY_TIMEOUT_SECONDS
+from bot.store.engines import BUSY_TIMEOUT_SECONDS
 
 
 class BackupError(Exception):

@@ -1,14 +1,15 @@
-"""SQLite via sqlite-utils: runs, the grid cache, alert state and modal sessions.
+"""The Store: runs, the grid cache, alert state, modal sessions and seen events, on either
+backend (SQLite at `DATABASE_PATH`, or PostgreSQL at `DATABASE_URL`).
 
-One connection per thread (sqlite3 objects may not cross threads), WAL so readers never
-block the writer, a busy timeout so writers queue instead of failing, and work claimed in
-single `UPDATE … RETURNING` statements so two workers never take the same row.
+Every statement goes through `self.sql` (sql.py): named parameters, SQL both backends
+speak. Work is claimed in single `UPDATE … RETURNING` statements (on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`), so two workers, in one process or several, never take the same
+row. Opening a Store migrates its schema to the code's revision (migrate.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -19,122 +20,106 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.store.access import is_read_only, read_only_text
-from bot.store.engines import open_engine
-from bot.store.run_record import (
-    REF_LENGTH,
-    Run,
-    dumps_or_none,
-    failure_shape,
-)
-from bot.store.schema import migrate
+from bot.store.engines import is_postgres_url
+from bot.store.opening import StoreError, open_postgres, open_sqlite, restrict_file_modes
+from bot.store.run_record import REF_LENGTH, Run, dumps_or_none, failure_shape
 from bot.store.sql import Database
 
-BUSY_TIMEOUT_SECONDS = 30
+__all__ = ["Store", "StoreError"]
 
 
-class StoreError(Exception):
-    """The database cannot be used; the message says what to do."""
+def _stored(value: Any) -> Any:
+    # Flags are integers in the schema; PostgreSQL, unlike SQLite, will not take a bool.
+    return int(value) if isinstance(value, bool) else value
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._local = threading.local()
-        self._open_and_migrate()
-        # Portable statements (see sql.py); the modules move onto it from `db()`.
-        self.sql = Database(open_engine(self.path))
+    def __init__(self, target: str | Path, *, pool_size: int = 10) -> None:
+        """`target`: a SQLite file path (or ":memory:"), or a postgresql:// URL."""
+        self.target = str(target)
+        self.postgres = is_postgres_url(self.target)
+        # The SQLite file, for the modules that need the file itself (lock, backup).
+        self.path: str | None = None if self.postgres else self.target
+        opener = open_postgres if self.postgres else open_sqlite
+        self.sql: Database = opener(self.target, pool_size=pool_size)
+        self.kind = self.sql.kind
 
-    # --- connections --------------------------------------------------------------------
+    def close(self) -> None:
+        self.sql.close()
+
+    # --- transitional: modules not yet on `self.sql` (SQLite only) -------------------------
 
     def db(self) -> sqlite_utils.Database:
-        db = getattr(self._local, "db", None)
+        """sqlite-utils over this thread's own connection to the SQLite file."""
+        if self.path is None:
+            raise StoreError("this part of the bot does not run on PostgreSQL yet")
+        local = self.__dict__.setdefault("_local", threading.local())
+        db = getattr(local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-            db = self._local.db = sqlite_utils.Database(conn)
+            if self.path == ":memory:":  # the one shared connection, or it is another database
+                conn = self.sql.engine.raw_connection().driver_connection
+            else:
+                conn = sqlite3.connect(self.path, timeout=30)
+                conn.execute("PRAGMA busy_timeout = 30000")
+            db = local.db = sqlite_utils.Database(conn)
         return db
 
-    def _open_and_migrate(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            # Created owner-only before SQLite touches it: it may hold the API key.
-            try:
-                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            except OSError as exc:
-                if not is_read_only(exc):
-                    raise
-                raise StoreError(read_only_text(self.path, exc)) from None
-        try:
-            db = self.db()
-            status = db.execute("PRAGMA quick_check").fetchone()[0]
-            if status != "ok":
-                raise sqlite3.DatabaseError(status)
-            db.enable_wal()
-            migrate(db)
-            self.restrict_file_modes()
-        except sqlite3.DatabaseError as exc:
-            if is_read_only(exc):
-                raise StoreError(read_only_text(self.path, exc)) from None
-            raise StoreError(
-                f"The database file {self.path} cannot be read ({exc}). Restore it from a "
-                "backup or point DATABASE_PATH at a new file; the bot will not start empty "
-                "over it, because it may hold runs that are still owed to people."
-            ) from None
+    def write(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict]:
+        """One write statement (with RETURNING, its rows), committed. Named parameters
+        (a dict) run on either backend; `?` placeholders (a list) only on SQLite."""
+        if not isinstance(params, list):
+            return self.sql.write(sql, params)
+        db = self.db()
+        cursor = db.execute(sql, params)
+        names = [d[0] for d in cursor.description or []]
+        rows = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
+        db.conn.commit()
+        return rows
 
     def restrict_file_modes(self) -> None:
-        """The database and its WAL and shared-memory files: readable by the owner only
-        (the API key stored by a rotation lives here)."""
-        if self.path == ":memory:":
-            return
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.chmod(self.path + suffix, 0o600)
-            except FileNotFoundError:
-                pass
+        """The SQLite database and its WAL and shared-memory files: readable by the owner
+        only (the API key stored by a rotation lives here)."""
+        if self.path is not None:
+            restrict_file_modes(self.path)
 
     # --- runs ---------------------------------------------------------------------------
 
     def insert_run(self, run: Run) -> tuple[Run, bool]:
         """Insert unless a run with the same dedupe key exists; return (run, inserted)."""
-        row = self._row(run)
-        db = self.db()
-        cursor = db.execute(
-            f"INSERT OR IGNORE INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        db.conn.commit()
-        if cursor.rowcount == 1:
+        if self.sql.insert("runs", self._row(run), ignore_conflict=True):
             return run, True
         existing = self.run_by_dedupe_key(run.dedupe_key) if run.dedupe_key else None
         return (existing or run), False
 
     def _row(self, run: Run) -> dict[str, Any]:
-        row = {f.name: getattr(run, f.name) for f in fields(run)}
+        row = {f.name: _stored(getattr(run, f.name)) for f in fields(run)}
         row["inputs"] = dumps_or_none(run.inputs)
         row["output_columns"] = dumps_or_none(run.output_columns)
         row["outputs"] = dumps_or_none(run.outputs)
         return row
 
     def update_run(self, run_id: str, **changes: Any) -> None:
+        if not changes:
+            return
         for key in ("inputs", "output_columns", "outputs"):
             if key in changes:
                 changes[key] = dumps_or_none(changes[key])
-        db = self.db()
-        db["runs"].update(run_id, changes)
-        db.conn.commit()
+        sets = ", ".join(f"{name} = :{name}" for name in changes)
+        params = {name: _stored(value) for name, value in changes.items()}
+        self.sql.run(f"UPDATE runs SET {sets} WHERE id = :run_id_", {**params, "run_id_": run_id})
+
+    def _one_run(self, where: str, params: dict[str, Any]) -> Run | None:
+        row = self.sql.one(f"SELECT * FROM runs WHERE {where} LIMIT 1", params)
+        return Run.from_row(row) if row else None
 
     def get_run(self, run_id: str) -> Run | None:
-        rows = list(self.db()["runs"].rows_where("id = ?", [run_id], limit=1))
-        return Run.from_row(rows[0]) if rows else None
+        return self._one_run("id = :id", {"id": run_id})
 
     def run_by_dedupe_key(self, key: str) -> Run | None:
-        rows = list(self.db()["runs"].rows_where("dedupe_key = ?", [key], limit=1))
-        return Run.from_row(rows[0]) if rows else None
+        return self._one_run("dedupe_key = :key", {"key": key})
 
     def run_by_request_id(self, request_id: str) -> Run | None:
-        rows = list(self.db()["runs"].rows_where("request_id = ?", [request_id], limit=1))
-        return Run.from_row(rows[0]) if rows else None
+        return self._one_run("request_id = :request_id", {"request_id": request_id})
 
     def find_run(self, ident: str) -> Run | None:
         """A run by its short reference, its run id or BitScale's request id, in any case
@@ -148,61 +133,58 @@ class Store:
                 return run
         prefix = ident.lower()
         if len(prefix) >= REF_LENGTH and all(ch in "0123456789abcdef" for ch in prefix):
-            rows = self.db()["runs"].rows_where(
-                "id >= ? AND id < ?", [prefix, prefix + "~"], order_by="created_at desc", limit=1
+            # Run ids are lower-case hex, so every id with the prefix sorts below prefix+"g"
+            # in any collation: an index range, not a scan.
+            row = self.sql.one(
+                "SELECT * FROM runs WHERE id >= :low AND id < :high "
+                "ORDER BY created_at DESC LIMIT 1",
+                {"low": prefix, "high": prefix + "g"},
             )
-            for row in rows:
-                return Run.from_row(row)
+            return Run.from_row(row) if row else None
         return None
 
     def failure_streak(self, run: Run, look_back: int = 10) -> int:
         """How many of the grid's latest finished runs, this one included, failed the same
         way (the same code, and the same message once quoted values and numbers are
         ignored): a streak says trying again is unlikely to help."""
-        rows = (
-            self.db()
-            .execute(
-                "SELECT state, error_code, error_message FROM runs WHERE grid_id = ? AND id != ? "
-                "AND state IN ('completed', 'failed') AND finished_at IS NOT NULL "
-                "ORDER BY finished_at DESC LIMIT ?",
-                [run.grid_id, run.id, look_back],
-            )
-            .fetchall()
+        rows = self.sql.query(
+            "SELECT state, error_code, error_message FROM runs WHERE grid_id = :grid "
+            "AND id != :id AND state IN ('completed', 'failed') AND finished_at IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT :look_back",
+            {"grid": run.grid_id, "id": run.id, "look_back": look_back},
         )
         mine = (run.error_code, failure_shape(run.error_message))
         streak = 1
-        for state, code, message in rows:
-            if state != "failed" or (code, failure_shape(message)) != mine:
+        for row in rows:
+            shape = (row["error_code"], failure_shape(row["error_message"]))
+            if row["state"] != "failed" or shape != mine:
                 break
             streak += 1
         return streak
 
     def recent_runs(self, user_id: str, limit: int = 10) -> list[Run]:
         # A batch's rows are reported by their batch, not one by one.
-        rows = self.db()["runs"].rows_where(
-            "user_id = ? AND batch_id IS NULL", [user_id], order_by="created_at desc", limit=limit
+        rows = self.sql.query(
+            "SELECT * FROM runs WHERE user_id = :user AND batch_id IS NULL "
+            "ORDER BY created_at DESC LIMIT :limit",
+            {"user": user_id, "limit": limit},
         )
         return [Run.from_row(r) for r in rows]
 
-    def count_runs(self, where: str = "1", params: list[Any] | None = None) -> int:
-        return self.db()["runs"].count_where(where, params or [])
+    def count_runs(
+        self, where: str = "1 = 1", params: list[Any] | dict[str, Any] | None = None
+    ) -> int:
+        if isinstance(params, list):  # transitional: `?` placeholders, SQLite only
+            return self.db()["runs"].count_where(where, params)
+        return int(self.sql.scalar(f"SELECT COUNT(*) AS n FROM runs WHERE {where}", params))
 
     def all_runs(self) -> list[Run]:
-        return [Run.from_row(r) for r in self.db()["runs"].rows_where(order_by="created_at")]
-
-    def write(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        """Run one write statement (with RETURNING, rows come back) and commit it."""
-        db = self.db()
-        cursor = db.execute(sql, params or [])
-        names = [d[0] for d in cursor.description or []]
-        rows = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
-        db.conn.commit()
-        return rows
+        return [Run.from_row(r) for r in self.sql.query("SELECT * FROM runs ORDER BY created_at")]
 
     def claim(
         self,
         where: str,
-        params: list[Any],
+        params: list[Any] | dict[str, Any],
         *,
         now: float,
         lease: float,
@@ -210,64 +192,67 @@ class Store:
         order_by: str = "created_at",
         extra_set: str = "",
     ) -> list[Run]:
-        """Lease up to `limit` rows matching `where` in one statement, and return them."""
-        sets = "lease_until = ?" + (f", {extra_set}" if extra_set else "")
+        """Lease up to `limit` rows matching `where` in one statement, and return them.
+        `where` and `extra_set` use named parameters; `claim_*` names are this method's."""
+        if isinstance(params, list):  # transitional: `?` placeholders, SQLite only
+            sets = "lease_until = ?" + (f", {extra_set}" if extra_set else "")
+            rows = self.write(
+                f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE ({where}) "
+                f"AND (lease_until IS NULL OR lease_until <= ?) ORDER BY {order_by} LIMIT ?) "
+                "RETURNING *",
+                [now + lease, *params, now, limit],
+            )
+            return [Run.from_row(r) for r in rows]
+        sets = "lease_until = :claim_until" + (f", {extra_set}" if extra_set else "")
+        # Rows another process is claiming this instant are skipped, not waited for.
+        skip = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
         sql = (
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE ({where}) "
-            f"AND (lease_until IS NULL OR lease_until <= ?) ORDER BY {order_by} LIMIT ?) "
-            "RETURNING *"
+            "AND (lease_until IS NULL OR lease_until <= :claim_now) "
+            f"ORDER BY {order_by} LIMIT :claim_limit{skip}) RETURNING *"
         )
-        rows = self.write(sql, [now + lease, *params, now, limit])
+        claim = {"claim_until": now + lease, "claim_now": now, "claim_limit": limit}
+        rows = self.sql.write(sql, {**params, **claim})
         return [Run.from_row(r) for r in rows]
 
     # --- small key-value tables ---------------------------------------------------------
 
     def cache_get(self, key: str, max_age: float, now: float | None = None) -> Any:
-        rows = list(self.db()["cache"].rows_where("key = ?", [key], limit=1))
-        if not rows:
+        row = self.sql.one("SELECT value, stored_at FROM cache WHERE key = :key", {"key": key})
+        if row is None or (now or time.time()) - row["stored_at"] > max_age:
             return None
-        if (now or time.time()) - rows[0]["stored_at"] > max_age:
-            return None
-        return json.loads(rows[0]["value"])
+        return json.loads(row["value"])
 
     def cache_put(self, key: str, value: Any, now: float | None = None) -> None:
-        db = self.db()
-        db["cache"].upsert(
-            {"key": key, "value": json.dumps(value), "stored_at": now or time.time()}, pk="key"
-        )
-        db.conn.commit()
+        row = {"key": key, "value": json.dumps(value), "stored_at": now or time.time()}
+        self.sql.upsert("cache", row, "key")
 
     def alert_state(self, name: str) -> str | None:
-        rows = list(self.db()["alerts"].rows_where("name = ?", [name], limit=1))
-        return rows[0]["state"] if rows else None
+        return self.sql.scalar("SELECT state FROM alerts WHERE name = :name", {"name": name})
 
     def set_alert_state(self, name: str, state: str) -> None:
-        db = self.db()
-        db["alerts"].upsert({"name": name, "state": state, "changed_at": time.time()}, pk="name")
-        db.conn.commit()
+        self.sql.upsert("alerts", {"name": name, "state": state, "changed_at": time.time()}, "name")
 
     def save_session(self, payload: dict[str, Any]) -> str:
         token = uuid.uuid4().hex
-        db = self.db()
-        db["sessions"].insert(
-            {"token": token, "payload": json.dumps(payload), "created_at": time.time()}
-        )
-        db.execute("DELETE FROM sessions WHERE created_at < ?", [time.time() - 7 * 86400])
-        db.conn.commit()
+        now = time.time()
+        with self.sql.transaction() as tx:
+            tx.insert(
+                "sessions", {"token": token, "payload": json.dumps(payload), "created_at": now}
+            )
+            tx.run("DELETE FROM sessions WHERE created_at < :cut", {"cut": now - 7 * 86400})
         return token
 
     def load_session(self, token: str) -> dict[str, Any] | None:
-        rows = list(self.db()["sessions"].rows_where("token = ?", [token], limit=1))
-        return json.loads(rows[0]["payload"]) if rows else None
+        payload = self.sql.scalar("SELECT payload FROM sessions WHERE token = :t", {"t": token})
+        return json.loads(payload) if payload else None
 
     def remember_event(self, event_id: str) -> bool:
         """True the first time an event id is seen; False for Slack's redeliveries."""
         now = time.time()
-        rows = self.write(
-            "INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?) "
-            "RETURNING event_id",
-            [event_id, now],
+        first = self.sql.insert(
+            "seen_events", {"event_id": event_id, "seen_at": now}, ignore_conflict=True
         )
-        if rows:  # Slack stops redelivering within the hour; a day is plenty to remember
-            self.write("DELETE FROM seen_events WHERE seen_at < ?", [now - 86400])
-        return bool(rows)
+        if first:  # Slack stops redelivering within the hour; a day is plenty to remember
+            self.sql.run("DELETE FROM seen_events WHERE seen_at < :cut", {"cut": now - 86400})
+        return first

@@ -1,6 +1,6 @@
 """Opening a database engine for either backend, from `DATABASE_PATH` or `DATABASE_URL`.
 
-SQLite: one connection per thread (SQLAlchemy's default pool for files), autocommit at the
+SQLite: a pool of connections that any thread may borrow, WAL, autocommit at the
 driver so SQLAlchemy's own BEGIN is the only one, `BEGIN IMMEDIATE` for writing transactions
 (a writer that waits, waits at BEGIN, never half-way through with a lock upgrade to fail),
 and a busy timeout so writers queue instead of failing.
@@ -48,20 +48,27 @@ def without_password(url: str) -> str:
 def open_engine(target: str, *, pool_size: int = 10) -> sa.Engine:
     if is_postgres_url(target):
         return _postgres_engine(target, pool_size)
-    return _sqlite_engine(str(target))
+    return _sqlite_engine(str(target), pool_size)
 
 
-def _sqlite_engine(path: str) -> sa.Engine:
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
+def _sqlite_engine(path: str, pool_size: int) -> sa.Engine:
+    connect_args = {"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+    kwargs: dict[str, Any] = {"connect_args": connect_args}
     if path == ":memory:":
         # One connection shared by every thread, or each thread would see its own database.
-        kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        kwargs.update(poolclass=StaticPool)
+    else:
+        # Connections are cheap file handles; the bot's many threads never wait for one.
+        kwargs.update(pool_size=max(pool_size, 32), max_overflow=-1)
     engine = sa.create_engine(f"sqlite:///{path}", **kwargs)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy issues BEGIN itself, below
         dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        if path != ":memory:":
+            # Readers never block the writer; set outside any transaction, as SQLite needs.
+            dbapi_connection.execute("PRAGMA journal_mode = wal")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+import sqlite_utils
 
 from bot.config import SettingsError, load_settings
 from bot.store.database import Store, StoreError
@@ -94,14 +97,24 @@ def test_corrupt_database_stops_start_up(tmp_path):
         Store(path)
 
 
-def test_schema_is_created_and_migrated_idempotently(tmp_path):
+def test_a_database_from_before_versions_is_adopted_and_gains_what_it_lacks(tmp_path):
     path = tmp_path / "db"
-    store = Store(path)
-    store.db()["runs"].transform(drop={"notify_error"})  # an older schema
+    Store(path).close()
+    # What an older bot left: no version stamp, and a column that came later missing.
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    old["runs"].transform(drop={"notify_error"})
+    old["runs"].insert({"id": "r1", "grid_id": "g1", "user_id": "U1", "state": "completed"})
+    old.execute("DROP TABLE alembic_version")
+    old.conn.commit()
+    old.conn.close()
     again = Store(path)
-    assert "notify_error" in again.db()["runs"].columns_dict
-    assert again.db().journal_mode == "wal"
-    Store(path)
+    columns = {row["name"] for row in again.sql.query("PRAGMA table_info(runs)")}
+    assert "notify_error" in columns
+    assert again.get_run("r1").target == "g1"  # a grid run's target is its grid
+    assert again.sql.scalar("PRAGMA journal_mode") == "wal"
+    assert again.sql.scalar("SELECT version_num FROM alembic_version") == "0001"
+    again.close()
+    Store(path).close()
 
 
 def test_dedupe_key_is_unique(tmp_path):

@@ -1,0 +1,88 @@
+"""Opening a database for the Store: checks that turn a bad file or URL into one line an
+operator can act on, then the migration to the code's schema revision."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bot.store.access import is_read_only, read_only_text
+from bot.store.engines import open_engine, without_password
+from bot.store.migrate import SchemaTooNew, migrate
+from bot.store.sql import Database
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says what to do."""
+
+
+def open_sqlite(path: str, *, pool_size: int = 10) -> Database:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Created owner-only before SQLite touches it: it may hold the API key.
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        except OSError as exc:
+            if not is_read_only(exc):
+                raise
+            raise StoreError(read_only_text(path, exc)) from None
+    database = Database(open_engine(path, pool_size=pool_size))
+    try:
+        status = database.scalar("PRAGMA quick_check")
+        if status != "ok":
+            raise sqlite3.DatabaseError(status)
+        migrate(database.engine)
+        # One real write, so a file that can be read but not written is reported now.
+        database.run("UPDATE alembic_version SET version_num = version_num")
+        restrict_file_modes(path)
+    except SchemaTooNew as exc:
+        database.close()
+        raise StoreError(str(exc)) from None
+    except (sqlite3.DatabaseError, sa.exc.DatabaseError) as exc:
+        database.close()
+        cause = getattr(exc, "orig", None) or exc
+        if is_read_only(cause):
+            raise StoreError(read_only_text(path, cause)) from None
+        raise StoreError(
+            f"The database file {path} cannot be read ({cause}). Restore it from a "
+            "backup or point DATABASE_PATH at a new file; the bot will not start empty "
+            "over it, because it may hold runs that are still owed to people."
+        ) from None
+    return database
+
+
+def open_postgres(url: str, *, pool_size: int = 10) -> Database:
+    database = Database(open_engine(url, pool_size=pool_size))
+    try:
+        migrate(database.engine)
+    except SchemaTooNew as exc:
+        database.close()
+        raise StoreError(str(exc)) from None
+    except Exception as exc:
+        database.close()
+        raise StoreError(
+            f"The PostgreSQL database at {without_password(url)} cannot be used: "
+            f"{_first_line(exc)}. Check DATABASE_URL (host, port, user, password, database "
+            "name) and that the server is running."
+        ) from None
+    return database
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return (text[0] if text else type(cause).__name__).rstrip(".")
+
+
+def restrict_file_modes(path: str) -> None:
+    """The database and its WAL and shared-memory files: readable by the owner only."""
+    if path == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.chmod(path + suffix, 0o600)
+        except FileNotFoundError:
+            pass

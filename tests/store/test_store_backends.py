@@ -1,0 +1,65 @@
+"""The Store behaves the same on SQLite and PostgreSQL: runs, claims, and the small tables."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.store.database import Store
+from tests.factories import make_run
+
+
+def test_runs_are_stored_found_and_updated(database_target):
+    store = Store(database_target)
+    run = make_run(id="abcdef123456", state="queued", dedupe_key="view:1", quiet=True)
+    assert store.insert_run(run)[1] is True
+    assert store.insert_run(make_run(id="other", dedupe_key="view:1"))[1] is False
+    store.update_run(run.id, state="running", request_id="REQ-1", outputs={"email": "a@b.c"})
+    found = store.find_run("ABCDEF")
+    assert found is not None and found.id == run.id and found.outputs == {"email": "a@b.c"}
+    assert store.find_run("req-1").id == run.id
+    assert store.count_runs("state = :state", {"state": "running"}) == 1
+    assert [r.id for r in store.recent_runs(run.user_id)] == [run.id]
+    store.close()
+
+
+def test_four_workers_claiming_at_once_take_every_run_exactly_once(database_target):
+    store = Store(database_target)
+    for n in range(200):
+        store.insert_run(make_run(id=f"run{n:04d}", state="queued", created_at=float(n)))
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            runs = store.claim(
+                "state = :state", {"state": "queued"}, now=100.0, lease=600, limit=7
+            )
+            if not runs:
+                return
+            for run in runs:
+                store.update_run(run.id, state="running")
+            with lock:
+                taken.extend(r.id for r in runs)
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(taken) == [f"run{n:04d}" for n in range(200)]
+    store.close()
+
+
+def test_cache_alerts_sessions_and_events(database_target):
+    store = Store(database_target)
+    store.cache_put("grids", [1, 2], now=1000.0)
+    assert store.cache_get("grids", max_age=60, now=1030.0) == [1, 2]
+    assert store.cache_get("grids", max_age=60, now=1100.0) is None
+    store.set_alert_state("credits", "low")
+    store.set_alert_state("credits", "ok")
+    assert store.alert_state("credits") == "ok"
+    token = store.save_session({"grid": "g1"})
+    assert store.load_session(token) == {"grid": "g1"}
+    assert store.remember_event("Ev1") is True
+    assert store.remember_event("Ev1") is False
+    store.close()
