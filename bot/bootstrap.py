@@ -32,6 +32,7 @@ from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider
 from bot.readiness import Readiness, owed_check, provider_key_checks
 from bot.runs.progress import ProgressReporter
+from bot.runs.recovery import INSTANCE_LEASE
 from bot.runs.reuse import ResultIndex
 from bot.runs.service import RunService
 from bot.scheduler import Job
@@ -77,6 +78,7 @@ class Bot:
     services: Services | None = None
     retention: Retention | None = None  # pruned by the scheduler
     leader: LeaderLease | None = None  # who runs the once-per-period jobs
+    heartbeat: LeaderLease | None = None  # this process's own lease: alive (PostgreSQL)
     # Periodic work of the features beyond the core's own (scheduler.core_jobs): each
     # feature adds its Job here, and the scheduler runs it (singletons on the leader only).
     jobs: list[Job] = field(default_factory=list)
@@ -97,7 +99,10 @@ class Bot:
         self.providers.close()
         if self.leader is not None:
             self.leader.release()
+        if self.heartbeat is not None:
+            self.heartbeat.release()  # what is still sending is cut off: others say so
         self.lock.release()
+        self.store.close()
 
 
 def build_bot(
@@ -109,7 +114,8 @@ def build_bot(
     """Everything but the scheduler and the web server. Raises InstanceLockError when
     another bot uses the database, StoreError on a bad database. `insight_clock` dates
     credit readings and digests (tests live a month in seconds with it)."""
-    lock = InstanceLock(settings.database_path).acquire()
+    # PostgreSQL is shared by any number of processes; a SQLite file has exactly one.
+    lock = InstanceLock(None if settings.database_url else settings.database_path).acquire()
     try:
         return _build(settings, lock, credit_debounce, insight_clock)
     except BaseException:
@@ -123,7 +129,7 @@ def _build(
     credit_debounce: float,
     insight_clock: Callable[[], float],
 ) -> Bot:
-    store = Store(settings.database_path)
+    store = Store(settings.database_target, pool_size=settings.database_pool_size)
     assert settings.bitscale_api_key is not None and settings.slack_bot_token is not None
     keys = KeyStore(store)
     SECRETS.follow(RedactSecrets.secrets)  # a key stored by a rotation, in every log line
@@ -194,7 +200,11 @@ def _build(
         gate=policy,
         drain_seconds=settings.shutdown_drain_seconds,
     )
-    runs.recover()
+    # Taken before anything is sent, so the other processes know this one is alive.
+    heartbeat = LeaderLease(store, lock.id, name=INSTANCE_LEASE + lock.id)
+    if store.postgres:
+        heartbeat.renew()
+    runs.recover(shared=store.postgres)
     batches = BatchService(
         BatchStore(store),
         runs,
@@ -206,7 +216,8 @@ def _build(
         expiry_seconds=settings.run_expiry_minutes * 60,
     )
     # A deployment from before files lived in the database: move them in, drop the folder.
-    import_batch_files(batches.store, legacy_folder(settings.database_path))
+    if store.path is not None:
+        import_batch_files(batches.store, legacy_folder(store.path))
     runs.first_poll = batches.first_poll
 
     def finished(run: Run) -> None:
@@ -254,7 +265,9 @@ def _build(
     )
     progress = ProgressReporter(store, notifier)
     leader = LeaderLease(store, lock.id)
-    leader.seize()  # the instance lock says no other process runs on this database
+    if not store.postgres:
+        leader.seize()  # the instance lock says no other process runs on this database
+    jobs = _cluster_jobs(runs, heartbeat) if store.postgres else []
     readiness = Readiness()
     provider_key_checks(readiness, providers)
     readiness.add("owed-to-slack", owed_check(store))
@@ -280,7 +293,9 @@ def _build(
         leader=leader,
         readiness=readiness,
         insight=insight,
+        heartbeat=heartbeat if store.postgres else None,
         jobs=[
+            *jobs,
             # Due watches get their firing rows on the leader; every process starts,
             # follows and posts the firings it claims.
             Job("watch-schedule", watches.schedule_due, settings.watch_tick_seconds, 0.0, True),
@@ -313,6 +328,15 @@ def _watches(
     )
 
 
+def _cluster_jobs(runs: RunService, heartbeat: LeaderLease) -> list[Job]:
+    """With processes sharing PostgreSQL: this one says it is alive every few seconds, and
+    the leader reports the runs a dead one was sending, within 30 s of its death."""
+    return [
+        Job("instance-heartbeat", heartbeat.renew, heartbeat.ttl / 3, None),
+        Job("orphaned-runs", lambda: runs.interrupt_orphans(time.time()), 5.0, 5.0, True),
+    ]
+
+
 def _prune_previews(services: Services) -> None:
     older_than = time.time() - KEEP_DAYS * 86400
     assert services.unfurls is not None and services.offers is not None
@@ -340,9 +364,9 @@ def _bittlebits(settings: Settings, store: Store) -> BittlebitsProvider:
         settings.bittlebits_api_key.get_secret_value(), settings.bittlebits_api_url
     )
     provider = BittlebitsProvider(client)
-    rows = store.db().execute(
-        "SELECT submitted_at FROM runs WHERE provider = ? AND submitted_at > ?",
-        [provider.name, time.time() - 3600],
+    rows = store.sql.query(
+        "SELECT submitted_at FROM runs WHERE provider = :provider AND submitted_at > :since",
+        {"provider": provider.name, "since": time.time() - 3600},
     )
-    provider.remember_submissions([row[0] for row in rows.fetchall()])
+    provider.remember_submissions([row["submitted_at"] for row in rows])
     return provider

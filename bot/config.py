@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     database_path: str = _var(
         "DATABASE_PATH", "./bitscale-bot.db", "the SQLite file; keep it on a persistent disk"
     )
+    database_url: SecretStr | None = _var(
+        "DATABASE_URL",
+        None,
+        "postgresql://user:password@host:5432/db: PostgreSQL instead of DATABASE_PATH, "
+        "for several processes",
+    )
     host: str = _var(
         "HOST", "0.0.0.0", "address to listen on (127.0.0.1: this machine only)", min_length=1
     )
@@ -160,6 +166,9 @@ class Settings(BaseSettings):
     batch_progress_seconds: float = _var(
         "BATCH_PROGRESS_SECONDS", 5, "how often a batch's progress message is edited", gt=0
     )
+    database_pool_size: int = _var(
+        "DATABASE_POOL_SIZE", 10, "PostgreSQL connections each process may hold", ge=1, le=100
+    )
     watch_tick_seconds: float = _var(
         "WATCH_TICK_SECONDS",
         5,
@@ -206,6 +215,7 @@ class Settings(BaseSettings):
         "slack_bot_token",
         "bitscale_api_key",
         "bittlebits_api_key",
+        "database_url",
         mode="before",
     )
     @classmethod
@@ -235,6 +245,31 @@ class Settings(BaseSettings):
                 "Information → App-Level Tokens with the connections:write scope"
             )
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # Never echoed: the URL usually carries the database password.
+        if value is None:
+            return value
+        try:
+            parts = urlsplit(value.get_secret_value().strip())
+            scheme, host = parts.scheme, parts.hostname
+        except ValueError:
+            scheme, host = "", None
+        if scheme not in ("postgresql", "postgres", "postgresql+psycopg") or not host:
+            raise ValueError(
+                "expected postgresql://user:password@host:5432/database (or postgres://, "
+                "as host add-ons write it); leave it unset to use SQLite at DATABASE_PATH"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
+    @property
+    def database_target(self) -> str:
+        """What the Store opens: the PostgreSQL URL when set, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.database_path
 
     @field_validator("credit_alert_channel")
     @classmethod
@@ -304,7 +339,9 @@ class Settings(BaseSettings):
             self.bitscale_api_key,
             self.bittlebits_api_key,
         )
-        return [s.get_secret_value() for s in held if s is not None]
+        values = [s.get_secret_value() for s in held if s is not None]
+        password = urlsplit(self.database_target).password if self.database_url else None
+        return values + ([password] if password else [])
 
     @property
     def socket_mode(self) -> bool:

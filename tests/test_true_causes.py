@@ -12,7 +12,7 @@ import stat
 import pytest
 import respx
 
-import bot.store.database
+import bot.store.opening
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.providers.bittlebits.client import BittlebitsClient
@@ -39,7 +39,7 @@ def test_a_database_file_the_bot_may_not_write_says_so(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     # what a 0444 file gives a non-root bot
-    monkeypatch.setattr(bot.store.database.os, "open", refused)
+    monkeypatch.setattr(bot.store.opening.os, "open", refused)
     with pytest.raises(StoreError) as caught:
         Store(path)
     text = str(caught.value)
@@ -49,13 +49,13 @@ def test_a_database_file_the_bot_may_not_write_says_so(tmp_path, monkeypatch):
 
 def test_a_database_sqlite_may_only_read_says_so(tmp_path, monkeypatch):
     path = tmp_path / "bot.db"
-    Store(path).db().conn.close()
+    Store(path).close()
     real = sqlite3.connect
 
     def read_only(target, **kwargs):  # SQLite's own SQLITE_READONLY, as on a read-only disk
         return real(f"file:{target}?mode=ro", uri=True, **kwargs)
 
-    monkeypatch.setattr(bot.store.database.sqlite3, "connect", read_only)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", read_only)  # what SQLAlchemy calls
     with pytest.raises(StoreError) as caught:
         Store(path)
     text = str(caught.value)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 class RunFinishing(ServiceParts):
     _last_probe: float = 0.0  # when probe_delivery last tried a waiting result
+
     def _finish(
         self,
         run_id: str,
@@ -38,11 +39,18 @@ class RunFinishing(ServiceParts):
         the provider (completed, failed) also replaces the bot's own "interrupted" or
         "expired", and is then posted too: the requester gets the result after all."""
         allowed = ACTIVE_STATES + (GIVEN_UP_STATES if state in ("completed", "failed") else ())
-        changed = self.store.write(
-            f"UPDATE runs SET state = ?, outputs = ?, error_code = ?, error_message = ?, "
-            f"finished_at = ?, lease_until = NULL, {LATE_RESET} "
-            f"WHERE id = ? AND state IN ({sql_list(allowed)}) RETURNING id",
-            [state, dumps_or_none(outputs), code, message, self.clock(), run_id],
+        changed = self.store.sql.write(
+            "UPDATE runs SET state = :state, outputs = :outputs, error_code = :code, "
+            f"error_message = :message, finished_at = :now, lease_until = NULL, {LATE_RESET} "
+            f"WHERE id = :id AND state IN ({sql_list(allowed)}) RETURNING id",
+            {
+                "state": state,
+                "outputs": dumps_or_none(outputs),
+                "code": code,
+                "message": message,
+                "now": self.clock(),
+                "id": run_id,
+            },
         )
         if not changed:
             log.info("run %s already finished; a later %s answer was dropped", run_id, state)
@@ -66,14 +74,14 @@ class RunFinishing(ServiceParts):
 
     def _finish_followers(self, run_id: str) -> None:
         """Runs that waited on this one's task end the way it ended."""
-        rows = self.store.write(
+        rows = self.store.sql.write(
             "UPDATE runs SET state = lead.state, outputs = lead.outputs, "
             "error_code = lead.error_code, error_message = lead.error_message, "
             "request_id = lead.request_id, finished_at = lead.finished_at, lease_until = NULL "
-            "FROM (SELECT * FROM runs WHERE id = ?) AS lead "
+            "FROM (SELECT * FROM runs WHERE id = :id) AS lead "
             f"WHERE runs.joined_to = lead.id AND runs.state IN {ACTIVE_STATES} "
-            f"AND lead.state IN {FINAL_STATES} RETURNING id",
-            [run_id],
+            f"AND lead.state IN {FINAL_STATES} RETURNING runs.id",
+            {"id": run_id},
         )
         for row in rows:
             self._dispatch(self._deliverers, self._deliver, row["id"])
@@ -90,10 +98,11 @@ class RunFinishing(ServiceParts):
     def _fail_orphans(self, now: float) -> None:
         """Runs of a provider that is no longer set up are told so, not left to expire."""
         names = [p.name for p in self.providers]
-        marks = ", ".join("?" * len(names)) or "''"
+        known = {f"provider_{n}": name for n, name in enumerate(names)}
+        marks = ", ".join(f":{key}" for key in known) or "''"
         rows = self.store.claim(
             f"state IN ('queued', 'running') AND joined_to IS NULL AND provider NOT IN ({marks})",
-            names,
+            known,
             now=now,
             lease=60,
             limit=50,
@@ -104,9 +113,9 @@ class RunFinishing(ServiceParts):
     def _deliver(self, run_id: str) -> None:
         now = self.clock()
         claimed = self.store.claim(
-            f"id = ? AND state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
-            "AND batch_id IS NULL",
-            [run_id],
+            f"id = :id AND state IN {FINAL_STATES} AND notified_at IS NULL "
+            "AND notify_error IS NULL AND batch_id IS NULL",
+            {"id": run_id},
             now=now,
             lease=120,
             limit=1,
@@ -138,10 +147,10 @@ class RunFinishing(ServiceParts):
             self._retry_waiting_now()
 
     def _retry_waiting_now(self) -> None:
-        self.store.write(
+        self.store.sql.write(
             "UPDATE runs SET notify_next_at = NULL WHERE notified_at IS NULL "
-            "AND notify_error IS NULL AND batch_id IS NULL AND notify_next_at > ?",
-            [self.clock()],
+            "AND notify_error IS NULL AND batch_id IS NULL AND notify_next_at > :now",
+            {"now": self.clock()},
         )
 
     def probe_delivery(self, now: float) -> None:
@@ -150,12 +159,12 @@ class RunFinishing(ServiceParts):
         if now - self._last_probe < DELIVERY_PROBE:
             return
         self._last_probe = now
-        rows = self.store.write(
-            "UPDATE runs SET notify_next_at = ? WHERE id IN (SELECT id FROM runs WHERE "
+        rows = self.store.sql.write(
+            "UPDATE runs SET notify_next_at = :now WHERE id IN (SELECT id FROM runs WHERE "
             "notified_at IS NULL AND notify_error IS NULL AND batch_id IS NULL "
-            "AND notify_next_at > ? AND (lease_until IS NULL OR lease_until <= ?) "
+            "AND notify_next_at > :now AND (lease_until IS NULL OR lease_until <= :now) "
             "ORDER BY notify_attempted_at LIMIT 1) RETURNING id",
-            [now, now, now],
+            {"now": now},
         )
         if rows:
             log.info("trying run %s's waiting result early: is Slack back?", rows[0]["id"])

@@ -58,29 +58,29 @@ class RunPolling(ServiceParts):
         elif state == "running":
             # The provider has it: running, even if the bot had given up on it meanwhile.
             fresh = run.state == "submitting"
-            self.store.write(
-                f"UPDATE runs SET state = 'running', request_id = ?, next_poll_at = ?, "
-                f"request_id_at = COALESCE(request_id_at, ?), "
+            self.store.sql.write(
+                "UPDATE runs SET state = 'running', request_id = :handle, next_poll_at = :next, "
+                "request_id_at = COALESCE(request_id_at, :now), "
                 f"poll_errors = 0, lease_until = NULL, {LATE_RESET} "
-                "WHERE id = ? AND state IN "
+                "WHERE id = :id AND state IN "
                 f"('submitting', 'running', {sql_list(GIVEN_UP_STATES)})",
-                [
-                    outcome.handle or run.request_id,
-                    self._first_poll_at(run, provider, now)
+                {
+                    "handle": outcome.handle or run.request_id,
+                    "next": self._first_poll_at(run, provider, now)
                     if fresh
                     else now + self._poll_spacing(provider, run, now),
-                    now,
-                    run.id,
-                ],
+                    "now": now,
+                    "id": run.id,
+                },
             )
         elif state == "queued" and run.state in ("submitting", "queued"):
             # Refused before anything happened (or held back unsent): safe to send later.
             wait = max(outcome.wait or 0.0, 1.0)
-            self.store.write(
-                "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = ?, "
-                "error_message = COALESCE(?, error_message) "
-                "WHERE id = ? AND state IN ('submitting', 'queued')",
-                [now + wait, outcome.message, run.id],
+            self.store.sql.write(
+                "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = :at, "
+                "error_message = COALESCE(:message, error_message) "
+                "WHERE id = :id AND state IN ('submitting', 'queued')",
+                {"at": now + wait, "message": outcome.message, "id": run.id},
             )
             if wait >= LONG_WAIT:
                 self.store.update_run(run.id, counted_from=self.clock() + wait)
@@ -128,11 +128,17 @@ class RunPolling(ServiceParts):
             provider.label,
             outcome.code,
         )
-        self.store.write(
-            "UPDATE runs SET state = 'queued', resubmits = ?, submitted_at = NULL, "
-            "submit_after = ?, lease_until = NULL, error_code = ?, error_message = ? "
-            f"WHERE id = ? AND state IN {ACTIVE_STATES}",
-            [run.resubmits + 1, self.clock(), outcome.code, outcome.message, run.id],
+        self.store.sql.write(
+            "UPDATE runs SET state = 'queued', resubmits = :resubmits, submitted_at = NULL, "
+            "submit_after = :at, lease_until = NULL, error_code = :code, error_message = :message "
+            f"WHERE id = :id AND state IN {ACTIVE_STATES}",
+            {
+                "resubmits": run.resubmits + 1,
+                "at": self.clock(),
+                "code": outcome.code,
+                "message": outcome.message,
+                "id": run.id,
+            },
         )  # the next tick sends it: this worker still holds the run
 
     def _first_poll(self, run: Run) -> float:
@@ -157,7 +163,8 @@ class RunPolling(ServiceParts):
         """Seconds to the next poll of a run still running: by its age, from the provider's
         shortest gap to 2.5 times that, stretched so all of its polls fit its budget."""
         running = self.store.count_runs(
-            "state = 'running' AND provider = ? AND joined_to IS NULL", [provider.name]
+            "state = 'running' AND provider = :provider AND joined_to IS NULL",
+            {"provider": provider.name},
         )
         age = now - (run.submitted_at or run.created_at)
         return max(next_poll_after(age, provider.poll_interval), running / provider.poll_rate)
@@ -167,9 +174,9 @@ class RunPolling(ServiceParts):
         # behind the limiter for long.
         limit = max(1, int(provider.poll_rate))
         return self.store.claim(
-            "state = 'running' AND provider = ? AND request_id IS NOT NULL "
-            "AND joined_to IS NULL AND next_poll_at <= ?",
-            [provider.name, now],
+            "state = 'running' AND provider = :provider AND request_id IS NOT NULL "
+            "AND joined_to IS NULL AND next_poll_at <= :now",
+            {"provider": provider.name, "now": now},
             now=now,
             lease=30,
             limit=limit,

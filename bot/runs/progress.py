@@ -65,29 +65,29 @@ class ProgressReporter:
         if room <= 0:
             return
         # Most ticks find nothing: look first without taking SQLite's write lock.
-        due = self.store.db().execute(
-            f"SELECT 1 FROM runs WHERE state IN {ACTIVE} AND batch_id IS NULL "
-            "AND message_ts IS NOT NULL AND created_at <= ? AND (progress_at IS NULL OR "
-            "progress_at <= ?) LIMIT 1",
-            [now - self.first_after, now - self.every],
-        ).fetchone()
+        due = self.store.sql.one(
+            f"SELECT 1 AS due FROM runs WHERE state IN {ACTIVE} AND batch_id IS NULL "
+            "AND message_ts IS NOT NULL AND created_at <= :first AND (progress_at IS NULL OR "
+            "progress_at <= :every) LIMIT 1",
+            {"first": now - self.first_after, "every": now - self.every},
+        )
         if due is None:
             return
         # One statement claims and stamps them, so two ticks never edit the same run twice.
-        rows = self.store.write(
-            f"UPDATE runs SET progress_at = ? WHERE id IN (SELECT id FROM runs "
+        rows = self.store.sql.write(
+            f"UPDATE runs SET progress_at = :now WHERE id IN (SELECT id FROM runs "
             f"WHERE state IN {ACTIVE} AND batch_id IS NULL AND message_ts IS NOT NULL "
-            "AND created_at <= ? AND (progress_at IS NULL OR progress_at <= "
-            "CASE WHEN created_at <= ? THEN ? ELSE ? END) ORDER BY progress_at LIMIT ?) "
-            "RETURNING id",
-            [
-                now,
-                now - self.first_after,
-                now - self.slow_after,
-                now - self.slow_every,
-                now - self.every,
-                room,
-            ],
+            "AND created_at <= :first AND (progress_at IS NULL OR progress_at <= "
+            "CASE WHEN created_at <= :slow THEN :slow_every ELSE :every END) "
+            "ORDER BY COALESCE(progress_at, 0) LIMIT :room) RETURNING id",
+            {
+                "now": now,
+                "first": now - self.first_after,
+                "slow": now - self.slow_after,
+                "slow_every": now - self.slow_every,
+                "every": now - self.every,
+                "room": room,
+            },
         )
         with self._lock:
             self._sent.extend([now] * len(rows))
@@ -112,13 +112,13 @@ class ProgressReporter:
 
     def usual(self, grid_id: str, samples: int = 20) -> float | None:
         """The grid's median run time over its latest completed runs (three at least)."""
-        rows = self.store.db().execute(
-            "SELECT finished_at - created_at FROM runs WHERE grid_id = ? AND state = 'completed' "
-            "AND reused_from IS NULL AND finished_at IS NOT NULL "
-            "ORDER BY finished_at DESC LIMIT ?",
-            [grid_id, samples],
-        ).fetchall()
-        times = [r[0] for r in rows if r[0] is not None and r[0] >= 0]
+        rows = self.store.sql.query(
+            "SELECT finished_at - created_at AS took FROM runs WHERE grid_id = :grid "
+            "AND state = 'completed' AND reused_from IS NULL AND finished_at IS NOT NULL "
+            "ORDER BY finished_at DESC LIMIT :samples",
+            {"grid": grid_id, "samples": samples},
+        )
+        times = [r["took"] for r in rows if r["took"] is not None and r["took"] >= 0]
         return statistics.median(times) if len(times) >= 3 else None
 
     def shutdown(self) -> None:

@@ -19,20 +19,44 @@ from bot.runs.types import (
 log = logging.getLogger(__name__)
 
 
+# A live process renews the lease named this plus its instance id (bot/store/leases.py);
+# once it lapses, the process is gone and what it was sending is reported cut off.
+INSTANCE_LEASE = "instance:"
+
+
 class RunRecovery(ServiceParts):
-    def recover(self) -> int:
+    def recover(self, *, shared: bool = False) -> int:
         """At start-up: runs cut off mid-submission are told, never re-sent blindly.
 
-        Only runs whose owner is gone: the instance lock (bot/store/instance_lock.py) guarantees no
-        other live process shares the database, and this process's own are left alone.
+        Alone on the database (SQLite, whose instance lock keeps any other process out),
+        every other owner is gone and every claim is stale. `shared` (PostgreSQL, several
+        processes): only runs whose owner's instance lease has lapsed, and other processes'
+        claims stand.
         """
-        now = self.clock()
-        self.store.write("UPDATE runs SET lease_until = NULL WHERE lease_until IS NOT NULL")
-        rows = self.store.write(
-            "UPDATE runs SET state = 'interrupted', finished_at = ?, error_code = 'INTERRUPTED', "
-            "error_message = ? WHERE state = 'submitting' AND (owner IS NULL OR owner != ?) "
-            "RETURNING id, provider",
-            [now, INTERRUPTED_MESSAGE, self.instance_id],
+        if not shared:
+            self.store.sql.run("UPDATE runs SET lease_until = NULL WHERE lease_until IS NOT NULL")
+        return self.interrupt_orphans(self.clock(), shared=shared)
+
+    def interrupt_orphans(self, now: float, *, shared: bool = True) -> int:
+        """Runs whose request may have left from a process that is gone end "interrupted"
+        (the exposure rule: never sent twice). Run by the leader every few seconds when
+        processes share the database, so a killed process's runs are told within 30 s."""
+        gone = "owner IS NULL OR owner != :me"
+        if shared:
+            gone = (
+                "owner IS NULL OR (owner != :me AND NOT EXISTS (SELECT 1 FROM leases "
+                "WHERE leases.name = :prefix || runs.owner AND leases.lease_until > :now))"
+            )
+        rows = self.store.sql.write(
+            "UPDATE runs SET state = 'interrupted', finished_at = :now, "
+            "error_code = 'INTERRUPTED', error_message = :message WHERE state = 'submitting' "
+            f"AND ({gone}) RETURNING id, provider",
+            {
+                "now": now,
+                "message": INTERRUPTED_MESSAGE,
+                "me": self.instance_id,
+                "prefix": INSTANCE_LEASE,
+            },
         )
         for row in rows:
             log.warning("run %s was cut off while submitting; telling its requester", row["id"])
@@ -44,13 +68,17 @@ class RunRecovery(ServiceParts):
 
     def _expire_overdue(self, now: float) -> None:
         minutes = round(self.expiry_seconds / 60)
-        rows = self.store.write(
-            "UPDATE runs SET state = 'expired', finished_at = ?, "
-            "error_message = ? || COALESCE(' Last problem: ' || error_message, '') "
+        rows = self.store.sql.write(
+            "UPDATE runs SET state = 'expired', finished_at = :now, "
+            "error_message = :message || COALESCE(' Last problem: ' || error_message, '') "
             "WHERE state IN ('queued', 'running') AND joined_to IS NULL "
-            "AND COALESCE(counted_from, created_at) <= ? "
+            "AND COALESCE(counted_from, created_at) <= :cut "
             "AND batch_id IS NULL RETURNING id",
-            [now, EXPIRED_MESSAGE.format(minutes=minutes), now - self.expiry_seconds],
+            {
+                "now": now,
+                "message": EXPIRED_MESSAGE.format(minutes=minutes),
+                "cut": now - self.expiry_seconds,
+            },
         )
         rows += self._expire_stale_submissions(now)
         for row in rows:
@@ -62,20 +90,24 @@ class RunRecovery(ServiceParts):
         """Runs stuck in "submitting" (their worker died without a word) end too; one this
         process is still sending is left to its worker."""
         stale_before = now - max(self.expiry_seconds, STALE_SUBMIT_FLOOR)
-        candidates = self.store.write(
+        candidates = self.store.sql.query(
             "SELECT id FROM runs WHERE state = 'submitting' "
-            "AND COALESCE(submitted_at, created_at) <= ?",
-            [stale_before],
+            "AND COALESCE(submitted_at, created_at) <= :cut",
+            {"cut": stale_before},
         )
         with self._busy_lock:
             ids = [r["id"] for r in candidates if r["id"] not in self._busy]
         minutes = round(self.expiry_seconds / 60)
         expired: list[dict[str, Any]] = []
         for run_id in ids:
-            expired += self.store.write(
-                "UPDATE runs SET state = 'expired', finished_at = ?, error_message = ? "
-                "WHERE id = ? AND state = 'submitting' RETURNING id",
-                [now, EXPIRED_MESSAGE.format(minutes=minutes) + STALE_SUBMIT_MESSAGE, run_id],
+            expired += self.store.sql.write(
+                "UPDATE runs SET state = 'expired', finished_at = :now, error_message = :message "
+                "WHERE id = :id AND state = 'submitting' RETURNING id",
+                {
+                    "now": now,
+                    "message": EXPIRED_MESSAGE.format(minutes=minutes) + STALE_SUBMIT_MESSAGE,
+                    "id": run_id,
+                },
             )
         return expired
 

@@ -159,16 +159,19 @@ class ResultIndex:
 
     def _backfill(self) -> None:
         """Completed runs stored before reuse existed get their key once."""
-        db = self.store.db()
-        rows = db.execute(
-            "SELECT id, provider, COALESCE(NULLIF(target, ''), grid_id), inputs FROM runs "
-            "WHERE input_key IS NULL AND state = 'completed'"
-        ).fetchall()
-        for run_id, provider, target, inputs in rows:
-            key = input_key(target, json.loads(inputs or "{}"), provider or DEFAULT_PROVIDER)
-            db.execute("UPDATE runs SET input_key = ? WHERE id = ?", [key, run_id])
-        if rows:
-            db.conn.commit()
+        rows = self.store.sql.query(
+            "SELECT id, provider, COALESCE(NULLIF(target, ''), grid_id) AS target, inputs "
+            "FROM runs WHERE input_key IS NULL AND state = 'completed'"
+        )
+        if not rows:
+            return
+        with self.store.sql.transaction() as tx:
+            for row in rows:
+                inputs = json.loads(row["inputs"] or "{}")
+                key = input_key(row["target"], inputs, row["provider"] or DEFAULT_PROVIDER)
+                tx.run(
+                    "UPDATE runs SET input_key = :key WHERE id = :id", {"key": key, "id": row["id"]}
+                )
 
     # --- the window ---------------------------------------------------------------------
 
@@ -216,12 +219,12 @@ class ResultIndex:
         if cutoff is None or not self._allowed(user_id, grid_id):
             return None
         key = input_key(grid_id, inputs, provider)
-        rows = self.store.db().execute(
-            "SELECT * FROM runs WHERE input_key = ? AND state = 'completed' "
-            "AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?",
-            [key, cutoff, _CANDIDATES],
+        rows = self.store.sql.query(
+            "SELECT * FROM runs WHERE input_key = :key AND state = 'completed' "
+            "AND finished_at >= :cutoff ORDER BY finished_at DESC LIMIT :candidates",
+            {"key": key, "cutoff": cutoff, "candidates": _CANDIDATES},
         )
-        return self._first_covering(_as_dicts(rows), outputs)
+        return self._first_covering(rows, outputs)
 
     def find_many(
         self,
@@ -240,15 +243,14 @@ class ResultIndex:
             return [None] * len(keys)
         by_key: dict[str, list[dict[str, Any]]] = {}
         unique = list(dict.fromkeys(keys))
-        db = self.store.db()
         for start in range(0, len(unique), _BATCH_CHUNK):
-            chunk = unique[start : start + _BATCH_CHUNK]
-            cursor = db.execute(
-                f"SELECT * FROM runs WHERE input_key IN ({', '.join('?' * len(chunk))}) "
-                "AND state = 'completed' AND finished_at >= ? ORDER BY finished_at DESC",
-                [*chunk, cutoff],
+            chunk = {f"key{n}": key for n, key in enumerate(unique[start : start + _BATCH_CHUNK])}
+            found = self.store.sql.query(
+                f"SELECT * FROM runs WHERE input_key IN ({', '.join(':' + k for k in chunk)}) "
+                "AND state = 'completed' AND finished_at >= :cutoff ORDER BY finished_at DESC",
+                {**chunk, "cutoff": cutoff},
             )
-            for row in _as_dicts(cursor):
+            for row in found:
                 by_key.setdefault(row["input_key"], []).append(row)
         answers = {k: self._first_covering(v, outputs) for k, v in by_key.items()}
         return [answers.get(k) for k in keys]
@@ -264,8 +266,3 @@ class ResultIndex:
                 picked = stored if wanted is None else {k: stored[k] for k in wanted if k in stored}
                 return ReusedResult(run, picked)
         return None
-
-
-def _as_dicts(cursor: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]

@@ -110,18 +110,20 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         self._fail_orphans(now)
         # A batch's rows are fed by bot/batches/ (fairly, behind people) and reported by
         # it as one file, so this loop leaves them alone.
-        where = "state = 'queued' AND submit_after <= ? AND joined_to IS NULL AND batch_id IS NULL"
-        for run_id in self._due_ids(where, [now], 500):
+        where = (
+            "state = 'queued' AND submit_after <= :now AND joined_to IS NULL AND batch_id IS NULL"
+        )
+        for run_id in self._due_ids(where, {"now": now}, 500):
             self._dispatch(self._submitters, self._submit, run_id)
         for provider in self.providers:
             for run in self._claim_polls(provider, now):
                 self._dispatch(self._pollers, self._poll, run.id)
         where = (
             f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "
-            "AND batch_id IS NULL AND (notify_next_at IS NULL OR notify_next_at <= ?)"
+            "AND batch_id IS NULL AND (notify_next_at IS NULL OR notify_next_at <= :now)"
         )
         self.probe_delivery(now)
-        for run_id in self._due_ids(where, [now], 50):
+        for run_id in self._due_ids(where, {"now": now}, 50):
             self._dispatch(self._deliverers, self._deliver, run_id)
         for run_id in self.steps.due(now):
             self._dispatch(self._deliverers, self.steps.complete, run_id)
@@ -147,23 +149,22 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
 
     def in_flight_submissions(self) -> int:
         """Runs whose request has left and not been answered yet (this process's)."""
-        return self.store.count_runs("state = 'submitting' AND owner = ?", [self.instance_id])
+        return self.store.count_runs(
+            "state = 'submitting' AND owner = :me", {"me": self.instance_id}
+        )
 
     def pending_count(self) -> int:
         return self.store.count_runs("state IN ('queued', 'submitting', 'running')")
 
     # --- the worker pools -------------------------------------------------------------
 
-    def _due_ids(self, where: str, params: list[Any], limit: int) -> list[str]:
-        rows = (
-            self.store.db()
-            .execute(
-                f"SELECT id FROM runs WHERE {where} ORDER BY created_at LIMIT ?", [*params, limit]
-            )
-            .fetchall()
+    def _due_ids(self, where: str, params: dict[str, Any], limit: int) -> list[str]:
+        rows = self.store.sql.query(
+            f"SELECT id FROM runs WHERE {where} ORDER BY created_at LIMIT :limit",
+            {**params, "limit": limit},
         )
         with self._busy_lock:
-            return [r[0] for r in rows if r[0] not in self._busy]
+            return [r["id"] for r in rows if r["id"] not in self._busy]
 
     def _dispatch(self, pool: Executor, fn: Callable[[str], None], run_id: str) -> None:
         with self._busy_lock:

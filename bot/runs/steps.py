@@ -42,20 +42,18 @@ class StepCompleter:
     )
 
     def due(self, now: float, limit: int = 50) -> list[str]:
-        rows = (
-            self.store.db()
-            .execute(
-                f"SELECT id FROM runs WHERE {self.DUE} "
-                "AND (step_next_at IS NULL OR step_next_at <= ?) ORDER BY finished_at LIMIT ?",
-                [now, limit],
-            )
-            .fetchall()
+        rows = self.store.sql.query(
+            f"SELECT id FROM runs WHERE {self.DUE} AND (step_next_at IS NULL OR "
+            "step_next_at <= :now) ORDER BY finished_at LIMIT :limit",
+            {"now": now, "limit": limit},
         )
-        return [r[0] for r in rows]
+        return [r["id"] for r in rows]
 
     def complete(self, run_id: str) -> None:
         now = self.clock()
-        claimed = self.store.claim(f"id = ? AND {self.DUE}", [run_id], now=now, lease=60, limit=1)
+        claimed = self.store.claim(
+            f"id = :id AND {self.DUE}", {"id": run_id}, now=now, lease=60, limit=1
+        )
         if not claimed:
             return
         run = claimed[0]

@@ -115,10 +115,10 @@ class RunSubmission(ServiceParts):
             if delay <= 0:
                 self._dispatch(self._submitters, self._submit, run.id)
             else:
-                self.store.write(
-                    "UPDATE runs SET submit_after = ?, counted_from = ? "
-                    "WHERE id = ? AND state = 'queued'",
-                    [self.clock() + delay, self.clock() + delay, run.id],
+                self.store.sql.write(
+                    "UPDATE runs SET submit_after = :at, counted_from = :at "
+                    "WHERE id = :id AND state = 'queued'",
+                    {"at": self.clock() + delay, "id": run.id},
                 )
 
     @staticmethod
@@ -172,14 +172,16 @@ class RunSubmission(ServiceParts):
     def _join_pending(self, run: Run) -> Run:
         """Wait on an earlier pending run with the same join key, if there is one. One
         statement, so the earlier run cannot finish between the check and the join."""
-        rows = self.store.write(
+        rows = self.store.sql.write(
             "UPDATE runs SET joined_to = lead.id, state = 'running' FROM ("
-            "  SELECT id FROM runs WHERE join_key = ? AND joined_to IS NULL"
+            "  SELECT id FROM runs WHERE join_key = :key AND joined_to IS NULL"
             f"  AND state IN {ACTIVE_STATES}"
-            "  AND rowid < (SELECT rowid FROM runs WHERE id = ?)"  # only earlier runs lead
-            "  ORDER BY rowid LIMIT 1"
-            ") AS lead WHERE runs.id = ? RETURNING joined_to",
-            [run.join_key, run.id, run.id],
+            # A run already sent leads; of two still queued, the one that came first, so
+            # two runs never wait on each other.
+            "  AND (state != 'queued' OR seq < (SELECT seq FROM runs WHERE id = :id))"
+            "  ORDER BY seq LIMIT 1"
+            ") AS lead WHERE runs.id = :id RETURNING joined_to",
+            {"key": run.join_key, "id": run.id},
         )
         if not rows:
             return run
@@ -223,10 +225,10 @@ class RunSubmission(ServiceParts):
             # meanwhile leaves it to be sent after the restart, not marked cut off.
             if self._stopping.is_set() or (still_wanted is not None and not still_wanted()):
                 raise NotOurs  # shutting down: leave the run queued
-            taken = self.store.write(
-                "UPDATE runs SET state = 'submitting', submitted_at = ?, owner = ? "
-                "WHERE id = ? AND state = 'queued' AND joined_to IS NULL RETURNING id",
-                [self.clock(), self.instance_id, run_id],
+            taken = self.store.sql.write(
+                "UPDATE runs SET state = 'submitting', submitted_at = :now, owner = :me "
+                "WHERE id = :id AND state = 'queued' AND joined_to IS NULL RETURNING id",
+                {"now": self.clock(), "me": self.instance_id, "id": run_id},
             )
             if not taken:
                 raise NotOurs  # another worker has it, or it was cancelled meanwhile
@@ -248,9 +250,9 @@ class RunSubmission(ServiceParts):
                 message = f"{UNEXPECTED_MESSAGE} {provider.interrupted_note}"
                 self._finish(run.id, "interrupted", code="BOT_ERROR", message=message)
             else:  # nothing left: try again later (expiry ends it if this persists)
-                self.store.write(
-                    "UPDATE runs SET submit_after = ? WHERE id = ? AND state = 'queued'",
-                    [self.clock() + 30.0, run.id],
+                self.store.sql.write(
+                    "UPDATE runs SET submit_after = :at WHERE id = :id AND state = 'queued'",
+                    {"at": self.clock() + 30.0, "id": run.id},
                 )
             return
         self._apply(self.store.get_run(run_id) or run, provider, outcome)

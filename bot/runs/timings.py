@@ -109,12 +109,6 @@ class RunTimings:
     def __init__(self, store: Store, *, drain_seconds: float = 25.0) -> None:
         self.store = store
         self.drain_seconds = drain_seconds
-        db = store.db()
-        db["run_timings"].create(
-            {"key": str, "first_poll": float, "recent": str, "samples": int, "updated_at": float},
-            pk="key",
-            if_not_exists=True,
-        )
 
     @staticmethod
     def key(run: Run) -> str:
@@ -122,10 +116,9 @@ class RunTimings:
 
     def get(self, run: Run) -> GridTiming | None:
         key = self.key(run)
-        rows = list(self.store.db()["run_timings"].rows_where("key = ?", [key]))
-        if not rows:
+        row = self.store.sql.one("SELECT * FROM run_timings WHERE key = :key", {"key": key})
+        if row is None:
             return None
-        row = rows[0]
         return GridTiming(key, row["first_poll"], json.loads(row["recent"]), row["samples"])
 
     def learn(self, run: Run, done_at: float, max_gap: float = float("inf")) -> None:
@@ -135,8 +128,8 @@ class RunTimings:
             return
         known = self.get(run) or GridTiming(self.key(run), 0.0)
         new = known.learn(seen, max_gap)
-        db = self.store.db()
-        db["run_timings"].upsert(
+        self.store.sql.upsert(
+            "run_timings",
             {
                 "key": new.key,
                 "first_poll": new.first_poll,
@@ -144,9 +137,8 @@ class RunTimings:
                 "samples": new.samples,
                 "updated_at": time.time(),
             },
-            pk="key",
+            "key",
         )
-        db.conn.commit()
 
     def may_block(self, run: Run) -> bool:
         """A request held open until this run is done would end well inside the drain."""

@@ -86,7 +86,15 @@ class Store:
 
     def insert_run(self, run: Run) -> tuple[Run, bool]:
         """Insert unless a run with the same dedupe key exists; return (run, inserted)."""
-        if self.sql.insert("runs", self._row(run), ignore_conflict=True):
+        row = self._row(run)
+        # `seq` numbers runs in order of arrival (see submit.py's joins).
+        inserted = self.sql.run(
+            f"INSERT INTO runs ({', '.join(row)}, seq) SELECT "
+            f"{', '.join(':' + name for name in row)}, COALESCE(MAX(seq), 0) + 1 FROM runs "
+            "WHERE 1 = 1 ON CONFLICT DO NOTHING",  # WHERE: SQLite's parser needs it here
+            row,
+        )
+        if inserted == 1:
             return run, True
         existing = self.run_by_dedupe_key(run.dedupe_key) if run.dedupe_key else None
         return (existing or run), False

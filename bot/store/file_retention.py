@@ -23,26 +23,21 @@ def prune_batches(store: Store, *, ended_before: float | None, now: float) -> Pr
     """Delete ended batches older than `ended_before` that have no rows left, with their
     files (None: keep batches for ever), and uploads older than a week that no batch owns."""
     pruned = PrunedBatches()
-    db = store.db()
-    if not db["files"].exists():
-        return pruned
-    if ended_before is not None and db["batches"].exists():
-        marks = ", ".join("?" * len(ENDED))
-        gone = store.write(
-            f"DELETE FROM batches WHERE state IN ({marks}) "
-            "AND COALESCE(finished_at, created_at) < ? "
+    if ended_before is not None:
+        ended = ", ".join(f"'{state}'" for state in ENDED)
+        gone = store.sql.write(
+            f"DELETE FROM batches WHERE state IN ({ended}) "
+            "AND COALESCE(finished_at, created_at) < :before "
             "AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.batch_id = batches.id) RETURNING id",
-            [*ENDED, ended_before],
+            {"before": ended_before},
         )
         for row in gone:
-            pruned.files += len(
-                store.write("DELETE FROM files WHERE owner = ? RETURNING id", [row["id"]])
+            pruned.files += store.sql.run(
+                "DELETE FROM files WHERE owner = :owner", {"owner": row["id"]}
             )
         pruned.batches = len(gone)
-    orphans = store.write(
-        "DELETE FROM files WHERE kind = 'upload' AND owner LIKE 'user:%' AND created_at < ? "
-        "RETURNING id",
-        [now - UPLOAD_DAYS * 86400.0],
+    pruned.files += store.sql.run(
+        "DELETE FROM files WHERE kind = 'upload' AND owner LIKE 'user:%' AND created_at < :cut",
+        {"cut": now - UPLOAD_DAYS * 86400.0},
     )
-    pruned.files += len(orphans)
     return pruned

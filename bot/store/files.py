@@ -17,15 +17,7 @@ from collections.abc import Callable
 
 from bot.store.database import Store
 
-COLUMNS = {
-    "id": str,
-    "kind": str,  # upload | enriched | chart
-    "name": str,  # the name people gave it, for the download's file name
-    "owner": str,
-    "size": int,
-    "data": bytes,
-    "created_at": float,
-}
+KINDS = ("upload", "enriched", "chart")
 
 
 class FileMissing(KeyError):
@@ -36,32 +28,29 @@ class FileStore:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        db = store.db()
-        db["files"].create(COLUMNS, pk="id", if_not_exists=True)
-        db["files"].create_index(["owner"], if_not_exists=True)
-        db.conn.commit()
 
     def put(self, kind: str, name: str, data: bytes, owner: str) -> str:
         file_id = uuid.uuid4().hex
-        self.store.write(
-            "INSERT INTO files (id, kind, name, owner, size, data, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [file_id, kind, name, owner, len(data), data, self.clock()],
+        row = {"id": file_id, "kind": kind, "name": name, "owner": owner}
+        self.store.sql.insert(
+            "files", {**row, "size": len(data), "data": data, "created_at": self.clock()}
         )
         return file_id
 
     def get(self, file_id: str) -> bytes:
-        row = self.store.db().execute("SELECT data FROM files WHERE id = ?", [file_id]).fetchone()
+        row = self.store.sql.one("SELECT data FROM files WHERE id = :id", {"id": file_id})
         if row is None:
             raise FileMissing(file_id)
-        return bytes(row[0])
+        return bytes(row["data"])
 
     def delete(self, file_id: str) -> None:
-        self.store.write("DELETE FROM files WHERE id = ?", [file_id])
+        self.store.sql.run("DELETE FROM files WHERE id = :id", {"id": file_id})
 
     def give(self, file_id: str, owner: str) -> None:
         """The file now belongs to `owner` (an upload that became a batch)."""
-        self.store.write("UPDATE files SET owner = ? WHERE id = ?", [owner, file_id])
+        self.store.sql.run(
+            "UPDATE files SET owner = :owner WHERE id = :id", {"owner": owner, "id": file_id}
+        )
 
     def delete_owned(self, owner: str) -> int:
-        return len(self.store.write("DELETE FROM files WHERE owner = ? RETURNING id", [owner]))
+        return self.store.sql.run("DELETE FROM files WHERE owner = :owner", {"owner": owner})

@@ -30,12 +30,15 @@ def resolved(db_path: str) -> str:
 
 
 class InstanceLock:
-    def __init__(self, db_path: str) -> None:
+    def __init__(self, db_path: str | None) -> None:
+        """`db_path` None: no lock (PostgreSQL, where processes share the database and
+        claim their work row by row); the instance id still names this process."""
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.db_path = db_path
         # On the resolved path: a symlink (or `..`) naming the same file must find the
         # same lock, or a second bot gets past it onto the first one's database.
-        self.path = None if db_path == ":memory:" else Path(f"{resolved(db_path)}.lock")
+        alone = db_path is not None and db_path != ":memory:"
+        self.path = Path(f"{resolved(db_path)}.lock") if alone else None
         self._fd: int | None = None
 
     def acquire(self) -> InstanceLock:

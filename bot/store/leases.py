@@ -23,9 +23,9 @@ LEASE_SECONDS = 15.0  # a dead leader is replaced within this long (plus one ren
 # Take a free or lapsed lease, or extend our own, in one statement: the row comes back
 # only to the process that holds the lease afterwards.
 _TAKE = (
-    "INSERT INTO leases (name, owner, lease_until) VALUES (?, ?, ?) "
+    "INSERT INTO leases (name, owner, lease_until) VALUES (:name, :owner, :until) "
     "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until "
-    "WHERE leases.owner = excluded.owner OR leases.lease_until <= ? "
+    "WHERE leases.owner = excluded.owner OR leases.lease_until <= :now "
     "RETURNING owner"
 )
 
@@ -51,7 +51,9 @@ class LeaderLease:
         """Take the lease if it is free or lapsed, or keep ours; True while we hold it."""
         now = self.clock()
         was_held = self.held()
-        rows = self.store.write(_TAKE, [self.name, self.owner, now + self.ttl, now])
+        rows = self.store.sql.write(
+            _TAKE, {"name": self.name, "owner": self.owner, "until": now + self.ttl, "now": now}
+        )
         self._until = now + self.ttl if rows else 0.0
         if rows and not was_held:
             log.info("this process now runs the periodic jobs (%s lease)", self.name)
@@ -63,11 +65,10 @@ class LeaderLease:
         """Take the lease whoever held it: only for a process that knows no other can run
         (SQLite's instance lock), so a restart after a crash need not wait for it to lapse."""
         now = self.clock()
-        self.store.write(
-            "INSERT INTO leases (name, owner, lease_until) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
-            "lease_until = excluded.lease_until",
-            [self.name, self.owner, now + self.ttl],
+        self.store.sql.upsert(
+            "leases",
+            {"name": self.name, "owner": self.owner, "lease_until": now + self.ttl},
+            "name",
         )
         self._until = now + self.ttl
 
@@ -76,19 +77,16 @@ class LeaderLease:
 
     def holder(self) -> str | None:
         """Who holds the lease now (None when nobody does): for health and tests."""
-        rows = list(
-            self.store.db().query(
-                "SELECT owner FROM leases WHERE name = ? AND lease_until > ?",
-                [self.name, self.clock()],
-            )
+        return self.store.sql.scalar(
+            "SELECT owner FROM leases WHERE name = :name AND lease_until > :now",
+            {"name": self.name, "now": self.clock()},
         )
-        return rows[0]["owner"] if rows else None
 
     def release(self) -> None:
         """Let go at shutdown, so the next process takes over at its next renewal."""
         if self._until:
-            self.store.write(
-                "UPDATE leases SET lease_until = 0 WHERE name = ? AND owner = ?",
-                [self.name, self.owner],
+            self.store.sql.run(
+                "UPDATE leases SET lease_until = 0 WHERE name = :name AND owner = :owner",
+                {"name": self.name, "owner": self.owner},
             )
         self._until = 0.0

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.store.access import is_read_only, read_only_text
 from bot.store.engines import open_engine, without_password
 from bot.store.migrate import SchemaTooNew, migrate
-from bot.store.sql import Database
+from bot.store.sql import Database, DatabaseUnavailable
 
 
 class StoreError(Exception):
@@ -41,8 +41,10 @@ def open_sqlite(path: str, *, pool_size: int = 10) -> Database:
     except SchemaTooNew as exc:
         database.close()
         raise StoreError(str(exc)) from None
-    except (sqlite3.DatabaseError, sa.exc.DatabaseError) as exc:
+    except (sqlite3.DatabaseError, sa.exc.DatabaseError, DatabaseUnavailable) as exc:
         database.close()
+        if isinstance(exc, DatabaseUnavailable) and exc.__cause__ is not None:
+            exc = exc.__cause__
         cause = getattr(exc, "orig", None) or exc
         if is_read_only(cause):
             raise StoreError(read_only_text(path, cause)) from None

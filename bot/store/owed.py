@@ -12,13 +12,13 @@ from bot.store.run_record import FINAL_STATES
 
 _FINAL = ", ".join(f"'{state}'" for state in FINAL_STATES)
 _RUNS = (
-    "SELECT COUNT(*), MIN(COALESCE(finished_at, created_at)) FROM runs "
+    "SELECT COUNT(*) AS n, MIN(COALESCE(finished_at, created_at)) AS oldest FROM runs "
     f"WHERE state IN ({_FINAL}) AND notified_at IS NULL AND notify_error IS NULL "
-    "AND batch_id IS NULL AND COALESCE(finished_at, created_at) < ?"
+    "AND batch_id IS NULL AND COALESCE(finished_at, created_at) < :before"
 )
 _BATCHES = (
-    "SELECT COUNT(*), MIN(finished_at) FROM batches "
-    "WHERE state IN ('done', 'cancelled') AND reply_posted_at IS NULL AND finished_at < ?"
+    "SELECT COUNT(*) AS n, MIN(finished_at) AS oldest FROM batches "
+    "WHERE state IN ('done', 'cancelled') AND reply_posted_at IS NULL AND finished_at < :before"
 )
 
 
@@ -30,10 +30,7 @@ class Owed:
 
 def owed_to_slack(store: Store, *, ready_before: float) -> Owed:
     """Results ready before `ready_before` that Slack has not accepted yet."""
-    db = store.db()
-    count, oldest = db.execute(_RUNS, [ready_before]).fetchone()
-    if db["batches"].exists():
-        more, first = db.execute(_BATCHES, [ready_before]).fetchone()
-        count += more
-        oldest = min((t for t in (oldest, first) if t is not None), default=None)
-    return Owed(count, oldest)
+    runs = store.sql.one(_RUNS, {"before": ready_before})
+    batches = store.sql.one(_BATCHES, {"before": ready_before})
+    oldest = min((r["oldest"] for r in (runs, batches) if r["oldest"] is not None), default=None)
+    return Owed(int(runs["n"]) + int(batches["n"]), oldest)

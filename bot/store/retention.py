@@ -59,20 +59,19 @@ class Retention:
         now = self.clock()
         pruned = Pruned()
         pruned.cache = self._delete(
-            "DELETE FROM cache WHERE rowid IN (SELECT rowid FROM cache WHERE stored_at < ? "
-            "LIMIT ?)",
-            [now - CACHE_DAYS * DAY],
+            "DELETE FROM cache WHERE key IN (SELECT key FROM cache WHERE stored_at < :cut "
+            "LIMIT :chunk)",
+            {"cut": now - CACHE_DAYS * DAY},
         )
         if self.days > 0:
             for grid_id, grid_name in self._grids_with_old_runs(now - self.keep_days * DAY):
                 days = max(self.keep_days, self.window_days(grid_id, grid_name))
                 pruned.runs += self._delete_runs(grid_id, now - days * DAY)
-        if self.store.db()["credit_readings"].exists():
-            pruned.readings = self._delete(
-                "DELETE FROM credit_readings WHERE id IN (SELECT id FROM credit_readings "
-                "WHERE read_at < ? LIMIT ?)",
-                [now - CREDIT_HISTORY_DAYS * DAY],
-            )
+        pruned.readings = self._delete(
+            "DELETE FROM credit_readings WHERE id IN (SELECT id FROM credit_readings "
+            "WHERE read_at < :cut LIMIT :chunk)",
+            {"cut": now - CREDIT_HISTORY_DAYS * DAY},
+        )
         ended_before = now - self.keep_days * DAY if self.days > 0 else None
         batches = prune_batches(self.store, ended_before=ended_before, now=now)
         if pruned.runs or pruned.cache or pruned.readings or batches.batches or batches.files:
@@ -90,37 +89,31 @@ class Retention:
     def _old(self) -> str:
         states = ", ".join(f"'{s}'" for s in (*FINAL_STATES, "cancelled"))
         ended = ", ".join(f"'{s}'" for s in BATCH_ENDED)
-        batch_ended = (
-            f"batch_id IN (SELECT id FROM batches WHERE state IN ({ended}))"
-            if self.store.db()["batches"].exists()
-            else "0"
-        )
         return (
-            f"state IN ({states}) AND COALESCE(finished_at, created_at) < ? "
-            "AND (notify_next_at IS NULL OR notify_next_at < ?) "
-            f"AND (batch_id IS NULL OR {batch_ended})"
+            f"state IN ({states}) AND COALESCE(finished_at, created_at) < :cut "
+            "AND (notify_next_at IS NULL OR notify_next_at < :cut) AND (batch_id IS NULL OR "
+            f"batch_id IN (SELECT id FROM batches WHERE state IN ({ended})))"
         )
 
     def _grids_with_old_runs(self, cutoff: float) -> list[tuple[str, str | None]]:
-        rows = self.store.db().execute(
-            f"SELECT grid_id, MAX(grid_name) FROM runs WHERE {self._old()} GROUP BY grid_id",
-            [cutoff, cutoff],
+        rows = self.store.sql.query(
+            f"SELECT grid_id, MAX(grid_name) AS name FROM runs WHERE {self._old()} "
+            "GROUP BY grid_id",
+            {"cut": cutoff},
         )
-        return [(grid_id, name) for grid_id, name in rows.fetchall()]
+        return [(row["grid_id"], row["name"]) for row in rows]
 
     def _delete_runs(self, grid_id: str, cutoff: float) -> int:
         return self._delete(
-            "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE grid_id = ? AND "
-            f"{self._old()} LIMIT ?)",
-            [grid_id, cutoff, cutoff],
+            "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE grid_id = :grid AND "
+            f"{self._old()} LIMIT :chunk)",
+            {"grid": grid_id, "cut": cutoff},
         )
 
-    def _delete(self, sql: str, params: list) -> int:
+    def _delete(self, sql: str, params: dict) -> int:
         total = 0
         while True:
-            db = self.store.db()
-            count = db.execute(sql, [*params, CHUNK]).rowcount
-            db.conn.commit()
+            count = self.store.sql.run(sql, {**params, "chunk": CHUNK})
             total += count
             if count < CHUNK:
                 return total

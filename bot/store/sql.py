@@ -85,9 +85,7 @@ class _Statements:
         """A write; how many rows it changed."""
         return self._execute(sql, params, read_only=False)[1]
 
-    def insert(
-        self, table: str, row: Mapping[str, Any], *, ignore_conflict: bool = False
-    ) -> bool:
+    def insert(self, table: str, row: Mapping[str, Any], *, ignore_conflict: bool = False) -> bool:
         """Insert one row; with `ignore_conflict`, a row whose key exists is left alone.
         True when the row went in."""
         names = ", ".join(row)
