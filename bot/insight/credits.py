@@ -123,12 +123,21 @@ class CreditMonitor:
             state, fire = next_state(previous, below)
             if fire:
                 alert = CreditAlert(kind, workspace, threshold, forecast)
-                if not self._send(alert):
-                    continue
-                sent.append(alert)
-            if state != previous:
+                if self._claim_and_send(alert, previous, state):
+                    sent.append(alert)
+            elif state != previous:
                 self.store.set_alert_state(kind, state)
         return sent
+
+    def _claim_and_send(self, alert: CreditAlert, previous: str | None, state: str) -> bool:
+        """Once per crossing across every process: the one that moves the state sends;
+        a send that fails moves it back, so the next check tries again."""
+        if not self.store.move_alert_state(alert.kind, previous, state):
+            return False  # another process saw the same crossing first and sends it
+        if self._send(alert):
+            return True
+        self.store.move_alert_state(alert.kind, state, previous or ARMED)  # armed again
+        return False
 
     def _forecast_alert(self, workspace: Workspace, forecast: Forecast) -> list[CreditAlert]:
         """Once when the forecast starts running out before renewal; re-armed when it no
@@ -142,11 +151,10 @@ class CreditMonitor:
                 top_drivers(self.usage, self.usage.clock()) if self.usage is not None else None
             )
             alert = CreditAlert("forecast", workspace, self.threshold, forecast, drivers)
-            if not self._send(alert):
-                return []
+            return [alert] if self._claim_and_send(alert, previous, state) else []
         if state != previous:
             self.store.set_alert_state("forecast", state)
-        return [alert] if fire else []
+        return []
 
     def _send(self, alert: CreditAlert) -> bool:
         try:

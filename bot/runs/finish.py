@@ -21,6 +21,10 @@ from bot.runs.types import (
 from bot.store.run_record import FINAL_STATES, Run, dumps_or_none
 
 log = logging.getLogger(__name__)
+# A delivery in hand is someone else's to retry after this long: a process that died
+# while posting leaves its results to the others within 30 s (the check that Slack has
+# not got it already runs first, so a slow post is not repeated).
+DELIVERY_LEASE = 30
 
 
 class RunFinishing(ServiceParts):
@@ -117,7 +121,7 @@ class RunFinishing(ServiceParts):
             "AND notify_error IS NULL AND batch_id IS NULL",
             {"id": run_id},
             now=now,
-            lease=120,
+            lease=DELIVERY_LEASE,
             limit=1,
         )
         if not claimed:

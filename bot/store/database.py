@@ -241,6 +241,18 @@ class Store:
     def set_alert_state(self, name: str, state: str) -> None:
         self.sql.upsert("alerts", {"name": name, "state": state, "changed_at": time.time()}, "name")
 
+    def move_alert_state(self, name: str, old: str | None, new: str) -> bool:
+        """Compare-and-set: True only for the one caller (in any process) that moved the
+        alert from `old` to `new`; that caller alone sends the alert."""
+        if old is None:
+            row = {"name": name, "state": new, "changed_at": time.time()}
+            return self.sql.insert("alerts", row, ignore_conflict=True)
+        moved = self.sql.run(
+            "UPDATE alerts SET state = :new, changed_at = :now WHERE name = :name AND state = :old",
+            {"name": name, "old": old, "new": new, "now": time.time()},
+        )
+        return moved == 1
+
     def save_session(self, payload: dict[str, Any]) -> str:
         token = uuid.uuid4().hex
         now = time.time()

@@ -78,6 +78,13 @@ def _sqlite_engine(path: str, pool_size: int) -> sa.Engine:
     return engine
 
 
+def _connection_options(url: str) -> dict[str, Any]:
+    options: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if "application_name=" not in url:  # the URL's own name wins
+        options["application_name"] = "bitscale-bot"  # what pg_stat_activity shows
+    return options
+
+
 def _postgres_engine(url: str, pool_size: int) -> sa.Engine:
     from psycopg_pool import ConnectionPool
 
@@ -86,7 +93,7 @@ def _postgres_engine(url: str, pool_size: int) -> sa.Engine:
         min_size=1,
         max_size=max(1, pool_size),
         timeout=POOL_WAIT_SECONDS,
-        kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        kwargs=_connection_options(url),
         check=ConnectionPool.check_connection,
         open=False,
         name="bitscale-bot",

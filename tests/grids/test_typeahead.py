@@ -23,10 +23,14 @@ class FakeClient:
         self.calls: list[tuple[str | None, int, str]] = []
         self.gate = threading.Event()
         self.gate.set()
+        self.walks = threading.Event()  # cleared: the whole-list walk waits (search None)
+        self.walks.set()
 
     def list_grids(self, search=None, page=1, limit=20, *, priority=None) -> GridPage:
         self.calls.append((search, page, threading.current_thread().name))
         assert self.gate.wait(10)
+        if search is None:
+            assert self.walks.wait(10)
         found = [g for g in self.grids if (search or "").lower() in g.name.lower()]
         pages = -(-len(found) // limit)
         chunk = found[(page - 1) * limit : page * limit]
@@ -60,7 +64,9 @@ def wait_until(predicate, timeout: float = 10.0) -> None:
 
 def test_a_cold_cache_asks_bitscales_name_search_off_the_asking_thread(setup):
     catalog, client, _ = setup
+    client.walks.clear()  # the whole list is slow to come, as it is for a big workspace
     found = catalog.suggest("grid 012")
+    client.walks.set()
     assert not found.loading
     assert [g.name for g in found.grids] == [f"Grid 012{i}" for i in range(10)]
     me = threading.current_thread().name

@@ -22,18 +22,16 @@ def test_runs_are_stored_found_and_updated(database_target):
     store.close()
 
 
-def test_four_workers_claiming_at_once_take_every_run_exactly_once(database_target):
-    store = Store(database_target)
+def test_four_workers_in_two_processes_take_every_run_exactly_once(database_target):
+    store, other = Store(database_target), Store(database_target)  # two processes' stores
     for n in range(200):
         store.insert_run(make_run(id=f"run{n:04d}", state="queued", created_at=float(n)))
     taken: list[str] = []
     lock = threading.Lock()
 
-    def work() -> None:
+    def work(store: Store) -> None:
         while True:
-            runs = store.claim(
-                "state = :state", {"state": "queued"}, now=100.0, lease=600, limit=7
-            )
+            runs = store.claim("state = :state", {"state": "queued"}, now=100.0, lease=600, limit=7)
             if not runs:
                 return
             for run in runs:
@@ -41,13 +39,69 @@ def test_four_workers_claiming_at_once_take_every_run_exactly_once(database_targ
             with lock:
                 taken.extend(r.id for r in runs)
 
-    workers = [threading.Thread(target=work) for _ in range(4)]
+    workers = [threading.Thread(target=work, args=(s,)) for s in (store, other, store, other)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     assert sorted(taken) == [f"run{n:04d}" for n in range(200)]
     store.close()
+    other.close()
+
+
+def race(target: str, attempt, processes: int = 2, threads: int = 4) -> list:
+    """`attempt(store)` from `threads` threads over `processes` stores at once."""
+    stores = [Store(target) for _ in range(processes)]
+    results: list = []
+    start = threading.Barrier(threads)
+
+    def go(store: Store) -> None:
+        start.wait()
+        results.append(attempt(store))
+
+    workers = [threading.Thread(target=go, args=(stores[n % processes],)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for store in stores:
+        store.close()
+    return results
+
+
+def test_a_credit_alert_crossing_is_claimed_by_one_process(database_target):
+    first = race(database_target, lambda s: s.move_alert_state("credits", None, "alerted"))
+    assert first.count(True) == 1
+    again = race(database_target, lambda s: s.move_alert_state("credits", "armed", "alerted"))
+    assert again.count(True) == 0  # still alerted: nobody sends twice
+    Store(database_target).set_alert_state("credits", "armed")
+    rearmed = race(database_target, lambda s: s.move_alert_state("credits", "armed", "alerted"))
+    assert rearmed.count(True) == 1
+
+
+def test_one_process_wins_the_leadership(database_target):
+    from bot.store.leases import LeaderLease
+
+    won = race(
+        database_target, lambda s: LeaderLease(s, f"p{id(s)}-{threading.get_ident()}").renew()
+    )
+    assert won.count(True) == 1
+
+
+def test_one_process_submits_a_queued_run(database_target):
+    store = Store(database_target)
+    store.insert_run(make_run(id="run1", state="queued"))
+    store.close()
+
+    def take(s: Store) -> bool:
+        rows = s.sql.write(
+            "UPDATE runs SET state = 'submitting', owner = :me WHERE id = 'run1' "
+            "AND state = 'queued' RETURNING id",
+            {"me": str(threading.get_ident())},
+        )
+        return bool(rows)
+
+    assert race(database_target, take).count(True) == 1
 
 
 def test_cache_alerts_sessions_and_events(database_target):
