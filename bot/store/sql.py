@@ -85,6 +85,14 @@ class _Statements:
         """A write; how many rows it changed."""
         return self._execute(sql, params, read_only=False)[1]
 
+    def run_many(self, sql: str, rows: list[Mapping[str, Any]]) -> None:
+        """One statement for many rows (the driver's executemany: psycopg pipelines it)."""
+        if rows:
+            self._execute_many(sql, rows)
+
+    def _execute_many(self, sql: str, rows: list[Mapping[str, Any]]) -> None:
+        raise NotImplementedError
+
     def insert(self, table: str, row: Mapping[str, Any], *, ignore_conflict: bool = False) -> bool:
         """Insert one row; with `ignore_conflict`, a row whose key exists is left alone.
         True when the row went in."""
@@ -119,6 +127,10 @@ class Transaction(_Statements):
             result = self._connection.execute(sa.text(sql), dict(params or {}))
             return _rows(result), result.rowcount
 
+    def _execute_many(self, sql: str, rows: list[Mapping[str, Any]]) -> None:
+        with _translated():
+            self._connection.execute(sa.text(sql), [dict(row) for row in rows])
+
 
 class Database(_Statements):
     def __init__(self, engine: sa.Engine) -> None:
@@ -135,6 +147,10 @@ class Database(_Statements):
             with engine.begin() as connection:
                 result = connection.execute(sa.text(sql), dict(params or {}))
                 return _rows(result), result.rowcount
+
+    def _execute_many(self, sql: str, rows: list[Mapping[str, Any]]) -> None:
+        with _translated(), self.engine.begin() as connection:
+            connection.execute(sa.text(sql), [dict(row) for row in rows])
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

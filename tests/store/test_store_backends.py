@@ -117,3 +117,17 @@ def test_cache_alerts_sessions_and_events(database_target):
     assert store.remember_event("Ev1") is True
     assert store.remember_event("Ev1") is False
     store.close()
+
+
+def test_one_statement_for_many_rows_commits_with_its_transaction(database_target):
+    store = Store(database_target)
+    rows = [{"key": f"k{n}", "value": "1"} for n in range(500)]
+    store.sql.run_many("INSERT INTO cache (key, value, stored_at) VALUES (:key, :value, 0)", rows)
+    try:
+        with store.sql.transaction() as tx:
+            tx.run_many("UPDATE cache SET value = '2' WHERE key = :key", rows[:10])
+            raise RuntimeError("something after the update failed")
+    except RuntimeError:
+        pass
+    assert store.sql.scalar("SELECT COUNT(*) AS n FROM cache WHERE value = '1'") == 500
+    store.close()
