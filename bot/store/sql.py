@@ -136,6 +136,8 @@ class Database(_Statements):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.kind = engine.dialect.name  # "sqlite" or "postgresql"
+        # (revision before, revision now) of the migration run at opening (opening.py).
+        self.revisions: tuple[str | None, str] | None = None
 
     @property
     def postgres(self) -> bool:
