@@ -120,8 +120,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # The shell is a conversation: only real trouble goes to the terminal.
-    configure_logging(logging.ERROR if args.verb == "shell" else logging.INFO)
+    # The shell is a conversation: only real trouble goes to the terminal. The database
+    # commands say their own one line, which the migration's log line would repeat.
+    quiet = {"shell": logging.ERROR, "migrate": logging.WARNING, "migrate-db": logging.WARNING}
+    configure_logging(quiet.get(args.verb, logging.INFO))
     if args.verb == "simulate":
         from bot.playground.simulators.bitscale import serve
 
@@ -212,7 +214,22 @@ def _migrate() -> int:
 
 
 def _migrate_db(url: str) -> int:
-    return 2
+    from bot.config import load_settings
+    from bot.store.migrate_db import migrate_db
+    from bot.store.opening import StoreError
+
+    try:
+        source = load_settings().database_path
+        copied = migrate_db(source, url)
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(f"bitscale-bot: {line}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"bitscale-bot: migrate-db failed: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(copied.lines(source, url)), flush=True)
+    return 0
 
 
 if __name__ == "__main__":

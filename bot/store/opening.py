@@ -63,7 +63,7 @@ def open_sqlite(path: str, *, pool_size: int = 10) -> Database:
 
 
 def open_postgres(url: str, *, pool_size: int = 10) -> Database:
-    _connect_once(url)
+    connect_once(url)
     database = Database(open_engine(url, pool_size=pool_size))
     try:
         database.revisions = migrate(database.engine)
@@ -80,7 +80,7 @@ def open_postgres(url: str, *, pool_size: int = 10) -> Database:
     return database
 
 
-def _connect_once(url: str) -> None:
+def connect_once(url: str) -> None:
     """One plain connection before the pool opens: a wrong host, password or database
     name is said now in the server's words (the pool would retry in the background, log
     each attempt and end with "couldn't get a connection")."""
