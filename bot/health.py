@@ -1,24 +1,23 @@
-"""What `GET /healthz` answers: can the bot still write its database, and is its scheduler
+"""What `GET /healthz` answers: can the bot still use its database, and is its scheduler
 still ticking. One line either way, so a host's health check (and its log) says why. The
-answer names the kind of problem, never the file's path (anyone who can reach the port
-reads it); the log line adds the path for the operator.
+answer names the kind of problem, never the database's path or URL (anyone who can reach
+the port reads it); the log line adds where, without a password.
 
-The database can go wrong under a running bot without it noticing: a deleted file keeps
-working through the connections already open (the data goes nowhere), a file replaced by
-a restore is not the one those connections write, and a read-only file only fails new
-connections. So each check looks at the path afresh and writes through a new connection.
+The database is asked by a probe of its backend: `SqliteProbe` (the file: gone, replaced,
+read-only, cannot be written) or `PostgresProbe` (unreachable, read-only, pool exhausted),
+each with `problem()` (None or one line) and `where` (for the log).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sqlite3
-import stat
 import time
 from collections.abc import Callable
-from pathlib import Path
-from urllib.parse import quote
+from typing import Protocol
+
+from bot.store.database import Store
+from bot.store.postgres_probe import PostgresProbe
+from bot.store.sqlite_probe import SqliteProbe
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +28,35 @@ STALE_FLOOR = 10.0
 TICK_JOB = "runs"  # the scheduler job whose ticks count (scheduler.py)
 
 
+class DatabaseProbe(Protocol):
+    where: str
+
+    def problem(self) -> str | None: ...
+
+
+def probe_for(store: Store) -> DatabaseProbe:
+    """The probe of the store's backend."""
+    if store.postgres:
+        return PostgresProbe(store.target, getattr(store.sql.engine, "pool_of_connections", None))
+    return SqliteProbe(store.path or ":memory:")
+
+
 class Health:
     def __init__(
         self,
-        db_path: str,
+        database: str | DatabaseProbe,
         *,
         tick_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         busy_timeout: float = 2.0,
     ) -> None:
-        self.path = db_path
-        self.busy_timeout = busy_timeout  # a write lock held this long still counts as writable
+        """`database`: a probe, or a SQLite file's path (probed by SqliteProbe)."""
+        if isinstance(database, str):
+            database = SqliteProbe(database, busy_timeout=busy_timeout)
+        self.database = database
         self.clock = clock
         self.tick_seconds = tick_seconds
         self.stale_after = max(STALE_TICKS * tick_seconds, STALE_FLOOR)
-        self._file = self._identity()  # the file the bot opened at start-up
         self._last_tick = clock()  # start-up counts: the first tick is due within one
 
     # --- the scheduler reports -------------------------------------------------------------
@@ -62,7 +75,7 @@ class Health:
     def __call__(self) -> tuple[bool, str]:
         problem = self.database_problem() or self.scheduler_problem()
         if problem:
-            log.warning("unhealthy: %s (DATABASE_PATH=%s)", problem, self.path)
+            log.warning("unhealthy: %s (%s)", problem, self.database.where)
         return problem is None, problem or "ok"
 
     def scheduler_problem(self) -> str | None:
@@ -75,57 +88,4 @@ class Health:
         )
 
     def database_problem(self) -> str | None:
-        if self.path == ":memory:":
-            return None
-        try:
-            info = os.stat(self.path)
-        except FileNotFoundError:
-            return "database file is gone (DATABASE_PATH); restore it and restart the bot"
-        except OSError as exc:
-            return f"database file cannot be read ({exc.strerror})"
-        if self._file is not None and (info.st_dev, info.st_ino) != self._file:
-            return (
-                "database file was replaced after start-up; the bot still writes the old "
-                "file: restart it to use the new one"
-            )
-        if not info.st_mode & stat.S_IWUSR:
-            return "database file is read-only; make it writable (chmod u+w) and restart"
-        return self._write_problem()
-
-    def _identity(self) -> tuple[int, int] | None:
-        try:
-            info = os.stat(self.path)
-        except OSError:
-            return None
-        return info.st_dev, info.st_ino
-
-    def _write_problem(self) -> str | None:
-        """Write one row through a new connection: what the next unit of work will do."""
-        uri = f"file:{quote(str(Path(self.path).resolve()))}?mode=rw"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout)
-        except sqlite3.Error as exc:
-            return f"database file cannot be opened for writing ({_without(exc, self.path)})"
-        try:
-            with conn:
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at REAL)"
-                )
-                conn.execute("INSERT OR REPLACE INTO health_probe VALUES (1, ?)", [time.time()])
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                return None  # someone is writing right now: writable
-            return f"database file cannot be written ({_without(exc, self.path)})"
-        except sqlite3.Error as exc:
-            return f"database file cannot be written ({_without(exc, self.path)})"
-        finally:
-            conn.close()
-        return None
-
-
-def _without(exc: Exception, path: str) -> str:
-    """SQLite's words, with the file's path taken out should they hold it."""
-    text = str(exc)
-    for shown in {path, str(Path(path).resolve())}:
-        text = text.replace(shown, "DATABASE_PATH")
-    return text
+        return self.database.problem()

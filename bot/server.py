@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.bootstrap import Bot, build_bot
 from bot.config import Settings
-from bot.health import Health
+from bot.health import Health, probe_for
 from bot.scheduler import start_scheduler
 from bot.slack.socket_watch import SocketWatch
 from bot.store.database import StoreError
@@ -185,7 +185,7 @@ def serve_bot(settings: Settings, *, clock=time.monotonic) -> int:
     except (BoltError, SlackClientError, URLError, OSError) as exc:
         print(f"bitscale-bot: {_slack_start_problem(exc, settings.slack_api_url)}", file=sys.stderr)
         return 2
-    health = Health(settings.database_path, tick_seconds=settings.tick_seconds, clock=clock)
+    health = Health(probe_for(bot.store), tick_seconds=settings.tick_seconds, clock=clock)
     try:
         web, socket = listen(bot, health)
     except StartError as exc:
