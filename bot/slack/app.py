@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.slack.home import HomePublisher
 from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
+from bot.slack.unavailable import database_unavailable, tell_try_again
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,10 @@ def build_app(
         services.home = HomePublisher(client, services).start()
 
     @app.error
-    def on_error(error: Exception, body: dict) -> BoltResponse:
+    def on_error(error: Exception, body: dict, client: WebClient) -> BoltResponse:
+        unavailable = database_unavailable(error)
+        if unavailable is not None:  # not a bug: the person is told to try again
+            return tell_try_again(unavailable, body, client)
         # No stack trace reaches a user; the log keeps it.
         log.error("listener failed: %s", error, exc_info=error)
         return BoltResponse(status=200, body="")

@@ -22,6 +22,7 @@ from bot.slack import blocks as kit
 from bot.slack.forms import open_run_form
 from bot.slack.services import Services
 from bot.slack.text import escape
+from bot.slack.unavailable import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,11 @@ def _guarded(name: str, answer: Callable[[CommandCall], None], call: CommandCall
             if "trigger" in str(error.response.get("error"))
             else "Slack refused to show that. Please try again in a minute."
         )
-    except Exception:  # noqa: BLE001 - the user gets an answer, the log gets the trace
+    except Exception as error:  # noqa: BLE001 - the user gets an answer, the log the trace
+        if (unavailable := database_unavailable(error)) is not None:
+            log.warning("/bitscale %s: the database did not answer (%s)", name, unavailable.cause)
+            call.respond(text=str(unavailable))
+            return
         log.exception("/bitscale %s failed", name)
         call.respond(text="Something went wrong on my side. Please try again in a minute.")
 
