@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 
 from bot.store.commands import shown
@@ -143,9 +144,9 @@ def _copy(
                 for name in names:
                     _move_sequences_past(write, write_to.tables[name])
                 _compare(write, counts)
-    except sa.exc.DBAPIError as exc:
+    except (sa.exc.DBAPIError, psycopg.Error) as exc:
         what = f"copying table {table}" if table else "the copy"
-        said = " ".join(str(exc.orig).split()) if exc.orig is not None else type(exc).__name__
+        said = " ".join(str(getattr(exc, "orig", None) or exc).split()) or type(exc).__name__
         raise StoreError(
             f"{what} into {shown(url)} failed ({said}); it was rolled back, nothing was written"
         ) from None
@@ -159,15 +160,20 @@ def _count(connection: sa.Connection, table: str) -> int:
 def _copy_table(
     read: sa.Connection, write: sa.Connection, source: sa.Table, target: sa.Table
 ) -> None:
+    """Stream the rows with PostgreSQL's COPY (about 3x an INSERT per row), reading the
+    SQLite file CHUNK_ROWS at a time, inside the copy's one transaction."""
     columns = [c for c in target.columns if c.name in source.columns]
-    convert = {c.name: _converter(c.type) for c in columns}
+    converters = [_converter(c.type) for c in columns]
     query = sa.select(*(source.c[c.name] for c in columns))
-    rows = read.execution_options(yield_per=CHUNK_ROWS).execute(query).mappings()
-    for chunk in rows.partitions():
-        write.execute(
-            target.insert(),
-            [{name: convert[name](value) for name, value in row.items()} for row in chunk],
-        )
+    rows = read.execution_options(yield_per=CHUNK_ROWS).execute(query)
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    raw = write.connection.driver_connection  # psycopg's, in SQLAlchemy's transaction
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{target.name}" ({names}) FROM STDIN') as copy:
+        for chunk in rows.partitions():
+            for row in chunk:
+                copy.write_row(
+                    [convert(value) for convert, value in zip(converters, row, strict=True)]
+                )
 
 
 def _converter(kind: sa.types.TypeEngine) -> Callable[[Any], Any]:

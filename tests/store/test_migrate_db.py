@@ -134,3 +134,20 @@ def test_no_sqlite_database_is_said(sqlite_db, postgres_url, capsys, monkeypatch
         f"bitscale-bot: migrate-db failed: there is no SQLite database at "
         f"DATABASE_PATH={tmp_path / 'missing.db'}"
     ]
+
+
+def test_a_row_postgresql_refuses_rolls_the_whole_copy_back(sqlite_db, postgres_url, capsys):
+    store = Store(sqlite_db[0])
+    # PostgreSQL's text cannot hold a NUL character, SQLite's can; `sessions` is copied
+    # after `runs`, so the runs were already in the transaction when it fails.
+    store.sql.insert("sessions", {"token": "t1", "payload": "a\x00b", "created_at": 1.0})
+    store.close()
+    assert cli.main(["migrate-db", "--to", postgres_url]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"bitscale-bot: migrate-db failed: copying table sessions into {postgres_url} failed ("
+    )
+    assert line.endswith("it was rolled back, nothing was written")
+    store = Store(postgres_url)
+    assert store.count_runs() == 0
+    store.close()
