@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 class _Feed:
     """The feeder's in-memory bookkeeping (one process, one feeder)."""
 
-    outstanding: set[str] = field(default_factory=set)  # rows handed to a worker
+    outstanding: dict[str, str] = field(default_factory=dict)  # row -> batch, handed out
+    going: set[str] = field(default_factory=set)  # rows let go, until their worker returns
     turn: int = 0
     submit_seconds: float = 0.5  # moving average of how long one submission takes
 
@@ -74,13 +75,13 @@ class Feeder:
                 exhausted.add(batch_id)
                 continue
             with self._lock:
-                state.outstanding.add(run_id)
+                state.outstanding[run_id] = batch_id
             room -= 1
             try:
-                self._workers.submit(self._send, run_id)
+                self._workers.submit(self._send, run_id, batch_id)
             except RuntimeError:  # shutting down; the row stays queued for the next start
                 with self._lock:
-                    state.outstanding.discard(run_id)
+                    state.outstanding.pop(run_id, None)
                 return
 
     def _target_outstanding(self) -> int:
@@ -99,13 +100,35 @@ class Feeder:
         )
         return next((r[0] for r in found.fetchall() if r[0] not in busy), None)
 
-    def _send(self, run_id: str) -> None:
+    def sending(self, batch_id: str) -> bool:
+        """A row of this batch was let go and is not yet marked as sent: its batch may not
+        say it has stopped until it is (see _still_wanted)."""
+        with self._lock:
+            going = [r for r in self._state.going if self._state.outstanding.get(r) == batch_id]
+        runs = self.store.store
+        return any((run := runs.get_run(r)) is not None and run.state == "queued" for r in going)
+
+    def _still_wanted(self, run_id: str, batch_id: str) -> bool:
+        """Asked when a request slot is free. Stopping (SIGTERM): the row stays queued for
+        the next start. A batch paused or cancelled while its rows waited for a slot sends
+        none of them. The batch is read and the row counted as going under one lock, so
+        `sending` sees every row that read the batch as running before a pause."""
+        if self._stopping.is_set():
+            return False
+        with self._lock:
+            batch = self.store.get(batch_id)
+            if batch is None or batch.state != "running":
+                return False
+            self._state.going.add(run_id)
+            return True
+
+    def _send(self, run_id: str, batch_id: str) -> None:
         started = time.monotonic()
         try:
-            # Stopping (SIGTERM): a row still waiting for a slot stays queued for the next
-            # start instead of going out while the process winds down.
             self.runs.submit_now(
-                run_id, self.provider.batch_priority, lambda: not self._stopping.is_set()
+                run_id,
+                self.provider.batch_priority,
+                lambda: self._still_wanted(run_id, batch_id),
             )
         except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
             log.exception("sending batch row %s failed", run_id)
@@ -114,5 +137,6 @@ class Feeder:
             with self._lock:
                 state = self._state
                 state.submit_seconds = 0.9 * state.submit_seconds + 0.1 * took
-                state.outstanding.discard(run_id)
+                state.outstanding.pop(run_id, None)
+                state.going.discard(run_id)
             self._wake.set()

@@ -252,8 +252,10 @@ class BatchService:
                 log.exception("housekeeping of batch %s failed", batch.id)
 
     def _housekeep_one(self, batch: Batch, now: float) -> None:
+        # Stop sending before saying so: a row let go before the pause is sent first.
         if batch.state == "paused" and not batch.pause_notified:
-            self._posts.notify_pause(batch)
+            if not self._feeder.sending(batch.id):
+                self._posts.notify_pause(batch)
         if not batch.message_ts:
             return
         progress = self.progress(batch)
