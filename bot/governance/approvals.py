@@ -71,11 +71,6 @@ class Approvals:
         self.clock = clock
         self._on_approved: dict[str, Handler] = {}
         self._on_denied: dict[str, Handler] = {}
-        db = store.db()
-        db["approvals"].create(COLUMNS, pk="id", if_not_exists=True)
-        db["approvals"].create_index(["state", "created_at"], if_not_exists=True)
-        db["approvals"].create_index(["kind", "ref"], unique=True, if_not_exists=True)
-        db.conn.commit()
 
     def handle(self, kind: str, *, approved: Handler, denied: Handler) -> None:
         self._on_approved[kind] = approved

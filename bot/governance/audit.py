@@ -1,9 +1,10 @@
 """The audit log: an append-only record of who did what with the workspace's credits.
 
 `record(actor, action, **details)` appends one entry. Entries are never changed or
-removed: SQLite triggers refuse UPDATE and DELETE on the table, so not even a bug in the
-bot can rewrite history. Columns that people filter on (actor, grid, run, channel, rows,
-outcome) are real columns; anything else goes into `details` as JSON.
+removed: triggers (made by the schema's first migration, on both backends) refuse UPDATE
+and DELETE on the table, so not even a bug in the bot can rewrite history. Columns that
+people filter on (actor, grid, run, channel, rows, outcome) are real columns; anything else
+goes into `details` as JSON.
 
 Actions in use: run, batch, refused, approval_requested, approved, denied,
 setting_changed, key_rotated, key_rotation_failed. A run's outcome is read from its run
@@ -60,22 +61,6 @@ class AuditLog:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        db = store.db()
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, grid_id TEXT, "
-            "grid_name TEXT, run_id TEXT, channel_id TEXT, rows INTEGER, outcome TEXT, "
-            "entry TEXT, details TEXT)"
-        )
-        for name, body in (("audit_no_update", "UPDATE"), ("audit_no_delete", "DELETE")):
-            db.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {body} ON audit "
-                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-            )
-        db["audit"].create_index(["at"], if_not_exists=True)
-        db["audit"].create_index(["actor", "at"], if_not_exists=True)
-        db["audit"].create_index(["grid_id", "at"], if_not_exists=True)
-        db.conn.commit()
 
     def record(self, actor: str, action: str, **details: Any) -> None:
         """Append one entry. Known columns are pulled out of `details`; the rest is JSON."""
@@ -141,7 +126,7 @@ class AuditLog:
 
     def _states(self, table: str, ids: list[str]) -> dict[str, str]:
         ids = list(set(ids))
-        if not ids or not self.store.db()[table].exists():
+        if not ids:
             return {}
         names = {f"id{i}": run_or_batch for i, run_or_batch in enumerate(ids)}
         rows = self.store.sql.query(

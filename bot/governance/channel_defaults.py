@@ -22,11 +22,6 @@ class ChannelDefaults:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        store.db()["channel_defaults"].create(
-            {"channel_id": str, "grid_id": str, "grid_name": str, "set_by": str, "set_at": float},
-            pk="channel_id",
-            if_not_exists=True,
-        )
 
     def get(self, channel_id: str | None) -> ChannelDefault | None:
         if not channel_id:

@@ -50,16 +50,6 @@ class KeyStore:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        db = store.db()
-        db["secrets"].create(
-            {"name": str, "value": str, "changed_at": float, "changed_by": str},
-            pk="name",
-            if_not_exists=True,
-        )
-        db["rotation_confirmations"].create(
-            {"view_id": str, "claimed_at": float}, pk="view_id", if_not_exists=True
-        )
-        db.conn.commit()
 
     def claim_confirmation(self, view_id: str) -> bool:
         """True once per rotation confirmation (a modal's view id): a double-clicked

@@ -26,13 +26,6 @@ class StoredSettings:
         self.clock = clock
         self._listeners: list[Callable[[str, Any, Any], None]] = []
         self._lock = threading.Lock()
-        db = store.db()
-        db["admin_settings"].create(
-            {"key": str, "value": str, "changed_at": float, "changed_by": str},
-            pk="key",
-            if_not_exists=True,
-        )
-        db.conn.commit()
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.store.sql.scalar(

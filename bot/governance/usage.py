@@ -64,11 +64,8 @@ class Usage:
         self.store = store
         self.clock = clock
         self.cost_per_row = cost_per_row
-        # The workspace budget counts today's rows before every run: keep it an index
-        # range, not a table scan (bench/policy.py).
-        db = store.db()
-        db["runs"].create_index(["created_at"], if_not_exists=True)
-        db.conn.commit()
+        # The workspace budget counts today's rows before every run: an index range on
+        # runs.created_at (idx_runs_created_at, in the schema), not a table scan.
 
     def rows_today(self, user_id: str | None = None) -> int:
         """Rows started since 00:00 UTC, by one person or (None) by everyone."""
@@ -136,7 +133,10 @@ class Usage:
         )
         for row in rows:
             user, grid_id, grid_name, count = (
-                row["user_id"], row["grid_id"], row["grid_name"], row["count"]
+                row["user_id"],
+                row["grid_id"],
+                row["grid_name"],
+                row["count"],
             )
             cost = self.cost_per_row(grid_id) if self.cost_per_row else None
             saved = None if cost is None else cost * count
