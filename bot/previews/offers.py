@@ -3,7 +3,8 @@ one private offer to its author. One row per message (its unique key makes a red
 or edited message's second offer a no-op), and one run per offer: the click that moves it
 from `offered` to `taken` is the only one that starts anything.
 
-SQL for SQLite and PostgreSQL alike; ids are text, times epoch seconds.
+SQL for SQLite and PostgreSQL alike (named parameters through `store.sql`); ids are text,
+times epoch seconds. The table is the schema's (bot/store/migrations).
 """
 
 from __future__ import annotations
@@ -16,14 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.database import Store
-
-_TABLES = (
-    "CREATE TABLE IF NOT EXISTS detect_offers (id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, "
-    "message_ts TEXT NOT NULL, user_id TEXT NOT NULL, grid_id TEXT NOT NULL, value TEXT NOT "
-    "NULL, found TEXT NOT NULL, state TEXT NOT NULL, created_at REAL NOT NULL)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS detect_offers_once ON detect_offers "
-    "(channel_id, message_ts)",
-)
 
 
 @dataclass
@@ -43,8 +36,6 @@ class DetectOffers:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        for statement in _TABLES:
-            store.write(statement)
 
     def record(
         self,
@@ -57,49 +48,51 @@ class DetectOffers:
         found: dict[str, Any],
     ) -> Offer | None:
         """The message's offer, or None when it already had one."""
-        rows = self.store.write(
+        rows = self.store.sql.write(
             "INSERT INTO detect_offers (id, channel_id, message_ts, user_id, grid_id, value, "
-            "found, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'offered', ?) "
+            "found, state, created_at) VALUES (:id, :channel_id, :message_ts, :user_id, "
+            ":grid_id, :value, :found, 'offered', :created_at) "
             "ON CONFLICT (channel_id, message_ts) DO NOTHING RETURNING *",
-            [
-                uuid.uuid4().hex,
-                channel_id,
-                message_ts,
-                user_id,
-                grid_id,
-                value,
-                json.dumps(found),
-                self.clock(),
-            ],
+            {
+                "id": uuid.uuid4().hex,
+                "channel_id": channel_id,
+                "message_ts": message_ts,
+                "user_id": user_id,
+                "grid_id": grid_id,
+                "value": value,
+                "found": json.dumps(found),
+                "created_at": self.clock(),
+            },
         )
         return _offer(rows[0]) if rows else None
 
     def get(self, offer_id: str) -> Offer | None:
-        cursor = self.store.db().execute("SELECT * FROM detect_offers WHERE id = ?", [offer_id])
-        names = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-        return _offer(dict(zip(names, rows[0], strict=False))) if rows else None
+        row = self.store.sql.one("SELECT * FROM detect_offers WHERE id = :id", {"id": offer_id})
+        return _offer(row) if row else None
 
     def take(self, offer_id: str, state: str) -> Offer | None:
         """Move an offer on from `offered` (to `taken` or `declined`); None if it was not
         on offer any more (a second click)."""
-        rows = self.store.write(
-            "UPDATE detect_offers SET state = ? WHERE id = ? AND state = 'offered' RETURNING *",
-            [state, offer_id],
+        rows = self.store.sql.write(
+            "UPDATE detect_offers SET state = :state WHERE id = :id AND state = 'offered' "
+            "RETURNING *",
+            {"state": state, "id": offer_id},
         )
         return _offer(rows[0]) if rows else None
 
     def prune(self, older_than: float) -> int:
         """Forget offers made before `older_than` (their buttons then say so)."""
-        gone = self.store.write(
-            "DELETE FROM detect_offers WHERE created_at < ? RETURNING id", [older_than]
+        return self.store.sql.run(
+            "DELETE FROM detect_offers WHERE created_at < :older_than", {"older_than": older_than}
         )
-        return len(gone)
 
     def count(self, channel_id: str | None = None) -> int:
-        where, params = ("channel_id = ?", [channel_id]) if channel_id else ("1 = 1", [])
-        rows = self.store.db().execute(f"SELECT COUNT(*) FROM detect_offers WHERE {where}", params)
-        return int(rows.fetchone()[0])
+        where = "channel_id = :channel_id" if channel_id else "1 = 1"
+        return int(
+            self.store.sql.scalar(
+                f"SELECT COUNT(*) AS n FROM detect_offers WHERE {where}", {"channel_id": channel_id}
+            )
+        )
 
 
 def _offer(row: dict[str, Any]) -> Offer:

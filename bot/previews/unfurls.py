@@ -4,16 +4,20 @@ Slack's duplicate and retried link_shared events, and double clicks, change noth
 - One card per link per message: the key (channel, message, link) is unique, and a
   second insert is a no-op that returns nothing.
 - The 30-minute rule is in the same statement: no row is made while a card for the same
-  link was given in that channel within RECENT_SECONDS.
+  link was given in that channel within RECENT_SECONDS. On PostgreSQL that statement runs
+  under a transaction lock on (channel, link), so two processes handling two messages with
+  the same link at once still give one card (SQLite has one writer at a time already).
 - One run per click: a card moves from `offered` to `running` in one conditional UPDATE;
   only the click that moved it starts a run.
 - `unfurl_runs` maps each run to its card, so the card is redrawn in place when it ends.
 
-SQL for SQLite and PostgreSQL alike; ids are text, times epoch seconds.
+SQL for SQLite and PostgreSQL alike (named parameters through `store.sql`); ids are text,
+times epoch seconds. The tables are the schema's (bot/store/migrations).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -27,17 +31,6 @@ from bot.store.database import Store
 ONE, GROUP = "one", "group"  # a card for one link, or one line for many
 OFFERED, RUNNING, DONE = "offered", "running", "done"
 STUCK_SECONDS = 120.0  # a press records its run within a second or two
-
-_TABLES = (
-    "CREATE TABLE IF NOT EXISTS unfurls (id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, "
-    "message_ts TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, links TEXT NOT NULL, "
-    "user_id TEXT, unfurl_id TEXT, source TEXT, level TEXT NOT NULL, grid_id TEXT, "
-    "state TEXT NOT NULL, clicked_by TEXT, created_at REAL NOT NULL, updated_at REAL)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS unfurls_once ON unfurls (channel_id, message_ts, url)",
-    "CREATE INDEX IF NOT EXISTS unfurls_recent ON unfurls (channel_id, url, created_at)",
-    "CREATE TABLE IF NOT EXISTS unfurl_runs (run_id TEXT PRIMARY KEY, unfurl TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS unfurl_runs_card ON unfurl_runs (unfurl)",
-)
 
 
 @dataclass
@@ -75,8 +68,6 @@ class UnfurlRecords:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        for statement in _TABLES:
-            store.write(statement)
 
     def claim(
         self,
@@ -97,58 +88,55 @@ class UnfurlRecords:
         this channel within `recent` seconds."""
         now = self.clock()
         url = links[0][1]
-        rows = self.store.write(
-            "INSERT INTO unfurls (id, channel_id, message_ts, url, kind, links, user_id, "
-            "unfurl_id, source, level, grid_id, state, created_at, updated_at) "
-            "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
-            "SELECT 1 FROM unfurls WHERE channel_id = ? AND url = ? AND kind = ? "
-            "AND created_at >= ? AND message_ts <> ?) "
-            "ON CONFLICT (channel_id, message_ts, url) DO NOTHING RETURNING *",
-            [
-                uuid.uuid4().hex,
-                channel_id,
-                message_ts,
-                url,
-                kind,
-                json.dumps({c: sent for sent, c in links}),
-                user_id,
-                unfurl_id,
-                source,
-                level,
-                grid_id,
-                OFFERED,
-                now,
-                now,
-                channel_id,
-                url,
-                ONE if kind == ONE else "-",  # a group line holds back no later card
-                now - recent,
-                message_ts,
-            ],
-        )
+        params = {
+            "id": uuid.uuid4().hex,
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+            "url": url,
+            "kind": kind,
+            "links": json.dumps({c: sent for sent, c in links}),
+            "user_id": user_id,
+            "unfurl_id": unfurl_id,
+            "source": source,
+            "level": level,
+            "grid_id": grid_id,
+            "state": OFFERED,
+            "now": now,
+            "held_by": ONE if kind == ONE else "-",  # a group line holds back no later card
+            "recent_since": now - recent,
+        }
+        with self.store.sql.transaction() as tx:
+            if self.store.postgres:
+                # Wait for any other process giving this link a card in this channel, so
+                # the NOT EXISTS below sees its row (each statement reads afresh).
+                tx.run("SELECT pg_advisory_xact_lock(:key)", {"key": _lock_key(channel_id, url)})
+            rows = tx.write(_CLAIM, params)
         return Unfurl.from_row(rows[0]) if rows else None
 
     def get(self, unfurl_id: str) -> Unfurl | None:
-        rows = self._select("SELECT * FROM unfurls WHERE id = ?", [unfurl_id])
-        if not rows:
+        row = self.store.sql.one("SELECT * FROM unfurls WHERE id = :id", {"id": unfurl_id})
+        if row is None:
             return None
-        card = Unfurl.from_row(rows[0])
-        found = self.store.db().execute(
-            "SELECT run_id FROM unfurl_runs WHERE unfurl = ? ORDER BY run_id", [card.id]
+        card = Unfurl.from_row(row)
+        found = self.store.sql.query(
+            "SELECT run_id FROM unfurl_runs WHERE unfurl = :unfurl ORDER BY run_id",
+            {"unfurl": card.id},
         )
-        card.run_ids = [r[0] for r in found.fetchall()]
+        card.run_ids = [r["run_id"] for r in found]
         return card
 
     def for_run(self, run_id: str) -> Unfurl | None:
-        rows = self.store.db().execute("SELECT unfurl FROM unfurl_runs WHERE run_id = ?", [run_id])
-        found = rows.fetchall()
-        return self.get(found[0][0]) if found else None
+        card_id = self.store.sql.scalar(
+            "SELECT unfurl FROM unfurl_runs WHERE run_id = :run_id", {"run_id": run_id}
+        )
+        return self.get(card_id) if card_id else None
 
     def pick_grid(self, unfurl_id: str, grid_id: str) -> Unfurl | None:
         """Someone picked a grid on a card still on offer; None once it ran."""
-        rows = self.store.write(
-            "UPDATE unfurls SET grid_id = ?, updated_at = ? WHERE id = ? AND state = ? RETURNING *",
-            [grid_id, self.clock(), unfurl_id, OFFERED],
+        rows = self.store.sql.write(
+            "UPDATE unfurls SET grid_id = :grid_id, updated_at = :now "
+            "WHERE id = :id AND state = :offered RETURNING *",
+            {"grid_id": grid_id, "now": self.clock(), "id": unfurl_id, "offered": OFFERED},
         )
         return Unfurl.from_row(rows[0]) if rows else None
 
@@ -157,57 +145,82 @@ class UnfurlRecords:
         card left running with no run for STUCK_SECONDS (its process died between the
         click and the run's record) may be pressed again."""
         now = self.clock()
-        rows = self.store.write(
-            "UPDATE unfurls SET state = ?, clicked_by = ?, grid_id = ?, updated_at = ? "
-            "WHERE id = ? AND (state = ? OR (state = ? AND updated_at < ? AND NOT EXISTS "
+        rows = self.store.sql.write(
+            "UPDATE unfurls SET state = :running, clicked_by = :user_id, grid_id = :grid_id, "
+            "updated_at = :now WHERE id = :id AND (state = :offered OR (state = :running "
+            "AND updated_at < :stuck_before AND NOT EXISTS "
             "(SELECT 1 FROM unfurl_runs WHERE unfurl_runs.unfurl = unfurls.id))) RETURNING *",
-            [RUNNING, user_id, grid_id, now, unfurl_id, OFFERED, RUNNING, now - STUCK_SECONDS],
+            {
+                "running": RUNNING,
+                "offered": OFFERED,
+                "user_id": user_id,
+                "grid_id": grid_id,
+                "now": now,
+                "id": unfurl_id,
+                "stuck_before": now - STUCK_SECONDS,
+            },
         )
         return Unfurl.from_row(rows[0]) if rows else None
 
     def reopen(self, unfurl_id: str) -> None:
         """The run could not start (refused, inputs missing): the card is on offer again."""
-        self.store.write(
-            "UPDATE unfurls SET state = ?, clicked_by = NULL, updated_at = ? "
-            "WHERE id = ? AND state = ?",
-            [OFFERED, self.clock(), unfurl_id, RUNNING],
+        self.store.sql.run(
+            "UPDATE unfurls SET state = :offered, clicked_by = NULL, updated_at = :now "
+            "WHERE id = :id AND state = :running",
+            {"offered": OFFERED, "now": self.clock(), "id": unfurl_id, "running": RUNNING},
         )
 
     def attach_run(self, unfurl_id: str, run_id: str) -> None:
-        self.store.write(
-            "INSERT INTO unfurl_runs (run_id, unfurl) VALUES (?, ?) "
-            "ON CONFLICT (run_id) DO NOTHING",
-            [run_id, unfurl_id],
+        self.store.sql.insert(
+            "unfurl_runs", {"run_id": run_id, "unfurl": unfurl_id}, ignore_conflict=True
         )
 
     def finish(self, unfurl_id: str) -> None:
-        self.store.write(
-            "UPDATE unfurls SET state = ?, updated_at = ? WHERE id = ?",
-            [DONE, self.clock(), unfurl_id],
+        self.store.sql.run(
+            "UPDATE unfurls SET state = :done, updated_at = :now WHERE id = :id",
+            {"done": DONE, "now": self.clock(), "id": unfurl_id},
         )
 
     def forget(self, unfurl_id: str) -> None:
         """A card Slack refused to show: no record, so a later post may try again."""
-        self.store.write("DELETE FROM unfurl_runs WHERE unfurl = ?", [unfurl_id])
-        self.store.write("DELETE FROM unfurls WHERE id = ?", [unfurl_id])
+        with self.store.sql.transaction() as tx:
+            tx.run("DELETE FROM unfurl_runs WHERE unfurl = :id", {"id": unfurl_id})
+            tx.run("DELETE FROM unfurls WHERE id = :id", {"id": unfurl_id})
 
     def prune(self, older_than: float) -> int:
         """Forget cards made before `older_than` (a press on one is told it expired)."""
-        self.store.write(
-            "DELETE FROM unfurl_runs WHERE unfurl IN (SELECT id FROM unfurls WHERE created_at < ?)",
-            [older_than],
-        )
-        gone = self.store.write(
-            "DELETE FROM unfurls WHERE created_at < ? RETURNING id", [older_than]
-        )
-        return len(gone)
+        cut = {"older_than": older_than}
+        with self.store.sql.transaction() as tx:
+            tx.run(
+                "DELETE FROM unfurl_runs WHERE unfurl IN "
+                "(SELECT id FROM unfurls WHERE created_at < :older_than)",
+                cut,
+            )
+            return tx.run("DELETE FROM unfurls WHERE created_at < :older_than", cut)
 
     def count(self, channel_id: str | None = None) -> int:
-        where, params = ("channel_id = ?", [channel_id]) if channel_id else ("1 = 1", [])
-        rows = self.store.db().execute(f"SELECT COUNT(*) FROM unfurls WHERE {where}", params)
-        return int(rows.fetchone()[0])
+        where = "channel_id = :channel_id" if channel_id else "1 = 1"
+        return int(
+            self.store.sql.scalar(
+                f"SELECT COUNT(*) AS n FROM unfurls WHERE {where}", {"channel_id": channel_id}
+            )
+        )
 
-    def _select(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.store.db().execute(sql, params)
-        names = [d[0] for d in cursor.description or []]
-        return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
+
+# One card per message and link (the unique key), and none while the link had a card in
+# the channel within the recent window (NOT EXISTS), in one statement.
+_CLAIM = (
+    "INSERT INTO unfurls (id, channel_id, message_ts, url, kind, links, user_id, unfurl_id, "
+    "source, level, grid_id, state, created_at, updated_at) "
+    "SELECT :id, :channel_id, :message_ts, :url, :kind, :links, :user_id, :unfurl_id, "
+    ":source, :level, :grid_id, :state, :now, :now WHERE NOT EXISTS ("
+    "SELECT 1 FROM unfurls WHERE channel_id = :channel_id AND url = :url AND kind = :held_by "
+    "AND created_at >= :recent_since AND message_ts <> :message_ts) "
+    "ON CONFLICT (channel_id, message_ts, url) DO NOTHING RETURNING *"
+)
+
+
+def _lock_key(channel_id: str, url: str) -> int:
+    """A signed 64-bit number for (channel, link): PostgreSQL's advisory lock key."""
+    digest = hashlib.blake2b(f"unfurl\0{channel_id}\0{url}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
