@@ -69,13 +69,14 @@ def day_start(now: float) -> float:
 
 
 def home_data(services: Services, user_id: str, now: float | None = None) -> kit.HomeData:
-    """Everything one person's tab shows, read from SQLite (and BitScale's cached credits)."""
+    """Everything one person's tab shows, read from the database (and BitScale's cached credits)."""
     data = kit.HomeData(user_id=user_id, runs=services.store.recent_runs(user_id, 10))
     batches = getattr(services, "batches", None)
     if batches is not None:
         # A watch's firings are batches too: the watch stands for them below.
         mine = batches.store.where(
-            "user_id = ? AND (dedupe_key IS NULL OR dedupe_key NOT LIKE 'watch:%')", [user_id]
+            "user_id = :user_id AND (dedupe_key IS NULL OR dedupe_key NOT LIKE 'watch:%')",
+            {"user_id": user_id},
         )[-5:]  # oldest first
         data.batches = [batch_line(batches, b) for b in reversed(mine)]
     watches = getattr(services, "watches", None)
@@ -109,19 +110,21 @@ def batch_line(batches, batch) -> kit.BatchLine:  # noqa: ANN001 - BatchService,
 
 def admin_home(services: Services, now: float, user_id: str = "") -> kit.AdminHome:
     """Today's usage (UTC day), the batches waiting for an admin, the admin form."""
-    since = [day_start(now)]
+    since = {"since": day_start(now)}
     store = services.store
     admin = kit.AdminHome(
-        runs_today=store.count_runs("created_at >= ? AND batch_id IS NULL", since),
+        runs_today=store.count_runs("created_at >= :since AND batch_id IS NULL", since),
         rows_today=store.count_runs(
-            "created_at >= ? AND state NOT IN ('reused', 'cancelled')", since
+            "created_at >= :since AND state NOT IN ('reused', 'cancelled')", since
         ),
         failed_today=store.count_runs(
-            "created_at >= ? AND state IN ('failed', 'expired', 'interrupted')", since
+            "created_at >= :since AND state IN ('failed', 'expired', 'interrupted')", since
         ),
-        people_today=store.db()
-        .execute("SELECT COUNT(DISTINCT user_id) FROM runs WHERE created_at >= ?", since)
-        .fetchone()[0],
+        people_today=int(
+            store.sql.scalar(
+                "SELECT COUNT(DISTINCT user_id) AS n FROM runs WHERE created_at >= :since", since
+            )
+        ),
         admin_form=True,
     )
     policy = getattr(services, "policy", None)
@@ -202,18 +205,14 @@ class HomePublisher:
         self._cond = threading.Condition()
         self._stop = False
         self._thread: threading.Thread | None = None
-        db = services.store.db()
-        db["home_viewers"].create(
-            {"user_id": str, "opened_at": float}, pk="user_id", if_not_exists=True
-        )
 
     # --- requests ---------------------------------------------------------------------
 
     def opened(self, user_id: str) -> None:
         """The person opened the Home tab: remember them and publish now."""
-        db = self.services.store.db()
-        db["home_viewers"].upsert({"user_id": user_id, "opened_at": time.time()}, pk="user_id")
-        db.conn.commit()
+        self.services.store.sql.upsert(
+            "home_viewers", {"user_id": user_id, "opened_at": time.time()}, "user_id"
+        )
         self.request(user_id)
 
     def changed(self, user_id: str | None) -> None:
@@ -227,11 +226,10 @@ class HomePublisher:
             self._cond.notify()
 
     def _is_viewer(self, user_id: str) -> bool:
-        return bool(
-            self.services.store.db()
-            .execute("SELECT 1 FROM home_viewers WHERE user_id = ?", [user_id])
-            .fetchone()
+        row = self.services.store.sql.one(
+            "SELECT 1 AS viewer FROM home_viewers WHERE user_id = :user_id", {"user_id": user_id}
         )
+        return row is not None
 
     def busy_viewers(self) -> list[str]:
         """Viewers with a run or a batch in progress: their tabs are refreshed as it goes."""
@@ -239,7 +237,7 @@ class HomePublisher:
             "SELECT user_id FROM home_viewers WHERE user_id IN (SELECT user_id FROM runs "
             "WHERE state IN ('queued', 'submitting', 'running') AND batch_id IS NULL)"
         )
-        users = {r[0] for r in self.services.store.db().execute(sql).fetchall()}
+        users = {r["user_id"] for r in self.services.store.sql.query(sql)}
         batches = getattr(self.services, "batches", None)
         if batches is not None:
             users |= {b.user_id for b in batches.active() if self._is_viewer(b.user_id)}

@@ -287,9 +287,11 @@ def owed_to_slack(store: Store) -> str:
         "notified_at IS NULL AND notify_error IS NULL AND COALESCE(quiet, 0) = 0"
         " AND batch_id IS NULL"
     )
-    batches = store.db()["batches"].count_where(
-        "state IN ('preparing', 'running') OR (state IN ('done', 'cancelled')"
-        " AND reply_posted_at IS NULL)"
+    batches = int(
+        store.sql.scalar(
+            "SELECT COUNT(*) AS n FROM batches WHERE state IN ('preparing', 'running') OR "
+            "(state IN ('done', 'cancelled') AND reply_posted_at IS NULL)"
+        )
     )
     parts = [plural(runs, "run"), plural(batches, "batch", "batches")]
     return ", ".join(part for part, count in zip(parts, (runs, batches), strict=True) if count)
