@@ -33,6 +33,7 @@ def squash(text: str) -> str:
     """The label rule (as in the run form): lower case, letters and digits only."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
+
 # csv refuses fields over 128 KiB by default; a spreadsheet cell holds at most 32,767
 # characters, so anything near the default is a broken quote, not real data.
 csv.field_size_limit(1024 * 1024)

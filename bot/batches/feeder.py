@@ -17,8 +17,13 @@ from dataclasses import dataclass, field
 from bot.batches.store import BatchStore
 from bot.providers.base import BatchProvider
 from bot.runs.service import RunService
+from bot.store.run_record import Run
 
 log = logging.getLogger(__name__)
+
+# How long a claimed row is this feeder's while it waits for a slot at the rate limiter
+# and is sent; released at once afterwards. A feeder that dies leaves it for this long.
+FEED_LEASE_SECONDS = 300.0
 
 
 @dataclass
@@ -52,8 +57,10 @@ class Feeder:
         self._stopping = stopping
         self._wake = wake
 
-    def shutdown(self) -> None:
-        self._workers.shutdown(wait=False, cancel_futures=True)
+    def shutdown(self, wait: bool = False) -> None:
+        """Hand out nothing more; rows not yet started stay queued (`wait`: until the rows
+        in hand are done with)."""
+        self._workers.shutdown(wait=wait, cancel_futures=True)
 
     def feed(self, now: float) -> None:
         """Hand rows to workers, round-robin across running batches, keeping only a few
@@ -70,18 +77,20 @@ class Feeder:
             state.turn += 1
             if batch_id in exhausted:
                 continue
-            run_id = self._next_row(batch_id, now)
-            if run_id is None:
-                exhausted.add(batch_id)
-                continue
+            run = self._next_row(batch_id, now)
             with self._lock:
-                state.outstanding[run_id] = batch_id
+                # A row already in hand: its lease ran out while it waited for a slot.
+                if run is None or run.id in state.outstanding:
+                    exhausted.add(batch_id)
+                    continue
+                state.outstanding[run.id] = batch_id
             room -= 1
             try:
-                self._workers.submit(self._send, run_id, batch_id)
+                self._workers.submit(self._send, run, batch_id)
             except RuntimeError:  # shutting down; the row stays queued for the next start
                 with self._lock:
-                    state.outstanding.pop(run_id, None)
+                    state.outstanding.pop(run.id, None)
+                self.store.release_row(run)
                 return
 
     def _target_outstanding(self) -> int:
@@ -90,15 +99,10 @@ class Feeder:
         wanted = self.provider.request_rate * (2 + self._state.submit_seconds)
         return max(2, min(self._max_outstanding, int(wanted)))
 
-    def _next_row(self, batch_id: str, now: float) -> str | None:
-        with self._lock:
-            busy = set(self._state.outstanding)
-        found = self.store.store.db().execute(
-            "SELECT id FROM runs WHERE batch_id = ? AND state = 'queued' AND submit_after <= ? "
-            "ORDER BY created_at LIMIT ?",
-            [batch_id, now, len(busy) + 1],
-        )
-        return next((r[0] for r in found.fetchall() if r[0] not in busy), None)
+    def _next_row(self, batch_id: str, now: float) -> Run | None:
+        """Claim the batch's next queued row (leased in the database, so each row is handed
+        to one worker, whichever process or thread feeds it)."""
+        return self.store.claim_row(batch_id, now, FEED_LEASE_SECONDS)
 
     def sending(self, batch_id: str) -> bool:
         """A row of this batch was let go and is not yet marked as sent: its batch may not
@@ -122,7 +126,8 @@ class Feeder:
             self._state.going.add(run_id)
             return True
 
-    def _send(self, run_id: str, batch_id: str) -> None:
+    def _send(self, run: Run, batch_id: str) -> None:
+        run_id = run.id
         started = time.monotonic()
         try:
             self.runs.submit_now(
@@ -133,6 +138,7 @@ class Feeder:
         except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
             log.exception("sending batch row %s failed", run_id)
         finally:
+            self._release(run)
             took = time.monotonic() - started
             with self._lock:
                 state = self._state
@@ -140,3 +146,9 @@ class Feeder:
                 state.outstanding.pop(run_id, None)
                 state.going.discard(run_id)
             self._wake.set()
+
+    def _release(self, run: Run) -> None:
+        try:  # a row still queued (stopping, paused, or sent later) may be claimed again now
+            self.store.release_row(run)
+        except Exception:  # noqa: BLE001 - the lease runs out on its own
+            log.exception("releasing batch row %s failed", run.id)

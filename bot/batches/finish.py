@@ -32,10 +32,10 @@ class Finisher:
     def finish(self, batch: Batch, progress: Progress) -> None:
         """Write the enriched file and post the summary exactly once."""
         now = self.clock()
-        claimed = self.store.store.write(
-            "UPDATE batches SET reply_lease = ? WHERE id = ? AND reply_posted_at IS NULL "
-            "AND (reply_lease IS NULL OR reply_lease <= ?) RETURNING id",
-            [now + 120, batch.id, now],
+        claimed = self.store.sql.write(
+            "UPDATE batches SET reply_lease = :until WHERE id = :id AND reply_posted_at IS NULL "
+            "AND (reply_lease IS NULL OR reply_lease <= :now) RETURNING id",
+            {"until": now + 120, "id": batch.id, "now": now},
         )
         if not claimed:
             return
@@ -73,18 +73,20 @@ class Finisher:
                 return files.get(batch.result_file_id)
             except FileMissing:
                 pass  # pruned meanwhile: write it again
-        db = self.store.store.db()
+        sql = self.store.sql
 
         def lookup(row_digest: str) -> RowResult | None:
-            found = db.execute(
+            found = sql.one(
                 "SELECT state, outputs, error_message, reused_from_at FROM runs "
-                "WHERE dedupe_key = ?",
-                [f"batch:{batch.id}:{row_digest}"],
-            ).fetchone()
+                "WHERE dedupe_key = :key",
+                {"key": f"batch:{batch.id}:{row_digest}"},
+            )
             if found is None:
                 return None
-            state, outputs, error, made = found
-            return RowResult(state, json.loads(outputs) if outputs else None, error, made)
+            outputs = json.loads(found["outputs"]) if found["outputs"] else None
+            return RowResult(
+                found["state"], outputs, found["error_message"], found["reused_from_at"]
+            )
 
         data = write_result(self.store.csv_info(batch), batch.mapping, batch.outputs, lookup)
         file_id = files.put("enriched", f"{batch.file_name} (enriched)", data, owner=batch.id)
@@ -99,7 +101,7 @@ class Finisher:
             return
         self.store.update(batch.id, credits_after=after)
         sent = self.store.store.count_runs(
-            "batch_id = ? AND submitted_at IS NOT NULL", [batch.id]
+            "batch_id = :batch AND submitted_at IS NOT NULL", {"batch": batch.id}
         )
         if batch.credits_before is None or sent == 0:
             return

@@ -26,15 +26,19 @@ def legacy_folder(database_path: str) -> Path | None:
 
 
 def import_batch_files(store: BatchStore, folder: Path | None) -> int:
-    """Store every legacy file a batch names; remove the folder. The number imported."""
-    db = store.store.db()
-    pending = db.execute(
+    """Store every legacy file a batch names; remove the folder. The number imported.
+    On PostgreSQL there is no file beside the database, so nothing to import: 0."""
+    if store.store.path is None:
+        return 0
+    pending = store.sql.query(
         "SELECT id, file_name, file_path, result_path FROM batches "
         "WHERE (file_path IS NOT NULL AND file_id IS NULL) "
         "OR (result_path IS NOT NULL AND result_file_id IS NULL)"
-    ).fetchall()
+    )
     imported = 0
-    for batch_id, name, upload, enriched in pending:
+    for row in pending:
+        batch_id, name = row["id"], row["file_name"]
+        upload, enriched = row["file_path"], row["result_path"]
         changes: dict[str, str | None] = {"file_path": None, "result_path": None}
         for kind, path, column in (
             ("upload", upload, "file_id"),

@@ -28,7 +28,7 @@ from bot.batches.progress import BatchNotifier, Progress, Report, measure
 from bot.batches.request import BatchRequest
 from bot.batches.rows import rows
 from bot.batches.stops import RowTimings, Stops
-from bot.batches.store import ACTIVE_STATES, Batch, BatchStore, migrate
+from bot.batches.store import ACTIVE_STATES, Batch, BatchStore, marks
 from bot.providers.base import BatchProvider
 from bot.runs.service import RunService
 from bot.store.run_record import Run, new_run_id
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
 
 class BatchService:
     def __init__(
@@ -85,7 +86,6 @@ class BatchService:
         )
         self._finisher = Finisher(store, notifier, provider.credits_left, self.clock)
         self._posts = BatchPosts(store, notifier, self.progress)
-        migrate(store.store.db())
 
     def clock(self) -> float:
         return (self._own_clock or self.runs.clock)()
@@ -139,11 +139,11 @@ class BatchService:
             batch_id, ACTIVE_STATES, state="cancelled", cancelled_by=user_id, finished_at=now
         ):
             return False
-        self.store.store.write(
-            "UPDATE runs SET state = 'cancelled', finished_at = ?, "
+        self.store.sql.run(
+            "UPDATE runs SET state = 'cancelled', finished_at = :now, "
             "error_message = 'Cancelled before it was sent.' "
-            "WHERE batch_id = ? AND state = 'queued'",
-            [now, batch_id],
+            "WHERE batch_id = :batch AND state = 'queued'",
+            {"now": now, "batch": batch_id},
         )
         self._wake.set()
         return True
@@ -153,7 +153,11 @@ class BatchService:
         if batch is None or batch.state != "paused":
             return False
         moved = self.store.move(
-            batch_id, ("paused",), state="running", pause_code=None, pause_reason=None,
+            batch_id,
+            ("paused",),
+            state="running",
+            pause_code=None,
+            pause_reason=None,
             pause_notified=0,
         )
         if moved:
@@ -165,8 +169,8 @@ class BatchService:
         return self.store.get(batch_id)
 
     def active(self) -> list[Batch]:
-        marks = ", ".join("?" * len(ACTIVE_STATES))
-        return self.store.where(f"state IN ({marks})", list(ACTIVE_STATES))
+        states, params = marks("state_", ACTIVE_STATES)
+        return self.store.where(f"state IN ({states})", params)
 
     def reusable(
         self,
@@ -310,4 +314,3 @@ class BatchService:
 
     def first_poll(self, run: Run) -> float:
         return self._timings.first_poll(run)
-

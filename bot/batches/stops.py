@@ -47,10 +47,10 @@ class Stops:
         batch (True); any other row is left alone (False)."""
         if not run.batch_id or run.error_code not in self.provider.batch_stop_codes:
             return False
-        self.store.store.write(
+        self.store.sql.run(
             "UPDATE runs SET state = 'queued', finished_at = NULL, submitted_at = NULL, "
-            "error_code = NULL, error_message = NULL, request_id = NULL WHERE id = ?",
-            [run.id],
+            "error_code = NULL, error_message = NULL, request_id = NULL WHERE id = :id",
+            {"id": run.id},
         )
         self.pause(run.batch_id, run.error_code or "", run.error_message or "")
         return True
@@ -76,14 +76,15 @@ class Stops:
         """A row that the provider has had for RUN_EXPIRY_MINUTES expires on its own; the
         batch never expires as a whole while rows are progressing."""
         minutes = round(self.expiry_seconds / 60)
-        self.store.store.write(
-            "UPDATE runs SET state = 'expired', finished_at = ?, error_message = ? "
-            "WHERE batch_id IS NOT NULL AND state = 'running' AND submitted_at <= ?",
-            [
-                now,
-                f"The row did not finish within {minutes} minutes, so the bot stopped waiting.",
-                now - self.expiry_seconds,
-            ],
+        self.store.sql.run(
+            "UPDATE runs SET state = 'expired', finished_at = :now, error_message = :why "
+            "WHERE batch_id IS NOT NULL AND state = 'running' AND submitted_at <= :cut",
+            {
+                "now": now,
+                "why": f"The row did not finish within {minutes} minutes, so the bot stopped "
+                "waiting.",
+                "cut": now - self.expiry_seconds,
+            },
         )
 
 

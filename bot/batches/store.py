@@ -1,4 +1,5 @@
-"""SQLite for batches: the `batches` table, measured grid costs, and the batch's rows.
+"""Storage for batches: the `batches` table, measured grid costs, and the batch's rows,
+on either backend (the tables come from the schema's migrations, bot/store/migrations/).
 
 A batch's rows are ordinary runs (table `runs`) carrying its `batch_id`; their dedupe key is
 the batch id plus a digest of the row's inputs, so expanding a file twice (after a crash, or
@@ -11,12 +12,11 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-import sqlite_utils
-
 from bot.batches import copies
 from bot.batches.csvio import CsvInfo
 from bot.store.database import Store
 from bot.store.files import FileStore
+from bot.store.run_record import Run
 
 # awaiting_approval → preparing → running ⇄ paused → done | cancelled; or denied.
 ACTIVE_STATES = ("preparing", "running", "paused")
@@ -151,31 +151,38 @@ class Batch:
         return row
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Create or extend the batch tables; safe at every start."""
-    batches = db["batches"]
-    if not batches.exists():
-        batches.create(BATCH_COLUMNS, pk="id", not_null={"grid_id", "user_id", "state"})
-    else:
-        for name, kind in BATCH_COLUMNS.items():
-            if name not in batches.columns_dict:
-                batches.add_column(name, kind)
-    batches.create_index(["dedupe_key"], unique=True, if_not_exists=True)
-    batches.create_index(["state"], if_not_exists=True)
-    db["grid_costs"].create(
-        {"grid_id": str, "credits_per_run": float, "runs": int, "measured_at": float},
-        pk="grid_id",
-        if_not_exists=True,
-    )
-    db["runs"].create_index(["batch_id", "state"], if_not_exists=True)
-    copies.migrate(db)
+def _stored(value: Any) -> Any:
+    # Flags are integers in the schema; PostgreSQL, unlike SQLite, will not take a bool.
+    return int(value) if isinstance(value, bool) else value
+
+
+def named(where: str, params: list[Any] | dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """A condition and its parameters in the named form both backends take. Transitional:
+    a condition written with `?` and a list (callers not yet converted) is rewritten to
+    `:p0, :p1, …` (its `?` marks must all be placeholders, none inside a quoted string)."""
+    if params is None:
+        return where, {}
+    if isinstance(params, dict):
+        return where, params
+    parts = where.split("?")
+    if len(parts) - 1 != len(params):
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} values: {where}")
+    text = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
+    return text, {f"p{i}": value for i, value in enumerate(params)}
+
+
+def marks(prefix: str, values: tuple[str, ...] | list[str]) -> tuple[str, dict[str, Any]]:
+    """`:prefix0, :prefix1, …` for an `IN (…)` list, and their parameters."""
+    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in names), names
 
 
 class BatchStore:
-    """Batch rows on top of the shared `Store` (same file, same per-thread connections)."""
+    """Batch rows on top of the shared `Store` (the same database, through `store.sql`)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.sql = store.sql
         self.files = FileStore(store)
 
     def csv_info(self, batch: Batch) -> CsvInfo:
@@ -183,47 +190,51 @@ class BatchStore:
         return batch.csv_info(self.files.get(batch.file_id))
 
     def insert(self, batch: Batch) -> tuple[Batch, bool]:
-        """Insert unless a batch with the same dedupe key exists; (batch, inserted)."""
-        row = batch.to_row()
-        db = self.store.db()
-        cursor = db.execute(
-            f"INSERT OR IGNORE INTO batches ({', '.join(row)}) "
-            f"VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        db.conn.commit()
-        if cursor.rowcount == 1:
+        """Insert unless a batch with the same id or dedupe key exists; (batch, inserted)."""
+        row = {name: _stored(value) for name, value in batch.to_row().items()}
+        if self.sql.insert("batches", row, ignore_conflict=True):
             return batch, True
         existing = self.by_dedupe_key(batch.dedupe_key) if batch.dedupe_key else None
         return (existing or batch), False
 
+    def _one(self, where: str, params: dict[str, Any]) -> Batch | None:
+        row = self.sql.one(f"SELECT * FROM batches WHERE {where} LIMIT 1", params)
+        return Batch.from_row(row) if row else None
+
     def get(self, batch_id: str) -> Batch | None:
-        rows = list(self.store.db()["batches"].rows_where("id = ?", [batch_id], limit=1))
-        return Batch.from_row(rows[0]) if rows else None
+        return self._one("id = :id", {"id": batch_id})
 
     def by_dedupe_key(self, key: str) -> Batch | None:
-        rows = list(self.store.db()["batches"].rows_where("dedupe_key = ?", [key], limit=1))
-        return Batch.from_row(rows[0]) if rows else None
+        return self._one("dedupe_key = :key", {"key": key})
 
-    def where(self, where: str, params: list[Any] | None = None) -> list[Batch]:
-        rows = self.store.db()["batches"].rows_where(where, params or [], order_by="created_at")
+    def where(self, where: str, params: dict[str, Any] | list[Any] | None = None) -> list[Batch]:
+        """Batches matching a condition with named parameters, oldest first."""
+        where, values = named(where, params)
+        rows = self.sql.query(f"SELECT * FROM batches WHERE {where} ORDER BY created_at", values)
         return [Batch.from_row(r) for r in rows]
 
     def update(self, batch_id: str, **changes: Any) -> None:
+        """Change columns of one batch (a batch no longer there is left alone)."""
+        if not changes:
+            return
         for key in JSON_FIELDS:
             if key in changes and changes[key] is not None:
                 changes[key] = json.dumps(changes[key], ensure_ascii=False)
-        db = self.store.db()
-        db["batches"].update(batch_id, changes)
-        db.conn.commit()
+        sets = ", ".join(f"{name} = :{name}" for name in changes)
+        params = {name: _stored(value) for name, value in changes.items()}
+        self.sql.run(
+            f"UPDATE batches SET {sets} WHERE id = :batch_id_", {**params, "batch_id_": batch_id}
+        )
 
     def move(self, batch_id: str, from_states: tuple[str, ...], **changes: Any) -> bool:
         """Change a batch only if it is in one of `from_states` (one statement, no race)."""
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        marks = ", ".join("?" * len(from_states))
-        rows = self.store.write(
-            f"UPDATE batches SET {sets} WHERE id = ? AND state IN ({marks}) RETURNING id",
-            [*changes.values(), batch_id, *from_states],
+        sets = ", ".join(f"{name} = :{name}" for name in changes)
+        states, params = marks("from_state_", from_states)
+        params.update({name: _stored(value) for name, value in changes.items()})
+        params["batch_id_"] = batch_id
+        rows = self.sql.write(
+            f"UPDATE batches SET {sets} WHERE id = :batch_id_ AND state IN ({states}) RETURNING id",
+            params,
         )
         return bool(rows)
 
@@ -233,22 +244,47 @@ class BatchStore:
         return copies.rows_by_state(self.store, batch_id)
 
     def failure_reasons(self, batch_id: str, limit: int = 10) -> list[tuple[str, int]]:
-        rows = self.store.db().execute(
-            "SELECT COALESCE(error_message, error_code, state), COUNT(*) AS n FROM runs "
-            "WHERE batch_id = ? AND state NOT IN ('completed', 'reused', 'queued', "
-            "'submitting', 'running', 'cancelled') GROUP BY 1 ORDER BY n DESC LIMIT ?",
-            [batch_id, limit],
+        rows = self.sql.query(
+            "SELECT COALESCE(error_message, error_code, state) AS reason, COUNT(*) AS n "
+            "FROM runs WHERE batch_id = :batch AND state NOT IN ('completed', 'reused', "
+            "'queued', 'submitting', 'running', 'cancelled') "
+            "GROUP BY COALESCE(error_message, error_code, state) "
+            "ORDER BY n DESC, reason LIMIT :limit",
+            {"batch": batch_id, "limit": limit},
         )
-        return [(reason, n) for reason, n in rows.fetchall()]
+        return [(row["reason"], int(row["n"])) for row in rows]
+
+    def claim_row(self, batch_id: str, now: float, lease: float) -> Run | None:
+        """Take the batch's next queued row to feed it: leased to this feeder, so no other
+        feeder (in this process or another) takes it until `release_row` or the lease ends.
+        On PostgreSQL the claim skips rows another process is claiming that instant."""
+        where = "batch_id = :batch AND state = 'queued' AND submit_after <= :due"
+        params = {"batch": batch_id, "due": now}
+        free = f"{where} AND (lease_until IS NULL OR lease_until <= :due)"
+        if self.sql.one(f"SELECT id FROM runs WHERE {free} LIMIT 1", params) is None:
+            return None  # a read, not a write, while every row is out (most of a batch)
+        taken = self.store.claim(
+            where,
+            params,
+            now=now,
+            lease=lease,
+            limit=1,
+        )
+        return taken[0] if taken else None
+
+    def release_row(self, run: Run) -> None:
+        """The feeder is done with a row it claimed: its lease goes, unless someone else
+        (the run core's poller, once the feeder's lease ran out) has leased it since."""
+        self.sql.run(
+            "UPDATE runs SET lease_until = NULL WHERE id = :id AND lease_until = :mine",
+            {"id": run.id, "mine": run.lease_until},
+        )
 
     def grid_cost(self, grid_id: str) -> float | None:
-        rows = list(self.store.db()["grid_costs"].rows_where("grid_id = ?", [grid_id], limit=1))
-        return rows[0]["credits_per_run"] if rows else None
+        return self.sql.scalar(
+            "SELECT credits_per_run FROM grid_costs WHERE grid_id = :grid", {"grid": grid_id}
+        )
 
     def save_grid_cost(self, grid_id: str, per_run: float, runs: int, now: float) -> None:
-        db = self.store.db()
-        db["grid_costs"].upsert(
-            {"grid_id": grid_id, "credits_per_run": per_run, "runs": runs, "measured_at": now},
-            pk="grid_id",
-        )
-        db.conn.commit()
+        row = {"grid_id": grid_id, "credits_per_run": per_run, "runs": runs, "measured_at": now}
+        self.sql.upsert("grid_costs", row, "grid_id")

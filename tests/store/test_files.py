@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.batches.legacy import import_batch_files, legacy_folder
-from bot.batches.store import Batch, BatchStore, migrate
+from bot.batches.store import Batch, BatchStore
 from bot.store.database import Store
 from bot.store.file_retention import prune_batches
 from bot.store.files import FileMissing, FileStore
@@ -20,9 +20,7 @@ NOW = 1_800_000_000.0
 
 @pytest.fixture
 def store(tmp_path):
-    store = Store(tmp_path / "bot.db")
-    migrate(store.db())
-    return store
+    return Store(tmp_path / "bot.db")
 
 
 def batch(batch_id: str, state: str = "done", finished_at: float = NOW - 100 * DAY, **kw):
@@ -62,8 +60,12 @@ def test_a_file_comes_back_byte_for_byte_and_goes_when_deleted(store):
 def test_retention_prunes_an_ended_batch_with_its_files_once_its_rows_are_gone(store):
     batches, files = BatchStore(store), FileStore(store)
     kept_rows = batch("old-with-rows")
-    for b in (batch("old"), batch("running", state="running"), kept_rows, batch("recent",
-              finished_at=NOW - 2 * DAY)):
+    for b in (
+        batch("old"),
+        batch("running", state="running"),
+        kept_rows,
+        batch("recent", finished_at=NOW - 2 * DAY),
+    ):
         batches.insert(b)
         files.put("upload", "leads.csv", b"company\nAcme\n", owner=b.id)
         files.put("enriched", "leads.csv (enriched)", b"x", owner=b.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.batches import store as batch_store
 from bot.store.database import Store
 from bot.store.retention import DAY, MIN_DAYS, Retention
 from tests.factories import make_run
@@ -12,7 +11,6 @@ NOW = 1_800_000_000.0
 
 def store_with_runs(tmp_path) -> Store:
     store = Store(tmp_path / "bot.db")
-    batch_store.migrate(store.db())
     db = store.db()
     db["batches"].insert_all(
         [
@@ -31,11 +29,17 @@ def store_with_runs(tmp_path) -> Store:
         make_run(id="old-in-ended-batch", batch_id="ended", created_at=old, finished_at=old),
         make_run(id="old-in-running-batch", batch_id="going", created_at=old, finished_at=old),
         make_run(
-            id="old-long-reuse", grid_id="g2", grid_name="Job Changes",
-            created_at=old, finished_at=old,
+            id="old-long-reuse",
+            grid_id="g2",
+            grid_name="Job Changes",
+            created_at=old,
+            finished_at=old,
         ),
         make_run(
-            id="old-owed", created_at=old, finished_at=old, notify_next_at=NOW + 60,
+            id="old-owed",
+            created_at=old,
+            finished_at=old,
+            notify_next_at=NOW + 60,
         ),
     ]
     for run in runs:
@@ -97,4 +101,3 @@ def test_prunes_in_chunks(tmp_path, monkeypatch):
         store.insert_run(make_run(id=f"r{i}", created_at=old, finished_at=old))
     assert Retention(store, days=90, clock=lambda: NOW).prune().runs == 30
     assert ids(store) == set()
-
