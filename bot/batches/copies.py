@@ -14,14 +14,12 @@ TABLE = "batch_row_copies"
 def record_copies(store: Store, batch_id: str, extra: Mapping[str, int]) -> None:
     """`extra`: a run's dedupe key → the rows beyond the first it answers. Recording the
     same batch again (a restart mid-expansion) changes nothing."""
-    rows = [(key, n) for key, n in extra.items() if n > 0]
-    if not rows:
-        return
-    with store.sql.transaction() as tx:
-        for key, n in rows:
-            tx.insert(
-                TABLE, {"dedupe_key": key, "batch_id": batch_id, "extra": n}, ignore_conflict=True
-            )
+    rows = [{"key": key, "batch": batch_id, "n": n} for key, n in extra.items() if n > 0]
+    store.sql.run_many(
+        f"INSERT INTO {TABLE} (dedupe_key, batch_id, extra) VALUES (:key, :batch, :n) "
+        "ON CONFLICT (dedupe_key) DO NOTHING",
+        rows,
+    )
 
 
 def rows_by_state(store: Store, batch_id: str) -> dict[str, int]:
