@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.batches.request import BatchRequest
 from bot.batches.rows import Plan, plan
+from bot.governance.policy import ADMINS_HOWTO
 from bot.providers.bitscale.errors import BitScaleError
 from bot.providers.bitscale.transport import Priority
 from bot.slack import blocks as kit_common
@@ -60,6 +61,7 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
             "estimate_fresh": None if cost is None else cost * counted.runs,
         }
     )
+    refusal, approval = start_notes(services, session, counted.runs)
     update_view(
         client,
         view_id,
@@ -70,7 +72,42 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
             plan=counted,
             credits_left=credits_left,
             cost_per_run=cost,
+            refusal=refusal,
+            approval=approval,
         ),
+    )
+
+
+def start_notes(services: Services, session: dict, rows: int) -> tuple[str | None, str | None]:
+    """What Start would meet, said before Start: the refusal a budget would give (the same
+    check Start makes, not audited here), and whether the batch will wait for an admin."""
+    policy = services.policy
+    if policy is None or rows <= 0:
+        return None, None
+    decision = policy.check_run(
+        session.get("user_id") or "",
+        session["grid_id"],
+        rows,
+        entry="batch",
+        grid_name=session.get("grid_name"),
+        record=False,
+    )
+    refusal = None if decision.allowed else decision.sentence
+    if refusal or not policy.needs_approval(rows):
+        return refusal, None
+    channel = policy.alert_channel()
+    admins = [] if channel else policy.admins()
+    if channel:
+        asked = f"I ask the admins in <#{channel}>"
+    elif admins:
+        asked = "I ask " + ", ".join(policy.mention(a) for a in admins) + " by DM"
+    else:
+        asked = f"no bot admins are named yet, so nobody can approve it: {ADMINS_HOWTO}"
+    limit = policy.approval_threshold()
+    return None, (
+        f"⏳ *Needs an admin's approval:* {rows:,} rows is more than the {limit:,} "
+        f"{'row' if limit == 1 else 'rows'} a batch may run without one. After Start the "
+        f"batch waits until an admin approves it; {asked}, and you hear in its thread."
     )
 
 

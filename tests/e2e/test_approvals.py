@@ -137,10 +137,31 @@ def test_small_batches_start_without_approval(stack):
     assert not [m for m in stack.standin.posts("D0ADMIN") if "asks to run" in text_of(m.blocks)]
 
 
+def test_the_preview_says_the_batch_will_wait_for_an_admin_before_start(stack):
+    """issue 23, item 7: the approval threshold is told before Start, not after it."""
+    _, preview = stack.driver.preview_batch(LEADS.encode())
+    shown = text_of(preview)
+    assert "⏳ *Needs an admin's approval:* 3 rows is more than the 2 rows a batch may run " \
+        "without one. After Start the batch waits until an admin approves it; I ask " \
+        "<@U0ADMIN>, <@U0SECOND> by DM, and you hear in its thread." in shown
+    assert preview["submit"]["text"] == "Start"
+    stack.bot.policy.settings.set(ALERT_CHANNEL, "C0ALERTS", actor=ADMIN)
+    _, preview = stack.driver.preview_batch(LEADS.encode())
+    assert "I ask the admins in <#C0ALERTS>" in text_of(preview)
+    stack.bot.policy.settings.set(APPROVAL_THRESHOLD, 3, actor=ADMIN)
+    _, preview = stack.driver.preview_batch(LEADS.encode())
+    assert "approval" not in text_of(preview)
+
+
 def test_a_batch_over_the_budget_is_refused_before_anything_is_sent(stack):
     stack.bot.policy.settings.set(PERSON_BUDGET, 2, actor=ADMIN)
     _, preview = stack.driver.preview_batch(LEADS.encode())
-    answer = stack.driver.submit(preview, {})
+    # issue 23, item 7: the preview says so, and offers no Start
+    assert "🚫 *This batch cannot start:* That would be 3 rows, and you have 2 of your 2 " \
+        "rows a day left." in text_of(preview)
+    assert "submit" not in preview and "approval" not in text_of(preview)
+    assert stack.bot.policy.audit.entries(action="refused") == []  # a preview is no refusal
+    answer = stack.driver.submit(preview, {})  # a Start pressed on an older copy
     assert "That would be 3 rows, and you have 2 of your 2 rows a day left" in answer.text
     assert stack.bot.batches.store.where("1", []) == [] and stack.sim.runs_for(GRID) == []
     (refused,) = stack.bot.policy.audit.entries(action="refused")

@@ -181,8 +181,12 @@ def preview_modal(
     plan: Plan,
     credits_left: int | None,
     cost_per_run: float | None,
+    refusal: str | None = None,
+    approval: str | None = None,
 ) -> dict:
-    """Step 3: what will run and what it may cost, then Start or Cancel."""
+    """Step 3: what will run and what it may cost, then Start or Cancel. `refusal` (mrkdwn)
+    is what Start would be refused with (a budget): then there is no Start; `approval`
+    says the batch will wait for an admin."""
     lines = [
         f"*{escape(truncate(file_name, 150))}* → *{escape(truncate(grid_name, 150))}*",
         f"• Rows in the file: *{plan.rows_total:,}*",
@@ -255,6 +259,15 @@ def preview_modal(
             )
         )
         return modal("Batch preview", blocks, close="Close", private_metadata=session)
+    if refusal:
+        blocks.append(section(f"🚫 *This batch cannot start:* {refusal}"))
+        # callback_id kept: a Start pressed on an older copy of this form is refused too
+        return modal(
+            "Batch preview", blocks, close="Close", callback_id=PREVIEW_VIEW,
+            private_metadata=session,
+        )  # fmt: skip
+    if approval:
+        blocks.append(section(approval))
     blocks.append(
         context("Each row adds a row to the grid and spends credits. Progress is posted here.")
     )

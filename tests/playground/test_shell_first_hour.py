@@ -1,0 +1,61 @@
+"""The playground's first hour, what was left (issue 23): a budget or the approval
+threshold is told in the batch preview, before Start. Each test is a shell transcript."""
+
+from __future__ import annotations
+
+import functools
+import io
+
+import pytest
+
+from bot.playground.rigs import stack as stack_module
+from bot.playground.shell.start import run_shell
+from bot.playground.simulators.bitscale import Simulator
+
+
+@pytest.fixture
+def quick_sim(monkeypatch):
+    """The shell's simulator on a clock 50x real time (runs end in a blink)."""
+    monkeypatch.delenv("BITSCALE_API_KEY", raising=False)
+    monkeypatch.setattr(stack_module, "Simulator", functools.partial(Simulator, time_scale=50))
+
+
+def transcript(tmp_path, text: str) -> str:
+    script = tmp_path / "session.txt"
+    script.write_text(text)
+    out = io.StringIO()
+    assert run_shell(db_path=str(tmp_path / "shell.db"), script=str(script), out=out) == 0
+    return out.getvalue()
+
+
+def batch(path) -> str:
+    """The batch form for a file: the first column is the name, the second the website."""
+    return f"/bitscale batch Company Enrichment\n{path}\n\n2\n\n"
+
+
+def test_the_preview_says_a_budget_refuses_it_or_an_admin_must_approve(tmp_path, quick_sim):
+    """item 7: both are in the preview, before Start; a refused batch offers no Start."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Company Name,Site\nAlpha,alpha.io\nBeta,beta.io\nGamma,gamma.io\n")
+    said = transcript(
+        tmp_path,
+        "/bitscale admin :: rows per person per day=2\n"
+        + batch(leads)
+        + "/bitscale admin :: rows per person per day=10; "
+        "batches above this many rows need approval=2\n" + batch(leads) + "\n",
+    )
+    refused, waits = said.split("┌ Batch preview")[1:]
+    assert (
+        "│ 🚫 *This batch cannot start:* That would be 3 rows, and you have 2 of your 2 "
+        "rows a day left." in refused
+    )
+    assert "[Start]" not in refused
+    assert (
+        "│ ⏳ *Needs an admin's approval:* 3 rows is more than the 2 rows a batch may run "
+        "without one. After Start the batch waits until an admin approves it; I ask the "
+        "admins in #credit-alerts, and you hear in its thread." in waits
+    )
+    assert "│ [Start]? (Enter presses it" in waits
+    # after Start: the batch's message says it waits, and the admins are asked
+    assert "waiting for approval" in waits
+    assert "asks to run" in waits
