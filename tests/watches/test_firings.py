@@ -111,7 +111,7 @@ def test_settling_a_firing_writes_the_digest_and_the_baseline_together(tmp_path)
 
 def test_kept_rows_keep_their_baseline_when_the_rows_are_set_again(tmp_path):
     store = make(tmp_path, at("2026-03-25T12:00"))
-    store.store.write("UPDATE watch_rows SET known = '{\"x\": 1}' WHERE row_key = 'k'")
+    store.store.sql.run("UPDATE watch_rows SET known = '{\"x\": 1}' WHERE row_key = 'k'")
     store.put_rows("w1", [("k", {"company_name": "Acme"}), ("n", {"company_name": "New"})])
     rows = {r.key: r.known for r in store.rows("w1")}
     assert rows == {"k": {"x": 1}, "n": None}
