@@ -263,21 +263,37 @@ class WatchStore:
             )
             if not moved:
                 return False
-            for key, values, status, error in baseline:
-                known = None if values is None else json.dumps(values, ensure_ascii=False)
-                tx.run(
-                    "UPDATE watch_rows SET known = COALESCE(:known, known), known_at = :now, "
-                    "status = :status, error = :error WHERE watch_id = :w AND row_key = :key",
-                    {
-                        "known": known,
-                        "now": now,
-                        "status": status,
-                        "error": error,
-                        "w": watch_id,
-                        "key": key,
-                    },
-                )
+            self._set_baseline(tx, watch_id, baseline, now)
         return True
+
+    def _set_baseline(
+        self,
+        tx: Transaction,
+        watch_id: str,
+        baseline: list[tuple[str, dict[str, Any] | None, str, str | None]],
+        now: float,
+    ) -> None:
+        # One UPDATE … FROM (VALUES …) per few hundred rows, not one statement a row: on
+        # SQLite the write lock is held for milliseconds, not seconds. A VALUES list's
+        # columns are column1, column2, … on both backends.
+        latest = {key: (values, status, error) for key, values, status, error in baseline}
+        items = list(latest.items())
+        for start in range(0, len(items), ROWS_PER_INSERT):
+            params: dict[str, Any] = {"w": watch_id, "now": now}
+            values = []
+            for i, (key, (known, status, error)) in enumerate(
+                items[start : start + ROWS_PER_INSERT]
+            ):
+                values.append(f"(:k{i}, :v{i}, :s{i}, :e{i})")
+                params.update({f"k{i}": key, f"s{i}": status, f"e{i}": error})
+                params[f"v{i}"] = None if known is None else json.dumps(known, ensure_ascii=False)
+            tx.run(
+                "UPDATE watch_rows SET known = COALESCE(v.column2, watch_rows.known), "
+                "known_at = :now, status = v.column3, error = v.column4 "
+                f"FROM (VALUES {', '.join(values)}) AS v "
+                "WHERE watch_rows.watch_id = :w AND watch_rows.row_key = v.column1",
+                params,
+            )
 
     def batch_rows(self, batch_id: str) -> dict[str, tuple[str, dict[str, Any] | None, str | None]]:
         """A firing's batch's runs by row digest: (state, outputs, error)."""
