@@ -99,7 +99,8 @@ def test_rows_are_stored_and_each_firing_is_diffed_against_the_last(database_tar
     firings = Firings(watches.store, Batches(), None, policy=None, audit=None,  # type: ignore[arg-type]
                       credits_left=lambda: None, me="p1", clock=clock)  # fmt: skip
 
-    def fire(batch_id: str, employees: dict[str, int]) -> str | None:
+    def fire(batch_id: str, employees: dict[str, int | None]) -> str | None:
+        """One firing whose batch found these employee counts (None: the row failed)."""
         firing = watches.store.add_firing(watch.id, clock.now, kind="manual", missed=0,
                                           now=clock.now)  # fmt: skip
         watches.store.set_firing(firing.id, state="running", batch_id=batch_id, started_at=1.0)
@@ -107,7 +108,9 @@ def test_rows_are_stored_and_each_firing_is_diffed_against_the_last(database_tar
             value = employees[row.inputs["company_name"]]
             store.insert_run(make_run(
                 id=f"{batch_id}-{n}", batch_id=batch_id, dedupe_key=f"batch:{batch_id}:{row.key}",
-                outputs={"emp": {"value": value, "name": "Employees"}},
+                state="failed" if value is None else "completed",
+                error_message="not found" if value is None else None,
+                outputs=None if value is None else {"emp": {"value": value, "name": "Employees"}},
             ))  # fmt: skip
         firings.follow(watches.store.firing(firing.id))
         clock.now += 60
@@ -122,6 +125,11 @@ def test_rows_are_stored_and_each_firing_is_diffed_against_the_last(database_tar
     latest = watches.last_firing(watches.get(watch.id))
     assert latest.state == "digested" and latest.digest["changed"][0]["label"] == "Acme"
     assert "150" in latest.csv
+    # a failing row keeps its last known values for the next comparison
+    assert fire("b3", {"Acme": 150, "Globex": None}) == "0 of 2 changed, 1 failing"
+    globex = {r.key: r for r in watches.store.rows(watch.id)}[row_key({"company_name": "Globex"})]
+    assert (globex.known, globex.status, globex.error) == ({"emp": 40}, "failed", "not found")
+    assert fire("b4", {"Acme": 150, "Globex": 45}) == "1 of 2 changed"
     store.close()
 
 
