@@ -62,3 +62,14 @@ def test_a_form_submitted_while_the_database_is_down_stays_open_and_says_so(stac
     answer = stack.driver.submit(view, values)  # the same form, once the database is back
     assert answer.status_code == 200 and answer.text == ""
     wait_for(lambda: stack.bot.store.count_runs() == 1)
+
+
+def test_a_button_pressed_while_the_database_is_down_says_try_again(stack, monkeypatch):
+    before = len(stack.standin.responses)
+    again = {"action_id": "run_again", "value": "some-run", "type": "button"}
+    with database_down(stack, monkeypatch):
+        answer = stack.driver.click(again)
+    assert answer.status_code == 200
+    reply = wait_for(lambda: len(stack.standin.responses) > before and stack.standin.responses[-1])
+    assert reply["text"] == SENTENCE
+    assert reply.get("response_type") == "ephemeral"
