@@ -43,7 +43,14 @@ def tell_try_again(error: DatabaseUnavailable, body: dict[str, Any], client: Web
         block_id = _first_input(body.get("view") or {})
         if block_id is not None:
             return _json({"response_action": "errors", "errors": {block_id: text}})
-    _post(text, body, client)
+    event = body.get("event") or {}
+    if body.get("type") == "event_callback":
+        # Only someone who spoke to the bot is answered: not everyone whose message in a
+        # channel the bot merely read while the database was down.
+        if event.get("type") == "app_mention":
+            _post(text, {"user_id": event.get("user"), "channel_id": event.get("channel")}, client)
+    else:
+        _post(text, body, client)
     return BoltResponse(status=200, body="")
 
 

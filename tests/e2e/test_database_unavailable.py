@@ -73,3 +73,18 @@ def test_a_button_pressed_while_the_database_is_down_says_try_again(stack, monke
     reply = wait_for(lambda: len(stack.standin.responses) > before and stack.standin.responses[-1])
     assert reply["text"] == SENTENCE
     assert reply.get("response_type") == "ephemeral"
+
+
+def test_a_mention_while_the_database_is_down_gets_an_ephemeral_answer(stack, monkeypatch):
+    message = stack.standin.add_message("C0SALES", "<@UBOT0001> help", user="U0ANA")
+    mention = {
+        "type": "app_mention",
+        "user": "U0ANA",
+        "channel": "C0SALES",
+        "ts": message.ts,
+        "text": "<@UBOT0001> help",
+    }
+    with database_down(stack, monkeypatch):
+        assert stack.driver.event(mention, "EvDown1").status_code == 200
+        told = wait_for(lambda: [m for m in stack.standin.messages if m.ephemeral_for == "U0ANA"])
+    assert [(m.channel, m.text) for m in told] == [("C0SALES", SENTENCE)]
