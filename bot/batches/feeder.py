@@ -65,7 +65,9 @@ class Feeder:
     def feed(self, now: float) -> None:
         """Hand rows to workers, round-robin across running batches, keeping only a few
         at the limiter so people and other batches are never stuck behind a long queue."""
-        running = [b.id for b in self.store.where("state = 'running'")]
+        batches = self.store.where("state = 'running'")
+        running = [b.id for b in batches]
+        fresh = {b.id for b in batches if b.fresh}  # all fresh: rows share nothing
         if not running:
             return
         state = self._state
@@ -86,7 +88,7 @@ class Feeder:
                 state.outstanding[run.id] = batch_id
             room -= 1
             try:
-                self._workers.submit(self._send, run, batch_id)
+                self._workers.submit(self._send, run, batch_id, batch_id not in fresh)
             except RuntimeError:  # shutting down; the row stays queued for the next start
                 with self._lock:
                     state.outstanding.pop(run.id, None)
@@ -126,7 +128,7 @@ class Feeder:
             self._state.going.add(run_id)
             return True
 
-    def _send(self, run: Run, batch_id: str) -> None:
+    def _send(self, run: Run, batch_id: str, fold: bool = False) -> None:
         run_id = run.id
         started = time.monotonic()
         try:
@@ -134,6 +136,8 @@ class Feeder:
                 run_id,
                 self.provider.batch_priority,
                 lambda: self._still_wanted(run_id, batch_id),
+                # a row asking what a run on its way asks joins it (bot/runs/reuse.py)
+                fold=fold,
             )
         except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
             log.exception("sending batch row %s failed", run_id)

@@ -27,8 +27,12 @@ log = logging.getLogger(__name__)
 DELIVERY_LEASE = 30
 
 
+FOLLOWER_SWEEP = 10.0  # seconds between looks for joined runs whose leader ended unseen
+
+
 class RunFinishing(ServiceParts):
     _last_probe: float = 0.0  # when probe_delivery last tried a waiting result
+    _last_sweep: float = 0.0  # when sweep_followers last looked
 
     def _finish(
         self,
@@ -77,18 +81,42 @@ class RunFinishing(ServiceParts):
         self._finish_followers(run_id)
 
     def _finish_followers(self, run_id: str) -> None:
-        """Runs that waited on this one's task end the way it ended."""
+        """Runs that waited on this one's task end the way it ended; each is answered in
+        its own thread, whatever became of the leader's own message."""
         rows = self.store.sql.write(
             "UPDATE runs SET state = lead.state, outputs = lead.outputs, "
             "error_code = lead.error_code, error_message = lead.error_message, "
             "request_id = lead.request_id, finished_at = lead.finished_at, lease_until = NULL "
             "FROM (SELECT * FROM runs WHERE id = :id) AS lead "
             f"WHERE runs.joined_to = lead.id AND runs.state IN {ACTIVE_STATES} "
-            f"AND lead.state IN {FINAL_STATES} RETURNING runs.id",
+            f"AND lead.state IN {FINAL_STATES} RETURNING runs.id, runs.batch_id",
             {"id": run_id},
         )
         for row in rows:
+            if self.on_finished and not row["batch_id"]:  # a batch counts its own rows
+                follower = self.store.get_run(row["id"])
+                try:
+                    if follower is not None:
+                        self.on_finished(follower)
+                except Exception:  # noqa: BLE001 - a side job must never lose a result
+                    log.exception("on_finished hook failed")
             self._dispatch(self._deliverers, self._deliver, row["id"])
+
+    def sweep_followers(self, now: float) -> None:
+        """Every FOLLOWER_SWEEP seconds: joined runs whose leader ended without ending
+        them (it ended in another process at the moment they joined, or a batch ended
+        it) end now, so no one waits on a run that is over."""
+        if now - self._last_sweep < FOLLOWER_SWEEP:
+            return
+        self._last_sweep = now
+        leads = self.store.sql.query(
+            "SELECT DISTINCT lead.id FROM runs JOIN runs AS lead ON lead.id = runs.joined_to "
+            f"WHERE runs.joined_to IS NOT NULL AND runs.state IN {ACTIVE_STATES} "
+            f"AND lead.state IN {FINAL_STATES} LIMIT 50"
+        )
+        for lead in leads:
+            log.warning("run %s ended without its joined runs; ending them now", lead["id"])
+            self._finish_followers(lead["id"])
 
     def _finish_orphan(self, run: Run) -> None:
         label = self.providers.label(run.provider)

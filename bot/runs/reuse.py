@@ -15,7 +15,11 @@ not say which columns are AI, and an answer that was paid for within the window 
 second asker would get anyway; a grid whose answers should change on every call gets a
 window of 0.
 
-No Slack in here: the form, batches, quick runs and the workflow step all ask `find()`.
+The same rule decides when a question still on its way is shared (`share_key`): a request
+identical to a run that is queued or running joins that run instead of asking again, with
+the same limits (window, access), the outputs asked for matched exactly, and a run asked in
+private shared with nobody but its asker. No Slack in here: the form, batches, quick runs
+and the workflow step all ask `find()`, and the run core asks `share_key()`.
 """
 
 from __future__ import annotations
@@ -83,6 +87,12 @@ def input_key(target: str, inputs: dict[str, Any], provider: str = DEFAULT_PROVI
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
+def asked_in_private(channel_id: str | None) -> bool:
+    """Only me, a DM, or no channel: nobody else may learn what was asked."""
+    channel = channel_id or ""
+    return not channel or channel.startswith("D")
+
+
 def covered_outputs(output_columns: Sequence[str] | None, outputs: dict[str, Any] | None) -> set:
     """The outputs a stored result answers: what it asked for plus what came back."""
     return set(output_columns or ()) | set(outputs or {})
@@ -124,8 +134,7 @@ class ReusedResult:
     def made_by(self) -> str | None:
         """Who asked first; None when they asked in private (Only me, a DM, no channel):
         the answer may be shown in a channel, which must not learn what they looked up."""
-        channel = self.run.channel_id or ""
-        return self.run.user_id if channel and not channel.startswith("D") else None
+        return None if asked_in_private(self.run.channel_id) else self.run.user_id
 
 
 WindowFor = Callable[[str], float | None]  # grid id → days, or None for the default
@@ -201,6 +210,21 @@ class ResultIndex:
         return self.may_run is None or user_id is None or self.may_run(user_id, grid_id)
 
     # --- look-ups -----------------------------------------------------------------------
+
+    def share_key(self, run: Run) -> str | None:
+        """The key under which a run not yet finished answers an identical request (which
+        then joins it: one request to the provider, one answer for both), or None when it
+        must not be shared: the grid's window is 0 or the person may not run the grid.
+        The outputs asked for must match exactly; a run asked in private (Only me, a DM)
+        is shared only with the same person's identical private requests."""
+        grid = run.target or run.grid_id
+        if self._cutoff(grid, run.grid_name) is None or not self._allowed(run.user_id, grid):
+            return None
+        outputs = None if run.output_columns is None else sorted(run.output_columns)
+        private_to = run.user_id if asked_in_private(run.channel_id) else None
+        question = run.input_key or input_key(grid, run.inputs, run.provider)
+        canonical = json.dumps([question, outputs, private_to], ensure_ascii=False)
+        return "same:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
     def find(
         self,

@@ -17,8 +17,8 @@ no handle for (its exposure) is as short as the provider's mode allows. The core
 each target's durations (timings.py): they decide when a run is first polled, and whether
 a request held open until the work is done (`may_block`) would end within a deploy's
 drain. Runs with the same join key (the same
-page asked for twice while its task is pending) share one task: the later ones wait on
-the first and get its result.
+question asked twice while the first is pending: reuse.py's rule, or a provider's own key)
+share one task: the later ones wait on the first and get its result, each in its thread.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         now = self.clock()
         self._notice_clock_jump()
         self._expire_overdue(now)
+        self.sweep_followers(now)
         self._fail_orphans(now)
         # A batch's rows are fed by bot/batches/ (fairly, behind people) and reported by
         # it as one file, so this loop leaves them alone.

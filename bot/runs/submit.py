@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class RunSubmission(ServiceParts):
     def start_run(self, request: RunRequest) -> tuple[Run, bool]:
         """Record, announce and submit a run. A repeated dedupe key starts nothing new;
-        a run whose join key matches a pending run waits on that run's task instead.
+        a run asking what a pending run asks (its join key) waits on that run instead.
 
         With `request.reuse`, a stored result that answers the same question is posted
         instead (state `reused`) and nothing is sent to the provider."""
@@ -76,20 +76,28 @@ class RunSubmission(ServiceParts):
             submit_after=max(later, now + provider.submit_delay()),
             input_key=input_key(request.target, request.inputs, provider.name),
         )
+        # A provider's own key (a service that refuses a second request meanwhile) is
+        # always honoured. Otherwise the same-question rule of reuse.py: an identical
+        # request joins this run unless it asked for a fresh answer (Run fresh).
         run.join_key = provider.join_key(run)
+        join = run.join_key is not None or request.reuse
+        if run.join_key is None and self.results is not None:
+            run.join_key = self.results.share_key(run)
         delay = provider.submit_delay()
         if delay > 0:  # held back by the provider's budget: not late, and says until when
             run.counted_from = now + delay
-        return self._record(run, request)
+        return self._record(run, request, join=join)
 
-    def _record(self, run: Run, spending: RunRequest | None = None) -> tuple[Run, bool]:
-        """Insert unless the dedupe key exists; join an earlier pending run with the same
-        join key. With `spending`, the gate's budget check and the insert happen under
-        one lock."""
+    def _record(
+        self, run: Run, spending: RunRequest | None = None, *, join: bool = False
+    ) -> tuple[Run, bool]:
+        """Insert unless the dedupe key exists; with `join`, wait on an earlier pending
+        run with the same join key. With `spending`, the gate's budget check and the
+        insert happen under one lock."""
         run, created = self._insert(run, spending)
         if created and self.gate is not None:
             self.gate.started(run)
-        if created and run.join_key and run.state == "queued":
+        if created and join and run.join_key and run.state == "queued":
             run = self._join_pending(run)
         return run, created
 
@@ -171,10 +179,13 @@ class RunSubmission(ServiceParts):
 
     def _join_pending(self, run: Run) -> Run:
         """Wait on an earlier pending run with the same join key, if there is one. One
-        statement, so the earlier run cannot finish between the check and the join."""
+        statement, so the earlier run cannot finish between the check and the join. A
+        joined run keeps in `reused_from_at` when the question it shares was asked (its
+        announcement says how long ago)."""
         rows = self.store.sql.write(
-            "UPDATE runs SET joined_to = lead.id, state = 'running' FROM ("
-            "  SELECT id FROM runs WHERE join_key = :key AND joined_to IS NULL"
+            "UPDATE runs SET joined_to = lead.id, state = 'running', "
+            "reused_from_at = lead.created_at FROM ("
+            "  SELECT id, created_at FROM runs WHERE join_key = :key AND joined_to IS NULL"
             f"  AND state IN {ACTIVE_STATES}"
             # A run already sent leads; of two still queued, the one that came first, so
             # two runs never wait on each other.
@@ -188,18 +199,45 @@ class RunSubmission(ServiceParts):
         log.info("run %s joins run %s, pending for the same thing", run.id, rows[0]["joined_to"])
         return self.store.get_run(run.id) or run
 
+    def _fold(self, run: Run) -> bool:
+        """A batch row joins an identical run already on its way from elsewhere (a form,
+        a quick run, the workflow step), by the same rule as any join; True when it did.
+        Batch rows never lead: a batch ends its own rows (pauses, expiry) on its own."""
+        key = self.results.share_key(run) if self.results is not None else None
+        if key is None:
+            return False
+        rows = self.store.sql.write(
+            "UPDATE runs SET joined_to = lead.id, state = 'running', "
+            "reused_from_at = lead.created_at FROM ("
+            "  SELECT id, created_at FROM runs WHERE join_key = :key AND joined_to IS NULL"
+            f"  AND batch_id IS NULL AND state IN {ACTIVE_STATES} ORDER BY seq LIMIT 1"
+            ") AS lead WHERE runs.id = :id AND runs.state = 'queued' AND runs.joined_to IS NULL "
+            "RETURNING joined_to",
+            {"key": key, "id": run.id},
+        )
+        if rows:
+            log.info("batch row %s joins run %s, asking the same", run.id, rows[0]["joined_to"])
+        return bool(rows)
+
     def submit_now(
         self,
         run_id: str,
         priority: int | None = None,
         still_wanted: Callable[[], bool] | None = None,
+        *,
+        fold: bool = False,
     ) -> None:
         """Submit one queued run in the caller's thread (the batch feeder's workers).
         `priority` is the provider's own urgency for its rate budget (lower goes first);
-        when `still_wanted()` is false once a slot is free, the run stays queued."""
+        when `still_wanted()` is false once a slot is free, the run stays queued. `fold`:
+        a batch row that may share an identical run on its way instead (not all fresh)."""
         with self._busy_lock:
             self._working += 1
         try:
+            if fold:
+                run = self.store.get_run(run_id)
+                if run is not None and run.state == "queued" and self._fold(run):
+                    return
             self._submit(run_id, priority, still_wanted)
         finally:
             with self._busy_lock:

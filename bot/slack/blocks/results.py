@@ -95,12 +95,11 @@ def _waiting_notes(run: Run) -> list[Block]:
     same thing, or on the service's rate limit (and then until when)."""
     if run.finished:
         return []
-    if run.joined_to:
+    if run.joined_to:  # `reused_from_at`: when the question it shares was asked
+        ago = run.created_at - (run.reused_from_at or run.created_at)
+        asked = f"asked {duration(ago)} ago" if ago >= 1 else "asked just now"
         return [
-            context(
-                "Someone asked for the same thing a moment ago: this joins that request, "
-                "and both get the result."
-            )
+            context(f"The same question is already running ({asked}); you'll get its answer here.")
         ]
     # `counted_from` is set past creation only when a provider's budget holds the run back.
     if run.state == "queued" and (run.counted_from or 0) > run.created_at + 1:
