@@ -5,15 +5,34 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import respx
 
+from bot.providers.base import Providers
+from bot.providers.bitscale.client import BitScaleClient
+from bot.providers.bitscale.provider import BitScaleProvider
+from bot.providers.limiter import RateLimiter
 from bot.runs.reuse import ResultIndex
+from bot.runs.service import RunService
 from bot.slack import blocks as kit
-from tests.factories import make_run
-from tests.runs.test_runs import BASE, DONE, RUNNING, request
-from tests.runs.test_runs import env as env  # noqa: F401 - the fixture
+from bot.store.database import Store
+from tests.factories import Clock, make_run
+from tests.runs.test_runs import BASE, DONE, RUNNING, RecordingNotifier, request
 
 STATUS = f"{BASE}/run/status/req-1"
+
+
+@pytest.fixture
+def env(database_target):
+    """The run core on each backend in turn, against respx-mocked BitScale."""
+    clock = Clock(1_000_000.0)
+    client = BitScaleClient("k", BASE, limiter=RateLimiter(rate=1000), sleep=lambda s: None)
+    notifier, store = RecordingNotifier(), Store(database_target)
+    provider = BitScaleProvider(client, mode="sync", poll_interval=3.0)
+    service = RunService(store, Providers(provider), notifier, clock=clock, inline=True)
+    yield service, notifier, clock, store
+    client.close()
+    store.close()
 
 
 def ready(env, **index):

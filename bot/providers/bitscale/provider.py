@@ -126,7 +126,7 @@ class BitScaleProvider:
         return 0.0  # 5 requests a second: the client's limiter paces, nothing waits long
 
     def join_key(self, run: Run) -> str | None:
-        return None  # every grid run adds its own row: never shared
+        return None  # BitScale allows a repeat: the core's same-question rule decides
 
     def render(self, run: Run) -> ResultView:
         return render_outputs(run.outputs)
