@@ -130,8 +130,11 @@ class Provider(Protocol):
         nothing, answer "queued"."""
         ...
 
-    def poll(self, run: Run) -> Outcome:
-        """Ask about a run whose `request_id` holds the handle `submit` returned."""
+    def poll(self, run: Run, *, likely_done: bool = False) -> Outcome:
+        """Ask about a run whose `request_id` holds the handle `submit` returned.
+        `likely_done`: the run is at least as old as its target's runs usually take, so
+        the answer is probably its result and someone is waiting for it: the poll may go
+        ahead of new submissions in the provider's budget."""
         ...
 
     def submit_delay(self) -> float:

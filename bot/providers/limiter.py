@@ -80,6 +80,11 @@ class RateLimiter:
             finally:
                 self._cond.notify_all()
 
+    def waiting(self) -> int:
+        """How many callers wait for a slot now."""
+        with self._cond:
+            return len(self._waiters)
+
     def now(self) -> float:
         """The limiter's own clock (monotonic unless a test injected one)."""
         return self._clock()

@@ -32,8 +32,9 @@ class RunPolling(ServiceParts):
             return
         now = self.clock()
         polled = {"polls": run.polls + 1, "first_poll_at": run.first_poll_at or now}
+        hint = self._first_poll(run) or None  # a batch's own row time first
         try:
-            outcome = provider.poll(run)
+            outcome = provider.poll(run, likely_done=self.timings.likely_done(run, now, hint))
         except Exception:  # noqa: BLE001 - a surprise is a failed poll: back off, retry
             log.exception("polling run %s failed unexpectedly", run.id)
             outcome = Outcome.retry("BOT_ERROR", "The bot could not read the run's status.")

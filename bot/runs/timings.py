@@ -31,6 +31,7 @@ SYNC_SHARE_OF_DRAIN = 0.5  # "well inside": at most this share of the drain wind
 HIT_SHRINK = 0.9
 MISS_GROWTH = 1.25
 LATE_FIRST_POLL = 1.25  # a first poll this much later than planned says nothing about it
+DUE_SHARE = 0.95  # a run this share of its usual time old is probably done (clock jitter)
 
 
 @dataclass
@@ -152,6 +153,18 @@ class RunTimings:
         if known is None or (known.samples == 0 and not known.first_poll):
             return None
         return max(known.first_poll, 0.0)
+
+
+    def likely_done(self, run: Run, now: float, usual: float | None = None) -> bool:
+        """Is the run at least as old as its target's runs usually take (`usual`, else
+        the learned first-poll time)? Then a poll probably finds its result, and goes
+        before new submissions. Its first poll is timed so; a run of a target never timed
+        is not known to be done."""
+        if usual is None:
+            usual = self.first_poll_after(run)
+        if usual is None or run.submitted_at is None:
+            return False
+        return now - run.submitted_at >= usual * DUE_SHARE
 
 
 def next_poll_after(age: float, shortest: float) -> float:

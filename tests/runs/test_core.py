@@ -39,7 +39,7 @@ class Echo:
         self.submits.append(run.target)
         return self.submit_answers.pop(0) if self.submit_answers else Outcome.running("h1")
 
-    def poll(self, run):
+    def poll(self, run, **_hints):
         self.polls.append(run.request_id)
         return self.poll_answers.pop(0) if self.poll_answers else Outcome.running(run.request_id)
 

@@ -107,9 +107,12 @@ class BitScaleProvider:
             return self.mode
         return "sync" if may_block else "async"
 
-    def poll(self, run: Run) -> Outcome:
+    def poll(self, run: Run, *, likely_done: bool = False) -> Outcome:
+        # A poll that probably finds the result goes before the flood's submissions; one
+        # that probably finds it still running waits behind them.
+        priority = Priority.DUE_POLL if likely_done else Priority.POLL
         try:
-            result = self.client.run_status(run.request_id or "", priority=Priority.POLL)
+            result = self.client.run_status(run.request_id or "", priority=priority)
         except BitScaleError as error:
             if error.code == "RUN_FAILED":
                 return Outcome.failed(error.code, error.message)

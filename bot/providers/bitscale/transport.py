@@ -34,10 +34,11 @@ class Priority(IntEnum):
     """Who goes first when the rate budget is short: lower is more urgent."""
 
     INTERACTIVE = 0  # a person is waiting on a modal or a command reply
-    SUBMIT = 1  # starting a run somebody asked for
-    POLL = 2  # checking on runs in flight
-    BACKGROUND = 3  # credit checks
-    BATCH = 4  # rows of a batch: whatever budget people and the rest leave
+    DUE_POLL = 1  # checking on a run that is probably done: its result is waiting
+    SUBMIT = 2  # starting a run somebody asked for
+    POLL = 3  # checking on a run that is probably still running
+    BACKGROUND = 4  # credit checks
+    BATCH = 5  # rows of a batch: whatever budget people and the rest leave
 
 
 class BitScaleTransport:

@@ -109,7 +109,7 @@ class BittlebitsProvider:
             return self._submit_failed(error)
         return Outcome.running(str(submitted.url_id))
 
-    def poll(self, run: Run) -> Outcome:
+    def poll(self, run: Run, *, likely_done: bool = False) -> Outcome:
         kind, _ = split_target(run.target)
         try:
             answer = self.client.result(kind, url_id=int(run.request_id or 0))

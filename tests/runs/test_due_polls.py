@@ -1,0 +1,71 @@
+"""Which polls go before new submissions: those of runs that are probably done (at least
+as old as their target's learned duration). A target never timed is not known to be done."""
+
+from __future__ import annotations
+
+from bot.runs.timings import GridTiming, Observation
+from tests.runs.test_core import ask
+from tests.runs.test_core import core as core  # noqa: F401 - the fixture
+
+
+class Hinted:
+    """Wraps the Echo provider's poll to record the core's hint."""
+
+    def __init__(self, echo) -> None:
+        self.hints: list[bool] = []
+        plain = echo.poll
+
+        def poll(run, *, likely_done=False):
+            self.hints.append(likely_done)
+            return plain(run)
+
+        echo.poll = poll
+
+
+def learn(service, seconds: float) -> None:
+    timing = GridTiming("echo:hello", 0.0).learn(Observation(seconds, seconds))
+    service.timings.store.sql.upsert(
+        "run_timings",
+        {
+            "key": timing.key,
+            "first_poll": timing.first_poll,
+            "recent": "[]",
+            "samples": 1,
+            "updated_at": 0.0,
+        },
+        "key",
+    )
+
+
+def test_the_first_poll_of_a_timed_target_is_due_and_so_are_later_ones(core):
+    service, echo, _, clock, store = core
+    learn(service, 30.0)
+    hinted = Hinted(echo)
+    run, _ = service.start_run(ask())
+    assert store.get_run(run.id).next_poll_at == clock.now + 30.0  # timed as learned
+    clock.now += 30.0
+    service.tick()
+    clock.now += 5.0
+    service.tick()
+    assert hinted.hints == [True, True]
+
+
+def test_polls_of_a_target_never_timed_wait_behind_submissions(core):
+    service, echo, _, clock, _ = core
+    hinted = Hinted(echo)
+    service.start_run(ask())
+    for _ in range(3):
+        clock.now += 5.0
+        service.tick()
+    assert hinted.hints == [False, False, False]
+
+
+def test_a_poll_earlier_than_the_usual_duration_is_not_due(core):
+    service, echo, _, clock, store = core
+    learn(service, 30.0)
+    hinted = Hinted(echo)
+    run, _ = service.start_run(ask())
+    store.update_run(run.id, next_poll_at=clock.now + 10.0)  # asked early (a restart, say)
+    clock.now += 10.0
+    service.tick()
+    assert hinted.hints == [False]
