@@ -21,8 +21,6 @@ from bot.watches.records import IN_FLIGHT, LIVE_STATES, Firing, Watch, WatchRow
 
 __all__ = ["IN_FLIGHT", "LIVE_STATES", "Firing", "Watch", "WatchRow", "WatchStore", "new_id"]
 
-ROWS_PER_INSERT = 250  # four parameters a row: well under SQLite's oldest limit of 999
-
 
 def new_id() -> str:
     return uuid.uuid4().hex[:16]
@@ -76,31 +74,22 @@ class WatchStore:
     def _put_rows(
         self, tx: Transaction, watch_id: str, rows: list[tuple[str, dict[str, str]]]
     ) -> None:
-        # A key given twice: its first inputs, its last position (as row-by-row upserts did;
-        # one statement may not touch a row twice on PostgreSQL).
-        chosen: dict[str, tuple[int, dict[str, str]]] = {}
-        for position, (key, inputs) in enumerate(rows):
-            chosen[key] = (position, chosen[key][1] if key in chosen else inputs)
-        items = list(chosen.items())
-        for start in range(0, len(items), ROWS_PER_INSERT):
-            params: dict[str, Any] = {"watch": watch_id}
-            values = []
-            for i, (key, (position, inputs)) in enumerate(items[start : start + ROWS_PER_INSERT]):
-                values.append(f"(:watch, :k{i}, :p{i}, :i{i})")
-                params.update({f"k{i}": key, f"p{i}": position})
-                params[f"i{i}"] = json.dumps(inputs, ensure_ascii=False)
-            tx.run(
-                "INSERT INTO watch_rows (watch_id, row_key, position, inputs) "
-                f"VALUES {', '.join(values)} "
-                "ON CONFLICT (watch_id, row_key) DO UPDATE SET position = excluded.position",
-                params,
-            )
+        tx.run_many(
+            "INSERT INTO watch_rows (watch_id, row_key, position, inputs) "
+            "VALUES (:watch, :key, :position, :inputs) "
+            "ON CONFLICT (watch_id, row_key) DO UPDATE SET position = excluded.position",
+            [
+                {"watch": watch_id, "key": key, "position": position,
+                 "inputs": json.dumps(inputs, ensure_ascii=False)}
+                for position, (key, inputs) in enumerate(rows)
+            ],
+        )  # fmt: skip
+        kept = {key for key, _ in rows}
         existing = tx.query("SELECT row_key FROM watch_rows WHERE watch_id = :w", {"w": watch_id})
-        for gone in [r["row_key"] for r in existing if r["row_key"] not in chosen]:
-            tx.run(
-                "DELETE FROM watch_rows WHERE watch_id = :w AND row_key = :key",
-                {"w": watch_id, "key": gone},
-            )
+        tx.run_many(
+            "DELETE FROM watch_rows WHERE watch_id = :w AND row_key = :key",
+            [{"w": watch_id, "key": r["row_key"]} for r in existing if r["row_key"] not in kept],
+        )
 
     def get(self, watch_id: str) -> Watch | None:
         found = self._select("id = :id", {"id": watch_id})
@@ -273,27 +262,15 @@ class WatchStore:
         baseline: list[tuple[str, dict[str, Any] | None, str, str | None]],
         now: float,
     ) -> None:
-        # One UPDATE … FROM (VALUES …) per few hundred rows, not one statement a row: on
-        # SQLite the write lock is held for milliseconds, not seconds. A VALUES list's
-        # columns are column1, column2, … on both backends.
-        latest = {key: (values, status, error) for key, values, status, error in baseline}
-        items = list(latest.items())
-        for start in range(0, len(items), ROWS_PER_INSERT):
-            params: dict[str, Any] = {"w": watch_id, "now": now}
-            values = []
-            for i, (key, (known, status, error)) in enumerate(
-                items[start : start + ROWS_PER_INSERT]
-            ):
-                values.append(f"(:k{i}, :v{i}, :s{i}, :e{i})")
-                params.update({f"k{i}": key, f"s{i}": status, f"e{i}": error})
-                params[f"v{i}"] = None if known is None else json.dumps(known, ensure_ascii=False)
-            tx.run(
-                "UPDATE watch_rows SET known = COALESCE(v.column2, watch_rows.known), "
-                "known_at = :now, status = v.column3, error = v.column4 "
-                f"FROM (VALUES {', '.join(values)}) AS v "
-                "WHERE watch_rows.watch_id = :w AND watch_rows.row_key = v.column1",
-                params,
-            )
+        tx.run_many(
+            "UPDATE watch_rows SET known = COALESCE(:known, known), known_at = :now, "
+            "status = :status, error = :error WHERE watch_id = :w AND row_key = :key",
+            [
+                {"known": None if values is None else json.dumps(values, ensure_ascii=False),
+                 "now": now, "status": status, "error": error, "w": watch_id, "key": key}
+                for key, values, status, error in baseline
+            ],
+        )  # fmt: skip
 
     def batch_rows(self, batch_id: str) -> dict[str, tuple[str, dict[str, Any] | None, str | None]]:
         """A firing's batch's runs by row digest: (state, outputs, error)."""
