@@ -175,7 +175,7 @@ class SendsOnce:
     def __init__(self, store: Store, handed: Counter, lock: threading.Lock) -> None:
         self.store, self.handed, self.lock = store, handed, lock
 
-    def submit_now(self, run_id, priority=None, still_wanted=None) -> None:
+    def submit_now(self, run_id, priority=None, still_wanted=None, *, fold=False) -> None:
         with self.lock:
             self.handed[run_id] += 1
         time.sleep(0.001)  # the request is on its way
