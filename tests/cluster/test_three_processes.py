@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from bot.playground.slack.records import wait_for
 from bot.store.run_record import FINAL_STATES
 
 GRID = "Cluster Grid"
-# Until the batch store speaks PostgreSQL (its conversion lands next), a bot process
-# cannot start on it; remove this mark with that change.
-pytestmark = pytest.mark.skip(reason="the batch store does not run on PostgreSQL yet")
+
 
 
 def names(prefix: str, count: int) -> list[str]:

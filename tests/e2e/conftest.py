@@ -4,12 +4,34 @@ import pytest
 
 from bot.playground.rigs.stack import fast_stack, scaled_timing
 
+# The core's end-to-end tests run on both backends; the rest on SQLite, the default.
+BOTH_BACKENDS = {
+    "test_run_flow",
+    "test_run_paths",
+    "test_workflow_step",
+    "test_submission_safety",
+}
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
 
 @pytest.fixture
-def stack(tmp_path):
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def stack(tmp_path, backend, request):
     """The real bot over loopback HTTP, with the simulator and the Slack stand-in."""
     # 100x real time for runs and BitScale's 120 s sync window alike (see Simulator).
+    settings = scaled_timing(100)
+    if backend == "postgresql":
+        settings["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     with fast_stack(
-        tmp_path, credit_channel="C0ALERTS", credit_debounce=0.0, settings=scaled_timing(100)
+        tmp_path, credit_channel="C0ALERTS", credit_debounce=0.0, settings=settings
     ) as s:
         yield s

@@ -6,7 +6,6 @@ import sqlite3
 
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import wait_for
-from bot.store.database import Store
 
 PERSON = {"full_name": "Ada L", "company_domain": "a.io"}
 
@@ -23,7 +22,7 @@ def test_the_run_is_recorded_before_the_form_closes(stack):
     _hold_background_work(stack)
     answer = stack.driver.submit(view, form_values(view, PERSON))
     assert answer.status_code == 200 and answer.text == ""  # the form closes...
-    (run,) = Store(stack.db_path).all_runs()  # ...only once the run is on disk
+    (run,) = stack.bot.store.all_runs()  # ...only once the run is on disk
     assert run.inputs == PERSON and run.state == "queued"
 
 
@@ -43,7 +42,7 @@ def test_a_lone_surrogate_is_a_form_error_not_a_silent_loss(stack):
     body = answer.json()
     assert body["response_action"] == "errors"
     assert "retype" in " ".join(body["errors"].values())
-    assert Store(stack.db_path).all_runs() == []
+    assert stack.bot.store.all_runs() == []
 
 
 def test_a_database_that_cannot_be_written_is_a_form_error(stack, monkeypatch):
