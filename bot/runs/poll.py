@@ -179,7 +179,9 @@ class RunPolling(ServiceParts):
             "AND joined_to IS NULL AND next_poll_at <= :now",
             {"provider": provider.name, "now": now},
             now=now,
-            lease=30,
+            # Over a status request's 20 s deadline, and short enough that a process
+            # that died holding polls leaves them to the others within 30 s.
+            lease=25,
             limit=limit,
             order_by="next_poll_at",
         )
