@@ -14,7 +14,6 @@ from bot.leads.extract import Found
 from bot.leads.input_match import match_inputs
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as kit
-from bot.slack.form_state import chosen_outputs, dig
 from bot.slack.services import Services
 from bot.slack.text import escape
 
@@ -228,68 +227,3 @@ def update_view(client: WebClient, view_id: str, view: dict) -> None:
     except SlackApiError as exc:
         # The person closed the modal meanwhile: nothing to show them.
         log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
-
-
-def refresh_inputs(client: WebClient, services: Services, view: dict) -> None:
-    """Outputs were ticked or unticked: ask BitScale which inputs the chosen outputs need
-    and, when that changes the form, show the new set (keeping what was typed)."""
-    session = services.store.load_session(view.get("private_metadata") or "")
-    if session is None or "grid_id" not in session or not view.get("id"):
-        return
-    values = (view.get("state") or {}).get("values") or {}
-    all_outputs = list(session.get("outputs", []))
-    chosen = chosen_outputs(all_outputs, values)
-    if not chosen:
-        return  # the submit check says "pick at least one"
-    narrowed = chosen if len(chosen) < len(all_outputs) else None
-    try:
-        form = services.catalog.form(session["grid_id"], outputs=narrowed)
-    except BitScaleError as error:
-        log.info("could not narrow the inputs: %s", error)
-        return
-    if form is None or form.input_keys == session.get("keys"):
-        return
-    typed = {
-        key: dig(values, kit.input_block_id(key), "value", "value")
-        for key in session.get("keys", [])
-    }
-    typed = {k: v for k, v in typed.items() if isinstance(v, str) and v}
-    base = {
-        k: session.get(k)
-        for k in (
-            "channel_id",
-            "user_id",
-            "ask_channel",
-            "thread_ts",
-            "source",
-            "found",
-            "private",
-        )
-        if k in session
-    }
-    base["values"] = {**(session.get("values") or {}), **typed}
-    new_session = services.store.save_session(
-        {
-            **base,
-            "grid_id": form.grid_id,
-            "grid_name": form.grid_name,
-            "keys": form.input_keys,
-            "outputs": all_outputs,
-        }
-    )
-    try:
-        client.views_update(
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=kit.run_modal(
-                form,
-                new_session,
-                ask_channel=bool(base.get("ask_channel")),
-                values=base["values"],
-                checked=chosen,
-                shared_in=shared_in(base),
-                private=bool(base.get("private")),
-            ),
-        )
-    except SlackApiError as exc:
-        log.info("views.update after an output change: %s", exc.response.get("error"))

@@ -9,6 +9,7 @@ from bot.playground.simulators.bitscale import Simulator
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import is_run_form, wait_for
 from bot.slack.blocks.run_form import input_block_id
+from bot.slack.form_outputs import NOTE_BLOCK
 from tests.e2e.test_commands import blocks_text
 
 
@@ -60,7 +61,7 @@ def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
         },
         view={**view, "state": {"values": values}},
     )
-    narrowed = wait_for(lambda: stack.standin.latest_view(before))
+    narrowed = wait_for(lambda: stack.standin.latest_view(before, lambda v: not note_of(v)))
     fields = [
         b
         for b in narrowed["blocks"]
@@ -78,6 +79,52 @@ def test_unticking_outputs_asks_only_for_the_inputs_they_need(stack):
     (run,) = stack.sim.runs_for("Company Enrichment")
     assert run.inputs == {"company_name": "Acme"}
     assert run.output_columns == ["industry", "employee_count"]
+
+
+def note_of(view: dict) -> str:
+    return "".join(
+        e["text"] for b in view["blocks"] if b.get("block_id") == NOTE_BLOCK for e in b["elements"]
+    )
+
+
+def tick(stack, view: dict, outputs: list[str]) -> int:
+    """Tick `outputs` in the run form as Slack reports it; the view log's length before."""
+    values = form_values(view, {"company_name": "Acme"}, outputs=outputs)
+    before = len(stack.standin.view_log)
+    stack.driver.click(
+        {
+            "action_id": "columns",
+            "block_id": "out0",
+            "type": "checkboxes",
+            "selected_options": values["out0"]["columns"]["selected_options"],
+        },
+        view={**view, "state": {"values": values}},
+    )
+    return before
+
+
+def test_every_output_change_is_answered_and_a_slow_one_says_it_is_checking(stack):
+    """issue 23, item 11: the form says at once that it asks BitScale, and a change that
+    keeps the same inputs is answered too (the shell waited 4 s for an answer that never
+    came)."""
+    view = stack.driver.open_run_form("run Company Enrichment")
+    stack.sim.inject(path_contains="/curl", hang=0.5, passthrough=True)
+    before = tick(stack, view, ["industry", "employee_count", "tech_stack", "ai_summary"])
+    checking = wait_for(lambda: stack.standin.latest_view(before))
+    assert note_of(checking) == "⏳ Checking which inputs these outputs need…"
+    assert stack.standin.latest_view(before, lambda v: not note_of(v)) is None  # not yet
+    answered = wait_for(lambda: stack.standin.latest_view(before, lambda v: not note_of(v)), 10)
+    labels = [b["label"]["text"] for b in answered["blocks"] if b["type"] == "input"]
+    assert labels[:2] == ["Company name", "Website"]  # the same inputs: answered anyway
+    # the same outputs again: BitScale's answer is known, so no note, one update
+    before = tick(stack, answered, ["industry", "employee_count", "tech_stack", "ai_summary"])
+    wait_for(lambda: len(stack.standin.view_log) > before)
+    assert [note_of(v) for _, _, v in stack.standin.view_log[before:]] == [""]
+    # BitScale does not answer: the form says so instead of keeping the note
+    stack.sim.inject(path_contains="/curl", status=403, code="FEATURE_DISABLED")
+    before = tick(stack, answered, ["industry"])
+    failed = wait_for(lambda: stack.standin.latest_view(before, lambda v: "⚠️" in note_of(v)), 20)
+    assert "BitScale did not say which inputs these outputs need" in note_of(failed)
 
 
 def test_double_submit_starts_one_run(stack):
@@ -243,7 +290,6 @@ def test_a_slow_run_says_it_is_still_running_then_shows_its_end(stack):
         ]
     )[0]
     assert edit.args["ts"] == parent.ts
-
 
     def ended() -> bool:
         final = stack.standin.message("C0SALES", parent.ts)

@@ -1,14 +1,17 @@
 """The playground's first hour, what was left (issue 23): a budget or the approval
-threshold is told in the batch preview, before Start. Each test is a shell transcript."""
+threshold is told in the batch preview, before Start; an output change is answered at
+once. Each test is a shell transcript."""
 
 from __future__ import annotations
 
 import functools
 import io
+import time
 
 import pytest
 
 from bot.playground.rigs import stack as stack_module
+from bot.playground.shell.session import Shell
 from bot.playground.shell.start import run_shell
 from bot.playground.simulators.bitscale import Simulator
 
@@ -59,3 +62,27 @@ def test_the_preview_says_a_budget_refuses_it_or_an_admin_must_approve(tmp_path,
     # after Start: the batch's message says it waits, and the admins are asked
     assert "waiting for approval" in waits
     assert "asks to run" in waits
+
+
+def test_an_output_change_is_answered_at_once(tmp_path, quick_sim, monkeypatch):
+    """item 11: picking outputs says it is checking the inputs, and a pick that keeps the
+    same inputs no longer waits 4 s for an answer that never came."""
+    took: list[float] = []
+    narrow = Shell.narrow
+
+    def timed(self, view, outputs):
+        started = time.monotonic()
+        try:
+            return narrow(self, view, outputs)
+        finally:
+            took.append(time.monotonic() - started)
+
+    monkeypatch.setattr(Shell, "narrow", timed)
+    said = transcript(tmp_path, "/bitscale run Company Enrichment\n1,2,3,5\nAcme\nacme.io\n\n")
+    assert (
+        "│   keep which? (Enter = all, or e.g. 1,3): 1,2,3,5\n"
+        "│ ⏳ Checking which inputs these outputs need…\n┌ Run Company Enrichment" in said
+    )
+    assert "│ Website (required): acme.io" in said  # the same inputs as before
+    assert "⏳ @ana started *Company Enrichment*" in said
+    assert len(took) == 1 and took[0] < 2.0  # was 4 s: the shell waited for silence

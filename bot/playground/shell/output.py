@@ -17,6 +17,7 @@ from bot.playground.shell import extras
 from bot.playground.shell.attachments import files_folder, save_attachment
 from bot.playground.shell.buttons import ButtonBoard
 from bot.playground.shell.render import Button, blocks_to_lines
+from bot.slack.form_outputs import NOTE_BLOCK
 
 
 class ShellOutput:
@@ -181,6 +182,10 @@ class ShellOutput:
         if view.get("callback_id") == "run_view":
             self.form, self.picker = view, None
             self.board.forget(key)
+            note = form_note(view)
+            if note:  # the form says it is checking, or could not check, its inputs
+                self.say(f"│ {note}")
+                return
             intro = blocks_to_lines(view.get("blocks", [])[:1], self.names)
             self.say("\n".join([f"┌ {title}", *["│ " + line for line in intro]]))
             return
@@ -196,3 +201,11 @@ class ShellOutput:
         if name == "DM":
             return "DM"
         return "#" + (name or channel)
+
+
+def form_note(view: dict) -> str:
+    """The run form's note under its outputs ("⏳ Checking which inputs…"), or ""."""
+    for block in view.get("blocks") or []:
+        if block.get("block_id") == NOTE_BLOCK:
+            return " ".join(e.get("text", "") for e in block.get("elements") or [])
+    return ""

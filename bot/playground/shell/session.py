@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell import extras
 from bot.playground.shell.form import ANSWERS, FormFiller, Quit, parse_answers
-from bot.playground.shell.output import ShellOutput
+from bot.playground.shell.output import ShellOutput, form_note
 from bot.playground.shell.render import name_of
 from bot.playground.shell.views import fill_view
 from bot.playground.slack.form_fill import form_values
@@ -249,6 +249,13 @@ class Shell(ShellOutput):
             view={**view, "state": {"values": values}},
         )
         self.settle(quiet=0.3, longest=4.0, expect=True, since=sent)
+        # "⏳ Checking which inputs…": the form comes when BitScale has answered.
+        deadline = time.monotonic() + 30.0
+        while self.form and form_note(self.form).startswith("⏳"):
+            if time.monotonic() > deadline:
+                self.form = None
+                break
+            self.settle(quiet=0.1, longest=1.0)
         narrowed, self.form = self.form, None
         return narrowed or view
 

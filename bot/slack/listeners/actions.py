@@ -15,7 +15,8 @@ from bot.governance.visibility import may_see
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.runs.types import RunRefused, RunRequest
 from bot.slack import blocks as kit
-from bot.slack.forms import load_form_into, open_run_form, refresh_inputs, update_view
+from bot.slack.form_outputs import refresh_inputs
+from bot.slack.forms import load_form_into, open_run_form, update_view
 from bot.slack.listeners.commands import show_grids
 from bot.slack.services import Services
 from bot.slack.text import escape
