@@ -4,6 +4,7 @@ the scheduler. Clocks are injected; nothing sleeps."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 
 import pytest
@@ -76,7 +77,7 @@ def test_a_read_only_database_is_503(db, clock):
 
 def test_a_database_that_cannot_be_written_is_503(db, clock):
     health = Health(db, tick_seconds=1, clock=clock)
-    Store(db).db().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file
+    Store(db).sql.scalar("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file
     with open(db, "r+b") as f:  # the same file (same inode), overwritten with junk
         f.write(b"not a database at all" * 300)
     healthy, why = health()
@@ -85,8 +86,8 @@ def test_a_database_that_cannot_be_written_is_503(db, clock):
 
 def test_a_busy_database_still_counts_as_writable(db, clock):
     health = Health(db, tick_seconds=1, clock=clock, busy_timeout=0.1)
-    store = Store(db)
-    conn = store.db().conn
+    Store(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:
         started = time.monotonic()
@@ -100,7 +101,7 @@ def test_the_probe_does_not_grow_the_database(db, clock):
     health = Health(db, tick_seconds=1, clock=clock)
     for _ in range(20):
         assert health()[0]
-    rows = Store(db).db().execute("SELECT count(*) FROM health_probe").fetchone()[0]
+    rows = sqlite3.connect(db).execute("SELECT count(*) FROM health_probe").fetchone()[0]
     assert rows == 1
 
 

@@ -17,6 +17,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.store.engines import BUSY_TIMEOUT_SECONDS
 
 
@@ -70,8 +72,8 @@ def _copy(source_path: Path, partial: Path) -> int:
         status = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if status != "ok":
             raise BackupError(f"the copy failed its integrity check ({status}); try again")
-        tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
-        return copy.execute("SELECT COUNT(*) FROM runs").fetchone()[0] if "runs" in tables else 0
+        runs = sqlite_utils.Database(copy)["runs"]  # the SQLite file itself: sqlite-utils
+        return runs.count if runs.exists() else 0
     except sqlite3.Error as exc:
         raise BackupError(f"the copy failed ({exc}); check the free space and try again") from None
     finally:

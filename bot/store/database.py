@@ -10,15 +10,11 @@ row. Opening a Store migrates its schema to the code's revision (migrate.py).
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 import uuid
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from bot.store.engines import is_postgres_url
 from bot.store.opening import StoreError, open_postgres, open_sqlite, restrict_file_modes
@@ -46,35 +42,6 @@ class Store:
 
     def close(self) -> None:
         self.sql.close()
-
-    # --- transitional: modules not yet on `self.sql` (SQLite only) -------------------------
-
-    def db(self) -> sqlite_utils.Database:
-        """sqlite-utils over this thread's own connection to the SQLite file."""
-        if self.path is None:
-            raise StoreError("this part of the bot does not run on PostgreSQL yet")
-        local = self.__dict__.setdefault("_local", threading.local())
-        db = getattr(local, "db", None)
-        if db is None:
-            if self.path == ":memory:":  # the one shared connection, or it is another database
-                conn = self.sql.engine.raw_connection().driver_connection
-            else:
-                conn = sqlite3.connect(self.path, timeout=30)
-                conn.execute("PRAGMA busy_timeout = 30000")
-            db = local.db = sqlite_utils.Database(conn)
-        return db
-
-    def write(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict]:
-        """One write statement (with RETURNING, its rows), committed. Named parameters
-        (a dict) run on either backend; `?` placeholders (a list) only on SQLite."""
-        if not isinstance(params, list):
-            return self.sql.write(sql, params)
-        db = self.db()
-        cursor = db.execute(sql, params)
-        names = [d[0] for d in cursor.description or []]
-        rows = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
-        db.conn.commit()
-        return rows
 
     def restrict_file_modes(self) -> None:
         """The SQLite database and its WAL and shared-memory files: readable by the owner
@@ -179,11 +146,7 @@ class Store:
         )
         return [Run.from_row(r) for r in rows]
 
-    def count_runs(
-        self, where: str = "1 = 1", params: list[Any] | dict[str, Any] | None = None
-    ) -> int:
-        if isinstance(params, list):  # transitional: `?` placeholders, SQLite only
-            return self.db()["runs"].count_where(where, params)
+    def count_runs(self, where: str = "1 = 1", params: dict[str, Any] | None = None) -> int:
         return int(self.sql.scalar(f"SELECT COUNT(*) AS n FROM runs WHERE {where}", params))
 
     def all_runs(self) -> list[Run]:
@@ -192,7 +155,7 @@ class Store:
     def claim(
         self,
         where: str,
-        params: list[Any] | dict[str, Any],
+        params: dict[str, Any],
         *,
         now: float,
         lease: float,
@@ -202,15 +165,6 @@ class Store:
     ) -> list[Run]:
         """Lease up to `limit` rows matching `where` in one statement, and return them.
         `where` and `extra_set` use named parameters; `claim_*` names are this method's."""
-        if isinstance(params, list):  # transitional: `?` placeholders, SQLite only
-            sets = "lease_until = ?" + (f", {extra_set}" if extra_set else "")
-            rows = self.write(
-                f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE ({where}) "
-                f"AND (lease_until IS NULL OR lease_until <= ?) ORDER BY {order_by} LIMIT ?) "
-                "RETURNING *",
-                [now + lease, *params, now, limit],
-            )
-            return [Run.from_row(r) for r in rows]
         sets = "lease_until = :claim_until" + (f", {extra_set}" if extra_set else "")
         # Rows another process is claiming this instant are skipped, not waited for.
         skip = " FOR UPDATE SKIP LOCKED" if self.postgres else ""

@@ -68,5 +68,5 @@ def test_restart_mid_batch_sends_each_row_once_and_posts_once(rig, stop):
     assert len(runs) == ROWS and all(r.batch_id for r in runs)
     # the uploaded and the enriched file are in the database; no lead data on the disk
     assert not (rig.db.parent / "batch-files").exists()
-    stored = rig.store.db().execute("SELECT kind FROM files ORDER BY kind").fetchall()
-    assert stored == [("enriched",), ("upload",)]
+    stored = rig.store.sql.query("SELECT kind FROM files ORDER BY kind")
+    assert stored == [{"kind": "enriched"}, {"kind": "upload"}]

@@ -278,7 +278,7 @@ def test_key_rotation_from_slack(stack, caplog):
     carrying = [c for c in stack.standin.calls if new in json.dumps(c.args)]
     assert len(carrying) == 1 and carrying[0].method == "views.update"
     assert not [r for r in caplog.records if new in r.getMessage()]
-    dump = "\n".join(str(r) for r in stack.bot.store.db()["audit"].rows)
+    dump = "\n".join(str(r) for r in stack.bot.store.sql.query("SELECT * FROM audit"))
     assert new not in dump and "key_rotated" in dump
 
     # Stored owner-only, and it takes precedence over BITSCALE_API_KEY after a restart.

@@ -12,7 +12,6 @@ import pytest
 from bot.playground.rigs.stack import fast_stack
 from bot.playground.slack.form_fill import select_values
 from bot.playground.slack.records import wait_for
-from bot.store.database import Store
 
 LEADS = (
     "Company Name,Website,Owner\n"
@@ -90,7 +89,7 @@ def result_csv(stack):
 def test_upload_map_preview_start_and_the_enriched_file(tmp_path):
     with make_stack(tmp_path, BATCH_RUN_MODE="async") as stack:
         check_the_whole_path(stack)
-        assert {r.mode for r in Store(stack.db_path).all_runs()} == {"async"}
+        assert {r.mode for r in stack.bot.store.all_runs()} == {"async"}
 
 
 def check_the_whole_path(stack):
@@ -264,7 +263,7 @@ def test_a_batch_wide_stop_pauses_and_resume_finishes_it(stack):
     )[0]
     assert "Enterprise" in text_of(notice.blocks)
     # rows refused for a batch-wide reason go back to the queue: none is marked failed
-    wait_for(lambda: {r.state for r in Store(stack.db_path).all_runs()} == {"queued"})
+    wait_for(lambda: {r.state for r in stack.bot.store.all_runs()} == {"queued"})
     stack.sim.state.feature_enabled = True
     resume = next(e for b in notice.blocks if b["type"] == "actions" for e in b["elements"])
     stack.driver.click(resume, message=notice)
@@ -291,10 +290,12 @@ def test_help_shows_batch(stack):
 def test_a_batch_keeps_its_files_in_the_database_and_nothing_on_the_disk(stack, tmp_path):
     stack.driver.start_batch(b"company_name,website\nA,a.io\nB,b.io\n")
     assert result_csv(stack)[1][:2] == ["A", "a.io"]
-    (batch_id,) = [row[0] for row in Store(stack.db_path).db().execute("SELECT id FROM batches")]
-    kinds = Store(stack.db_path).db().execute(
-        "SELECT kind, owner FROM files ORDER BY kind"
-    ).fetchall()
-    assert kinds == [("enriched", batch_id), ("upload", batch_id)]
+    store = stack.bot.store
+    (batch_id,) = [row["id"] for row in store.sql.query("SELECT id FROM batches")]
+    kinds = store.sql.query("SELECT kind, owner FROM files ORDER BY kind")
+    assert kinds == [
+        {"kind": "enriched", "owner": batch_id},
+        {"kind": "upload", "owner": batch_id},
+    ]
     on_disk = {p.name for p in tmp_path.rglob("*") if p.is_file()}
     assert on_disk <= {"bot.db", "bot.db-wal", "bot.db-shm", "bot.db.lock"}

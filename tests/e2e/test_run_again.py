@@ -39,9 +39,7 @@ def test_edit_and_run_again_after_an_output_was_removed_opens_the_whole_form(sta
     stack.driver.submit(view, form_values(view, asked, ["industry"]))
     wait_for(lambda: (r := stack.bot.store.all_runs()) and r[0].notified_at)
     run = stack.bot.store.all_runs()[0]
-    db = stack.bot.store.db()
-    db.execute("UPDATE runs SET output_columns = ? WHERE id = ?", ['["gone"]', run.id])
-    db.conn.commit()
+    stack.bot.store.update_run(run.id, output_columns=["gone"])
     reply = next(m for m in stack.standin.posts("C0SALES") if m.thread_ts)
     again = button_in(reply, "run_again")
     since = len(stack.standin.view_log)

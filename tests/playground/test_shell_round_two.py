@@ -132,7 +132,8 @@ def test_wait_does_not_wait_for_batch_rows_one_by_one(tmp_path):
     with fast_stack(tmp_path, settings={"BATCH_RUN_MODE": "sync"}) as stack:
         stack.driver.start_batch(b"company_name,website\nA,a.io\nB,b.io\n")
         store = stack.bot.store
-        wait_for(lambda: store.db()["batches"].count_where("reply_posted_at IS NOT NULL"), 30)
+        posted = "SELECT COUNT(*) AS n FROM batches WHERE reply_posted_at IS NOT NULL"
+        wait_for(lambda: store.sql.scalar(posted), 30)
         assert store.count_runs("batch_id IS NOT NULL") == 2
         assert owed_to_slack(store) == ""
 

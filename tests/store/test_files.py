@@ -73,7 +73,7 @@ def test_retention_prunes_an_ended_batch_with_its_files_once_its_rows_are_gone(s
     pruned = prune_batches(store, ended_before=NOW - 35 * DAY, now=NOW)
     assert (pruned.batches, pruned.files) == (1, 2)
     assert batches.get("old") is None
-    left = {r[0] for r in store.db().execute("SELECT DISTINCT owner FROM files")}
+    left = {r["owner"] for r in store.sql.query("SELECT DISTINCT owner FROM files")}
     assert left == {"running", "old-with-rows", "recent"}
 
 
@@ -109,7 +109,7 @@ def test_an_existing_deployments_folder_is_moved_into_the_database(store, tmp_pa
     assert batches.files.get(moved.file_id) == b"company\nAcme\n"
     assert batches.files.get(moved.result_file_id) == b"company,industry\nAcme,Robots\n"
     assert batches.csv_info(moved).data == b"company\nAcme\n"
-    row = store.db().execute("SELECT file_path, result_path FROM batches WHERE id = 'b1'")
-    assert row.fetchone() == (None, None)
+    row = store.sql.one("SELECT file_path, result_path FROM batches WHERE id = 'b1'")
+    assert row == {"file_path": None, "result_path": None}
     assert batches.get("b2").file_id is None  # its file was already gone: said in the log
     assert import_batch_files(batches, folder) == 0  # once

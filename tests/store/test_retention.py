@@ -11,14 +11,10 @@ NOW = 1_800_000_000.0
 
 def store_with_runs(tmp_path) -> Store:
     store = Store(tmp_path / "bot.db")
-    db = store.db()
-    db["batches"].insert_all(
-        [
-            {"id": "ended", "grid_id": "g1", "user_id": "U", "state": "done"},
-            {"id": "going", "grid_id": "g1", "user_id": "U", "state": "running"},
-        ]
-    )
-    db.conn.commit()
+    for batch_id, state in (("ended", "done"), ("going", "running")):
+        store.sql.insert(
+            "batches", {"id": batch_id, "grid_id": "g1", "user_id": "U", "state": state}
+        )
     old, young = NOW - 200 * DAY, NOW - 10 * DAY
     runs = [
         make_run(id="old-done", created_at=old, finished_at=old),

@@ -173,8 +173,8 @@ def test_a_restart_keeps_the_hourly_budget(tmp_path):
     try:
         env.ask(url="https://a.example")
         env.service = env.make_service()  # a fresh limiter: it must learn the hour's POSTs
-        rows = env.store.db().execute("SELECT submitted_at FROM runs").fetchall()
-        env.provider.remember_submissions([r[0] for r in rows])
+        rows = env.store.sql.query("SELECT submitted_at FROM runs")
+        env.provider.remember_submissions([r["submitted_at"] for r in rows])
         run, _ = env.ask(url="https://b.example")
         assert run.state == "queued" and len(env.sim.posts()) == 1
     finally:
