@@ -10,6 +10,7 @@ BOTH_BACKENDS = {
     "test_run_paths",
     "test_workflow_step",
     "test_submission_safety",
+    "test_batches",
 }
 
 
@@ -25,12 +26,19 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def stack(tmp_path, backend, request):
+def backend_settings(backend, request) -> dict[str, str]:
+    """The settings that put the bot on this test's backend: none for SQLite, a
+    DATABASE_URL to a fresh schema for PostgreSQL."""
+    if backend == "postgresql":
+        return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+    return {}
+
+
+@pytest.fixture
+def stack(tmp_path, backend_settings):
     """The real bot over loopback HTTP, with the simulator and the Slack stand-in."""
     # 100x real time for runs and BitScale's 120 s sync window alike (see Simulator).
-    settings = scaled_timing(100)
-    if backend == "postgresql":
-        settings["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    settings = {**scaled_timing(100), **backend_settings}
     with fast_stack(
         tmp_path, credit_channel="C0ALERTS", credit_debounce=0.0, settings=settings
     ) as s:

@@ -33,8 +33,8 @@ def make_stack(tmp_path, **settings):
 
 
 @pytest.fixture
-def stack(tmp_path):
-    with make_stack(tmp_path) as s:
+def stack(tmp_path, backend_settings):
+    with make_stack(tmp_path, **backend_settings) as s:
         yield s
 
 
@@ -86,8 +86,8 @@ def result_csv(stack):
     return list(csv.reader(io.StringIO(record["content"].decode("utf-8-sig"))))
 
 
-def test_upload_map_preview_start_and_the_enriched_file(tmp_path):
-    with make_stack(tmp_path, BATCH_RUN_MODE="async") as stack:
+def test_upload_map_preview_start_and_the_enriched_file(tmp_path, backend_settings):
+    with make_stack(tmp_path, BATCH_RUN_MODE="async", **backend_settings) as stack:
         check_the_whole_path(stack)
         assert {r.mode for r in stack.bot.store.all_runs()} == {"async"}
 
@@ -218,8 +218,8 @@ def test_the_same_form_submitted_twice_starts_one_batch(stack):
     assert stack.sim.run_count == 2
 
 
-def test_cancel_stops_rows_not_yet_sent_and_keeps_the_rest(tmp_path):
-    with make_stack(tmp_path, BITSCALE_BOT_ADMINS="U0ADMIN") as stack:
+def test_cancel_stops_rows_not_yet_sent_and_keeps_the_rest(tmp_path, backend_settings):
+    with make_stack(tmp_path, BITSCALE_BOT_ADMINS="U0ADMIN", **backend_settings) as stack:
         check_cancel(stack)
 
 
