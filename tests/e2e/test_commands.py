@@ -271,6 +271,17 @@ def test_a_grid_without_an_api_source_shows_no_run_button(stack):
     (draft,) = [b for b in redrawn["blocks"] if "Draft Grid" in b.get("text", {}).get("text", "")]
     assert "accessory" not in draft
     assert len([b for b in redrawn["blocks"] if b.get("accessory")]) == 9
+    # issue 23, item 12: each row is keyed by its grid, in both drawings, and a Run
+    # pressed on the list as first drawn opens the grid its row names
+    (shown,) = [r for r in stack.standin.responses[before:] if not r.get("replace_original")]
+    rows = {b.get("block_id") for b in shown["blocks"] if "*" in b.get("text", {}).get("text", "")}
+    assert rows >= {b.get("block_id") for b in redrawn["blocks"] if b.get("accessory")}
+    (stale,) = [
+        b for b in shown["blocks"] if "*Hiring Signals*" in b.get("text", {}).get("text", "")
+    ]
+    since = len(stack.standin.view_log)
+    stack.driver.click(stale["accessory"])
+    assert run_form_after(stack, since)["title"]["text"].startswith("Run Hiring Signals")
     # Known now: the next list shows it at once, in its first answer.
     first = command_reply(stack, "grids draft")
     assert "No BitScale API source yet" in blocks_text(first["blocks"])

@@ -11,9 +11,11 @@ import time
 import pytest
 
 from bot.playground.rigs import stack as stack_module
+from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell.session import Shell
 from bot.playground.shell.start import run_shell
 from bot.playground.simulators.bitscale import Simulator
+from bot.playground.slack.records import wait_for
 
 
 @pytest.fixture
@@ -86,3 +88,37 @@ def test_an_output_change_is_answered_at_once(tmp_path, quick_sim, monkeypatch):
     assert "│ Website (required): acme.io" in said  # the same inputs as before
     assert "⏳ @ana started *Company Enrichment*" in said
     assert len(took) == 1 and took[0] < 2.0  # was 4 s: the shell waited for silence
+
+
+def test_a_redrawn_grid_list_keeps_its_numbers(tmp_path):
+    """item 12: the grid list is redrawn once a grid is found to have no API source; the
+    other grids keep their numbers, so run 7 never comes to mean another grid."""
+    with LocalStack(None, simulator=Simulator(time_scale=50), tick_seconds=0.05) as stack:
+        out = io.StringIO()
+
+        def redrawn() -> bool:
+            return "it replaced its message" in out.getvalue()
+
+        lines = iter(["/bitscale grids", "run 7", "run 8"])
+
+        def read_line(prompt: str) -> str | None:
+            if prompt.startswith("#sales") and "/bitscale grids" in out.getvalue():
+                wait_for(redrawn, 20)
+            line = next(lines, None)
+            if line is not None:
+                out.write(prompt + line + "\n")
+            return line
+
+        Shell(stack, out, read_line, user="ana", channel="sales", live=True).run()
+        said = out.getvalue()
+    first, again = said.split("it replaced its message")
+    assert (
+        "*Draft Grid (no API source)*\n  Has no BitScale API source yet.\n  _0 rows_  [Run 7]"
+        in first
+    )
+    assert (
+        "*Hiring Signals*\n  Hiring Signals for a company domain.\n  _2,684 rows_  [Run 8]" in again
+    )  # as before the redraw
+    assert "[Run 7]" not in again.split("#sales > run 7")[0]
+    assert "I don't see a button called “run 7”" in again
+    assert "Run Hiring Signals" in again.split("#sales > run 8")[1]

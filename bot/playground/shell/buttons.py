@@ -40,6 +40,10 @@ class ButtonBoard:
         while len(self._groups) > self.keep:
             self._groups.pop(next(iter(self._groups)))
 
+    def buttons_of(self, key: Hashable) -> list[Button]:
+        """What `key`'s message shows now (before it is redrawn)."""
+        return list(self._groups.get(key, []))
+
     def forget(self, key: Hashable) -> None:
         self._groups.pop(key, None)
 

@@ -101,7 +101,8 @@ class ShellOutput:
     ) -> list[str]:
         """Render blocks; their buttons replace whatever `key`'s message showed before."""
         found: list[Button] = []
-        lines = blocks_to_lines(blocks, self.names, found, message, view) or [text]
+        earlier = self.board.buttons_of(key)  # a redrawn message keeps its numbers
+        lines = blocks_to_lines(blocks, self.names, found, message, view, earlier) or [text]
         self.board.show(key, found)
         return lines
 
@@ -140,7 +141,8 @@ class ShellOutput:
             # stay where they were instead of becoming the newest.
             asked, self.home_asked = self.home_asked, False
             found: list[Button] = []
-            body = blocks_to_lines(item.get("blocks", []), self.names, found, None, item)
+            earlier = self.board.buttons_of(("home",))
+            body = blocks_to_lines(item.get("blocks", []), self.names, found, None, item, earlier)
             self.board.show(("home",), found, newest=asked)
             if asked:
                 say("\n".join(["┌ BitScale · Home", *["│ " + line for line in body], "└"]))

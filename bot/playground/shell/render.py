@@ -13,6 +13,7 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)>")
 _CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
+_NUMBERED_LABEL = re.compile(r".* \d+")
 
 
 @dataclass
@@ -56,17 +57,16 @@ def blocks_to_lines(
     buttons: list[Button] | None = None,
     message: Any = None,
     view: dict | None = None,
+    earlier: list[Button] | None = None,
 ) -> list[str]:
-    """Render blocks; every button found is appended to `buttons` (for pressing later)."""
+    """Render blocks; every button found is appended to `buttons` (for pressing later).
+    `earlier`: the buttons this message showed before it was redrawn (see numbered)."""
     lines: list[str] = []
-    labels = [e.get("text", {}).get("text", "?") for e in _buttons_in(blocks)]
-    seen: dict[str, int] = {}
+    names_of = numbered(_buttons_in(blocks), earlier or [])
+    places = iter(range(len(names_of)))  # buttons are drawn in the order _buttons_in finds
 
     def add_button(element: dict) -> str:
-        label = element.get("text", {}).get("text", "?")
-        if labels.count(label) > 1:  # "Run 1" … "Run 10", so each can be pressed by name
-            seen[label] = seen.get(label, 0) + 1
-            label = f"{label} {seen[label]}"
+        label = names_of[next(places)]
         if buttons is not None:
             buttons.append(
                 Button(
@@ -106,6 +106,43 @@ def blocks_to_lines(
         elif kind == "divider":
             lines.append("  ─────")
     return lines
+
+
+def numbered(elements: list[dict], earlier: list[Button]) -> dict[int, str]:
+    """Each button's label by its place; a label shown more than once is numbered ("Run
+    1" … "Run 10") so each can be pressed by name. A redrawn message keeps the numbers
+    it showed: a button that pressed the same thing before keeps its number, a new one
+    takes a number never shown, so "run 7" never comes to mean another grid."""
+    texts = [e.get("text", {}).get("text", "?") for e in elements]
+    before = {_what(b.action): b.label for b in earlier}
+    labels: dict[int, str] = {}
+    taken = set()
+    for i, (element, text) in enumerate(zip(elements, texts, strict=True)):
+        kept = before.get(_what(element), "")
+        if _NUMBERED_LABEL.fullmatch(kept) and kept.startswith(text + " "):
+            labels[i] = kept
+            taken.add(kept)
+    shown = set(before.values()) | taken
+    count: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        if i in labels:
+            continue
+        if texts.count(text) == 1:
+            labels[i] = text
+            continue
+        while True:
+            count[text] = count.get(text, 0) + 1
+            label = f"{text} {count[text]}"
+            if label not in shown:
+                break
+        labels[i] = label
+        shown.add(label)
+    return labels
+
+
+def _what(action: dict) -> tuple[Any, Any]:
+    """What a button does when pressed (its action and value), whatever its place."""
+    return action.get("action_id"), action.get("value")
 
 
 def _buttons_in(blocks: list[dict]) -> list[dict]:

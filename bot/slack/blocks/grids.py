@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 
@@ -48,13 +49,16 @@ def grids_page_blocks(
     )
     blocks: list[Block] = [section(heading), DividerBlock()]
     for grid in page.grids[:GRIDS_PER_PAGE]:
+        # Each row is keyed by its grid, not its place, and its Run button carries the
+        # grid's id: a press on a list since redrawn opens the grid its row names.
+        row = grid_block_id(grid.id)
         if sourceless and grid.id in sourceless:
-            blocks.append(section(grid_line(grid) + "\n" + NO_SOURCE))
+            blocks.append(section(grid_line(grid) + "\n" + NO_SOURCE, block_id=row))
         elif runnable is None or grid.id in runnable:
             run = button("Run", RUN_GRID_ACTION, grid.id, "primary")
-            blocks.append(section(grid_line(grid), accessory=run))
+            blocks.append(section(grid_line(grid), accessory=run, block_id=row))
         else:
-            blocks.append(section(grid_line(grid) + "\n_🔒 Not available to you_"))
+            blocks.append(section(grid_line(grid) + "\n_🔒 Not available to you_", block_id=row))
     nav = []
     if page.page > 1:
         nav.append(
@@ -67,6 +71,12 @@ def grids_page_blocks(
     if nav:
         blocks.append(ActionsBlock(elements=nav))
     return render(blocks)
+
+
+def grid_block_id(grid_id: str) -> str:
+    """A grid row's block id: the same for the grid in every drawing of the list (grid ids
+    may be longer than a block id may be)."""
+    return "grid_" + hashlib.sha1(grid_id.encode()).hexdigest()[:16]
 
 
 def grid_line(grid: GridSummary) -> str:
