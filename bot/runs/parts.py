@@ -40,6 +40,8 @@ class ServiceParts:
     _working: int
     _stopping: threading.Event
     _busy: set[str]
+    _in_hand: set[str]  # submissions handed to a submitter whose request has not left
+    _send_soon: Callable[[str], bool]
     _busy_lock: threading.Lock
     _submitters: Executor
     _pollers: Executor

@@ -50,6 +50,10 @@ from bot.store.run_record import FINAL_STATES, Run
 
 log = logging.getLogger(__name__)
 
+# Submissions waiting for a provider's rate budget at once (two seconds of 5 req/s):
+# the rest of a flood stays queued in the database, not each in a thread of its own.
+SUBMITS_IN_HAND = 10
+
 
 class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
     """The run core: its parts live in run_submit, run_poll, run_finish and run_recovery;
@@ -94,6 +98,7 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         self._working = 0  # work items running now (not merely waiting in a pool)
         self._stopping = threading.Event()  # set at shutdown: send nothing new
         self._busy: set[str] = set()
+        self._in_hand: set[str] = set()
         self._busy_lock = threading.Lock()
         if inline:
             self._submitters = self._pollers = self._deliverers = _Inline()
@@ -114,8 +119,11 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         where = (
             "state = 'queued' AND submit_after <= :now AND joined_to IS NULL AND batch_id IS NULL"
         )
-        for run_id in self._due_ids(where, {"now": now}, 500):
-            self._dispatch(self._submitters, self._submit, run_id)
+        with self._busy_lock:
+            held = len(self._in_hand)
+        if held < SUBMITS_IN_HAND:  # the oldest first; those in hand are among them
+            for run_id in self._due_ids(where, {"now": now}, SUBMITS_IN_HAND + held):
+                self._send_soon(run_id)
         for provider in self.providers:
             for run in self._claim_polls(provider, now):
                 self._dispatch(self._pollers, self._poll, run.id)
@@ -167,10 +175,31 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         with self._busy_lock:
             return [r["id"] for r in rows if r["id"] not in self._busy]
 
-    def _dispatch(self, pool: Executor, fn: Callable[[str], None], run_id: str) -> None:
+    def _send_soon(self, run_id: str) -> bool:
+        """Hand a queued run to a submitter, unless SUBMITS_IN_HAND already wait for the
+        rate budget (False: it stays queued for a later tick)."""
+        with self._busy_lock:
+            if len(self._in_hand) >= SUBMITS_IN_HAND or run_id in self._in_hand:
+                return run_id in self._in_hand
+            self._in_hand.add(run_id)
+
+        def submit(run_id: str) -> None:
+            try:
+                self._submit(run_id)
+            finally:
+                with self._busy_lock:
+                    self._in_hand.discard(run_id)
+
+        if not self._dispatch(self._submitters, submit, run_id):
+            with self._busy_lock:
+                self._in_hand.discard(run_id)
+        return True
+
+    def _dispatch(self, pool: Executor, fn: Callable[[str], None], run_id: str) -> bool:
+        """Run `fn(run_id)` in `pool` unless that run is busy already; True when handed."""
         with self._busy_lock:
             if run_id in self._busy:
-                return
+                return False
             self._busy.add(run_id)
 
         def work() -> None:
@@ -190,3 +219,5 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         except RuntimeError:  # shutting down: the row stays due for the next start
             with self._busy_lock:
                 self._busy.discard(run_id)
+            return False
+        return True

@@ -121,7 +121,11 @@ class RunSubmission(ServiceParts):
             # (the announcement says when).
             delay = self.providers.get(run.provider).submit_delay()
             if delay <= 0:
-                self._dispatch(self._submitters, self._submit, run.id)
+                if not self._send_soon(run.id):  # enough wait for the budget already
+                    self.store.sql.write(  # the scheduler's next tick sends it
+                        "UPDATE runs SET submit_after = :now WHERE id = :id AND state = 'queued'",
+                        {"now": self.clock(), "id": run.id},
+                    )
             else:
                 self.store.sql.write(
                     "UPDATE runs SET submit_after = :at, counted_from = :at "
@@ -271,6 +275,8 @@ class RunSubmission(ServiceParts):
             if not taken:
                 raise NotOurs  # another worker has it, or it was cancelled meanwhile
             run.state = "submitting"
+            with self._busy_lock:  # on its way: the next one may wait for the budget
+                self._in_hand.discard(run_id)
 
         try:
             outcome = provider.submit(

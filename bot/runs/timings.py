@@ -154,7 +154,6 @@ class RunTimings:
             return None
         return max(known.first_poll, 0.0)
 
-
     def likely_done(self, run: Run, now: float, usual: float | None = None) -> bool:
         """Is the run at least as old as its target's runs usually take (`usual`, else
         the learned first-poll time)? Then a poll probably finds its result, and goes
