@@ -162,9 +162,11 @@ class RunPolling(ServiceParts):
 
     def _poll_spacing(self, provider: Provider, run: Run, now: float) -> float:
         """Seconds to the next poll of a run still running: by its age, from the provider's
-        shortest gap to 2.5 times that, stretched so all of its polls fit its budget."""
+        shortest gap to 2.5 times that, stretched so the polls of every run being polled
+        again fit its budget. Runs not polled yet wait for their first poll (timed from
+        the learned duration) and take no share."""
         running = self.store.count_runs(
-            "state = 'running' AND provider = :provider AND joined_to IS NULL",
+            "state = 'running' AND provider = :provider AND joined_to IS NULL AND polls > 0",
             {"provider": provider.name},
         )
         age = now - (run.submitted_at or run.created_at)

@@ -4,6 +4,7 @@ as old as their target's learned duration). A target never timed is not known to
 from __future__ import annotations
 
 from bot.runs.timings import GridTiming, Observation
+from tests.factories import make_run
 from tests.runs.test_core import ask
 from tests.runs.test_core import core as core  # noqa: F401 - the fixture
 
@@ -69,3 +70,26 @@ def test_a_poll_earlier_than_the_usual_duration_is_not_due(core):
     clock.now += 10.0
     service.tick()
     assert hinted.hints == [False]
+
+
+def test_runs_waiting_for_their_first_poll_do_not_stretch_the_gap_of_one_polled_again(core):
+    service, echo, _, clock, store = core
+    for n in range(50):  # sent, and not due for their first poll for a minute yet
+        store.insert_run(
+            make_run(
+                id=f"wait{n}",
+                provider="echo",
+                target=f"t{n}",
+                state="running",
+                request_id=f"h{n}",
+                submitted_at=clock.now,
+                next_poll_at=clock.now + 60,
+                created_at=clock.now,
+            )
+        )
+    run, _ = service.start_run(ask())
+    clock.now += 2.0
+    service.tick()  # its first poll: still running
+    polled = store.get_run(run.id)
+    assert polled.polls == 1
+    assert polled.next_poll_at - clock.now == 2.0  # not 51 runs / 5 polls a second
