@@ -98,14 +98,26 @@ class BatchService:
         """Record a batch; the same dedupe key (the same form) creates it once. With
         `hold_for_approval` it waits in `awaiting_approval` until `approve()`. `urgent`:
         someone is waiting for it to start (not so a scheduled one)."""
+        batch, created = self.record(request, hold_for_approval=hold_for_approval)
+        if created and not hold_for_approval:
+            self._start(batch, urgent=urgent)
+        return batch, created
+
+    def record(
+        self, request: BatchRequest, *, hold_for_approval: bool = False
+    ) -> tuple[Batch, bool]:
+        """Only the database part of `create()`: quick, so a budget check and this can
+        share one lock (budgets count a recorded batch's rows at once). `launch()` next."""
         state = "awaiting_approval" if hold_for_approval else "preparing"
         batch = request.batch(new_run_id(), self.mode, state, self.clock())
         batch, created = self.store.insert(batch)
         if created:
             self.store.files.give(batch.file_id, batch.id)  # pruned with the batch now
-        if created and not hold_for_approval:
-            self._start(batch, urgent=urgent)
         return batch, created
+
+    def launch(self, batch: Batch, *, urgent: bool = True) -> None:
+        """Announce and run a batch `record()` made (not one held for approval)."""
+        self._start(batch, urgent=urgent)
 
     def approve(self, batch_id: str, approver: str) -> bool:
         """A held batch may start. False when it was not waiting for approval."""

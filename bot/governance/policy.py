@@ -172,9 +172,7 @@ class Policy:
     def runnable(self, user_id: str, grid_ids: Iterable[str]) -> set[str]:
         """The subset of `grid_ids` this person may run (one settings read)."""
         restricted = self.restricted_grids()
-        return {
-            g for g in grid_ids if g not in restricted or self.can_run_grid(user_id, g)
-        }
+        return {g for g in grid_ids if g not in restricted or self.can_run_grid(user_id, g)}
 
     def reuse_days(self, grid_id: str) -> float | None:
         """A grid's own result-reuse window in days; None = RESULT_REUSE_DAYS."""
@@ -219,9 +217,13 @@ class Policy:
         grid_name: str | None = None,
         budget: bool = True,
         record: bool = True,
+        except_batch: str | None = None,
+        to_admin: bool = False,
     ) -> Decision:
-        """May `user_id` run `rows` rows of `grid_id` now? Refusals are audited."""
-        decision = self._decide(user_id, grid_id, rows, grid_name, budget)
+        """May `user_id` run `rows` rows of `grid_id` now? Refusals are audited. Budgets
+        count the rows of recorded batches not yet run (`except_batch` aside: the one
+        being approved). `to_admin`: the sentence names the person instead of "you"."""
+        decision = self._decide(user_id, grid_id, rows, grid_name, budget, except_batch, to_admin)
         if not decision.allowed and record:
             self.audit.record(
                 user_id,
@@ -236,7 +238,14 @@ class Policy:
         return decision
 
     def _decide(
-        self, user_id: str, grid_id: str, rows: int, grid_name: str | None, budget: bool
+        self,
+        user_id: str,
+        grid_id: str,
+        rows: int,
+        grid_name: str | None,
+        budget: bool,
+        except_batch: str | None = None,
+        to_admin: bool = False,
     ) -> Decision:
         what = f"*{self.quote(grid_name)}*" if grid_name else "this grid"
         if not self.can_run_grid(user_id, grid_id) and user_id == WORKFLOW_USER:
@@ -256,29 +265,33 @@ class Policy:
             return ALLOWED
         now = self.clock()
         resets = f"Budgets reset at 00:00 UTC ({resets_in(now)})."
+        ask = "" if to_admin else f" {self.who_to_ask()}"
         workflow = user_id == WORKFLOW_USER
         person = self.person_budget()
         if workflow and self.workflow_budget() is not None:
             person = self.workflow_budget()
         if person is not None:
-            left = max(0, person - self.usage.rows_today(user_id))
+            used = self.usage.rows_committed(user_id, except_batch=except_batch)
+            left = max(0, person - used)
             if rows > left:
                 whose = "workflows have" if workflow else "you have"
-                their = "their" if workflow else "your"
+                if to_admin and not workflow:
+                    whose = f"{self.mention(user_id)} has"
+                their = "their" if workflow or to_admin else "your"
                 return Decision(
                     False,
                     f"That would be {_rows(rows)}, and {whose} {left:,} of {their} "
-                    f"{_rows(person)} a day left. {resets} {self.who_to_ask()}",
+                    f"{_rows(person)} a day left. {resets}{ask}",
                     "person_budget",
                 )
         workspace = self.workspace_budget()
         if workspace is not None:
-            left = max(0, workspace - self.usage.rows_today())
+            left = max(0, workspace - self.usage.rows_committed(except_batch=except_batch))
             if rows > left:
                 return Decision(
                     False,
                     f"That would be {_rows(rows)}, and the workspace has {left:,} of its "
-                    f"{_rows(workspace)} a day left. {resets} {self.who_to_ask()}",
+                    f"{_rows(workspace)} a day left. {resets}{ask}",
                     "workspace_budget",
                 )
         return ALLOWED

@@ -76,6 +76,27 @@ class Usage:
             params["user_id"] = user_id
         return self.store.sql.scalar(f"SELECT COUNT(*) FROM runs WHERE {where}", params)
 
+    def rows_committed(self, user_id: str | None = None, *, except_batch: str | None = None) -> int:
+        """What a budget counts: rows started today, plus the rows of recorded batches
+        whose runs are not all there yet (held for approval, or being expanded): so two
+        Starts, or a held batch and single runs, cannot both take the last rows. A held
+        batch keeps its rows until it is decided, whatever day it was asked, since approved
+        it spends them that day. `except_batch`: the batch being approved, asking for itself."""
+        where = "b.state IN ('awaiting_approval', 'preparing') AND b.id != :except"
+        params: dict = {"except": except_batch or ""}
+        if user_id is not None:
+            where += " AND b.user_id = :user_id"
+            params["user_id"] = user_id
+        waiting = (
+            "COALESCE(b.runs_total, 0) - (SELECT COUNT(*) FROM runs r WHERE r.batch_id = b.id)"
+        )
+        reserved = self.store.sql.scalar(
+            f"SELECT COALESCE(SUM(CASE WHEN {waiting} > 0 THEN {waiting} ELSE 0 END), 0) "
+            f"FROM batches b WHERE {where}",
+            params,
+        )
+        return self.rows_today(user_id) + int(reserved or 0)
+
     def today(self, user_id: str | None = None) -> UsageReport:
         """Since 00:00 UTC, by person and by grid (for the App Home's admin section)."""
         return self.since(day_start(self.clock()), user_id)

@@ -23,14 +23,38 @@ from bot.slack.services import Services
 log = logging.getLogger(__name__)
 
 
-def start_batch(client: WebClient | None, services: Services, request: BatchRequest) -> None:
-    """Create the batch (once per form); over the threshold it waits for an admin."""
+def record_batch(services: Services, request: BatchRequest) -> tuple[Batch | None, str | None]:
+    """Check the budgets and record the batch in one step, under the lock the run core's
+    budget check and insert hold, before Start is acknowledged: from then on the budgets
+    count its rows, so a second Start (or a single run) cannot take them too. Returns
+    (batch, None) to start, (None, refusal) for the requester, (None, None) for a Start
+    already recorded (the same form twice)."""
     batches, policy = services.batches, services.policy
     assert batches is not None and policy is not None
     hold = policy.needs_approval(request.plan.runs)
-    batch, created = batches.create(request, hold_for_approval=hold)
-    if not created:
-        return
+    with policy.admission_lock:
+        if request.dedupe_key and batches.store.by_dedupe_key(request.dedupe_key):
+            return None, None
+        decision = policy.check_run(
+            request.user_id,
+            request.grid_id,
+            request.plan.runs,
+            entry="batch",
+            grid_name=request.grid_name,
+        )
+        if not decision.allowed:
+            return None, decision.sentence
+        batch, created = batches.record(request, hold_for_approval=hold)
+    return (batch if created else None), None
+
+
+def start_batch(
+    client: WebClient | None, services: Services, request: BatchRequest, batch: Batch
+) -> None:
+    """Start a batch `record_batch` made; over the threshold it waits for an admin."""
+    batches, policy = services.batches, services.policy
+    assert batches is not None and policy is not None
+    hold = batch.state == "awaiting_approval"
     policy.audit.record(
         request.user_id,
         "batch",
@@ -43,7 +67,9 @@ def start_batch(client: WebClient | None, services: Services, request: BatchRequ
         batch_id=batch.id,
         estimate=request.estimate,
     )
-    if hold and client is not None:
+    if not hold:
+        batches.launch(batch)
+    elif client is not None:
         batches.announce(batch)
         ask_for_approval(client, services, batch)
 
@@ -99,6 +125,10 @@ def decide(
             approval=approval_id,
         )
         return f"Only bot admins can approve or deny batches. {policy.who_to_ask()}"
+    if approve:
+        no_longer_fits = _over_budget_now(services, approval_id)
+        if no_longer_fits:
+            return no_longer_fits
     approval, applied = approvals.decide(approval_id, user_id, approve=approve)
     if approval is None:
         return "I can't find that request any more."
@@ -114,6 +144,36 @@ def decide(
     if follow_up is not None:
         follow_up(client, services, approval)
     return None
+
+
+def _over_budget_now(services: Services, approval_id: str) -> str | None:
+    """A held batch is checked against the budgets again when it is approved (they may
+    have shrunk, or the day's rows gone, while it waited): if it no longer fits, the admin
+    is told why and it stays waiting, to approve once it fits or to deny."""
+    approvals, policy, batches = services.approvals, services.policy, services.batches
+    assert approvals is not None and policy is not None
+    approval = approvals.get(approval_id)
+    if approval is None or approval.kind != "batch" or approval.state != "pending":
+        return None
+    batch = batches.get(approval.ref) if batches is not None else None
+    if batch is None or batch.state != "awaiting_approval":
+        return None
+    decision = policy.check_run(
+        batch.user_id,
+        batch.grid_id,
+        batch.runs_total or 0,
+        entry="approval",
+        grid_name=batch.grid_name,
+        record=False,
+        except_batch=batch.id,
+        to_admin=True,
+    )
+    if decision.allowed:
+        return None
+    return (
+        f"This batch no longer fits the budget, so it was not approved: {decision.sentence} "
+        "It keeps waiting: approve it once it fits, or deny it."
+    )
 
 
 def _batch_decided(client: WebClient, services: Services, approval: Approval) -> None:
@@ -135,5 +195,6 @@ def _reply_to_batch(client: WebClient, services: Services, batch_id: str, text: 
     try:
         client.chat_postMessage(channel=batch.post_channel, thread_ts=batch.message_ts, text=text)
     except SlackApiError as exc:
-        log.warning("could not tell the requester about batch %s: %s", batch_id,
-                    exc.response.get("error"))
+        log.warning(
+            "could not tell the requester about batch %s: %s", batch_id, exc.response.get("error")
+        )

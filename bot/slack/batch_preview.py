@@ -13,7 +13,7 @@ from bot.governance.policy import ADMINS_HOWTO
 from bot.providers.bitscale.errors import BitScaleError
 from bot.providers.bitscale.transport import Priority
 from bot.slack import blocks as kit_common
-from bot.slack.approvals import start_batch
+from bot.slack.approvals import record_batch, start_batch
 from bot.slack.batch_session import EXPIRED, open_step, session_file
 from bot.slack.blocks import batches as kit
 from bot.slack.forms import check_run, refused_modal, update_view
@@ -129,7 +129,6 @@ def handle_preview(
     if info is None:
         ack(response_action="update", view=kit_common.message_modal(EXPIRED))
         return
-    ack()
     view_id = (body.get("view") or {}).get("id")
     chosen = set(session.get("chosen") or [])
     values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
@@ -153,4 +152,10 @@ def handle_preview(
         team_id=(body.get("team") or {}).get("id"),
         dedupe_key=f"view:{view_id}" if view_id else None,
     )
-    services.later(lambda: start_batch(client, services, request))
+    batch, refused = record_batch(services, request)  # the budget check and the record
+    if refused:
+        ack(response_action="update", view=refused_modal(refused))
+        return
+    ack()
+    if batch is not None:
+        services.later(lambda: start_batch(client, services, request, batch))
