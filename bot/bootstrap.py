@@ -201,7 +201,7 @@ def _build(
         drain_seconds=settings.shutdown_drain_seconds,
     )
     # Taken before anything is sent, so the other processes know this one is alive.
-    heartbeat = LeaderLease(store, lock.id, name=INSTANCE_LEASE + lock.id)
+    heartbeat = LeaderLease(store, lock.id, name=INSTANCE_LEASE + lock.id, says=None)
     if store.postgres:
         heartbeat.renew()
     runs.recover(shared=store.postgres)

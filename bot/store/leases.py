@@ -39,13 +39,17 @@ class LeaderLease:
         name: str = "leader",
         ttl: float = LEASE_SECONDS,
         clock: Callable[[], float] = time.time,
+        says: str | None = "this process now runs the periodic jobs",
     ) -> None:
+        """`says`: the log line when this process takes the lease (None: quiet, as for a
+        process's own heartbeat)."""
         self.store = store
         self.owner = owner
         self.name = name
         self.ttl = ttl
         self.clock = clock
         self._until = 0.0  # when our hold lapses, as far as we know
+        self.says = says
 
     def renew(self) -> bool:
         """Take the lease if it is free or lapsed, or keep ours; True while we hold it."""
@@ -55,9 +59,9 @@ class LeaderLease:
             _TAKE, {"name": self.name, "owner": self.owner, "until": now + self.ttl, "now": now}
         )
         self._until = now + self.ttl if rows else 0.0
-        if rows and not was_held:
-            log.info("this process now runs the periodic jobs (%s lease)", self.name)
-        elif was_held and not rows:
+        if self.says and rows and not was_held:
+            log.info("%s (%s lease)", self.says, self.name)
+        elif self.says and was_held and not rows:
             log.warning("lost the %s lease; another process runs the periodic jobs", self.name)
         return bool(rows)
 
