@@ -4,8 +4,8 @@ from bot.store.database import Store
 from tests.factories import make_run
 
 
-def test_streak_counts_alike_failures_in_a_row(tmp_path):
-    store = Store(tmp_path / "bot.db")
+def test_streak_counts_alike_failures_in_a_row(database_target):
+    store = Store(database_target)
     finished = 1_700_000_000.0
 
     def add(run_id: str, state: str, message: str | None = None, grid: str = "g1"):

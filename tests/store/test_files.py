@@ -19,8 +19,8 @@ NOW = 1_800_000_000.0
 
 
 @pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "bot.db")
+def store(database_target):
+    return Store(database_target)
 
 
 def batch(batch_id: str, state: str = "done", finished_at: float = NOW - 100 * DAY, **kw):
@@ -87,7 +87,9 @@ def test_an_upload_never_started_as_a_batch_goes_after_a_week(store):
     assert files.get(fresh) == b"b"
 
 
-def test_an_existing_deployments_folder_is_moved_into_the_database(store, tmp_path):
+def test_an_existing_deployments_folder_is_moved_into_the_database(tmp_path):
+    # Only a SQLite deployment ever kept files in a folder beside its database.
+    store = Store(tmp_path / "bot.db")
     folder = legacy_folder(str(tmp_path / "bot.db"))
     folder.mkdir()
     (folder / "F1-123.csv").write_bytes(b"company\nAcme\n")

@@ -10,18 +10,18 @@ from bot.store.leases import LeaderLease
 from tests.factories import Clock
 
 
-def two_processes(tmp_path, clock):
+def two_processes(target, clock):
     """Two bots' leases on one database (the same rows two PostgreSQL processes share)."""
-    path = tmp_path / "bot.db"
+    path = target
     return (
         LeaderLease(Store(path), "a", ttl=15, clock=clock),
         LeaderLease(Store(path), "b", ttl=15, clock=clock),
     )
 
 
-def test_one_holder_at_a_time(tmp_path):
+def test_one_holder_at_a_time(database_target):
     clock = Clock()
-    a, b = two_processes(tmp_path, clock)
+    a, b = two_processes(database_target, clock)
     assert a.renew() and a.held()
     assert not b.renew() and not b.held()
     clock.now += 10
@@ -31,9 +31,9 @@ def test_one_holder_at_a_time(tmp_path):
     assert a.holder() == "a"
 
 
-def test_a_dead_holder_is_replaced_once_its_lease_lapses(tmp_path):
+def test_a_dead_holder_is_replaced_once_its_lease_lapses(database_target):
     clock = Clock()
-    a, b = two_processes(tmp_path, clock)
+    a, b = two_processes(database_target, clock)
     a.renew()
     clock.now += 14.9
     assert not b.renew()
@@ -43,26 +43,26 @@ def test_a_dead_holder_is_replaced_once_its_lease_lapses(tmp_path):
     assert not a.renew()  # a comes back: b keeps it
 
 
-def test_release_hands_over_at_the_next_renewal(tmp_path):
+def test_release_hands_over_at_the_next_renewal(database_target):
     clock = Clock()
-    a, b = two_processes(tmp_path, clock)
+    a, b = two_processes(database_target, clock)
     a.renew()
     a.release()
     assert not a.held()
     assert b.renew()
 
 
-def test_seize_takes_a_crashed_processes_lease_at_once(tmp_path):
+def test_seize_takes_a_crashed_processes_lease_at_once(database_target):
     clock = Clock()
-    old, new = two_processes(tmp_path, clock)
+    old, new = two_processes(database_target, clock)
     old.renew()  # then SIGKILL: never released
     new.seize()  # SQLite: the instance lock says old is gone
     assert new.held() and new.holder() == "b"
 
 
-def test_racing_processes_get_one_lease(tmp_path):
+def test_racing_processes_get_one_lease(database_target):
     clock = Clock()
-    leases = [LeaderLease(Store(tmp_path / "bot.db"), f"p{i}", clock=clock) for i in range(8)]
+    leases = [LeaderLease(Store(database_target), f"p{i}", clock=clock) for i in range(8)]
     start = threading.Barrier(len(leases))
     won: list[str] = []
 
@@ -79,9 +79,9 @@ def test_racing_processes_get_one_lease(tmp_path):
     assert len(won) == 1 and leases[0].holder() == won[0]
 
 
-def test_a_singleton_job_runs_only_on_the_leader(tmp_path):
+def test_a_singleton_job_runs_only_on_the_leader(database_target):
     clock = Clock()
-    a, b = two_processes(tmp_path, clock)
+    a, b = two_processes(database_target, clock)
     ran: list[str] = []
     on_a = on_leader_only(lambda: ran.append("a"), a)
     on_b = on_leader_only(lambda: ran.append("b"), b)

@@ -9,8 +9,8 @@ from tests.factories import make_run
 NOW = 1_800_000_000.0
 
 
-def store_with_runs(tmp_path) -> Store:
-    store = Store(tmp_path / "bot.db")
+def store_with_runs(target) -> Store:
+    store = Store(target)
     for batch_id, state in (("ended", "done"), ("going", "running")):
         store.sql.insert(
             "batches", {"id": batch_id, "grid_id": "g1", "user_id": "U", "state": state}
@@ -49,8 +49,8 @@ def ids(store: Store) -> set[str]:
     return {r.id for r in store.all_runs()}
 
 
-def test_prunes_final_old_runs_and_keeps_the_rest(tmp_path):
-    store = store_with_runs(tmp_path)
+def test_prunes_final_old_runs_and_keeps_the_rest(database_target):
+    store = store_with_runs(database_target)
     windows = {"g2": 365.0}
     retention = Retention(
         store, days=90, window_days=lambda grid, name: windows.get(grid, 30.0), clock=lambda: NOW
@@ -69,8 +69,8 @@ def test_prunes_final_old_runs_and_keeps_the_rest(tmp_path):
     assert retention.prune().runs == 0  # nothing more
 
 
-def test_never_keeps_less_than_a_month_nor_less_than_the_reuse_window(tmp_path):
-    store = Store(tmp_path / "bot.db")
+def test_never_keeps_less_than_a_month_nor_less_than_the_reuse_window(database_target):
+    store = Store(database_target)
     for days in (MIN_DAYS - 1, 45):
         at = NOW - days * DAY
         store.insert_run(make_run(id=f"r{days}", created_at=at, finished_at=at))
@@ -80,18 +80,18 @@ def test_never_keeps_less_than_a_month_nor_less_than_the_reuse_window(tmp_path):
     assert ids(store) == {f"r{MIN_DAYS - 1}"}
 
 
-def test_zero_days_keeps_runs_for_ever(tmp_path):
-    store = store_with_runs(tmp_path)
+def test_zero_days_keeps_runs_for_ever(database_target):
+    store = store_with_runs(database_target)
     before = ids(store)
     Retention(store, days=0, clock=lambda: NOW).prune()
     assert ids(store) == before
 
 
-def test_prunes_in_chunks(tmp_path, monkeypatch):
+def test_prunes_in_chunks(database_target, monkeypatch):
     import bot.store.retention
 
     monkeypatch.setattr(bot.store.retention, "CHUNK", 7)
-    store = Store(tmp_path / "bot.db")
+    store = Store(database_target)
     old = NOW - 400 * DAY
     for i in range(30):
         store.insert_run(make_run(id=f"r{i}", created_at=old, finished_at=old))
