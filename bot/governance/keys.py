@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 from bot.governance.audit import AuditLog
 from bot.providers.bitscale.client import BitScaleClient
-from bot.providers.bitscale.errors import BitScaleError, explain
+from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
+from bot.providers.bitscale.key_check import KEYS_PAGE
+from bot.providers.bitscale.transport import Priority
+from bot.providers.errors import BAD_RESPONSE
 from bot.store.database import Store
 from bot.store.sql import Transaction
 
@@ -116,6 +119,8 @@ def rotate(client: BitScaleClient, keys: KeyStore, audit: AuditLog, actor: str) 
     try:
         client.rotate_key(persist=persist)
     except BitScaleError as error:
+        if _answer_lost(error):
+            return _after_lost_answer(client, audit, actor, error)
         log.warning("key rotation failed: %s", error.code)
         audit.record(actor, "key_rotation_failed", outcome=error.code)
         return Rotation(
@@ -142,3 +147,94 @@ def rotate(client: BitScaleClient, keys: KeyStore, audit: AuditLog, actor: str) 
     log.info("BitScale API key rotated by %s; the bot uses the new key", actor)
     audit.record(actor, "key_rotated", outcome="ok")
     return Rotation(True, keys.get(), "The key was rotated. The bot uses the new key already.")
+
+
+# How to get going again when the bot's key is dead and no new one reached it.
+RECOVER = (
+    f"To recover: create a new key in {KEYS_PAGE}, then give it to the bot with "
+    "*Set API key* in `/bitscale admin` (no restart needed), and to the other integrations."
+)
+
+
+def _answer_lost(error: BitScaleError) -> bool:
+    """Did the rotation maybe happen without its answer reaching us? Not when nothing was
+    sent, nor when BitScale itself said why it refused (its own error code); yes for no
+    answer at all (a timeout, a dropped connection), a gateway's 502/503/504, a 5xx without
+    an explanation and an answer that could not be read."""
+    if isinstance(error, NotSent):
+        return False
+    if error.status is None or error.code == BAD_RESPONSE or error.status in (502, 503, 504):
+        return True
+    return error.status >= 500 and error.code == "INTERNAL_ERROR"
+
+
+def _after_lost_answer(
+    client: BitScaleClient, audit: AuditLog, actor: str, error: BitScaleError
+) -> Rotation:
+    """The outcome is unknown: one cheap request with the old key tells which it was."""
+    what = f"{error.code}, HTTP {error.status}" if error.status else error.code
+    try:
+        client.workspace(priority=Priority.INTERACTIVE)
+    except BitScaleError as check:
+        if check.code != "INVALID_API_KEY":
+            log.error("key rotation: answer lost (%s), old key not checked (%s)", what, check.code)
+            audit.record(actor, "key_rotation_failed", outcome="outcome_unknown")
+            return Rotation(
+                False,
+                sentence=(
+                    f"BitScale's answer to the rotation never came back ({what}), and I could "
+                    f"not check the old key either ({check.code}): whether the key was rotated "
+                    "is unknown. If runs start failing with a refused key, it was. " + RECOVER
+                ),
+            )
+        log.error("key rotation: answer lost (%s) and the old key is dead", what)
+        audit.record(actor, "key_rotation_failed", outcome="outcome_unknown_old_key_dead")
+        return Rotation(
+            False,
+            sentence=(
+                f"BitScale's answer to the rotation never came back ({what}), so the outcome "
+                "was unknown; I checked the old key at once and it no longer works. BitScale "
+                "most likely rotated it, and the new key was lost on the way: until the bot "
+                "has a working key, every run fails. " + RECOVER
+            ),
+        )
+    log.warning("key rotation: answer lost (%s); the old key still works", what)
+    audit.record(actor, "key_rotation_failed", outcome=error.code)
+    return Rotation(
+        False,
+        sentence=(
+            f"BitScale's answer to the rotation did not come back ({what}), so I checked the "
+            "old key at once: it still works, so the key was not rotated. The old key is still "
+            "the one in use, and every integration keeps working."
+        ),
+    )
+
+
+def set_key(client: BitScaleClient, keys: KeyStore, audit: AuditLog, actor: str, key: str) -> str:
+    """An admin gives the bot a key (from BitScale's settings, after a lost rotation):
+    checked with BitScale first, then stored as a rotated key is and used at once. Returns
+    the sentence for the admin; the key is never in it, nor in the log or the audit."""
+    key = key.strip()
+    if not key:
+        return "No key was given; nothing changed."
+    RedactSecrets.secrets.add(key)
+    try:
+        client.use_key(key, persist=lambda k: keys.put(k, actor))
+    except BitScaleError as error:
+        audit.record(actor, "key_set_failed", outcome=error.code)
+        if error.code in ("INVALID_API_KEY", "KEY_MALFORMED"):
+            return (
+                f"BitScale refused that key ({error.code}), so nothing changed. Copy the key "
+                f"again from {KEYS_PAGE}."
+            )
+        return f"The key could not be checked, so nothing changed: {explain(error)}"
+    except Exception as exc:  # noqa: BLE001 - the admin must hear about it
+        log.error("setting the API key: storing it failed (%s)", type(exc).__name__)
+        audit.record(actor, "key_set_failed", outcome=type(exc).__name__)
+        return "BitScale accepts the key, but the bot could not store it; nothing changed."
+    log.info("BitScale API key set by %s; the bot uses it now", actor)
+    audit.record(actor, "key_set", outcome="ok")
+    return (
+        "✅ The bot uses the key you set, from now on and after a restart (stored like a "
+        "rotated key, taking precedence over BITSCALE_API_KEY). It is not shown anywhere."
+    )

@@ -134,3 +134,34 @@ def test_database_files_are_owner_only(tmp_path):
         path = str(tmp_path / "bot.db") + suffix
         if os.path.exists(path):
             assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "old_key_answer, said, outcome",
+    [
+        (
+            httpx.Response(401, json={"error": {"code": "INVALID_API_KEY", "message": "x"}}),
+            "no longer works",
+            "outcome_unknown_old_key_dead",
+        ),
+        (
+            httpx.Response(200, json=WORKSPACE),
+            "it still works, so the key was not rotated",
+            "TIMEOUT",
+        ),
+    ],
+)
+def test_a_rotation_whose_answer_is_lost_checks_the_old_key_at_once(
+    client, store, old_key_answer, said, outcome
+):
+    """issue 27, N12: a timeout is no "old key still works" until the old key was tried."""
+    keys, audit = KeyStore(store), AuditLog(store)
+    respx.post(f"{BASE}/api-key/rotate").side_effect = httpx.ReadTimeout("lost")
+    check = respx.get(f"{BASE}/workspace").mock(return_value=old_key_answer)
+    result = rotate(client, keys, audit, "U0ADMIN")
+    assert not result.ok and result.new_key is None and said in result.sentence
+    assert check.call_count == 1 and check.calls.last.request.headers["X-API-KEY"] == "old-key"
+    assert audit.entries()[0].outcome == outcome
+    if outcome != "TIMEOUT":  # dead: how to recover
+        assert "Set API key" in result.sentence and "old key is still" not in result.sentence

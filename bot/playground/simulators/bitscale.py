@@ -209,7 +209,7 @@ class Simulator(LoopbackServer):
         fault = take_fault(self.state.faults, self.lock, lambda f: f.matches(method, route))
         if fault is not None and fault.hang:
             self._stopping.wait(fault.hang)
-        if fault is not None and not fault.passthrough:
+        if fault is not None and not (fault.passthrough or fault.lose_answer):
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             data = (
                 fault.raw_body
@@ -233,6 +233,9 @@ class Simulator(LoopbackServer):
             data = json.dumps(payload).encode()
         except ApiError as err:
             status, data = err.status, error_body(err.code, err.message)
+        if fault is not None and fault.lose_answer:  # done, but the answer never arrives
+            body = fault.raw_body if fault.raw_body is not None else b""
+            return self._finish(now, method, route, fault.status, {}, body)
         return self._finish(
             now, method, route, status, {"X-RateLimit-Remaining": str(remaining)}, data
         )

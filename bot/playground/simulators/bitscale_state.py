@@ -38,6 +38,7 @@ class Fault:
     raw_body: bytes | None = None  # a body to send as is (HTML from a proxy, broken JSON…)
     times: int = 1
     passthrough: bool = False  # after the hang, answer normally
+    lose_answer: bool = False  # do the work, then answer with this fault instead (a lost answer)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and self.path_contains in path

@@ -152,6 +152,24 @@ class BitScaleClient(BitScaleTransport):
                 self._api_key = rotated.api_key
         return rotated
 
+    def use_key(self, key: str, *, persist: Callable[[str], None] | None = None) -> None:
+        """Switch to a key an admin set (after a rotation whose answer was lost): one
+        GET /workspace with it first, so a key BitScale refuses raises and changes nothing;
+        then `persist(key)` and the swap, as a rotation does."""
+        self._request(
+            "GET",
+            "workspace",
+            timeout=self._get_timeout,
+            idempotent=True,
+            priority=Priority.INTERACTIVE,
+            key=key,
+        )
+        with self._rotating:
+            if persist is not None:
+                persist(key)
+            self._api_key = key
+        self.key_status.saw(200)  # accepted just now
+
 
 def _segment(value: str) -> str:
     """Quote an id for use as one path segment, so an odd id cannot reach another endpoint."""

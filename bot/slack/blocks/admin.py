@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bot.governance.policy import ADMINS_HOWTO, WORKFLOW_USER, GridAccess
 from bot.providers.bitscale.models import GridSummary
+from bot.slack.blocks.api_key import set_key_button
 from bot.slack.blocks.common import button, context, message_modal, modal, section, when
 from bot.slack.text import escape, mention, plain, truncate
 
@@ -191,6 +192,7 @@ def admin_modal(form: AdminForm) -> dict:
             "*API key* — " + _key_line(form.key_rotated),
             accessory=button("Rotate API key…", ROTATE_ACTION, "rotate", "danger"),
         ),
+        set_key_button(),
     ]
     return modal("BitScale admin", blocks, submit="Save", callback_id=ADMIN_VIEW)
 

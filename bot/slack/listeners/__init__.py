@@ -8,6 +8,7 @@ from slack_bolt import App
 from bot.slack.listeners import (
     actions,
     admin,
+    api_key,
     approvals,
     batches,
     commands,
@@ -41,6 +42,7 @@ def register_listeners(app: App, services: Services) -> None:
         functions,
         leads,
         admin,
+        api_key,
         approvals,
         records,
         status,
