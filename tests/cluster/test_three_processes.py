@@ -4,10 +4,12 @@ test counts BitScale runs and Slack posts exactly."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
+from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import wait_for
 from bot.store.run_record import FINAL_STATES
 
@@ -94,31 +96,52 @@ def test_a_process_killed_mid_flood_loses_nothing_and_sends_nothing_twice(cluste
 
 
 def test_a_rolling_deploy_answers_every_request(cluster):
+    """Process B starts, then A is taken out and stopped, while slash commands and form
+    submissions arrive at 20 a second and a batch runs."""
     rig = cluster(processes=2)
+    view = rig.open_form(GRID)
     acks: list[tuple[int, float]] = []
-    wanted = names("Deploy", 12)
+    submitted: list[str] = []
+    stop = threading.Event()
 
-    def burst(count: int) -> None:
-        for _ in range(count):
+    def stream() -> None:
+        sent = 0
+        while not stop.is_set():
+            sent += 1
             driver = rig.next_driver()
             began = time.monotonic()
-            answer, _, _ = driver.command("help")
+            if sent % 4 == 0:  # one in four a form submission that starts a run
+                name = f"Deploy {sent:04d}"
+                copy = {**view, "id": f"{view['id']}-{sent}"}
+                answer = driver.submit(copy, form_values(copy, {"company_name": name}))
+                submitted.append(name)
+            else:
+                answer, _, _ = driver.command("help")
             acks.append((answer.status_code, time.monotonic() - began))
+            stop.wait(max(0.0, 0.05 - (time.monotonic() - began)))  # 20 a second
 
-    burst(20)
-    for name in wanted[:6]:
-        rig.submit(GRID, name)
-    rig.add_process()  # the new instance comes up...
-    burst(20)
-    code, _ = rig.drain(0)  # ...then the old one is taken out and stopped
-    for name in wanted[6:]:
-        rig.submit(GRID, name)
-    burst(20)
-    all_answered(rig, wanted)
+    sheet = "company_name\n" + "".join(f"Row {n:02d}\n" for n in range(20))
+    rig.drivers[0].start_batch(sheet.encode(), grid=GRID)
+    sender = threading.Thread(target=stream)
+    sender.start()
+    try:
+        wait_for(lambda: len(acks) >= 40, timeout=30)
+        rig.add_process()  # the new instance comes up...
+        wait_for(lambda: len(acks) >= 80, timeout=60)
+        code, _ = rig.drain(0)  # ...then the old one is taken out and stopped
+        wait_for(lambda: len(acks) >= 160, timeout=60)
+    finally:
+        stop.set()
+        sender.join()
+    all_answered(rig, submitted)
+    rows = [f"Row {n:02d}" for n in range(20)]
+    wait_for(lambda: all(rig.run(r) and rig.run(r).state in FINAL_STATES for r in rows), 120)
     assert code == 0
     assert [status for status, _ in acks] == [200] * len(acks)
     assert max(seconds for _, seconds in acks) < 3.0
-    assert_once_each(rig, wanted)
+    assert_once_each(rig, submitted)
+    for row in rows:  # each batch row fed to BitScale once
+        assert len(rig.sim_runs(row)) == 1, row
 
 
 def test_the_database_dropping_every_connection_loses_nothing(cluster):
