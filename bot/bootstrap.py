@@ -30,6 +30,7 @@ from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
 from bot.providers.bittlebits.client import BittlebitsClient
 from bot.providers.bittlebits.provider import BittlebitsProvider
+from bot.providers.shared_rates import share_budgets
 from bot.readiness import Readiness, owed_check, provider_key_checks
 from bot.runs.progress import ProgressReporter
 from bot.runs.recovery import INSTANCE_LEASE
@@ -141,6 +142,7 @@ def _build(
         rate_limit=settings.bitscale_rate_limit,
         max_connections=settings.submit_concurrency + 32,
     )
+    share_budgets(store, bitscale.limiter)  # PostgreSQL: one budget for every process
     # The registry of run providers: a new provider is one more line here.
     bitscale_provider = BitScaleProvider(
         bitscale, mode=settings.run_mode, poll_interval=settings.poll_seconds
@@ -363,6 +365,7 @@ def _bittlebits(settings: Settings, store: Store) -> BittlebitsProvider:
     client = BittlebitsClient(
         settings.bittlebits_api_key.get_secret_value(), settings.bittlebits_api_url
     )
+    share_budgets(store, client.post_limiter, client.get_limiter)
     provider = BittlebitsProvider(client)
     rows = store.sql.query(
         "SELECT submitted_at FROM runs WHERE provider = :provider AND submitted_at > :since",

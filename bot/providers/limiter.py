@@ -8,23 +8,63 @@ sees 6 in its own window), hands free slots to the most urgent waiter first (a m
 opening beats a background poll), and stops everyone after a 429 for as long as
 `Retry-After` says. Each 429 also widens the margin a little (the network is more jittery than
 assumed); the extra fades over ten minutes without another 429.
+
+Several processes on one database share each account's budget: `share()` gives a limiter a
+`SharedBudget` (bot/store/rate_budgets.py on PostgreSQL). The local priority queue stays as
+it is; the waiter at its head also takes a slot from the shared budget before it may start,
+and waits as long as the budget says when none is free. A 429 pauses the shared budget
+too, so every process stops. A database that does not answer is waited out: nobody starts
+a request without a slot.
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Aborted(Exception):
     """The caller stopped waiting for a slot; it took none."""
 
 
+class Taken(Protocol):
+    started_at: float | None  # when the slot was taken (the budget's clock), or None
+    wait: float  # when none was: seconds before asking again
+
+
+class SharedBudget(Protocol):
+    """One account's budget shared with other processes."""
+
+    closed: bool  # the database it lives in was closed: it will never answer again
+
+    def take(self, window: float, *, urgent: bool = False) -> Taken: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def state(self, window: float) -> tuple[int, float]:
+        """(starts in the last `window` by every process, seconds until one may start)"""
+        ...
+
+
+def account_name(scope: str, key: str) -> str:
+    """A name for the account behind `key` in `scope` that does not reveal the key."""
+    return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()[:24]
+
+
 class RateLimiter:
+    URGENT = 0  # priorities up to this one are a person waiting: they go first everywhere
+    RETRY = 0.5  # the shared budget's database did not answer: ask again after this long
+    COMPLAIN_EVERY = 30.0  # seconds between warnings while it does not answer
+
     def __init__(
         self,
         rate: int = 5,
@@ -43,6 +83,10 @@ class RateLimiter:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self.granted = 0
+        self.account: str | None = None  # set by limiter_for: names the shared budget
+        self.shared: SharedBudget | None = None
+        self._taking = False  # the head waiter is asking the shared budget for a slot
+        self._complained = float("-inf")
 
     EXTRA_STEP = 0.05
     EXTRA_MAX = 0.4
@@ -67,10 +111,13 @@ class RateLimiter:
                     if abort is not None and abort.is_set():
                         raise Aborted
                     delay = self._delay_for(ticket)
+                    if delay <= 0 and self.shared is not None:
+                        delay = self._take_shared(priority <= self.URGENT)
                     if delay <= 0:
                         break
                     self._cond.wait(timeout=delay if abort is None else min(delay, 0.1))
-                heapq.heappop(self._waiters)
+                self._waiters.remove(ticket)  # others may have queued ahead while we took
+                heapq.heapify(self._waiters)
                 self._starts.append(self._clock())
                 self.granted += 1
             except BaseException:
@@ -85,6 +132,40 @@ class RateLimiter:
         with self._cond:
             return len(self._waiters)
 
+    def share(self, budget: SharedBudget | None) -> None:
+        """Take every slot from `budget` as well (None: this process's budget alone)."""
+        with self._cond:
+            self.shared = budget
+
+    def _take_shared(self, urgent: bool) -> float:
+        """Called by the head waiter, lock held: 0 when it took a shared slot, else how long
+        to wait. The database is asked without the lock, one asker at a time."""
+        shared = self.shared
+        assert shared is not None
+        self._taking = True
+        self._cond.release()
+        try:
+            return shared.take(self.window, urgent=urgent).wait
+        except Exception as exc:
+            if shared.closed:  # this bot's store was closed: its budget went with it
+                self.shared = None
+                return 0.0
+            self._complain(exc)
+            return self.RETRY
+        finally:
+            self._cond.acquire()
+            self._taking = False
+            self._cond.notify_all()
+
+    def _complain(self, exc: Exception) -> None:
+        now = self._clock()
+        if now - self._complained >= self.COMPLAIN_EVERY:
+            self._complained = now
+            log.warning(
+                "the shared rate budget cannot be reached (%s); requests wait for it",
+                getattr(exc, "cause", "") or type(exc).__name__,
+            )
+
     def now(self) -> float:
         """The limiter's own clock (monotonic unless a test injected one)."""
         return self._clock()
@@ -93,18 +174,32 @@ class RateLimiter:
         """Seconds until a request may start (0: now), without taking the slot. For long
         windows (an hourly budget) the caller queues the work instead of blocking."""
         with self._cond:
-            now = self._clock()
-            while self._starts and now - self._starts[0] >= self.window:
-                self._starts.popleft()
-            wait = max(0.0, self._paused_until - now)
-            if len(self._starts) >= self.rate:
-                wait = max(wait, self._starts[-self.rate] + self.window - now)
-            return wait
+            wait = self._local_wait()
+            shared = self.shared
+        if shared is not None:
+            try:
+                wait = max(wait, shared.state(self.window)[1])
+            except Exception as exc:
+                self._complain(exc)
+                wait = max(wait, self.RETRY)
+        return wait
+
+    def _local_wait(self) -> float:
+        now = self._clock()
+        while self._starts and now - self._starts[0] >= self.window:
+            self._starts.popleft()
+        wait = max(0.0, self._paused_until - now)
+        if len(self._starts) >= self.rate:
+            wait = max(wait, self._starts[-self.rate] + self.window - now)
+        return wait
 
     def try_acquire(self) -> bool:
-        """Take a slot if one is free now and nobody is waiting; never blocks."""
+        """Take a slot if one is free now and nobody is waiting; never blocks long (with a
+        shared budget: one statement; False when its database does not answer)."""
         with self._cond:
-            if self._waiters or self.available_in() > 0:
+            if self._waiters or self._taking or self._local_wait() > 0:
+                return False
+            if self.shared is not None and self._take_shared(urgent=False) > 0:
                 return False
             self._starts.append(self._clock())
             self.granted += 1
@@ -121,7 +216,7 @@ class RateLimiter:
         now = self._clock()
         while self._starts and now - self._starts[0] >= self.window:
             self._starts.popleft()
-        if self._waiters[0] != ticket:
+        if self._waiters[0] != ticket or self._taking:
             return 0.05  # not our turn; woken by notify_all when the head moves on
         if now < self._paused_until:
             return self._paused_until - now
@@ -136,11 +231,18 @@ class RateLimiter:
             self._cond.notify_all()
 
     def on_rejected(self, retry_after: float) -> None:
-        """A 429: hold everyone back for Retry-After and leave more room from now on."""
+        """A 429: hold everyone back for Retry-After (every process, with a shared budget)
+        and leave more room from now on."""
         with self._cond:
             self._extra = min(self.EXTRA_MAX, self.window - self.base_window + self.EXTRA_STEP)
             self._extra_since = self._clock()
+            shared = self.shared
         self.pause(retry_after)
+        if shared is not None:
+            try:
+                shared.pause(retry_after)
+            except Exception as exc:  # this process holds back; the others may see a 429
+                self._complain(exc)
 
     def observe_remaining(self, remaining: int | None) -> None:
         """The server says its window is spent although we did not spend it all: another
@@ -151,6 +253,13 @@ class RateLimiter:
         with self._cond:
             now = self._clock()
             ours = sum(1 for t in self._starts if now - t < self.window)
+            shared = self.shared
+        if shared is not None:  # "we" are every process sharing the budget
+            try:
+                ours = shared.state(self.window)[0]
+            except Exception as exc:
+                self._complain(exc)
+                return  # unknown: the shared budget still holds the next request back
         if ours < self.rate:
             self.pause(self.window)
 
@@ -170,4 +279,5 @@ def limiter_for(
         limiter = _registry.get(slot)
         if limiter is None or limiter.rate != rate:
             limiter = _registry[slot] = RateLimiter(rate=rate, per=per)
+            limiter.account = account_name(scope, api_key)
         return limiter
