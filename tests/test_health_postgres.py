@@ -94,11 +94,6 @@ def test_an_exhausted_pool_is_one_line_with_its_numbers(store):
     assert ready() == (True, "ready")
 
 
-@pytest.mark.xfail(
-    reason="until every package runs on PostgreSQL, start-up stops at the first that does not",
-    raises=RuntimeError,
-    strict=False,
-)
 def test_a_bot_process_on_postgresql_is_healthy_and_ready(tmp_path, postgres_url):
     slack, sim = SlackStandIn().start(), Simulator("pg-key").start()
     bot = BotProcess(
