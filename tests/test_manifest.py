@@ -82,3 +82,17 @@ def test_procfile_migrates_in_the_release_phase_then_runs_one_bot_process():
     procfile = (Path(__file__).parents[1] / "Procfile").read_text().strip().splitlines()
     # Heroku runs `release` before new dynos take traffic: they open a migrated database.
     assert procfile == ["release: bitscale-bot migrate", "web: bitscale-bot start"]
+
+
+def test_the_usage_hint_names_every_subcommand():
+    """issue 23, Words: the hint lacked score, rewrite, default, usage, admin and audit,
+    and still said "request id" for what is now a run's short ref."""
+    import bot.slack.app  # noqa: F401 - registers every subcommand
+    from bot.slack.listeners.commands import SUBCOMMANDS
+
+    (command,) = MANIFEST["features"]["slash_commands"]
+    hint = command["usage_hint"]
+    words = {part.split()[0] for part in hint.split(" | ")}
+    assert words == set(SUBCOMMANDS)
+    assert "request id" not in hint and "status <ref>" in hint
+    assert len(hint) <= 1000  # Slack's limit for a usage hint

@@ -18,6 +18,7 @@ from bot.slack.batch_session import EXPIRED, open_step, session_file
 from bot.slack.blocks import batches as kit
 from bot.slack.forms import check_run, refused_modal, update_view
 from bot.slack.services import Services
+from bot.slack.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,8 @@ def start_notes(services: Services, session: dict, rows: int) -> tuple[str | Non
         asked = f"no bot admins are named yet, so nobody can approve it: {ADMINS_HOWTO}"
     limit = policy.approval_threshold()
     return None, (
-        f"⏳ *Needs an admin's approval:* {rows:,} rows is more than the {limit:,} "
-        f"{'row' if limit == 1 else 'rows'} a batch may run without one. After Start the "
+        f"⏳ *Needs an admin's approval:* {plural(rows, 'row')} is more than the "
+        f"{plural(limit, 'row')} a batch may run without one. After Start the "
         f"batch waits until an admin approves it; {asked}, and you hear in its thread."
     )
 

@@ -84,7 +84,13 @@ def step_outputs(run: Run) -> dict[str, Any]:
     lines = []
     for key, out in outputs.items():
         name = str((out or {}).get("name") or humanize_key(key))
-        lines.append(f"{name}: {format_value((out or {}).get('value'))}")
+        value = format_value((out or {}).get("value"))
+        if "\n" in value:  # an object or a list of them: its lines indented under its name,
+            # so "Country: US" inside Headquarters never reads as an output of its own
+            lines.append(f"{name}:")
+            lines += [f"  {line}" for line in value.splitlines()]
+        else:
+            lines.append(f"{name}: {value}")
     # Text a later step may post in a channel: escaped like everything else we show.
     text = escape("\n".join(lines)) or "(no outputs)"
     if run.reused:  # never mistaken for fresh data: when, by whom, and that it was free

@@ -1,6 +1,6 @@
 """The playground's first hour, what was left (issue 23): a budget or the approval
 threshold is told in the batch preview, before Start; an output change is answered at
-once. Each test is a shell transcript."""
+once; a redrawn message keeps its numbers; links and Ctrl-D. Shell transcripts mostly."""
 
 from __future__ import annotations
 
@@ -122,3 +122,37 @@ def test_a_redrawn_grid_list_keeps_its_numbers(tmp_path):
     assert "[Run 7]" not in again.split("#sales > run 7")[0]
     assert "I don't see a button called “run 7”" in again
     assert "Run Hiring Signals" in again.split("#sales > run 8")[1]
+
+
+def test_a_link_whose_label_is_its_address_is_shown_once():
+    """Words: "Scoring https://acme.example (https://acme.example)"."""
+    from bot.playground.shell.render import mrkdwn
+
+    assert mrkdwn("Scoring <https://acme.example|https://acme.example>.", {}) == (
+        "Scoring https://acme.example."
+    )
+    assert mrkdwn("<https://acme.example/|acme.example>", {}) == "acme.example"
+    assert mrkdwn("<https://x.io/p/1|in the thread>", {}) == "in the thread (https://x.io/p/1)"
+
+
+def test_ctrl_d_with_a_run_in_flight_warns_as_quit_does(tmp_path):
+    """Words: Ctrl-D or Ctrl-C at the prompt leave as quit does, warning first when a run
+    would be lost (the help says they leave)."""
+    from bot.playground.slack.form_fill import form_values
+
+    sim = Simulator(time_scale=20)
+    sim.add_timed_grid("Slow Grid", 40)
+    with LocalStack(None, simulator=sim, tick_seconds=0.05) as stack:
+        view = stack.driver.open_run_form("run Slow Grid")
+        stack.driver.submit(view, form_values(view, {"company_name": "Acme"}))
+        wait_for(lambda: stack.bot.store.count_runs("request_id IS NOT NULL"))
+        out = io.StringIO()
+        asked: list[str] = []
+
+        def read_line(prompt):
+            asked.append(prompt)
+            return None  # Ctrl-D (prompt_toolkit's Ctrl-C at the prompt is the same)
+
+        Shell(stack, out, read_line, user="ana", channel="sales", live=True).run()
+        assert "leaving loses the results. Type wait to see them, or quit again" in out.getvalue()
+        assert len(asked) == 2  # the second Ctrl-D leaves

@@ -50,3 +50,16 @@ def test_outputs_use_the_declared_names_and_escape_the_text():
 def test_failure_sentence_is_bitscales():
     run = make_run(state="failed", error_message="Provider returned an error.")
     assert step_error(run) == "Company Enrichment failed: Provider returned an error."
+
+
+def test_an_object_output_stays_under_its_name_in_result_text():
+    """issue 23, Words: "Headquarters: City: Bangalore" and "Country: US" read as two."""
+    run = make_run(
+        outputs={
+            "hq": {"name": "Headquarters", "value": {"city": "Bangalore", "country": "US"}},
+            "industry": {"name": "Industry", "value": "Software"},
+        }
+    )
+    assert step_outputs(run)["result_text"] == (
+        "Headquarters:\n  City: Bangalore\n  Country: US\nIndustry: Software"
+    )

@@ -44,11 +44,21 @@ def name_of(slack_id: str, names: dict[str, str]) -> str:
 def mrkdwn(text: str, names: dict[str, str]) -> str:
     """Slack's mrkdwn made readable; entities decoded last so escaped text stays text."""
     text = _DATE.sub(lambda m: local_time(int(m.group(1))), text)
-    text = _LINK.sub(r"\2 (\1)", text)
+    text = _LINK.sub(_link, text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _USER.sub(lambda m: "@" + name_of(m.group(1), names), text)
     text = _CHANNEL.sub(lambda m: "#" + name_of(m.group(1), names), text)
     return html.unescape(text)
+
+
+def _link(match: re.Match[str]) -> str:
+    """<url|label> as 'label (url)'; a label that is the URL itself is shown once."""
+    url, label = match.group(1), match.group(2)
+    same = html.unescape(label).rstrip("/") in (
+        url.rstrip("/"),
+        url.split("://", 1)[-1].rstrip("/"),
+    )
+    return label if same else f"{label} ({url})"
 
 
 def blocks_to_lines(

@@ -108,8 +108,10 @@ class Shell(ShellOutput):
         )
         while True:
             line = self.read_line(self.prompt)
-            if line is None:
-                break
+            if line is None:  # Ctrl-D or Ctrl-C at the prompt: as quit
+                if not self.live or self._may_leave():
+                    break
+                continue
             line = line.strip()
             if not line or line.startswith("#!"):
                 continue

@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.governance.approvals import Approval
 from bot.slack.blocks.common import button, context, render, section, when
-from bot.slack.text import escape, mention, truncate
+from bot.slack.text import escape, mention, plural, truncate
 
 APPROVE_ACTION = "approval_approve"
 DENY_ACTION = "approval_deny"
@@ -30,12 +30,12 @@ def approval_request_message(approval: Approval) -> tuple[str, list[dict]]:
         credits = estimate_text(approval.estimate).replace(" credits", " credits a month", 1)
         text = (
             f"{mention(approval.requester)} asks to watch {grid}{where}: "
-            f"{approval.rows:,} rows re-run on a schedule, {credits}."
+            f"{plural(approval.rows, 'row')} re-run on a schedule, {credits}."
         )
     else:
         text = (
             f"{mention(approval.requester)} asks to run a batch of {grid}{where}: "
-            f"{approval.rows:,} rows, {estimate_text(approval.estimate)}."
+            f"{plural(approval.rows, 'row')}, {estimate_text(approval.estimate)}."
         )
     blocks: list[Block] = [section(f"🙋 {text}")]
     if approval.state == "pending":
@@ -55,7 +55,9 @@ def approval_request_message(approval: Approval) -> tuple[str, list[dict]]:
             context(f"{verb} by {mention(approval.decided_by or '?')} {when(approval.decided_at)}")
         )
     title = noun(approval).capitalize()
-    return f"{title} approval: {approval.rows:,} rows of {approval.grid_name}", render(blocks)
+    return f"{title} approval: {plural(approval.rows, 'row')} of {approval.grid_name}", render(
+        blocks
+    )
 
 
 def waiting_text(approval: Approval, asked: list[str], channel: str | None) -> str:
@@ -64,8 +66,9 @@ def waiting_text(approval: Approval, asked: list[str], channel: str | None) -> s
     else:
         who = ", ".join(mention(a) for a in asked)
     return (
-        f"⏳ This {noun(approval)} has {approval.rows:,} rows, more than can run without an "
-        f"admin's approval, so it is waiting for approval. I asked {who}; you'll hear here."
+        f"⏳ This {noun(approval)} has {plural(approval.rows, 'row')}, more than can run "
+        f"without an admin's approval, so it is waiting for approval. I asked {who}; "
+        "you'll hear here."
     )
 
 

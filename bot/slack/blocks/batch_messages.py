@@ -35,7 +35,7 @@ def progress_message(
     """The one message a batch keeps editing in the channel."""
     who = mention(batch.user_id)
     grid = f"*{escape(truncate(batch.grid_name, 150))}*"
-    rows = f"{batch.rows_total:,} rows"
+    rows = plural(batch.rows_total, "row")
     if batch.state == "done":
         emoji = "✅" if progress.done else "❌"
         headline = f"{emoji} {who}'s batch of {grid} is done: {rows}. The file is in the thread."
@@ -64,7 +64,10 @@ def progress_message(
         pace.append(f"about {_duration(progress.eta_seconds)} left")
     extras = []
     if batch.rows_duplicate:
-        extras.append(f"{plural(batch.rows_duplicate, 'duplicate row')} share a run")
+        extras.append(
+            f"{plural(batch.rows_duplicate, 'duplicate row')} "
+            f"{'shares' if batch.rows_duplicate == 1 else 'share'} a run"
+        )
     if batch.rows_skipped:
         extras.append(f"{plural(batch.rows_skipped, 'row')} skipped (empty input)")
     if pace or extras:

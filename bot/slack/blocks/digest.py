@@ -17,7 +17,7 @@ from bot.insight.digest import DigestFacts
 from bot.slack.blocks.common import MAX_SECTION_TEXT, context, render, section
 from bot.slack.blocks.credits import drivers_lines
 from bot.slack.blocks.forecast import date_range, forecast_lines, forecast_summary
-from bot.slack.text import escape, mention, plain, truncate
+from bot.slack.text import escape, mention, plain, plural, truncate
 
 MAX_LISTED = 8  # failure reasons and waiting batches shown; the rest are counted
 
@@ -56,7 +56,8 @@ def _waiting(facts: DigestFacts) -> str:
     lines = [f"🕒 *Waiting for approval:* {len(facts.waiting):,}"]
     for w in facts.waiting[:MAX_LISTED]:
         lines.append(
-            f"• {escape(truncate(w.grid_name, 60))}, {w.rows:,} rows, by {mention(w.requester)}"
+            f"• {escape(truncate(w.grid_name, 60))}, {plural(w.rows, 'row')}, "
+            f"by {mention(w.requester)}"
         )
     if len(facts.waiting) > MAX_LISTED:
         lines.append(f"…and {len(facts.waiting) - MAX_LISTED:,} more (see the approvals channel)")

@@ -99,7 +99,7 @@ def batch_line(b: BatchLine, with_owner: bool = False) -> str:
     progress = (
         f" · `{bar(b.finished, b.total, 10)}` {b.finished:,}/{b.total:,}" if b.total else ""
     )
-    rows = f" · {b.rows:,} rows" if b.rows and with_owner else ""
+    rows = f" · {plural(b.rows, 'row')}" if b.rows and with_owner else ""
     return (
         f"{BATCH_EMOJI.get(b.state, '•')} {owner}*{grid}* ({file}) — "
         f"{BATCH_WORDS.get(b.state, escape(b.state))}{progress}{rows}{where}"

@@ -58,7 +58,8 @@ def entry_line(e: AuditEntry, outcome: str | None) -> str:
 def audit_blocks(
     entries: Sequence[AuditEntry], outcomes: dict[int, str], subject: str, export_value: str
 ) -> list[dict]:
-    heading = f"*Audit log{f' for {subject}' if subject else ''}* — latest first"
+    # The subject is bold already (a grid) or a mention: never inside another *…*.
+    heading = f"*Audit log*{f' for {subject}' if subject else ''} — latest first"
     blocks: list[Block] = [section(heading)]
     if not entries:
         blocks.append(section("Nothing recorded yet."))
@@ -102,8 +103,12 @@ def export_modal(filter_json: str, start: date, end: date) -> dict:
     )
 
 
-def _totals_line(name: str, t: Totals) -> str:
+def _totals_line(name: str, t: Totals, measured: float | None = None) -> str:
+    """One line of totals. `measured`: for a total whose grids are not all measured yet,
+    the credits of those that are (so the total agrees with the grid lines below)."""
     credits = "credits unknown yet" if t.credits is None else f"~{t.credits:,.0f} credits (est.)"
+    if t.credits is None and measured:
+        credits = f"~{measured:,.0f} credits (est.) for the grids measured so far, more unknown yet"
     counts = f"{plural(t.runs, 'run')} · {plural(t.rows, 'row')} · {t.failed:,} failed"
     line = f"{name}: {counts} · {credits}"
     if t.reused:
@@ -117,7 +122,10 @@ def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = Non
     blocks: list[Block] = []
     if everyone:
         blocks.append(
-            section(f"*Usage this month* ({month})\n" + _totals_line("All", report.total))
+            section(
+                f"*Usage this month* ({month})\n"
+                + _totals_line("All", report.total, _measured(report))
+            )
         )
         for title, table, label in (
             ("By person", report.by_person, mention),
@@ -129,7 +137,10 @@ def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = Non
             blocks.append(section(f"*{title}*\n" + truncate("\n".join(lines), 2900)))
     else:
         blocks.append(
-            section(f"*Your usage this month* ({month})\n" + _totals_line("You", report.total))
+            section(
+                f"*Your usage this month* ({month})\n"
+                + _totals_line("You", report.total, _measured(report))
+            )
         )
         for name, t in sorted(report.by_grid.items(), key=lambda kv: -kv[1].rows)[:20]:
             blocks.append(context(_totals_line(f"*{escape(truncate(name, 80))}*", t)))
@@ -142,6 +153,11 @@ def usage_blocks(report: UsageReport, *, everyone: bool, today: str | None = Non
         )
     )
     return render(blocks)
+
+
+def _measured(report: UsageReport) -> float:
+    """The estimated credits of the grids whose cost per row is known."""
+    return sum(t.credits for t in report.by_grid.values() if t.credits is not None)
 
 
 def _sentence(why: str, limit: int = 200) -> str:

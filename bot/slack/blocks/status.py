@@ -46,8 +46,31 @@ def status_blocks(run: Run, view: ResultView | None = None) -> list[dict]:
         lines.append(f"<{run.permalink}|Open the thread>")
     blocks = render([section("\n".join(lines))])
     if run.finished:
-        blocks += result_message(run, view).blocks[1:]
+        blocks += [_no_file_here(b) for b in result_message(run, view).blocks[1:]]
     return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+# The result's own words point at the file attached to it in the thread; this answer
+# carries no file, so they point there instead.
+_FILE_WORDS = (("the attached file", "the file attached to the result in its thread"),
+               ("The attached file", "The file attached to the result in its thread"))  # fmt: skip
+
+
+def _no_file_here(block: dict) -> dict:
+    def reword(text: Any) -> Any:
+        if isinstance(text, dict) and isinstance(text.get("text"), str):
+            words = text["text"]
+            for said, meant in _FILE_WORDS:
+                words = words.replace(said, meant)
+            return {**text, "text": words}
+        return text
+
+    changed = {**block}
+    if "text" in block:
+        changed["text"] = reword(block["text"])
+    if block.get("type") == "context":
+        changed["elements"] = [reword(e) for e in block.get("elements") or []]
+    return changed
 
 
 def remote_status_blocks(

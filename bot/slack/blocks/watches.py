@@ -34,7 +34,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.common import WATCH_BATCH_ACTION as WATCH_BATCH_ACTION
 from bot.slack.blocks.common import WATCH_RUN_ACTION as WATCH_RUN_ACTION
 from bot.slack.blocks.fields import output_checkboxes
-from bot.slack.text import channel_link, escape, mention, plain, truncate
+from bot.slack.text import channel_link, escape, mention, plain, plural, truncate
 from bot.watches.digest import Digest
 from bot.watches.schedule import FREQUENCIES, WEEKDAYS, Schedule, ordinal
 from bot.watches.service import Cost
@@ -199,7 +199,7 @@ def describe_watch(watch: Watch) -> str:
 def summary_line(watch: Watch, *, with_owner: bool = False) -> str:
     grid = f"*{escape(truncate(watch.grid_name, 120))}*"
     parts = [f"{STATE_WORDS.get(watch.state, watch.state)} {grid}",
-             f"{watch.rows:,} rows", escape(watch.schedule.describe())]
+             plural(watch.rows, "row"), escape(watch.schedule.describe())]
     if with_owner:
         parts.append(f"by {mention(watch.owner)}")
     lines = [" · ".join(parts)]
@@ -249,7 +249,7 @@ def controls(watch: Watch) -> list:
 
 def thread_message(watch: Watch, fallback_reason: str | None = None) -> tuple[str, list[dict]]:
     grid = escape(truncate(watch.grid_name, 150))
-    text = (f"👀 {mention(watch.owner)} is watching {watch.rows:,} rows of *{grid}* "
+    text = (f"👀 {mention(watch.owner)} is watching {plural(watch.rows, 'row')} of *{grid}* "
             f"{escape(watch.schedule.describe())}. Each firing's digest arrives in this thread.")
     blocks: list[Block] = [section(text)]
     if fallback_reason:
