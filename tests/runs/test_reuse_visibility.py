@@ -23,8 +23,7 @@ def test_an_only_me_or_dm_run_is_reused_for_its_requester_only(tmp_path):
         done(
             id="only-me",
             user_id="U0ANA",
-            channel_id="C0SALES",
-            quiet=True,
+            channel_id=None,  # Only me: no channel, the result went by DM
             inputs={"company_name": "Secret Target"},
         ),
         done(id="dm", user_id="U0ANA", channel_id="D0ANA", inputs={"company_name": "Globex"}),
@@ -44,8 +43,7 @@ def test_a_batch_preview_cannot_test_names_against_private_runs(tmp_path):
         done(
             id="only-me",
             user_id="U0ANA",
-            channel_id="C0SALES",
-            quiet=True,
+            channel_id=None,  # Only me: no channel, the result went by DM
             inputs={"company_name": "Secret Target"},
         ),
         done(id="dm", user_id="U0ANA", channel_id="D0ANA", inputs={"company_name": "Globex"}),
