@@ -11,6 +11,7 @@ BOTH_BACKENDS = {
     "test_workflow_step",
     "test_submission_safety",
     "test_batches",
+    "test_batch_budgets",
 }
 
 

@@ -19,8 +19,8 @@ OTHERS = "Company Name,Website\nHooli,hooli.com\nVandelay,vandelay.io\nStark,sta
 
 
 @pytest.fixture
-def stack(tmp_path):
-    settings = {"BITSCALE_BOT_ADMINS": ADMIN, "BATCH_PROGRESS_SECONDS": 0.2}
+def stack(tmp_path, backend_settings):  # on SQLite, then on PostgreSQL
+    settings = {"BITSCALE_BOT_ADMINS": ADMIN, "BATCH_PROGRESS_SECONDS": 0.2, **backend_settings}
     with fast_stack(tmp_path, settings=settings) as s:
         s.bot.policy.settings.set(PERSON_BUDGET, 3, actor=ADMIN)  # LEADS and OTHERS: 3 rows
         s.admin = SlackDriver(s.driver.url, SIGNING_SECRET, s.standin, user_id=ADMIN)
@@ -42,7 +42,7 @@ def test_two_previews_then_two_starts_spend_the_budget_once(stack):
     wait_for(lambda: len(stack.sim.runs_for(GRID)) == 3, 20)
     wait_for(lambda: stack.bot.batches.active() == [], 30)
     assert len(stack.sim.runs_for(GRID)) == 3
-    assert len(stack.bot.batches.store.where("1", [])) == 1
+    assert len(stack.bot.batches.store.where("1 = 1")) == 1
     (refused,) = stack.bot.policy.audit.entries(action="refused")
     assert refused.entry == "batch" and refused.outcome == "person_budget"
 
@@ -67,7 +67,7 @@ def test_a_held_batch_counts_and_approval_checks_the_budget_again(stack):
     )
     assert "no longer fits" in answer["text"]
     assert "That would be 3 rows, and <@U0ANA> has 2 of their 2 rows a day left" in answer["text"]
-    (batch,) = stack.bot.batches.store.where("1", [])
+    (batch,) = stack.bot.batches.store.where("1 = 1")
     assert batch.state == "awaiting_approval" and stack.sim.runs_for(GRID) == []
     assert stack.bot.services.approvals.pending()  # still waiting: it can be approved once it fits
 
