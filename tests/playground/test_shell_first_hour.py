@@ -156,3 +156,18 @@ def test_ctrl_d_with_a_run_in_flight_warns_as_quit_does(tmp_path):
         Shell(stack, out, read_line, user="ana", channel="sales", live=True).run()
         assert "leaving loses the results. Type wait to see them, or quit again" in out.getvalue()
         assert len(asked) == 2  # the second Ctrl-D leaves
+
+
+def test_an_admin_picks_detection_channels_and_empties_a_budget(tmp_path, quick_sim):
+    """Done means the shell does what an admin does in Slack: the admin form's channel
+    list (opt-in detection) is filled, and a pre-filled budget can be emptied again."""
+    said = transcript(
+        tmp_path,
+        "/bitscale admin :: rows per person per day=2; opt-in detection in=#sales, #marketing\n"
+        "/bitscale admin :: rows per person per day=-\n",
+    )
+    assert "cannot fill" not in said
+    assert "│ Opt-in detection in (#channels; Enter = none): #sales, #marketing" in said
+    assert "• Opt-in detection: #marketing, #sales" in said
+    assert "│ Rows per person per day [2; - empties it]: -" in said
+    assert "• Rows per person per day: unlimited" in said

@@ -78,6 +78,24 @@ def ask_users(shell: ShellContext, asker: FormFiller, block: dict, mark: str) ->
     return {"type": kind, "selected_user": ids[0] if ids else None}
 
 
+def ask_places(shell: ShellContext, asker: FormFiller, block: dict, mark: str) -> dict[str, Any]:
+    """Several channels ("#sales, #marketing"); Enter keeps the chosen ones, - none."""
+    element, label = block["element"], block["label"]["text"]
+    kind = element["type"]
+    field = "conversations" if kind == "multi_conversations_select" else "channels"
+    initial = [c for c in element.get(f"initial_{field}") or [] if c]
+    keep = ", ".join("#" + shell.names.get(c, c) for c in initial) or "none"
+    prompt = f"│ {label}{mark} (#channels{', - for none' if initial else ''}; Enter = {keep}): "
+    typed = asker._answer(label, label, prompt).strip()
+    if typed == "-":
+        ids: list[str] = []
+    elif not typed:
+        ids = initial
+    else:
+        ids = [shell.channel_named(n) for n in re.split(r"[,\s]+", typed) if n.strip("# ")]
+    return {"type": kind, f"selected_{field}": ids}
+
+
 def person(shell: ShellContext, name: str) -> str:
     """A pretend person's id by name ('@bob' → U0BOB), known names first."""
     name = name.strip().lstrip("@")

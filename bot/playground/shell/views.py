@@ -18,7 +18,8 @@ FILLED = ("plain_text_input", "number_input", "email_text_input", "url_text_inpu
 CHOSEN = ("static_select", "radio_buttons", "multi_static_select", "checkboxes")
 PICKED = ("datepicker", "external_select", "users_select", "multi_users_select")
 PLACES = ("conversations_select", "channels_select")
-FILLABLE = (*FILLED, *CHOSEN, *PICKED, *PLACES, "file_input")
+MANY_PLACES = ("multi_conversations_select", "multi_channels_select")
+FILLABLE = (*FILLED, *CHOSEN, *PICKED, *PLACES, *MANY_PLACES, "file_input")
 
 
 def fill_view(shell: ShellContext, view: dict, answers: dict[str, str]) -> None:
@@ -99,8 +100,11 @@ def _ask(shell: ShellContext, asker: FormFiller, block: dict, view: dict) -> dic
     mark = "" if block.get("optional") else " (required)"
     if kind in FILLED:
         default = element.get("initial_value") or ""
-        shown = f" [{default}]" if default else ""
+        empties = default and block.get("optional")  # as deleting the text in Slack
+        shown = f" [{default}{'; - empties it' if empties else ''}]" if default else ""
         value = asker._answer(label, label, f"│ {label}{mark}{shown}: ").strip() or default
+        if empties and value == "-":
+            value = ""
         return {"type": kind, "value": value or None}
     if kind in CHOSEN:
         return pickers.ask_choice(asker, block, mark)
@@ -121,6 +125,8 @@ def _ask(shell: ShellContext, asker: FormFiller, block: dict, view: dict) -> dic
         keep = f"#{shell.names.get(initial, initial)}" if initial else "none"
         name = asker._answer(label, label, f"│ {label}{mark} (#channel, Enter = {keep}): ")
         return {"type": kind, field: shell.channel_named(name) if name.strip() else initial}
+    if kind in MANY_PLACES:
+        return pickers.ask_places(shell, asker, block, mark)
     shell.say(f"│ {label}: (the shell cannot fill this kind of field, {kind}; it stays empty)")
     return {"type": kind}
 
