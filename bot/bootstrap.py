@@ -272,7 +272,7 @@ def _build(
     jobs = _cluster_jobs(runs, heartbeat) if store.postgres else []
     readiness = Readiness()
     provider_key_checks(readiness, providers)
-    readiness.add("owed-to-slack", owed_check(store))
+    readiness.add("owed-to-slack", owed_check(store), needs="database")
     return Bot(
         settings,
         store,

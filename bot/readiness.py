@@ -33,29 +33,36 @@ OWED_GRACE_SECONDS = 120.0
 
 class Readiness:
     def __init__(self) -> None:
-        self._checks: list[tuple[str, Check]] = []
+        self._checks: list[tuple[str, Check, str | None]] = []
         self._lock = threading.Lock()
         self._last: list[str] = []
 
-    def add(self, name: str, check: Check) -> None:
+    def add(self, name: str, check: Check, *, needs: str | None = None) -> None:
+        """`needs`: another check this one relies on (the results owed to Slack are read
+        from the database): while that one fails, this one is not asked, so an outage
+        is one line, said at once, not a probe that waits on it."""
         with self._lock:
-            self._checks.append((name, check))
+            self._checks.append((name, check, needs))
 
     @property
     def names(self) -> list[str]:
-        return [name for name, _ in self._checks]
+        return [name for name, _, _ in self._checks]
 
     def problems(self) -> list[str]:
         with self._lock:
             checks = list(self._checks)
-        lines = []
-        for name, check in checks:
+        lines, failed = [], set()
+        # Those that rely on another go after all the rest.
+        for name, check, needs in sorted(checks, key=lambda c: c[2] is not None):
+            if needs in failed:
+                continue
             try:
                 problem = check()
             except Exception as exc:  # noqa: BLE001 - a failing check is a failed check
                 log.exception("readiness check %s failed", name)
                 problem = f"{name} check failed ({type(exc).__name__})"
             if problem:
+                failed.add(name)
                 lines.append(" ".join(SECRETS.redact(problem).split()))
         self._log_changes(lines)
         return lines

@@ -219,3 +219,14 @@ def test_a_real_bot_says_why_it_is_not_ready_and_logs_json_without_secrets(tmp_p
     finally:
         bot.kill()
         sim.stop()
+
+
+def test_a_check_that_needs_a_failing_one_is_not_asked():
+    from bot.readiness import Readiness
+
+    asked: list[str] = []
+    ready = Readiness()
+    ready.add("owed-to-slack", lambda: asked.append("owed") or None, needs="database")
+    ready.add("database", lambda: "database unreachable (connection refused)")
+    assert ready() == (False, "database unreachable (connection refused)")
+    assert asked == []  # an outage is one line at once, not a probe waiting on the pool

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
+import httpx
+
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import wait_for
 from bot.store.run_record import FINAL_STATES
@@ -159,3 +161,36 @@ def test_the_database_dropping_every_connection_loses_nothing(cluster):
     all_answered(rig, wanted)
     assert_once_each(rig, wanted)
     assert all(rig.run(n).state == "completed" for n in wanted)
+
+
+def readiness(bot) -> str:
+    return httpx.get(f"http://127.0.0.1:{bot.port}/readyz", timeout=5).text
+
+
+def test_a_database_restart_loses_nothing_and_reps_are_told_to_try_again(
+    cluster, database_proxy
+):
+    rig = cluster(processes=2, through=database_proxy)
+    wanted = names("Restart", 10)
+    for name in wanted[:5]:
+        rig.submit(GRID, name)
+    wait_for(lambda: rig.sim.run_count >= 3, timeout=30)
+    database_proxy.stop()  # the server goes down: connections dropped, new ones refused
+    wait_for(lambda: "database unreachable" in readiness(rig.bots[0]), timeout=30)
+    before = len(rig.slack.responses)
+    answer, _, _ = rig.next_driver().command("runs")
+    assert answer.status_code == 200
+    told = wait_for(
+        lambda: [r for r in rig.slack.responses[before:] if "try again in a moment" in str(r)]
+        or ("try again in a moment" in answer.text and [answer.text]),
+        timeout=15,
+    )
+    assert told
+    database_proxy.start()  # ...and comes back on the same address
+    wait_for(lambda: "database" not in readiness(rig.bots[0]), timeout=30)
+    for name in wanted[5:]:
+        rig.submit(GRID, name)
+    all_answered(rig, wanted, timeout=150)
+    assert_once_each(rig, wanted)
+    for name in wanted:
+        assert rig.run(name).state in ("completed", "interrupted"), name

@@ -19,8 +19,19 @@ from bot.store.database import Store
 
 
 class ClusterRig(ProcessRig):
-    def __init__(self, workdir: Path, database_url: str, *, processes: int = 3, **kwargs) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        database_url: str,
+        *,
+        processes: int = 3,
+        reader_url: str | None = None,
+        **kwargs,
+    ) -> None:
+        """`reader_url`: where the rig itself reads the database (default: the processes'
+        URL; a test that cuts the processes off gives the server's own)."""
         super().__init__(workdir, **kwargs)
+        self.reader_url = reader_url or database_url
         self.workdir = Path(workdir)
         self.database_url = database_url
         self.env["DATABASE_URL"] = database_url
@@ -89,7 +100,7 @@ class ClusterRig(ProcessRig):
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.database_url, pool_size=4)
+            self._store = Store(self.reader_url, pool_size=4)
         return self._store
 
     def logs(self) -> str:
