@@ -145,7 +145,8 @@ class RateLimiter:
         self._taking = True
         self._cond.release()
         try:
-            return shared.take(self.window, urgent=urgent).wait
+            taken = shared.take(self.window, urgent=urgent)
+            return 0.0 if taken.started_at is not None else max(taken.wait, 0.001)
         except Exception as exc:
             if shared.closed:  # this bot's store was closed: its budget went with it
                 self.shared = None

@@ -14,6 +14,10 @@ takers everywhere back, until just after the next slot frees when it found none,
 moment after its own start (more people may be queued behind it in its process). So a
 person's request goes first across the cluster, not only within its own process.
 
+Both tables are UNLOGGED (revision 0003): a slot's commit sits between a request being
+allowed and being sent, so it must not wait for the disk. After a server crash they come
+back empty and the first taker rebuilds the slots.
+
 PostgreSQL only (SQLite has exactly one process, whose own limiter is the whole budget), so
 this module may use what only PostgreSQL speaks: `clock_timestamp()`, `GREATEST`,
 `generate_series`. Errors reaching the database raise `DatabaseUnavailable` (sql.py);
@@ -69,9 +73,12 @@ SELECT (SELECT started_at FROM taken) AS started_at, clock.t AS now,
 FROM clock, gate
 """
 
+# An upsert: the tables are UNLOGGED (0003), so after a server crash the row may be gone.
 PAUSE = f"""
-UPDATE rate_budgets SET paused_until = GREATEST(paused_until, {NOW} + :seconds)
-WHERE budget = :budget
+INSERT INTO rate_budgets (budget, paused_until, urgent_until)
+VALUES (:budget, {NOW} + :seconds, 0)
+ON CONFLICT (budget) DO UPDATE
+SET paused_until = GREATEST(rate_budgets.paused_until, excluded.paused_until)
 """
 
 STATE = f"""
@@ -157,8 +164,6 @@ class RateBudget:
 
     def pause(self, seconds: float) -> None:
         """Every process holds back for `seconds` from now (a 429's Retry-After)."""
-        if not self._ready:
-            self.ensure()
         self._db.run(PAUSE, {"budget": self.budget, "seconds": float(seconds)})
 
     def state(self, window: float) -> tuple[int, float]:

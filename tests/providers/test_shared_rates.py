@@ -199,3 +199,19 @@ def test_a_closed_store_leaves_the_limiter_to_its_own_budget(postgres_url):
     store.close()  # this bot stopped; a caller still holding the client must not hang
     limiter.acquire()
     assert limiter.shared is None and limiter.granted == 2
+
+
+def test_after_a_server_crash_empties_the_budget_it_is_rebuilt(cluster):
+    limiters, log = cluster
+    budget = limiters[0].shared.budget
+    persistence = budget._db.query(
+        "SELECT relname, relpersistence FROM pg_class WHERE relname IN "
+        "('rate_slots', 'rate_budgets') AND relnamespace = current_schema()::regnamespace"
+    )
+    assert {row["relpersistence"] for row in persistence} == {"u"}  # not waiting for the disk
+    limiters[0].acquire()
+    budget._db.run("TRUNCATE rate_slots, rate_budgets")  # what a crash does to them
+    limiters[1].on_rejected(retry_after=0.3)  # a pause still reaches the others
+    began = time.monotonic()
+    limiters[2].acquire()
+    assert time.monotonic() - began >= 0.25 and len(log) == 2
