@@ -180,32 +180,42 @@ class Bench:
         }
 
     def failover(self, count: int) -> dict:
-        """A flood in flight, then SIGKILL one process: seconds until each run it was
-        following (at BitScale, not finished) is polled by another process."""
+        """A flood in flight, then SIGKILL one process: seconds until each run it held is
+        taken over: polled by another process (at BitScale already) or reported cut off
+        (a request of its that may have left: never sent twice)."""
         self.flood_async(count)
-        wait_for(lambda: self.rig.sim.count(path_contains="status") >= count // 2, timeout=120)
         victim = self.rig.bots[0].pid
-        owned = self.rig.store.sql.query(
-            "SELECT request_id FROM runs WHERE state = 'running' AND request_id IS NOT NULL"
+        held_sql = (  # the failover flood's runs (their inputs name them fo-N)
+            "SELECT id, state, request_id FROM runs WHERE owner LIKE :owner "
+            "AND state IN ('submitting', 'running') AND inputs LIKE '%fo-%'"
         )
+        owner = {"owner": f"%:{victim}:%"}
+        wait_for(lambda: len(self.rig.store.sql.query(held_sql, owner)) >= 2, timeout=120)
+        held = self.rig.store.sql.query(held_sql, owner)
         killed = time.monotonic()
         self.rig.kill(0)
-        waiting = {row["request_id"] for row in owned}
-        taken: dict[str, float] = {}
+        done: dict[str, float] = {}
         deadline = killed + 120
-        while waiting - set(taken) and time.monotonic() < deadline:
+        while len(done) < len(held) and time.monotonic() < deadline:
             with self.rig.sim.lock:
-                for record in self.rig.sim.state.records:
-                    if record.at > killed:
-                        for request_id in waiting - set(taken):
-                            if request_id in record.path:
-                                taken[request_id] = record.at
+                records = [r for r in self.rig.sim.state.records if r.at > killed]
+            for run in held:
+                if run["id"] in done:
+                    continue
+                polled = [
+                    r.at for r in records if run["request_id"] and run["request_id"] in r.path
+                ]
+                now = self.rig.store.get_run(run["id"])
+                if polled:
+                    done[run["id"]] = min(polled)
+                elif now is not None and now.state not in ("submitting", "running", "queued"):
+                    done[run["id"]] = time.monotonic()
             time.sleep(0.2)
-        worst = max((t - killed for t in taken.values()), default=None)
+        worst = max((t - killed for t in done.values()), default=None)
         return {
             "killed_pid": victim,
-            "runs_followed": len(waiting),
-            "taken_over": len(taken),
+            "runs_held": len(held),
+            "taken_over": len(done),
             "failover_seconds": round(worst, 1) if worst is not None else None,
         }
 
