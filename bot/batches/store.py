@@ -156,21 +156,6 @@ def _stored(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def named(where: str, params: list[Any] | dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
-    """A condition and its parameters in the named form both backends take. Transitional:
-    a condition written with `?` and a list (callers not yet converted) is rewritten to
-    `:p0, :p1, …` (its `?` marks must all be placeholders, none inside a quoted string)."""
-    if params is None:
-        return where, {}
-    if isinstance(params, dict):
-        return where, params
-    parts = where.split("?")
-    if len(parts) - 1 != len(params):
-        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} values: {where}")
-    text = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
-    return text, {f"p{i}": value for i, value in enumerate(params)}
-
-
 def marks(prefix: str, values: tuple[str, ...] | list[str]) -> tuple[str, dict[str, Any]]:
     """`:prefix0, :prefix1, …` for an `IN (…)` list, and their parameters."""
     names = {f"{prefix}{i}": value for i, value in enumerate(values)}
@@ -207,10 +192,9 @@ class BatchStore:
     def by_dedupe_key(self, key: str) -> Batch | None:
         return self._one("dedupe_key = :key", {"key": key})
 
-    def where(self, where: str, params: dict[str, Any] | list[Any] | None = None) -> list[Batch]:
+    def where(self, where: str, params: dict[str, Any] | None = None) -> list[Batch]:
         """Batches matching a condition with named parameters, oldest first."""
-        where, values = named(where, params)
-        rows = self.sql.query(f"SELECT * FROM batches WHERE {where} ORDER BY created_at", values)
+        rows = self.sql.query(f"SELECT * FROM batches WHERE {where} ORDER BY created_at", params)
         return [Batch.from_row(r) for r in rows]
 
     def update(self, batch_id: str, **changes: Any) -> None:

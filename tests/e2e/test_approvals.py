@@ -122,7 +122,7 @@ def test_deny_and_requests_go_to_the_alerts_channel_when_set(stack):
     assert "<@U0ANA>" in told[0].text and "<@U0SECOND>" in told[0].text
     assert "Denied by <@U0SECOND>" in text_of(stack.standin.message("C0OPS", request.ts).blocks)
     assert stack.sim.runs_for(GRID) == []
-    (batch,) = stack.bot.batches.store.where("1", [])
+    (batch,) = stack.bot.batches.store.where("1 = 1")
     assert batch.state == "denied"
     audit = stack.bot.policy.audit
     assert [e.actor for e in audit.entries(action="denied")] == [SECOND]
@@ -163,6 +163,6 @@ def test_a_batch_over_the_budget_is_refused_before_anything_is_sent(stack):
     assert stack.bot.policy.audit.entries(action="refused") == []  # a preview is no refusal
     answer = stack.driver.submit(preview, {})  # a Start pressed on an older copy
     assert "That would be 3 rows, and you have 2 of your 2 rows a day left" in answer.text
-    assert stack.bot.batches.store.where("1", []) == [] and stack.sim.runs_for(GRID) == []
+    assert stack.bot.batches.store.where("1 = 1") == [] and stack.sim.runs_for(GRID) == []
     (refused,) = stack.bot.policy.audit.entries(action="refused")
     assert refused.entry == "batch" and refused.rows == 3 and refused.outcome == "person_budget"
