@@ -62,7 +62,7 @@ class Bench:
         )
         if kind == "sqlite":
             self.rig.env.pop("DATABASE_URL")
-            self.rig.database_url = str(Path(self.tmp.name) / "bot-1.db")
+            self.rig.database_url = self.rig.reader_url = str(Path(self.tmp.name) / "bot-1.db")
         self.results: dict[str, float] = {}
         self.rig.slack.on_event(self._on_event)
         self.rig.start_cluster()
