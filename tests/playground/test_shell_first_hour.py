@@ -171,3 +171,22 @@ def test_an_admin_picks_detection_channels_and_empties_a_budget(tmp_path, quick_
     assert "• Opt-in detection: #marketing, #sales" in said
     assert "│ Rows per person per day [2; - empties it]: -" in said
     assert "• Rows per person per day: unlimited" in said
+
+
+def test_an_approval_in_the_shell_names_people_and_channels(tmp_path, quick_sim):
+    """item 17: the approval's thread reply (a text-only message) showed <#C…> raw; the
+    alerts channel can be set to none (requests by DM), and an admin approving their own
+    batch is not told "@ana, @ana approved"."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Company Name,Site\nAlpha,alpha.io\nBeta,beta.io\nGamma,gamma.io\n")
+    said = transcript(
+        tmp_path,
+        "/bitscale admin :: batches above this many rows need approval=2; alerts channel=-\n"
+        + batch(leads)
+        + "\napprove\n",
+    )
+    assert "• Alerts channel: none (approval requests go to admins by DM)" in said
+    assert "I ask @ana by DM, and you hear in its thread." in said
+    assert "so it is waiting for approval. I asked @ana; you'll hear here." in said
+    assert "✅ @ana approved this batch: it starts now." in said
+    assert "<@" not in said and "<#" not in said

@@ -16,7 +16,7 @@ from bot.playground.rigs.stack import LocalStack
 from bot.playground.shell import extras
 from bot.playground.shell.attachments import files_folder, save_attachment
 from bot.playground.shell.buttons import ButtonBoard
-from bot.playground.shell.render import Button, blocks_to_lines
+from bot.playground.shell.render import Button, blocks_to_lines, mrkdwn
 from bot.slack.form_outputs import NOTE_BLOCK
 
 
@@ -102,7 +102,8 @@ class ShellOutput:
         """Render blocks; their buttons replace whatever `key`'s message showed before."""
         found: list[Button] = []
         earlier = self.board.buttons_of(key)  # a redrawn message keeps its numbers
-        lines = blocks_to_lines(blocks, self.names, found, message, view, earlier) or [text]
+        lines = blocks_to_lines(blocks, self.names, found, message, view, earlier)
+        lines = lines or mrkdwn(text, self.names).splitlines() or [""]  # a text-only message
         self.board.show(key, found)
         return lines
 

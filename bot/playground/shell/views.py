@@ -123,7 +123,10 @@ def _ask(shell: ShellContext, asker: FormFiller, block: dict, view: dict) -> dic
         if element.get("default_to_current_conversation"):
             initial = initial or shell.channel_id
         keep = f"#{shell.names.get(initial, initial)}" if initial else "none"
-        name = asker._answer(label, label, f"│ {label}{mark} (#channel, Enter = {keep}): ")
+        none = ", - for none" if block.get("optional") else ""
+        name = asker._answer(label, label, f"│ {label}{mark} (#channel{none}, Enter = {keep}): ")
+        if none and name.strip().lower() in ("-", "none"):
+            return {"type": kind, field: None}  # as clearing the picker in Slack
         return {"type": kind, field: shell.channel_named(name) if name.strip() else initial}
     if kind in MANY_PLACES:
         return pickers.ask_places(shell, asker, block, mark)

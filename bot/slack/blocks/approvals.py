@@ -82,12 +82,14 @@ def nobody_to_ask_text(howto: str, approval: Approval | None = None) -> str:
 
 def decided_text(approval: Approval) -> str:
     who = mention(approval.decided_by or "?")
+    # An admin deciding their own request is not told "@ana, @ana approved…".
+    to = "" if approval.decided_by == approval.requester else f"{mention(approval.requester)}, "
     if approval.state == "approved":
         start = "it fires at its first time" if approval.kind == "watch" else "it starts now"
-        return f"✅ {mention(approval.requester)}, {who} approved this {noun(approval)}: {start}."
+        return f"✅ {to}{who} approved this {noun(approval)}: {start}."
     return (
-        f"🚫 {mention(approval.requester)}, {who} did not approve this {noun(approval)}, so it "
-        "will not run and nothing was spent."
+        f"🚫 {to}{who} did not approve this {noun(approval)}, so it will not run and nothing "
+        "was spent."
     )
 
 
