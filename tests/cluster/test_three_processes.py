@@ -160,7 +160,8 @@ def test_the_database_dropping_every_connection_loses_nothing(cluster):
         rig.submit(GRID, name)
     all_answered(rig, wanted)
     assert_once_each(rig, wanted)
-    assert all(rig.run(n).state == "completed" for n in wanted)
+    for name in wanted:  # a request cut off mid-send is reported, never sent again
+        assert rig.run(name).state in ("completed", "interrupted"), name
 
 
 def readiness(bot) -> str:
