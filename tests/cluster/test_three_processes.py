@@ -195,3 +195,15 @@ def test_a_database_restart_loses_nothing_and_reps_are_told_to_try_again(
     assert_once_each(rig, wanted)
     for name in wanted:
         assert rig.run(name).state in ("completed", "interrupted"), name
+
+
+def test_socket_mode_spreads_work_over_three_connections_and_does_each_once(cluster):
+    rig = cluster(socket_mode=True)
+    wanted = names("Socket", 15)
+    for name in wanted:
+        rig.submit(GRID, name)
+    all_answered(rig, wanted)
+    time.sleep(0.5)
+    assert_once_each(rig, wanted)
+    assert len(rig.slack.socket_mode.live_links()) == 3
+    assert len({rig.run(n).owner for n in wanted}) == 3  # Slack's spread reached every one

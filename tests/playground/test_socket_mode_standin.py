@@ -85,3 +85,28 @@ def test_an_unacknowledged_event_is_delivered_again(standin):
         assert again["payload"] == {"event_id": "Ev1"}
         assert again["retry_attempt"] == 1 and again["retry_reason"] == "timeout"
         ws.send(json.dumps({"envelope_id": again["envelope_id"]}))
+
+
+def test_envelopes_are_spread_over_every_open_connection():
+    from bot.playground.slack.socket_mode import SocketModeServer
+
+    server = SocketModeServer()
+    try:
+        seen = []
+
+        class Link:
+            ready, refreshing, closed = True, False, False
+
+            def __init__(self, name: str) -> None:
+                self.name = name
+
+            def send(self, envelope: dict) -> bool:
+                seen.append(self.name)
+                return False  # never acknowledged: the test only looks where it went
+
+        server.links = [Link("a"), Link("b"), Link("c")]
+        for _ in range(6):
+            server.deliver("slash_commands", {"command": "/bitscale"}, timeout=0.01)
+        assert seen == ["a", "b", "c", "a", "b", "c"]
+    finally:
+        server.stop()

@@ -15,6 +15,7 @@ from bot.playground.rigs.bot_process import BotProcess
 from bot.playground.rigs.process_rig import ProcessRig
 from bot.playground.rigs.stack import SIGNING_SECRET
 from bot.playground.slack.driver import SlackDriver
+from bot.playground.slack.socket_driver import SocketModeDriver
 from bot.store.database import Store
 
 
@@ -52,15 +53,24 @@ class ClusterRig(ProcessRig):
     def add_process(self, timeout: float = 60.0) -> int:
         """Start one more process (a deploy's new instance); returns its index."""
         name = f"bot-{next(self._names)}"
+        ready = None
+        if self.socket_mode:  # up once the stand-in has greeted its connection
+            greeted = self.slack.socket_mode.hellos
+            ready = lambda: self.slack.socket_mode.hellos > greeted  # noqa: E731
         bot = BotProcess(
             slack_api_url=self.slack.api_url,
             bitscale_url=self.sim.url,
             bitscale_key=self.sim.api_key,
             db_path=self.workdir / f"{name}.db",  # unused with DATABASE_URL: names its log
             extra_env=self.env,
-        ).start(timeout=timeout)
+            socket_mode=self.socket_mode,
+        ).start(timeout=timeout, ready=ready)
         self.bots.append(bot)
-        self.drivers.append(SlackDriver(bot.url, SIGNING_SECRET, self.slack))
+        self.drivers.append(
+            SocketModeDriver(self.slack)  # Slack picks the connection, not the caller
+            if self.socket_mode
+            else SlackDriver(bot.url, SIGNING_SECRET, self.slack)
+        )
         self.in_rotation.append(True)
         self.bot, self.driver = bot, self.drivers[-1]
         return len(self.bots) - 1

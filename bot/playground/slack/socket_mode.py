@@ -91,6 +91,7 @@ class SocketModeServer:
         self._waiting: dict[str, threading.Event] = {}
         self._envelopes: dict[str, dict] = {}
         self._numbers = iter(range(1, 1_000_000))
+        self._turns = iter(range(1_000_000_000))  # spreads envelopes over connections
         self._server: Server = serve(
             self._serve_link,
             host,
@@ -214,7 +215,9 @@ class SocketModeServer:
             self._envelopes[envelope_id] = envelope
             self._waiting[envelope_id] = waiting
             targets = [x for x in self.links if x.ready and not x.refreshing and not x.closed]
-        sent = bool(targets) and targets[-1].send(envelope)
+            # Slack spreads an app's envelopes over its open connections (up to 10).
+            target = targets[next(self._turns) % len(targets)] if targets else None
+        sent = target is not None and target.send(envelope)
         if not sent:
             return self._undelivered(envelope, "dispatch_failed")
         if not waiting.wait(timeout):
