@@ -125,3 +125,16 @@ def test_warnings_and_uncaught_thread_errors_come_out_in_the_chosen_format(
     assert "deprecated call with ***" in entries[0]["message"]
     assert entries[1]["message"] == "uncaught exception in thread poller-1"
     assert "ZeroDivisionError" in entries[1]["exception"]
+
+
+def test_the_database_password_is_a_secret_even_outside_its_url():
+    from bot.config import Settings
+
+    settings = Settings(_env_file=None, DATABASE_URL="postgres://bot:pw-0123456789@db:5432/bot")
+    assert "pw-0123456789" in settings.secret_values
+    assert settings.database_target.startswith("postgres://")
+    held = Secrets()
+    held.add(*settings.secret_values)
+    line = OneLineFormatter(secrets=held).format(record("auth pw-0123456789 refused"))
+    assert "pw-0123456789" not in line
+    assert "pw-0123456789" not in repr(settings)  # a SecretStr, never printed
