@@ -272,8 +272,8 @@ def save(client: WebClient, services: Services, view_id: str, session: dict,
     )
     try:
         watch, created = watches.create(draft)
-    except Refused as refusal:
-        update_view(client, view_id, refused_modal(escape(str(refusal))))
+    except Refused as refusal:  # the core's own sentence (who to ask is a mention)
+        update_view(client, view_id, refused_modal(str(refusal)))
         return
     update_view(client, view_id, kit.saved_modal(watch))
     if created:
@@ -339,7 +339,10 @@ def handle_edit(ack: Ack, body: dict, services: Services) -> None:
             channel_id=None if choices["only_me"] else choices["channel_id"],
             only_changes=choices["only_changes"],
         )
-    except (Refused, ScheduleProblem) as refusal:
-        ack(response_action="update", view=refused_modal(escape(str(refusal))))
+    except ScheduleProblem as problem:
+        ack(response_action="update", view=refused_modal(escape(str(problem))))
+        return
+    except Refused as refusal:  # the core's own sentence: its mentions must stay mentions
+        ack(response_action="update", view=refused_modal(str(refusal)))
         return
     ack(response_action="update", view=kit.saved_modal(watch))
