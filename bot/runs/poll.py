@@ -172,10 +172,14 @@ class RunPolling(ServiceParts):
         age = now - (run.submitted_at or run.created_at)
         return max(next_poll_after(age, provider.poll_interval), running / provider.poll_rate)
 
-    def _claim_polls(self, provider: Provider, now: float) -> list[Run]:
+    def _claim_polls(
+        self, provider: Provider, now: float, *, whole_budget: bool = False
+    ) -> list[Run]:
         # Claim only what the budget can poll in the next second, so nothing queues
-        # behind the limiter for long.
-        limit = max(1, int(provider.poll_rate))
+        # behind the limiter for long: the polls' share of it, or all of it when no
+        # submission waits (after a flood's last one, say) and the provider says its rate.
+        rate = getattr(provider, "request_rate", None) if whole_budget else None
+        limit = max(1, int(rate or provider.poll_rate))
         return self.store.claim(
             "state = 'running' AND provider = :provider AND request_id IS NOT NULL "
             "AND joined_to IS NULL AND next_poll_at <= :now",

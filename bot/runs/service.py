@@ -121,11 +121,15 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         )
         with self._busy_lock:
             held = len(self._in_hand)
+        sending = held > 0
         if held < SUBMITS_IN_HAND:  # the oldest first; those in hand are among them
-            for run_id in self._due_ids(where, {"now": now}, SUBMITS_IN_HAND + held):
+            due = self._due_ids(where, {"now": now}, SUBMITS_IN_HAND + held)
+            sending = sending or bool(due)
+            for run_id in due:
                 self._send_soon(run_id)
         for provider in self.providers:
-            for run in self._claim_polls(provider, now):
+            # Nothing waits to be sent: polls may take the whole budget, not their share.
+            for run in self._claim_polls(provider, now, whole_budget=not sending):
                 self._dispatch(self._pollers, self._poll, run.id)
         where = (
             f"state IN {FINAL_STATES} AND notified_at IS NULL AND notify_error IS NULL "

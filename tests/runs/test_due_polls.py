@@ -93,3 +93,37 @@ def test_runs_waiting_for_their_first_poll_do_not_stretch_the_gap_of_one_polled_
     polled = store.get_run(run.id)
     assert polled.polls == 1
     assert polled.next_poll_at - clock.now == 2.0  # not 51 runs / 5 polls a second
+
+
+def test_polls_take_the_whole_budget_only_while_nothing_waits_to_be_sent(core):
+    service, echo, _, clock, store = core
+    echo.poll_rate, echo.request_rate = 3.0, 5.0  # polls' share of a 5 req/s budget
+    for n in range(10):
+        store.insert_run(
+            make_run(
+                id=f"run{n}",
+                provider="echo",
+                target=f"t{n}",
+                state="running",
+                request_id=f"h{n}",
+                submitted_at=clock.now,
+                next_poll_at=clock.now,
+                created_at=clock.now,
+            )
+        )
+    store.insert_run(
+        make_run(
+            id="new",
+            provider="echo",
+            target="new",
+            state="queued",
+            submit_after=clock.now,
+            created_at=clock.now,
+        )
+    )
+    service.tick()  # a submission goes out this tick: polls keep to their share
+    assert len(echo.polls) == 3 and echo.submits == ["new"]
+    clock.now += 30  # every run is due for a poll again
+    echo.polls.clear()
+    service.tick()  # nothing to send: the whole budget
+    assert len(echo.polls) == 5
