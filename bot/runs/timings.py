@@ -86,10 +86,14 @@ class GridTiming:
         recent = [*self.recent, seen.hi][-RECENT:]
         if self.samples == 0:
             first = (seen.lo + seen.hi) / 2
-        elif seen.first_poll is None:  # exact length (sync): compare with the estimate
+        elif seen.first_poll is None or seen.first_poll * LATE_FIRST_POLL < self.first_poll:
+            # The exact length (sync), or a first poll well before the estimate (the run was
+            # sent before the target was timed): its miss says nothing about the estimate,
+            # so compare what the run took with it.
             hit = seen.hi <= self.first_poll
+            took = (seen.lo + seen.hi) / 2
             first = (
-                self.first_poll * HIT_SHRINK if hit else max(self.first_poll * MISS_GROWTH, seen.hi)
+                self.first_poll * HIT_SHRINK if hit else max(self.first_poll * MISS_GROWTH, took)
             )
         elif seen.done_at_first_poll:
             on_time = seen.first_poll <= self.first_poll * LATE_FIRST_POLL

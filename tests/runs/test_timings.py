@@ -88,3 +88,11 @@ def test_polls_starved_by_a_flood_do_not_mark_a_fast_grid_slow():
     # a never-timed grid learns only that it ran at least `lo`
     unknown = GridTiming("g", 0.0).learn(Observation(30.0, 90.0, first_poll=2.0), 7.5)
     assert unknown.samples == 0 and unknown.first_poll == 30.0 and unknown.recent == []
+
+
+def test_runs_sent_before_the_target_was_timed_do_not_push_the_estimate_up():
+    # Five runs of 25 s sent at once to a grid never timed: each first polled at 2 s.
+    timing = GridTiming("g", 0.0)
+    for _ in range(5):
+        timing = timing.learn(Observation(24.0, 26.0, first_poll=2.0))
+    assert 24.0 <= timing.first_poll <= 26.0 * 1.25  # about their length, not 25 x 1.25^4
