@@ -43,6 +43,7 @@ from bot.slack.digest_sender import weekly_digest
 from bot.slack.directory import SlackDirectory
 from bot.slack.insight_notifier import InsightNotifier
 from bot.slack.notifier import SlackNotifier
+from bot.slack.owner_dms import OwnerDMs
 from bot.slack.services import Services
 from bot.slack.text import escape, mention
 from bot.slack.unfurl_clicks import run_delivered
@@ -211,7 +212,9 @@ def _build(
         BatchStore(store),
         runs,
         bitscale_provider,  # batches run grids
-        QuietForFirings(SlackBatchNotifier(web)),  # a watch's firing posts its digest only
+        QuietForFirings(
+            OwnerDMs(SlackBatchNotifier(web), web, insight)
+        ),  # firings post digests only
         mode=settings.batch_run_mode,
         max_rows=settings.batch_max_rows,
         progress_seconds=settings.batch_progress_seconds,

@@ -53,6 +53,11 @@ COMMANDS = [
     ),
     ("credits", "`/bitscale credits`", "The workspace's plan, credits and searches left."),
     (
+        "dms",
+        "`/bitscale dms [on | off]`",
+        "DMs about your own batches when they finish, pause or wait for approval.",
+    ),
+    (
         "default",
         "`/bitscale default [<grid> | off]`",
         "Show, set or clear this channel's default grid; then `@BitScale acme.com` runs it "

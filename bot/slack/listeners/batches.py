@@ -10,6 +10,7 @@ from bot.slack.batch_mapping import handle_map
 from bot.slack.batch_preview import handle_preview
 from bot.slack.batch_upload import handle_upload, open_batch_form
 from bot.slack.blocks import batches as kit
+from bot.slack.blocks.common import notice_blocks
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
 from bot.slack.text import mention
@@ -27,6 +28,28 @@ def _batch(call: CommandCall) -> None:
 
 
 subcommand("batch", answer=_batch, aliases=("batches", "csv"))
+
+
+def _dms(call: CommandCall) -> dict | None:
+    """`/bitscale dms on|off`: one's own DMs about one's batches (finished, paused, held)."""
+    insight = call.services.insight
+    if insight is None:
+        return None
+    word = call.arg.strip().lower()
+    if word in ("on", "off"):
+        insight.prefs.set_batch_dms(call.user_id, word == "on")
+    state = "on" if insight.prefs.wants_batch_dms(call.user_id) else "off"
+    text = (
+        f"DMs about your batches are *{state}*: when one finishes, is paused or waits for "
+        "approval, I tell you in a DM as well as in its thread."
+        if state == "on"
+        else "DMs about your batches are *off*: their threads still say everything."
+    )
+    text += " `/bitscale dms on` or `/bitscale dms off` changes it."
+    return {"text": text, "blocks": notice_blocks(text)}
+
+
+subcommand("dms", instant=_dms)
 
 
 def may_control(services: Services, batch_owner: str, user_id: str) -> bool:
@@ -74,10 +97,7 @@ def _control(body: dict, respond: Respond, services: Services, what: str) -> Non
         tell("I can't find that batch any more.")
         return
     if not may_control(services, batch.user_id, user_id):
-        tell(
-            f"Only {mention(batch.user_id)}, who started this batch, or an admin can "
-            f"{what} it."
-        )
+        tell(f"Only {mention(batch.user_id)}, who started this batch, or an admin can {what} it.")
         return
     if what == "cancel":
         if batches.cancel(batch_id, user_id):
