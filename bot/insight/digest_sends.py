@@ -13,17 +13,11 @@ from collections.abc import Callable
 
 from bot.store.database import Store
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS digest_sends (reader TEXT NOT NULL, week TEXT NOT NULL, "
-    "claimed_at REAL NOT NULL, sent_at REAL, PRIMARY KEY (reader, week))"
-)
-
 
 class DigestSends:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        store.sql.run(SCHEMA)
 
     def claim(self, reader: str, week: str) -> bool:
         """True for the one caller that may send `reader` the digest of `week`."""

@@ -26,13 +26,6 @@ log = logging.getLogger(__name__)
 DAY = 86400.0
 KEEP_DAYS = 400  # at least 13 months (retention.py keeps the same number)
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS credit_readings ("
-    "id TEXT PRIMARY KEY, read_at REAL NOT NULL, seen_until REAL NOT NULL, "
-    "remaining INTEGER NOT NULL, used INTEGER NOT NULL, total INTEGER NOT NULL, "
-    "plan TEXT, renews_at TEXT)",
-    "CREATE INDEX IF NOT EXISTS credit_readings_read_at ON credit_readings (read_at)",
-)
 COLUMNS = "read_at, seen_until, remaining, used, total, plan, renews_at"
 
 
@@ -40,8 +33,6 @@ class CreditHistory:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        for statement in SCHEMA:
-            store.sql.run(statement)
 
     def record(self, workspace: Workspace) -> Reading:
         """Keep one answer of GET /workspace (de-duplicated against the last reading)."""

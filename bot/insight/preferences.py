@@ -14,17 +14,11 @@ from bot.store.database import Store
 DIGEST = "weekly_digest"
 BATCH_DMS = "batch_dms"
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS person_prefs (user_id TEXT NOT NULL, name TEXT NOT NULL, "
-    "value INTEGER NOT NULL, changed_at REAL NOT NULL, PRIMARY KEY (user_id, name))"
-)
-
 
 class Preferences:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        store.sql.run(SCHEMA)
 
     def get(self, user_id: str, name: str, default: bool = True) -> bool:
         value = self.store.sql.scalar(
