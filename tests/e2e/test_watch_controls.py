@@ -157,3 +157,29 @@ def test_a_firing_the_credits_cannot_pay_for_pauses_and_tells_the_owner(stack, c
     assert "Resumed" in press(stack, stack.driver, "watch_resume", watch.id)
     second = fire(stack, clock, 2)
     assert "No change in 3 accounts" in text_of(second.blocks)
+
+
+def test_credits_running_out_during_a_firing_pause_it_and_resume_finishes_it(stack, clock):
+    create_watch(stack)
+    parent = thread_of(stack)
+    stack.sim.set_credits_remaining(0)  # the cost is not measured yet: the firing starts
+    watch = only_watch(stack)
+    clock.now = watch.next_at + 1
+    notice = wait_for(
+        lambda: [
+            m for m in stack.standin.posts("C0SALES", thread_ts=parent.ts) if "paused" in m.text
+        ],
+        30,
+    )[0]
+    assert "<@U0ANA>, this watch paused" in notice.text and "press Resume" in str(notice.blocks)
+    assert only_watch(stack).state == "paused"
+    (firing,) = stack.bot.watches.store.firings_of(watch.id)
+    assert firing.state == "running" and digests(stack, parent) == []
+
+    stack.sim.set_credits_remaining(20_000)
+    assert "Resumed" in press(stack, stack.driver, "watch_resume", watch.id)
+    first = wait_for(lambda: digests(stack, parent), 30)[0]  # the same firing, finished
+    assert "First check of 3 accounts" in text_of(first.blocks)
+    assert len(stack.bot.watches.store.firings_of(watch.id)) == 1
+    time.sleep(0.3)
+    assert len(digests(stack, parent)) == 1
