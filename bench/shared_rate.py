@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.providers.limiter import Aborted, RateLimiter  # noqa: E402
+from bot.providers.shared_rates import SPREAD  # noqa: E402
 from bot.store.database import Store  # noqa: E402
 from bot.store.rate_budgets import RateBudget, Taken  # noqa: E402
 from tests.pg import SERVER, schema_url  # noqa: E402
@@ -76,7 +77,7 @@ def flood(url: str, processes: int, args: argparse.Namespace, budget: str | None
     for store in stores:
         limiter = RateLimiter(rate=args.rate, per=args.per, margin=args.margin)
         if budget is not None:
-            shared = RateBudget(store.sql, budget, args.rate)
+            shared = RateBudget(store.sql, budget, args.rate, spread=args.spread)
             shared.ensure()
             limiter.share(Noted(shared, starts))
         limiters.append(limiter)
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--people", type=int, default=10, help="interactive requests each")
     parser.add_argument("--acquisitions", type=int, default=500)
+    parser.add_argument("--spread", type=float, default=SPREAD, help="0: bursts allowed")
     parser.add_argument("--out", help="also write the numbers here as JSON")
     args = parser.parse_args()
     if args.quick:

@@ -43,10 +43,15 @@ gate AS (
            COALESCE(MAX(urgent_until), 0) AS urgent_until
     FROM rate_budgets WHERE budget = :budget
 ),
+newest AS (
+    SELECT COALESCE(MAX(started_at), 0) AS started_at FROM rate_slots
+    WHERE budget = :budget AND slot < :rate
+),
 free AS (
     SELECT s.slot FROM rate_slots s, clock, gate
     WHERE s.budget = :budget AND s.slot < :rate AND s.started_at <= clock.t - :window
       AND gate.paused_until <= clock.t AND (:urgent OR gate.urgent_until <= clock.t)
+      AND (:urgent OR (SELECT started_at FROM newest) <= clock.t - :gap)
     ORDER BY s.started_at, s.slot LIMIT 1
     FOR UPDATE OF s SKIP LOCKED
 ),
@@ -69,6 +74,7 @@ hold AS (
 )
 SELECT (SELECT started_at FROM taken) AS started_at, clock.t AS now,
        gate.paused_until, gate.urgent_until, (SELECT started_at FROM oldest) AS oldest,
+       (SELECT started_at FROM newest) AS newest,
        (SELECT COUNT(*) FROM rate_slots WHERE budget = :budget AND slot < :rate) AS slots
 FROM clock, gate
 """
@@ -107,11 +113,17 @@ class Taken:
 class RateBudget:
     """One provider account's budget in the database (see the module docstring)."""
 
-    def __init__(self, db: Database, budget: str, rate: int, *, hold: float = 0.05) -> None:
+    def __init__(
+        self, db: Database, budget: str, rate: int, *, hold: float = 0.05, spread: float = 0.0
+    ) -> None:
         self._db = db
         self.budget = budget  # a hash naming the account, never its key
         self.rate = rate
         self.hold = hold  # how long an interactive taker holds background takers back
+        # Background starts at least `spread` × window/rate apart (0: bursts allowed): a
+        # spent budget then frees a slot every fifth of a window, not all five at once a
+        # window later, so a person arriving during a flood waits a fraction of a window.
+        self.spread = spread
         self._ready = False
 
     @property
@@ -146,6 +158,7 @@ class RateBudget:
             "window": float(window),
             "urgent": bool(urgent),
             "hold": self.hold,
+            "gap": self.spread * window / self.rate,
         }
         row = self._db.write(TAKE, params)[0]
         now = float(row["now"])
@@ -159,7 +172,10 @@ class RateBudget:
         elif not urgent and row["urgent_until"] > now:
             wait = float(row["urgent_until"]) - now
         else:
-            wait = max(SOON, float(row["oldest"]) + window - now)
+            wait = float(row["oldest"]) + window - now
+            if not urgent:
+                wait = max(wait, float(row["newest"]) + params["gap"] - now)
+            wait = max(SOON, wait)
         return Taken(None, wait, now)
 
     def pause(self, seconds: float) -> None:

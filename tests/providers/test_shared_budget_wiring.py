@@ -37,6 +37,8 @@ def test_on_postgresql_each_limiter_takes_from_its_accounts_shared_budget(postgr
     assert len({budget.budget for budget in budgets}) == 3  # one per account and kind
     assert all(key not in budget.budget for budget in budgets)
     assert (budgets[1].rate, budgets[2].rate) == (100, 5)
+    # per-second budgets spread background starts; the hourly one keeps its bursts
+    assert [budget.spread > 0 for budget in budgets] == [True, False, True]
     bitscale.acquire()
     stamped = store.sql.scalar(
         "SELECT COUNT(*) FROM rate_slots WHERE budget = :b AND started_at > 0",

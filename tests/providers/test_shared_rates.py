@@ -150,7 +150,7 @@ def test_each_process_says_how_long_until_the_clusters_next_slot(cluster):
     limiters, _ = cluster
     for limiter in [*limiters, limiters[0], limiters[1]]:
         limiter.acquire()  # 5 starts between the three: the window is spent
-    assert limiters[2].available_in() > WINDOW / 2
+    assert 0 < limiters[2].available_in() <= WINDOW  # although it started none itself
     assert not limiters[2].try_acquire()
     time.sleep(limiters[2].available_in())
     assert limiters[2].try_acquire()
@@ -215,3 +215,28 @@ def test_after_a_server_crash_empties_the_budget_it_is_rebuilt(cluster):
     began = time.monotonic()
     limiters[2].acquire()
     assert time.monotonic() - began >= 0.25 and len(log) == 2
+
+
+def test_spread_out_background_starts_let_a_person_in_within_a_fraction_of_a_window(cluster):
+    limiters, log = cluster
+    for limiter in limiters:
+        limiter.shared.budget.spread = 0.8  # what per-second budgets get (shared_rates.py)
+    stop = threading.Event()
+    threads = [hammer(limiter, BACKGROUND, stop) for limiter in (limiters[0], limiters[2])]
+    threads += [hammer(limiter, BACKGROUND, stop) for limiter in (limiters[0], limiters[2])]
+    time.sleep(2 * WINDOW)  # past the first burst: the budget is spent from here on
+    waits = []
+    for pause in (0.03, 0.11, 0.07, 0.13, 0.05):  # at moments out of step with the window
+        time.sleep(pause)
+        began = time.monotonic()
+        limiters[1].acquire(INTERACTIVE)
+        waits.append(time.monotonic() - began)
+    stop.set()
+    for thread in threads:
+        thread.join(5)
+    starts = sorted(t for t, _ in log)
+    assert most_in_any_window(starts, PER) <= RATE
+    # Without spreading, the five slots free together and a person may wait a whole window.
+    assert max(waits) < WINDOW / 2
+    later = [t for t in starts if t > starts[0] + 2 * WINDOW]
+    assert len(later) >= 0.8 * RATE * (later[-1] - later[0]) / WINDOW
