@@ -53,6 +53,8 @@ class Cost:
     credits_left: int | None
     needs_approval: bool
     budget_problem: str | None  # a daily budget that one firing would exceed
+    person_budget: int | None = None  # rows a day, per person (None: no budget)
+    workspace_budget: int | None = None  # rows a day, the whole workspace
 
     @property
     def monthly(self) -> float | None:
@@ -108,7 +110,8 @@ class WatchService:
             problem = None if decision.allowed else decision.sentence
         needs = self.policy.needs_approval(len(draft.rows)) if self.policy else False
         return Cost(len(draft.rows), per_row, draft.schedule.per_month, credits_left, needs,
-                    problem)
+                    problem, self.policy.person_budget() if self.policy else None,
+                    self.policy.workspace_budget() if self.policy else None)
 
     def create(self, draft: WatchDraft) -> tuple[Watch, bool]:
         """Save a watch once per form; above the approval threshold it waits for an admin.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET
 from bot.playground.slack.form_fill import watch_values
 from bot.playground.slack.records import wait_for
 from tests.e2e.test_home import home_text, open_home
@@ -183,3 +184,18 @@ def test_credits_running_out_during_a_firing_pause_it_and_resume_finishes_it(sta
     assert len(stack.bot.watches.store.firings_of(watch.id)) == 1
     time.sleep(0.3)
     assert len(digests(stack, parent)) == 1
+
+
+def test_the_cost_before_saving_names_the_budgets_it_is_checked_against(stack, clock):
+    shown = text_of(create_watch(stack, confirm=False)["blocks"])
+    assert "Budgets: none set" in shown
+    stack.bot.policy.settings.set(PERSON_BUDGET, 500, actor=ADMIN)
+    stack.bot.policy.settings.set(WORKSPACE_BUDGET, 5000, actor=ADMIN)
+    shown = text_of(create_watch(stack, confirm=False)["blocks"])
+    assert (
+        "Budgets: 3 rows a firing, against your 500 rows a day and the workspace's "
+        "5,000 rows a day; each firing fits today's" in shown
+    )
+    stack.bot.policy.settings.set(PERSON_BUDGET, 2, actor=ADMIN)
+    shown = text_of(create_watch(stack, confirm=False)["blocks"])
+    assert "⚠️ Budgets:" in shown and "the watch pauses and you are told" in shown

@@ -159,13 +159,25 @@ def cost_lines(cost: Cost) -> list[str]:
     if cost.budget_problem:
         lines.append(f"⚠️ Budgets: {cost.budget_problem} A firing over a budget does not "
                      "start: the watch pauses and you are told.")
+    elif budgets := budget_words(cost):
+        lines.append(f"Budgets: {plural(cost.rows, 'row')} a firing, against {budgets}; "
+                     "each firing fits today's and is checked again before it starts.")
     else:
-        lines.append("Budgets: each firing fits today's budgets; each is checked again "
-                     "before it starts.")
+        lines.append("Budgets: none set; each firing is checked again before it starts.")
     if cost.needs_approval:
         lines.append("⏳ This many rows need an admin's approval: the watch starts once an "
                      "admin approves it.")
     return lines
+
+
+def budget_words(cost: Cost) -> str:
+    """"your 500 rows a day and the workspace's 5,000 rows a day" (the budgets set)."""
+    named = []
+    if cost.person_budget is not None:
+        named.append(f"your {plural(cost.person_budget, 'row')} a day")
+    if cost.workspace_budget is not None:
+        named.append(f"the workspace's {plural(cost.workspace_budget, 'row')} a day")
+    return " and ".join(named)
 
 
 def confirm_modal(session: str, *, what: str, cost: Cost) -> dict:
