@@ -72,9 +72,10 @@ def socket_mode_handler(bot: Bot):
 
 def _drain(bot: Bot, scheduler, listeners: list, seconds: float) -> bool:
     """A deploy's SIGTERM: take no new work, give runs in flight up to `seconds` (sync runs
-    waiting on BitScale, results being posted), and leave the rest in SQLite for the next
-    start. Runs at BitScale with a request id lose nothing by waiting; a sync run still
-    waiting when time is up is told to its requester at the next start."""
+    waiting on BitScale, results being posted), and leave the rest in the database: for
+    the next start, or on PostgreSQL for the other processes. Runs at BitScale with a
+    request id lose nothing by waiting; a sync run still waiting when time is up is told
+    to its requester."""
     # A second SIGTERM (an impatient supervisor) must not cut the drain short.
     signal.signal(signal.SIGTERM, lambda *_: log.info("already stopping"))
     scheduler.shutdown(wait=False)
@@ -90,7 +91,17 @@ def _drain(bot: Bot, scheduler, listeners: list, seconds: float) -> bool:
     bot.runs.shutdown(wait=False)
     drained = bot.runs.drain(seconds)
     pending = bot.runs.pending_count()
-    if drained:
+    # Let go at once: another process leads the periodic jobs from its next renewal, and
+    # reports at once what this one could not finish sending (not 15 s later).
+    for lease in (bot.leader, bot.heartbeat):
+        if lease is not None:
+            try:
+                lease.release()
+            except Exception:  # noqa: BLE001 - the database gone too: the lease lapses
+                log.warning("could not let go of the %s lease; it lapses by itself", lease.name)
+    if drained and bot.store.postgres:
+        log.info("stopped; the other processes carry on the %d unfinished runs", pending)
+    elif drained:
         log.info("stopped; %d unfinished runs resume at the next start", pending)
     else:
         log.warning(
