@@ -183,3 +183,40 @@ def test_two_processes_claiming_the_same_firing_at_once_one_gets_it(database_tar
     for watches in processes:
         watches.store.close()
     setup.close()
+
+
+def wake_at_once(leaders: list[WatchService]) -> list[int]:
+    """Each leader schedules due watches from its own thread, all at one instant."""
+    barrier = threading.Barrier(len(leaders))
+    made: list[int] = []
+
+    def wake(leader: WatchService) -> None:
+        barrier.wait()
+        made.append(len(leader.schedule_due()))
+
+    threads = [threading.Thread(target=wake, args=(leader,)) for leader in leaders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return made
+
+
+def test_four_leaders_waking_at_the_same_second_make_one_firing(database_target):
+    """A leadership hand-over can leave two schedulers for a moment: each due slot is still
+    one firing, however many wake at once, each on its own connection."""
+    setup = Store(database_target)
+    clock = Clock(1_774_000_000.0)
+    watch, _ = service(setup, clock).create(draft())
+    now = watch.next_at + 1
+    leaders = [service(Store(database_target), Clock(now)) for _ in range(4)]
+    for round_ in range(3):
+        made = wake_at_once(leaders)
+        assert sorted(made) == [0, 0, 0, 1], (round_, made)
+        nxt = leaders[0].store.get(watch.id).next_at
+        for leader in leaders:
+            leader.set_clock(Clock(nxt + 1))
+    assert len(leaders[0].store.firings_of(watch.id)) == 3
+    for leader in leaders:
+        leader.store.store.close()
+    setup.close()
