@@ -18,6 +18,11 @@ from bot.store.database import Store
 
 FAILED_STATES = ("failed", "expired", "interrupted")
 NOT_SPENT = ("reused", "cancelled")  # answered from a stored result, or never sent
+# Rows that cost credits: not reused, not cancelled, and not joined to an identical run in
+# flight (a joined run shares that run's one request: it spent nothing of its own).
+SPENT = "state NOT IN ('reused', 'cancelled') AND joined_to IS NULL"
+# Rows answered for free: from a stored result, or by joining an identical run in flight.
+SHARED = "(state = 'reused' OR (joined_to IS NOT NULL AND state != 'cancelled'))"
 # Per-grid cost of one row, measured by the batch work when it exists; None = unknown yet.
 CostPerRow = Callable[[str], float | None]
 
@@ -69,7 +74,7 @@ class Usage:
 
     def rows_today(self, user_id: str | None = None) -> int:
         """Rows started since 00:00 UTC, by one person or (None) by everyone."""
-        where = "created_at >= :since AND state NOT IN ('reused', 'cancelled')"
+        where = f"created_at >= :since AND {SPENT}"
         params: dict = {"since": day_start(self.clock())}
         if user_id is not None:
             where += " AND user_id = :user_id"
@@ -110,7 +115,7 @@ class Usage:
         # ("+" keeps SQLite off it); a day is a short range of it (bench/policy.py).
         scan = self.clock() - since > 2 * 86400 and not self.store.sql.postgres
         column = "+created_at" if scan else "created_at"
-        where = f"{column} >= :since AND state NOT IN ('reused', 'cancelled')"
+        where = f"{column} >= :since AND {SPENT}"
         params: dict = {"since": since}
         if user_id is not None:
             where += " AND user_id = :user_id"
@@ -141,12 +146,13 @@ class Usage:
                 totals.credits = (
                     None if totals.credits is None or credits is None else totals.credits + credits
                 )
-        reused_where = where.replace("state NOT IN ('reused', 'cancelled')", "state = 'reused'")
+        reused_where = where.replace(SPENT, SHARED)
         self._add_reused(report, reused_where, params)
         return report
 
     def _add_reused(self, report: UsageReport, where: str, params: dict) -> None:
-        """Reused rows on their own: how many, and the credits they saved."""
+        """Rows answered for free (reused, or joined to a run in flight) on their own: how
+        many, and the credits they saved."""
         rows = self.store.sql.query(
             "SELECT user_id, grid_id, MAX(grid_name) AS grid_name, COUNT(*) AS count "
             f"FROM runs WHERE {where} GROUP BY user_id, grid_id",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.governance.usage import SPENT
 from bot.insight.forecast import Forecast, Reading, utc_day
 from bot.insight.history import CreditHistory
 from bot.store.database import Store
@@ -58,8 +59,7 @@ def daily_by_grid(
     day_list = [date.fromordinal(first.toordinal() + i) for i in range(days)]
     index = {d: i for i, d in enumerate(day_list)}
     rows = store.sql.query(
-        "SELECT created_at, grid_id, grid_name FROM runs WHERE created_at >= :since "
-        "AND state NOT IN ('reused', 'cancelled')",
+        f"SELECT created_at, grid_id, grid_name FROM runs WHERE created_at >= :since AND {SPENT}",
         {"since": now - days * DAY},
     )
     counts: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * days)
