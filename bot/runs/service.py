@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 # Submissions waiting for a provider's rate budget at once (two seconds of 5 req/s):
 # the rest of a flood stays queued in the database, not each in a thread of its own.
 SUBMITS_IN_HAND = 10
+# Submissions the scheduler sends (a batch's rows are fed by bot/batches/, fairly, behind
+# people, and reported by it as one file).
+DUE_SUBMISSIONS = (
+    "state = 'queued' AND submit_after <= :now AND joined_to IS NULL AND batch_id IS NULL"
+)
 
 
 class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
@@ -100,6 +105,7 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         self._busy: set[str] = set()
         self._in_hand: set[str] = set()
         self._busy_lock = threading.Lock()
+        self._inline = inline
         if inline:
             self._submitters = self._pollers = self._deliverers = _Inline()
         else:
@@ -114,19 +120,7 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         self._expire_overdue(now)
         self.sweep_followers(now)
         self._fail_orphans(now)
-        # A batch's rows are fed by bot/batches/ (fairly, behind people) and reported by
-        # it as one file, so this loop leaves them alone.
-        where = (
-            "state = 'queued' AND submit_after <= :now AND joined_to IS NULL AND batch_id IS NULL"
-        )
-        with self._busy_lock:
-            held = len(self._in_hand)
-        sending = held > 0
-        if held < SUBMITS_IN_HAND:  # the oldest first; those in hand are among them
-            due = self._due_ids(where, {"now": now}, SUBMITS_IN_HAND + held)
-            sending = sending or bool(due)
-            for run_id in due:
-                self._send_soon(run_id)
+        sending = self._hand_on(now)
         for provider in self.providers:
             # Nothing waits to be sent: polls may take the whole budget, not their share.
             for run in self._claim_polls(provider, now, whole_budget=not sending):
@@ -179,6 +173,18 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         with self._busy_lock:
             return [r["id"] for r in rows if r["id"] not in self._busy]
 
+    def _hand_on(self, now: float) -> bool:
+        """Fill the hand of submissions waiting for the budget with the oldest due runs;
+        True when any submission waits or was handed on."""
+        with self._busy_lock:
+            held = len(self._in_hand)
+        if held >= SUBMITS_IN_HAND:
+            return True
+        due = self._due_ids(DUE_SUBMISSIONS, {"now": now}, SUBMITS_IN_HAND + held)
+        for run_id in due:  # those in hand are among the oldest: skipped as busy
+            self._send_soon(run_id)
+        return held > 0 or bool(due)
+
     def _send_soon(self, run_id: str) -> bool:
         """Hand a queued run to a submitter, unless SUBMITS_IN_HAND already wait for the
         rate budget (False: it stays queued for a later tick)."""
@@ -193,6 +199,8 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
             finally:
                 with self._busy_lock:
                     self._in_hand.discard(run_id)
+            if not self._inline and not self._stopping.is_set():
+                self._hand_on(self.clock())  # the next one now, not at the next tick
 
         if not self._dispatch(self._submitters, submit, run_id):
             with self._busy_lock:
