@@ -49,6 +49,7 @@ from bot.slack.text import escape, mention
 from bot.slack.unfurl_clicks import run_delivered
 from bot.slack.watch_posts import SlackWatchNotifier
 from bot.slack.web_client import make_web_client
+from bot.store.cluster_lock import ClusterLock
 from bot.store.database import Store
 from bot.store.instance_lock import InstanceLock
 from bot.store.leases import LeaderLease
@@ -167,6 +168,9 @@ def _build(
         mention=mention,
         default_alert_channel=settings.credit_alert_channel,
         default_alert_threshold=settings.credit_alert_threshold,
+        # Across every process on PostgreSQL: two runs at once, anywhere, cannot both take
+        # the last row of a budget.
+        admission_lock=ClusterLock(store, "admission"),
     )
     insight = Insight.over(store, policy.usage, insight_clock)
     bitscale.observe_workspace(insight.history.observe)  # every answer is a reading

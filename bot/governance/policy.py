@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -121,7 +122,7 @@ class Policy:
     default_alert_threshold: int = 1000
     # Budget checks and the insert that follows them hold this, so two runs at once
     # cannot both take the last row of a budget.
-    admission_lock: threading.Lock = field(default_factory=threading.Lock)
+    admission_lock: AbstractContextManager = field(default_factory=threading.Lock)
 
     # --- admins ------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ messages of the run lifecycle (service.py)."""
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -103,7 +103,7 @@ class RunRefused(Exception):
 class Gate(Protocol):
     """Asked right before a run is recorded; see bot/governance/policy.py."""
 
-    admission_lock: threading.Lock
+    admission_lock: AbstractContextManager
 
     def admit(self, request: RunRequest, *, spend: bool) -> str | None: ...
 
