@@ -219,7 +219,7 @@ def set_key(client: BitScaleClient, keys: KeyStore, audit: AuditLog, actor: str,
         return "No key was given; nothing changed."
     RedactSecrets.secrets.add(key)
     try:
-        client.use_key(key, persist=lambda k: keys.put(k, actor))
+        client.use_checked_key(key, persist=lambda k: keys.put(k, actor))
     except BitScaleError as error:
         audit.record(actor, "key_set_failed", outcome=error.code)
         if error.code in ("INVALID_API_KEY", "KEY_MALFORMED"):

@@ -14,6 +14,7 @@ from bot.providers.bitscale.transport import (
     Priority,
     parse,
 )
+from bot.providers.keys import usable_key
 
 
 class BitScaleClient(BitScaleTransport):
@@ -152,10 +153,12 @@ class BitScaleClient(BitScaleTransport):
                 self._api_key = rotated.api_key
         return rotated
 
-    def use_key(self, key: str, *, persist: Callable[[str], None] | None = None) -> None:
+    def use_checked_key(self, key: str, *, persist: Callable[[str], None] | None = None) -> None:
         """Switch to a key an admin set (after a rotation whose answer was lost): one
         GET /workspace with it first, so a key BitScale refuses raises and changes nothing;
-        then `persist(key)` and the swap, as a rotation does."""
+        then `persist(key)` and the swap, as a rotation does. Spaces and line breaks
+        around a pasted key are dropped, as for BITSCALE_API_KEY."""
+        key = usable_key(key, "The BitScale API key")
         self._request(
             "GET",
             "workspace",
