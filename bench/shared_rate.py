@@ -52,8 +52,8 @@ class Noted:
             self.starts.append(taken.started_at)
         return taken
 
-    def pause(self, seconds: float) -> None:
-        self.budget.pause(seconds)
+    def pause(self, seconds: float) -> float:
+        return self.budget.pause(seconds)
 
     def state(self, window: float) -> tuple[int, float]:
         return self.budget.state(window)

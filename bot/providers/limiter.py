@@ -39,6 +39,7 @@ class Aborted(Exception):
 class Taken(Protocol):
     started_at: float | None  # when the slot was taken (the budget's clock), or None
     wait: float  # when none was: seconds before asking again
+    paused_until: float  # a 429's pause in force (the budget's clock), or 0
 
 
 class SharedBudget(Protocol):
@@ -48,7 +49,9 @@ class SharedBudget(Protocol):
 
     def take(self, window: float, *, urgent: bool = False) -> Taken: ...
 
-    def pause(self, seconds: float) -> None: ...
+    def pause(self, seconds: float) -> float:
+        """Pause every process; returns when the pause ends (the budget's clock)."""
+        ...
 
     def state(self, window: float) -> tuple[int, float]:
         """(starts in the last `window` by every process, seconds until one may start)"""
@@ -87,6 +90,7 @@ class RateLimiter:
         self.shared: SharedBudget | None = None
         self._taking = False  # the head waiter is asking the shared budget for a slot
         self._complained = float("-inf")
+        self._seen_pause = 0.0  # the shared pause this limiter last widened its margin for
 
     EXTRA_STEP = 0.05
     EXTRA_MAX = 0.4
@@ -146,6 +150,10 @@ class RateLimiter:
         self._cond.release()
         try:
             taken = shared.take(self.window, urgent=urgent)
+            if taken.paused_until > self._seen_pause:  # a 429 seen by another process
+                with self._cond:
+                    self._seen_pause = taken.paused_until
+                    self._widen()  # the network is as jittery here: leave the same room
             return 0.0 if taken.started_at is not None else max(taken.wait, 0.001)
         except Exception as exc:
             if shared.closed:  # this bot's store was closed: its budget went with it
@@ -235,15 +243,20 @@ class RateLimiter:
         """A 429: hold everyone back for Retry-After (every process, with a shared budget)
         and leave more room from now on."""
         with self._cond:
-            self._extra = min(self.EXTRA_MAX, self.window - self.base_window + self.EXTRA_STEP)
-            self._extra_since = self._clock()
+            self._widen()
             shared = self.shared
         self.pause(retry_after)
         if shared is not None:
             try:
-                shared.pause(retry_after)
+                until = shared.pause(retry_after)
+                with self._cond:
+                    self._seen_pause = max(self._seen_pause, until)
             except Exception as exc:  # this process holds back; the others may see a 429
                 self._complain(exc)
+
+    def _widen(self) -> None:
+        self._extra = min(self.EXTRA_MAX, self.window - self.base_window + self.EXTRA_STEP)
+        self._extra_since = self._clock()
 
     def observe_remaining(self, remaining: int | None) -> None:
         """The server says its window is spent although we did not spend it all: another

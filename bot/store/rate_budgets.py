@@ -85,6 +85,7 @@ INSERT INTO rate_budgets (budget, paused_until, urgent_until)
 VALUES (:budget, {NOW} + :seconds, 0)
 ON CONFLICT (budget) DO UPDATE
 SET paused_until = GREATEST(rate_budgets.paused_until, excluded.paused_until)
+RETURNING paused_until
 """
 
 STATE = f"""
@@ -103,11 +104,13 @@ SOON = 0.002  # the free slot was locked by another taker this instant: ask agai
 @dataclass(frozen=True)
 class Taken:
     """A slot's answer: `started_at` (server clock) when one was taken, else how long to
-    wait before asking again; `now`: the server's clock when it was asked."""
+    wait before asking again; `now`: the server's clock when it was asked; `paused_until`:
+    the end of a 429's pause in force then (0: none)."""
 
     started_at: float | None
     wait: float
     now: float = 0.0
+    paused_until: float = 0.0
 
 
 class RateBudget:
@@ -169,7 +172,8 @@ class RateBudget:
             return Taken(None, 0.0, now)
         if row["paused_until"] > now:
             wait = float(row["paused_until"]) - now
-        elif not urgent and row["urgent_until"] > now:
+            return Taken(None, wait, now, float(row["paused_until"]))
+        if not urgent and row["urgent_until"] > now:
             wait = float(row["urgent_until"]) - now
         else:
             wait = float(row["oldest"]) + window - now
@@ -178,9 +182,11 @@ class RateBudget:
             wait = max(SOON, wait)
         return Taken(None, wait, now)
 
-    def pause(self, seconds: float) -> None:
-        """Every process holds back for `seconds` from now (a 429's Retry-After)."""
-        self._db.run(PAUSE, {"budget": self.budget, "seconds": float(seconds)})
+    def pause(self, seconds: float) -> float:
+        """Every process holds back for `seconds` from now (a 429's Retry-After); returns
+        when the pause ends (server clock)."""
+        rows = self._db.write(PAUSE, {"budget": self.budget, "seconds": float(seconds)})
+        return float(rows[0]["paused_until"])
 
     def state(self, window: float) -> tuple[int, float]:
         """(starts in the last `window` across the cluster, seconds until one may start)."""

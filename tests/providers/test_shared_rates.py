@@ -41,8 +41,8 @@ class Recorded:
             self.log.append((taken.started_at, self.label))
         return taken
 
-    def pause(self, seconds: float) -> None:
-        self.budget.pause(seconds)
+    def pause(self, seconds: float) -> float:
+        return self.budget.pause(seconds)
 
     def state(self, window: float) -> tuple[int, float]:
         return self.budget.state(window)
@@ -139,11 +139,16 @@ def test_a_429_seen_by_one_process_pauses_the_others(cluster):
     limiters[0].acquire()
     limiters[0].on_rejected(retry_after=0.4)
     began = time.monotonic()
-    limiters[1].acquire()
-    limiters[2].acquire()
+    others = [threading.Thread(target=limiter.acquire) for limiter in limiters[1:]]
+    for thread in others:
+        thread.start()
+    for thread in others:
+        thread.join(5)
     assert time.monotonic() - began >= 0.35
     first, *rest = sorted(t for t, _ in log)
     assert all(t - first >= 0.35 for t in rest)
+    # and each that met the pause leaves the same extra room from now on, as the refused one
+    assert all(limiter.window > WINDOW + RateLimiter.EXTRA_STEP * 0.9 for limiter in limiters)
 
 
 def test_each_process_says_how_long_until_the_clusters_next_slot(cluster):
