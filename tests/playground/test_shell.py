@@ -125,7 +125,8 @@ def test_a_first_hour_in_the_shell(tmp_path, monkeypatch):
     assert "HTTP 404" not in transcript
     assert "┌ BitScale · Home" in transcript and "most recent runs" in transcript
     assert "home\n" in transcript and "[Status" in transcript
-    assert "@BitScale help\n    ↳ BitScale, in the thread in #sales:" in transcript
+    assert "@BitScale help\n    ↳ BitScale, in the thread of “@BitScale help” in #sales:" \
+        in transcript
     assert "│ → Person Lookup" in transcript and "bo@bo.io" not in transcript.split("Home")[0]
     assert "DM · BitScale:\n  ⏳ @ana started *Person Lookup*" in transcript
     assert (

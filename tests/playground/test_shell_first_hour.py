@@ -190,3 +190,44 @@ def test_an_approval_in_the_shell_names_people_and_channels(tmp_path, quick_sim)
     assert "so it is waiting for approval. I asked @ana; you'll hear here." in said
     assert "✅ @ana approved this batch: it starts now." in said
     assert "<@" not in said and "<#" not in said
+
+
+def test_links_get_their_preview_and_a_reaction_enriches_a_message(tmp_path):
+    """Done means the shell does what the README says a rep does in Slack: a LinkedIn
+    link posted in the channel gets the bot's preview, whose Enrich button is pressed by
+    typing it, and a 🔎 reaction on a message runs the channel's default grid."""
+    from bot.playground.simulators.demo_grids import linkedin_grid
+
+    sim = Simulator(time_scale=50)
+    sim.add_grid(linkedin_grid())
+    with LocalStack(None, simulator=sim, tick_seconds=0.05) as stack:
+        out = io.StringIO()
+        lines = iter([
+            "/bitscale default LinkedIn Profile",
+            "met her today https://www.linkedin.com/in/ada-lovelace",
+            "enrich",
+            "wait",
+            "Kay Ng, kay.dev: https://www.linkedin.com/in/kay-ng",
+            "react 🔎",
+            "wait",
+        ])  # fmt: skip
+
+        def read_line(prompt: str) -> str | None:
+            line = next(lines, None)
+            if line is not None:
+                out.write(prompt + line + "\n")
+            return line
+
+        Shell(stack, out, read_line, user="ana", channel="sales", live=True).run()
+        said = out.getvalue()
+    assert "#sales · BitScale's preview of https://www.linkedin.com/in/ada-lovelace:" in said
+    assert "[Enrich (" in said.split("#sales > enrich")[0]
+    pressed = said.split("#sales > enrich")[1].split("#sales > Kay Ng")[0]
+    assert (
+        "⏳ @ana asked *LinkedIn Profile*; the result will be in this message's thread." in pressed
+    )
+    assert "✅ @ana *LinkedIn Profile* is done." in pressed
+    reacted = said.split("#sales > react 🔎")[1]
+    assert "(you reacted :mag: to “Kay Ng, kay.dev: https://www.linkedin.com/in/kay-ng”)" in said
+    assert "in the thread of “Kay Ng, kay.dev: https://www.linkedin.com/in/kay-ng”" in reacted
+    assert "✅ @ana *LinkedIn Profile* is done." in reacted

@@ -28,6 +28,8 @@ def handle(shell: ShellContext, line: str, answers: dict[str, str]) -> bool:
         home(shell)
     elif word == "shortcut":
         shell.driver.shortcut()
+    elif word == "enrich" and not rest.strip() and shell.press("enrich"):
+        pass  # the Enrich button of a link's preview
     elif word == "enrich":
         enrich(shell, rest)
     elif word in ("@bitscale", "@bot"):
@@ -36,6 +38,8 @@ def handle(shell: ShellContext, line: str, answers: dict[str, str]) -> bool:
         low_credits(shell, rest)
     elif word == "workflow":
         workflow(shell, rest, answers)
+    elif word == "react":
+        react(shell, rest)
     else:
         return False
     return True
@@ -62,13 +66,40 @@ def mention(shell: ShellContext, text: str) -> None:
     shell.driver.event(event, event_id())
 
 
-def post_message(shell: ShellContext, text: str) -> None:
-    """Text that is no command and no button: a message to the channel, as in Slack."""
-    shell.stack.standin.add_message(shell.channel_id, text, user=shell.user_id)
+def post_message(shell: ShellContext, text: str) -> bool:
+    """Text that is no command and no button: a message to the channel, as in Slack, which
+    tells the bot (message.channels) and, for a LinkedIn link, asks for its preview."""
+    standin = shell.stack.standin
+    message = standin.add_message(shell.channel_id, text, user=shell.user_id)
     shell.say(
         f"#{shell.names[shell.channel_id]} · {shell.names[shell.user_id]}: {text}\n"
-        "  (posted as a message; the bot answers /bitscale commands and @BitScale mentions)"
+        "  (posted as a message; react 🔎 runs the channel's default grid on it)"
     )
+    event = {"type": "message", "channel": message.channel, "user": message.user,
+             "text": message.text, "ts": message.ts, "event_ts": message.ts,
+             "channel_type": "channel"}  # fmt: skip
+    shell.driver.event(event, event_id())
+    shared = standin.share_links(message)
+    if shared is not None:
+        shell.driver.event(shared[1], event_id())
+    return shared is not None  # the bot is asked for a preview
+
+
+REACTIONS = {"🔎": "mag", "🔍": "mag_right", "mag": "mag", "mag_right": "mag_right"}
+
+
+def react(shell: ShellContext, emoji: str) -> None:
+    """A reaction (🔎 by default) on the newest message a person posted in the channel."""
+    name = REACTIONS.get(emoji.strip().strip(":") or "🔎", emoji.strip().strip(":"))
+    standin = shell.stack.standin
+    posted = [m for m in standin.posts(shell.channel_id, top_level=True) if m.user != BOT_USER]
+    if not posted:
+        shell.say("There is no message to react to: type one first (any text is a message).")
+        return
+    message = posted[-1]
+    shown = message.text if len(message.text) <= 60 else message.text[:59] + "…"
+    shell.say(f"(you reacted :{name}: to “{shown}”)")
+    shell.driver.event(standin.reaction_event(message, shell.user_id, name), event_id())
 
 
 def enrich(shell: ShellContext, text: str) -> None:

@@ -135,6 +135,8 @@ class ShellOutput:
             except OSError as exc:
                 where = f"; it could not be saved ({exc.strerror or exc})"
             say(f"      📎 {item.get('filename')} attached ({len(content):,} bytes){where}")
+        elif kind == "unfurl":
+            self._show_previews(*item)
         elif kind == "view":
             self.show_view(item)
         elif kind == "home":
@@ -150,13 +152,27 @@ class ShellOutput:
             else:
                 say("(BitScale updated the Home tab; type home to see it.)")
 
+    def _show_previews(self, channel: str, ts: str, previews: dict[str, dict]) -> None:
+        """The app's previews of links in a message (chat.unfurl), with their buttons."""
+        message = self.stack.standin.message(channel, ts)
+        for url, preview in previews.items():
+            key = ("unfurl", channel, ts, url)
+            body = self.lines(preview.get("blocks") or [], preview.get("text") or url, key, message)
+            for button in self.board.buttons_of(key):
+                button.url = url
+            head = f"{self._where(channel)} · BitScale's preview of {url}:"
+            self.say("\n".join([head, *["  " + line for line in body]]))
+
     def _thread_of(self, message: Any) -> str:
         """Which run's thread a reply is in, so two runs in flight never look alike."""
         where = self._where(message.channel)
         parent = self.stack.standin.message(message.channel, message.thread_ts)
-        if parent is None or not parent.blocks:
+        if parent is None or not (parent.blocks or parent.text):
             return f"in the thread in {where}"
-        headline = blocks_to_lines(parent.blocks[:1], self.names)
+        # a person's message (a 🔎 on it) has text only
+        headline = blocks_to_lines(parent.blocks[:1], self.names) or [
+            mrkdwn(parent.text, self.names).replace("\n", " ")
+        ]
         ref = re.search(r"Ref `([0-9A-F]{6})`", json.dumps(parent.blocks))
         what = headline[0] if headline else parent.text
         what = what if len(what) <= 70 else what[:69] + "…"

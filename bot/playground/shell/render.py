@@ -22,6 +22,7 @@ class Button:
     action: dict[str, Any]  # what a click sends as the action
     message: Any = None  # the message it sits in (None for a modal)
     view: dict | None = None
+    url: str | None = None  # in the app's preview of this link (pressed as Slack sends it)
 
 
 def local_time(epoch: int) -> str:

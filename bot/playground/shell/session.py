@@ -41,7 +41,9 @@ More of Slack:
   workflow <grid> :: k=v  a workflow reaching the step Run a BitScale grid
   /bitscale batch <grid>  a CSV batch: the form asks for a file path on this computer
   /invite @BitScale       invite the bot to the channel
-  any other text          posted in the channel as a message, as in Slack
+  any other text          posted in the channel as a message, as in Slack (a LinkedIn
+                          link in it gets the bot's preview, with its buttons)
+  react [🔎]              react to the newest message in the channel (🔎 enriches it)
 Other words:
   wait    wait until every run and batch has posted its result
   help    this text
@@ -173,7 +175,8 @@ class Shell(ShellOutput):
             asked_bot = self._slash(line)
         elif not extras.handle(self, line, answers) and not self.press(line):
             if not self.board.looks_like_a_label(line):
-                extras.post_message(self, line)
+                if extras.post_message(self, line):  # a link: its preview comes
+                    self.settle(expect=True, longest=5.0, since=sent)
                 return
             newest = " ".join(f"[{label}]" for label in self.board.newest())
             hint = f" The newest buttons: {newest}." if newest else ""
@@ -228,6 +231,9 @@ class Shell(ShellOutput):
             return False
         self.form = None
         self.pressed = self.board.key_of(button)
+        if button.url:  # a button in the app's preview of a link
+            self.driver.click_in_preview(button.message, button.url, button.action)
+            return True
         self.driver.click(button.action, message=button.message, view=button.view)
         return True
 
