@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.runs.parts import ServiceParts
 from bot.runs.reuse import input_key
+from bot.runs.saving import until_saved
 from bot.runs.types import (
     ACTIVE_STATES,
     UNEXPECTED_MESSAGE,
@@ -299,4 +300,9 @@ class RunSubmission(ServiceParts):
                     {"at": self.clock() + 30.0, "id": run.id},
                 )
             return
-        self._apply(self.store.get_run(run_id) or run, provider, outcome)
+        # The request has left: its answer must reach the database (see saving.py).
+        until_saved(
+            lambda: self._apply(self.store.get_run(run_id) or run, provider, outcome),
+            what=f"run {run_id}'s answer from {provider.label}",
+            patience=self.expiry_seconds,
+        )
