@@ -11,10 +11,12 @@ picks and skips those another process is claiming that instant.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from bot.runs.recovery import INSTANCE_LEASE
 from bot.store.database import Store
 from bot.store.sql import Transaction
 from bot.watches.records import IN_FLIGHT, LIVE_STATES, Firing, Watch, WatchRow
@@ -205,18 +207,31 @@ class WatchStore:
         return [Firing.from_row(r) for r in rows]
 
     def claim(
-        self, state: str, *, me: str, now: float, lease: float, limit: int = 20
+        self,
+        state: str,
+        *,
+        me: str,
+        now: float,
+        lease: float,
+        limit: int = 20,
+        alive_at: float | None = None,
     ) -> list[Firing]:
         """Lease up to `limit` firings in `state` nobody holds, in one statement. Firings
-        another process is claiming this instant are skipped, not waited for."""
+        another process is claiming this instant are skipped, not waited for. A firing
+        held by a process that is gone (its instance lease, renewed while it lives and
+        released when it stops, has lapsed at `alive_at`, real time) is taken over at once
+        rather than after its lease: every step of a firing may be done again safely."""
         skip = " FOR UPDATE SKIP LOCKED" if self.store.postgres else ""
         rows = self.store.sql.write(
             "UPDATE watch_firings SET owner = :me, lease_until = :until WHERE id IN ("
             "SELECT id FROM watch_firings WHERE state = :state "
-            "AND (lease_until IS NULL OR lease_until <= :now) "
+            "AND (lease_until IS NULL OR lease_until <= :now OR (owner != :me AND NOT EXISTS ("
+            "SELECT 1 FROM leases WHERE leases.name = :prefix || watch_firings.owner "
+            "AND leases.lease_until > :alive))) "
             f"ORDER BY created_at LIMIT :limit{skip}) RETURNING *",
-            {"me": me, "until": now + lease, "state": state, "now": now, "limit": limit},
-        )
+            {"me": me, "until": now + lease, "state": state, "now": now, "limit": limit,
+             "prefix": INSTANCE_LEASE, "alive": time.time() if alive_at is None else alive_at},
+        )  # fmt: skip
         return [Firing.from_row(r) for r in rows]
 
     def set_firing(self, firing_id: str, **changes: Any) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from bot.runs.recovery import INSTANCE_LEASE
 from bot.store.database import Store
+from bot.store.leases import LeaderLease
 from bot.watches.firings import Firings
 from bot.watches.schedule import Schedule
 from bot.watches.service import Refused, WatchDraft, WatchService, row_key
@@ -171,6 +173,8 @@ def test_two_processes_claiming_the_same_firing_at_once_one_gets_it(database_tar
     setup = Store(database_target)
     watch, _ = service(setup, Clock(1_774_000_000.0)).create(draft())
     processes = [WatchStore(Store(database_target)) for _ in range(2)]
+    for n, watches in enumerate(processes):  # alive, as every process is once started
+        LeaderLease(watches.store, f"p{n}", name=INSTANCE_LEASE + f"p{n}", says=None).renew()
     for round_ in range(10):
         firing = processes[0].add_firing(
             watch.id, 1000.0 + round_, kind="scheduled", missed=0, now=float(round_)
@@ -219,4 +223,25 @@ def test_four_leaders_waking_at_the_same_second_make_one_firing(database_target)
     assert len(leaders[0].store.firings_of(watch.id)) == 3
     for leader in leaders:
         leader.store.store.close()
+    setup.close()
+
+
+def test_a_firing_held_by_a_process_that_stopped_is_taken_over_at_once(database_target):
+    """A deploy stops a process in the middle of a step: its firing is not left waiting out
+    the step's lease (a minute) once the process is gone; a live process keeps its own."""
+    setup = Store(database_target)
+    watch, _ = service(setup, Clock(1_774_000_000.0)).create(draft())
+    old, new = (WatchStore(Store(database_target)) for _ in range(2))
+    alive = LeaderLease(old.store, "p-old", name=INSTANCE_LEASE + "p-old", says=None)
+    alive.renew()
+    firing = old.add_firing(watch.id, 1000.0, kind="scheduled", missed=0, now=10.0)
+    assert [f.id for f in old.claim("starting", me="p-old", now=20.0, lease=60)] == [firing.id]
+    assert new.claim("starting", me="p-new", now=21.0, lease=60) == []  # alive: its own
+    alive.release()  # stopped (a crashed one's lease lapses the same way)
+    LeaderLease(new.store, "p-new", name=INSTANCE_LEASE + "p-new", says=None).renew()
+    taken = new.claim("starting", me="p-new", now=22.0, lease=60)
+    assert [f.id for f in taken] == [firing.id] and taken[0].owner == "p-new"
+    assert old.claim("starting", me="p-old", now=23.0, lease=60) == []  # p-new is alive
+    for watches in (old, new):
+        watches.store.close()
     setup.close()
