@@ -12,6 +12,7 @@ BOTH_BACKENDS = {
     "test_submission_safety",
     "test_batches",
     "test_batch_budgets",
+    "test_watches",
 }
 
 
