@@ -208,7 +208,7 @@ def _remaining_png(series: RemainingSeries, locale: str | None) -> bytes | None:
         ax.yaxis.set_major_formatter(_thousands())
         _date_axis(ax, locale)
         ax.grid(axis="y", color="#DDDDDD")
-        ax.legend(loc="upper right", frameon=False)
+        ax.legend(loc="best", frameon=False)  # where it covers nothing drawn
         _layout(fig)
         return _png(fig)
 

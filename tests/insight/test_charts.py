@@ -131,3 +131,16 @@ def test_nothing_to_draw_says_so():
     assert empty.png is None and "no credit checks" in empty.line
     none = daily_chart(DailyByGrid(daily_fixture().days, {}, "rows"))
     assert none.png is None and "no runs in the last 30 days" in none.line
+
+
+def test_the_legend_never_hides_the_renewal_line():
+    """The 90-day chart's legend sat over the renewal line when the plan renews soon (the
+    line crossed its words); it goes where it covers nothing drawn."""
+    image = picture(remaining_chart(remaining_fixture(), "en-GB").png)
+    dark = [
+        (x, y)
+        for x in range(728, 741)
+        for y in range(50, 115)  # below the frame, where the legend stood
+        if sum(image.getpixel((x, y))) < 200  # the legend's black words
+    ]
+    assert dark == []
