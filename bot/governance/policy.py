@@ -257,11 +257,11 @@ class Policy:
                 "grid_access",
             )
         if not self.can_run_grid(user_id, grid_id):
-            return Decision(
-                False,
-                f"You don't have access to run {what}. {self.who_to_ask()}",
-                "grid_access",
-            )
+            if to_admin:
+                said = f"{self.mention(user_id)} doesn't have access to run {what} any more."
+            else:
+                said = f"You don't have access to run {what}. {self.who_to_ask()}"
+            return Decision(False, said, "grid_access")
         if not budget:
             return ALLOWED
         now = self.clock()

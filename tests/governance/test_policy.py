@@ -212,3 +212,14 @@ def test_the_audit_export_writes_no_live_formulas(policy):
     assert '\'=HYPERLINK("http://evil.example","Open")' in cells
     assert "'+form" in cells and "'@U0ANA" in cells and "'-2+3" in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+
+
+def test_a_refusal_worded_for_the_approving_admin_names_the_requester(policy):
+    """issue 27, N6: approval re-checks a held batch; the admin reads about the requester."""
+    policy.settings.set(PERSON_BUDGET, 2, actor="UADMIN")
+    said = policy.check_run("U1", "g1", 3, entry="approval", record=False, to_admin=True)
+    assert "That would be 3 rows, and <@U1> has 2 of their 2 rows a day left" in said.sentence
+    assert "Ask " not in said.sentence  # the admin is the one people ask
+    policy.set_grid_access("g1", GridAccess("nobody"), actor="UADMIN")
+    said = policy.check_run("U1", "g1", 3, entry="approval", record=False, to_admin=True)
+    assert said.sentence == "<@U1> doesn't have access to run this grid any more."
