@@ -220,14 +220,20 @@ class WatchStore:
         another process is claiming this instant are skipped, not waited for. A firing
         held by a process that is gone (its instance lease, renewed while it lives and
         released when it stops, has lapsed at `alive_at`, real time) is taken over at once
-        rather than after its lease: every step of a firing may be done again safely."""
+        rather than after its lease: starting and following may be done again safely.
+        Posting is not taken over so (a process that only stalled past its heartbeat could
+        be posting the digest that instant): it waits out the lease."""
         skip = " FOR UPDATE SKIP LOCKED" if self.store.postgres else ""
+        gone = (
+            "OR (owner != :me AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.name = "
+            ":prefix || watch_firings.owner AND leases.lease_until > :alive))"
+            if state != "digested"
+            else ""
+        )
         rows = self.store.sql.write(
             "UPDATE watch_firings SET owner = :me, lease_until = :until WHERE id IN ("
             "SELECT id FROM watch_firings WHERE state = :state "
-            "AND (lease_until IS NULL OR lease_until <= :now OR (owner != :me AND NOT EXISTS ("
-            "SELECT 1 FROM leases WHERE leases.name = :prefix || watch_firings.owner "
-            "AND leases.lease_until > :alive))) "
+            f"AND (lease_until IS NULL OR lease_until <= :now {gone}) "
             f"ORDER BY created_at LIMIT :limit{skip}) RETURNING *",
             {"me": me, "until": now + lease, "state": state, "now": now, "limit": limit,
              "prefix": INSTANCE_LEASE, "alive": time.time() if alive_at is None else alive_at},

@@ -242,6 +242,10 @@ def test_a_firing_held_by_a_process_that_stopped_is_taken_over_at_once(database_
     taken = new.claim("starting", me="p-new", now=22.0, lease=60)
     assert [f.id for f in taken] == [firing.id] and taken[0].owner == "p-new"
     assert old.claim("starting", me="p-old", now=23.0, lease=60) == []  # p-new is alive
+    # a digest being posted is never taken over early: a second post could go out
+    old.set_firing(firing.id, state="digested", owner="p-old", lease_until=80.0)
+    assert new.claim("digested", me="p-new", now=24.0, lease=60) == []
+    assert [f.id for f in new.claim("digested", me="p-new", now=81.0, lease=60)] == [firing.id]
     for watches in (old, new):
         watches.store.close()
     setup.close()
