@@ -33,8 +33,19 @@ class RunPolling(ServiceParts):
         now = self.clock()
         polled = {"polls": run.polls + 1, "first_poll_at": run.first_poll_at or now}
         hint = self._first_poll(run) or None  # a batch's own row time first
+        likely_done = self.timings.likely_done(run, now, hint)
+        with self._busy_lock:
+            flooded = bool(self._in_hand)
+        if not likely_done and flooded:
+            # Submissions wait for the budget, and this poll would wait behind them: it
+            # waits in the database instead, not in one of the few poller threads that
+            # the polls of finished runs need.
+            self.store.update_run(
+                run.id, next_poll_at=now + self._poll_spacing(provider, run, now), lease_until=None
+            )
+            return
         try:
-            outcome = provider.poll(run, likely_done=self.timings.likely_done(run, now, hint))
+            outcome = provider.poll(run, likely_done=likely_done)
         except Exception:  # noqa: BLE001 - a surprise is a failed poll: back off, retry
             log.exception("polling run %s failed unexpectedly", run.id)
             outcome = Outcome.retry("BOT_ERROR", "The bot could not read the run's status.")

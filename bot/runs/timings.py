@@ -31,7 +31,9 @@ SYNC_SHARE_OF_DRAIN = 0.5  # "well inside": at most this share of the drain wind
 HIT_SHRINK = 0.9
 MISS_GROWTH = 1.25
 LATE_FIRST_POLL = 1.25  # a first poll this much later than planned says nothing about it
-DUE_SHARE = 0.95  # a run this share of its usual time old is probably done (clock jitter)
+# A run this share of its usual time old is probably done: its first poll was timed from
+# the estimate, which may have grown by a miss (x1.25) since.
+DUE_SHARE = 0.75
 
 
 @dataclass
