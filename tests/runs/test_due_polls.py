@@ -127,3 +127,19 @@ def test_polls_take_the_whole_budget_only_while_nothing_waits_to_be_sent(core):
     echo.polls.clear()
     service.tick()  # nothing to send: the whole budget
     assert len(echo.polls) == 5
+
+
+def test_while_submissions_wait_a_poll_not_yet_due_waits_in_the_database(core):
+    service, echo, _, clock, store = core
+    learn(service, 30.0)
+    hinted = Hinted(echo)
+    run, _ = service.start_run(ask())
+    store.update_run(run.id, next_poll_at=clock.now + 10.0)  # asked early
+    service._in_hand.add("someone-else")  # a flood's submission waits for the budget
+    clock.now += 10.0
+    service.tick()
+    assert hinted.hints == []  # no thread waited behind the flood for it
+    assert store.get_run(run.id).next_poll_at > clock.now
+    clock.now += 20.0  # now as old as the grid's runs usually take: polled, flood or not
+    service.tick()
+    assert hinted.hints == [True]
