@@ -32,14 +32,15 @@ class RunPolling(ServiceParts):
             return
         now = self.clock()
         polled = {"polls": run.polls + 1, "first_poll_at": run.first_poll_at or now}
-        hint = self._first_poll(run) or None  # a batch's own row time first
-        likely_done = self.timings.likely_done(run, now, hint)
+        # How long the target's runs usually take: a batch's own row time first.
+        usual = self._first_poll(run) or self.timings.first_poll_after(run)
+        likely_done = self.timings.likely_done(run, now, usual)
         with self._busy_lock:
             flooded = bool(self._in_hand)
-        if not likely_done and flooded:
-            # Submissions wait for the budget, and this poll would wait behind them: it
-            # waits in the database instead, not in one of the few poller threads that
-            # the polls of finished runs need.
+        if usual is not None and not likely_done and flooded:
+            # Submissions wait for the budget, and this poll (early for a timed target)
+            # would wait behind them: it waits in the database instead, not in one of the
+            # few poller threads that the polls of finished runs need.
             self.store.update_run(
                 run.id, next_poll_at=now + self._poll_spacing(provider, run, now), lease_until=None
             )
