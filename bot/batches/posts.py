@@ -47,18 +47,39 @@ class BatchPosts:
             log.info("could not update batch %s's message: %s", batch.id, exc)
 
     def show_progress(self, batch: Batch, progress: Progress, now: float) -> None:
+        """Edit the progress message, unless another process edited it since `batch` was
+        read (compare-and-set on `progress_at`: of processes sharing the database, one edits)."""
+        claimed = self.store.sql.run(
+            "UPDATE batches SET progress_at = :now WHERE id = :id "
+            "AND COALESCE(progress_at, -1) = :seen",
+            {"now": now, "id": batch.id, "seen": _or_minus_one(batch.progress_at)},
+        )
+        if not claimed:
+            return
         try:
             self.notifier.update_batch(batch, progress)
         except Exception as exc:  # noqa: BLE001 - the next pass tries again
             log.info("progress of batch %s not shown: %s", batch.id, exc)
-        self.store.update(batch.id, progress_at=now, progress_seen=progress.seen() + batch.state)
+        self.store.update(batch.id, progress_seen=progress.seen() + batch.state)
 
     def notify_pause(self, batch: Batch) -> None:
+        """Tell of the pause once: the notice is claimed before it is posted, so of processes
+        sharing the database one posts it (a post that fails gives the claim back)."""
         if not batch.message_ts:
+            return
+        claimed = self.store.sql.run(
+            "UPDATE batches SET pause_notified = 1 WHERE id = :id AND state = 'paused' "
+            "AND COALESCE(pause_notified, 0) = 0",
+            {"id": batch.id},
+        )
+        if not claimed:
             return
         try:
             self.notifier.batch_paused(batch)
         except Exception as exc:  # noqa: BLE001 - tried again at the next pass
             log.info("pause of batch %s not announced: %s", batch.id, exc)
-            return
-        self.store.update(batch.id, pause_notified=1)
+            self.store.update(batch.id, pause_notified=0)
+
+
+def _or_minus_one(value: float | None) -> float:
+    return -1.0 if value is None else value

@@ -15,6 +15,7 @@ from bot.batches.expand import expand
 from bot.batches.feeder import Feeder
 from bot.batches.finish import Finisher
 from bot.batches.legacy import import_batch_files, legacy_folder
+from bot.batches.posts import BatchPosts
 from bot.batches.progress import measure
 from bot.batches.store import Batch, BatchStore
 from bot.store.database import Store
@@ -221,5 +222,41 @@ def test_two_processes_feeding_one_batch_hand_each_row_to_one_worker(database_ta
     assert len(handed) == rows and max(handed.values()) == 1
     # every row the feeders are done with is free again for the run core's poller
     assert stores[0].count_runs("lease_until IS NOT NULL") == 0
+    for store in stores:
+        store.close()
+
+
+class Posts(Notifier):
+    def __init__(self, fails: bool = False) -> None:
+        super().__init__()
+        self.fails, self.pauses, self.edits = fails, 0, 0
+
+    def batch_paused(self, batch) -> None:
+        if self.fails:
+            raise RuntimeError("Slack is down")
+        self.pauses += 1
+
+    def update_batch(self, batch, progress) -> None:
+        self.edits += 1
+
+
+def test_two_processes_tell_of_a_pause_once_and_edit_the_progress_once(database_target):
+    running_batch(database_target, 3)
+    stores = [Store(database_target), Store(database_target)]
+    first, second = (BatchStore(store) for store in stores)
+    first.update("b1", message_ts="1.0", post_channel="C0SALES")
+    assert first.move("b1", ("running",), state="paused", pause_code="OUT_OF_CREDITS")
+    seen = first.get("b1")  # both processes read the batch before either acts
+    progress = measure(seen, first.counts("b1"), NOW + 10)
+    down = BatchPosts(first, Posts(fails=True), lambda b: progress)
+    down.notify_pause(seen)  # Slack refused it: the notice is still owed
+    assert first.get("b1").pause_notified == 0
+    notifier = Posts()
+    both = [BatchPosts(batches, notifier, lambda b: progress) for batches in (first, second)]
+    for posts in both:
+        posts.notify_pause(seen)
+        posts.show_progress(seen, progress, NOW + 10)
+    assert notifier.pauses == 1 and notifier.edits == 1
+    assert first.get("b1").pause_notified == 1 and second.get("b1").progress_at == NOW + 10
     for store in stores:
         store.close()

@@ -29,7 +29,8 @@ def test_nothing_is_sent_after_the_pause_notice(tmp_path):
         (notice,) = [
             c
             for c in stack.standin.calls_to("chat.postMessage")
-            if "paused" in str(c.args.get("text"))
+            # the notice in the batch's thread (the requester's DM copy aside)
+            if "paused" in str(c.args.get("text")) and c.args.get("thread_ts") == parent.ts
         ]
 
         def run_posts():
