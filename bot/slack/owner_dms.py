@@ -67,7 +67,7 @@ class OwnerDMs:
         rows = plural(batch.rows_total or batch.runs_total, "row")
         text = (
             f"Your batch of {rows} with *{escape(batch.grid_name)}* "
-            f"({escape(batch.file_name)}) {said}. Details are in its thread{place}."
+            f"({escape(batch.file_name)}) {said.rstrip('.')}. Details are in its thread{place}."
         )
         try:
             opened = self._call(lambda: self.client.conversations_open(users=user))
