@@ -15,8 +15,9 @@ from bot.store.run_record import new_run_id
 
 INSERT_CHUNK = 500
 
-# (grid_id, grid_name, inputs, output_columns, user_id) → an earlier result per input, or None
-EarlierResults = Callable[[str, str, list[dict[str, str]], list[str] | None, str], list]
+# (grid_id, grid_name, inputs, output_columns, user_id, channel_id) → an earlier result per
+# input that this person may see there, or None
+EarlierResults = Callable[[str, str, list[dict[str, str]], list[str] | None, str, str | None], list]
 
 
 def expand(
@@ -53,7 +54,14 @@ def _insert_rows(
     found = [None] * len(chunk)
     if not batch.fresh:
         inputs = [row.inputs or {} for _, row in chunk]
-        found = earlier(batch.grid_id, batch.grid_name, inputs, batch.output_columns, batch.user_id)
+        found = earlier(
+            batch.grid_id,
+            batch.grid_name,
+            inputs,
+            batch.output_columns,
+            batch.user_id,
+            batch.channel_id,
+        )
     outputs = None if batch.output_columns is None else json.dumps(batch.output_columns)
     shared = {
         "grid_id": batch.grid_id,

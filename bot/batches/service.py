@@ -192,11 +192,13 @@ class BatchService:
         mapping: dict[str, str],
         output_columns: list[str] | None,
         user_id: str,
+        channel_id: str | None = None,
     ) -> int:
-        """For the preview: distinct rows an earlier result answers (reuse.py)."""
+        """For the preview: distinct rows an earlier result answers that this person may
+        see from `channel_id` (reuse.py visible_to)."""
         distinct = {row.digest: row.inputs for row in rows(info, mapping) if row.inputs}
         found = self._earlier_results(
-            grid_id, grid_name, list(distinct.values()), output_columns, user_id
+            grid_id, grid_name, list(distinct.values()), output_columns, user_id, channel_id
         )
         return sum(f is not None for f in found)
 
@@ -207,11 +209,14 @@ class BatchService:
         inputs: list[dict[str, str]],
         output_columns: list[str] | None,
         user_id: str,
+        channel_id: str | None = None,
     ) -> list:
         index = self.runs.results
         if index is None:
             return [None] * len(inputs)
-        return index.find_many(grid_id, inputs, output_columns, user_id, grid_name=grid_name)
+        return index.find_many(
+            grid_id, inputs, output_columns, user_id, channel_id=channel_id, grid_name=grid_name
+        )
 
     def cost_per_run(self, grid_id: str) -> float | None:
         """Credits one run of this grid has cost lately, measured; None when never."""

@@ -93,6 +93,19 @@ def asked_in_private(channel_id: str | None) -> bool:
     return not channel or channel.startswith("D")
 
 
+def visible_to(row: dict[str, Any], user_id: str | None, channel_id: str | None) -> bool:
+    """May the person asking `user_id` from `channel_id` be given this stored run (or
+    learn that it exists)? Their own runs, always. Another person's, only when it was
+    posted in this very conversation and not in private: a run made in a DM, Only me or
+    another channel (perhaps a private one they are not in) stays its requester's."""
+    if user_id is not None and row.get("user_id") == user_id:
+        return True
+    posted_in = row.get("post_channel") or row.get("channel_id")
+    if row.get("quiet") or asked_in_private(posted_in):
+        return False
+    return channel_id is not None and posted_in == channel_id
+
+
 def covered_outputs(output_columns: Sequence[str] | None, outputs: dict[str, Any] | None) -> set:
     """The outputs a stored result answers: what it asked for plus what came back."""
     return set(output_columns or ()) | set(outputs or {})
@@ -221,7 +234,9 @@ class ResultIndex:
         if self._cutoff(grid, run.grid_name) is None or not self._allowed(run.user_id, grid):
             return None
         outputs = None if run.output_columns is None else sorted(run.output_columns)
-        private_to = run.user_id if asked_in_private(run.channel_id) else None
+        # Shared within the conversation it was asked in, as reuse is (visible_to); a
+        # private question only with the same person's identical private requests.
+        private_to = run.user_id if asked_in_private(run.channel_id) else run.channel_id
         question = run.input_key or input_key(grid, run.inputs, run.provider)
         canonical = json.dumps([question, outputs, private_to], ensure_ascii=False)
         return "same:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
@@ -233,10 +248,12 @@ class ResultIndex:
         outputs: Sequence[str] | None = None,
         user_id: str | None = None,
         *,
+        channel_id: str | None = None,
         grid_name: str | None = None,
         provider: str = DEFAULT_PROVIDER,
     ) -> ReusedResult | None:
-        """The newest stored result answering this question within the window, or None.
+        """The newest stored result answering this question within the window that the
+        person asking (`user_id`, from `channel_id`) may see (visible_to), or None.
 
         `outputs` None asks for every output. The one-call seam for every entry point."""
         cutoff = self._cutoff(grid_id, grid_name)
@@ -248,7 +265,8 @@ class ResultIndex:
             "AND finished_at >= :cutoff ORDER BY finished_at DESC LIMIT :candidates",
             {"key": key, "cutoff": cutoff, "candidates": _CANDIDATES},
         )
-        return self._first_covering(rows, outputs)
+        seen = [r for r in rows if visible_to(r, user_id, channel_id)]
+        return self._first_covering(seen, outputs)
 
     def find_many(
         self,
@@ -257,10 +275,12 @@ class ResultIndex:
         outputs: Sequence[str] | None = None,
         user_id: str | None = None,
         *,
+        channel_id: str | None = None,
         grid_name: str | None = None,
         provider: str = DEFAULT_PROVIDER,
     ) -> list[ReusedResult | None]:
-        """`find` for each of many input rows (a batch preview), in a few queries."""
+        """`find` for each of many input rows (a batch preview), in a few queries; the same
+        visibility rule, so a batch of names cannot test what others looked up."""
         keys = [input_key(grid_id, r, provider) for r in rows]
         cutoff = self._cutoff(grid_id, grid_name)
         if cutoff is None or not self._allowed(user_id, grid_id):
@@ -275,7 +295,8 @@ class ResultIndex:
                 {**chunk, "cutoff": cutoff},
             )
             for row in found:
-                by_key.setdefault(row["input_key"], []).append(row)
+                if visible_to(row, user_id, channel_id):
+                    by_key.setdefault(row["input_key"], []).append(row)
         answers = {k: self._first_covering(v, outputs) for k, v in by_key.items()}
         return [answers.get(k) for k in keys]
 

@@ -54,6 +54,7 @@ class RunSubmission(ServiceParts):
                 request.inputs,
                 request.output_columns,
                 request.user_id,
+                channel_id=request.channel_id,
                 grid_name=request.grid_name,
                 provider=provider.name,
             )

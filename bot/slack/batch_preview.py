@@ -46,6 +46,7 @@ def show_preview(client: WebClient, services: Services, view_id: str, session: d
         session["mapping"],
         session.get("output_columns"),
         session.get("user_id") or "",
+        session.get("channel_id"),
     )
     token = services.store.save_session(
         {

@@ -82,7 +82,9 @@ def stored_result(
     values, missing = linkedin_inputs(form, url)
     if results is None or missing:
         return None
-    found = results.find(form.grid_id, values, None, None, grid_name=form.grid_name)
+    found = results.find(
+        form.grid_id, values, None, None, channel_id=channel_id, grid_name=form.grid_name
+    )
     if found is None:
         return None
     run = found.run

@@ -45,7 +45,7 @@ def earlier_for(company: str):
         outputs={"employees": {"value": 7}}, run_id="r-old", made_by="U0BEN", made_at=NOW - 86400
     )
 
-    def earlier(grid_id, grid_name, inputs, output_columns, user_id):
+    def earlier(grid_id, grid_name, inputs, output_columns, user_id, channel_id):
         return [hit if i.get("company_name") == company else None for i in inputs]
 
     return earlier

@@ -1,10 +1,7 @@
 """Issue 27, N9 and N10 end to end: a lookup made in a private channel is neither reused
-for, nor named to, someone asking elsewhere. Not fixed yet (the run core's reuse look-up,
-bot/runs/reuse.py, decides); strict xfail until it is, then unmark."""
+for, nor named to, someone asking elsewhere (bot/runs/reuse.py visible_to decides)."""
 
 from __future__ import annotations
-
-import pytest
 
 from bot.playground.rigs.stack import SIGNING_SECRET
 from bot.playground.slack.driver import SlackDriver
@@ -14,7 +11,6 @@ from tests.e2e.test_commands import blocks_text
 from tests.e2e.test_reuse import PERSON
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27 N9/N10: reuse ignores who could see the run")
 def test_a_private_channels_lookup_is_not_reused_or_named_in_another_channel(stack):
     ben = SlackDriver(
         stack.driver.url,

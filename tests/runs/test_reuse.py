@@ -146,26 +146,36 @@ def test_find_returns_the_newest_covering_result_trimmed_to_what_was_asked(tmp_p
         ),
     )
     index = ResultIndex(store, clock=lambda: NOW)
-    hit = index.find("g1", {"company_name": " Acme "}, ["employee_count"], "U0ANA")
+    hit = index.find("g1", {"company_name": " Acme "}, ["employee_count"], "U0ANA", channel_id="C1")
     assert hit is not None and hit.run_id == "new" and list(hit.outputs) == ["employee_count"]
     assert hit.made_by == "U0MARIA" and hit.made_at == NOW - DAY
-    assert index.find("g1", {"company_name": "Acme"}, ["industry"]).run_id == "narrow"
-    assert index.find("g1", {"company_name": "Acme"}, None).run_id == "new"
+    assert (
+        index.find("g1", {"company_name": "Acme"}, ["industry"], channel_id="C1").run_id == "narrow"
+    )
+    assert index.find("g1", {"company_name": "Acme"}, None, channel_id="C1").run_id == "new"
 
 
-def test_an_answer_first_asked_in_private_does_not_name_who_asked(tmp_path):
-    # Maria chose Only me (or asked in a DM): reused in a channel, the answer must not
-    # tell that channel what she looked up.
+def test_an_answer_first_asked_in_private_is_its_askers_alone(tmp_path):
+    # Maria chose Only me (or asked in a DM): nobody else gets it, or learns of it; in the
+    # channel where she asked, Bob is answered and told who asked first.
     store = _store_with(
         tmp_path,
-        done(id="dm", channel_id="D0MARIA", inputs={"company_name": "Acme"}),
-        done(id="only-me", channel_id=None, inputs={"company_name": "Globex"}),
-        done(id="shared", channel_id="C0SALES", inputs={"company_name": "Initech"}),
+        done(id="dm", user_id="U0MARIA", channel_id="D0MARIA", inputs={"company_name": "Acme"}),
+        done(id="only-me", user_id="U0MARIA", channel_id=None, inputs={"company_name": "Globex"}),
+        done(
+            id="shared", user_id="U0MARIA", channel_id="C0SALES", inputs={"company_name": "Initech"}
+        ),
     )
     index = ResultIndex(store, clock=lambda: NOW)
-    assert index.find("g1", {"company_name": "Acme"}, None, "U0BOB").made_by is None
-    assert index.find("g1", {"company_name": "Globex"}, None, "U0BOB").made_by is None
-    assert index.find("g1", {"company_name": "Initech"}, None, "U0BOB").made_by == "U0MARIA"
+    for company in ("Acme", "Globex"):
+        question = {"company_name": company}
+        assert index.find("g1", question, None, "U0BOB", channel_id="C0SALES") is None
+        mine = index.find("g1", question, None, "U0MARIA", channel_id="C0SALES")
+        assert mine is not None and mine.made_by is None  # not named in the channel
+    found = index.find("g1", {"company_name": "Initech"}, None, "U0BOB", channel_id="C0SALES")
+    assert found.made_by == "U0MARIA"
+    elsewhere = {"company_name": "Initech"}
+    assert index.find("g1", elsewhere, None, "U0BOB", channel_id="C0OTHER") is None
 
 
 def test_failed_reused_and_unfinished_runs_are_never_results(tmp_path):
@@ -177,39 +187,62 @@ def test_failed_reused_and_unfinished_runs_are_never_results(tmp_path):
         done(id="r", state="reused", reused_from="gone"),
         done(id="q", state="running", finished_at=None, outputs=None),
     )
-    assert ResultIndex(store, clock=lambda: NOW).find("g1", {"company_name": "Acme"}) is None
+    assert (
+        ResultIndex(store, clock=lambda: NOW).find("g1", {"company_name": "Acme"}, channel_id="C1")
+        is None
+    )
 
 
 def test_the_window_default_per_grid_and_off(tmp_path):
     store = _store_with(tmp_path, done(id="a", finished_at=NOW - 10 * DAY))
     inputs = {"company_name": "Acme"}
-    assert ResultIndex(store, default_days=30, clock=lambda: NOW).find("g1", inputs)
-    assert ResultIndex(store, default_days=9, clock=lambda: NOW).find("g1", inputs) is None
-    assert ResultIndex(store, default_days=0, clock=lambda: NOW).find("g1", inputs) is None
+    assert ResultIndex(store, default_days=30, clock=lambda: NOW).find(
+        "g1", inputs, channel_id="C1"
+    )
+    assert (
+        ResultIndex(store, default_days=9, clock=lambda: NOW).find("g1", inputs, channel_id="C1")
+        is None
+    )
+    assert (
+        ResultIndex(store, default_days=0, clock=lambda: NOW).find("g1", inputs, channel_id="C1")
+        is None
+    )
     per_grid = {"g1": 0}.get  # an admin marked g1 "no stable answer"
-    assert ResultIndex(store, window_for=per_grid, clock=lambda: NOW).find("g1", inputs) is None
+    assert (
+        ResultIndex(store, window_for=per_grid, clock=lambda: NOW).find(
+            "g1", inputs, channel_id="C1"
+        )
+        is None
+    )
     longer = {"g1": 11}.get
     index = ResultIndex(store, default_days=5, window_for=longer, clock=lambda: NOW)
-    assert index.find("g1", inputs) is not None
+    assert index.find("g1", inputs, channel_id="C1") is not None
     # the deploy-time per-grid setting, by id or by name; the admins' setting wins over it
     by_name = ResultIndex(store, grid_days={"Company Enrichment ": 0}, clock=lambda: NOW)
-    assert by_name.find("g1", inputs, grid_name="company enrichment") is None
-    assert by_name.find("g1", inputs) is not None  # no name given: the default applies
-    assert ResultIndex(store, grid_days={"G1": 5}, clock=lambda: NOW).find("g1", inputs) is None
+    assert by_name.find("g1", inputs, grid_name="company enrichment", channel_id="C1") is None
+    assert (
+        by_name.find("g1", inputs, channel_id="C1") is not None
+    )  # no name given: the default applies
+    assert (
+        ResultIndex(store, grid_days={"G1": 5}, clock=lambda: NOW).find(
+            "g1", inputs, channel_id="C1"
+        )
+        is None
+    )
     both = ResultIndex(store, grid_days={"g1": 0}, window_for=longer, clock=lambda: NOW)
-    assert both.find("g1", inputs) is not None
+    assert both.find("g1", inputs, channel_id="C1") is not None
     assert both.longest_window_days() == 30
     assert ResultIndex(store, grid_days={"g1": 90}).longest_window_days() == 90
     # the clock moves on: the same result expires
     later = ResultIndex(store, clock=lambda: NOW + 21 * DAY)
-    assert later.find("g1", inputs) is None
+    assert later.find("g1", inputs, channel_id="C1") is None
 
 
 def test_access_is_respected(tmp_path):
     store = _store_with(tmp_path, done(id="a"))
     index = ResultIndex(store, may_run=lambda user, grid: user != "U0GUEST", clock=lambda: NOW)
-    assert index.find("g1", {"company_name": "Acme"}, None, "U0ANA") is not None
-    assert index.find("g1", {"company_name": "Acme"}, None, "U0GUEST") is None
+    assert index.find("g1", {"company_name": "Acme"}, None, "U0ANA", channel_id="C1") is not None
+    assert index.find("g1", {"company_name": "Acme"}, None, "U0GUEST", channel_id="C1") is None
 
 
 def test_find_many_matches_find(tmp_path):
@@ -220,7 +253,7 @@ def test_find_many_matches_find(tmp_path):
     )
     index = ResultIndex(store, clock=lambda: NOW)
     rows = [{"company_name": "Acme"}, {"company_name": "Bolt"}, {"company_name": " Acme"}]
-    found = index.find_many("g1", rows, ["industry"])
+    found = index.find_many("g1", rows, ["industry"], channel_id="C1")
     assert [f and f.run_id for f in found] == ["a", None, "a"]
 
 
@@ -228,7 +261,7 @@ def test_old_completed_runs_are_backfilled(tmp_path):
     store = Store(tmp_path / "db")
     store.insert_run(done(id="legacy"))  # stored before reuse existed: no key
     index = ResultIndex(store, clock=lambda: NOW)
-    assert index.find("g1", {"company_name": "Acme"}).run_id == "legacy"
+    assert index.find("g1", {"company_name": "Acme"}, channel_id="C1").run_id == "legacy"
 
 
 # --- settings ------------------------------------------------------------------------------

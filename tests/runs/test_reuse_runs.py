@@ -31,7 +31,7 @@ def test_a_matching_request_is_answered_from_the_stored_result(env):
     assert notifier.delivered[-1] == (again.id, "reused", DONE["outputs"], None)
     # the same submission again starts nothing, and a reused row is never itself a result
     assert service.start_run(request(reuse=True, dedupe_key="view:V2"))[1] is False
-    assert service.results.find("g1", {"company_name": "Acme"}).run_id == first.id
+    assert service.results.find("g1", {"company_name": "Acme"}, channel_id="C1").run_id == first.id
 
 
 @respx.mock
@@ -53,4 +53,4 @@ def test_a_run_inserted_without_a_key_gets_one_when_it_completes(env):
     store.insert_run = lambda run: original(run.__class__(**{**run.__dict__, "input_key": None}))
     run, _ = service.start_run(request())
     assert store.get_run(run.id).state == "completed"
-    assert index.find("g1", {"company_name": "Acme"}).run_id == run.id
+    assert index.find("g1", {"company_name": "Acme"}, channel_id="C1").run_id == run.id

@@ -1,22 +1,14 @@
-"""Issue 27, N9 and N10: reuse must not tell anyone what another person looked up where
-they could not see it. Not fixed yet: the rule needs the run core's look-up (bot/runs/reuse.py
-`find`/`find_many`, and submit.py passing the asker's channel), outside this helper's files.
-These tests fail today (strict xfail) and must pass, unmarked, once it is done."""
+"""Issue 27, N9 and N10: reuse never tells anyone what another person looked up where they
+could not see it (bot/runs/reuse.py visible_to)."""
 
 from __future__ import annotations
-
-import pytest
 
 from bot.runs.reuse import ResultIndex
 from tests.runs.test_reuse import NOW, _store_with, done
 
-NOT_YET = pytest.mark.xfail(
-    strict=True, reason="issue 27 N9/N10: reuse ignores who could see the earlier run"
-)
 ROWS = [{"company_name": "Secret Target"}, {"company_name": "Globex"}]
 
 
-@NOT_YET
 def test_an_only_me_or_dm_run_is_reused_for_its_requester_only(tmp_path):
     store = _store_with(
         tmp_path,
@@ -35,7 +27,6 @@ def test_an_only_me_or_dm_run_is_reused_for_its_requester_only(tmp_path):
     assert index.find("g1", ROWS[1], None, "U0BOB") is None
 
 
-@NOT_YET
 def test_a_batch_preview_cannot_test_names_against_private_runs(tmp_path):
     """B's batch of candidate names must not learn which were looked up privately."""
     store = _store_with(
