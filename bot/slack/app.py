@@ -16,8 +16,13 @@ from bot.slack.home import HomePublisher
 from bot.slack.listeners import register_listeners
 from bot.slack.services import Services
 from bot.slack.unavailable import database_unavailable, tell_try_again
+from bot.store.engines import waiting_at_most
 
 log = logging.getLogger(__name__)
+
+# How long a Slack request waits for a database connection before the person is told to
+# try again: Slack shows its own timeout error after 3 s.
+REQUEST_POOL_WAIT_SECONDS = 1.5
 
 
 class _TokenInClientIsIntended(logging.Filter):
@@ -104,8 +109,15 @@ def build_app(
     return app
 
 
+class _App(App):
+    def dispatch(self, req):  # type: ignore[no-untyped-def]
+        # Slack waits 3 s for the answer: a database that is away is said in time.
+        with waiting_at_most(REQUEST_POOL_WAIT_SECONDS):
+            return super().dispatch(req)
+
+
 def _new_app(client: WebClient, signing_secret: str, token_verification: bool) -> App:
-    return App(
+    return _App(
         client=client,
         # Listeners ack and hand slow work to Services.later, so they finish in
         # milliseconds: run them on the request's own thread and answer when they

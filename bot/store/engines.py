@@ -7,12 +7,18 @@ and a busy timeout so writers queue instead of failing.
 
 PostgreSQL: psycopg 3 connections from a bounded `psycopg_pool.ConnectionPool`, which checks
 a connection before lending it (so a server restart costs one reconnect, not an error per
-pooled connection) and waits at most `POOL_WAIT_SECONDS` for a free one. SQLAlchemy borrows
-from it through `NullPool`, so there is exactly one pool and one bound on connections.
+pooled connection) and waits at most `POOL_WAIT_SECONDS` for a free one, or less inside
+`waiting_at_most(seconds)`: a Slack request must be answered within 3 s, so there a server
+that is away is said ("try again in a moment") before Slack gives up on the answer.
+SQLAlchemy borrows from it through `NullPool`, so there is exactly one pool and one bound on
+connections.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,7 +29,23 @@ from sqlalchemy.pool import NullPool, StaticPool
 BUSY_TIMEOUT_SECONDS = 30
 POOL_WAIT_SECONDS = 10
 CONNECT_TIMEOUT_SECONDS = 5
+RECONNECT_GIVE_UP_SECONDS = 10
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+# How long this thread's next borrower waits for a PostgreSQL connection. A new thread
+# starts with the default (contextvars are not inherited by threads).
+_pool_wait: ContextVar[float] = ContextVar("pool_wait", default=POOL_WAIT_SECONDS)
+
+
+@contextmanager
+def waiting_at_most(seconds: float) -> Iterator[None]:
+    """Within the block, a borrower waits at most `seconds` for a connection (then the
+    statement raises DatabaseUnavailable), instead of POOL_WAIT_SECONDS."""
+    token = _pool_wait.set(min(seconds, _pool_wait.get()))
+    try:
+        yield
+    finally:
+        _pool_wait.reset(token)
 
 
 def is_postgres_url(target: str) -> bool:
@@ -97,11 +119,19 @@ def _postgres_engine(url: str, pool_size: int) -> sa.Engine:
         check=ConnectionPool.check_connection,
         open=False,
         name="bitscale-bot",
+        # While the server is away each reconnection retries with a growing delay; giving
+        # up after a few seconds lets the next borrower start afresh with an immediate
+        # try, so the bot is back within seconds of the server, however long it was away.
+        reconnect_timeout=RECONNECT_GIVE_UP_SECONDS,
         # SQLAlchemy closes the connections it borrowed; closing hands them back instead.
         close_returns=True,
     )
     pool.open(wait=False)
-    engine = sa.create_engine("postgresql+psycopg://", creator=pool.getconn, poolclass=NullPool)
+    engine = sa.create_engine(
+        "postgresql+psycopg://",
+        creator=lambda: pool.getconn(timeout=_pool_wait.get()),
+        poolclass=NullPool,
+    )
     engine.pool_of_connections = pool  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "engine_disposed")
