@@ -13,6 +13,7 @@ BOTH_BACKENDS = {
     "test_batches",
     "test_batch_budgets",
     "test_watches",
+    "test_owner_dms",
 }
 
 

@@ -1,6 +1,6 @@
 """Issue 26, notices go to the owner: when a person's batch finishes, is paused or waits
 for an admin's approval, they get one DM as well as the thread update; `/bitscale dms off`
-turns them off for them."""
+turns them off for them. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ def owner_dms(stack, word: str) -> list:
     return [m for m in stack.standin.posts(OWNER_DM) if word in m.text]
 
 
-def test_a_finished_batch_is_told_to_its_owner_once(tmp_path):
-    with fast_stack(tmp_path, settings={"BATCH_PROGRESS_SECONDS": 0.2}) as stack:
+def test_a_finished_batch_is_told_to_its_owner_once(tmp_path, backend_settings):
+    settings = {"BATCH_PROGRESS_SECONDS": 0.2, **backend_settings}
+    with fast_stack(tmp_path, settings=settings) as stack:
         run_batch(stack, LEADS.encode())
         parent = parent_of(stack)
         assert "Done: " in summary_of(stack, parent)  # the thread update, as before
@@ -30,8 +31,8 @@ def test_a_finished_batch_is_told_to_its_owner_once(tmp_path):
         assert owner_dms(stack, "paused") == owner_dms(stack, "approval") == []
 
 
-def test_a_paused_batch_and_one_waiting_for_approval_are_told(tmp_path):
-    settings = {"BATCH_PROGRESS_SECONDS": 0.2, "BITSCALE_BOT_ADMINS": "U0ADMIN"}
+def test_a_paused_batch_and_one_waiting_for_approval_are_told(tmp_path, backend_settings):
+    settings = {"BATCH_PROGRESS_SECONDS": 0.2, "BITSCALE_BOT_ADMINS": "U0ADMIN", **backend_settings}
     with fast_stack(tmp_path, settings=settings) as stack:
         stack.sim.state.feature_enabled = False  # the first row pauses the whole batch
         run_batch(stack, LEADS.encode())
@@ -45,8 +46,9 @@ def test_a_paused_batch_and_one_waiting_for_approval_are_told(tmp_path):
         assert len(owner_dms(stack, "is paused")) == 1
 
 
-def test_a_person_who_turned_them_off_gets_none(tmp_path):
-    with fast_stack(tmp_path, settings={"BATCH_PROGRESS_SECONDS": 0.2}) as stack:
+def test_a_person_who_turned_them_off_gets_none(tmp_path, backend_settings):
+    settings = {"BATCH_PROGRESS_SECONDS": 0.2, **backend_settings}
+    with fast_stack(tmp_path, settings=settings) as stack:
         answer, _, _ = stack.driver.command("dms off")
         assert "*off*" in answer.json()["text"]
         run_batch(stack, LEADS.encode())
