@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import time
 
 import pytest
@@ -53,7 +54,10 @@ def test_channels_dates_grids_and_people_are_filled_in_forms(tmp_path, quick_sim
     assert "TypeError" not in said
     # item 1: a typed channel is a channel, in the run form and in the admin form
     assert "│ Post the result in (#channel, Enter = #sales, dm): #marketing" in said
-    assert "↳ BitScale, in the thread of “✅ @ana ran *Person Lookup*" in said
+    # the parent reads ⏳ or ✅: it is edited just after the reply is posted
+    assert re.search(
+        r"↳ BitScale, in the thread of “(✅ @ana ran|⏳ @ana started) \*Person Lookup", said
+    )
     assert "in #marketing:" in said
     # item 4: the admin restricts a grid: type-ahead from the bot's options, then people
     assert "│ Grid (type part of its name; Enter = none): Person\n│   → Person Lookup" in said
@@ -145,9 +149,7 @@ def test_a_run_in_flight_at_quit_is_answered_in_the_next_session(tmp_path):
     def stack() -> LocalStack:
         sim = Simulator(time_scale=20)
         sim.add_timed_grid("Slow Grid", 40)  # 2 real seconds: still running at quit
-        return LocalStack(
-            db, simulator=sim, simulator_memory=state_path(db), tick_seconds=0.05
-        )
+        return LocalStack(db, simulator=sim, simulator_memory=state_path(db), tick_seconds=0.05)
 
     with stack() as first:
         view = first.driver.open_run_form("run Slow Grid")
@@ -155,10 +157,13 @@ def test_a_run_in_flight_at_quit_is_answered_in_the_next_session(tmp_path):
         wait_for(lambda: first.bot.store.count_runs("request_id IS NOT NULL"))
         out = io.StringIO()
         lines = iter(["quit"])
-        Shell(first, out, lambda prompt: next(lines, None), user="ana", channel="sales",
-              live=True).run()
-        assert "1 run still under way: the results are posted when you start the shell " \
+        Shell(
+            first, out, lambda prompt: next(lines, None), user="ana", channel="sales", live=True
+        ).run()
+        assert (
+            "1 run still under way: the results are posted when you start the shell "
             "again with the same --db" in out.getvalue()
+        )
     assert state_path(db).stat().st_mode & 0o077 == 0  # owner-only
     with stack() as second:
         (run,) = wait_for(
