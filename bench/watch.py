@@ -95,7 +95,8 @@ def due_now(stack: LocalStack, clock: Clock, watches: list) -> float:
 
 
 def bench_storm(args) -> dict:
-    tmp = tempfile.TemporaryDirectory(prefix="bench-watch-")
+    # the stopped bot's last threads may still write there: cleaning up must not lose the numbers
+    tmp = tempfile.TemporaryDirectory(prefix="bench-watch-", ignore_cleanup_errors=True)
     stack = LocalStack(
         str(Path(tmp.name) / "bot.db"),
         simulator=Simulator("bench-key", latency=args.latency, time_scale=args.time_scale),
