@@ -210,7 +210,7 @@ def test_a_real_bot_says_why_it_is_not_ready_and_logs_json_without_secrets(tmp_p
         log = bot.log_path.read_text()
         # every line is a JSON object but the one the bot prints to stdout for the host
         lines = [line for line in log.splitlines() if not line.startswith("bitscale-bot ")]
-        not_json = [line for line in lines if not line.startswith("{")]
+        not_json = [line for line in lines if line.strip() and not line.startswith("{")]
         assert not_json == []
         entries = [json.loads(line) for line in lines]
         assert any("not ready" in e["message"] for e in entries)

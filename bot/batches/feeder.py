@@ -22,8 +22,11 @@ from bot.store.run_record import Run
 log = logging.getLogger(__name__)
 
 # How long a claimed row is this feeder's while it waits for a slot at the rate limiter
-# and is sent; released at once afterwards. A feeder that dies leaves it for this long.
-FEED_LEASE_SECONDS = 300.0
+# and is sent; released at once afterwards. A process that dies leaves its rows for this
+# long, so it is short (the cluster takes over within 30 s). A row still waiting when it
+# lapses may be handed to a second worker: only one can send it (the run core moves it
+# from queued to submitting once), the other finds it taken and lets go.
+FEED_LEASE_SECONDS = 30.0
 
 
 @dataclass
