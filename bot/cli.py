@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 from bot.config import SettingsError
@@ -197,39 +198,39 @@ def _database_target() -> str:
     return load_settings().database_target
 
 
-def _migrate() -> int:
-    from bot.store.commands import migrate_command
+def _store_verb(verb: str, work: Callable[[], str]) -> int:
+    """Run one store command and print what it returns; a settings or store error is printed
+    (settings errors one line each) and ends the verb with status 2."""
     from bot.store.opening import StoreError
 
     try:
-        print(migrate_command(_database_target()), flush=True)
+        text = work()
     except SettingsError as exc:
         for line in exc.lines:
             print(f"bitscale-bot: {line}", file=sys.stderr)
         return 2
     except StoreError as exc:
-        print(f"bitscale-bot: migrate failed: {exc}", file=sys.stderr)
+        print(f"bitscale-bot: {verb} failed: {exc}", file=sys.stderr)
         return 2
+    print(text, flush=True)
     return 0
+
+
+def _migrate() -> int:
+    from bot.store.commands import migrate_command
+
+    return _store_verb("migrate", lambda: migrate_command(_database_target()))
 
 
 def _migrate_db(url: str) -> int:
     from bot.config import load_settings
     from bot.store.migrate_db import migrate_db
-    from bot.store.opening import StoreError
 
-    try:
+    def work() -> str:
         source = load_settings().database_path
-        copied = migrate_db(source, url)
-    except SettingsError as exc:
-        for line in exc.lines:
-            print(f"bitscale-bot: {line}", file=sys.stderr)
-        return 2
-    except StoreError as exc:
-        print(f"bitscale-bot: migrate-db failed: {exc}", file=sys.stderr)
-        return 2
-    print("\n".join(copied.lines(source, url)), flush=True)
-    return 0
+        return "\n".join(migrate_db(source, url).lines(source, url))
+
+    return _store_verb("migrate-db", work)
 
 
 if __name__ == "__main__":
