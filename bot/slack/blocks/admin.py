@@ -1,7 +1,8 @@
 """The admin form (`/bitscale admin`): budgets, approvals, alerts, grid access, key rotation.
 
-Block ids are the contract with the listener (listeners/admin.py), which reads the
-submitted state back by these ids and checks again that the person is an admin.
+Block ids are the contract with the listeners (listeners/admin.py and, for the key buttons,
+listeners/api_key.py), which read the submitted state back by these ids and check again that
+the person is an admin.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""`/bitscale admin`: the admin form, its grid-access picker, and key rotation.
+"""`/bitscale admin`: the admin form and its grid-access picker (the form's API key buttons
+are in api_key.py).
 
 Every handler checks `policy.is_admin` itself: a payload crafted by a non-admin (a
-submission of the admin form, a click on Rotate) is refused where it arrives, not only
-hidden in the UI.
+submission of the admin form, a pick in its grid list) is refused where it arrives, not
+only hidden in the UI.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.governance.keys import rotate
 from bot.governance.policy import (
     ALERT_CHANNEL,
     ALERT_FORECAST,
@@ -34,25 +34,12 @@ from bot.slack.blocks.common import loading_modal, notice_blocks
 from bot.slack.blocks.grids import LOADING_GRIDS, grid_options
 from bot.slack.detection import apply_detection
 from bot.slack.forms import update_view
+from bot.slack.listeners.admin_only import admin_submitter, policy_of, refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
 from bot.slack.text import escape
 
 log = logging.getLogger(__name__)
-
-
-def _policy(services: Services) -> Policy:
-    assert services.policy is not None
-    return services.policy
-
-
-def refuse_non_admin(services: Services, user_id: str, what: str) -> str | None:
-    """None for an admin; otherwise the polite answer (and an audit entry)."""
-    policy = _policy(services)
-    if policy.is_admin(user_id):
-        return None
-    policy.audit.record(user_id, "refused", entry="admin", outcome="not_admin", why=what)
-    return kit.not_admin_text(policy.admins(), what)
 
 
 # --- /bitscale admin ---------------------------------------------------------------------------
@@ -74,7 +61,7 @@ subcommand("admin", answer=_admin)
 def admin_form(
     services: Services, grid_id: str | None = None, user_id: str | None = None
 ) -> kit.AdminForm:
-    policy = _policy(services)
+    policy = policy_of(services)
     try:
         grids = services.catalog.all_grids() or []
     except BitScaleError as error:
@@ -244,12 +231,10 @@ def apply_admin_form(
 def register(app: App, services: Services) -> None:
     @app.view(kit.ADMIN_VIEW)
     def save(ack: Ack, body: dict) -> None:
-        user_id = (body.get("user") or {}).get("id") or ""
-        refused = refuse_non_admin(services, user_id, "change settings")
-        if refused:
-            ack(response_action="update", view=kit.refused_admin_modal(refused))
+        user_id = admin_submitter(services, ack, body, "change settings")
+        if user_id is None:
             return
-        policy = _policy(services)
+        policy = policy_of(services)
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
         wanted, errors = parse_admin_form(values, policy)
         if errors:
@@ -270,7 +255,7 @@ def register(app: App, services: Services) -> None:
     @app.options(kit.ACCESS_GRID_ACTION)
     def grid_suggestions(ack: Ack, body: dict) -> None:
         user_id = (body.get("user") or {}).get("id") or ""
-        if not _policy(services).is_admin(user_id):
+        if not policy_of(services).is_admin(user_id):
             ack(options=[])
             return
         found = services.catalog.suggest(str(body.get("value") or ""))
@@ -280,7 +265,7 @@ def register(app: App, services: Services) -> None:
     def show_grid(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         user_id = (body.get("user") or {}).get("id") or ""
-        if not _policy(services).is_admin(user_id):
+        if not policy_of(services).is_admin(user_id):
             return  # the form is for admins only; a crafted click changes nothing
         action = (body.get("actions") or [{}])[0]
         grid_id = (action.get("selected_option") or {}).get("value")
@@ -292,39 +277,3 @@ def register(app: App, services: Services) -> None:
                 client, view["id"], kit.admin_modal(admin_form(services, grid_id, user_id))
             )
         )
-
-    @app.action(kit.ROTATE_ACTION)
-    def ask_to_rotate(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        user_id = (body.get("user") or {}).get("id") or ""
-        refused = refuse_non_admin(services, user_id, "rotate the API key")
-        view = kit.refused_admin_modal(refused) if refused else kit.rotate_confirm_modal()
-        trigger = body.get("trigger_id") or ""
-        if (body.get("view") or {}).get("id"):
-            services.later(lambda: client.views_push(trigger_id=trigger, view=view))
-        else:
-            services.later(lambda: client.views_open(trigger_id=trigger, view=view))
-
-    @app.view(kit.ROTATE_VIEW)
-    def rotate_now(ack: Ack, body: dict, client: WebClient) -> None:
-        user_id = (body.get("user") or {}).get("id") or ""
-        refused = refuse_non_admin(services, user_id, "rotate the API key")
-        if refused:
-            ack(response_action="update", view=kit.refused_admin_modal(refused))
-            return
-        ack(response_action="update", view=kit.rotating_modal())
-        view_id = (body.get("view") or {}).get("id") or ""
-        assert services.keys is not None
-        if not services.keys.claim_confirmation(view_id):
-            return  # a second press of the same confirmation: the first one rotates
-        services.later(lambda: _rotate(client, services, view_id, user_id))
-
-
-def _rotate(client: WebClient, services: Services, view_id: str, user_id: str) -> None:
-    assert services.keys is not None
-    result = rotate(services.bitscale, services.keys, _policy(services).audit, user_id)
-    if result.ok and result.new_key:
-        update_view(client, view_id, kit.new_key_modal(result.new_key))
-    else:
-        update_view(client, view_id, kit.rotation_failed_modal(result.sentence, result.new_key))
-

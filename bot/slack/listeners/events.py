@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from bot.slack import blocks as kit
 from bot.slack.blocks import admin as admin_kit
 from bot.slack.forms import update_view
-from bot.slack.listeners.admin import admin_form, refuse_non_admin
+from bot.slack.listeners.admin import admin_form
+from bot.slack.listeners.admin_only import refuse_non_admin
 from bot.slack.quick import handle_mention
 from bot.slack.services import Services
 

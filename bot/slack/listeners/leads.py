@@ -16,7 +16,7 @@ from bot.slack import blocks as kit
 from bot.slack.blocks import unfurls as cards
 from bot.slack.detection import decline_offer, enrich_offer, handle_message
 from bot.slack.lead_runs import Tell, private_answer
-from bot.slack.listeners.admin import refuse_non_admin
+from bot.slack.listeners.admin_only import refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.reactions import handle_reaction
 from bot.slack.services import Services

@@ -19,7 +19,7 @@ from bot.governance.usage import resets_in
 from bot.slack.blocks import records as kit
 from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, message_modal, notice_blocks
 from bot.slack.charts import chart_blocks, without_images
-from bot.slack.listeners.admin import refuse_non_admin
+from bot.slack.listeners.admin_only import refuse_non_admin
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
 from bot.slack.text import escape, mention, plural
