@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 
 from bot.playground.slack.records import wait_for
-from bot.slack.blocks.batch_forms import FRESH_ACTION, FRESH_BLOCK
+from bot.slack.blocks.batches import FRESH_ACTION, FRESH_BLOCK
 from tests.e2e.test_batches import stack as stack  # noqa: F401 - the fixture
 from tests.e2e.test_batches import text_of
 

@@ -1,24 +1,19 @@
-"""Batch surfaces, one module each: the form's steps (batch_forms.py) and the channel
-messages (batch_messages.py). Imported together as `kit` by the batch listeners."""
+"""Batch surfaces, one module each: the form's first steps (batch_forms.py), its preview
+(batch_preview.py) and the channel messages (batch_messages.py). Imported together as `kit`
+by the batch listeners."""
 
 from bot.slack.blocks.batch_forms import (
     BATCH_OUTPUTS_ACTION,
     FILE_ACTION,
     FILE_BLOCK,
-    FRESH_ACTION,
-    FRESH_BLOCK,
     GRID_BLOCK,
     MAP_ACTION,
     MAP_VIEW,
     MAX_HEADER_OPTIONS,
-    MAX_SKIPPED_SHOWN,
-    PREVIEW_VIEW,
     UPLOAD_VIEW,
     FileInputElement,
-    fresh_choice,
     map_block_id,
     map_modal,
-    preview_modal,
     upload_modal,
 )
 from bot.slack.blocks.batch_messages import (
@@ -28,6 +23,14 @@ from bot.slack.blocks.batch_messages import (
     pause_message,
     progress_message,
     summary_message,
+)
+from bot.slack.blocks.batch_preview import (
+    FRESH_ACTION,
+    FRESH_BLOCK,
+    MAX_SKIPPED_SHOWN,
+    PREVIEW_VIEW,
+    fresh_choice,
+    preview_modal,
 )
 
 __all__ = [
