@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -64,15 +65,7 @@ def ask_users(shell: ShellContext, asker: FormFiller, block: dict, mark: str) ->
     many = kind == "multi_users_select"
     initial = element.get("initial_users") if many else [element.get("initial_user")]
     initial = [u for u in initial or [] if u]
-    keep = ", ".join("@" + shell.names.get(u, u) for u in initial) or "none"
-    prompt = f"│ {label}{mark} (@names{', - for none' if initial else ''}; Enter = {keep}): "
-    typed = asker._answer(label, label, prompt).strip()
-    if typed == "-":
-        ids: list[str] = []
-    elif not typed:
-        ids = initial
-    else:
-        ids = [person(shell, n) for n in re.split(r"[,\s]+", typed) if n.strip("@ ")]
+    ids = _ask_names(shell, asker, label, mark, initial, "@names", lambda n: person(shell, n))
     if many:
         return {"type": kind, "selected_users": ids}
     return {"type": kind, "selected_user": ids[0] if ids else None}
@@ -84,16 +77,30 @@ def ask_places(shell: ShellContext, asker: FormFiller, block: dict, mark: str) -
     kind = element["type"]
     field = "conversations" if kind == "multi_conversations_select" else "channels"
     initial = [c for c in element.get(f"initial_{field}") or [] if c]
-    keep = ", ".join("#" + shell.names.get(c, c) for c in initial) or "none"
-    prompt = f"│ {label}{mark} (#channels{', - for none' if initial else ''}; Enter = {keep}): "
+    ids = _ask_names(shell, asker, label, mark, initial, "#channels", shell.channel_named)
+    return {"type": kind, f"selected_{field}": ids}
+
+
+def _ask_names(
+    shell: ShellContext,
+    asker: FormFiller,
+    label: str,
+    mark: str,
+    initial: list[str],
+    what: str,
+    resolve: Callable[[str], str],
+) -> list[str]:
+    """Ids for the names typed after `what`'s sign ("@ana, bob", "#sales"): Enter keeps
+    `initial`, - means none."""
+    sign = what[0]
+    keep = ", ".join(sign + shell.names.get(i, i) for i in initial) or "none"
+    prompt = f"│ {label}{mark} ({what}{', - for none' if initial else ''}; Enter = {keep}): "
     typed = asker._answer(label, label, prompt).strip()
     if typed == "-":
-        ids: list[str] = []
-    elif not typed:
-        ids = initial
-    else:
-        ids = [shell.channel_named(n) for n in re.split(r"[,\s]+", typed) if n.strip("# ")]
-    return {"type": kind, f"selected_{field}": ids}
+        return []
+    if not typed:
+        return initial
+    return [resolve(n) for n in re.split(r"[,\s]+", typed) if n.strip(sign + " ")]
 
 
 def person(shell: ShellContext, name: str) -> str:
