@@ -43,6 +43,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# How long preparing a batch (its announcement, its rows, a credit reading) is one
+# process's: a process that dies meanwhile leaves it to the others' housekeeping after this.
+PREPARE_LEASE_SECONDS = 120.0
+
 
 class BatchService:
     def __init__(
@@ -229,10 +233,15 @@ class BatchService:
 
     def start(self) -> None:
         """At start-up: finish preparing what a restart cut off, then run the loop."""
-        for batch in self.store.where("state = 'preparing'"):
-            self._start(batch)
+        self.resume_preparing()
         self._thread = threading.Thread(target=self._loop, name="batches", daemon=True)
         self._thread.start()
+
+    def resume_preparing(self) -> None:
+        """Finish preparing the batches a restart cut off (none that another process is
+        preparing: each is claimed first)."""
+        for batch in self.store.where("state = 'preparing'"):
+            self._start(batch)
 
     def stop(self) -> None:
         self._stop.set()
@@ -273,6 +282,9 @@ class BatchService:
                 log.exception("housekeeping of batch %s failed", batch.id)
 
     def _housekeep_one(self, batch: Batch, now: float) -> None:
+        if batch.state == "preparing" and (batch.prepare_lease or now) < now:
+            self._start(batch, urgent=False)  # its preparer died or could not announce it
+            return
         # Stop sending before saying so: a row let go before the pause is sent first.
         if batch.state == "paused" and not batch.pause_notified:
             if not self._feeder.sending(batch.id):
@@ -299,9 +311,13 @@ class BatchService:
         self._posts.show(batch_id)
 
     def _start(self, batch: Batch, *, urgent: bool = True) -> None:
-        """Announce (once), expand the file into runs (idempotent), then let it run."""
+        """Announce (once), expand the file into runs (idempotent), then let it run. Claimed
+        first: of processes sharing the database, one prepares a batch at a time."""
+        if not self.store.claim_preparation(batch.id, self.clock(), PREPARE_LEASE_SECONDS):
+            return  # another process is preparing it
+        batch = self.store.get(batch.id) or batch  # as the last process to prepare it left it
         if not self.announce(batch):
-            return
+            return  # the claim runs out, and a later pass tries again
         self._expand(batch)
         # Someone just pressed Start: this read goes ahead of polls and other batches
         # (a scheduled batch waits its turn, behind the people).

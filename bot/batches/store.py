@@ -62,6 +62,7 @@ BATCH_COLUMNS: dict[str, type] = {
     "fallback_reason": str,
     "progress_at": float,
     "progress_seen": str,  # the counts last shown, to skip edits that change nothing
+    "prepare_lease": float,  # the process announcing and expanding it holds it until then
     "reply_lease": float,
     "reply_attempted_at": float,
     "reply_posted_at": float,
@@ -112,6 +113,7 @@ class Batch:
     fallback_reason: str | None = None
     progress_at: float | None = None
     progress_seen: str | None = None
+    prepare_lease: float | None = None
     reply_lease: float | None = None
     reply_attempted_at: float | None = None
     reply_posted_at: float | None = None
@@ -221,6 +223,19 @@ class BatchStore:
             params,
         )
         return bool(rows)
+
+    def claim_preparation(self, batch_id: str, now: float, lease: float) -> bool:
+        """Take the preparing of a batch (announce, expand, start): of processes sharing the
+        database one holds it until `now + lease` (it may be taken again after that, as when
+        its process died)."""
+        return bool(
+            self.sql.write(
+                "UPDATE batches SET prepare_lease = :until WHERE id = :id "
+                "AND state = 'preparing' AND (prepare_lease IS NULL OR prepare_lease <= :now) "
+                "RETURNING id",
+                {"until": now + lease, "id": batch_id, "now": now},
+            )
+        )
 
     def counts(self, batch_id: str) -> dict[str, int]:
         """Rows of the batch's sheet by the state of their run (duplicates included:

@@ -1,0 +1,93 @@
+"""Two processes (two Store objects on one database, on each backend) running one batch
+service each: a batch being prepared is announced by one of them, and a pause is told
+once every process has let go of the rows it had in hand."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from bot.batches.service import PREPARE_LEASE_SECONDS, BatchService
+from bot.batches.store import BatchStore
+from bot.store.database import Store
+from tests.batches.test_batch_store_backends import NOW, SHEET, new_batch
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Slack:
+    """What the batch services post; `during_announce` runs while the next post is on its
+    way."""
+
+    def __init__(self) -> None:
+        self.announced = 0
+        self.pauses = 0
+        self.during_announce = lambda: None
+
+    def announce_batch(self, batch, progress):
+        self.announced += 1
+        during, self.during_announce = self.during_announce, lambda: None
+        during()
+        return "C0SALES", f"{self.announced}.0", None
+
+    def update_batch(self, batch, progress) -> None:
+        pass
+
+    def batch_paused(self, batch) -> None:
+        self.pauses += 1
+
+
+def service(store: Store, slack: Slack, clock: Clock) -> BatchService:
+    provider = SimpleNamespace(
+        name="bitscale", label="BitScale", request_rate=5.0, batch_priority=9,
+        batch_stop_codes=frozenset(), credits_exhausted_code="OUT_OF_CREDITS",
+        credits_left=lambda urgent=False: 100,
+    )  # fmt: skip
+    runs = SimpleNamespace(results=None, clock=clock)
+    return BatchService(BatchStore(store), runs, provider, slack, clock=clock, workers=2)
+
+
+def test_a_process_starting_while_another_announces_a_batch_leaves_it_to_that_one(
+    database_target,
+):
+    first, second = Store(database_target), Store(database_target)
+    batches = BatchStore(first)
+    batch, _ = batches.insert(new_batch(batches, SHEET))
+    clock, slack = Clock(NOW), Slack()
+    creating, starting = service(first, slack, clock), service(second, slack, clock)
+    # the second process starts up while the first one's announcement is on its way
+    slack.during_announce = starting.resume_preparing
+    creating.launch(batch)
+    assert slack.announced == 1
+    started = batches.get(batch.id)
+    assert started.state == "running" and started.message_ts == "1.0"
+    assert batches.counts(batch.id) == {"queued": 4}
+    first.close()
+    second.close()
+
+
+def test_a_batch_whose_preparer_died_is_prepared_by_another_without_a_second_post(
+    database_target,
+):
+    first, second = Store(database_target), Store(database_target)
+    batches = BatchStore(first)
+    batch, _ = batches.insert(new_batch(batches, SHEET))
+    # the first process claimed it, posted its message, and died before the rows went in
+    assert batches.claim_preparation(batch.id, NOW, PREPARE_LEASE_SECONDS)
+    batches.update(batch.id, post_channel="C0SALES", message_ts="1.0")
+    clock, slack = Clock(NOW + 1), Slack()
+    other = service(second, slack, clock)
+    other.resume_preparing()  # its own start-up: the batch is still the first one's
+    other.housekeep()
+    assert batches.get(batch.id).state == "preparing"
+    clock.now = NOW + PREPARE_LEASE_SECONDS + 1
+    other.housekeep()  # the claim ran out: this process finishes preparing it
+    assert batches.get(batch.id).state == "running" and slack.announced == 0
+    assert batches.counts(batch.id) == {"queued": 4}
+    first.close()
+    second.close()
