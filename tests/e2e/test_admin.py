@@ -54,6 +54,26 @@ def open_admin_form(stack, driver=None):
     )
 
 
+def press_in_admin_form(stack, driver, action_id: str, value: str, showing) -> dict:
+    """Opens the admin form (as the admin), presses one of its buttons as `driver`, and
+    returns the modal that follows (`showing` tells it from the others)."""
+    view = open_admin_form(stack)
+    since = len(stack.standin.view_log)
+    driver.click({"action_id": action_id, "value": value, "type": "button"}, view=view)
+    return wait_for(lambda: stack.standin.latest_view(since, showing))
+
+
+def rotation_confirm(stack) -> dict:
+    """The admin presses Rotate API key in the admin form: its confirmation modal."""
+    return press_in_admin_form(
+        stack,
+        stack.admin,
+        "admin_rotate_key",
+        "rotate",
+        lambda v: v.get("callback_id") == "rotate_key_view",
+    )
+
+
 def form_state(**blocks):
     """view.state.values for the admin form: block id → {"value": element state}."""
     return {block: {"value": value} for block, value in blocks.items()}
@@ -248,16 +268,7 @@ def test_usage_totals_match_the_runs_made(stack):
 def test_key_rotation_from_slack(stack, caplog):
     caplog.set_level(logging.DEBUG)
     old = stack.sim.api_key
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    stack.admin.click(
-        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
-    )
-    confirm = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "rotate_key_view"
-        )
-    )
+    confirm = rotation_confirm(stack)
     assert "stops every other integration" in blocks_text(confirm["blocks"])
     since = len(stack.standin.view_log)
     answer = stack.admin.submit(confirm, {})
@@ -290,16 +301,7 @@ def test_key_rotation_from_slack(stack, caplog):
 
 def test_key_rotation_failure_keeps_the_old_key(stack):
     stack.sim.inject(path_contains="/api-key", status=500, code="ROTATE_FAILED")
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    stack.admin.click(
-        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
-    )
-    confirm = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "rotate_key_view"
-        )
-    )
+    confirm = rotation_confirm(stack)
     since = len(stack.standin.view_log)
     stack.admin.submit(confirm, {})
     failed = wait_for(lambda: stack.standin.latest_view(since, saying("old key is still")))
@@ -318,16 +320,7 @@ def test_a_run_in_flight_during_rotation_is_not_lost(stack):
     view = stack.driver.open_run_form("run Slow Grid")
     stack.driver.submit(view, form_values(view, {"company_name": "Inflight"}))
     wait_for(lambda: stack.sim.runs_for("Slow Grid"))  # BitScale has it, not finished
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    stack.admin.click(
-        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
-    )
-    confirm = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "rotate_key_view"
-        )
-    )
+    confirm = rotation_confirm(stack)
     stack.admin.submit(confirm, {})
     wait_for(lambda: stack.sim.api_key != "e2e-key")
     (run,) = stack.bot.store.all_runs()
@@ -337,16 +330,7 @@ def test_a_run_in_flight_during_rotation_is_not_lost(stack):
 
 
 def test_a_double_clicked_rotation_confirmation_rotates_once(stack):
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    stack.admin.click(
-        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
-    )
-    confirm = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "rotate_key_view"
-        )
-    )
+    confirm = rotation_confirm(stack)
     since = len(stack.standin.view_log)
     first = stack.admin.submit(confirm, {})
     second = stack.admin.submit(confirm, {})  # the same view, pressed twice

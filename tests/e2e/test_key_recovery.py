@@ -6,50 +6,27 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bot.governance.keys import KeyStore
-from bot.playground.rigs.stack import SIGNING_SECRET, fast_stack
-from bot.playground.slack.driver import SlackDriver
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import wait_for
 from bot.slack.blocks.api_key import KEY_BLOCK, SET_KEY_ACTION, SET_KEY_VIEW
-from tests.e2e.test_admin import ADMIN, GRID, open_admin_form
+from tests.e2e.test_admin import GRID, press_in_admin_form, rotation_confirm
+from tests.e2e.test_admin import stack as stack  # noqa: F401 - the fixture
 from tests.e2e.test_commands import blocks_text, saying
 
 GATEWAY_TIMEOUT = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
 
 
-@pytest.fixture
-def stack(tmp_path):
-    with fast_stack(tmp_path, settings={"BITSCALE_BOT_ADMINS": ADMIN}) as s:
-        s.admin = SlackDriver(s.driver.url, SIGNING_SECRET, s.standin, user_id=ADMIN)
-        yield s
-        s.admin.close()
-
-
 def rotate_from_the_form(stack, wanted: str) -> str:
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    stack.admin.click(
-        {"action_id": "admin_rotate_key", "value": "rotate", "type": "button"}, view=view
-    )
-    confirm = wait_for(
-        lambda: stack.standin.latest_view(
-            since, lambda v: v.get("callback_id") == "rotate_key_view"
-        )
-    )
+    confirm = rotation_confirm(stack)
     since = len(stack.standin.view_log)
     stack.admin.submit(confirm, {})
     return blocks_text(wait_for(lambda: stack.standin.latest_view(since, saying(wanted)))["blocks"])
 
 
 def set_key_form(stack, driver):
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    driver.click({"action_id": SET_KEY_ACTION, "value": "set", "type": "button"}, view=view)
-    return wait_for(
-        lambda: stack.standin.latest_view(since, lambda v: v.get("callback_id") == SET_KEY_VIEW)
+    return press_in_admin_form(
+        stack, driver, SET_KEY_ACTION, "set", lambda v: v.get("callback_id") == SET_KEY_VIEW
     )
 
 
@@ -104,11 +81,8 @@ def test_a_lost_answer_with_the_old_key_still_working_says_it_was_not_rotated(st
 
 
 def test_set_api_key_is_for_admins_only(stack):
-    view = open_admin_form(stack)
-    since = len(stack.standin.view_log)
-    stack.driver.click({"action_id": SET_KEY_ACTION, "value": "set", "type": "button"}, view=view)
-    refused = wait_for(
-        lambda: stack.standin.latest_view(since, saying("only bot admins can set the API key"))
+    refused = press_in_admin_form(
+        stack, stack.driver, SET_KEY_ACTION, "set", saying("only bot admins can set the API key")
     )
     assert "The admins are" in blocks_text(refused["blocks"])
     crafted = {"id": "V1", "type": "modal", "callback_id": SET_KEY_VIEW}
