@@ -6,11 +6,13 @@ the bot was down is sent late, once; an admin who turned it off gets none."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
 
-from bot.playground.rigs.stack import fast_stack
+from bot.playground.rigs.stack import LocalStack, fast_stack
 from bot.playground.simulators.bitscale import Simulator
 from bot.providers.bitscale.transport import Priority
 
@@ -23,8 +25,10 @@ def utc(*args: int) -> float:
     return datetime(*args, tzinfo=timezone.utc).timestamp()
 
 
-@pytest.fixture
-def stack(tmp_path):
+@contextmanager
+def digest_stack(tmp_path, **options) -> Iterator[LocalStack]:
+    """The stack with Anne and Bob as admins, on an insight clock the test moves
+    (`stack.now[0]`, from START); `options` go to fast_stack."""
     now = [START]
     sim = Simulator("e2e-key", time_scale=100, rate_limit=200, credits_remaining=900)
     with fast_stack(
@@ -32,10 +36,17 @@ def stack(tmp_path):
         simulator=sim,
         settings={"BITSCALE_BOT_ADMINS": f"{ANNE},{BOB}", "BITSCALE_RATE_LIMIT": "200"},
         insight_clock=lambda: now[0],
+        **options,
     ) as s:
         s.now = now
         s.standin.add_user(ANNE, admin=True, tz="Europe/Berlin", locale="en-GB")
         s.standin.add_user(BOB, admin=True, tz="America/New_York", locale="en-US")
+        yield s
+
+
+@pytest.fixture
+def stack(tmp_path):
+    with digest_stack(tmp_path) as s:
         yield s
 
 

@@ -8,12 +8,18 @@ import json
 
 import pytest
 
-from bot.playground.rigs.stack import fast_stack
-from bot.playground.simulators.bitscale import Simulator
 from bot.playground.slack.records import wait_for
 from bot.runs.reuse import input_key
 from bot.store.run_record import Run, new_run_id
-from tests.e2e.test_digest import ANNE, BOB, DAY, START, spend_three_weeks, tick, utc
+from tests.e2e.test_digest import (
+    ANNE,
+    BOB,
+    DAY,
+    digest_stack,
+    spend_three_weeks,
+    tick,
+    utc,
+)
 from tests.e2e.test_home import home_text, open_home
 
 ALERTS = "C0ALERTS"
@@ -21,19 +27,7 @@ ALERTS = "C0ALERTS"
 
 @pytest.fixture
 def stack(tmp_path):
-    now = [START]
-    sim = Simulator("e2e-key", time_scale=100, rate_limit=200, credits_remaining=900)
-    with fast_stack(
-        tmp_path,
-        simulator=sim,
-        credit_channel=ALERTS,
-        credit_threshold=10,
-        settings={"BITSCALE_BOT_ADMINS": f"{ANNE},{BOB}", "BITSCALE_RATE_LIMIT": "200"},
-        insight_clock=lambda: now[0],
-    ) as s:
-        s.now = now
-        s.standin.add_user(ANNE, admin=True, tz="Europe/Berlin", locale="en-GB")
-        s.standin.add_user(BOB, admin=True, tz="America/New_York", locale="en-US")
+    with digest_stack(tmp_path, credit_channel=ALERTS, credit_threshold=10) as s:
         yield s
 
 
