@@ -38,6 +38,24 @@ def learn(service, seconds: float) -> None:
     )
 
 
+def sent_runs(store, count: int, prefix: str, now: float, *, next_poll_at: float) -> None:
+    """`count` runs already sent to the Echo provider at `now` (ids prefix0, prefix1, ...),
+    each on its own target, next polled at `next_poll_at`."""
+    for n in range(count):
+        store.insert_run(
+            make_run(
+                id=f"{prefix}{n}",
+                provider="echo",
+                target=f"t{n}",
+                state="running",
+                request_id=f"h{n}",
+                submitted_at=now,
+                next_poll_at=next_poll_at,
+                created_at=now,
+            )
+        )
+
+
 def test_the_first_poll_of_a_timed_target_is_due_and_so_are_later_ones(core):
     service, echo, _, clock, store = core
     learn(service, 30.0)
@@ -74,19 +92,8 @@ def test_a_poll_earlier_than_the_usual_duration_is_not_due(core):
 
 def test_runs_waiting_for_their_first_poll_do_not_stretch_the_gap_of_one_polled_again(core):
     service, echo, _, clock, store = core
-    for n in range(50):  # sent, and not due for their first poll for a minute yet
-        store.insert_run(
-            make_run(
-                id=f"wait{n}",
-                provider="echo",
-                target=f"t{n}",
-                state="running",
-                request_id=f"h{n}",
-                submitted_at=clock.now,
-                next_poll_at=clock.now + 60,
-                created_at=clock.now,
-            )
-        )
+    # sent, and not due for their first poll for a minute yet
+    sent_runs(store, 50, "wait", clock.now, next_poll_at=clock.now + 60)
     run, _ = service.start_run(ask())
     clock.now += 2.0
     service.tick()  # its first poll: still running
@@ -98,19 +105,7 @@ def test_runs_waiting_for_their_first_poll_do_not_stretch_the_gap_of_one_polled_
 def test_polls_take_the_whole_budget_only_while_nothing_waits_to_be_sent(core):
     service, echo, _, clock, store = core
     echo.poll_rate, echo.request_rate = 3.0, 5.0  # polls' share of a 5 req/s budget
-    for n in range(10):
-        store.insert_run(
-            make_run(
-                id=f"run{n}",
-                provider="echo",
-                target=f"t{n}",
-                state="running",
-                request_id=f"h{n}",
-                submitted_at=clock.now,
-                next_poll_at=clock.now,
-                created_at=clock.now,
-            )
-        )
+    sent_runs(store, 10, "run", clock.now, next_poll_at=clock.now)
     store.insert_run(
         make_run(
             id="new",
