@@ -2,10 +2,10 @@
 and no single provider: the batch's provider answers credits, pacing and stop codes.
 
 Life of a batch: `create()` records it (`awaiting_approval` when a policy holds it, else
-`preparing`), `_start()` turns each distinct row into a queued run tied to the batch
-(expand.py), then the feeder (feeder.py) sends rows to the provider and the
-housekeeping pass edits the progress message, notices the end, writes the enriched file
-and posts it once (finish.py).
+`preparing`), one process prepares it (prepare.py: its message, each distinct row a queued
+run tied to the batch), then the feeder (feeder.py) sends rows to the provider and the
+housekeeping pass (housekeeping.py) edits the progress message, notices the end, writes
+the enriched file and posts it once (finish.py).
 
 Exactly once: a row is a run, and the run core's rules hold (a row cut off while being sent is
 never re-sent). Batches submit in async mode by default: the request id is stored the
@@ -20,15 +20,16 @@ import time
 from collections.abc import Callable
 
 from bot.batches.csvio import CsvInfo
-from bot.batches.expand import expand
 from bot.batches.feeder import Feeder
 from bot.batches.finish import Finisher
+from bot.batches.housekeeping import Housekeeping
 from bot.batches.posts import BatchPosts
+from bot.batches.prepare import Preparer
 from bot.batches.progress import BatchNotifier, Progress, Report, measure
 from bot.batches.request import BatchRequest
 from bot.batches.rows import rows
 from bot.batches.stops import RowTimings, Stops
-from bot.batches.store import ACTIVE_STATES, Batch, BatchStore, marks
+from bot.batches.store import ACTIVE_STATES, Batch, BatchStore
 from bot.providers.base import BatchProvider
 from bot.runs.service import RunService
 from bot.store.run_record import Run, new_run_id
@@ -42,10 +43,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# How long preparing a batch (its announcement, its rows, a credit reading) is one
-# process's: a process that dies meanwhile leaves it to the others' housekeeping after this.
-PREPARE_LEASE_SECONDS = 120.0
 
 
 class BatchService:
@@ -90,6 +87,19 @@ class BatchService:
         )
         self._finisher = Finisher(store, notifier, provider.credits_left, self.clock)
         self._posts = BatchPosts(store, notifier, self.progress)
+        self._preparer = Preparer(
+            store, provider, self._posts, self._earlier_results, self.clock, self._wake
+        )
+        self._housekeeping = Housekeeping(
+            store,
+            stops=self._stops,
+            feeder=self._feeder,
+            posts=self._posts,
+            finisher=self._finisher,
+            prepare=lambda batch: self._preparer.prepare(batch, urgent=False),
+            progress=self.progress,
+            progress_seconds=progress_seconds,
+        )
 
     def clock(self) -> float:
         return (self._own_clock or self.runs.clock)()
@@ -104,7 +114,7 @@ class BatchService:
         someone is waiting for it to start (not so a scheduled one)."""
         batch, created = self.record(request, hold_for_approval=hold_for_approval)
         if created and not hold_for_approval:
-            self._start(batch, urgent=urgent)
+            self._preparer.prepare(batch, urgent=urgent)
         return batch, created
 
     def record(
@@ -121,7 +131,7 @@ class BatchService:
 
     def launch(self, batch: Batch, *, urgent: bool = True) -> None:
         """Announce and run a batch `record()` made (not one held for approval)."""
-        self._start(batch, urgent=urgent)
+        self._preparer.prepare(batch, urgent=urgent)
 
     def approve(self, batch_id: str, approver: str) -> bool:
         """A held batch may start. False when it was not waiting for approval."""
@@ -131,7 +141,7 @@ class BatchService:
             return False
         batch = self.store.get(batch_id)
         assert batch is not None
-        self._start(batch)
+        self._preparer.prepare(batch)
         return True
 
     def deny(self, batch_id: str, approver: str) -> bool:
@@ -185,8 +195,7 @@ class BatchService:
         return self.store.get(batch_id)
 
     def active(self) -> list[Batch]:
-        states, params = marks("state_", ACTIVE_STATES)
-        return self.store.where(f"state IN ({states})", params)
+        return self._housekeeping.active()
 
     def reusable(
         self,
@@ -238,10 +247,8 @@ class BatchService:
         self._thread.start()
 
     def resume_preparing(self) -> None:
-        """Finish preparing the batches a restart cut off (none that another process is
-        preparing: each is claimed first)."""
-        for batch in self.store.where("state = 'preparing'"):
-            self._start(batch)
+        """Finish preparing the batches a restart cut off (prepare.py)."""
+        self._preparer.resume()
 
     def stop(self) -> None:
         self._stop.set()
@@ -266,41 +273,8 @@ class BatchService:
         self._feeder.feed(self.clock())
 
     def housekeep(self) -> None:
-        now = self.clock()
-        batches = self.active() + self.store.where(
-            "state IN ('done', 'cancelled') AND reply_posted_at IS NULL"
-        )
-        if not batches:
-            return  # idle: no writes
-        self._stops.expire_rows(now)
-        if any(b.state == "running" for b in batches):
-            self._stops.check_credits(now, batches)
-        for batch in batches:
-            try:
-                self._housekeep_one(batch, now)
-            except Exception:  # noqa: BLE001 - one batch's trouble must not stop the others
-                log.exception("housekeeping of batch %s failed", batch.id)
-
-    def _housekeep_one(self, batch: Batch, now: float) -> None:
-        if batch.state == "preparing" and (batch.prepare_lease or now) < now:
-            self._start(batch, urgent=False)  # its preparer died or could not announce it
-            return
-        # Stop sending before saying so: a row let go before the pause is sent first.
-        if batch.state == "paused" and not batch.pause_notified:
-            if not self._feeder.sending(batch.id):
-                self._posts.notify_pause(batch)
-        if not batch.message_ts:
-            return
-        progress = self.progress(batch)
-        if batch.state == "running" and progress.waiting == 0:
-            if self.store.move(batch.id, ("running",), state="done", finished_at=now):
-                batch = self.store.get(batch.id) or batch
-        if batch.state in ("done", "cancelled") and progress.waiting == 0:
-            self._finisher.finish(batch, progress)
-            return
-        due = (batch.progress_at or 0) + self.progress_seconds <= now
-        if due and progress.seen() + batch.state != batch.progress_seen:
-            self._posts.show_progress(batch, progress, now)
+        """Progress, pauses, the end (housekeeping.py)."""
+        self._housekeeping.run(self.clock())
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -309,30 +283,6 @@ class BatchService:
 
     def show(self, batch_id: str) -> None:
         self._posts.show(batch_id)
-
-    def _start(self, batch: Batch, *, urgent: bool = True) -> None:
-        """Announce (once), expand the file into runs (idempotent), then let it run. Claimed
-        first: of processes sharing the database, one prepares a batch at a time."""
-        if not self.store.claim_preparation(batch.id, self.clock(), PREPARE_LEASE_SECONDS):
-            return  # another process is preparing it
-        batch = self.store.get(batch.id) or batch  # as the last process to prepare it left it
-        if not self.announce(batch):
-            return  # the claim runs out, and a later pass tries again
-        self._expand(batch)
-        # Someone just pressed Start: this read goes ahead of polls and other batches
-        # (a scheduled batch waits its turn, behind the people).
-        credits = self.provider.credits_left(urgent=urgent)
-        self.store.move(
-            batch.id,
-            ("preparing",),
-            state="running",
-            started_at=self.clock(),
-            credits_before=credits,
-        )
-        self._wake.set()
-
-    def _expand(self, batch: Batch) -> None:
-        expand(self.store, batch, self._earlier_results, self.provider.name, self.clock())
 
     def on_run_finished(self, run: Run) -> None:
         """The run core's hook: a row that hit a batch-wide stop goes back to the queue and

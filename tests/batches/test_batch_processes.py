@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bot.batches.service import PREPARE_LEASE_SECONDS, BatchService
+from bot.batches.prepare import PREPARE_LEASE_SECONDS
+from bot.batches.service import BatchService
 from bot.batches.store import BatchStore
 from bot.store.database import Store
 from tests.batches.test_batch_store_backends import NOW, SHEET, new_batch
