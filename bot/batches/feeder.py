@@ -117,6 +117,13 @@ class Feeder:
         runs = self.store.store
         return any((run := runs.get_run(r)) is not None and run.state == "queued" for r in going)
 
+    def waiting(self, batch_id: str) -> set[str]:
+        """Rows of this batch this feeder holds that are not let go yet: when their slot
+        comes they ask `_still_wanted`, so none of them is sent once the batch is paused."""
+        with self._lock:
+            state = self._state
+            return {r for r, b in state.outstanding.items() if b == batch_id} - state.going
+
     def _still_wanted(self, run_id: str, batch_id: str) -> bool:
         """Asked when a request slot is free. Stopping (SIGTERM): the row stays queued for
         the next start. A batch paused or cancelled while its rows waited for a slot sends

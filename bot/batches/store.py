@@ -271,6 +271,16 @@ class BatchStore:
         )
         return taken[0] if taken else None
 
+    def rows_in_hand(self, batch_id: str, now: float) -> set[str]:
+        """The batch's rows some feeder (of any process) has claimed and not yet let go of
+        or sent: each may still be sent."""
+        rows = self.sql.query(
+            "SELECT id FROM runs WHERE batch_id = :batch AND state = 'queued' "
+            "AND lease_until > :now",
+            {"batch": batch_id, "now": now},
+        )
+        return {row["id"] for row in rows}
+
     def release_row(self, run: Run) -> None:
         """The feeder is done with a row it claimed: its lease goes, unless someone else
         (the run core's poller, once the feeder's lease ran out) has leased it since."""

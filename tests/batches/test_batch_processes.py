@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from bot.batches.feeder import FEED_LEASE_SECONDS
+from bot.batches.housekeeping import PAUSE_WAIT_SECONDS
 from bot.batches.prepare import PREPARE_LEASE_SECONDS
 from bot.batches.service import BatchService
 from bot.batches.store import BatchStore
 from bot.store.database import Store
-from tests.batches.test_batch_store_backends import NOW, SHEET, new_batch
+from tests.batches.test_batch_store_backends import NOW, SHEET, new_batch, running_batch
 
 
 class Clock:
@@ -92,3 +94,49 @@ def test_a_batch_whose_preparer_died_is_prepared_by_another_without_a_second_pos
     assert batches.counts(batch.id) == {"queued": 4}
     first.close()
     second.close()
+
+
+def paused_batch_with_a_row_in_another_process(target: str, lease: float):
+    """b1 is running; the second process's feeder claims a row (on its way to a request
+    slot), then the batch pauses. (stores, the first process's batches, the row)"""
+    running_batch(target, 3)
+    first, second = Store(target), Store(target)
+    batches = BatchStore(first)
+    batches.update("b1", message_ts="1.0", post_channel="C0SALES")
+    held = BatchStore(second).claim_row("b1", NOW + 1, lease=lease)
+    assert held is not None
+    assert batches.move("b1", ("running",), state="paused", pause_code="OUT_OF_CREDITS")
+    return (first, second), batches, held
+
+
+def test_a_pause_is_told_once_rows_another_process_holds_are_let_go(database_target):
+    stores, batches, held = paused_batch_with_a_row_in_another_process(
+        database_target, FEED_LEASE_SECONDS
+    )
+    clock, slack = Clock(NOW + 2), Slack()
+    telling = service(stores[0], slack, clock)
+    telling.housekeep()
+    assert slack.pauses == 0  # the other process may still send its row
+    clock.now += 1
+    BatchStore(stores[1]).release_row(held)  # its worker found the batch paused
+    telling.housekeep()
+    telling.housekeep()
+    assert slack.pauses == 1 and batches.get("b1").pause_notified == 1
+    for store in stores:
+        store.close()
+
+
+def test_a_pause_is_told_within_a_bound_whatever_another_process_holds(database_target):
+    # a claim far ahead of this process's clock (another machine's clock runs ahead)
+    stores, batches, _ = paused_batch_with_a_row_in_another_process(database_target, 600)
+    clock, slack = Clock(NOW + 2), Slack()
+    telling = service(stores[0], slack, clock)
+    telling.housekeep()
+    clock.now += PAUSE_WAIT_SECONDS - 1
+    telling.housekeep()
+    assert slack.pauses == 0
+    clock.now += 1
+    telling.housekeep()
+    assert slack.pauses == 1
+    for store in stores:
+        store.close()
