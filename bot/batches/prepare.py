@@ -1,5 +1,5 @@
 """Preparing a batch: claimed by one process, announced once, its file turned into queued
-rows (expand.py, idempotent), the workspace's credits noted, then it runs.
+rows (expand.py, idempotent), the workspace's credits noted (credits.py), then it runs.
 
 The claim (`prepare_lease`) makes a process starting up while another prepares a batch,
 or two starting together, leave it to one; a process that dies meanwhile leaves it to the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from bot.batches.credits import RecentCredits
 from bot.batches.expand import EarlierResults, expand
 from bot.batches.posts import BatchPosts
 from bot.batches.store import Batch, BatchStore
@@ -32,6 +33,8 @@ class Preparer:
     ) -> None:
         self.store = store
         self.provider = provider
+        # One reading of the credits serves the batches that start within seconds of it.
+        self.credits = RecentCredits(provider.credits_left, clock)
         self.posts = posts
         self.earlier = earlier
         self.clock = clock
@@ -52,9 +55,9 @@ class Preparer:
         if not self.posts.announce(batch):
             return  # the claim runs out, and a later pass tries again
         expand(self.store, batch, self.earlier, self.provider.name, self.clock())
-        # Someone just pressed Start: this read goes ahead of polls and other batches
-        # (a scheduled batch waits its turn, behind the people).
-        credits = self.provider.credits_left(urgent=urgent)
+        # Someone just pressed Start: a read now goes ahead of polls and other batches (a
+        # scheduled batch waits its turn, behind the people); one seconds old serves both.
+        credits = self.credits(urgent=urgent)
         self.store.move(
             batch.id,
             ("preparing",),

@@ -34,13 +34,7 @@ from bot.providers.base import BatchProvider
 from bot.runs.service import RunService
 from bot.store.run_record import Run, new_run_id
 
-__all__ = [
-    "BatchNotifier",
-    "BatchRequest",
-    "BatchService",
-    "Progress",
-    "Report",
-]
+__all__ = ["BatchNotifier", "BatchRequest", "BatchService", "Progress", "Report"]
 
 log = logging.getLogger(__name__)
 

@@ -45,11 +45,11 @@ class Slack:
         self.pauses += 1
 
 
-def service(store: Store, slack: Slack, clock: Clock) -> BatchService:
+def service(store: Store, slack: Slack, clock: Clock, credits_left=None) -> BatchService:
     provider = SimpleNamespace(
         name="bitscale", label="BitScale", request_rate=5.0, batch_priority=9,
         batch_stop_codes=frozenset(), credits_exhausted_code="OUT_OF_CREDITS",
-        credits_left=lambda urgent=False: 100,
+        credits_left=credits_left or (lambda urgent=False: 100),
     )  # fmt: skip
     runs = SimpleNamespace(results=None, clock=clock)
     return BatchService(BatchStore(store), runs, provider, slack, clock=clock, workers=2)
