@@ -34,6 +34,7 @@ class _Feed:
     """The feeder's in-memory bookkeeping (one process, one feeder)."""
 
     outstanding: dict[str, str] = field(default_factory=dict)  # row -> batch, handed out
+    claims: dict[str, Run] = field(default_factory=dict)  # row -> it as claimed, handed out
     going: set[str] = field(default_factory=set)  # rows let go, until their worker returns
     turn: int = 0
     submit_seconds: float = 0.5  # moving average of how long one submission takes
@@ -62,8 +63,15 @@ class Feeder:
 
     def shutdown(self, wait: bool = False) -> None:
         """Hand out nothing more; rows not yet started stay queued (`wait`: until the rows
-        in hand are done with)."""
+        in hand are done with). The claims on rows not let go are given back at once, so
+        another process sends them now rather than when the claims run out: none of them
+        is sent from here any more (they ask `_still_wanted` first, and it says no)."""
         self._workers.shutdown(wait=wait, cancel_futures=True)
+        with self._lock:
+            state = self._state
+            unsent = [run for r, run in state.claims.items() if r not in state.going]
+        for run in unsent:
+            self._release(run)
 
     def feed(self, now: float) -> None:
         """Hand rows to workers, round-robin across running batches, keeping only a few
@@ -89,12 +97,14 @@ class Feeder:
                     exhausted.add(batch_id)
                     continue
                 state.outstanding[run.id] = batch_id
+                state.claims[run.id] = run
             room -= 1
             try:
                 self._workers.submit(self._send, run, batch_id, batch_id not in fresh)
             except RuntimeError:  # shutting down; the row stays queued for the next start
                 with self._lock:
                     state.outstanding.pop(run.id, None)
+                    state.claims.pop(run.id, None)
                 self.store.release_row(run)
                 return
 
@@ -158,6 +168,7 @@ class Feeder:
                 state = self._state
                 state.submit_seconds = 0.9 * state.submit_seconds + 0.1 * took
                 state.outstanding.pop(run_id, None)
+                state.claims.pop(run_id, None)
                 state.going.discard(run_id)
             self._wake.set()
 

@@ -1,12 +1,14 @@
 """Two processes (two Store objects on one database, on each backend) running one batch
-service each: a batch being prepared is announced by one of them, and a pause is told
-once every process has let go of the rows it had in hand."""
+service each: a batch being prepared is announced by one of them, a pause is told once
+every process has let go of the rows it had in hand, and a process that stops gives its
+rows to the others at once."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
-from bot.batches.feeder import FEED_LEASE_SECONDS
+from bot.batches.feeder import FEED_LEASE_SECONDS, Feeder
 from bot.batches.housekeeping import PAUSE_WAIT_SECONDS
 from bot.batches.prepare import PREPARE_LEASE_SECONDS
 from bot.batches.service import BatchService
@@ -140,3 +142,40 @@ def test_a_pause_is_told_within_a_bound_whatever_another_process_holds(database_
     assert slack.pauses == 1
     for store in stores:
         store.close()
+
+
+class WaitsForASlot:
+    """The run core's part as the feeder sees it, with every request slot taken: a row
+    handed to `submit_now` waits until `free` is set, then asks whether it is still
+    wanted."""
+
+    def __init__(self) -> None:
+        self.free = threading.Event()
+        self.sent: list[str] = []
+
+    def submit_now(self, run_id, priority=None, still_wanted=None, *, fold=False) -> None:
+        self.free.wait(10)
+        if still_wanted is None or still_wanted():
+            self.sent.append(run_id)
+
+
+def test_a_stopping_process_gives_its_claimed_rows_to_the_others_at_once(database_target):
+    running_batch(database_target, 6)
+    first, second = Store(database_target), Store(database_target)
+    slots, stopping = WaitsForASlot(), threading.Event()
+    provider = SimpleNamespace(request_rate=1.0, batch_priority=9)
+    feeder = Feeder(
+        BatchStore(first), slots, provider, workers=2, stopping=stopping, wake=threading.Event()
+    )
+    feeder.feed(NOW + 1)  # two rows wait for a slot
+    other = BatchStore(second)
+    assert len(other.rows_in_hand("b1", NOW + 2)) == 2
+    stopping.set()  # SIGTERM
+    feeder.shutdown()
+    # the other process takes all six now, not four now and two when the claims run out
+    taken = [other.claim_row("b1", NOW + 2, 30) for _ in range(6)]
+    slots.free.set()
+    feeder.shutdown(wait=True)
+    assert slots.sent == [] and all(taken)  # none sent by the stopping process
+    first.close()
+    second.close()

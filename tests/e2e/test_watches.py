@@ -177,12 +177,10 @@ def press(stack, driver, action_id, value):
                     and stack.standin.responses[before])["text"]
 
 
-def test_restart_between_two_firings_and_during_one(tmp_path):
+def test_restart_between_two_firings_and_during_one(tmp_path, backend_settings):
     # async rows, as batches send them by default: a restart finds each sent row's result
     # by its request id (a sync row cut off mid-request is in doubt, never re-sent).
-    # SQLite only for now: on PostgreSQL a batch row the stopped process had claimed but
-    # not sent waits out its feed lease (5 minutes) before the new process sends it.
-    with make_stack(tmp_path, BATCH_RUN_MODE="async") as stack:
+    with make_stack(tmp_path, BATCH_RUN_MODE="async", **backend_settings) as stack:
         clock = Clock(time.time())
         stack.bot.watches.set_clock(clock)
         check_restarts(stack, clock)
