@@ -7,7 +7,7 @@ from bot.governance.audit import AuditEntry
 from bot.governance.policy import GridAccess
 from bot.governance.usage import Totals, UsageReport
 from bot.providers.bitscale.models import GridSummary
-from bot.slack.blocks import admin, approvals, records
+from bot.slack.blocks import admin, api_key, approvals, records
 
 
 def grids(n):
@@ -43,7 +43,7 @@ def test_non_admin_text_names_admins_or_says_how_to_name_one():
 
 
 def test_key_modal_is_the_only_surface_with_the_key():
-    view = admin.new_key_modal("sim-abc")
+    view = api_key.new_key_modal("sim-abc")
     assert "sim-abc" in str(view) and "only time it is shown" in str(view)
     assert "private_metadata" not in view or "sim-abc" not in view.get("private_metadata", "")
 

@@ -1,4 +1,6 @@
-"""The admin form (`/bitscale admin`): budgets, approvals, alerts, grid access, key rotation.
+"""The admin form (`/bitscale admin`): budgets, approvals, alerts, detection, the grid
+access section (grid_access.py) and the API key line (its screens are in api_key.py); the
+answers after a save, and the refusal a non-admin gets.
 
 Block ids are the contract with the listeners (listeners/admin.py and, for the key buttons,
 listeners/api_key.py), which read the submitted state back by these ids and check again that
@@ -17,26 +19,19 @@ from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationMultiSelectElement,
     DividerBlock,
-    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
-    RadioButtonsElement,
-    StaticMultiSelectElement,
-    UserMultiSelectElement,
 )
 
-from bot.governance.policy import ADMINS_HOWTO, WORKFLOW_USER, GridAccess
+from bot.governance.policy import ADMINS_HOWTO, GridAccess
 from bot.providers.bitscale.models import GridSummary
-from bot.slack.blocks.api_key import set_key_button
-from bot.slack.blocks.common import button, context, message_modal, modal, section, when
-from bot.slack.text import escape, mention, plain, truncate
+from bot.slack.blocks.api_key import ROTATE_ACTION, set_key_button
+from bot.slack.blocks.common import button, message_modal, modal, section, when
+from bot.slack.blocks.grid_access import VALUE, access_blocks
+from bot.slack.text import mention, plain
 
 ADMIN_VIEW = "admin_view"
-ROTATE_VIEW = "rotate_key_view"
-ROTATE_ACTION = "admin_rotate_key"
-ACCESS_GRID_ACTION = "admin_access_grid"
-VALUE = "value"  # every input's action id
 
 PERSON_BLOCK = "person_budget"
 WORKFLOW_BLOCK = "workflow_budget"
@@ -48,21 +43,6 @@ ALERT_FORECAST_BLOCK = "alert_forecast"
 DETECT_BLOCK = "detect_channels"  # opt-in detection (bot/slack/detection.py)
 DIGEST_BLOCK = "weekly_digest"  # the admin's own choice, not the workspace's
 ON = "on"
-GRID_BLOCK = "access_grid"
-# These carry the chosen grid in their id, so picking another grid shows its own values
-# (Slack keeps what was typed into a block whose id does not change).
-MODE_BLOCK = "access_mode"
-USERS_BLOCK = "access_users"
-WORKFLOWS_BLOCK = "access_workflows"
-WORKFLOWS_OPTION = "workflows"
-GROUPS_BLOCK = "access_groups"
-REUSE_BLOCK = "reuse_days"
-
-MODES = {
-    "everyone": "Everyone in the workspace",
-    "chosen": "Only the people and groups below",
-    "nobody": "Nobody",
-}
 
 
 @dataclass
@@ -116,7 +96,6 @@ def _switch(block_id: str, label: str, option: str, on: bool, hint: str) -> Inpu
 
 
 def admin_modal(form: AdminForm) -> dict:
-    names = {g.id: g.name for g in form.grids}
     blocks: list[Block] = [
         section("*Budgets* — rows a day, reset at 00:00 UTC. Leave empty for unlimited."),
         _number(PERSON_BLOCK, "Rows per person per day", form.person_budget, "Each person."),
@@ -187,7 +166,15 @@ def admin_modal(form: AdminForm) -> dict:
             ),
         ),
         DividerBlock(),
-        *_access_blocks(form, names),
+        *access_blocks(
+            form.grids,
+            form.restricted,
+            form.grid_id,
+            form.access,
+            form.groups,
+            form.reuse_days,
+            form.default_reuse_days,
+        ),
         DividerBlock(),
         section(
             "*API key* — " + _key_line(form.key_rotated),
@@ -202,125 +189,6 @@ def _key_line(rotated: tuple[float, str] | None) -> str:
     if rotated is None:
         return "the bot uses BITSCALE_API_KEY."
     return f"the bot uses the key {mention(rotated[1])} rotated {when(rotated[0])}."
-
-
-def _access_blocks(form: AdminForm, names: dict[str, str]) -> list[Block]:
-    options = [Option(value=g.id[:150], text=plain(g.name, 75)) for g in form.grids]
-    current = next((o for o in options if o.value == form.grid_id), None)
-    blocks: list[Block] = [section("*Grid access* — who may run a grid. Everyone, by default.")]
-    if form.restricted:
-        lines = [
-            f"• *{escape(truncate(names.get(g, g), 80))}*: {describe_access(a)}"
-            for g, a in list(form.restricted.items())[:20]
-        ]
-        blocks.append(context("\n".join(lines)))
-    if not options:
-        blocks.append(context("No grids are known yet: open `/bitscale grids` once, then here."))
-        return blocks
-    blocks.append(
-        InputBlock(
-            block_id=GRID_BLOCK,
-            label=plain("Grid", 2000),
-            optional=True,
-            dispatch_action=True,
-            # Type-ahead over every grid (options come from listeners/admin.py).
-            element=ExternalDataSelectElement(
-                action_id=ACCESS_GRID_ACTION,
-                min_query_length=0,
-                initial_option=current,
-                placeholder=plain("Type to find a grid and change who may run it", 150),
-            ),
-        )
-    )
-    if form.grid_id is None:
-        return blocks
-    suffix = f":{form.grid_id[:100]}"
-    modes = [Option(value=m, text=plain(t, 75)) for m, t in MODES.items()]
-    blocks.append(
-        InputBlock(
-            block_id=MODE_BLOCK + suffix,
-            label=plain("May run it", 2000),
-            element=RadioButtonsElement(
-                action_id=VALUE,
-                options=modes,
-                initial_option=next(o for o in modes if o.value == form.access.mode),
-            ),
-        )
-    )
-    blocks.append(
-        InputBlock(
-            block_id=USERS_BLOCK + suffix,
-            label=plain("People", 2000),
-            optional=True,
-            element=UserMultiSelectElement(
-                action_id=VALUE,
-                initial_users=[u for u in form.access.users if u != WORKFLOW_USER] or None,
-            ),
-        )
-    )
-    workflows = Option(value=WORKFLOWS_OPTION, text=plain("Workflows may run it", 75))
-    blocks.append(
-        InputBlock(
-            block_id=WORKFLOWS_BLOCK + suffix,
-            label=plain("Workflow Builder steps", 2000),
-            optional=True,
-            hint=plain(
-                "With “Only the people and groups below”: steps run as “workflow”, not as a "
-                "person, so tick this to let them run it.",
-                2000,
-            ),
-            element=CheckboxesElement(
-                action_id=VALUE,
-                options=[workflows],
-                initial_options=[workflows] if WORKFLOW_USER in form.access.users else None,
-            ),
-        )
-    )
-    own = form.reuse_days
-    blocks.append(
-        InputBlock(
-            block_id=REUSE_BLOCK + suffix,
-            label=plain("Reuse this grid's results for (days)", 2000),
-            optional=True,
-            hint=plain(
-                f"A recent answer to the same inputs is posted for free. Empty = the default "
-                f"({form.default_reuse_days:g} days); 0 = always run fresh.",
-                2000,
-            ),
-            element=PlainTextInputElement(
-                action_id=VALUE,
-                initial_value=None if own is None else f"{own:g}",
-                placeholder=plain(f"{form.default_reuse_days:g}", 150),
-            ),
-        )
-    )
-    if form.groups:
-        groups = [
-            Option(
-                value=g["id"], text=plain(f"@{g['handle']}" if g.get("handle") else g["name"], 75)
-            )
-            for g in form.groups[:100]
-        ]
-        chosen = [o for o in groups if o.value in form.access.groups]
-        blocks.append(
-            InputBlock(
-                block_id=GROUPS_BLOCK + suffix,
-                label=plain("User groups", 2000),
-                optional=True,
-                element=StaticMultiSelectElement(
-                    action_id=VALUE, options=groups, initial_options=chosen or None
-                ),
-            )
-        )
-    return blocks
-
-
-def describe_access(access: GridAccess) -> str:
-    if access.mode == "nobody":
-        return "nobody"
-    who = [("workflows" if u == WORKFLOW_USER else mention(u)) for u in access.users]
-    who += [f"<!subteam^{g}>" for g in access.groups]
-    return "only " + (", ".join(who) if who else "nobody yet")
 
 
 def not_admin_text(admins: Sequence[str], what: str = "change these settings") -> str:
@@ -339,51 +207,6 @@ def saved_modal(changes: Sequence[str]) -> dict:
         return message_modal("Nothing changed.", "BitScale admin")
     lines = "\n".join(f"• {c}" for c in changes[:30])
     return message_modal(f"✅ Saved, in effect now:\n{lines}", "BitScale admin")
-
-
-def rotate_confirm_modal() -> dict:
-    return modal(
-        "Rotate API key",
-        [
-            section(
-                "⚠️ *Rotating the BitScale API key stops every other integration that uses "
-                "the current key at once* (scripts, CI, MCP clients, other tools). The bot "
-                "switches to the new key by itself, without a restart.\n\n"
-                "The new key is shown to you once, on the next screen. Store it in your "
-                "password manager, then give it to the other integrations."
-            )
-        ],
-        submit="Rotate now",
-        callback_id=ROTATE_VIEW,
-        close="Cancel",
-    )
-
-
-def rotating_modal() -> dict:
-    return message_modal("⏳ Rotating the key…", "Rotate API key")
-
-
-def new_key_modal(key: str) -> dict:
-    """The only place the key is ever shown: this modal, to the admin who rotated it."""
-    return modal(
-        "New API key",
-        [
-            section("✅ The key was rotated. The bot already uses the new key."),
-            section(f"```{key}```"),
-            context(
-                "⚠️ Copy it now and store it safely: this is the only time it is shown. "
-                "The old key no longer works anywhere. The bot keeps the key in its database, "
-                "where it takes precedence over BITSCALE_API_KEY (see the README)."
-            ),
-        ],
-    )
-
-
-def rotation_failed_modal(sentence: str, key: str | None = None) -> dict:
-    blocks: list[Block] = [section(f"⚠️ {escape(sentence)}")]
-    if key:
-        blocks.append(section(f"```{key}```"))
-    return modal("Rotate API key", blocks)
 
 
 def refused_admin_modal(text: str) -> dict:

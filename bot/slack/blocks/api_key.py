@@ -1,15 +1,18 @@
-"""Set API key, in the admin form: how an admin gives the bot a key from BitScale's
-settings (after a rotation whose answer was lost) without shell access. The key is typed
-once into this modal and never shown again anywhere."""
+"""The admin form's API key screens. Rotate API key: the warning, then the new key, shown
+once to the admin who rotated it. Set API key: how an admin gives the bot a key from
+BitScale's settings (after a rotation whose answer was lost) without shell access; the key
+is typed once into that modal and never shown again anywhere."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement
+from slack_sdk.models.blocks import ActionsBlock, Block, InputBlock, PlainTextInputElement
 
 from bot.providers.bitscale.key_check import KEYS_PAGE
 from bot.slack.blocks.common import button, context, message_modal, modal, section
 from bot.slack.text import escape, plain
 
+ROTATE_ACTION = "admin_rotate_key"
+ROTATE_VIEW = "rotate_key_view"
 SET_KEY_ACTION = "admin_set_key"
 SET_KEY_VIEW = "set_key_view"
 KEY_BLOCK = "api_key"
@@ -50,3 +53,48 @@ def checking_modal() -> dict:
 
 def set_key_result_modal(sentence: str) -> dict:
     return message_modal(escape(sentence), TITLE)
+
+
+def rotate_confirm_modal() -> dict:
+    return modal(
+        "Rotate API key",
+        [
+            section(
+                "⚠️ *Rotating the BitScale API key stops every other integration that uses "
+                "the current key at once* (scripts, CI, MCP clients, other tools). The bot "
+                "switches to the new key by itself, without a restart.\n\n"
+                "The new key is shown to you once, on the next screen. Store it in your "
+                "password manager, then give it to the other integrations."
+            )
+        ],
+        submit="Rotate now",
+        callback_id=ROTATE_VIEW,
+        close="Cancel",
+    )
+
+
+def rotating_modal() -> dict:
+    return message_modal("⏳ Rotating the key…", "Rotate API key")
+
+
+def new_key_modal(key: str) -> dict:
+    """The only place the key is ever shown: this modal, to the admin who rotated it."""
+    return modal(
+        "New API key",
+        [
+            section("✅ The key was rotated. The bot already uses the new key."),
+            section(f"```{key}```"),
+            context(
+                "⚠️ Copy it now and store it safely: this is the only time it is shown. "
+                "The old key no longer works anywhere. The bot keeps the key in its database, "
+                "where it takes precedence over BITSCALE_API_KEY (see the README)."
+            ),
+        ],
+    )
+
+
+def rotation_failed_modal(sentence: str, key: str | None = None) -> dict:
+    blocks: list[Block] = [section(f"⚠️ {escape(sentence)}")]
+    if key:
+        blocks.append(section(f"```{key}```"))
+    return modal("Rotate API key", blocks)

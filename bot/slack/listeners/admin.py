@@ -1,5 +1,6 @@
 """`/bitscale admin`: the admin form and its grid-access picker (the form's API key buttons
-are in api_key.py).
+are in api_key.py). The form's blocks are in blocks/admin.py, its grid access section's in
+blocks/grid_access.py.
 
 Every handler checks `policy.is_admin` itself: a payload crafted by a non-admin (a
 submission of the admin form, a pick in its grid list) is refused where it arrives, not
@@ -30,6 +31,7 @@ from bot.governance.policy import (
 )
 from bot.providers.bitscale.errors import BitScaleError
 from bot.slack.blocks import admin as kit
+from bot.slack.blocks import grid_access as access_kit
 from bot.slack.blocks.common import loading_modal, notice_blocks
 from bot.slack.blocks.grids import LOADING_GRIDS, grid_options
 from bot.slack.detection import apply_detection
@@ -143,33 +145,34 @@ def parse_admin_form(values: dict, policy: Policy) -> tuple[dict[str, Any], dict
     if kit.ALERT_CHANNEL_BLOCK in values:
         channel = _value(values, kit.ALERT_CHANNEL_BLOCK).get("selected_channel")
         wanted[ALERT_CHANNEL] = channel or ""
-    grid_id, mode = _prefixed(values, kit.MODE_BLOCK)
+    grid_id, mode = _prefixed(values, access_kit.MODE_BLOCK)
     if grid_id:
-        _, users = _prefixed(values, kit.USERS_BLOCK)
-        _, groups = _prefixed(values, kit.GROUPS_BLOCK)
-        _, workflows = _prefixed(values, kit.WORKFLOWS_BLOCK)
+        _, users = _prefixed(values, access_kit.USERS_BLOCK)
+        _, groups = _prefixed(values, access_kit.GROUPS_BLOCK)
+        _, workflows = _prefixed(values, access_kit.WORKFLOWS_BLOCK)
         chosen_mode = (mode.get("selected_option") or {}).get("value") or "everyone"
         people = [u for u in users.get("selected_users") or () if u != WORKFLOW_USER]
         ticked = {o.get("value") for o in workflows.get("selected_options") or []}
-        if kit.WORKFLOWS_OPTION in ticked:
+        if access_kit.WORKFLOWS_OPTION in ticked:
             people.append(WORKFLOW_USER)  # steps run as "workflow", not as a person
         access = GridAccess(
-            chosen_mode if chosen_mode in kit.MODES else "everyone",
+            chosen_mode if chosen_mode in access_kit.MODES else "everyone",
             tuple(people) if chosen_mode == "chosen" else (),
             tuple(o["value"] for o in groups.get("selected_options") or [])
             if chosen_mode == "chosen"
             else (),
         )
         if access.mode == "chosen" and not (access.users or access.groups):
-            errors[f"{kit.USERS_BLOCK}:{grid_id}"] = (
+            errors[f"{access_kit.USERS_BLOCK}:{grid_id}"] = (
                 "Pick at least one person or user group (or tick Workflows may run it)."
             )
         wanted["grid_access"] = (grid_id, access)
-        reuse_block, reuse = _prefixed(values, kit.REUSE_BLOCK)
+        reuse_id = access_kit.REUSE_BLOCK
+        reuse_block, reuse = _prefixed(values, reuse_id)
         if reuse_block:
-            days = _count({kit.REUSE_BLOCK: {kit.VALUE: reuse}}, kit.REUSE_BLOCK, errors)
-            if kit.REUSE_BLOCK in errors:
-                errors[f"{kit.REUSE_BLOCK}:{grid_id}"] = errors.pop(kit.REUSE_BLOCK)
+            days = _count({reuse_id: {access_kit.VALUE: reuse}}, reuse_id, errors)
+            if reuse_id in errors:
+                errors[f"{reuse_id}:{grid_id}"] = errors.pop(reuse_id)
             wanted["reuse_days"] = (grid_id, days)
     return wanted, errors
 
@@ -213,7 +216,7 @@ def apply_admin_form(
     if "grid_access" in wanted:
         grid_id, access = wanted["grid_access"]
         if policy.set_grid_access(grid_id, access, actor=actor):
-            who = "everyone" if access.mode == "everyone" else kit.describe_access(access)
+            who = "everyone" if access.mode == "everyone" else access_kit.describe_access(access)
             name = escape((names or {}).get(grid_id, grid_id))
             changes.append(f"Who may run *{name}*: {who}")
     if "reuse_days" in wanted:
@@ -252,7 +255,7 @@ def register(app: App, services: Services) -> None:
             changes += apply_detection(services, picked, user_id)
         ack(response_action="update", view=kit.saved_modal(changes))
 
-    @app.options(kit.ACCESS_GRID_ACTION)
+    @app.options(access_kit.ACCESS_GRID_ACTION)
     def grid_suggestions(ack: Ack, body: dict) -> None:
         user_id = (body.get("user") or {}).get("id") or ""
         if not policy_of(services).is_admin(user_id):
@@ -261,7 +264,7 @@ def register(app: App, services: Services) -> None:
         found = services.catalog.suggest(str(body.get("value") or ""))
         ack(options=grid_options(found.grids, loading=found.loading))
 
-    @app.action(kit.ACCESS_GRID_ACTION)
+    @app.action(access_kit.ACCESS_GRID_ACTION)
     def show_grid(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         user_id = (body.get("user") or {}).get("id") or ""

@@ -8,7 +8,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.governance.keys import RedactSecrets, rotate, set_key
-from bot.slack.blocks import admin as admin_kit
 from bot.slack.blocks import api_key as kit
 from bot.slack.forms import update_view
 from bot.slack.listeners.admin_only import admin_submitter, open_admin_modal, policy_of
@@ -47,17 +46,17 @@ def register(app: App, services: Services) -> None:
 
         services.later(check_and_store)
 
-    @app.action(admin_kit.ROTATE_ACTION)
+    @app.action(kit.ROTATE_ACTION)
     def ask_to_rotate(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        open_admin_modal(services, client, body, ROTATE, admin_kit.rotate_confirm_modal)
+        open_admin_modal(services, client, body, ROTATE, kit.rotate_confirm_modal)
 
-    @app.view(admin_kit.ROTATE_VIEW)
+    @app.view(kit.ROTATE_VIEW)
     def rotate_now(ack: Ack, body: dict, client: WebClient) -> None:
         user_id = admin_submitter(services, ack, body, ROTATE)
         if user_id is None:
             return
-        ack(response_action="update", view=admin_kit.rotating_modal())
+        ack(response_action="update", view=kit.rotating_modal())
         view_id = (body.get("view") or {}).get("id") or ""
         assert services.keys is not None
         if not services.keys.claim_confirmation(view_id):
@@ -69,8 +68,6 @@ def _rotate(client: WebClient, services: Services, view_id: str, user_id: str) -
     assert services.keys is not None
     result = rotate(services.bitscale, services.keys, policy_of(services).audit, user_id)
     if result.ok and result.new_key:
-        update_view(client, view_id, admin_kit.new_key_modal(result.new_key))
+        update_view(client, view_id, kit.new_key_modal(result.new_key))
     else:
-        update_view(
-            client, view_id, admin_kit.rotation_failed_modal(result.sentence, result.new_key)
-        )
+        update_view(client, view_id, kit.rotation_failed_modal(result.sentence, result.new_key))
