@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.playground.rigs.stack import LocalStack  # noqa: E402
 from bot.playground.simulators.bitscale import Simulator  # noqa: E402
 from bot.playground.slack.records import wait_for  # noqa: E402
-from bot.slack.blocks.watches import digest_message  # noqa: E402
+from bot.slack.blocks.watch_messages import digest_message  # noqa: E402
 from bot.watches.digest import RowOutcome, build, compare_all, csv_text  # noqa: E402
 from bot.watches.schedule import Schedule  # noqa: E402
 from bot.watches.service import WatchDraft  # noqa: E402

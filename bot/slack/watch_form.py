@@ -22,7 +22,7 @@ from bot.providers.bitscale.models import Column
 from bot.providers.bitscale.transport import Priority
 from bot.slack import blocks as common
 from bot.slack.batch_session import info_dict
-from bot.slack.blocks import watches as kit
+from bot.slack.blocks import watch_forms as kit
 from bot.slack.files import FileProblem, fetch_file
 from bot.slack.form_state import chosen_outputs, dig
 from bot.slack.forms import check_run, refused_modal, update_view

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.governance.approvals import Approval
 from bot.governance.policy import ADMINS_HOWTO
 from bot.slack.blocks import approvals as approval_kit
-from bot.slack.blocks import watches as kit
+from bot.slack.blocks import watch_messages as kit
 from bot.slack.notifier import FALLBACK_ERRORS, SlackDeliveryError, SlackNotifier
 from bot.slack.services import Services
 from bot.watches.digest import Digest

@@ -4,6 +4,8 @@ at most, each section under 3,000 characters, with the rest counted and left to 
 from __future__ import annotations
 
 from bot.providers.bitscale.models import Column
+from bot.slack.blocks import watch_forms as forms
+from bot.slack.blocks import watch_messages as messages
 from bot.slack.blocks import watches as kit
 from bot.watches.digest import RowOutcome, build
 from bot.watches.schedule import Schedule
@@ -27,31 +29,32 @@ def outcomes(count: int) -> list[RowOutcome]:
 
 def test_a_huge_digest_fits_in_fifty_blocks_and_points_to_the_file():
     digest = build(outcomes(10_000), OUTPUTS, ["company_name"])
-    text, blocks = kit.digest_message(WATCH, digest, late=None, scheduled=1_780_000_000)
+    text, blocks = messages.digest_message(WATCH, digest, late=None, scheduled=1_780_000_000)
     assert len(blocks) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
     shown = str(blocks)
     assert "10,000 of 10,001 accounts changed" in text
-    assert f"…and {10_000 - kit.MAX_CHANGE_LINES:,} more changed rows in the attached file" in shown
+    left = 10_000 - messages.MAX_CHANGE_LINES
+    assert f"…and {left:,} more changed rows in the attached file" in shown
     assert "Failing now (1)" in shown and "Broken · No site" in shown
     assert "<@U0BOB>" not in shown and "&lt;@U0BOB&gt;" in shown  # values are escaped
 
 
 def test_no_change_is_one_short_line():
     same = [RowOutcome("1", {"company_name": "Acme"}, {"n": 1}, "completed", {"n": "1"})]
-    _, blocks = kit.digest_message(WATCH, build(same, OUTPUTS, ["company_name"]), late=None,
-                                   scheduled=1_780_000_000)
+    _, blocks = messages.digest_message(WATCH, build(same, OUTPUTS, ["company_name"]), late=None,
+                                        scheduled=1_780_000_000)
     assert len(blocks) == 1 and blocks[0]["text"]["text"].startswith("✅ No change in 1 ")
 
 
 def test_the_form_the_cost_and_the_list_render():
     columns = [Column(id=f"o{i}", name=f"Output {i}") for i in range(25)]
-    view = kit.watch_form("token", grid_name="Company Enrichment", outputs=columns,
-                          rows_text=None)
-    assert len(view["blocks"]) <= 100 and view["callback_id"] == kit.FORM_VIEW
+    view = forms.watch_form("token", grid_name="Company Enrichment", outputs=columns,
+                            rows_text=None)
+    assert len(view["blocks"]) <= 100 and view["callback_id"] == forms.FORM_VIEW
     cost = Cost(rows=120, per_row=5.0, per_month=4.35, credits_left=1000, needs_approval=True,
                 budget_problem=None)
-    shown = "\n".join(kit.cost_lines(cost))
+    shown = "\n".join(forms.cost_lines(cost))
     assert "Rows: *120* × credits per row: *5.0 credits* × firings a month: *4.35*" in shown
     assert "About *2,610* credits a month" in shown and "less than a month" in shown
     assert "need an admin's approval" in shown

@@ -11,7 +11,9 @@ from slack_sdk import WebClient
 from bot.batches.rows import rows as file_rows
 from bot.governance.visibility import may_see
 from bot.slack.approvals import AFTER_DECISION
+from bot.slack.blocks import watch_forms as form_kit
 from bot.slack.blocks import watches as kit
+from bot.slack.blocks.common import WATCH_BATCH_ACTION, WATCH_RUN_ACTION
 from bot.slack.listeners.batches import may_control
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
@@ -50,15 +52,15 @@ subcommand("watches", instant=_watches, aliases=("watchlist",))
 def register(app: App, services: Services) -> None:
     AFTER_DECISION["watch"] = watch_decided
 
-    @app.view(kit.FORM_VIEW)
+    @app.view(form_kit.FORM_VIEW)
     def form(ack: Ack, body: dict, client: WebClient) -> None:
         handle_form(ack, body, client, services)
 
-    @app.view(kit.CONFIRM_VIEW)
+    @app.view(form_kit.CONFIRM_VIEW)
     def confirm(ack: Ack, body: dict, client: WebClient) -> None:
         handle_confirm(ack, body, client, services)
 
-    @app.view(kit.EDIT_VIEW)
+    @app.view(form_kit.EDIT_VIEW)
     def edit(ack: Ack, body: dict) -> None:
         handle_edit(ack, body, services)
 
@@ -86,12 +88,12 @@ def register(app: App, services: Services) -> None:
         else:
             open_edit_form(client, services, body.get("trigger_id", ""), watch, user_id)
 
-    @app.action(kit.WATCH_RUN_ACTION)
+    @app.action(WATCH_RUN_ACTION)
     def watch_run(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
         _watch_a_run(body, client, respond, services)
 
-    @app.action(kit.WATCH_BATCH_ACTION)
+    @app.action(WATCH_BATCH_ACTION)
     def watch_batch(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
         _watch_a_batch(body, client, respond, services)
