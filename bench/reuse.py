@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from types import SimpleNamespace  # noqa: E402
 
-from bot.batches.csvio import inspect_csv  # noqa: E402
+from bot.batches.csvread import inspect_csv  # noqa: E402
 from bot.batches.rows import plan  # noqa: E402
 from bot.batches.service import BatchService  # noqa: E402
 from bot.runs.reuse import DAY, ResultIndex, input_key  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.batches.csvio import CsvInfo
+from bot.batches.csvread import CsvInfo
 from bot.batches.rows import Plan
 from bot.batches.store import Batch
 

@@ -1,6 +1,6 @@
 """A batch's rows: from the file's cells to run inputs, and from runs back to CSV rows.
 
-Pure functions over a checked file (`csvio.CsvInfo`): the preview, the expansion into runs
+Pure functions over a checked file (`csvread.CsvInfo`): the preview, the expansion into runs
 and the enriched file all walk the same rows in the same way, so a row's inputs and its
 digest (what makes two rows exact duplicates) are computed identically every time.
 """
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.batches.csvio import CsvInfo, CsvWriter, cell_text, iter_rows
+from bot.batches.csvread import CsvInfo, iter_rows
+from bot.batches.csvwrite import CsvWriter, cell_text
 
 STATUS_COLUMN = "bitscale_status"
 ERROR_COLUMN = "bitscale_error"

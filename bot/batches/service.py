@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.batches.csvio import CsvInfo
+from bot.batches.csvread import CsvInfo
 from bot.batches.feeder import Feeder
 from bot.batches.finish import Finisher
 from bot.batches.housekeeping import Housekeeping

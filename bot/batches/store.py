@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from bot.batches import copies
-from bot.batches.csvio import CsvInfo
+from bot.batches.csvread import CsvInfo
 from bot.store.database import Store
 from bot.store.files import FileStore
 from bot.store.run_record import Run

@@ -137,7 +137,7 @@ class AuditLog:
 
     def to_csv(self, entries: list[AuditEntry], *, cell: Callable[[str], str]) -> str:
         """Oldest first, one row per entry, with outcomes filled in. Every cell goes through
-        `cell` (csvio.neutralise): a grid named `=HYPERLINK(…)` must not become a live
+        `cell` (csvwrite.neutralise): a grid named `=HYPERLINK(…)` must not become a live
         formula in the admin's spreadsheet."""
         outcomes = self.outcomes(entries)
         out = io.StringIO()

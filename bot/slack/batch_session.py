@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot.batches.csvio import CsvInfo
+from bot.batches.csvread import CsvInfo
 from bot.slack import blocks as common
 from bot.slack.form_state import dig
 from bot.slack.services import Services

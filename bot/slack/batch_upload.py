@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.batches.csvio import CsvProblem, inspect_csv, match_columns
+from bot.batches.csvread import CsvProblem, inspect_csv, match_columns
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.slack import blocks as common
 from bot.slack.batch_session import info_dict, open_step

@@ -15,7 +15,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.batches.csvio import CsvProblem, inspect_csv, match_columns
+from bot.batches.csvread import CsvProblem, inspect_csv, match_columns
 from bot.batches.rows import rows as file_rows
 from bot.providers.bitscale.errors import BitScaleError
 from bot.providers.bitscale.models import Column

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.batches.csvio import CsvInfo
+from bot.batches.csvread import CsvInfo
 from bot.batches.request import BatchRequest
 from bot.batches.rows import Plan
 from bot.batches.service import BatchService

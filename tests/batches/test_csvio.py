@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.batches.csvio import (
-    CsvProblem,
-    cell_text,
-    inspect_csv,
-    iter_rows,
-    match_columns,
-    neutralise,
-    read_text,
-)
+from bot.batches.csvread import CsvProblem, inspect_csv, iter_rows, match_columns
+from bot.batches.csvwrite import cell_text, neutralise, read_text
 from bot.batches.rows import RowResult, plan, result_cells, write_result
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from bot.batches.csvio import neutralise
+from bot.batches.csvwrite import neutralise
 from bot.governance.approvals import Approvals
 from bot.governance.audit import AuditLog
 from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy

@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.batches.csvio import neutralise
+from bot.batches.csvwrite import neutralise
 from bot.governance.usage import resets_in
 from bot.slack.blocks import records as kit
 from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, message_modal, notice_blocks
