@@ -1,6 +1,6 @@
 """The watch form's screens: the form (rows, outputs to compare, schedule, where digests
-go), the cost before saving, and the answer once saved. watch_form.py runs the steps and
-reads the submitted state back by these block ids."""
+go), the cost before saving, and the answer once saved. watch_form.py and watch_save.py
+run the steps and read the submitted state back by these block ids."""
 
 from __future__ import annotations
 

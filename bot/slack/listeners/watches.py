@@ -18,9 +18,10 @@ from bot.slack.listeners.batches import may_control
 from bot.slack.listeners.commands import CommandCall, subcommand
 from bot.slack.services import Services
 from bot.slack.text import plural
-from bot.slack.watch_form import handle_confirm, handle_edit, handle_form, open_edit_form
+from bot.slack.watch_form import handle_edit, open_edit_form
 from bot.slack.watch_form import open_watch_form as open_form
 from bot.slack.watch_posts import watch_decided
+from bot.slack.watch_save import handle_confirm, handle_form
 from bot.store.files import FileMissing
 from bot.watches.service import Refused
 
