@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.governance.access import GridAccess  # noqa: E402
 from bot.governance.audit import AuditLog  # noqa: E402
-from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy  # noqa: E402
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, Policy  # noqa: E402
 from bot.governance.stored_settings import StoredSettings  # noqa: E402
 from bot.governance.usage import Usage  # noqa: E402
 from bot.store.database import Store  # noqa: E402

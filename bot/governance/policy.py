@@ -12,7 +12,8 @@ and records every refusal in the audit log. The run service also asks it (throug
 right before a run is recorded, so an entry point that forgets cannot spend credits.
 
 No Slack in here: who is a workspace admin and who is in a user group come from a
-`Directory` the Slack side provides (users.info, usergroups.users.list).
+`Directory` the Slack side provides (users.info, usergroups.users.list). The data it
+decides with (GridAccess, Decision, Directory, WORKFLOW_USER) is in access.py.
 """
 
 from __future__ import annotations
@@ -22,21 +23,24 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any
 
+from bot.governance.access import (
+    ADMINS_HOWTO,
+    ALLOWED,
+    WORKFLOW_USER,
+    Decision,
+    Directory,
+    GridAccess,
+    NoDirectory,
+)
 from bot.governance.audit import AuditLog
 from bot.governance.stored_settings import StoredSettings
 from bot.governance.usage import Usage, resets_in
 
-AccessMode = Literal["everyone", "chosen", "nobody"]
-
 PERSON_BUDGET = "budget.person_rows_per_day"
 WORKSPACE_BUDGET = "budget.workspace_rows_per_day"
 WORKFLOW_BUDGET = "budget.workflow_rows_per_day"  # all Workflow Builder steps together
-# Who a Workflow Builder step runs as. A step's inputs are typed by whoever built the
-# workflow, so no input may choose whose access or budget applies: every step runs as
-# this one identity, under the grid access and the budget an admin gives workflows.
-WORKFLOW_USER = "workflow"
 APPROVAL_THRESHOLD = "approval.rows_over"
 DEFAULT_APPROVAL_THRESHOLD = 1000
 ALERT_CHANNEL = "alerts.channel"
@@ -44,65 +48,6 @@ ALERT_THRESHOLD = "alerts.threshold"
 ALERT_FORECAST = "alerts.forecast"  # also alert when the forecast runs out before renewal
 GRID_ACCESS = "grid_access:"  # + grid id
 REUSE_DAYS = "reuse.days:"  # + grid id: that grid's result-reuse window (reuse.py)
-ADMINS_HOWTO = (
-    "set BITSCALE_BOT_ADMINS to a comma-separated list of Slack user ids "
-    "(for example U012ABCDEF) and restart the bot; Slack workspace owners and admins "
-    "count as admins too"
-)
-
-
-class Directory(Protocol):
-    """What the policy needs to know about people, from Slack."""
-
-    def is_workspace_admin(self, user_id: str) -> bool: ...
-
-    def workspace_admins(self) -> list[str]: ...
-
-    def group_members(self, group_id: str) -> set[str]: ...
-
-
-class NoDirectory:
-    """No workspace lookups: only BITSCALE_BOT_ADMINS are admins; groups are empty."""
-
-    def is_workspace_admin(self, user_id: str) -> bool:
-        return False
-
-    def workspace_admins(self) -> list[str]:
-        return []
-
-    def group_members(self, group_id: str) -> set[str]:
-        return set()
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    sentence: str = ""  # for the person, when refused: what happened and what to do
-    reason: str = ""  # "grid_access" | "person_budget" | "workspace_budget" | ""
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-
-ALLOWED = Decision(True)
-
-
-@dataclass(frozen=True)
-class GridAccess:
-    mode: AccessMode = "everyone"
-    users: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any] | None:
-        if self.mode == "everyone":
-            return None  # the default: nothing stored
-        return {"mode": self.mode, "users": list(self.users), "groups": list(self.groups)}
-
-    @classmethod
-    def from_json(cls, data: Any) -> GridAccess:
-        if not isinstance(data, dict) or data.get("mode") not in ("chosen", "nobody"):
-            return cls()
-        return cls(data["mode"], tuple(data.get("users") or ()), tuple(data.get("groups") or ()))
 
 
 @dataclass

@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.batches.request import BatchRequest
 from bot.batches.store import Batch
+from bot.governance.access import ADMINS_HOWTO
 from bot.governance.approvals import Approval
-from bot.governance.policy import ADMINS_HOWTO
 from bot.slack.blocks import approvals as kit
 from bot.slack.services import Services
 

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.batches.request import BatchRequest
 from bot.batches.rows import Plan, plan
-from bot.governance.policy import ADMINS_HOWTO
+from bot.governance.access import ADMINS_HOWTO
 from bot.providers.bitscale.errors import BitScaleError
 from bot.providers.bitscale.transport import Priority
 from bot.slack import blocks as kit_common

@@ -11,8 +11,8 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.governance.access import ADMINS_HOWTO
 from bot.governance.approvals import Approval
-from bot.governance.policy import ADMINS_HOWTO
 from bot.slack.blocks import approvals as approval_kit
 from bot.slack.blocks import watch_messages as kit
 from bot.slack.notifier import FALLBACK_ERRORS, SlackDeliveryError, SlackNotifier

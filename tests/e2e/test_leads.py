@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.governance.policy import GridAccess
+from bot.governance.access import GridAccess
 from bot.playground.rigs.stack import fast_stack, scaled_timing
 from bot.playground.simulators.demo_grids import linkedin_grid
 from bot.playground.slack.records import wait_for

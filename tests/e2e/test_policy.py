@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from bot.governance.access import GridAccess
 from bot.governance.channel_defaults import ChannelDefaults
-from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import wait_for
 from tests.e2e.test_commands import blocks_text, command_reply, saying

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.governance.policy import PERSON_BUDGET, WORKFLOW_BUDGET, WORKSPACE_BUDGET, GridAccess
+from bot.governance.access import GridAccess
+from bot.governance.policy import PERSON_BUDGET, WORKFLOW_BUDGET, WORKSPACE_BUDGET
 from bot.playground.slack.records import wait_for
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from bot.batches.csvwrite import neutralise
+from bot.governance.access import GridAccess
 from bot.governance.approvals import Approvals
 from bot.governance.audit import AuditLog
-from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, GridAccess, Policy
+from bot.governance.policy import PERSON_BUDGET, WORKSPACE_BUDGET, Policy
 from bot.governance.stored_settings import StoredSettings
 from bot.governance.usage import Usage, resets_in
 from bot.store.database import Store

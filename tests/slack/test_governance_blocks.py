@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.governance.access import GridAccess
 from bot.governance.approvals import Approval
 from bot.governance.audit import AuditEntry
-from bot.governance.policy import GridAccess
 from bot.governance.usage import Totals, UsageReport
 from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks import admin, api_key, approvals, records

@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
 )
 
-from bot.governance.policy import ADMINS_HOWTO, GridAccess
+from bot.governance.access import ADMINS_HOWTO, GridAccess
 from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks.api_key import ROTATE_ACTION, set_key_button
 from bot.slack.blocks.common import button, message_modal, modal, section, when

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     UserMultiSelectElement,
 )
 
-from bot.governance.policy import WORKFLOW_USER, GridAccess
+from bot.governance.access import WORKFLOW_USER, GridAccess
 from bot.providers.bitscale.models import GridSummary
 from bot.slack.blocks.common import context, section
 from bot.slack.text import escape, mention, plain, truncate

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.governance.access import WORKFLOW_USER, GridAccess
 from bot.governance.policy import (
     ALERT_CHANNEL,
     ALERT_FORECAST,
@@ -24,9 +25,7 @@ from bot.governance.policy import (
     PERSON_BUDGET,
     REUSE_DAYS,
     WORKFLOW_BUDGET,
-    WORKFLOW_USER,
     WORKSPACE_BUDGET,
-    GridAccess,
     Policy,
 )
 from bot.providers.bitscale.errors import BitScaleError

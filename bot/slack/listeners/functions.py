@@ -20,7 +20,7 @@ import logging
 from slack_bolt import App, Fail
 from slack_sdk.errors import SlackApiError
 
-from bot.governance.policy import WORKFLOW_USER
+from bot.governance.access import WORKFLOW_USER
 from bot.grids.catalog import RunForm
 from bot.providers.bitscale.errors import BitScaleError, explain
 from bot.runs.types import RunRefused, RunRequest
