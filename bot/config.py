@@ -1,20 +1,18 @@
-"""Settings, read from the environment and an optional `.env` file.
+"""Settings, read from the environment and an optional `.env` file; config_checks.py holds
+what each variable must look like.
 
 The environment variable names are public interface: admins' deploy scripts set them.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]+")
-# Public and private channels (C…, G… for old private ones); alerts never go to a DM.
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,30}")
+from bot import config_checks as checks
 
 
 def _var(name: str, default: object, meaning: str, **limits: Any) -> Any:
@@ -177,92 +175,26 @@ class Settings(BaseSettings):
         le=30,
     )
 
-    @field_validator("log_level", "log_format", mode="before")
-    @classmethod
-    def _any_case(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        value = value.strip()
-        return value.lower() if value.lower() in ("text", "json") else value.upper()
-
-    @field_validator("slack_api_url", "bitscale_api_url", "bittlebits_api_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        # A typo here would otherwise surface minutes later as "could not reach BitScale".
-        try:
-            parts = urlsplit(value)
-            scheme, host = parts.scheme, parts.hostname
-        except ValueError:  # such as an unclosed [IPv6 bracket
-            scheme, host = "", None
-        if scheme not in ("http", "https") or not host or value.strip() != value:
-            raise ValueError("expected an http:// or https:// URL with a host name")
-        return value
-
-    @field_validator("slack_api_url")
-    @classmethod
-    def _slack_url_ends_with_slash(cls, value: str) -> str:
-        return value if value.endswith("/") else value + "/"
-
-    @field_validator("bitscale_api_url", "bittlebits_api_url")
-    @classmethod
-    def _bitscale_url_without_slash(cls, value: str) -> str:
-        return value.rstrip("/")
-
-    @field_validator(
-        "credit_alert_channel",
-        "slack_app_token",
-        "slack_signing_secret",
-        "slack_bot_token",
-        "bitscale_api_key",
-        "bittlebits_api_key",
-        "database_url",
-        mode="before",
-    )
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # A blank `.env` line or docker-compose filling an unset variable gives "": that
-        # is "not set", never an empty secret (an empty signing secret would turn
-        # signature checks off).
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("slack_bot_token")
-    @classmethod
-    def _not_an_app_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().startswith("xapp-"):
-            raise ValueError(
-                "this is an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN; "
-                "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
-            )
-        return value
-
-    @field_validator("slack_app_token")
-    @classmethod
-    def _app_level_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
-            # Never echo the value: it is often the bot token pasted in the wrong place.
-            raise ValueError(
-                "an app-level token starts with xapp-; generate one under Basic "
-                "Information → App-Level Tokens with the connections:write scope"
-            )
-        return value
-
-    @field_validator("database_url")
-    @classmethod
-    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
-        # Never echoed: the URL usually carries the database password.
-        if value is None:
-            return value
-        try:
-            parts = urlsplit(value.get_secret_value().strip())
-            scheme, host = parts.scheme, parts.hostname
-        except ValueError:
-            scheme, host = "", None
-        if scheme not in ("postgresql", "postgres", "postgresql+psycopg") or not host:
-            raise ValueError(
-                "expected postgresql://user:password@host:5432/database (or postgres://, "
-                "as host add-ons write it); leave it unset to use SQLite at DATABASE_PATH"
-            )
-        return SecretStr(value.get_secret_value().strip())
+    # What each variable must look like (config_checks.py); where a field has two checks,
+    # they run in this order.
+    _any_case = field_validator("log_level", "log_format", mode="before")(checks.any_case)
+    _http_url = field_validator(
+        "slack_api_url", "bitscale_api_url", "bittlebits_api_url"
+    )(checks.http_url)
+    _slack_url_ends_with_slash = field_validator("slack_api_url")(checks.slack_url_ends_with_slash)
+    _bitscale_url_without_slash = field_validator(
+        "bitscale_api_url", "bittlebits_api_url"
+    )(checks.bitscale_url_without_slash)
+    _blank_is_unset = field_validator(
+        "credit_alert_channel", "slack_app_token", "slack_signing_secret", "slack_bot_token",
+        "bitscale_api_key", "bittlebits_api_key", "database_url", mode="before"
+    )(checks.blank_is_unset)
+    _not_an_app_token = field_validator("slack_bot_token")(checks.not_an_app_token)
+    _app_level_token = field_validator("slack_app_token")(checks.app_level_token)
+    _postgres_url = field_validator("database_url")(checks.postgres_url)
+    _alert_channel_is_an_id = field_validator("credit_alert_channel")(checks.alert_channel_is_an_id)
+    _grid_days = field_validator("result_reuse_grid_days", mode="before")(checks.grid_days)
+    _admins_are_user_ids = field_validator("bot_admins")(checks.admins_are_user_ids)
 
     @property
     def database_target(self) -> str:
@@ -270,59 +202,6 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return self.database_path
-
-    @field_validator("credit_alert_channel")
-    @classmethod
-    def _alert_channel_is_an_id(cls, value: str | None) -> str | None:
-        # A name is accepted by nothing in Slack's API that posts: every alert would fail
-        # later with channel_not_found, so it is refused at start with the fix.
-        if value is None or _CHANNEL_ID.fullmatch(value.strip()):
-            return value.strip() if value else value
-        shown = repr(value.strip()[:40])
-        raise ValueError(
-            f"{shown} is not a channel ID (C… or G…); a channel name does not work. In "
-            "Slack, open the channel, click its name: the ID is at the bottom of the About "
-            "tab (and invite the bot there)"
-        )
-
-    @field_validator("result_reuse_grid_days", mode="before")
-    @classmethod
-    def _grid_days(cls, value: object) -> object:
-        """`Job Changes=0; Funding Rounds=7` → {"job changes": 0, "funding rounds": 7}."""
-        if not isinstance(value, str):
-            return value
-        windows: dict[str, float] = {}
-        for part in value.replace("\n", ";").split(";"):
-            if not part.strip():
-                continue
-            grid, sep, days = part.rpartition("=")
-            try:
-                number = float(days)
-            except ValueError:
-                number = -1.0
-            if not sep or not grid.strip() or number < 0:
-                raise ValueError(
-                    "expected 'grid name or id=days; …' with days 0 or more, "
-                    f"got {part.strip()!r}"
-                )
-            windows[grid.strip().lower()] = number
-        return windows
-
-    @field_validator("bot_admins")
-    @classmethod
-    def _admins_are_user_ids(cls, value: str) -> str:
-        # A name ('ana', '@ana') never matches anyone: the admin would be refused and told
-        # to ask herself. Slack user IDs are U… or W….
-        parts = (p.strip() for p in value.replace(";", ",").split(","))
-        names = [p for p in parts if p and not _USER_ID.fullmatch(p.strip("<@>"))]
-        if names:
-            shown = ", ".join(repr(n[:40]) for n in names[:5])
-            what = "is not a Slack user ID" if len(names) == 1 else "are not Slack user IDs"
-            raise ValueError(
-                f"{shown} {what} (U… or W…); in Slack, open the person's profile → ⋮ → "
-                "Copy member ID"
-            )
-        return value
 
     @property
     def admin_ids(self) -> tuple[str, ...]:

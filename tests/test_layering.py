@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.readiness",
         "bot.logs",
         "bot.config",
+        "bot.config_checks",
     ),
     ("bot.slack",),  # Bolt listeners, Block Kit, the notifier
     ("bot.watches",),  # the core, most dependent first
