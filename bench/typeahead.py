@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.playground.rigs.stack import LocalStack
 from bot.playground.simulators.bitscale import Simulator  # noqa: E402
-from bot.playground.simulators.demo_grids import SimGrid  # noqa: E402
+from bot.playground.simulators.sim_grid import SimGrid  # noqa: E402
 from bot.playground.slack.records import wait_for  # noqa: E402
 from bot.providers.bitscale.transport import Priority  # noqa: E402
 from bot.slack import blocks as kit  # noqa: E402

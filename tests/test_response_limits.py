@@ -10,7 +10,7 @@ import respx
 
 from bot.playground.rigs.stack import LocalStack
 from bot.playground.simulators.bitscale import Simulator
-from bot.playground.simulators.demo_grids import SimColumn, SimGrid
+from bot.playground.simulators.sim_grid import SimColumn, SimGrid
 from bot.playground.slack.form_fill import form_values
 from bot.playground.slack.records import wait_for
 from bot.providers.bitscale.client import BitScaleClient

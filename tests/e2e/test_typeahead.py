@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from bot.playground.simulators.demo_grids import SimGrid
+from bot.playground.simulators.sim_grid import SimGrid
 from bot.playground.slack.records import wait_for
 from bot.slack import blocks as kit
 from tests.e2e.test_commands import ack_blocks, blocks_text

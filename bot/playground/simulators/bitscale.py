@@ -37,7 +37,8 @@ from bot.playground.simulators.bitscale_state import (
     SimulatorState,
     error_body,
 )
-from bot.playground.simulators.demo_grids import SimGrid, demo_grids, timed_grid
+from bot.playground.simulators.demo_grids import demo_grids, timed_grid
+from bot.playground.simulators.sim_grid import SimGrid
 
 __all__ = [
     "BASE_PATH",

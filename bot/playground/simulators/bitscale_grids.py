@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.playground.simulators.bitscale_state import FOREIGN_GRID_ID, ApiError, SimulatorState
-from bot.playground.simulators.demo_grids import SimGrid, stable_id
+from bot.playground.simulators.sim_grid import SimGrid, stable_id
 
 
 def workspace(s: SimulatorState) -> dict[str, Any]:

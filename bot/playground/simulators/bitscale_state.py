@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.playground.simulators.demo_grids import SimGrid, stable_id
 from bot.playground.simulators.rate_window import SlidingWindow
+from bot.playground.simulators.sim_grid import SimGrid, stable_id
 
 BASE_PATH = "/api/v1"
 DEFAULT_KEY = "sim-demo-key"

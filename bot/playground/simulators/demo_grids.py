@@ -1,4 +1,5 @@
-"""The simulator's demo workspace: believable grids whose outputs follow from their inputs.
+"""The simulator's demo workspace: believable grids whose outputs follow from their inputs
+(a grid itself, SimGrid, is in sim_grid.py).
 
 Outputs are derived deterministically from the inputs (a hash picks industries, sizes…),
 so a test can tell that each input arrived under the right key.
@@ -7,16 +8,10 @@ so a test can tell that each input arrived under the right key.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-_NS = uuid.UUID("6f1c1f8e-0b5c-4c1e-9a53-6d2f1f0b7a10")
-
-
-def stable_id(*parts: str) -> str:
-    return str(uuid.uuid5(_NS, "/".join(parts)))
+from bot.playground.simulators.sim_grid import SimColumn, SimGrid
 
 
 def _pick(seed: str, options: list[Any]) -> Any:
@@ -27,55 +22,6 @@ def _pick(seed: str, options: list[Any]) -> Any:
 def _number(seed: str, low: int, high: int) -> int:
     digest = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
     return low + digest % (high - low + 1)
-
-
-@dataclass
-class SimColumn:
-    key: str
-    name: str
-    type: str  # text | enrichment | formula | merge
-    dependencies: list[str] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.key
-
-
-@dataclass
-class SimGrid:
-    name: str
-    description: str
-    inputs: list[str]
-    outputs: list[SimColumn]
-    compute: Callable[[dict[str, Any]], dict[str, Any]]
-    duration: float = 2.0  # seconds a run takes
-    fails_with: str | None = None  # a run fails with this message (may use {input})
-    has_source: bool = True
-    row_count: int = 0
-    credit_cost: int = 5
-    duration_input: str | None = None  # an input that sets the run's duration, in seconds
-    id: str = ""
-    source_id: str = ""
-    # A test knob: the world changed. (inputs to match, outputs that now answer) pairs,
-    # applied over `compute` in order (Simulator.change_outputs).
-    changed: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.id = self.id or stable_id("grid", self.name)
-        self.source_id = stable_id("source", self.name)
-
-    def answer(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """What a run on `inputs` gives today: the grid's rule, then the world's changes."""
-        values = self.compute(inputs)
-        for where, now in self.changed:
-            if all(str(inputs.get(k)) == str(v) for k, v in where.items()):
-                values = {**values, **now}
-        return values
-
-    @property
-    def columns(self) -> list[SimColumn]:
-        text = [SimColumn(k, k.replace("_", " ").title(), "text") for k in self.inputs]
-        return text + self.outputs
 
 
 def _company(inputs: dict[str, Any]) -> dict[str, Any]:
