@@ -1,4 +1,9 @@
-"""Wire the parts together: one place that the server, the shell and the tests share."""
+"""Wire the parts together: one place that the server, the shell and the tests share.
+
+The parts built on their own (the policy, Bittlebits, the watches, the periodic jobs of the
+features beyond the core's) are in bootstrap_parts.py; here is the order they are put
+together in.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +18,25 @@ from slack_sdk import WebClient
 from bot.batches.legacy import import_batch_files, legacy_folder
 from bot.batches.service import BatchService
 from bot.batches.store import BatchStore
+from bot.bootstrap_parts import (
+    bittlebits,
+    cluster_jobs,
+    feature_jobs,
+    follow_alert_settings,
+    make_policy,
+    watch_service,
+)
 from bot.config import Settings
-from bot.governance.audit import AuditLog
 from bot.governance.keys import KeyStore, RedactSecrets, choose_key
 from bot.governance.policy import Policy
-from bot.governance.stored_settings import StoredSettings
-from bot.governance.usage import Usage
 from bot.grids.catalog import GridCatalog
 from bot.insight.credits import CreditMonitor
 from bot.insight.service import Insight
 from bot.logs import SECRETS
-from bot.previews.rules import KEEP_DAYS
 from bot.providers.base import Providers
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.key_check import STORED_KEY
 from bot.providers.bitscale.provider import BitScaleProvider
-from bot.providers.bittlebits.client import BittlebitsClient
-from bot.providers.bittlebits.provider import BittlebitsProvider
 from bot.providers.shared_rates import share_budgets
 from bot.readiness import Readiness, owed_check, provider_key_checks
 from bot.runs.progress import ProgressReporter
@@ -45,11 +52,8 @@ from bot.slack.insight_notifier import InsightNotifier
 from bot.slack.notifier import SlackNotifier
 from bot.slack.owner_dms import OwnerDMs
 from bot.slack.services import Services
-from bot.slack.text import escape, mention
 from bot.slack.unfurl_clicks import run_delivered
-from bot.slack.watch_posts import SlackWatchNotifier
 from bot.slack.web_client import make_web_client
-from bot.store.cluster_lock import ClusterLock
 from bot.store.database import Store
 from bot.store.instance_lock import InstanceLock
 from bot.store.leases import LeaderLease
@@ -57,7 +61,6 @@ from bot.store.retention import Retention
 from bot.store.run_record import Run
 from bot.watches.batch_posts import QuietForFirings
 from bot.watches.service import WatchService
-from bot.watches.store import WatchStore
 
 log = logging.getLogger(__name__)
 
@@ -153,25 +156,11 @@ def _build(
         bitscale_provider.key_source = STORED_KEY  # named in the start-up check's log line
     providers = Providers(bitscale_provider)
     if settings.bittlebits_api_key is not None:
-        providers.add(_bittlebits(settings, store))
+        providers.add(bittlebits(settings, store))
     web = make_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(web, settings.credit_alert_channel, providers)
-    audit = AuditLog(store)
     directory = SlackDirectory(web)
-    policy = Policy(
-        StoredSettings(store, audit),
-        audit,
-        Usage(store),
-        named_admins=settings.admin_ids,
-        directory=directory,
-        quote=escape,
-        mention=mention,
-        default_alert_channel=settings.credit_alert_channel,
-        default_alert_threshold=settings.credit_alert_threshold,
-        # Across every process on PostgreSQL: two runs at once, anywhere, cannot both take
-        # the last row of a budget.
-        admission_lock=ClusterLock(store, "admission"),
-    )
+    policy = make_policy(settings, store, directory)
     insight = Insight.over(store, policy.usage, insight_clock)
     bitscale.observe_workspace(insight.history.observe)  # every answer is a reading
     credits = CreditMonitor(
@@ -187,7 +176,7 @@ def _build(
         usage=policy.usage,
         forecast_alerts=policy.forecast_alerts,
     )
-    _follow_alert_settings(policy, credits, notifier)
+    follow_alert_settings(policy, credits, notifier)
     results = ResultIndex(
         store,
         default_days=settings.result_reuse_days,
@@ -255,7 +244,7 @@ def _build(
     )
     # A LinkedIn card whose run was delivered is redrawn in place (✅ or ❌).
     notifier.after_delivery.append(lambda run: run_delivered(web, services, run))
-    watches = _watches(store, batches, web, policy, bitscale_provider, lock.id)
+    watches = watch_service(store, batches, web, policy, bitscale_provider, lock.id)
     services.watches = watches
     assert services.approvals is not None
     services.approvals.handle(
@@ -276,7 +265,7 @@ def _build(
     leader = LeaderLease(store, lock.id)
     if not store.postgres:
         leader.seize()  # the instance lock says no other process runs on this database
-    jobs = _cluster_jobs(runs, heartbeat) if store.postgres else []
+    jobs = cluster_jobs(runs, heartbeat) if store.postgres else []
     readiness = Readiness()
     provider_key_checks(readiness, providers)
     readiness.add("owed-to-slack", owed_check(store), needs="database")
@@ -303,80 +292,6 @@ def _build(
         readiness=readiness,
         insight=insight,
         heartbeat=heartbeat if store.postgres else None,
-        jobs=[
-            *jobs,
-            # Due watches get their firing rows on the leader; every process starts,
-            # follows and posts the firings it claims.
-            Job("watch-schedule", watches.schedule_due, settings.watch_tick_seconds, 0.0, True),
-            Job("watch-firings", watches.tick, min(1.0, settings.watch_tick_seconds), None),
-            # Old LinkedIn cards and detection offers are forgotten (runs keep their own).
-            Job("preview-records", lambda: _prune_previews(services), 6 * 3600, 300.0, True),
-            # Monday 09:00 in each admin's time zone; claimed per (reader, week) in the table.
-            Job("weekly-digest", digest.tick, 60.0, 30.0, True),
-        ],
+        jobs=[*jobs, *feature_jobs(settings, services, watches, digest)],
         watches=watches,
     )
-
-
-def _watches(
-    store: Store,
-    batches: BatchService,
-    web: WebClient,
-    policy: Policy,
-    provider: BitScaleProvider,
-    instance: str,
-) -> WatchService:
-    """Scheduled re-runs through the batch machinery, digests through Slack."""
-    return WatchService(
-        WatchStore(store),
-        batches,
-        SlackWatchNotifier(web),
-        policy=policy,
-        credits_left=provider.credits_left,
-        me=instance,
-    )
-
-
-def _cluster_jobs(runs: RunService, heartbeat: LeaderLease) -> list[Job]:
-    """With processes sharing PostgreSQL: this one says it is alive every few seconds, and
-    the leader reports the runs a dead one was sending, within 30 s of its death."""
-    return [
-        Job("instance-heartbeat", heartbeat.renew, heartbeat.ttl / 3, None),
-        Job("orphaned-runs", lambda: runs.interrupt_orphans(time.time()), 5.0, 5.0, True),
-    ]
-
-
-def _prune_previews(services: Services) -> None:
-    older_than = time.time() - KEEP_DAYS * 86400
-    assert services.unfurls is not None and services.offers is not None
-    services.unfurls.prune(older_than)
-    services.offers.prune(older_than)
-
-
-def _follow_alert_settings(policy: Policy, credits: CreditMonitor, notifier: SlackNotifier) -> None:
-    """The alerts channel and threshold set from the admin form override the environment,
-    at start and the moment an admin changes them."""
-
-    def apply(key: str = "alerts.", old: object = None, new: object = None) -> None:
-        if key.startswith("alerts."):
-            credits.channel = notifier.alert_channel = policy.alert_channel()
-            credits.threshold = policy.alert_threshold()
-
-    apply()
-    policy.settings.on_change(apply)
-
-
-def _bittlebits(settings: Settings, store: Store) -> BittlebitsProvider:
-    """Bittlebits, with the POSTs of the last hour counted against its hourly budget."""
-    assert settings.bittlebits_api_key is not None
-    client = BittlebitsClient(
-        settings.bittlebits_api_key.get_secret_value(), settings.bittlebits_api_url
-    )
-    share_budgets(store, client.post_limiter, client.get_limiter)
-    provider = BittlebitsProvider(client)
-    rows = store.sql.query(
-        "SELECT submitted_at FROM runs WHERE provider = :provider AND submitted_at > :since",
-        {"provider": provider.name, "since": time.time() - 3600},
-    )
-    provider.remember_submissions([row["submitted_at"] for row in rows])
-    return provider

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     (  # the app's edge: settings, wiring, servers, the scheduler's ticks
         "bot.server",
         "bot.bootstrap",
+        "bot.bootstrap_parts",
         "bot.scheduler",
         "bot.start_settings",
         "bot.web",
