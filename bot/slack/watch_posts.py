@@ -17,8 +17,7 @@ from bot.slack.blocks import approvals as approval_kit
 from bot.slack.blocks import watch_messages as kit
 from bot.slack.notifier import FALLBACK_ERRORS, SlackDeliveryError, SlackNotifier
 from bot.slack.services import Services
-from bot.watches.digest import Digest
-from bot.watches.firings import late_words
+from bot.watches.digest import Digest, late_words
 from bot.watches.store import Firing, Watch
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.batches.progress import BatchNotifier, Progress, Report
 from bot.batches.store import Batch
-from bot.watches.firings import FIRING_PREFIX
+from bot.watches.firing_batch import FIRING_PREFIX
 
 
 def is_firing(batch: Batch) -> bool:

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.watches.diff import Change, changes, shown
+from bot.watches.records import Firing
+from bot.watches.schedule import local_text
 
 DONE_STATES = ("completed", "reused")
 ACCOUNT_WORDS = ("company", "domain", "website", "account", "organization", "org")
@@ -218,3 +220,27 @@ def _cell(value: Any) -> str:
 def _safe(text: str) -> str:
     """A cell a spreadsheet would run as a formula is quoted, as in the batch files."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def result_line(digest: Digest) -> str:
+    """The last result, as the list and the Home tab show it."""
+    if digest.first:
+        return f"first check: {digest.total:,} {digest.noun} recorded"
+    text = f"{len(digest.changed):,} of {digest.total:,} changed"
+    if digest.failing:
+        text += f", {len(digest.failing):,} failing"
+    return text
+
+
+def late_words(firing: Firing, digest: Digest, tz: str) -> str | None:
+    """"Late: due Mon 2 Mar 09:00, …" when the firing started over a minute past its time."""
+    if digest.late_by <= 60 and not digest.missed:
+        return None
+    text = f"Late: due {local_text(firing.scheduled_at, tz)}"
+    if firing.started_at:
+        text += f", started {local_text(firing.started_at, tz)}"
+    if digest.missed:
+        slots = "firing" if digest.missed == 1 else "firings"
+        text += f"; {digest.missed} earlier {slots} missed while the bot was down, caught up"
+        text += " by this one"
+    return text + "."

@@ -16,26 +16,28 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.batches.csvread import CsvInfo
-from bot.batches.request import BatchRequest
-from bot.batches.rows import Plan
 from bot.batches.service import BatchService
 from bot.governance.audit import AuditLog
 from bot.governance.policy import Policy
-from bot.watches.digest import Digest, RowOutcome, build, compare_all, csv_text, values_of
-from bot.watches.schedule import local_text
+from bot.watches.digest import (
+    Digest,
+    RowOutcome,
+    build,
+    compare_all,
+    csv_text,
+    result_line,
+    values_of,
+)
+from bot.watches.firing_batch import firing_batch
 from bot.watches.store import Firing, Watch, WatchStore
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0
-FIRING_PREFIX = "watch:"  # a firing's batch: its dedupe key starts so
 MAX_MISSED_COUNTED = 1000
 ENDED = ("done", "cancelled", "denied")
 CREDITS_FRESH = 10.0
@@ -150,7 +152,8 @@ class Firings:
         if not watch.thread_ts:
             channel, ts = self.notifier.open_thread(watch)
             self.store.move(watch.id, ("active",), thread_channel=channel, thread_ts=ts)
-        batch, created = self.batches.create(self._request(watch, firing, rows), urgent=False)
+        request = firing_batch(watch, firing, rows, self.batches.store.files)
+        batch, created = self.batches.create(request, urgent=False)
         self.store.set_firing(firing.id, state="running", batch_id=batch.id, started_at=now,
                               lease_until=None)
         if created and self.audit is not None:
@@ -188,35 +191,6 @@ class Firings:
                 left = None
             self._credits_read = (now, left)
         return self._credits_read[1]
-
-    def _request(self, watch: Watch, firing: Firing, rows: list) -> BatchRequest:
-        """The firing's rows as a batch file (kept in the database, owned by the batch once
-        it is created): one column per input, one line per row."""
-        keys = watch.input_keys
-        text = io.StringIO(newline="")
-        writer = csv.writer(text)
-        writer.writerow(keys)
-        for row in rows:
-            writer.writerow([row.inputs.get(k, "") for k in keys])
-        data = text.getvalue().encode("utf-8")
-        name = f"{watch.grid_name} watch"
-        file_id = self.batches.store.files.put("upload", name, data, owner=f"user:{watch.owner}")
-        return BatchRequest(
-            info=CsvInfo(file_id, "utf-8", ",", list(keys), len(rows), data),
-            file_name=f"{watch.grid_name} watch",
-            grid_id=watch.grid_id,
-            grid_name=watch.grid_name,
-            mapping={k: k for k in keys},
-            outputs=watch.outputs,
-            output_columns=[o["id"] for o in watch.outputs],
-            user_id=watch.owner,
-            channel_id=watch.channel_id,
-            plan=Plan(rows_total=len(rows), runs=len(rows)),
-            estimate=None if watch.cost_per_row is None else watch.cost_per_row * len(rows),
-            team_id=watch.team_id,
-            dedupe_key=FIRING_PREFIX + firing.id,
-            fresh=True,  # a watch exists to see change: never an earlier answer
-        )
 
     # --- 3. follow the batch to its end ------------------------------------------------
 
@@ -321,28 +295,3 @@ class Firings:
         self.start_claimed()
         self.follow_claimed()
         self.post_claimed()
-
-
-def result_line(digest: Digest) -> str:
-    """The last result, as the list and the Home tab show it."""
-    if digest.first:
-        return f"first check: {digest.total:,} {digest.noun} recorded"
-    text = f"{len(digest.changed):,} of {digest.total:,} changed"
-    if digest.failing:
-        text += f", {len(digest.failing):,} failing"
-    return text
-
-
-def late_words(firing: Firing, digest: Digest, tz: str) -> str | None:
-    """"Late: due Mon 2 Mar 09:00, …" when the firing started over a minute past its time."""
-    if digest.late_by <= 60 and not digest.missed:
-        return None
-    text = f"Late: due {local_text(firing.scheduled_at, tz)}"
-    if firing.started_at:
-        text += f", started {local_text(firing.started_at, tz)}"
-    if digest.missed:
-        slots = "firing" if digest.missed == 1 else "firings"
-        text += f"; {digest.missed} earlier {slots} missed while the bot was down, caught up"
-        text += " by this one"
-    return text + "."
-

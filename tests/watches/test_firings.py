@@ -9,8 +9,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.store.database import Store
-from bot.watches.digest import Digest
-from bot.watches.firings import Firings, late_words
+from bot.watches.digest import Digest, late_words
+from bot.watches.firings import Firings
 from bot.watches.schedule import Schedule
 from bot.watches.store import Watch, WatchStore
 
