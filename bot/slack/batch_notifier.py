@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackClientError
 from bot.batches.progress import Progress, Report
 from bot.batches.store import Batch
 from bot.slack.blocks import batches as kit
-from bot.slack.notifier import FALLBACK_ERRORS, SlackDeliveryError, SlackNotifier
+from bot.slack.delivery import FALLBACK_ERRORS, SlackDeliveryError, slack_call
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ BATCH_RESULT_EVENT = "bitscale_batch_result"
 class SlackBatchNotifier:
     def __init__(self, client: WebClient) -> None:
         self.client = client
-        self._call = SlackNotifier._call
+        self._call = slack_call
 
     def announce_batch(self, batch: Batch, progress: Progress) -> tuple[str, str, str | None]:
         text, blocks = kit.progress_message(batch, progress)

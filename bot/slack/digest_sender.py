@@ -19,8 +19,8 @@ from bot.insight.weekly import WeeklyDigest
 from bot.slack.blocks.common import context
 from bot.slack.blocks.digest import digest_message
 from bot.slack.charts import chart_blocks, post_with_charts
+from bot.slack.delivery import slack_call
 from bot.slack.directory import Person
-from bot.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class SlackDigestSender:
         self.client = client
         self.insight = insight
         self.person = person
-        self._call = SlackNotifier._call
+        self._call = slack_call
 
     def _chart(self, locale: str) -> list[Block]:
         try:

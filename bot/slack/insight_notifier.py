@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.insight.credits import CreditAlert
 from bot.slack.blocks.credits import credit_alert_message
+from bot.slack.delivery import slack_call
 from bot.slack.directory import Person
-from bot.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class InsightNotifier:
         self.alert_channel = alert_channel
         self.admins = admins
         self.person = person
-        self._call = SlackNotifier._call
+        self._call = slack_call
 
     def credit_alert(self, alert: CreditAlert) -> None:
         """Raises when nobody could be told (the monitor then tries again next check)."""

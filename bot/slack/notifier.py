@@ -9,39 +9,23 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot.insight.credits import CreditAlert
 from bot.providers.base import Providers
 from bot.runs.types import Announcement, DeliveryError
 from bot.slack import blocks as kit
+from bot.slack.delivery import FALLBACK_ERRORS, SlackDeliveryError, slack_call
 from bot.slack.workflow import step_error, step_outputs
 from bot.store.run_record import Run
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 RESULT_EVENT = "bitscale_run_result"
-FALLBACK_ERRORS = {
-    "not_in_channel": "I'm not a member of that channel",
-    "channel_not_found": "I can't see that channel",
-    "is_archived": "that channel is archived",
-    "restricted_action": "posting there is restricted",
-    "cannot_dm_bot": "I can't post in that conversation",
-}
-
-
-class SlackDeliveryError(DeliveryError):
-    """A DeliveryError that carries Slack's error string (`not_in_channel`, …)."""
-
-    def __init__(self, message: str, slack_error: str | None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.slack_error = slack_error
 
 
 class SlackNotifier:
@@ -77,7 +61,7 @@ class SlackNotifier:
             "event_payload": {"run_id": run.id, "state": run.state},
         }
         try:
-            self._call(
+            slack_call(
                 lambda: self.client.chat_postMessage(
                     channel=run.post_channel,
                     thread_ts=run.reply_ts,
@@ -90,7 +74,7 @@ class SlackNotifier:
         except SlackDeliveryError as exc:
             if exc.slack_error == "thread_not_found":
                 # The announcement was deleted: the result goes in the channel on its own.
-                self._call(
+                slack_call(
                     lambda: self.client.chat_postMessage(
                         channel=run.post_channel,
                         text=message.text,
@@ -106,7 +90,7 @@ class SlackNotifier:
                 raise
             # The channel went away since the announcement: deliver by DM instead.
             dm = self._open_dm(run.user_id)
-            self._call(
+            slack_call(
                 lambda: self.client.chat_postMessage(
                     channel=dm, text=message.text, blocks=message.blocks, metadata=metadata
                 )
@@ -121,7 +105,7 @@ class SlackNotifier:
             return
         note = None if run.finished else kit.still_running(elapsed, usual)
         text, blocks = kit.announcement(run, fallback_reason=run.fallback_reason, progress=note)
-        self._call(
+        slack_call(
             lambda: self.client.chat_update(
                 channel=run.post_channel, ts=run.message_ts, text=text, blocks=blocks
             )
@@ -132,7 +116,7 @@ class SlackNotifier:
         if not run.post_channel or not run.message_ts:
             return
         text, blocks = kit.announcement(run, fallback_reason=run.fallback_reason)
-        self._call(
+        slack_call(
             lambda: self.client.chat_update(
                 channel=run.post_channel, ts=run.message_ts, text=text, blocks=blocks
             )
@@ -142,7 +126,7 @@ class SlackNotifier:
         if not run.post_channel or not run.message_ts:
             return False
         try:
-            replies = self._call(
+            replies = slack_call(
                 lambda: self.client.conversations_replies(
                     channel=run.post_channel, ts=run.reply_ts, include_all_metadata=True, limit=200
                 )
@@ -162,13 +146,13 @@ class SlackNotifier:
     def complete_step(self, run: Run) -> None:
         """Finish the Workflow Builder step waiting on this run (the bot token may do so)."""
         if run.state in ("completed", "reused"):  # a reused answer says so in `status`
-            self._call(
+            slack_call(
                 lambda: self.client.functions_completeSuccess(
                     function_execution_id=run.step_execution_id, outputs=step_outputs(run)
                 )
             )
         else:
-            self._call(
+            slack_call(
                 lambda: self.client.functions_completeError(
                     function_execution_id=run.step_execution_id, error=step_error(run)
                 )
@@ -180,7 +164,7 @@ class SlackNotifier:
         if not self.alert_channel:
             return
         text, blocks = kit.credit_alert_message(alert)
-        self._call(
+        slack_call(
             lambda: self.client.chat_postMessage(
                 channel=self.alert_channel, text=text, blocks=blocks
             )
@@ -193,7 +177,7 @@ class SlackNotifier:
         if run.channel_id and run.thread_ts:
             # Asked from a message (shortcut, mention): announce in that message's thread.
             try:
-                resp = self._call(
+                resp = slack_call(
                     lambda: self.client.chat_postMessage(
                         channel=run.channel_id,
                         thread_ts=run.thread_ts,
@@ -212,7 +196,7 @@ class SlackNotifier:
                         raise
         if run.channel_id and reason is None:
             try:
-                resp = self._call(
+                resp = slack_call(
                     lambda: self.client.chat_postMessage(
                         channel=run.channel_id, text=text, blocks=blocks, unfurl_links=False
                     )
@@ -226,7 +210,7 @@ class SlackNotifier:
             reason = "no channel was chosen"
         dm = self._open_dm(run.user_id)
         text, blocks = kit.announcement(run, fallback_reason=reason if run.channel_id else None)
-        resp = self._call(
+        resp = slack_call(
             lambda: self.client.chat_postMessage(
                 channel=dm, text=text, blocks=blocks, unfurl_links=False
             )
@@ -234,7 +218,7 @@ class SlackNotifier:
         return Announcement(resp["channel"], resp["ts"], self._permalink(resp), reason)
 
     def _open_dm(self, user_id: str) -> str:
-        resp = self._call(lambda: self.client.conversations_open(users=user_id))
+        resp = slack_call(lambda: self.client.conversations_open(users=user_id))
         return resp["channel"]["id"]
 
     def _permalink(self, resp: Any) -> str | None:
@@ -273,34 +257,6 @@ class SlackNotifier:
             except Exception:  # noqa: BLE001 - the result is delivered; the log keeps the rest
                 log.exception("after delivering run %s", run.id)
 
-    @staticmethod
-    def _call(fn: Callable[[], T]) -> T:
-        """Turn Slack failures into DeliveryError, retryable unless Slack said no for good."""
-        try:
-            return fn()
-        except SlackApiError as exc:
-            error = exc.response.get("error", "unknown_error") if exc.response else "unknown"
-            status = exc.response.status_code if exc.response is not None else None
-            retry_after = None
-            if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", 30) or 30)
-            retryable = (
-                status == 429
-                or (status or 0) >= 500
-                or error
-                in (
-                    "ratelimited",
-                    "internal_error",
-                    "fatal_error",
-                    "service_unavailable",
-                    "request_timeout",
-                )
-            )
-            raise SlackDeliveryError(
-                f"Slack said {error}", error, retryable=retryable, retry_after=retry_after
-            ) from None
-        except (SlackClientError, URLError, OSError) as exc:
-            raise DeliveryError(f"Slack could not be reached ({type(exc).__name__})") from None
 
 
 def _slug(name: str) -> str:

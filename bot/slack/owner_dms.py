@@ -15,7 +15,7 @@ from bot.batches.store import Batch
 from bot.insight.owner_notices import OwnerNotices
 from bot.insight.service import Insight
 from bot.slack.blocks.common import context, section
-from bot.slack.notifier import SlackNotifier
+from bot.slack.delivery import slack_call
 from bot.slack.text import channel_link, escape, plural
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class OwnerDMs:
         self.inner = inner
         self.client = client
         self.notices = OwnerNotices(insight.store, insight.prefs, insight.clock)
-        self._call = SlackNotifier._call
+        self._call = slack_call
 
     def announce_batch(self, batch: Batch, progress: Progress) -> tuple[str, str, str | None]:
         posted = self.inner.announce_batch(batch, progress)

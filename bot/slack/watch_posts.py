@@ -15,7 +15,7 @@ from bot.governance.access import ADMINS_HOWTO
 from bot.governance.approvals import Approval
 from bot.slack.blocks import approvals as approval_kit
 from bot.slack.blocks import watch_messages as kit
-from bot.slack.notifier import FALLBACK_ERRORS, SlackDeliveryError, SlackNotifier
+from bot.slack.delivery import FALLBACK_ERRORS, SlackDeliveryError, slack_call
 from bot.slack.services import Services
 from bot.watches.digest import Digest, late_words
 from bot.watches.store import Firing, Watch
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class SlackWatchNotifier:
     def __init__(self, client: WebClient) -> None:
         self.client = client
-        self._call = SlackNotifier._call
+        self._call = slack_call
 
     def open_thread(self, watch: Watch) -> tuple[str, str]:
         reason = None
