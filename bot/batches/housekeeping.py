@@ -14,7 +14,8 @@ from bot.batches.finish import Finisher
 from bot.batches.posts import BatchPosts
 from bot.batches.progress import Progress
 from bot.batches.stops import Stops
-from bot.batches.store import ACTIVE_STATES, Batch, BatchStore, marks
+from bot.batches.store import ACTIVE_STATES, Batch, BatchStore
+from bot.store.sql import marks
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from bot.batches.csvread import CsvInfo
 from bot.store.database import Store
 from bot.store.files import FileStore
 from bot.store.run_record import Run
+from bot.store.sql import marks, stored
 
 # awaiting_approval → preparing → running ⇄ paused → done | cancelled; or denied.
 ACTIVE_STATES = ("preparing", "running", "paused")
@@ -153,17 +154,6 @@ class Batch:
         return row
 
 
-def _stored(value: Any) -> Any:
-    # Flags are integers in the schema; PostgreSQL, unlike SQLite, will not take a bool.
-    return int(value) if isinstance(value, bool) else value
-
-
-def marks(prefix: str, values: tuple[str, ...] | list[str]) -> tuple[str, dict[str, Any]]:
-    """`:prefix0, :prefix1, …` for an `IN (…)` list, and their parameters."""
-    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
-    return ", ".join(f":{name}" for name in names), names
-
-
 class BatchStore:
     """Batch rows on top of the shared `Store` (the same database, through `store.sql`)."""
 
@@ -178,7 +168,7 @@ class BatchStore:
 
     def insert(self, batch: Batch) -> tuple[Batch, bool]:
         """Insert unless a batch with the same id or dedupe key exists; (batch, inserted)."""
-        row = {name: _stored(value) for name, value in batch.to_row().items()}
+        row = {name: stored(value) for name, value in batch.to_row().items()}
         if self.sql.insert("batches", row, ignore_conflict=True):
             return batch, True
         existing = self.by_dedupe_key(batch.dedupe_key) if batch.dedupe_key else None
@@ -207,7 +197,7 @@ class BatchStore:
             if key in changes and changes[key] is not None:
                 changes[key] = json.dumps(changes[key], ensure_ascii=False)
         sets = ", ".join(f"{name} = :{name}" for name in changes)
-        params = {name: _stored(value) for name, value in changes.items()}
+        params = {name: stored(value) for name, value in changes.items()}
         self.sql.run(
             f"UPDATE batches SET {sets} WHERE id = :batch_id_", {**params, "batch_id_": batch_id}
         )
@@ -216,7 +206,7 @@ class BatchStore:
         """Change a batch only if it is in one of `from_states` (one statement, no race)."""
         sets = ", ".join(f"{name} = :{name}" for name in changes)
         states, params = marks("from_state_", from_states)
-        params.update({name: _stored(value) for name, value in changes.items()})
+        params.update({name: stored(value) for name, value in changes.items()})
         params["batch_id_"] = batch_id
         rows = self.sql.write(
             f"UPDATE batches SET {sets} WHERE id = :batch_id_ AND state IN ({states}) RETURNING id",

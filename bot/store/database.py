@@ -19,14 +19,9 @@ from typing import Any
 from bot.store.engines import is_postgres_url
 from bot.store.opening import StoreError, open_postgres, open_sqlite, restrict_file_modes
 from bot.store.run_record import REF_LENGTH, Run, dumps_or_none, failure_shape
-from bot.store.sql import Database
+from bot.store.sql import Database, stored
 
 __all__ = ["Store", "StoreError"]
-
-
-def _stored(value: Any) -> Any:
-    # Flags are integers in the schema; PostgreSQL, unlike SQLite, will not take a bool.
-    return int(value) if isinstance(value, bool) else value
 
 
 class Store:
@@ -67,7 +62,7 @@ class Store:
         return (existing or run), False
 
     def _row(self, run: Run) -> dict[str, Any]:
-        row = {f.name: _stored(getattr(run, f.name)) for f in fields(run)}
+        row = {f.name: stored(getattr(run, f.name)) for f in fields(run)}
         row["inputs"] = dumps_or_none(run.inputs)
         row["output_columns"] = dumps_or_none(run.output_columns)
         row["outputs"] = dumps_or_none(run.outputs)
@@ -80,7 +75,7 @@ class Store:
             if key in changes:
                 changes[key] = dumps_or_none(changes[key])
         sets = ", ".join(f"{name} = :{name}" for name in changes)
-        params = {name: _stored(value) for name, value in changes.items()}
+        params = {name: stored(value) for name, value in changes.items()}
         self.sql.run(f"UPDATE runs SET {sets} WHERE id = :run_id_", {**params, "run_id_": run_id})
 
     def _one_run(self, where: str, params: dict[str, Any]) -> Run | None:

@@ -11,13 +11,25 @@ A database that cannot be reached (PostgreSQL restarting, the pool exhausted) ra
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
 Params = Mapping[str, Any] | None
+
+
+def stored(value: Any) -> Any:
+    """A value as a parameter: flags are integers in the schema, and PostgreSQL, unlike
+    SQLite, will not take a bool."""
+    return int(value) if isinstance(value, bool) else value
+
+
+def marks(prefix: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    """`:prefix0, :prefix1, …` for an `IN (…)` list, and their parameters."""
+    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in names), names
 
 
 class DatabaseUnavailable(Exception):

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from bot.runs.recovery import INSTANCE_LEASE
 from bot.store.database import Store
-from bot.store.sql import Transaction
+from bot.store.sql import Transaction, marks, stored
 from bot.watches.records import IN_FLIGHT, LIVE_STATES, Firing, Watch, WatchRow
 
 __all__ = ["IN_FLIGHT", "LIVE_STATES", "Firing", "Watch", "WatchRow", "WatchStore", "new_id"]
@@ -28,21 +27,10 @@ def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def _stored(value: Any) -> Any:
-    # Flags are integers in the schema; PostgreSQL, unlike SQLite, will not take a bool.
-    return int(value) if isinstance(value, bool) else value
-
-
-def _among(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
-    """`:name0, :name1, …` for an IN list, and its parameters."""
-    params = {f"{name}{i}": value for i, value in enumerate(values)}
-    return ", ".join(f":{key}" for key in params), params
-
-
 def _sets(changes: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """`col = :set_col, …` for an UPDATE, and its parameters (column names are the code's)."""
     sets = ", ".join(f"{name} = :set_{name}" for name in changes)
-    return sets, {f"set_{name}": _stored(value) for name, value in changes.items()}
+    return sets, {f"set_{name}": stored(value) for name, value in changes.items()}
 
 
 class WatchStore:
@@ -103,8 +91,8 @@ class WatchStore:
 
     def owned_by(self, user_id: str | None) -> list[Watch]:
         """Live watches, one person's or (None) everyone's, oldest first."""
-        marks, params = _among("live", LIVE_STATES)
-        where = f"state IN ({marks})"
+        live, params = marks("live", LIVE_STATES)
+        where = f"state IN ({live})"
         if user_id is not None:
             where += " AND owner = :owner"
             params["owner"] = user_id
@@ -127,9 +115,9 @@ class WatchStore:
             if key in changes:
                 changes[key] = json.dumps(changes[key], ensure_ascii=False)
         sets, params = _sets(changes)
-        marks, states = _among("from", from_states)
+        allowed, states = marks("from", from_states)
         rows = self.store.sql.write(
-            f"UPDATE watches SET {sets} WHERE id = :id AND state IN ({marks}) RETURNING *",
+            f"UPDATE watches SET {sets} WHERE id = :id AND state IN ({allowed}) RETURNING *",
             {**params, **states, "id": watch_id},
         )
         return Watch.from_row(rows[0]) if rows else None
@@ -184,9 +172,9 @@ class WatchStore:
         return firing if made == 1 else None
 
     def in_flight(self, watch_id: str) -> Firing | None:
-        marks, params = _among("state", IN_FLIGHT)
+        flying, params = marks("state", IN_FLIGHT)
         found = self._firings(
-            f"watch_id = :w AND state IN ({marks})", {**params, "w": watch_id}, limit=1
+            f"watch_id = :w AND state IN ({flying})", {**params, "w": watch_id}, limit=1
         )
         return found[0] if found else None
 
