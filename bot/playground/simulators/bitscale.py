@@ -28,7 +28,6 @@ from bot.playground.simulators.bitscale_runs import run_status, start_run
 from bot.playground.simulators.bitscale_state import (
     BASE_PATH,
     DEFAULT_KEY,
-    FOREIGN_GRID_ID,
     MESSAGES,
     ApiError,
     Fault,
@@ -39,19 +38,6 @@ from bot.playground.simulators.bitscale_state import (
 )
 from bot.playground.simulators.demo_grids import demo_grids, timed_grid
 from bot.playground.simulators.sim_grid import SimGrid
-
-__all__ = [
-    "BASE_PATH",
-    "DEFAULT_KEY",
-    "FOREIGN_GRID_ID",
-    "MESSAGES",
-    "Fault",
-    "RequestRecord",
-    "SimRun",
-    "Simulator",
-    "SimulatorState",
-    "serve",
-]
 
 log = logging.getLogger(__name__)
 
