@@ -18,6 +18,7 @@ from bot.batches.store import BatchStore
 from bot.providers.base import BatchProvider
 from bot.runs.service import RunService
 from bot.store.run_record import Run
+from bot.store.sql import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class Feeder:
         with self._lock:
             state = self._state
             unsent = [run for r, run in state.claims.items() if r not in state.going]
+            for run in unsent:  # given back: no longer this feeder's to let go of
+                state.claims.pop(run.id, None)
         for run in unsent:
             self._release(run)
 
@@ -92,8 +95,11 @@ class Feeder:
                 continue
             run = self._next_row(batch_id, now)
             with self._lock:
-                # A row already in hand: its lease ran out while it waited for a slot.
+                # A row already in hand: its lease ran out while it waited for a slot. It is
+                # leased again, to this feeder: the worker lets go of this claim, not the old.
                 if run is None or run.id in state.outstanding:
+                    if run is not None:
+                        state.claims[run.id] = run
                     exhausted.add(batch_id)
                     continue
                 state.outstanding[run.id] = batch_id
@@ -105,7 +111,7 @@ class Feeder:
                 with self._lock:
                     state.outstanding.pop(run.id, None)
                     state.claims.pop(run.id, None)
-                self.store.release_row(run)
+                self._release(run)
                 return
 
     def _target_outstanding(self) -> int:
@@ -162,18 +168,22 @@ class Feeder:
         except Exception:  # noqa: BLE001 - logged; the row stays queued or is finished
             log.exception("sending batch row %s failed", run_id)
         finally:
-            self._release(run)
             took = time.monotonic() - started
             with self._lock:
                 state = self._state
                 state.submit_seconds = 0.9 * state.submit_seconds + 0.1 * took
+                claim = state.claims.pop(run_id, None)  # None: given back at shutdown
                 state.outstanding.pop(run_id, None)
-                state.claims.pop(run_id, None)
                 state.going.discard(run_id)
+            if claim is not None:  # the latest claim (the row may have been claimed again)
+                self._release(claim)
             self._wake.set()
 
     def _release(self, run: Run) -> None:
         try:  # a row still queued (stopping, paused, or sent later) may be claimed again now
             self.store.release_row(run)
+        except DatabaseUnavailable:  # the database gone, or closed by a stopping process
+            log.warning("batch row %s is let go when its claim runs out (within %g s): the "
+                        "database did not answer", run.id, FEED_LEASE_SECONDS)
         except Exception:  # noqa: BLE001 - the lease runs out on its own
             log.exception("releasing batch row %s failed", run.id)
