@@ -94,12 +94,12 @@ class Bot:
     watches: WatchService | None = None
 
     def close(self) -> None:
+        self.batches.stop()  # its loop's last pass ends before what it uses is closed
         if self.services is not None:
             if self.services.home is not None:
                 self.services.home.stop()
             self.services.background.shutdown(wait=False, cancel_futures=True)
         self.catalog.close()
-        self.batches.stop()
         self.progress.shutdown()
         self.runs.shutdown(wait=False)
         self.providers.close()

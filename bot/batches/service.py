@@ -244,9 +244,16 @@ class BatchService:
         """Finish preparing the batches a restart cut off (prepare.py)."""
         self._preparer.resume()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Feed nothing more. The loop's pass under way ends first (up to `timeout`): no
+        row is claimed after the feeder gives its claims back, nor the store used closed."""
         self._stop.set()
         self._wake.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("the batch loop did not stop within %g s", timeout)
         self._feeder.shutdown()
 
     def _loop(self) -> None:
@@ -254,6 +261,8 @@ class BatchService:
         while not self._stop.is_set():
             try:
                 self.feed()
+                if self._stop.is_set():
+                    break
                 if time.monotonic() >= next_housekeeping:
                     next_housekeeping = time.monotonic() + min(0.5, self.progress_seconds)
                     self.housekeep()

@@ -161,7 +161,8 @@ class LocalStack:
         if self.driver:
             self.driver.close()
         if getattr(self, "scheduler", None):
-            self.scheduler.shutdown(wait=False)
+            # Its ticks under way end first: none of them uses the store once it is closed.
+            self.scheduler.shutdown(wait=True)
         if self.socket_handler is not None:
             # Closing waits out the client's 3 s receive timeout; nothing needs to wait.
             threading.Thread(target=self.socket_handler.close, daemon=True).start()
