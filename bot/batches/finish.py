@@ -39,6 +39,17 @@ class Finisher:
         )
         if not claimed:
             return
+        try:
+            self._finish(batch, progress, now)
+        except Exception:
+            # Tried again soon (by this process or another), not once the claim runs out.
+            try:
+                self.store.update(batch.id, reply_lease=now + 10)
+            except Exception:  # noqa: BLE001 - the database gone too: the claim lapses
+                log.warning("batch %s's summary is tried again in 120 s", batch.id)
+            raise
+
+    def _finish(self, batch: Batch, progress: Progress, now: float) -> None:
         if batch.credits_after is None:
             self._measure_cost(batch)
         enriched = self._enriched(batch)

@@ -1,17 +1,21 @@
 """A batch process that stops, or stumbles halfway, lets go of what it claimed (on each
-backend): its loop's last pass ends before it stops, and a row it claimed again is let go
-with that claim."""
+backend): its loop's last pass ends before it stops, a row it claimed again is let go with
+that claim, and a summary cut off halfway is tried again within seconds, not minutes."""
 
 from __future__ import annotations
 
 import threading
 from types import SimpleNamespace
 
+import pytest
+
 from bot.batches.feeder import FEED_LEASE_SECONDS, Feeder
+from bot.batches.finish import Finisher
+from bot.batches.progress import measure
 from bot.batches.store import BatchStore
 from bot.store.database import Store
 from tests.batches.test_batch_processes import Clock, Slack, WaitsForASlot, service
-from tests.batches.test_batch_store_backends import NOW, running_batch
+from tests.batches.test_batch_store_backends import NOW, Notifier, running_batch
 
 
 def test_a_row_claimed_again_while_it_waited_for_a_slot_is_let_go_with_that_claim(
@@ -59,3 +63,33 @@ def test_a_stopping_batch_service_ends_its_loops_pass_before_it_stops(database_t
     stopping.join(10)
     assert not stopping.is_alive() and passes == ["feed"]  # and no pass after it
     store.close()  # now nothing of the loop touches it
+
+
+def finished_batch(target: str) -> tuple[Store, BatchStore]:
+    running_batch(target, 2)
+    store = Store(target)
+    batches = BatchStore(store)
+    batches.update("b1", message_ts="1.0", post_channel="C0SALES")
+    for row in store.sql.query("SELECT id FROM runs WHERE batch_id = 'b1'"):
+        store.update_run(row["id"], state="completed", submitted_at=NOW + 1,
+                         finished_at=NOW + 2, outputs={"employees": {"value": 3}})
+    assert batches.move("b1", ("running",), state="done", finished_at=NOW + 3)
+    return store, batches
+
+
+def test_a_summary_cut_off_halfway_is_tried_again_within_seconds(database_target):
+    store, batches = finished_batch(database_target)
+    clock, notifier = Clock(NOW + 10), Notifier()
+
+    def closed_client() -> int:  # the provider's client, closed by a stopping process
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
+
+    done = batches.get("b1")
+    progress = measure(done, batches.counts("b1"), clock.now)
+    with pytest.raises(RuntimeError):
+        Finisher(batches, notifier, closed_client, clock).finish(done, progress)
+    clock.now += 11  # another process's pass, moments later (not 120 s)
+    Finisher(batches, notifier, lambda: 90, clock).finish(batches.get("b1"), progress)
+    assert len(notifier.summaries) == 1 and len(notifier.files) == 1
+    assert batches.get("b1").file_posted_at is not None
+    store.close()
