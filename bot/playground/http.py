@@ -70,6 +70,13 @@ class ApiHandler(QuietHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
 
+class _Server(ThreadingHTTPServer):
+    # Hundreds of requests held open at once (a flood of sync runs) connect in bursts:
+    # the default backlog of 5 reset some of them before they were accepted.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class LoopbackServer:
     """A stand-in served by a threaded HTTP server on loopback: `start()` serves it from a
     daemon thread, `stop()` closes it, and it works as a context manager. `url` is the
@@ -80,8 +87,7 @@ class LoopbackServer:
 
     def __init__(self, handler: type[QuietHandler], host: str, port: int) -> None:
         bound = type("Handler", (handler,), {"owner": self})
-        self.server = ThreadingHTTPServer((host, port), bound)
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), bound)
 
     @property
     def base(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -117,7 +118,8 @@ class Provider(Protocol):
         before_send: Callable[[], None] | None = None,
         may_block: bool = False,
         stop: threading.Event | None = None,
-    ) -> Outcome:
+        hold: bool = False,
+    ) -> Outcome | Future[Outcome]:
         """Send the run. Never retry blindly inside: say "queued" only when nothing can
         have happened, "interrupted" when the work may have started. `priority` is the
         provider's own urgency for its rate budget (None: an ordinary submission).
@@ -127,7 +129,11 @@ class Provider(Protocol):
         drain, so a request held open until the work is done (a sync mode) cannot be cut
         off by a deploy; False when unknown or when a run could take longer.
         `stop`: set when the process is stopping: stop waiting for a budget, send
-        nothing, answer "queued"."""
+        nothing, answer "queued".
+        `hold`: the caller can take the answer later. A provider able to may then return,
+        once the request has left, a Future of the Outcome instead of waiting for it (a
+        request held open until the work is done then costs no thread); one that cannot
+        ignores it."""
         ...
 
     def poll(self, run: Run, *, likely_done: bool = False) -> Outcome:

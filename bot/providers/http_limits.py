@@ -12,6 +12,8 @@ trips them, and once held every poll thread for 80 s.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -41,28 +43,70 @@ def overall_deadline(timeout: Any) -> float:
     return float(read or 30.0) * 4 / 3
 
 
+class CappedBody:
+    """The chunks of one answer, or TooLarge as soon as they pass `limit`."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge(response.status_code, limit)
+        self.status = response.status_code
+        self.limit = limit
+        self.total = 0
+        self.chunks: list[bytes] = []
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if self.total > self.limit:
+            raise TooLarge(self.status, self.limit)
+        self.chunks.append(chunk)
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
 def read_capped(
     response: httpx.Response, limit: int = MAX_RESPONSE_BYTES, deadline: float | None = None
 ) -> bytes:
     """The body of a streamed response, or TooLarge as soon as it passes `limit`, or
     TooSlow once time.monotonic() passes `deadline`."""
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise TooLarge(response.status_code, limit)
-    chunks: list[bytes] = []
-    total = 0
+    capped = CappedBody(response, limit)
     for chunk in response.iter_bytes():
         if deadline is not None and time.monotonic() > deadline:
             raise TooSlow()
-        total += len(chunk)
-        if total > limit:
-            raise TooLarge(response.status_code, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        capped.add(chunk)
+    return capped.body()
 
 
 def megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):g} MB"
+
+
+@contextmanager
+def provider_errors(
+    service: str, error: type[ProviderError], not_sent: type[ProviderError]
+) -> Iterator[None]:
+    """Every transport failure inside raised as the provider's own error; `not_sent` when
+    nothing can have reached the service. Shared by the blocking and the held exchanges."""
+    try:
+        yield
+    except TooSlow:
+        raise error(None, TIMEOUT, f"{service} did not answer in time.") from None
+    except TooLarge as too_large:
+        raise error(
+            too_large.status,
+            RESPONSE_TOO_LARGE,
+            f"The answer from {service} was over {megabytes(too_large.limit)}; the bot "
+            "stopped reading it.",
+        ) from None
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+        raise not_sent(None, CONNECTION_ERROR, f"Could not connect to {service}.") from None
+    except httpx.TimeoutException:
+        raise error(None, TIMEOUT, f"{service} did not answer in time.") from None
+    except httpx.TransportError as exc:
+        raise error(
+            None, CONNECTION_ERROR, f"The connection to {service} failed ({type(exc).__name__})."
+        ) from None
 
 
 def exchange(
@@ -79,23 +123,6 @@ def exchange(
     """One request and its body (up to `limit`), every transport failure raised as the
     provider's own error; `not_sent` when nothing can have reached the service."""
     deadline = time.monotonic() + overall_deadline(request.get("timeout"))
-    try:
+    with provider_errors(service, error, not_sent):
         with http.stream(method, path, **request) as response:
             return response, read_capped(response, limit, deadline)
-    except TooSlow:
-        raise error(None, TIMEOUT, f"{service} did not answer in time.") from None
-    except TooLarge as too_large:
-        raise error(
-            too_large.status,
-            RESPONSE_TOO_LARGE,
-            f"The answer from {service} was over {megabytes(too_large.limit)}; the bot "
-            "stopped reading it.",
-        ) from None
-    except (httpx.ConnectError, httpx.ConnectTimeout):
-        raise not_sent(None, CONNECTION_ERROR, f"Could not connect to {service}.") from None
-    except httpx.TimeoutException:
-        raise error(None, TIMEOUT, f"{service} did not answer in time.") from None
-    except httpx.TransportError as exc:
-        raise error(
-            None, CONNECTION_ERROR, f"The connection to {service} failed ({type(exc).__name__})."
-        ) from None

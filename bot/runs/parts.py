@@ -46,3 +46,8 @@ class ServiceParts:
     _submitters: Executor
     _pollers: Executor
     _deliverers: Executor
+    _answers: Executor  # takes the answers of held submissions (held.py)
+    _flood_seen: dict[str, tuple[float, bool]]  # provider: when its backlog was counted, flood?
+    _inline: bool
+    may_block: Callable[[Run], bool]
+    _hold: Callable[..., None]

@@ -34,6 +34,7 @@ from typing import Any
 from bot.providers.base import Providers
 from bot.runs.clock import SteadyClock
 from bot.runs.finish import RunFinishing
+from bot.runs.held import DUE_SUBMISSIONS, RunHolding
 from bot.runs.poll import RunPolling
 from bot.runs.recovery import RunRecovery
 from bot.runs.reuse import ResultIndex
@@ -53,15 +54,10 @@ log = logging.getLogger(__name__)
 # Submissions waiting for a provider's rate budget at once (two seconds of 5 req/s):
 # the rest of a flood stays queued in the database, not each in a thread of its own.
 SUBMITS_IN_HAND = 10
-# Submissions the scheduler sends (a batch's rows are fed by bot/batches/, fairly, behind
-# people, and reported by it as one file).
-DUE_SUBMISSIONS = (
-    "state = 'queued' AND submit_after <= :now AND joined_to IS NULL AND batch_id IS NULL"
-)
 
 
-class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
-    """The run core: its parts live in run_submit, run_poll, run_finish and run_recovery;
+class RunService(RunSubmission, RunHolding, RunPolling, RunFinishing, RunRecovery):
+    """The run core: its parts live in submit, held, poll, finish and recovery;
     here are its set-up, the scheduler's tick, shutdown, and the worker pools."""
 
     def __init__(
@@ -106,12 +102,14 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
         self._in_hand: set[str] = set()
         self._busy_lock = threading.Lock()
         self._inline = inline
+        self._flood_seen: dict[str, tuple[float, bool]] = {}
         if inline:
-            self._submitters = self._pollers = self._deliverers = _Inline()
+            self._submitters = self._pollers = self._deliverers = self._answers = _Inline()
         else:
             self._submitters = ThreadPoolExecutor(submit_concurrency, "submit")
             self._pollers = ThreadPoolExecutor(4, "poll")
             self._deliverers = ThreadPoolExecutor(4, "deliver")
+            self._answers = ThreadPoolExecutor(4, "answer")
 
     def tick(self) -> None:
         """One pass of the scheduler: expire, submit, poll and deliver whatever is due."""
@@ -137,10 +135,12 @@ class RunService(RunSubmission, RunPolling, RunFinishing, RunRecovery):
 
     def shutdown(self, wait: bool = True) -> None:
         """Send nothing new: runs still waiting for a rate budget stay queued (they go out
-        at the next start), work waiting in a pool is dropped, work in progress goes on."""
+        at the next start), work waiting in a pool is dropped, work in progress goes on
+        (held submissions' answers are still taken)."""
         self._stopping.set()
         for pool in (self._submitters, self._pollers, self._deliverers):
             pool.shutdown(wait=wait, cancel_futures=True)
+        self._answers.shutdown(wait=wait)  # answers already come are never dropped
 
     def drain(self, timeout: float) -> bool:
         """After shutdown(): wait up to `timeout` seconds for work in progress (requests

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from bot.runs.parts import ServiceParts
@@ -285,8 +286,10 @@ class RunSubmission(ServiceParts):
                 run,
                 priority,
                 before_send=claim,
-                may_block=self.timings.may_block(run),
+                may_block=self.may_block(run),
                 stop=self._stopping,
+                # A batch's feeder counts its rows as they are answered: it waits for each.
+                hold=not self._inline and run.batch_id is None,
             )
         except NotOurs:
             return
@@ -300,6 +303,9 @@ class RunSubmission(ServiceParts):
                     "UPDATE runs SET submit_after = :at WHERE id = :id AND state = 'queued'",
                     {"at": self.clock() + 30.0, "id": run.id},
                 )
+            return
+        if isinstance(outcome, Future):  # the request has left; its answer comes later
+            self._hold(run, provider, outcome)
             return
         # The request has left: its answer must reach the database (see saving.py).
         until_saved(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from bot.providers.bitscale.transport import (
     Priority,
     parse,
 )
+from bot.providers.held_requests import then
 from bot.providers.keys import usable_key
 
 
@@ -98,17 +100,11 @@ class BitScaleClient(BitScaleTransport):
         leaves: the caller records "sending" only then (an exception there cancels it), so a
         crash while waiting for a slot never strands a run as cut off mid-request. Once
         `abort` is set, a request still waiting for a slot is not sent (NotSent)."""
-        body: dict[str, Any] = {"mode": mode, "inputs": inputs}
-        if output_columns:
-            body["output_columns"] = output_columns
-        if source_id:
-            body["source_id"] = source_id
-        timeout = self._sync_timeout if mode == "sync" else self._async_timeout
         data = self._request(
             "POST",
             f"grids/{_segment(grid_id)}/run",
-            json=body,
-            timeout=timeout,
+            json=_run_body(mode, inputs, output_columns, source_id),
+            timeout=self._run_timeout(mode),
             idempotent=False,
             priority=priority,
             retry_rejected=retry_rejected,
@@ -116,6 +112,34 @@ class BitScaleClient(BitScaleTransport):
             abort=abort,
         )
         return parse(models.RunResult, data)
+
+    def hold_run(
+        self,
+        grid_id: str,
+        inputs: dict[str, Any],
+        *,
+        mode: str,
+        output_columns: list[str] | None = None,
+        priority: Priority = Priority.SUBMIT,
+        before_send: Callable[[], None] | None = None,
+        abort: threading.Event | None = None,
+    ) -> Future[models.RunResult]:
+        """Start a run as run_grid does with `retry_rejected=False`, but the caller's
+        thread waits only for the rate budget: the answer (a sync run's result, up to two
+        minutes later) comes in the future, or the BitScaleError. Only when `can_hold`."""
+        sent = self._send_held(
+            "POST",
+            f"grids/{_segment(grid_id)}/run",
+            json=_run_body(mode, inputs, output_columns, None),
+            timeout=self._run_timeout(mode),
+            priority=priority,
+            before_send=before_send,
+            abort=abort,
+        )
+        return then(sent, lambda data: parse(models.RunResult, data))
+
+    def _run_timeout(self, mode: str) -> Any:
+        return self._sync_timeout if mode == "sync" else self._async_timeout
 
     def run_status(
         self, request_id: str, *, priority: Priority = Priority.POLL
@@ -172,6 +196,17 @@ class BitScaleClient(BitScaleTransport):
                 persist(key)
             self._api_key = key
         self.key_status.saw(200)  # accepted just now
+
+
+def _run_body(
+    mode: str, inputs: dict[str, Any], output_columns: list[str] | None, source_id: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"mode": mode, "inputs": inputs}
+    if output_columns:
+        body["output_columns"] = output_columns
+    if source_id:
+        body["source_id"] = source_id
+    return body
 
 
 def _segment(value: str) -> str:

@@ -5,9 +5,13 @@ moment BitScale answers, but BitScale gives no request id until it ends (up to 1
 process stopped meanwhile cannot find the result again. An async run gives the id at once,
 for one status poll or more. `auto` (the default) sends sync only when the core says the
 grid's recent runs all finished well inside the shutdown drain (`may_block`), so a deploy
-can wait for it, and async otherwise. A run stored with a mode (a batch row) keeps it. A
+can wait for it, or when the core says a flood would hold polls back behind submissions
+(bot/runs/held.py); async otherwise. A run stored with a mode (a batch row) keeps it. A
 sync run that outlasts the window comes back as a request id and is polled like an async
 one.
+
+With `hold`, the submitting thread waits only for the rate budget and the answer comes in
+a future (bot/providers/held_requests.py): a flood of sync runs holds no thread apiece.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from bot.providers.base import Outcome, ProviderError, ResultItem, ResultView
 from bot.providers.bitscale.client import BitScaleClient
@@ -22,6 +27,7 @@ from bot.providers.bitscale.errors import BitScaleError, NotSent, explain
 from bot.providers.bitscale.key_check import KEYS_PAGE, operator_line
 from bot.providers.bitscale.models import RunResult
 from bot.providers.bitscale.transport import Priority
+from bot.providers.held_requests import then
 from bot.providers.http_limits import RESPONSE_TOO_LARGE
 from bot.store.run_record import Run
 
@@ -79,8 +85,11 @@ class BitScaleProvider:
         before_send: Callable[[], None] | None = None,
         may_block: bool = False,
         stop: threading.Event | None = None,
-    ) -> Outcome:
+        hold: bool = False,
+    ) -> Outcome | Future[Outcome]:
         mode = self.mode_for(run, may_block)
+        if hold and self.client.can_hold:
+            return self._hold(run, priority, mode, before_send, stop)
         try:
             # A rejected request (429, no connection) comes straight back here and the run
             # returns to the queue; one held back (stopping) was never sent at all.
@@ -97,6 +106,27 @@ class BitScaleProvider:
         except BitScaleError as error:
             return self._submit_failed(error)
         return self._outcome(result, mode)
+
+    def _hold(self, run, priority, mode, before_send, stop) -> Outcome | Future[Outcome]:
+        """Send without this thread waiting for the answer (see submit's docstring)."""
+        try:
+            answer = self.client.hold_run(
+                run.target or run.grid_id,
+                run.inputs,
+                mode=mode,
+                output_columns=run.output_columns,
+                priority=Priority.SUBMIT if priority is None else Priority(priority),
+                before_send=before_send,
+                abort=stop,
+            )
+        except BitScaleError as error:  # refused before it left: answered now
+            return self._submit_failed(error)
+        return then(answer, lambda result: self._outcome(result, mode), self._held_failed)
+
+    def _held_failed(self, error: BaseException) -> Outcome:
+        if isinstance(error, BitScaleError):
+            return self._submit_failed(error)
+        raise error  # not BitScale's answer: the core reports it as the bot's own error
 
     def mode_for(self, run: Run, may_block: bool) -> str:
         """sync or async: a stored mode (a batch row's), the configured one, or for auto

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.providers.bitscale.errors import BitScaleError, NotSent, error_from_response
 from bot.providers.errors import BAD_RESPONSE, CONNECTION_ERROR
+from bot.providers.held_requests import HeldRequests, then
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.key_status import KeyStatus
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
@@ -28,6 +30,7 @@ M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_BASE_URL = "https://api.bitscale.ai/api/v1"
 SYNC_RUN_WAIT = 120.0  # BitScale holds a sync run open this long before answering "running"
+HEADERS = {"Accept": "application/json", "User-Agent": "bitscale-bot"}
 
 
 class Priority(IntEnum):
@@ -66,8 +69,11 @@ class BitScaleTransport:
             base_url=self.base_url + "/",
             transport=transport,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=32),
-            headers={"Accept": "application/json", "User-Agent": "bitscale-bot"},
+            headers=HEADERS,
         )
+        # Runs sent without a thread waiting on each (see held_requests.py); not when a
+        # test hands in its own transport, whose requests stay in the caller's thread.
+        self._held = HeldRequests(self.base_url + "/", HEADERS) if transport is None else None
         self._get_timeout = httpx.Timeout(get_timeout, connect=5.0)
         self._sync_timeout = httpx.Timeout(sync_run_timeout, connect=5.0)
         self._async_timeout = httpx.Timeout(30.0, connect=5.0)
@@ -82,8 +88,15 @@ class BitScaleTransport:
     def __repr__(self) -> str:
         return f"BitScaleClient(base_url={self.base_url!r}, api_key='***')"
 
+    @property
+    def can_hold(self) -> bool:
+        """Can a request be sent without the caller's thread waiting for its answer?"""
+        return self._held is not None
+
     def close(self) -> None:
         self._http.close()
+        if self._held is not None:
+            self._held.close()
 
     def use_key(self, api_key: str) -> None:
         """Use another key from now on (one stored by a rotation, say)."""
@@ -156,15 +169,7 @@ class BitScaleTransport:
     def _send_once(
         self, method, path, params, json, timeout, priority, api_key, before_send=None, abort=None
     ) -> Any:
-        try:
-            self.limiter.acquire(int(priority), abort)
-        except Aborted:
-            raise NotSent(None, CONNECTION_ERROR, "Not sent: the bot is shutting down.") from None
-        if unsendable(api_key):
-            raise BitScaleError(None, KEY_MALFORMED, "The API key holds a line break.")
-        if before_send is not None:
-            before_send()
-        self.requests_sent += 1
+        self._admit(priority, api_key, before_send, abort)
         response, body = exchange(
             self._http,
             method,
@@ -178,6 +183,62 @@ class BitScaleTransport:
             timeout=timeout,
             headers={"X-API-KEY": api_key},
         )
+        return self._answer(response, body, api_key)
+
+    def _send_held(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict,
+        timeout: httpx.Timeout,
+        priority: Priority,
+        before_send: Callable[[], None] | None = None,
+        abort: threading.Event | None = None,
+    ) -> Future[Any]:
+        """Send once, never retried, without holding the caller's thread for the answer:
+        it waits only for the rate budget (and runs `before_send`); the answer, or the
+        BitScaleError, comes in the future."""
+        assert self._held is not None
+        api_key = self._current_key()
+        self._admit(priority, api_key, before_send, abort)
+        sent = self._held.send(
+            method,
+            path,
+            service="BitScale",
+            error=BitScaleError,
+            not_sent=NotSent,
+            limit=self.max_response_bytes,
+            json=json,
+            timeout=timeout,
+            headers={"X-API-KEY": api_key},
+        )
+
+        def answered(exchanged: tuple[httpx.Response, bytes]) -> Any:
+            try:
+                return self._answer(*exchanged, api_key)
+            except BitScaleError as error:
+                if error.code == "INVALID_API_KEY" and api_key != self._api_key:
+                    # Rotated while in flight: a 401 means nothing happened; send it again.
+                    raise NotSent(None, error.code, "Sent with a key rotated meanwhile.") from None
+                raise
+
+        return then(sent, answered)
+
+    def _admit(self, priority, api_key, before_send, abort) -> None:
+        """Wait for the rate budget, then `before_send`; raise instead when it must not go."""
+        try:
+            self.limiter.acquire(int(priority), abort)
+        except Aborted:
+            raise NotSent(None, CONNECTION_ERROR, "Not sent: the bot is shutting down.") from None
+        if unsendable(api_key):
+            raise BitScaleError(None, KEY_MALFORMED, "The API key holds a line break.")
+        if before_send is not None:
+            before_send()
+        self.requests_sent += 1
+
+    def _answer(self, response: httpx.Response, body: bytes, api_key: str) -> Any:
+        """The JSON of a 2xx answer; otherwise its BitScaleError (a 429 holds the budget)."""
         self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
         error = None
         if response.status_code >= 400:

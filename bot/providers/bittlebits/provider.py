@@ -94,6 +94,7 @@ class BittlebitsProvider:
         before_send: Callable[[], None] | None = None,
         may_block: bool = False,  # Bittlebits is always asynchronous: nothing is held open
         stop: threading.Event | None = None,
+        hold: bool = False,  # every answer comes at once: nothing to hold
     ) -> Outcome:
         kind, url = split_target(run.target)
         if stop is not None and stop.is_set():
