@@ -3,6 +3,7 @@ ceiling, footprint, and a naive MCP-style client side by side.
 
     python bench/run.py            # the full run (about 6 minutes), prints a table
     python bench/run.py --quick    # a tiny workload, for a smoke test
+    python bench/run.py --only modes --only naive   # the flood in auto, sync and async
 
 Everything goes over real loopback HTTP: the bot runs as its own process in HTTP mode,
 the BitScale simulator answers with a per-request latency (150 ms by default), and the
@@ -325,6 +326,8 @@ def bench_throughput(cfg) -> dict:
             "peak_runs_per_second_10s": peak_rate(finish_times, 10.0),
             "peak_ceiling_share": round(peak_rate(finish_times, 10.0) / 5, 2),
             "best_possible_runs_per_second": round(best_possible(durations), 2),
+            # the ceiling this mode allows: a perfect client's runs/s on the same workload
+            "best_possible_share": round(len(env.results) / elapsed / best_possible(durations), 2),
             "requests_per_run": round(requests / max(1, len(env.results)), 2),
             "max_requests_in_1s": env.sim.max_in_window(1.0),
             "http_429": env.sim.count(status=429),
@@ -344,6 +347,24 @@ def bench_throughput(cfg) -> dict:
         }
     finally:
         env.close()
+
+
+def bench_modes(cfg) -> dict:
+    """The same flood with BITSCALE_RUN_MODE auto (the default), sync and async, one after
+    another in this run: what each rep waits, and what it costs the bot."""
+    keep = (
+        "seconds", "ceiling_share", "best_possible_share", "requests_per_run", "http_429",
+        "result_latency_p50_ms", "result_latency_p95_ms", "wait_p50_ms", "wait_p95_ms",
+    )  # fmt: skip
+    summary = {}
+    for mode in ("auto", "sync", "async"):
+        print(f"  flood in {mode} mode…", file=sys.stderr, flush=True)
+        t = bench_throughput(argparse.Namespace(**{**vars(cfg), "run_mode": mode}))
+        summary[mode] = {k: t[k] for k in keep} | {
+            "max_threads": t["footprint"]["max_threads"],
+            "peak_rss_mb": t["footprint"]["peak_rss_mb"],
+        }
+    return summary
 
 
 # --- 6. the naive client --------------------------------------------------------------------
@@ -458,14 +479,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["ack", "modal", "result_latency", "throughput", "naive"],
+        choices=["ack", "modal", "result_latency", "throughput", "modes", "naive"],
         action="append",
         help="run only these steps (repeatable)",
     )
     parser.add_argument(
         "--run-mode",
-        choices=["sync", "async"],
-        help="BITSCALE_RUN_MODE for the bot in the throughput step",
+        choices=["auto", "sync", "async"],
+        help="BITSCALE_RUN_MODE for the bot in the throughput step (default: auto)",
     )
     parser.add_argument(
         "--submit-concurrency",
@@ -513,8 +534,11 @@ def main(argv: list[str] | None = None) -> int:
         ("modal", bench_modal),
         ("result_latency", bench_result_latency),
         ("throughput", bench_throughput),
+        ("modes", bench_modes),
         ("naive", bench_naive),
     ]:
+        if name == "modes" and not (args.only and name in args.only):
+            continue  # three more floods: only when asked for
         if args.only and name not in args.only:
             continue
         print(f"running {name}…", file=sys.stderr, flush=True)
