@@ -54,9 +54,13 @@ class HeldRequests:
         error: type[ProviderError],
         not_sent: type[ProviderError],
         limit: int = MAX_RESPONSE_BYTES,
+        on_sent: Callable[[], None] | None = None,
         **request: Any,
     ) -> Future[tuple[httpx.Response, bytes]]:
-        """Send at once; the future holds the response and its body, or the error."""
+        """Send at once; the future holds the response and its body, or the error.
+        `on_sent()` is called (on the loop's thread) as the request starts going out."""
+        if on_sent is not None:
+            request["extensions"] = {"trace": _when_sent(on_sent)}
         loop = self._started()
         exchange = self._exchange(method, path, service, error, not_sent, limit, request)
         return asyncio.run_coroutine_threadsafe(exchange, loop)
@@ -112,6 +116,16 @@ class HeldRequests:
             async for chunk in response.aiter_bytes():
                 capped.add(chunk)
             return response, capped.body()
+
+
+def _when_sent(on_sent: Callable[[], None]) -> Callable[[str, dict], Any]:
+    """An httpcore trace hook calling `on_sent` once the request's headers start out."""
+
+    async def trace(event: str, info: dict) -> None:
+        if event == "http11.send_request_headers.started":
+            on_sent()
+
+    return trace
 
 
 def then(

@@ -27,9 +27,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Start:
+    """When a request was let go: on the limiter's clock, and on the shared budget's (the
+    database server's) when there is one."""
+
+    at: float
+    shared_at: float | None = None
 
 
 class Aborted(Exception):
@@ -55,6 +66,10 @@ class SharedBudget(Protocol):
 
     def state(self, window: float) -> tuple[int, float]:
         """(starts in the last `window` by every process, seconds until one may start)"""
+        ...
+
+    def started_late(self, started_at: float, late: float) -> None:
+        """The start stamped `started_at` happened `late` seconds later: count it so."""
         ...
 
 
@@ -91,8 +106,11 @@ class RateLimiter:
         self._taking = False  # the head waiter is asking the shared budget for a slot
         self._complained = float("-inf")
         self._seen_pause = 0.0  # the shared pause this limiter last widened its margin for
+        self._shared_stamp: float | None = None  # the head waiter's slot, server clock
+        self._restamper: ThreadPoolExecutor | None = None  # tells the shared budget late starts
 
     EXTRA_STEP = 0.05
+    LATE_ENOUGH = 0.02  # a start this much later than stamped is counted from when it left
     EXTRA_MAX = 0.4
     EXTRA_FADE = 600.0
 
@@ -103,10 +121,11 @@ class RateLimiter:
         faded = 1 - (self._clock() - self._extra_since) / self.EXTRA_FADE
         return self.base_window + self._extra * max(0.0, faded)
 
-    def acquire(self, priority: int = 0, abort: threading.Event | None = None) -> None:
+    def acquire(self, priority: int = 0, abort: threading.Event | None = None) -> Start:
         """Block until this caller may start a request. Lower priority numbers go first.
         Once `abort` is set the caller stops waiting (within 0.1 s) and `Aborted` is
-        raised: the process is shutting down and must not send new work."""
+        raised: the process is shutting down and must not send new work. Returns when the
+        start was stamped (for `started_late`)."""
         with self._cond:
             ticket = (priority, next(self._seq))
             heapq.heappush(self._waiters, ticket)
@@ -122,14 +141,43 @@ class RateLimiter:
                     self._cond.wait(timeout=delay if abort is None else min(delay, 0.1))
                 self._waiters.remove(ticket)  # others may have queued ahead while we took
                 heapq.heapify(self._waiters)
-                self._starts.append(self._clock())
+                start = Start(self._clock(), self._shared_stamp if self.shared else None)
+                self._starts.append(start.at)
                 self.granted += 1
+                return start
             except BaseException:
                 self._waiters.remove(ticket)
                 heapq.heapify(self._waiters)
                 raise
             finally:
                 self._cond.notify_all()
+
+    def started_late(self, start: Start, late: float) -> None:
+        """A request let go at `start` left `late` seconds later (it waited for a thread
+        to send it, or for a connection): its start counts from then, so the next one to
+        reuse its slot waits as long after it as after any other, and the server never
+        sees more than `rate` in its window. The shared budget is told off this thread."""
+        if late < self.LATE_ENOUGH:
+            return
+        with self._cond:
+            if start.at in self._starts:  # else it has left the window already
+                self._starts.remove(start.at)
+                self._starts = deque(sorted([*self._starts, start.at + late]))
+            shared = self.shared
+        if shared is not None and start.shared_at is not None:
+            self._restamps().submit(self._tell_shared, shared, start.shared_at, late)
+
+    def _restamps(self) -> ThreadPoolExecutor:
+        with self._cond:
+            if self._restamper is None:
+                self._restamper = ThreadPoolExecutor(1, "rate-restamp")
+            return self._restamper
+
+    def _tell_shared(self, shared: SharedBudget, started_at: float, late: float) -> None:
+        try:
+            shared.started_late(started_at, late)
+        except Exception as exc:  # noqa: BLE001 - the next slot may come a little early
+            self._complain(exc)
 
     def waiting(self) -> int:
         """How many callers wait for a slot now."""
@@ -150,6 +198,7 @@ class RateLimiter:
         self._cond.release()
         try:
             taken = shared.take(self.window, urgent=urgent)
+            self._shared_stamp = taken.started_at
             if taken.paused_until > self._seen_pause:  # a 429 seen by another process
                 with self._cond:
                     self._seen_pause = taken.paused_until

@@ -188,6 +188,15 @@ class RateBudget:
         rows = self._db.write(PAUSE, {"budget": self.budget, "seconds": float(seconds)})
         return float(rows[0]["paused_until"])
 
+    def started_late(self, started_at: float, late: float) -> None:
+        """The start stamped `started_at` left `late` seconds later: its slot is reused
+        a full window after that (when the slot was taken again meanwhile, nothing)."""
+        self._db.write(
+            "UPDATE rate_slots SET started_at = started_at + :late "
+            "WHERE budget = :budget AND slot < :rate AND started_at = :stamp",
+            {"budget": self.budget, "rate": self.rate, "stamp": started_at, "late": late},
+        )
+
     def state(self, window: float) -> tuple[int, float]:
         """(starts in the last `window` across the cluster, seconds until one may start)."""
         row = self._db.one(STATE, {"budget": self.budget, "rate": self.rate, "window": window})

@@ -22,7 +22,7 @@ from bot.providers.held_requests import HeldRequests, then
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.key_status import KeyStatus
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
-from bot.providers.limiter import Aborted, RateLimiter, limiter_for
+from bot.providers.limiter import Aborted, RateLimiter, Start, limiter_for
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,11 @@ class BitScaleTransport:
         BitScaleError, comes in the future."""
         assert self._held is not None
         api_key = self._current_key()
-        self._admit(priority, api_key, before_send, abort)
+        start = self._admit(priority, api_key, before_send, abort)
+
+        def on_sent() -> None:  # handing it to the loop took a moment: count from now
+            self.limiter.started_late(start, self.limiter.now() - start.at)
+
         sent = self._held.send(
             method,
             path,
@@ -209,14 +213,19 @@ class BitScaleTransport:
             error=BitScaleError,
             not_sent=NotSent,
             limit=self.max_response_bytes,
+            on_sent=on_sent,
             json=json,
             timeout=timeout,
             headers={"X-API-KEY": api_key},
         )
+        sent_at = self.limiter.now()
 
         def answered(exchanged: tuple[httpx.Response, bytes]) -> Any:
+            # A sync run's answer comes long after the server counted it: what it says of
+            # the server's window then is out of date.
+            fresh = self.limiter.now() - sent_at < self.limiter.window
             try:
-                return self._answer(*exchanged, api_key)
+                return self._answer(*exchanged, api_key, observe=fresh)
             except BitScaleError as error:
                 if error.code == "INVALID_API_KEY" and api_key != self._api_key:
                     # Rotated while in flight: a 401 means nothing happened; send it again.
@@ -225,10 +234,10 @@ class BitScaleTransport:
 
         return then(sent, answered)
 
-    def _admit(self, priority, api_key, before_send, abort) -> None:
+    def _admit(self, priority, api_key, before_send, abort) -> Start:
         """Wait for the rate budget, then `before_send`; raise instead when it must not go."""
         try:
-            self.limiter.acquire(int(priority), abort)
+            start = self.limiter.acquire(int(priority), abort)
         except Aborted:
             raise NotSent(None, CONNECTION_ERROR, "Not sent: the bot is shutting down.") from None
         if unsendable(api_key):
@@ -236,10 +245,15 @@ class BitScaleTransport:
         if before_send is not None:
             before_send()
         self.requests_sent += 1
+        return start
 
-    def _answer(self, response: httpx.Response, body: bytes, api_key: str) -> Any:
-        """The JSON of a 2xx answer; otherwise its BitScaleError (a 429 holds the budget)."""
-        self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
+    def _answer(
+        self, response: httpx.Response, body: bytes, api_key: str, *, observe: bool = True
+    ) -> Any:
+        """The JSON of a 2xx answer; otherwise its BitScaleError (a 429 holds the budget).
+        `observe`: the answer's rate-limit headers still describe the server's window."""
+        if observe:
+            self.limiter.observe_remaining(_int_header(response, "X-RateLimit-Remaining"))
         error = None
         if response.status_code >= 400:
             error = error_from_response(
