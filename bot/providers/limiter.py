@@ -19,7 +19,6 @@ a request without a slot.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import itertools
 import logging
@@ -71,11 +70,6 @@ class SharedBudget(Protocol):
     def started_late(self, started_at: float, late: float) -> None:
         """The start stamped `started_at` happened `late` seconds later: count it so."""
         ...
-
-
-def account_name(scope: str, key: str) -> str:
-    """A name for the account behind `key` in `scope` that does not reveal the key."""
-    return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()[:24]
 
 
 class RateLimiter:
@@ -325,22 +319,3 @@ class RateLimiter:
                 return  # unknown: the shared budget still holds the next request back
         if ours < self.rate:
             self.pause(self.window)
-
-
-_registry: dict[int, RateLimiter] = {}
-_registry_lock = threading.Lock()
-
-
-def limiter_for(
-    api_key: str, rate: int = 5, *, scope: str = "bitscale", per: float = 1.0
-) -> RateLimiter:
-    """The one limiter shared by every caller of this budget (`scope`) using this key in
-    this process."""
-    # Keyed by hash so the registry never holds the key itself.
-    slot = hash((scope, api_key, per))
-    with _registry_lock:
-        limiter = _registry.get(slot)
-        if limiter is None or limiter.rate != rate:
-            limiter = _registry[slot] = RateLimiter(rate=rate, per=per)
-            limiter.account = account_name(scope, api_key)
-        return limiter

@@ -7,7 +7,8 @@ import time
 
 from bot.providers.bitscale.client import BitScaleClient
 from bot.providers.bitscale.transport import Priority
-from bot.providers.limiter import RateLimiter, limiter_for
+from bot.providers.limiter import RateLimiter
+from bot.providers.shared_rates import limiter_for
 
 
 class FakeClock:

@@ -4,8 +4,7 @@ exactly as before), the account's shared one on PostgreSQL, named without the ke
 from __future__ import annotations
 
 from bot.playground.rigs.stack import LocalStack
-from bot.providers.limiter import account_name, limiter_for
-from bot.providers.shared_rates import share_budgets
+from bot.providers.shared_rates import account_name, limiter_for, share_budgets
 from bot.store.database import Store
 from bot.store.rate_budgets import RateBudget
 

@@ -22,7 +22,8 @@ from bot.providers.held_requests import HeldRequests, then
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.key_status import KeyStatus
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
-from bot.providers.limiter import Aborted, RateLimiter, Start, limiter_for
+from bot.providers.limiter import Aborted, RateLimiter, Start
+from bot.providers.shared_rates import limiter_for
 
 log = logging.getLogger(__name__)
 

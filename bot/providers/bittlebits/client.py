@@ -27,7 +27,8 @@ from bot.providers.errors import BAD_RESPONSE
 from bot.providers.http_limits import MAX_RESPONSE_BYTES, exchange
 from bot.providers.key_status import KeyStatus
 from bot.providers.keys import KEY_MALFORMED, unsendable, usable_key
-from bot.providers.limiter import RateLimiter, limiter_for
+from bot.providers.limiter import RateLimiter
+from bot.providers.shared_rates import limiter_for
 
 log = logging.getLogger(__name__)
 
