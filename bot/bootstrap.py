@@ -102,6 +102,7 @@ class Bot:
         self.catalog.close()
         self.progress.shutdown()
         self.runs.shutdown(wait=False)
+        self.runs.drain(5.0)  # answers on their way are saved before the pool closes
         self.providers.close()
         if self.leader is not None:
             self.leader.release()
