@@ -336,6 +336,7 @@ def bench_throughput(cfg) -> dict:
             "wait_p50_ms": ms(pct(waits, 50)),
             "wait_p95_ms": ms(pct(waits, 95)),
             "bitscale_runs": len(env.sim.runs_for("Load Test")),
+            "sent_sync": sum(r.mode == "sync" for r in env.sim.runs_for("Load Test")),
             "modal_during_flood": modal,
             "footprint": {
                 "idle_rss_mb": round(idle["rss_mb"], 1),
@@ -355,6 +356,7 @@ def bench_modes(cfg) -> dict:
     keep = (
         "seconds", "ceiling_share", "best_possible_share", "requests_per_run", "http_429",
         "result_latency_p50_ms", "result_latency_p95_ms", "wait_p50_ms", "wait_p95_ms",
+        "started_per_second", "peak_ceiling_share", "sent_sync", "modal_during_flood",
     )  # fmt: skip
     summary = {}
     for mode in ("auto", "sync", "async"):
