@@ -1,6 +1,7 @@
 """The run lifecycle: submit → track → finish → notify. No Slack in here, and no provider.
-Its steps live in submit.py, poll.py, finish.py and recovery.py; the words they share
-(requests, protocols, states) in types.py, and the attributes they share in parts.py.
+Its steps live in submit.py (with joining.py and held.py), poll.py, finish.py and
+recovery.py; the words they share (requests, protocols, states) in types.py, and the
+attributes they share in parts.py.
 
 The database is the truth. A run row is written before its request leaves, its result is
 written before anyone is told, and `notified_at` is set only once the notifier says the
@@ -57,7 +58,7 @@ SUBMITS_IN_HAND = 10
 
 
 class RunService(RunSubmission, RunHolding, RunPolling, RunFinishing, RunRecovery):
-    """The run core: its parts live in submit, held, poll, finish and recovery;
+    """The run core: its parts live in submit, joining, held, poll, finish and recovery;
     here are its set-up, the scheduler's tick, shutdown, and the worker pools."""
 
     def __init__(

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from bot.runs.parts import ServiceParts
+from bot.runs.joining import RunJoining
 from bot.runs.reuse import input_key
 from bot.runs.saving import until_saved
 from bot.runs.types import (
-    ACTIVE_STATES,
     UNEXPECTED_MESSAGE,
     DeliveryError,
     NotOurs,
@@ -23,7 +22,7 @@ from bot.store.run_record import Run, new_run_id
 log = logging.getLogger(__name__)
 
 
-class RunSubmission(ServiceParts):
+class RunSubmission(RunJoining):
     def start_run(self, request: RunRequest) -> tuple[Run, bool]:
         """Record, announce and submit a run. A repeated dedupe key starts nothing new;
         a run asking what a pending run asks (its join key) waits on that run instead.
@@ -183,48 +182,6 @@ class RunSubmission(ServiceParts):
             fallback_reason=posted.fallback_reason,
             post_thread_ts=posted.thread_ts,
         )
-
-    def _join_pending(self, run: Run) -> Run:
-        """Wait on an earlier pending run with the same join key, if there is one. One
-        statement, so the earlier run cannot finish between the check and the join. A
-        joined run keeps in `reused_from_at` when the question it shares was asked (its
-        announcement says how long ago)."""
-        rows = self.store.sql.write(
-            "UPDATE runs SET joined_to = lead.id, state = 'running', "
-            "reused_from_at = lead.created_at FROM ("
-            "  SELECT id, created_at FROM runs WHERE join_key = :key AND joined_to IS NULL"
-            f"  AND state IN {ACTIVE_STATES}"
-            # A run already sent leads; of two still queued, the one that came first, so
-            # two runs never wait on each other.
-            "  AND (state != 'queued' OR seq < (SELECT seq FROM runs WHERE id = :id))"
-            "  ORDER BY seq LIMIT 1"
-            ") AS lead WHERE runs.id = :id RETURNING joined_to",
-            {"key": run.join_key, "id": run.id},
-        )
-        if not rows:
-            return run
-        log.info("run %s joins run %s, pending for the same thing", run.id, rows[0]["joined_to"])
-        return self.store.get_run(run.id) or run
-
-    def _fold(self, run: Run) -> bool:
-        """A batch row joins an identical run already on its way from elsewhere (a form,
-        a quick run, the workflow step), by the same rule as any join; True when it did.
-        Batch rows never lead: a batch ends its own rows (pauses, expiry) on its own."""
-        key = self.results.share_key(run) if self.results is not None else None
-        if key is None:
-            return False
-        rows = self.store.sql.write(
-            "UPDATE runs SET joined_to = lead.id, state = 'running', "
-            "reused_from_at = lead.created_at FROM ("
-            "  SELECT id, created_at FROM runs WHERE join_key = :key AND joined_to IS NULL"
-            f"  AND batch_id IS NULL AND state IN {ACTIVE_STATES} ORDER BY seq LIMIT 1"
-            ") AS lead WHERE runs.id = :id AND runs.state = 'queued' AND runs.joined_to IS NULL "
-            "RETURNING joined_to",
-            {"key": key, "id": run.id},
-        )
-        if rows:
-            log.info("batch row %s joins run %s, asking the same", run.id, rows[0]["joined_to"])
-        return bool(rows)
 
     def submit_now(
         self,
