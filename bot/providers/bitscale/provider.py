@@ -88,40 +88,24 @@ class BitScaleProvider:
         hold: bool = False,
     ) -> Outcome | Future[Outcome]:
         mode = self.mode_for(run, may_block)
-        if hold and self.client.can_hold:
-            return self._hold(run, priority, mode, before_send, stop)
+        target = run.target or run.grid_id
+        how = dict(
+            mode=mode,
+            output_columns=run.output_columns,
+            priority=Priority.SUBMIT if priority is None else Priority(priority),
+            before_send=before_send,
+            abort=stop,
+        )
         try:
+            if hold and self.client.can_hold:  # this thread waits only for the budget
+                answer = self.client.hold_run(target, run.inputs, **how)
+                return then(answer, lambda result: self._outcome(result, mode), self._held_failed)
             # A rejected request (429, no connection) comes straight back here and the run
             # returns to the queue; one held back (stopping) was never sent at all.
-            result = self.client.run_grid(
-                run.target or run.grid_id,
-                run.inputs,
-                mode=mode,
-                output_columns=run.output_columns,
-                priority=Priority.SUBMIT if priority is None else Priority(priority),
-                retry_rejected=False,
-                before_send=before_send,
-                abort=stop,
-            )
+            result = self.client.run_grid(target, run.inputs, retry_rejected=False, **how)
         except BitScaleError as error:
             return self._submit_failed(error)
         return self._outcome(result, mode)
-
-    def _hold(self, run, priority, mode, before_send, stop) -> Outcome | Future[Outcome]:
-        """Send without this thread waiting for the answer (see submit's docstring)."""
-        try:
-            answer = self.client.hold_run(
-                run.target or run.grid_id,
-                run.inputs,
-                mode=mode,
-                output_columns=run.output_columns,
-                priority=Priority.SUBMIT if priority is None else Priority(priority),
-                before_send=before_send,
-                abort=stop,
-            )
-        except BitScaleError as error:  # refused before it left: answered now
-            return self._submit_failed(error)
-        return then(answer, lambda result: self._outcome(result, mode), self._held_failed)
 
     def _held_failed(self, error: BaseException) -> Outcome:
         if isinstance(error, BitScaleError):
