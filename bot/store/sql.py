@@ -7,6 +7,7 @@ the conflict clauses so callers need not spell them.
 
 A database that cannot be reached (PostgreSQL restarting, the pool exhausted) raises
 `DatabaseUnavailable`, whose message is fit to show a person: "try again in a moment".
+A store this process closed raises `StoreClosed` instead: trying again cannot help.
 """
 
 from __future__ import annotations
@@ -40,12 +41,25 @@ class DatabaseUnavailable(Exception):
         self.cause = cause
 
 
+class StoreClosed(RuntimeError):
+    """This process closed the store (`close()`): nothing is read or written through it
+    again. Not `DatabaseUnavailable`, so nobody waits for it to answer."""
+
+    def __init__(self) -> None:
+        super().__init__("The store was closed; nothing more is read or written through it.")
+
+
+def _closed(exc: BaseException) -> bool:
+    # PostgreSQL: the connection pool went with close(); SQLAlchemy wraps its refusal.
+    return type(getattr(exc, "orig", exc)).__name__ == "PoolClosed"
+
+
 def _unavailable(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError, TimeoutError)):
         return True
-    return type(exc).__name__ in ("PoolTimeout", "TooManyRequests", "PoolClosed")
+    return type(exc).__name__ in ("PoolTimeout", "TooManyRequests")
 
 
 @contextmanager
@@ -55,6 +69,8 @@ def _translated() -> Iterator[None]:
     except DatabaseUnavailable:
         raise
     except Exception as exc:
+        if _closed(exc):
+            raise StoreClosed() from exc
         if _unavailable(exc) and not _sqlite_busy_or_schema(exc):
             raise DatabaseUnavailable(type(exc).__name__) from exc
         raise

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from bot.store.database import Store
+from bot.store.sql import StoreClosed
 from tests.factories import make_run
 
 
@@ -131,3 +134,12 @@ def test_one_statement_for_many_rows_commits_with_its_transaction(database_targe
         pass
     assert store.sql.scalar("SELECT COUNT(*) AS n FROM cache WHERE value = '1'") == 500
     store.close()
+
+
+def test_a_closed_postgresql_store_says_so_at_once_not_that_the_database_is_away(postgres_url):
+    # DatabaseUnavailable would keep a worker with an answer in hand retrying for the
+    # run's whole expiry (bot/runs/saving.py), and hold its process open that long.
+    store = Store(postgres_url)
+    store.close()
+    with pytest.raises(StoreClosed):
+        store.count_runs("state = :state", {"state": "queued"})
