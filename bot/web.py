@@ -196,4 +196,11 @@ def _bounded_server_class():
                 if started is not None and started < cutoff and not channel.requests:
                     channel.will_close = True
 
+        def close(self):
+            # waitress's own close() leaves its worker threads waiting for work: end them
+            # too (each finishes the request in hand first), or every server ever closed
+            # keeps its 16 idle threads.
+            super().close()
+            self.task_dispatcher.shutdown(timeout=2)
+
     return DeadlineServer

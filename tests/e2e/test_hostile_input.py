@@ -97,3 +97,5 @@ def test_a_request_still_unfinished_after_the_deadline_is_dropped():
         s.close()
     finally:
         server.close()
+    workers = server.task_dispatcher.threads
+    assert not workers, f"{len(workers)} worker threads outlived the closed server"

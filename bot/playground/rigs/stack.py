@@ -169,10 +169,7 @@ class LocalStack:
         if self.bot:
             self.bot.close()
         if getattr(self, "server", None):
-            self.server.close()
-            # close() leaves waitress's worker threads waiting for work: end them, or a
-            # test session that starts many stacks keeps thousands of idle threads.
-            self.server.task_dispatcher.shutdown(timeout=2)
+            self.server.close()  # its worker threads too (bot/web.py)
 
     def restart_bot(self) -> None:
         """Stop the bot (app, scheduler, server) and start a new one on the same database,
