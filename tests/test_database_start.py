@@ -64,9 +64,12 @@ def refusing_server() -> Iterator[int]:
                 return
             threading.Thread(target=_one_reply, args=(connection,), daemon=True).start()
 
-    threading.Thread(target=serve, daemon=True).start()
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
     yield port
+    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); close() alone does not
     listener.close()
+    server.join(timeout=5)
 
 
 def test_a_wrong_password_is_one_line_without_it(tmp_path, refusing_server):
