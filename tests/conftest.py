@@ -36,19 +36,3 @@ def process_rig(tmp_path) -> Iterator[Callable[..., ProcessRig]]:
     yield start
     for rig in rigs:
         rig.close()
-
-
-def pytest_sessionfinish(session, exitstatus):
-    session.config.exit_status_for_os = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    """End the process when the tests end: a thread some stand-in or bot left running must
-    not hold a finished test run open (CI would wait for its timeout)."""
-    import os
-    import sys
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(getattr(config, "exit_status_for_os", 0))
