@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from urllib.parse import urlsplit
 from importlib.metadata import PackageNotFoundError, version
 
 from bot.config import SettingsError
@@ -60,11 +61,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Copy everything in the SQLite database at DATABASE_PATH (runs in flight,\n"
         "batches and their files, the audit log...) into an empty PostgreSQL database, in one\n"
         "transaction, then compare the row counts table by table. Stop the bot first; start\n"
-        "it again with DATABASE_URL set to the same URL.",
+        "it again with DATABASE_URL set to the same URL. The target is --to, else DATABASE_URL\n"
+        "(better: a password in --to can be read by anyone who lists this machine's processes).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     move.add_argument(
-        "--to", required=True, metavar="URL", help="the target: postgresql://user:pass@host/db"
+        "--to",
+        metavar="URL",
+        help="the target: postgresql://user@host/db (default: DATABASE_URL, which keeps a "
+        "password out of the process list)",
     )
 
     backup = sub.add_parser(
@@ -222,9 +227,24 @@ def _migrate() -> int:
     return _store_verb("migrate", lambda: migrate_command(_database_target()))
 
 
-def _migrate_db(url: str) -> int:
+def _migrate_db(to: str | None) -> int:
     from bot.config import load_settings
     from bot.store.migrate_db import migrate_db
+
+    url = to or os.environ.get("DATABASE_URL", "")
+    if not url:
+        print(
+            "bitscale-bot: migrate-db needs a target: set DATABASE_URL to the PostgreSQL "
+            "database (or pass --to URL)",
+            file=sys.stderr,
+        )
+        return 2
+    if to and urlsplit(to).password:
+        print(
+            "bitscale-bot: note: the password in --to can be read from the process list by "
+            "anyone on this machine; next time set DATABASE_URL and leave --to out",
+            file=sys.stderr,
+        )
 
     def work() -> str:
         source = load_settings().database_path

@@ -122,9 +122,29 @@ def test_a_running_bot_is_named_and_nothing_is_copied(sqlite_db, postgres_url, c
 def test_a_bad_url_is_one_line_without_the_password(sqlite_db, capsys, url, said, postgres_url):
     assert cli.main(["migrate-db", "--to", url]) == 2
     out = capsys.readouterr()
-    (line,) = out.err.splitlines()
+    note, line = out.err.splitlines()  # the note: a password on the command line shows in ps
+    assert "process list" in note and "DATABASE_URL" in note
     assert line.startswith("bitscale-bot: migrate-db failed: ") and said in line
     assert PASSWORD not in out.err + out.out
+
+
+def test_the_target_can_come_from_database_url_keeping_the_password_off_the_command_line(
+    sqlite_db, postgres_url, capsys, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    assert cli.main(["migrate-db"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith(f"copied {sqlite_db[0]} to {postgres_url}: 8 rows in ")
+    assert "process list" not in out.err
+
+
+def test_no_target_at_all_is_said(sqlite_db, capsys, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert cli.main(["migrate-db"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "bitscale-bot: migrate-db needs a target: set DATABASE_URL to the PostgreSQL "
+        "database (or pass --to URL)"
+    ]
 
 
 def test_no_sqlite_database_is_said(sqlite_db, postgres_url, capsys, monkeypatch, tmp_path):
