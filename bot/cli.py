@@ -7,8 +7,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from urllib.parse import urlsplit
 from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import urlsplit
 
 from bot.config import SettingsError
 from bot.logs import configure_logging
