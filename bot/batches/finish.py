@@ -1,6 +1,10 @@
 """The end of a batch: measure what it cost, write the enriched file, post the summary
 exactly once (a lease guards the reply; a reply that may have gone out is looked for
-before posting again) and attach the file."""
+before posting again) and attach the file. Both steps are claimed under the same lease: a
+file not attached (its upload failed, the process stopped after the summary) is attached
+by a later pass, of this process or another, without the summary again; a file still not
+attached FILE_GIVE_UP_SECONDS after its summary is given up (a firing's digest waits for
+it)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,10 @@ from bot.batches.store import Batch, BatchStore
 from bot.store.files import FileMissing
 
 log = logging.getLogger(__name__)
+
+REPLY_LEASE_SECONDS = 120.0  # a process gone mid-step: another takes the step over after it
+RETRY_SECONDS = 10.0  # a step that failed in a process still running: tried again after it
+FILE_GIVE_UP_SECONDS = 3600.0
 
 
 class Finisher:
@@ -30,44 +38,63 @@ class Finisher:
         self.clock = clock
 
     def finish(self, batch: Batch, progress: Progress) -> None:
-        """Write the enriched file and post the summary exactly once."""
+        """Write the enriched file, post the summary exactly once and attach the file."""
         now = self.clock()
         claimed = self.store.sql.write(
-            "UPDATE batches SET reply_lease = :until WHERE id = :id AND reply_posted_at IS NULL "
+            "UPDATE batches SET reply_lease = :until WHERE id = :id AND file_posted_at IS NULL "
             "AND (reply_lease IS NULL OR reply_lease <= :now) RETURNING id",
-            {"until": now + 120, "id": batch.id, "now": now},
+            {"until": now + REPLY_LEASE_SECONDS, "id": batch.id, "now": now},
         )
         if not claimed:
             return
+        batch = self.store.get(batch.id) or batch  # as claimed: the summary may be out
         try:
             self._finish(batch, progress, now)
         except Exception:
             # Tried again soon (by this process or another), not once the claim runs out.
             try:
-                self.store.update(batch.id, reply_lease=now + 10)
+                self.store.update(batch.id, reply_lease=now + RETRY_SECONDS)
             except Exception:  # noqa: BLE001 - the database gone too: the claim lapses
-                log.warning("batch %s's summary is tried again in 120 s", batch.id)
+                log.warning("batch %s's end is tried again in %.0f s", batch.id,
+                            REPLY_LEASE_SECONDS)
             raise
 
     def _finish(self, batch: Batch, progress: Progress, now: float) -> None:
+        posted = batch.reply_posted_at  # set: an earlier pass posted it, only the file is owed
+        if posted is not None and now - posted > FILE_GIVE_UP_SECONDS:
+            log.warning("the file of batch %s was given up: not attached within %.0f s of its "
+                        "summary", batch.id, FILE_GIVE_UP_SECONDS)
+            self.store.update(batch.id, file_posted_at=now)
+            return
         if batch.credits_after is None:
             self._measure_cost(batch)
         enriched = self._enriched(batch)
         report = Report(progress, self.store.failure_reasons(batch.id), enriched)
+        if posted is None and not self._post_summary(batch, report, now):
+            return
+        batch = self.store.get(batch.id) or batch
+        try:
+            self.notifier.attach_batch_result(batch, report)
+        except Exception as exc:  # noqa: BLE001 - attached by a later pass, the summary kept
+            log.warning("file of batch %s not attached: %s", batch.id, exc)
+            self.store.update(batch.id, reply_lease=now + RETRY_SECONDS)
+            return
+        self.store.update(batch.id, file_posted_at=self.clock())
+
+    def _post_summary(self, batch: Batch, report: Report, now: float) -> bool:
+        """Post the summary unless it went out before a crash; whether it is out now."""
         if batch.reply_attempted_at and self._safe_reply_exists(batch):
             self.store.update(batch.id, reply_posted_at=now)
-        else:
-            self.store.update(batch.id, reply_attempted_at=now)
-            try:
-                self.notifier.batch_finished(batch, report)
-            except Exception as exc:  # noqa: BLE001 - the lease runs out; tried again
-                log.warning("summary of batch %s not posted: %s", batch.id, exc)
-                self.store.update(batch.id, reply_lease=now + 10)
-                return
-            self.store.update(batch.id, reply_posted_at=self.clock())
-        batch = self.store.get(batch.id) or batch
-        self.notifier.attach_batch_result(batch, report)
-        self.store.update(batch.id, file_posted_at=self.clock())
+            return True
+        self.store.update(batch.id, reply_attempted_at=now)
+        try:
+            self.notifier.batch_finished(batch, report)
+        except Exception as exc:  # noqa: BLE001 - the lease runs out; tried again
+            log.warning("summary of batch %s not posted: %s", batch.id, exc)
+            self.store.update(batch.id, reply_lease=now + RETRY_SECONDS)
+            return False
+        self.store.update(batch.id, reply_posted_at=self.clock())
+        return True
 
     def _safe_reply_exists(self, batch: Batch) -> bool:
         try:

@@ -1,8 +1,9 @@
 """The housekeeping pass over live batches, every half second or so: rows the provider
 never finishes expire, credits are checked, a pause is told, the end is noticed and the
-summary posted (finish.py), the progress message edited; a batch whose preparer died is
-prepared again (prepare.py). Each pass reads the database, so processes sharing it see the
-same batches; what only one of them may do is claimed there first (posts.py, finish.py)."""
+summary posted and the file attached (finish.py), the progress message edited; a batch
+whose preparer died is prepared again (prepare.py). Each pass reads the database, so
+processes sharing it see the same batches; what only one of them may do is claimed there
+first (posts.py, finish.py)."""
 
 from __future__ import annotations
 
@@ -53,8 +54,8 @@ class Housekeeping:
 
     def run(self, now: float) -> None:
         batches = self.active() + self.store.where(
-            "state IN ('done', 'cancelled') AND reply_posted_at IS NULL"
-        )
+            "state IN ('done', 'cancelled') AND file_posted_at IS NULL"
+        )  # the summary or the file still owed (finish.py)
         if not batches:
             return  # idle: no writes
         self.stops.expire_rows(now)

@@ -1,6 +1,8 @@
 """A batch process that stops, or stumbles halfway, lets go of what it claimed (on each
 backend): its loop's last pass ends before it stops, a row it claimed again is let go with
-that claim, and a summary cut off halfway is tried again within seconds, not minutes."""
+that claim, a summary cut off halfway is tried again within seconds, not minutes, and a
+file not attached after its summary (its upload failed, the process stopped) is attached
+by a later pass, once, without the summary again."""
 
 from __future__ import annotations
 
@@ -10,9 +12,15 @@ from types import SimpleNamespace
 import pytest
 
 from bot.batches.feeder import FEED_LEASE_SECONDS, Feeder
-from bot.batches.finish import Finisher
+from bot.batches.finish import (
+    FILE_GIVE_UP_SECONDS,
+    REPLY_LEASE_SECONDS,
+    RETRY_SECONDS,
+    Finisher,
+)
 from bot.batches.progress import measure
 from bot.batches.store import BatchStore
+from bot.runs.types import DeliveryError
 from bot.store.database import Store
 from tests.batches.test_batch_processes import Clock, Slack, WaitsForASlot, service
 from tests.batches.test_batch_store_backends import NOW, Notifier, running_batch
@@ -92,4 +100,88 @@ def test_a_summary_cut_off_halfway_is_tried_again_within_seconds(database_target
     Finisher(batches, notifier, lambda: 90, clock).finish(batches.get("b1"), progress)
     assert len(notifier.summaries) == 1 and len(notifier.files) == 1
     assert batches.get("b1").file_posted_at is not None
+    store.close()
+
+
+class Killed(BaseException):
+    """The process ends here: none of its own handlers run (SIGKILL, the machine gone)."""
+
+
+class Finishing(Slack):
+    """Slack as a batch's end posts to it; the next upload raises `fail_file` if set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[str] = []
+        self.files: list[bytes] = []
+        self.fail_file: BaseException | None = None
+
+    def batch_reply_exists(self, batch) -> bool:
+        return batch.id in self.summaries
+
+    def batch_finished(self, batch, report) -> None:
+        self.summaries.append(batch.id)
+
+    def attach_batch_result(self, batch, report) -> None:
+        failure, self.fail_file = self.fail_file, None
+        if failure is not None:
+            raise failure
+        self.files.append(report.result)
+
+
+def test_a_file_whose_upload_failed_is_attached_by_a_later_pass_without_a_second_summary(
+    database_target,
+):
+    store, batches = finished_batch(database_target)
+    clock, slack = Clock(NOW + 10), Finishing()
+    slack.fail_file = DeliveryError("Slack could not be reached (URLError)")
+    bot = service(store, slack, clock)
+    bot.housekeep()
+    ended = batches.get("b1")
+    assert slack.summaries == ["b1"] and slack.files == []
+    assert ended.reply_posted_at is not None and ended.file_posted_at is None
+    bot.housekeep()  # the next pass, half a second on: the retry is not due yet
+    assert slack.files == []
+    clock.now += RETRY_SECONDS + 1
+    bot.housekeep()
+    bot.housekeep()
+    assert slack.summaries == ["b1"] and len(slack.files) == 1 and slack.files[0]
+    assert batches.get("b1").file_posted_at is not None
+    store.close()
+
+
+def test_a_process_stopped_between_the_summary_and_the_file_leaves_the_file_to_another(
+    database_target,
+):
+    store, batches = finished_batch(database_target)
+    clock, slack = Clock(NOW + 10), Finishing()
+    slack.fail_file = Killed()
+    with pytest.raises(Killed):
+        service(store, slack, clock).housekeep()
+    assert slack.summaries == ["b1"] and slack.files == []
+    other = Store(database_target)
+    survivor = service(other, slack, clock)
+    clock.now += 60
+    survivor.housekeep()  # the stopped process's claim still holds the file step
+    assert slack.files == []
+    clock.now = NOW + 10 + REPLY_LEASE_SECONDS + 1
+    survivor.housekeep()
+    survivor.housekeep()
+    assert slack.summaries == ["b1"] and len(slack.files) == 1
+    assert batches.get("b1").file_posted_at is not None
+    store.close()
+    other.close()
+
+
+def test_a_file_still_not_attached_an_hour_after_its_summary_is_given_up(database_target):
+    store, batches = finished_batch(database_target)
+    clock, slack = Clock(NOW + 10), Finishing()
+    slack.fail_file = DeliveryError("Slack said internal_error")
+    bot = service(store, slack, clock)
+    bot.housekeep()
+    clock.now += FILE_GIVE_UP_SECONDS + 1
+    bot.housekeep()  # given up: no upload, and the batch is no longer looked at
+    assert slack.summaries == ["b1"] and slack.files == []
+    assert batches.get("b1").file_posted_at == clock.now
+    assert [b.id for b in batches.where("file_posted_at IS NULL")] == []
     store.close()
