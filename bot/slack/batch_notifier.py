@@ -1,5 +1,6 @@
 """The batch side of the notifier: the progress message, the pause notice, the summary
-reply (found again by its metadata after a crash) and the enriched file."""
+reply (found again by its metadata after a crash) and the enriched file (an upload Slack
+may take later raises, and the finisher attaches it on a later pass)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.batches.progress import Progress, Report
 from bot.batches.store import Batch
+from bot.runs.types import DeliveryError
 from bot.slack.blocks import batches as kit
 from bot.slack.delivery import FALLBACK_ERRORS, SlackDeliveryError, slack_call
 
@@ -98,14 +100,16 @@ class SlackBatchNotifier:
     def attach_batch_result(self, batch: Batch, report: Report) -> None:
         if report.result is not None and not batch.file_posted_at:
             try:
-                self.client.files_upload_v2(
+                self._call(lambda: self.client.files_upload_v2(
                     channel=batch.post_channel,
                     thread_ts=batch.message_ts,
                     file=report.result,
                     filename=f"{_stem(batch.file_name)}-enriched.csv",
                     title=f"{batch.grid_name}: enriched {batch.file_name}",
-                )
-            except (SlackClientError, URLError, OSError) as exc:
+                ))
+            except DeliveryError as exc:
+                if exc.retryable:  # Slack busy or out of reach: a later pass attaches it
+                    raise
                 log.warning("could not attach the file of batch %s: %s", batch.id, exc)
         text, blocks = kit.progress_message(batch, report.progress, batch.fallback_reason)
         try:
