@@ -70,15 +70,41 @@ def socket_mode_handler(bot: Bot):
     return SocketModeHandler(bot.app, bot.settings.slack_app_token.get_secret_value())
 
 
-def _drain(bot: Bot, scheduler, listeners: list, seconds: float) -> bool:
+# The longest the drain waits for the scheduler's ticks under way once the runs are
+# drained, and never past the drain's own SHUTDOWN_DRAIN_SECONDS.
+TICKS_WAIT_SECONDS = 5.0
+
+
+def _stop_ticks(scheduler) -> threading.Thread:
+    """Start no tick from now on; the thread returned ends when the ticks under way have."""
+    stopping = threading.Thread(
+        target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop", daemon=True
+    )
+    stopping.start()
+    return stopping
+
+
+def _wait_for_ticks(stopping: threading.Thread, deadline: float, clock) -> bool:
+    """Wait for the ticks under way, up to TICKS_WAIT_SECONDS and not past `deadline`."""
+    stopping.join(max(0.0, min(TICKS_WAIT_SECONDS, deadline - clock())))
+    if stopping.is_alive():
+        log.warning("a scheduler tick is still under way; letting go of the leases anyway")
+        return False
+    return True
+
+
+def _drain(bot: Bot, scheduler, listeners: list, seconds: float, *, clock=time.monotonic) -> bool:
     """A deploy's SIGTERM: take no new work, give runs in flight up to `seconds` (sync runs
     waiting on BitScale, results being posted), and leave the rest in the database: for
     the next start, or on PostgreSQL for the other processes. Runs at BitScale with a
     request id lose nothing by waiting; a sync run still waiting when time is up is told
-    to its requester."""
+    to its requester. The scheduler's ticks under way (a firing being started, the leader's
+    jobs) end before the leases are let go, within the same `seconds`: another process
+    taking the lead, or this one's firings, never works beside a tick still running here."""
     # A second SIGTERM (an impatient supervisor) must not cut the drain short.
     signal.signal(signal.SIGTERM, lambda *_: log.info("already stopping"))
-    scheduler.shutdown(wait=False)
+    deadline = clock() + seconds
+    ticks = _stop_ticks(scheduler)
     for listener in listeners:
         # Closing must not hold up the drain (the socket client waits out its reads).
         threading.Thread(target=listener.close, daemon=True).start()
@@ -91,6 +117,7 @@ def _drain(bot: Bot, scheduler, listeners: list, seconds: float) -> bool:
     bot.runs.shutdown(wait=False)
     drained = bot.runs.drain(seconds)
     pending = bot.runs.pending_count()
+    _wait_for_ticks(ticks, deadline, clock)
     # Let go at once: another process leads the periodic jobs from its next renewal, and
     # reports at once what this one could not finish sending (not 15 s later).
     for lease in (bot.leader, bot.heartbeat):
