@@ -88,14 +88,20 @@ class RunPolling(ServiceParts):
             )
         elif state == "queued" and run.state in ("submitting", "queued"):
             # Refused before anything happened (or held back unsent): safe to send later.
+            # Only this process's own claim goes back: another's is a request on its way.
             wait = max(outcome.wait or 0.0, 1.0)
-            self.store.sql.write(
+            back = self.store.sql.write(
                 "UPDATE runs SET state = 'queued', submitted_at = NULL, submit_after = :at, "
-                "error_message = COALESCE(:message, error_message) "
-                "WHERE id = :id AND state IN ('submitting', 'queued')",
-                {"at": now + wait, "message": outcome.message, "id": run.id},
+                "error_message = COALESCE(:message, error_message) WHERE id = :id "
+                "AND (state = 'queued' OR (state = 'submitting' AND owner = :me)) RETURNING id",
+                {
+                    "at": now + wait,
+                    "message": outcome.message,
+                    "id": run.id,
+                    "me": self.instance_id,
+                },
             )
-            if wait >= LONG_WAIT:
+            if back and wait >= LONG_WAIT:
                 self.store.update_run(run.id, counted_from=self.clock() + wait)
                 self._tell_waiting(run.id)
         elif state == "resubmit":

@@ -264,9 +264,19 @@ class RunSubmission(RunJoining):
         if isinstance(outcome, Future):  # the request has left; its answer comes later
             self._hold(run, provider, outcome)
             return
+        if run.state != "submitting" and not self._still_queued(run_id):
+            # Never claimed, so nothing left (a stop cut its wait for the budget short),
+            # and the run is no longer queued: another process sent it meanwhile, and that
+            # request's answer decides (ours would requeue it: sent twice).
+            log.info("run %s was sent by another process meanwhile", run_id)
+            return
         # The request has left: its answer must reach the database (see saving.py).
         until_saved(
             lambda: self._apply(self.store.get_run(run_id) or run, provider, outcome),
             what=f"run {run_id}'s answer from {provider.label}",
             patience=self.expiry_seconds,
         )
+
+    def _still_queued(self, run_id: str) -> bool:
+        run = self.store.get_run(run_id)
+        return run is not None and run.state == "queued"
