@@ -1,18 +1,18 @@
-"""The watch side of the notifier: the watch's own message (its thread), digests in it with
-their CSV (found again by metadata after a crash), the pause notice, and the approval
+"""The watch side of the notifier: the watch's own message (its thread), digests in it (found
+again by metadata after a crash) and their CSV, the pause notice, and the approval
 request of a watch too large to start without an admin."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot.governance.access import ADMINS_HOWTO
 from bot.governance.approvals import Approval
+from bot.runs.types import DeliveryError
 from bot.slack.blocks import approvals as approval_kit
 from bot.slack.blocks import watch_messages as kit
 from bot.slack.delivery import FALLBACK_ERRORS, SlackDeliveryError, slack_call
@@ -55,21 +55,25 @@ class SlackWatchNotifier:
             for m in replies.get("messages", [])
         )
 
-    def post_digest(self, watch: Watch, firing: Firing, digest: Digest, table: str) -> None:
+    def post_digest(self, watch: Watch, firing: Firing, digest: Digest) -> None:
         late = late_words(firing, digest, watch.schedule.tz)
         text, blocks = kit.digest_message(watch, digest, late=late, scheduled=firing.scheduled_at)
         self._call(lambda: self.client.chat_postMessage(
             channel=watch.thread_channel, thread_ts=watch.thread_ts, text=text, blocks=blocks,
             metadata={"event_type": kit.DIGEST_EVENT, "event_payload": {"firing_id": firing.id}},
             unfurl_links=False))
-        if digest.quiet and not digest.first:
-            return  # one short line, nothing to attach
+
+    def attach_table(self, watch: Watch, firing: Firing, table: str) -> None:
+        """The digest's CSV in the thread. An upload Slack may take later raises (the
+        firing attaches it on a later pass); one refused for good is logged."""
         stamp = datetime.fromtimestamp(firing.scheduled_at, timezone.utc).strftime("%Y-%m-%d")
         try:
-            self.client.files_upload_v2(
+            self._call(lambda: self.client.files_upload_v2(
                 channel=watch.thread_channel, thread_ts=watch.thread_ts, content=table,
-                filename=f"watch-{stamp}.csv", title=f"{watch.grid_name}: changes and table")
-        except (SlackClientError, URLError, OSError) as exc:
+                filename=f"watch-{stamp}.csv", title=f"{watch.grid_name}: changes and table"))
+        except DeliveryError as exc:
+            if exc.retryable:
+                raise
             log.warning("could not attach the table of firing %s: %s", firing.id, exc)
 
     def paused(self, watch: Watch) -> None:

@@ -10,8 +10,10 @@
 3. `follow` (any process, claimed): when the batch has ended, compare each row with its last
    known values and store the digest and the new baseline in one transaction; a paused
    batch (credits ran out, a provider-wide stop) pauses the watch and tells its owner.
-4. `post` (any process, claimed): the digest goes to the watch's thread once (a post that
-   may have gone out before a crash is looked for before posting again).
+4. post (any process, claimed; digest_posts.py): the digest goes to the watch's thread
+   once (a post that may have gone out before a crash is looked for before posting again),
+   then its table is attached once, by a later pass if the upload failed or the process
+   stopped in between.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.watches.digest import (
     result_line,
     values_of,
 )
+from bot.watches.digest_posts import DigestPosts
 from bot.watches.firing_batch import firing_batch
 from bot.watches.store import Firing, Watch, WatchStore
 
@@ -54,8 +57,12 @@ class WatchNotifier(Protocol):
         """Whether the thread already holds this firing's digest (after a crash)."""
         ...
 
-    def post_digest(self, watch: Watch, firing: Firing, digest: Digest, table: str) -> None:
-        """Post the digest in the thread, with the CSV attached."""
+    def post_digest(self, watch: Watch, firing: Firing, digest: Digest) -> None:
+        """Post the digest in the thread (its metadata names the firing)."""
+        ...
+
+    def attach_table(self, watch: Watch, firing: Firing, table: str) -> None:
+        """Attach the digest's CSV in the thread; raise when Slack may take it later."""
         ...
 
     def paused(self, watch: Watch) -> None:
@@ -85,6 +92,7 @@ class Firings:
         self.me = me
         self.clock = clock
         self._credits_read: tuple[float, int | None] | None = None
+        self.posts = DigestPosts(store, notifier, me=me, clock=clock)
 
     # --- 1. the leader makes due firings ---------------------------------------------
 
@@ -244,36 +252,6 @@ class Firings:
             outcomes.append(RowOutcome(row.key, row.inputs, row.known, state, values, error))
         return outcomes
 
-    # --- 4. post the digest once ---------------------------------------------------------
-
-    def post_claimed(self) -> None:
-        now = self.clock()
-        for firing in self.store.claim("digested", me=self.me, now=now, lease=LEASE_SECONDS):
-            try:
-                self.post(firing)
-            except Exception as exc:  # noqa: BLE001 - Slack trouble: tried again shortly
-                log.warning("digest of firing %s not posted: %s", firing.id, exc)
-                self.store.set_firing(firing.id, lease_until=self.clock() + 10)
-
-    def post(self, firing: Firing) -> None:
-        watch = self.store.get(firing.watch_id)
-        now = self.clock()
-        assert firing.digest is not None
-        digest = Digest.from_json(firing.digest)
-        if watch is None or watch.state == "deleted" or (watch.only_changes and digest.quiet):
-            self.store.set_firing(firing.id, state="done", lease_until=None)
-            return
-        if not watch.thread_ts:
-            channel, ts = self.notifier.open_thread(watch)
-            watch = self.store.move(watch.id, (watch.state,), thread_channel=channel,
-                                    thread_ts=ts) or watch
-        if firing.post_attempted_at and self.notifier.digest_posted(watch, firing):
-            self.store.set_firing(firing.id, state="done", posted_at=now, lease_until=None)
-            return
-        self.store.set_firing(firing.id, post_attempted_at=now)
-        self.notifier.post_digest(watch, firing, digest, firing.csv or "")
-        self.store.set_firing(firing.id, state="done", posted_at=self.clock(), lease_until=None)
-
     # --- pausing -----------------------------------------------------------------------
 
     def pause(self, watch: Watch, code: str, why: str) -> None:
@@ -294,4 +272,5 @@ class Firings:
         """Everything but scheduling, which the leader does (see `schedule_due`)."""
         self.start_claimed()
         self.follow_claimed()
-        self.post_claimed()
+        self.posts.post_claimed()
+        self.posts.attach_claimed()

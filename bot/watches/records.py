@@ -2,7 +2,8 @@
 maps to its table's columns (the tables themselves: bot/store/migrations/baseline.py).
 
 A watch: awaiting_approval → active ⇄ paused; denied; deleted (kept for the audit's links).
-A firing: starting → running → digested → done; or skipped (it did not start). A firing is
+A firing: starting → running → digested → attaching (its digest posted, its table owed)
+→ done; or skipped (it did not start). A firing is
 one (watch, scheduled time): `missed` counts earlier slots it catches up for.
 """
 

@@ -209,13 +209,13 @@ class WatchStore:
         held by a process that is gone (its instance lease, renewed while it lives and
         released when it stops, has lapsed at `alive_at`, real time) is taken over at once
         rather than after its lease: starting and following may be done again safely.
-        Posting is not taken over so (a process that only stalled past its heartbeat could
-        be posting the digest that instant): it waits out the lease."""
+        Posting and attaching are not taken over so (a process that only stalled past its
+        heartbeat could be posting the digest that instant): they wait out the lease."""
         skip = " FOR UPDATE SKIP LOCKED" if self.store.postgres else ""
         gone = (
             "OR (owner != :me AND NOT EXISTS (SELECT 1 FROM leases WHERE leases.name = "
             ":prefix || watch_firings.owner AND leases.lease_until > :alive))"
-            if state != "digested"
+            if state not in ("digested", "attaching")
             else ""
         )
         rows = self.store.sql.write(

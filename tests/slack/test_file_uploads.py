@@ -1,6 +1,6 @@
-"""The enriched file's upload: when Slack may take it later (out of reach, busy) the
-notifier raises, so the batch's finisher attaches it on a later pass; when Slack said no
-for good it is logged and the batch's end goes on."""
+"""A batch's enriched file and a watch digest's table: when Slack may take the upload later
+(out of reach, busy) the notifier raises, so the batch's finisher or the firing attaches it
+on a later pass; when Slack said no for good it is logged and the end goes on."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from slack_sdk.web import SlackResponse
 from bot.batches.progress import Report, measure
 from bot.runs.types import DeliveryError
 from bot.slack.batch_notifier import SlackBatchNotifier
+from bot.slack.watch_posts import SlackWatchNotifier
+from bot.watches.records import Firing, Watch
 from tests.batches.test_batch_shutdown import finished_batch
 from tests.batches.test_batch_store_backends import NOW
+from tests.watches.test_watch_store_backends import DAILY
 
 
 class Client:
@@ -65,3 +68,19 @@ def test_an_upload_slack_refused_for_good_is_logged_and_not_tried_again(tmp_path
     assert client.uploads == [] and client.updates == 1
     assert "could not attach the file of batch b1" in caplog.text
     store.close()
+
+
+def test_a_digest_table_slack_may_take_later_raises_one_refused_for_good_is_logged(caplog):
+    watch = Watch(id="w1", owner="U0ANA", grid_id="g1", grid_name="Company Enrichment",
+                  input_keys=["company_name"], outputs=[], schedule=DAILY, state="active",
+                  created_at=NOW, thread_channel="C1", thread_ts="1.0")  # fmt: skip
+    firing = Firing("f1", "w1", NOW, "manual", "attaching", NOW)
+    client = Client(URLError("connection reset"))
+    notifier = SlackWatchNotifier(client)  # type: ignore[arg-type]
+    with pytest.raises(DeliveryError):
+        notifier.attach_table(watch, firing, "company\nAcme\n")
+    notifier.attach_table(watch, firing, "company\nAcme\n")
+    assert len(client.uploads) == 1
+    client.upload_fails = refused("not_allowed_token_type")
+    notifier.attach_table(watch, firing, "company\nAcme\n")
+    assert len(client.uploads) == 1 and "could not attach the table of firing f1" in caplog.text
